@@ -1,0 +1,10 @@
+"""duograd.core: numba kernels, the primitives table, the autodiff sweep, the graph IR and executor.
+
+Importing it compiles nothing: kernels compile on first use and are cached on disk.
+"""
+
+from . import dtypes, ops
+from .errors import DTypeError, ShapeError
+from .primitives import REGISTRY, Primitive, bind
+
+__all__ = ["DTypeError", "Primitive", "REGISTRY", "ShapeError", "bind", "dtypes", "ops"]

@@ -1,0 +1,122 @@
+"""The checkpoint format both frontends use: safe to load, atomic to write.
+
+A checkpoint is one ``.npz`` file: numpy arrays stored as ``a0, a1, ...`` plus ``__tree__``, a
+JSON text describing the nested structure (dicts, lists, numbers, strings, None) with array
+leaves referring to those entries. Loading uses ``allow_pickle=False`` and ``json``, so no code
+from the file ever runs. Writing goes to a temporary file in the same folder, is flushed and
+fsynced, then renamed over the target, so a crash mid-save leaves the previous file intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from typing import Any
+
+import numpy as np
+
+FORMAT = "duograd-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is missing, truncated, corrupted or not a duograd checkpoint."""
+
+
+def _encode(node: Any, arrays: list[np.ndarray]) -> Any:
+    if isinstance(node, np.ndarray) or hasattr(node, "__array__") and not isinstance(
+        node, (int, float, bool, str)
+    ):
+        arrays.append(np.ascontiguousarray(np.asarray(node)))
+        return {"__array__": len(arrays) - 1}
+    if isinstance(node, dict):
+        for k in node:
+            if not isinstance(k, (str, int)):
+                raise TypeError(f"checkpoint keys must be str or int, got {type(k).__name__}")
+        return {
+            "__dict__": [[k, _encode(v, arrays)] for k, v in node.items()],
+        }
+    if isinstance(node, (list, tuple)):
+        return {"__list__": [_encode(v, arrays) for v in node], "tuple": isinstance(node, tuple)}
+    if isinstance(node, (np.integer, np.floating, np.bool_)):
+        return node.item()
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    raise TypeError(
+        f"cannot store a {type(node).__name__} in a checkpoint: only arrays, numbers, strings, "
+        "None and dicts/lists of them"
+    )
+
+
+def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
+    if isinstance(node, dict):
+        if "__array__" in node:
+            return arrays[f"a{node['__array__']}"]
+        if "__dict__" in node:
+            return {k: _decode(v, arrays) for k, v in node["__dict__"]}
+        if "__list__" in node:
+            items = [_decode(v, arrays) for v in node["__list__"]]
+            return tuple(items) if node.get("tuple") else items
+        raise CheckpointError("unknown entry in the checkpoint's structure")
+    return node
+
+
+def save_arrays(path: str | os.PathLike, tree: Any) -> None:
+    """Write a nested structure of arrays and plain values to `path` atomically."""
+    path = os.fspath(path)
+    arrays: list[np.ndarray] = []
+    header = {"format": FORMAT, "version": VERSION, "tree": _encode(tree, arrays)}
+    payload = {f"a{i}": a for i, a in enumerate(arrays)}
+    payload["__tree__"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    try:  # make the rename itself durable
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def load_arrays(path: str | os.PathLike) -> Any:
+    """Read a structure written by save_arrays; never executes code from the file."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no checkpoint at {path!r}")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if "__tree__" not in z.files:
+                raise CheckpointError(f"{path!r} is not a duograd checkpoint (no structure entry)")
+            header = json.loads(bytes(z["__tree__"]).decode("utf-8"))
+            if header.get("format") != FORMAT:
+                raise CheckpointError(f"{path!r} is not a duograd checkpoint")
+            if header.get("version", 0) > VERSION:
+                raise CheckpointError(
+                    f"{path!r} was written by a newer duograd (format version "
+                    f"{header['version']}); upgrade to read it"
+                )
+            arrays = {name: z[name] for name in z.files if name != "__tree__"}
+    except CheckpointError:
+        raise
+    except ValueError as e:
+        # numpy refuses object arrays (pickles) here: the file wanted to run code on load
+        raise CheckpointError(
+            f"{path!r} holds data that would need pickle to load; refusing ({e})"
+        ) from None
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{path!r} is truncated or corrupted: {e}") from None
+    return _decode(header["tree"], arrays)

@@ -1,0 +1,83 @@
+"""The dtypes duograd knows, their names, and the documented promotion rule.
+
+Promotion (used by the eager frontend; the graph frontend refuses mixed dtypes as TF does):
+- the default float dtype is float32;
+- bool < int32 < int64 < float32 < float64 when two arrays meet;
+- a Python scalar never upcasts an array: ``float32_array * 2.0`` stays float32, and an
+  integer array times a Python float becomes the default float dtype (as in PyTorch).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+bool_ = np.dtype(np.bool_)
+
+DEFAULT_FLOAT = float32
+FLOATS = (float32, float64)
+SUPPORTED = (float32, float64, int32, int64, bool_)
+
+_RANK = {bool_: 0, int32: 1, int64: 2, float32: 3, float64: 4}
+
+_ALIASES = {
+    "float": float32,
+    "float32": float32,
+    "float64": float64,
+    "double": float64,
+    "int": int32,
+    "int32": int32,
+    "int64": int64,
+    "long": int64,
+    "bool": bool_,
+}
+
+
+def as_dtype(d: object) -> np.dtype:
+    """Turn a dtype-like (numpy dtype, type, or name such as "float") into a supported dtype."""
+    if isinstance(d, str):
+        try:
+            return _ALIASES[d]
+        except KeyError:
+            raise TypeError(f"unknown dtype name {d!r}; use one of {sorted(_ALIASES)}") from None
+    inner = getattr(d, "np_dtype", None)  # frontend dtype objects carry their numpy dtype
+    dt = np.dtype(inner if inner is not None else d)
+    if dt not in _RANK:
+        raise TypeError(f"dtype {dt} is not supported; use one of {[str(s) for s in SUPPORTED]}")
+    return dt
+
+
+def is_float(dt: np.dtype) -> bool:
+    """True for the floating dtypes, the only differentiable ones."""
+    return dt == float32 or dt == float64
+
+
+def promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    """The dtype two arrays meet in (bool < int32 < int64 < float32 < float64)."""
+    return a if _RANK[a] >= _RANK[b] else b
+
+
+def scalar_dtype(value: object, other: np.dtype) -> np.dtype:
+    """The dtype a Python scalar takes next to an array of dtype `other` (never upcasts it)."""
+    if isinstance(value, (bool, np.bool_)):
+        return other
+    if isinstance(value, (int, np.integer)):
+        return other
+    if isinstance(value, (float, np.floating)):
+        return other if is_float(other) else DEFAULT_FLOAT
+    raise TypeError(f"unsupported scalar {value!r} of type {type(value).__name__}")
+
+
+def infer_dtype(value: object) -> np.dtype:
+    """The dtype a new tensor made from Python data gets: floats -> float32, ints -> int64."""
+    arr = np.asarray(value)
+    if arr.dtype.kind == "f":
+        return DEFAULT_FLOAT if arr.dtype != float64 or not isinstance(value, np.ndarray) else float64
+    if arr.dtype.kind in "iu":
+        return int64 if not isinstance(value, np.ndarray) else as_dtype(arr.dtype)
+    if arr.dtype.kind == "b":
+        return bool_
+    raise TypeError(f"cannot make a tensor from {type(value).__name__} with dtype {arr.dtype}")

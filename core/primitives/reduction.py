@@ -1,0 +1,159 @@
+"""Reduction primitives: sum, mean, max, min over any axes, and argmax/argmin."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import DTypeError
+from ..kernels import reduce as R
+from . import rules
+from .elementwise import cast, div, equal, mul
+from .registry import AVal, Primitive, bind, register
+from .shaping import broadcast_like, expand_dims, reshape
+
+
+def _reduce_rule(name: str):
+    def rule(x, axes, keepdims) -> AVal:
+        dt = np.dtype(x.dtype)
+        if name in ("mean",) and dt.kind not in "f":
+            raise DTypeError(f"{name}: expected a float32 or float64 operand, got {dt}")
+        shape = rules.reduced_shape(tuple(x.shape), axes, keepdims)
+        if name == "sum" and dt.kind in "bi":
+            dt = np.dtype(np.int64)
+        return AVal(shape, dt)
+
+    return rule
+
+
+def _kept_shape(x, axes):
+    return tuple(1 if i in axes else d for i, d in enumerate(x.shape))
+
+
+def _expand(g, x, axes, keepdims):
+    if keepdims:
+        return g
+    shape = _kept_shape(x, axes)
+    if any(d is None for d in shape):
+        for a in axes:
+            g = expand_dims(g, a)
+        return g
+    return reshape(g, shape)
+
+
+def _sum_vjp(g, out, x, wants, axes, keepdims):
+    return (broadcast_like(_expand(g, x, axes, keepdims), x),)
+
+
+def _mean_vjp(g, out, x, wants, axes, keepdims):
+    return (div(broadcast_like(_expand(g, x, axes, keepdims), x), count_like(x, axes)),)
+
+
+def _extreme_vjp(g, out, x, wants, axes, keepdims):
+    # the gradient is shared equally among the positions that reach the extreme (as TF does)
+    mask = cast(equal(x, broadcast_like(_expand(out, x, axes, keepdims), x)), x.dtype)
+    share = sum(mask, axes, keepdims=True)
+    return (div(mul(broadcast_like(_expand(g, x, axes, keepdims), x), mask), share),)
+
+
+def _reduce_prim(name: str, vjp, ref) -> Primitive:
+    return register(
+        Primitive(
+            name,
+            impl=lambda x, axes, keepdims, _op=name: R.reduce(_op, x, axes, keepdims),
+            shape_rule=_reduce_rule(name),
+            vjp=vjp,
+            reference=ref,
+        )
+    )
+
+
+SUM = _reduce_prim("sum", _sum_vjp, lambda x, axes, keepdims: np.sum(x, axes, keepdims=keepdims))
+MEAN = _reduce_prim(
+    "mean", _mean_vjp, lambda x, axes, keepdims: np.mean(x, axes, keepdims=keepdims)
+)
+MAX = _reduce_prim("max", _extreme_vjp, lambda x, axes, keepdims: np.max(x, axes, keepdims=keepdims))
+MIN = _reduce_prim("min", _extreme_vjp, lambda x, axes, keepdims: np.min(x, axes, keepdims=keepdims))
+
+
+def _reducer(prim: Primitive):
+    def op(x, axes=None, keepdims: bool = False):
+        ax = rules.normalize_axes(prim.name, axes, len(x.shape))
+        return bind(prim, x, axes=ax, keepdims=bool(keepdims))
+
+    op.__name__ = prim.name
+    op.__doc__ = f"{prim.name} over `axes` (None = all), keeping them as length 1 if `keepdims`."
+    return op
+
+
+sum = _reducer(SUM)  # noqa: A001 - the op's own name
+mean = _reducer(MEAN)
+max = _reducer(MAX)  # noqa: A001
+min = _reducer(MIN)  # noqa: A001
+
+
+def _arg_rule(name: str):
+    def rule(x, axis, keepdims) -> AVal:
+        shape = tuple(x.shape)
+        if axis is None:
+            return AVal((1,) * len(shape) if keepdims else (), np.dtype(np.int64))
+        return AVal(rules.reduced_shape(shape, (axis,), keepdims), np.dtype(np.int64))
+
+    return rule
+
+
+def _arg_ref(fn):
+    def ref(x, axis, keepdims):
+        return np.asarray(fn(x, axis=axis, keepdims=keepdims), dtype=np.int64)
+
+    return ref
+
+
+ARGMAX = register(
+    Primitive(
+        "argmax",
+        impl=lambda x, axis, keepdims: R.argreduce("argmax", x, axis, keepdims),
+        shape_rule=_arg_rule("argmax"),
+        reference=_arg_ref(np.argmax),
+        nondiff=(0,),
+    )
+)
+ARGMIN = register(
+    Primitive(
+        "argmin",
+        impl=lambda x, axis, keepdims: R.argreduce("argmin", x, axis, keepdims),
+        shape_rule=_arg_rule("argmin"),
+        reference=_arg_ref(np.argmin),
+        nondiff=(0,),
+    )
+)
+
+
+def argmax(x, axis: int | None = None, keepdims: bool = False):
+    """Index of the first maximum along `axis` (None = flattened), int64."""
+    ax = None if axis is None else rules.normalize_axis("argmax", axis, len(x.shape))
+    return bind(ARGMAX, x, axis=ax, keepdims=bool(keepdims))
+
+
+def argmin(x, axis: int | None = None, keepdims: bool = False):
+    """Index of the first minimum along `axis` (None = flattened), int64."""
+    ax = None if axis is None else rules.normalize_axis("argmin", axis, len(x.shape))
+    return bind(ARGMIN, x, axis=ax, keepdims=bool(keepdims))
+
+
+def count_like(x, axes):
+    """The number of elements of `x` over `axes`, as a 0-d array of x's dtype (run-time shape)."""
+    return bind(COUNT_LIKE, x, axes=tuple(axes))
+
+
+COUNT_LIKE = register(
+    Primitive(
+        "count_like",
+        impl=lambda x, axes: np.asarray(math.prod(x.shape[a] for a in axes), dtype=x.dtype),
+        shape_rule=lambda x, axes: AVal((), np.dtype(x.dtype)),
+        reference=lambda x, axes: np.asarray(math.prod(x.shape[a] for a in axes), dtype=x.dtype),
+        nondiff=(0,),
+    )
+)
+

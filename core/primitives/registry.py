@@ -1,0 +1,78 @@
+"""The primitive record and the single dispatch point `bind`.
+
+A primitive is declared once with its kernel (`impl`), its shape/dtype rule, its VJP rule and a
+numpy reference for the tests. `bind` is the one place that decides what happens to it: when an
+operand is symbolic (it defines ``__dg_bind__``, e.g. a graph IR value) the operand's hook builds
+a node; otherwise the shape rule validates the concrete arrays and the kernel runs now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Shape = tuple  # entries are int, or None for a dimension unknown until run time
+
+
+@dataclass(frozen=True)
+class AVal:
+    """The abstract value a shape rule returns: a static shape (None = unknown) and a dtype."""
+
+    shape: Shape
+    dtype: np.dtype
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return len(self.shape)
+
+
+@dataclass(eq=False)
+class Primitive:
+    """One operation of the core: kernel, shape rule, VJP rule and numpy reference, side by side."""
+
+    name: str
+    impl: Callable[..., np.ndarray]
+    shape_rule: Callable[..., AVal]
+    vjp: Callable[..., tuple] | None = None
+    reference: Callable[..., np.ndarray] | None = None
+    # indices of operands that never carry a gradient (labels, conditions, shape references)
+    nondiff: tuple[int, ...] = ()
+    # True when the operand list is variadic (concat, stack)
+    variadic: bool = False
+    # the scalar op name when the primitive is elementwise (lets a fusion pass find it)
+    elementwise: str | None = None
+    tags: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+REGISTRY: dict[str, Primitive] = {}
+
+
+def register(prim: Primitive) -> Primitive:
+    """Add a primitive to the table (names are unique)."""
+    if prim.name in REGISTRY:
+        raise ValueError(f"primitive {prim.name!r} is declared twice")
+    REGISTRY[prim.name] = prim
+    return prim
+
+
+def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
+    """Apply `prim`: build a node if an operand is symbolic, else check shapes and run the kernel."""
+    for a in args:
+        if type(a) is not np.ndarray:
+            hook = getattr(type(a), "__dg_bind__", None)
+            if hook is not None:
+                return hook(a, prim, args, params)
+    prim.shape_rule(*args, **params)
+    return prim.impl(*args, **params)
+
+
+def is_symbolic(x: Any) -> bool:
+    """True when `x` is a symbolic value (it builds nodes instead of holding numbers)."""
+    return getattr(type(x), "__dg_bind__", None) is not None

@@ -1,0 +1,103 @@
+"""Shared pieces of shape/dtype rules: broadcasting with unknown dims, axis handling, checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .. import dtypes
+from ..errors import DTypeError, ShapeError, fmt_shape
+from .registry import AVal
+
+
+def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
+    """NumPy broadcasting of static shapes; None (unknown) dims broadcast optimistically."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = []
+    for i in range(ndim):
+        dim: int | None = 1
+        for s in shapes:
+            j = i - (ndim - len(s))
+            if j < 0:
+                continue
+            d = s[j]
+            if d == 1:
+                continue
+            if d is None:
+                dim = None if dim in (1, None) else dim
+            elif dim in (1, None):
+                dim = d
+            elif dim != d:
+                shown = " and ".join(fmt_shape(x) for x in shapes)
+                raise ShapeError(
+                    f"{op}: shapes {shown} cannot be broadcast together "
+                    f"(axis {i - ndim}: {dim} vs {d}); each dimension must match or be 1"
+                )
+        out.append(dim)
+    return tuple(out)
+
+
+def same_dtype(op: str, *xs: object) -> np.dtype:
+    """All operands must share one dtype (frontends insert casts before calling the core)."""
+    dt = xs[0].dtype
+    for x in xs[1:]:
+        if x.dtype != dt:
+            given = ", ".join(str(np.dtype(y.dtype)) for y in xs)
+            raise DTypeError(
+                f"{op}: operands have different dtypes ({given}); cast one of them first"
+            )
+    return np.dtype(dt)
+
+
+def require_float(op: str, x: object) -> np.dtype:
+    """The operand must be float32 or float64."""
+    dt = np.dtype(x.dtype)
+    if not dtypes.is_float(dt):
+        raise DTypeError(f"{op}: expected a float32 or float64 operand, got {dt}")
+    return dt
+
+
+def normalize_axes(op: str, axes: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    """Turn an axis spec into a sorted tuple of non-negative axes (None = all axes)."""
+    if axes is None:
+        return tuple(range(ndim))
+    if isinstance(axes, (int, np.integer)):
+        axes = (int(axes),)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise ShapeError(f"{op}: axis {a} is out of range for a tensor of rank {ndim}")
+        out.append(a % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"{op}: axis {tuple(axes)} repeats an axis")
+    return tuple(sorted(out))
+
+
+def normalize_axis(op: str, axis: int, ndim: int) -> int:
+    """One axis, negative allowed."""
+    if not -ndim <= axis < ndim:
+        raise ShapeError(f"{op}: axis {axis} is out of range for a tensor of rank {ndim}")
+    return axis % ndim
+
+
+def reduced_shape(shape: tuple, axes: tuple[int, ...], keepdims: bool) -> tuple:
+    """The shape left after reducing `axes`."""
+    if keepdims:
+        return tuple(1 if i in axes else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def aval(shape: Sequence, dtype: object) -> AVal:
+    """Build an abstract value."""
+    return AVal(tuple(shape), np.dtype(dtype))
+
+
+def same_shape_as(op: str, x: object, like: object) -> None:
+    """Static shapes that are both known must be equal."""
+    for a, b in zip(x.shape, like.shape):
+        if a is not None and b is not None and a != b:
+            raise ShapeError(f"{op}: shape {fmt_shape(x.shape)} differs from {fmt_shape(like.shape)}")
+    if len(x.shape) != len(like.shape):
+        raise ShapeError(f"{op}: shape {fmt_shape(x.shape)} differs from {fmt_shape(like.shape)}")
