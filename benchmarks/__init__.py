@@ -1,1 +1,1 @@
-"""placeholder"""
+"""duograd.benchmarks: side-by-side workloads in both styles (and real PyTorch/TF) + `duograd bench`."""

@@ -9,9 +9,9 @@ import numpy as np
 from ..errors import DTypeError
 from ..kernels import reduce as R
 from . import rules
-from .elementwise import cast, div, equal, mul
+from .elementwise import div, equal, mul
 from .registry import AVal, Primitive, bind, register
-from .shaping import broadcast_like, expand_dims, reshape
+from .shaping import broadcast_like, cast, expand_dims, reshape
 
 
 def _reduce_rule(name: str):

@@ -465,7 +465,9 @@ def cast(x, dtype):
 
 
 def _cast_vjp(g, out, x, wants, dtype):
-    return (cast(g, x.dtype) if dtypes.is_float(np.dtype(x.dtype)) else None,)
+    # only float -> float casts pass a gradient (as TF); a cast to int or bool has none
+    ok = dtypes.is_float(np.dtype(x.dtype)) and dtypes.is_float(np.dtype(dtype))
+    return (cast(g, x.dtype) if ok else None,)
 
 
 CAST = register(

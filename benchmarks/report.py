@@ -1,0 +1,170 @@
+"""Presenting results: the terminal table, results.json, report.md and PNG charts."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+
+from .runner import CaseResult
+from .workload import COLUMNS
+
+
+def fmt_time(s: float | None) -> str:
+    """Seconds in the unit that reads best."""
+    if s is None:
+        return "-"
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} us"
+    if s < 1:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s:.2f} s"
+
+
+def _columns(results: Sequence[CaseResult]) -> list[str]:
+    extra = sorted({c for r in results for c in r.cells if c not in COLUMNS})
+    return list(COLUMNS) + extra
+
+
+def cell_text(result: CaseResult, col: str) -> str:
+    """A cell: time, ratio to duograd eager, GFLOP/s when the case counts flops."""
+    cell = result.cells.get(col)
+    if cell is None:
+        return ""
+    if cell.error:
+        return f"error: {cell.error}"
+    text = fmt_time(cell.median_s)
+    base = result.cells.get("eager")
+    if col != "eager" and base is not None and base.median_s and cell.median_s:
+        text += f" ({cell.median_s / base.median_s:.2f}x)"
+    if result.flops and cell.median_s:
+        text += f" {result.flops / cell.median_s / 1e9:.1f} GF/s"
+    return text
+
+
+def table_rows(results: Sequence[CaseResult]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the side-by-side table."""
+    cols = _columns(results)
+    used = [c for c in cols if any(c in r.cells for r in results)] or list(COLUMNS)
+    header = ["workload", *used, "parity"]
+    rows = []
+    for r in results:
+        rows.append([f"{r.workload}: {r.case}", *[cell_text(r, c) for c in used], r.parity])
+    return header, rows
+
+
+def text_table(results: Sequence[CaseResult]) -> str:
+    """A fixed-width table for the terminal."""
+    header, rows = table_rows(results)
+    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
+              for i, h in enumerate(header)]
+    widths = [min(w, 48) for w in widths]
+
+    def line(cells):
+        return "  ".join(c[:w].ljust(w) for c, w in zip(cells, widths))
+
+    out = [line(header), line(["-" * w for w in widths])]
+    out += [line(row) for row in rows]
+    return "\n".join(out)
+
+
+def markdown_table(results: Sequence[CaseResult]) -> str:
+    """The same table in Markdown."""
+    header, rows = table_rows(results)
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def to_json(results: Sequence[CaseResult], meta: dict) -> dict:
+    """results.json content."""
+    return {
+        **meta,
+        "cases": [
+            {
+                "workload": r.workload,
+                "case": r.case,
+                "parity": r.parity,
+                "flops": r.flops,
+                "note": r.note,
+                "cells": {c: cell.as_dict() for c, cell in r.cells.items()},
+            }
+            for r in results
+        ],
+    }
+
+
+def write_charts(results: Sequence[CaseResult], out_dir: str) -> list[str]:
+    """One PNG bar chart per workload (median time per column, log scale); [] without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except Exception:
+        return []
+    paths = []
+    by_workload: dict[str, list[CaseResult]] = {}
+    for r in results:
+        by_workload.setdefault(r.workload, []).append(r)
+    for name, rs in by_workload.items():
+        cols = [c for c in _columns(rs) if any(c in r.cells and r.cells[c].median_s for r in rs)]
+        if not cols:
+            continue
+        fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(rs) + 2), 4))
+        width = 0.8 / len(cols)
+        for j, col in enumerate(cols):
+            xs, ys = [], []
+            for i, r in enumerate(rs):
+                cell = r.cells.get(col)
+                if cell and cell.median_s:
+                    xs.append(i + j * width)
+                    ys.append(cell.median_s * 1e3)
+            ax.bar(xs, ys, width, label=col)
+        ax.set_xticks([i + 0.4 - width / 2 for i in range(len(rs))])
+        ax.set_xticklabels([r.case for r in rs], rotation=20, ha="right", fontsize=8)
+        ax.set_yscale("log")
+        ax.set_ylabel("median time per step (ms, log scale)")
+        ax.set_title(f"duograd bench: {name} (lower is better)")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        path = os.path.join(out_dir, f"{name}.png")
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def write_report(results: Sequence[CaseResult], meta: dict, out_dir: str, notes: Sequence[str]) -> dict:
+    """Write results.json, report.md and the charts; return their paths."""
+    os.makedirs(out_dir, exist_ok=True)
+    jpath = os.path.join(out_dir, "results.json")
+    with open(jpath, "w") as f:
+        json.dump(to_json(results, meta), f, indent=2)
+    charts = write_charts(results, out_dir)
+    m = meta["machine"]
+    lines = [
+        "# duograd bench",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['platform']}, Python {m['python']}.",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v) + ".",
+        "Threads: " + ", ".join(f"{k} {v}" for k, v in meta["threads"].items()) + ".",
+        "",
+        "Cells: median time per step over interleaved rounds after a warm-up, and in brackets the "
+        "ratio to duograd eager (below 1 is faster). Parity compares duograd graph and eager "
+        "results from fresh programs after the same steps: `bitwise` means identical bits.",
+        "",
+        markdown_table(results),
+        "",
+    ]
+    lines += [f"- {n}" for n in notes]
+    if charts:
+        lines += ["", "## Charts", ""] + [f"![{os.path.basename(p)}]({os.path.basename(p)})"
+                                          for p in charts]
+    else:
+        lines += ["", "Charts were skipped: matplotlib is not installed (`pip install "
+                  "'duograd[bench]'`)."]
+    mpath = os.path.join(out_dir, "report.md")
+    with open(mpath, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return {"json": jpath, "markdown": mpath, "charts": charts}

@@ -1,0 +1,1 @@
+"""One small file per workload; each defines WORKLOAD (see ../workload.py)."""
