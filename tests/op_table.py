@@ -350,6 +350,17 @@ OPS: list[OpRow] = [
     OpRow("dropout_mask_like", _dropout_mask, grad=False, random=True),
 ]
 
+
+def _extend() -> None:
+    """Rows of other families live in their own files (op_table_*.py) and join the table here."""
+    import importlib
+    import pathlib
+
+    for path in sorted(pathlib.Path(__file__).parent.glob("op_table_*.py")):
+        OPS.extend(importlib.import_module(path.stem).ROWS_EXTRA)
+
+
+_extend()
 ROWS = {row.name: row for row in OPS}
 
 
