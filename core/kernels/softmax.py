@@ -1,0 +1,230 @@
+"""Softmax, log-softmax, logsumexp and their gradients, row by row in a fixed order.
+
+Every row is handled the same way whatever the thread count: max (NaN-propagating), then
+exp(x - max), then a sum with 8 lanes combined as ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)) plus
+the n % 8 tail in order. Other axes are moved last (a copy) and moved back.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .reduce import normalize_axes
+
+# Rows run in parallel when the array has at least this many elements (and several rows);
+# each row is computed the same way either way, so the bits do not change.
+PARALLEL_MIN = 1 << 14
+
+SOFTMAX, LOG_SOFTMAX = 0, 1
+
+
+@njit(cache=True, error_model="numpy")
+def _row_max(x):
+    best = x[0]
+    for i in range(1, x.shape[0]):
+        v = x[i]
+        if v > best or v != v:  # a NaN, once taken, is kept: nothing compares above it
+            best = v
+    return best
+
+
+@njit(cache=True, error_model="numpy")
+def _row_sum(x, zero):
+    n = x.shape[0]
+    n8 = n - n % 8
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = zero
+    for i in range(0, n8, 8):
+        a0 += x[i]
+        a1 += x[i + 1]
+        a2 += x[i + 2]
+        a3 += x[i + 3]
+        a4 += x[i + 4]
+        a5 += x[i + 5]
+        a6 += x[i + 6]
+        a7 += x[i + 7]
+    t = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+    for i in range(n8, n):
+        t += x[i]
+    return t
+
+
+@njit(cache=True, error_model="numpy")
+def _fwd_row(x, o, zero, mode):
+    n = x.shape[0]
+    m = _row_max(x)
+    for i in range(n):
+        o[i] = math.exp(x[i] - m)
+    s = _row_sum(o, zero)
+    if mode == 1:  # log_softmax = (x - m) - log(sum), as torch computes it
+        ls = math.log(s)
+        for i in range(n):
+            o[i] = (x[i] - m) - ls
+    else:
+        for i in range(n):
+            o[i] = o[i] / s
+
+
+@njit(cache=True, error_model="numpy")
+def _fwd_serial(x, out, zero, mode):
+    for r in range(x.shape[0]):
+        _fwd_row(x[r], out[r], zero, mode)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def _fwd_parallel(x, out, zero, mode):
+    for r in prange(x.shape[0]):
+        _fwd_row(x[r], out[r], zero, mode)
+
+
+@njit(cache=True, error_model="numpy")
+def _lse_row(x, buf, zero):
+    m = _row_max(x)
+    if abs(m) == math.inf:  # all -inf -> -inf, any +inf -> +inf (torch's rule)
+        m = zero
+    for i in range(x.shape[0]):
+        buf[i] = math.exp(x[i] - m)
+    return m + math.log(_row_sum(buf, zero))
+
+
+@njit(cache=True, error_model="numpy")
+def _lse_serial(x, out, zero):
+    buf = np.empty(x.shape[1], x.dtype)
+    for r in range(x.shape[0]):
+        out[r] = _lse_row(x[r], buf, zero)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def _lse_parallel(x, out, zero):
+    nr = x.shape[0]
+    nchunk = min(nr, 64)
+    for c in prange(nchunk):
+        buf = np.empty(x.shape[1], x.dtype)
+        for r in range(c * nr // nchunk, (c + 1) * nr // nchunk):
+            out[r] = _lse_row(x[r], buf, zero)
+
+
+@njit(cache=True, error_model="numpy")
+def _bwd_row(y, g, o, zero, mode):
+    n = y.shape[0]
+    if mode == 1:  # log_softmax: g - exp(y) * sum(g)
+        s = _row_sum(g, zero)
+        for i in range(n):
+            o[i] = g[i] - math.exp(y[i]) * s
+    else:  # softmax: y * (g - sum(g * y))
+        for i in range(n):
+            o[i] = g[i] * y[i]
+        s = _row_sum(o, zero)
+        for i in range(n):
+            o[i] = y[i] * (g[i] - s)
+
+
+@njit(cache=True, error_model="numpy")
+def _bwd_serial(y, g, out, zero, mode):
+    for r in range(y.shape[0]):
+        _bwd_row(y[r], g[r], out[r], zero, mode)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def _bwd_parallel(y, g, out, zero, mode):
+    for r in prange(y.shape[0]):
+        _bwd_row(y[r], g[r], out[r], zero, mode)
+
+
+def _float(x, what: str) -> np.ndarray:
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{what}: expected float32 or float64, got {x.dtype}")
+    return x
+
+
+def _rows(x: np.ndarray, axis: int, what: str) -> tuple[np.ndarray, int]:
+    """View ``x`` as contiguous (rows, L) with ``axis`` last; returns (x2, normalised axis)."""
+    if x.ndim == 0:
+        return x.reshape(1, 1), 0
+    (ax,) = normalize_axes(axis, x.ndim, what)
+    if ax != x.ndim - 1:
+        x = np.moveaxis(x, ax, -1)
+    n = x.shape[-1]
+    return np.ascontiguousarray(x).reshape(x.size // n if n else 0, n), ax
+
+
+def _unrows(o2: np.ndarray, shape: tuple[int, ...], ax: int) -> np.ndarray:
+    if len(shape) == 0:
+        return o2.reshape(())
+    if ax == len(shape) - 1:
+        return o2.reshape(shape)
+    moved = shape[:ax] + shape[ax + 1 :] + (shape[ax],)
+    return np.ascontiguousarray(np.moveaxis(o2.reshape(moved), -1, ax))
+
+
+def _par(x2: np.ndarray) -> bool:
+    return x2.size >= PARALLEL_MIN and x2.shape[0] > 1
+
+
+def _forward(x, axis: int, mode: int, what: str) -> np.ndarray:
+    x = _float(x, what)
+    x2, ax = _rows(x, axis, what)
+    out = np.empty_like(x2)
+    if x2.size:
+        (_fwd_parallel if _par(x2) else _fwd_serial)(x2, out, x.dtype.type(0), mode)
+    return _unrows(out, x.shape, ax)
+
+
+def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """exp(x - max) / sum(exp(x - max)) along ``axis``; an all -inf row gives NaN."""
+    return _forward(x, axis, SOFTMAX, "softmax")
+
+
+def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """(x - max) - log(sum(exp(x - max))) along ``axis``."""
+    return _forward(x, axis, LOG_SOFTMAX, "log_softmax")
+
+
+def logsumexp(
+    x: np.ndarray, axis: int | tuple[int, ...] | None = -1, keepdims: bool = False
+) -> np.ndarray:
+    """log(sum(exp(x))) over ``axis`` (int, tuple or None), computed stably."""
+    x = _float(x, "logsumexp")
+    if x.ndim == 0:  # log(exp(x)) over the single element, whatever the axis
+        return x.copy()
+    axes = normalize_axes(axis, x.ndim, "logsumexp")
+    kept = [d for d in range(x.ndim) if d not in axes]
+    nred = 1
+    for a in axes:
+        nred *= x.shape[a]
+    xt = x.transpose(kept + list(axes)) if x.ndim else x
+    nkeep = int(np.prod([x.shape[d] for d in kept], dtype=np.int64))
+    x2 = np.ascontiguousarray(xt).reshape(nkeep, nred)
+    out = np.empty(x2.shape[0], x.dtype)
+    if nred == 0:
+        out[:] = -np.inf  # log(0)
+    elif x2.size:
+        (_lse_parallel if _par(x2) else _lse_serial)(x2, out, x.dtype.type(0))
+    if keepdims:
+        return out.reshape(tuple(1 if d in axes else n for d, n in enumerate(x.shape)))
+    return out.reshape(tuple(x.shape[d] for d in kept))
+
+
+def _backward(y, g, axis: int, mode: int, what: str) -> np.ndarray:
+    y, g = _float(y, what), _float(g, what)
+    if y.shape != g.shape or y.dtype != g.dtype:
+        raise ValueError(f"{what}: y {y.shape} {y.dtype} and g {g.shape} {g.dtype} differ")
+    y2, ax = _rows(y, axis, what)
+    g2, _ = _rows(g, axis, what)
+    out = np.empty_like(y2)
+    if y2.size:
+        (_bwd_parallel if _par(y2) else _bwd_serial)(y2, g2, out, y.dtype.type(0), mode)
+    return _unrows(out, y.shape, ax)
+
+
+def softmax_grad(y: np.ndarray, g: np.ndarray, axis: int = -1) -> np.ndarray:
+    """VJP of softmax from its output ``y``: y * (g - sum(g * y, axis, keepdims))."""
+    return _backward(y, g, axis, SOFTMAX, "softmax_grad")
+
+
+def log_softmax_grad(y: np.ndarray, g: np.ndarray, axis: int = -1) -> np.ndarray:
+    """VJP of log_softmax from its output ``y``: g - exp(y) * sum(g, axis, keepdims)."""
+    return _backward(y, g, axis, LOG_SOFTMAX, "log_softmax_grad")
