@@ -9,6 +9,7 @@ from __future__ import annotations
 from .primitives.elementwise import (
     abs,
     add,
+    cos,
     div,
     equal,
     exp,
@@ -29,6 +30,7 @@ from .primitives.elementwise import (
     sigmoid,
     sigmoid_grad,
     sign,
+    sin,
     sqrt,
     square,
     sub,
@@ -36,6 +38,7 @@ from .primitives.elementwise import (
     tanh_grad,
     where,
 )
+from .primitives.conv import conv2d, conv2d_filter_grad, conv2d_input_grad, conv_padding
 from .primitives.linalg import matmul
 from .primitives.nn import (
     gather,
@@ -47,6 +50,13 @@ from .primitives.nn import (
     scatter_add_like,
     softmax,
     softmax_grad,
+)
+from .primitives.pool import (
+    avg_pool2d,
+    avg_pool2d_grad,
+    max_pool2d,
+    max_pool2d_grad,
+    max_pool2d_pick,
 )
 from .primitives.reduction import argmax, argmin, count_like, max, mean, min, sum
 from .primitives.shaping import (
@@ -70,11 +80,13 @@ from .primitives.shaping import (
 
 __all__ = [
     "abs", "add", "argmax", "argmin", "broadcast_like", "broadcast_to", "cast", "concat",
-    "count_like", "div", "equal", "exp", "expand_dims", "fill_like", "gather", "getitem",
+    "cos", "count_like", "div", "equal", "exp", "expand_dims", "fill_like", "gather", "getitem",
     "getitem_grad", "greater", "greater_equal", "identity", "less", "less_equal", "log",
     "log_softmax", "log_softmax_grad", "logsumexp", "matmul", "max", "maximum", "mean", "min",
     "minimum", "mul", "neg", "not_equal", "pick", "pick_grad", "pow", "relu", "relu_grad",
     "reshape", "reshape_like", "scalar", "scatter_add_like", "sigmoid", "sigmoid_grad", "sign",
-    "softmax", "softmax_grad", "sqrt", "square", "squeeze", "stack", "stop_gradient", "sub",
+    "sin", "softmax", "softmax_grad", "sqrt", "square", "squeeze", "stack", "stop_gradient", "sub",
     "sum", "sum_like", "tanh", "tanh_grad", "transpose", "where",
+    "conv2d", "conv2d_input_grad", "conv2d_filter_grad", "conv_padding", "max_pool2d",
+    "max_pool2d_grad", "max_pool2d_pick", "avg_pool2d", "avg_pool2d_grad",
 ]  # fmt: skip

@@ -307,6 +307,8 @@ OPS: list[OpRow] = [
     OpRow("sigmoid", _unary()),
     OpRow("relu", _unary(away=True)),
     OpRow("square", _unary()),
+    OpRow("sin", _unary()),
+    OpRow("cos", _unary()),
     OpRow("relu_grad", _grad_pair(away=True)),
     OpRow("sigmoid_grad", _grad_pair(0.1, 0.9), grad=False),
     OpRow("tanh_grad", _grad_pair(-0.9, 0.9), grad=False),

@@ -158,6 +158,16 @@ def square(x):
     return bind(SQUARE, x)
 
 
+def sin(x):
+    """Sine."""
+    return bind(SIN, x)
+
+
+def cos(x):
+    """Cosine."""
+    return bind(COS, x)
+
+
 def relu_grad(x, g):
     """g where x > 0 else 0 (the VJP of relu, fused)."""
     return bind(RELU_GRAD, x, g)
@@ -309,6 +319,10 @@ RELU = _unary("relu", lambda g, out, x, wants: (relu_grad(x, g),), lambda x: np.
 SQUARE = _unary(
     "square", lambda g, out, x, wants: (mul(g, mul(scalar(2, x), x)),), np.square, False
 )
+
+
+SIN = _unary("sin", lambda g, out, x, wants: (mul(g, cos(x)),), np.sin)
+COS = _unary("cos", lambda g, out, x, wants: (neg(mul(g, sin(x))),), np.cos)
 
 
 def _grad_rule(name: str):
