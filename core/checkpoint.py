@@ -29,7 +29,8 @@ def _encode(node: Any, arrays: list[np.ndarray]) -> Any:
     if isinstance(node, np.ndarray) or hasattr(node, "__array__") and not isinstance(
         node, (int, float, bool, str)
     ):
-        arrays.append(np.ascontiguousarray(np.asarray(node)))
+        a = np.asarray(node)
+        arrays.append(np.ascontiguousarray(a).reshape(a.shape))  # ascontiguousarray makes 0-d 1-d
         return {"__array__": len(arrays) - 1}
     if isinstance(node, dict):
         for k in node:
@@ -98,7 +99,8 @@ def load_arrays(path: str | os.PathLike) -> Any:
     if not os.path.exists(path):
         raise FileNotFoundError(f"no checkpoint at {path!r}")
     try:
-        with np.load(path, allow_pickle=False) as z:
+        # our own handle: numpy leaks its file when a truncated zip fails to open
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
             if "__tree__" not in z.files:
                 raise CheckpointError(f"{path!r} is not a duograd checkpoint (no structure entry)")
             header = json.loads(bytes(z["__tree__"]).decode("utf-8"))

@@ -23,7 +23,7 @@ def test_every_package_folder_is_listed_in_pyproject():
         pytest.skip("tomllib needs Python 3.11")
     conf = tomllib.loads((ROOT / "pyproject.toml").read_text())
     listed = set(conf["tool"]["setuptools"]["packages"])
-    assert conf["tool"]["setuptools"]["package-dir"] == MAPPED
+    assert conf["tool"]["setuptools"]["package-dir"] == {v: k for k, v in MAPPED.items()}
     found = set()
     for top, name in MAPPED.items():
         for init in (ROOT / top).rglob("__init__.py"):

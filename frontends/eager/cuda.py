@@ -1,0 +1,29 @@
+"""``torch.cuda`` and friends: there is no GPU here, so availability checks answer False."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+
+def is_available() -> bool:
+    """False: duograd runs on the CPU only."""
+    return False
+
+
+def device_count() -> int:
+    """0: there are no GPUs."""
+    return 0
+
+
+def manual_seed(seed: int) -> None:
+    """Accepted and ignored (there is no GPU stream to seed)."""
+
+
+manual_seed_all = manual_seed
+
+# torch.accelerator.is_available() and torch.backends.mps.is_available() in device-picking code
+accelerator = SimpleNamespace(is_available=is_available, current_accelerator=lambda: None)
+backends = SimpleNamespace(
+    mps=SimpleNamespace(is_available=is_available, is_built=is_available),
+    cudnn=SimpleNamespace(deterministic=True, benchmark=False),
+)

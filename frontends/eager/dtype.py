@@ -1,0 +1,98 @@
+"""The dtype objects of the eager frontend (``torch.float32`` and friends) over numpy dtypes."""
+
+from __future__ import annotations
+
+import builtins as _b
+
+import numpy as np
+
+from ...core import dtypes as core_dtypes
+
+
+class dtype:  # noqa: N801 - named as PyTorch names it
+    """A tensor element type; wraps the numpy dtype the core computes in."""
+
+    __slots__ = ("name", "np_dtype", "is_floating_point", "itemsize")
+
+    def __init__(self, name: str, np_dtype: np.dtype) -> None:
+        self.name = name
+        self.np_dtype = np.dtype(np_dtype)
+        self.is_floating_point = self.np_dtype.kind == "f"
+        self.itemsize = self.np_dtype.itemsize
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+    # numpy (and the core, which calls np.dtype(x.dtype)) reads an object's `.dtype` attribute
+    @property
+    def dtype(self) -> np.dtype:
+        """The numpy dtype."""
+        return self.np_dtype
+
+    @property
+    def kind(self) -> str:
+        """numpy's kind letter ('f', 'i', 'b')."""
+        return self.np_dtype.kind
+
+    @property
+    def is_signed(self) -> _b.bool:
+        """True for signed numbers."""
+        return self.np_dtype.kind in "fi"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, dtype):
+            return self.np_dtype == other.np_dtype
+        if isinstance(other, np.dtype):
+            return self.np_dtype == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.np_dtype)
+
+    def __reduce__(self):
+        return (to_dtype, (self.name,))
+
+
+float32 = dtype("float32", np.float32)
+float64 = dtype("float64", np.float64)
+int32 = dtype("int32", np.int32)
+int64 = dtype("int64", np.int64)
+bool = dtype("bool", np.bool_)  # noqa: A001 - torch.bool
+float = float32  # noqa: A001
+double = float64
+long = int64
+int = int32  # noqa: A001
+
+_BY_NP = {d.np_dtype: d for d in (float32, float64, int32, int64, bool)}
+_default = [float32]
+
+
+def to_dtype(d: object) -> dtype:
+    """Turn any dtype-like (our dtype, numpy dtype, Python type, name) into a frontend dtype."""
+    if isinstance(d, dtype):
+        return d
+    if d is _b.float:
+        return _default[0]
+    if d is _b.int:
+        return int64
+    if d is _b.bool:
+        return bool
+    return _BY_NP[core_dtypes.as_dtype(d)]
+
+
+def from_np(npd: np.dtype) -> dtype:
+    """The frontend dtype of a numpy dtype the core supports."""
+    return _BY_NP[npd]
+
+
+def get_default_dtype() -> dtype:
+    """The dtype new float tensors get (float32 unless changed)."""
+    return _default[0]
+
+
+def set_default_dtype(d: object) -> None:
+    """Change the dtype new float tensors get (float32 or float64)."""
+    dt = to_dtype(d)
+    if not dt.is_floating_point:
+        raise TypeError(f"set_default_dtype: only float32 or float64 can be the default, got {dt}")
+    _default[0] = dt

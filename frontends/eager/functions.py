@@ -1,0 +1,357 @@
+"""Math on tensors (``torch.exp``, ``torch.sum``, ...): each one a call to a core op.
+
+Operands are converted by `_convert` (scalars -> 0-d arrays of the tensor's dtype, PyTorch
+promotion through recorded casts); the arithmetic itself is always a core op or a
+`core.functional` composition, so the graph frontend's equivalents run the same primitives.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ...core import dtypes as D
+from ...core import functional as CF
+from ...core import ops
+from . import _convert as C
+from . import tensor as _t
+
+
+def _tensor(x: Any):
+    return C.as_tensor_operand(x)
+
+
+# ---- arithmetic ---------------------------------------------------------------------------------
+
+
+def add(input: Any, other: Any, alpha: Any = 1):
+    """input + alpha * other."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = C.pair(input, other)
+    return ops.add(a, b)
+
+
+def sub(input: Any, other: Any, alpha: Any = 1):
+    """input - alpha * other."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = C.pair(input, other)
+    return ops.sub(a, b)
+
+
+subtract = sub
+
+
+def mul(input: Any, other: Any):
+    """input * other with broadcasting."""
+    a, b = C.pair(input, other)
+    return ops.mul(a, b)
+
+
+multiply = mul
+
+
+def div(input: Any, other: Any, rounding_mode: str | None = None):
+    """True division (integer operands are divided as floats, as in PyTorch)."""
+    if rounding_mode is not None:
+        raise NotImplementedError(
+            f"div: rounding_mode={rounding_mode!r} is not supported; only true division is"
+        )
+    a, b = C.pair(input, other)
+    dt = a.dtype if not isinstance(a, _t.Tensor) else a._data.dtype
+    if dt.kind != "f":
+        a, b = ops.cast(a, C.default_float()), ops.cast(b, C.default_float())
+    return ops.div(a, b)
+
+
+true_divide = divide = div
+
+
+def pow(input: Any, exponent: Any):  # noqa: A001 - torch.pow
+    """input ** exponent (integer tensors are raised in float64 and cast back)."""
+    a, b = C.pair(input, exponent)
+    dt = a._data.dtype if isinstance(a, _t.Tensor) else a.dtype
+    if dt.kind == "f":
+        return ops.pow(a, b)
+    wide = ops.pow(ops.cast(a, D.float64), ops.cast(b, D.float64))
+    return ops.cast(wide, dt)
+
+
+def neg(input: Any):
+    """-input."""
+    return ops.neg(_tensor(input))
+
+
+negative = neg
+
+
+def square(input: Any):
+    """input * input."""
+    return ops.square(_tensor(input))
+
+
+def abs(input: Any):  # noqa: A001 - torch.abs
+    """|input|."""
+    return ops.abs(_tensor(input))
+
+
+def sign(input: Any):
+    """-1, 0 or 1 by sign (no gradient flows through it)."""
+    return ops.sign(_tensor(input))
+
+
+def exp(input: Any):
+    """e ** input."""
+    return ops.exp(C.floating(input))
+
+
+def log(input: Any):
+    """Natural logarithm."""
+    return ops.log(C.floating(input))
+
+
+def sqrt(input: Any):
+    """Square root."""
+    return ops.sqrt(C.floating(input))
+
+
+def rsqrt(input: Any):
+    """1 / sqrt(input)."""
+    x = ops.sqrt(C.floating(input))
+    return ops.div(ops.scalar(1, x), x)
+
+
+def reciprocal(input: Any):
+    """1 / input."""
+    x = C.floating(input)
+    return ops.div(ops.scalar(1, x), x)
+
+
+def sin(input: Any):
+    """Sine."""
+    return ops.sin(C.floating(input))
+
+
+def cos(input: Any):
+    """Cosine."""
+    return ops.cos(C.floating(input))
+
+
+def tanh(input: Any):
+    """Hyperbolic tangent."""
+    return ops.tanh(C.floating(input))
+
+
+def sigmoid(input: Any):
+    """Logistic function."""
+    return ops.sigmoid(C.floating(input))
+
+
+def relu(input: Any):
+    """max(input, 0)."""
+    return ops.relu(_tensor(input))
+
+
+def maximum(input: Any, other: Any):
+    """Elementwise maximum."""
+    a, b = C.pair(input, other)
+    return ops.maximum(a, b)
+
+
+def minimum(input: Any, other: Any):
+    """Elementwise minimum."""
+    a, b = C.pair(input, other)
+    return ops.minimum(a, b)
+
+
+def clamp(input: Any, min: Any = None, max: Any = None):  # noqa: A002 - PyTorch's names
+    """Limit values to [min, max] (either bound may be None)."""
+    x = _tensor(input)
+    if x._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+        x = ops.cast(x, C.default_float())
+    lo = None if min is None else _bound(min, x)
+    hi = None if max is None else _bound(max, x)
+    if lo is None and hi is None:
+        raise ValueError("clamp: at least one of 'min' and 'max' must not be None")
+    return CF.clamp(x, lo, hi)
+
+
+clip = clamp
+
+
+def _bound(v: Any, x):
+    if isinstance(v, _t.Tensor):
+        return C.to_dtype(v, x._data.dtype)
+    return np.asarray(v, dtype=x._data.dtype)
+
+
+def where(condition: Any, input: Any = None, other: Any = None):
+    """input where condition else other; with one argument, the indices of nonzero entries."""
+    cond = _tensor(condition)
+    if input is None and other is None:
+        return nonzero(cond, as_tuple=True)
+    if cond._data.dtype != D.bool_:
+        raise TypeError(f"where: the condition must be a bool tensor, got {cond.dtype}")
+    if C.is_scalar(input) and C.is_scalar(other):
+        input = _tensor(input)
+    a, b = C.pair(input, other)
+    return ops.where(cond, a, b)
+
+
+def nonzero(input: Any, as_tuple: bool = False):
+    """Indices of the nonzero entries (an index computation, no gradient)."""
+    arr = _tensor(input)._data
+    idx = np.nonzero(arr)
+    if as_tuple:
+        return tuple(_t.Tensor._make(i.astype(np.int64)) for i in idx)
+    return _t.Tensor._make(np.stack(idx, axis=-1).astype(np.int64))
+
+
+# ---- comparisons and logic ----------------------------------------------------------------------
+
+
+def _compare(op):
+    def f(input: Any, other: Any):
+        a, b = C.pair(input, other)
+        return op(a, b)
+
+    f.__name__ = op.__name__
+    f.__doc__ = f"Elementwise {op.__name__} (a bool tensor)."
+    return f
+
+
+eq = _compare(ops.equal)
+ne = not_equal = _compare(ops.not_equal)
+lt = less = _compare(ops.less)
+le = less_equal = _compare(ops.less_equal)
+gt = greater = _compare(ops.greater)
+ge = greater_equal = _compare(ops.greater_equal)
+
+
+def _bools(x: Any):
+    t = _tensor(x)
+    return t if t._data.dtype == D.bool_ else ops.not_equal(t, np.zeros((), t._data.dtype))
+
+
+def logical_not(input: Any):
+    """Elementwise not (a bool tensor)."""
+    return ops.equal(_bools(input), np.asarray(False))
+
+
+def logical_and(input: Any, other: Any):
+    """Elementwise and (a bool tensor)."""
+    return ops.mul(_bools(input), _bools(other))
+
+
+def logical_or(input: Any, other: Any):
+    """Elementwise or (a bool tensor)."""
+    return ops.add(_bools(input), _bools(other))
+
+
+def isnan(input: Any):
+    """True where the value is NaN."""
+    x = _tensor(input)
+    return ops.not_equal(x, x)
+
+
+# ---- linear algebra -----------------------------------------------------------------------------
+
+
+def matmul(input: Any, other: Any):
+    """Matrix product with numpy's rules for 1-D and batched operands."""
+    a, b = C.pair(input, other)
+    return ops.matmul(a, b)
+
+
+def mm(input: Any, mat2: Any):
+    """Product of two matrices (2-D only)."""
+    a, b = _tensor(input), _tensor(mat2)
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(
+            f"mm: both operands must be matrices (2-D), got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+    return matmul(a, b)
+
+
+def bmm(input: Any, mat2: Any):
+    """Batched product of (b, n, m) and (b, m, p) tensors."""
+    a, b = _tensor(input), _tensor(mat2)
+    if a.ndim != 3 or b.ndim != 3:
+        raise RuntimeError(
+            f"bmm: both operands must be 3-D batches, got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+    return matmul(a, b)
+
+
+def dot(input: Any, other: Any):
+    """Inner product of two 1-D tensors."""
+    a, b = _tensor(input), _tensor(other)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    return matmul(a, b)
+
+
+def mv(input: Any, vec: Any):
+    """Matrix-vector product."""
+    return matmul(input, vec)
+
+
+def outer(input: Any, vec2: Any):
+    """Outer product of two 1-D tensors."""
+    a, b = C.pair(input, vec2)
+    return ops.mul(ops.expand_dims(a, 1), ops.expand_dims(b, 0))
+
+
+# ---- softmax family -----------------------------------------------------------------------------
+
+
+def _softmax_dim(name: str, ndim: int, dim: int | None) -> int:
+    if dim is not None:
+        return int(dim)
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+        "dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Any, dim: int | None = None, dtype: Any = None):
+    """exp(x) / sum(exp(x)) along `dim`."""
+    x = C.floating(input) if dtype is None else _tensor(input).type(dtype)
+    return ops.softmax(x, _softmax_dim("softmax", x.ndim, dim))
+
+
+def log_softmax(input: Any, dim: int | None = None, dtype: Any = None):
+    """log(softmax(x)) along `dim`, computed stably."""
+    x = C.floating(input) if dtype is None else _tensor(input).type(dtype)
+    return ops.log_softmax(x, _softmax_dim("log_softmax", x.ndim, dim))
+
+
+def numel(input: Any) -> int:
+    """Number of elements."""
+    return _tensor(input).numel()
+
+
+def is_tensor(obj: Any) -> bool:
+    """True for duograd eager tensors."""
+    return isinstance(obj, _t.Tensor)
+
+
+def is_floating_point(input: Any) -> bool:
+    """True for float tensors."""
+    return _tensor(input).is_floating_point()
+
+
+def clone(input: Any):
+    """A copy that gradients flow through."""
+    return _tensor(input).clone()
+
+
+def detach(input: Any):
+    """A tensor sharing memory that autograd does not track."""
+    return _tensor(input).detach()

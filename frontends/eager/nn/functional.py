@@ -1,0 +1,373 @@
+"""``torch.nn.functional``: activations, linear, dropout and losses over core.functional.
+
+Losses and layers call the `core.functional` compositions the graph frontend calls too, so a
+loss computed in either style runs the same primitives in the same order.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ....core import functional as CF
+from ....core import ops
+from .. import _convert as C
+from .. import functions as _fn
+from ..tensor import Tensor
+
+softmax = _fn.softmax
+log_softmax = _fn.log_softmax
+sigmoid = _fn.sigmoid
+tanh = _fn.tanh
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(input, 0)."""
+    return input.relu_() if inplace else ops.relu(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """input where input > 0 else negative_slope * input."""
+    return CF.leaky_relu(C.floating(input), negative_slope)
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias (PyTorch's (out, in) weight layout)."""
+    return CF.linear(input, weight, bias, layout="out_in")
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero entries with probability p and scale the rest by 1/(1-p) (only when training)."""
+    return CF.dropout(input, float(p), training)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Integer class labels to int64 one-hot rows."""
+    labels = C.as_tensor_operand(tensor)._data
+    if labels.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"one_hot is only applicable to index tensor, got {C.tensor_type()._make(labels).dtype}"
+        )
+    if num_classes < 0:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes})")
+    return Tensor._make(CF.one_hot(labels, num_classes, np.int64))
+
+
+# ---- losses -------------------------------------------------------------------------------------
+
+
+def _reduction(size_average: Any, reduce: Any, reduction: str) -> str:
+    if size_average is None and reduce is None:
+        return reduction
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
+def _regression_pair(input: Tensor, target: Any):
+    target = C.as_tensor_operand(target, like=input)
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return C.pair(C.floating(input), target)
+
+
+def mse_loss(
+    input: Tensor,
+    target: Any,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Mean squared error (warns when the shapes differ, as PyTorch)."""
+    a, b = _regression_pair(input, target)
+    return CF.mse(a, b, _reduction(size_average, reduce, reduction))
+
+
+def l1_loss(
+    input: Tensor,
+    target: Any,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Mean absolute error (warns when the shapes differ, as PyTorch)."""
+    a, b = _regression_pair(input, target)
+    return CF.l1(a, b, _reduction(size_average, reduce, reduction))
+
+
+def _classes_last(x: Tensor) -> Tensor:
+    """(N, C, d1, ...) -> (N, d1, ..., C): the core picks classes on the last axis."""
+    if x.ndim <= 2:
+        return x
+    perm = (0,) + tuple(range(2, x.ndim)) + (1,)
+    return ops.transpose(x, perm)
+
+
+def _check_labels(input: Tensor, target: Tensor, op: str) -> None:
+    n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    labels = target._data
+    bad = labels[(labels < 0) | (labels >= n_classes)]
+    if bad.size:
+        raise IndexError(
+            f"{op}: Target {int(bad.flat[0])} is out of bounds: class labels must be in "
+            f"[0, {n_classes}) for an input of shape {tuple(input.shape)}"
+        )
+
+
+def _masked_mean(per: Tensor, target: Tensor, ignore_index: int, reduction: str) -> Tensor:
+    """Zero the ignored rows; 'mean' divides by the number of rows kept (as PyTorch)."""
+    keep = ops.not_equal(target, np.asarray(ignore_index, target._data.dtype))
+    per = ops.where(keep, per, np.zeros((), per._data.dtype))
+    if reduction == "none":
+        return per
+    total = ops.sum(per)
+    if reduction == "sum":
+        return total
+    return ops.div(total, ops.sum(ops.cast(keep, per._data.dtype)))
+
+
+def _label_loss(fn, input: Tensor, target: Tensor, reduction: str, ignore_index: int, op: str):
+    if target._data.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"{op}: expected class-index targets of an integer dtype (long), got {target.dtype}"
+        )
+    if tuple(target.shape) != (tuple(input.shape[:1]) + tuple(input.shape[2:])):
+        raise ValueError(
+            f"{op}: expected target of shape {tuple(input.shape[:1]) + tuple(input.shape[2:])} "
+            f"for input of shape {tuple(input.shape)}, got {tuple(target.shape)}"
+        )
+    ignored = ignore_index is not None and bool((target._data == ignore_index).any())
+    if not ignored:
+        _check_labels(input, target, op)
+        return fn(_classes_last(input), target, reduction)
+    safe = Tensor._make(np.where(target._data == ignore_index, 0, target._data))
+    _check_labels(input, safe, op)
+    per = fn(_classes_last(input), safe, "none")
+    return _masked_mean(per, target, ignore_index, reduction)
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    size_average: Any = None,
+    ignore_index: int = -100,
+    reduce: Any = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Softmax cross-entropy against class indices or class probabilities."""
+    if weight is not None:
+        raise NotImplementedError("cross_entropy: class weights are not supported")
+    red = _reduction(size_average, reduce, reduction)
+    x = C.floating(input)
+    target = C.as_tensor_operand(target)
+    if target._data.dtype.kind == "f":
+        if tuple(target.shape) != tuple(x.shape):
+            raise ValueError(
+                f"cross_entropy: probability targets must have the input's shape "
+                f"{tuple(x.shape)}, got {tuple(target.shape)}"
+            )
+        probs = C.to_dtype(target, x._data.dtype)
+        if label_smoothing:
+            probs = _smooth(probs, label_smoothing, x.shape[1])
+        return CF.cross_entropy_with_probs(_classes_last(x), _classes_last(probs), red)
+    if label_smoothing:
+        if x.ndim != 2:
+            raise NotImplementedError("cross_entropy: label_smoothing needs (N, C) inputs here")
+        _check_labels(x, target, "cross_entropy")
+        probs = Tensor._make(CF.one_hot(target._data, x.shape[1], x._data.dtype))
+        return CF.cross_entropy_with_probs(x, _smooth(probs, label_smoothing, x.shape[1]), red)
+    return _label_loss(CF.cross_entropy_with_labels, x, target, red, ignore_index, "cross_entropy")
+
+
+def _smooth(probs: Tensor, eps: float, n: int) -> Tensor:
+    dt = probs._data.dtype
+    return ops.add(ops.mul(probs, np.asarray(1.0 - eps, dt)), np.asarray(eps / n, dt))
+
+
+def nll_loss(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    size_average: Any = None,
+    ignore_index: int = -100,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of class indices given log-probabilities."""
+    if weight is not None:
+        raise NotImplementedError("nll_loss: class weights are not supported")
+    red = _reduction(size_average, reduce, reduction)
+    return _label_loss(
+        CF.nll_with_labels,
+        C.floating(input),
+        C.as_tensor_operand(target),
+        red,
+        ignore_index,
+        "nll_loss",
+    )
+
+
+def _binary_pair(input: Tensor, target: Any, op: str):
+    target = C.as_tensor_operand(target, like=input)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"{op}: Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}) is deprecated. Please ensure they have the same size."
+        )
+    x = C.floating(input)
+    return x, C.to_dtype(target, x._data.dtype)
+
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """-(t log p + (1 - t) log(1 - p)) for probabilities p (logs clamped at -100)."""
+    if weight is not None:
+        raise NotImplementedError("binary_cross_entropy: weights are not supported")
+    p, t = _binary_pair(input, target, "binary_cross_entropy")
+    return CF.binary_cross_entropy(p, t, _reduction(size_average, reduce, reduction))
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+    pos_weight: Any = None,
+) -> Tensor:
+    """Sigmoid cross-entropy on logits, computed stably."""
+    if weight is not None or pos_weight is not None:
+        raise NotImplementedError("binary_cross_entropy_with_logits: weights are not supported")
+    z, t = _binary_pair(input, target, "binary_cross_entropy_with_logits")
+    return CF.sigmoid_cross_entropy_with_logits(z, t, _reduction(size_average, reduce, reduction))
+
+
+# ---- convolution, pooling, normalisation ----------------------------------------------------
+
+
+def _padding(padding: Any) -> Any:
+    return padding.upper() if isinstance(padding, str) else padding
+
+
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D convolution of (N, C, H, W) input with (O, C, kh, kw) filters, plus bias."""
+    if groups != 1:
+        raise NotImplementedError(f"conv2d: groups={groups} is not supported; only groups=1 is")
+    return CF.conv2d(input, weight, bias, stride, _padding(padding), dilation)
+
+
+def _pool_args(op: str, dilation: Any, ceil_mode: bool, return_indices: bool = False) -> None:
+    if dilation not in (1, (1, 1)) or ceil_mode or return_indices:
+        raise NotImplementedError(f"{op}: dilation, ceil_mode and return_indices are not supported")
+
+
+def max_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """Window maxima over (N, C, H, W) input (stride defaults to the window)."""
+    _pool_args("max_pool2d", dilation, ceil_mode, return_indices)
+    stride = None if stride is None or stride == [] else stride
+    return ops.max_pool2d(input, kernel_size, stride, _padding(padding))
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """Window means over (N, C, H, W) input (stride defaults to the window)."""
+    _pool_args("avg_pool2d", 1, ceil_mode)
+    stride = None if stride is None or stride == [] else stride
+    return ops.avg_pool2d(
+        input, kernel_size, stride, _padding(padding), count_include_pad=count_include_pad
+    )
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the trailing `normalized_shape` dims, then scale and shift."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[-len(shape) :]) != shape:
+        raise RuntimeError(
+            f"layer_norm: expected input with trailing shape {list(shape)}, got {list(input.shape)}"
+        )
+    axes = tuple(range(-len(shape), 0))
+    return CF.layer_norm(input, weight, bias, eps, axes)
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalisation over the channel dim 1; in training, updates the running stats."""
+    if not training:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("batch_norm: running_mean and running_var are needed in eval mode")
+        return CF.batch_norm(input, weight, bias, running_mean, running_var, eps, axis=1)
+    axes = (0,) + tuple(range(2, input.ndim))
+    y, mean, var = CF.batch_norm_train(input, weight, bias, eps, axes)
+    if running_mean is not None and running_var is not None:
+        n = 1
+        for a in axes:
+            n *= input.shape[a]
+        _update_running(running_mean, running_var, mean, var, momentum, n)
+    return y
+
+
+def _update_running(rm: Tensor, rv: Tensor, mean: Tensor, var: Tensor, m: float, n: int) -> None:
+    """running = (1 - m) * running + m * batch, the variance made unbiased (as PyTorch)."""
+    from ..grad_mode import no_grad
+
+    with no_grad():
+        dt = rm._data.dtype
+        keep, take = np.asarray(1.0 - m, dt), np.asarray(m, dt)
+        unbiased = ops.mul(var._data, np.asarray(n / max(n - 1, 1), dt))
+        rm.copy_(ops.add(ops.mul(take, mean._data), ops.mul(keep, rm._data)))
+        rv.copy_(ops.add(ops.mul(take, unbiased), ops.mul(keep, rv._data)))

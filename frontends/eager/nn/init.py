@@ -1,0 +1,147 @@
+"""``torch.nn.init``: in-place initialisers drawing from the shared random stream (core.init)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ....core import init as core_init
+from ....core import random as core_random
+from ..grad_mode import no_grad
+from ..tensor import Tensor
+
+_GAINS = {
+    "linear": 1.0,
+    "conv1d": 1.0,
+    "conv2d": 1.0,
+    "conv3d": 1.0,
+    "sigmoid": 1.0,
+    "tanh": 5.0 / 3,
+    "relu": math.sqrt(2.0),
+    "selu": 3.0 / 4,
+}
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The recommended gain for a nonlinearity (PyTorch's table)."""
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity not in _GAINS:
+        raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+    return _GAINS[nonlinearity]
+
+
+def _write(tensor: Tensor, values: Any) -> Tensor:
+    with no_grad():
+        tensor.copy_(Tensor._make(values))
+    return tensor
+
+
+def _fans(tensor: Tensor) -> tuple[int, int]:
+    if tensor.dim() < 2:
+        raise ValueError(
+            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"
+        )
+    return core_init.fans(tuple(tensor.shape), "out_in")
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
+    """Fill with draws uniform on [a, b)."""
+    with no_grad():
+        return tensor.uniform_(a, b, generator)
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
+    """Fill with normal draws."""
+    with no_grad():
+        return tensor.normal_(mean, std, generator)
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    """Fill with normal draws redrawn beyond two standard deviations (TF's truncated normal)."""
+    vals = core_random.default_generator.truncated_normal(
+        tuple(tensor.shape), tensor._data.dtype, mean, std
+    )
+    return _write(tensor, vals)
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill with a constant."""
+    with no_grad():
+        return tensor.fill_(val)
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    """Fill with zeros."""
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    """Fill with ones."""
+    return constant_(tensor, 1.0)
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+    """Glorot/Xavier uniform: bound gain * sqrt(6 / (fan_in + fan_out))."""
+    gen = None if generator is None else generator._gen
+    if gain == 1.0:
+        vals = core_init.glorot_uniform(tuple(tensor.shape), "out_in", tensor._data.dtype, gen)
+    else:
+        fi, fo = _fans(tensor)
+        bound = gain * math.sqrt(6.0 / (fi + fo))
+        vals = core_init.uniform(tuple(tensor.shape), bound, tensor._data.dtype, gen)
+    return _write(tensor, vals)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+    """Glorot/Xavier normal: std gain * sqrt(2 / (fan_in + fan_out))."""
+    fi, fo = _fans(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fi + fo)), generator)
+
+
+def _fan(tensor: Tensor, mode: str) -> int:
+    fi, fo = _fans(tensor)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    return fi if mode == "fan_in" else fo
+
+
+def kaiming_uniform_(
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: Any = None,
+) -> Tensor:
+    """He/Kaiming uniform: bound gain * sqrt(3 / fan)."""
+    gen = None if generator is None else generator._gen
+    if mode == "fan_in" and nonlinearity == "leaky_relu":
+        # the very draw nn.Linear's default init makes (shared with the graph frontend)
+        vals = core_init.kaiming_uniform(tuple(tensor.shape), a, "out_in", tensor._data.dtype, gen)
+    else:
+        gain = calculate_gain(nonlinearity, a)
+        bound = gain * math.sqrt(3.0 / _fan(tensor, mode))
+        vals = core_init.uniform(tuple(tensor.shape), bound, tensor._data.dtype, gen)
+    return _write(tensor, vals)
+
+
+def kaiming_normal_(
+    tensor: Tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: Any = None,
+) -> Tensor:
+    """He/Kaiming normal: std gain / sqrt(fan)."""
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    return normal_(tensor, 0.0, std, generator)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a matrix with the identity."""
+    import numpy as np
+
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _write(tensor, np.eye(*tensor.shape, dtype=tensor._data.dtype))

@@ -1,0 +1,57 @@
+"""``torch.nn.utils``: gradient clipping, written with core ops."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from ....core import functional as CF
+from ....core import ops
+from ..grad_mode import no_grad
+from ..tensor import Tensor
+
+
+def _grads(parameters: Iterable[Tensor] | Tensor) -> list[Tensor]:
+    ps = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    return [p for p in ps if p.grad is not None]
+
+
+def clip_grad_norm_(
+    parameters: Iterable[Tensor] | Tensor,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
+    """Scale all gradients together so their joint norm is at most max_norm; return that norm."""
+    ps = _grads(parameters)
+    if not ps:
+        return Tensor._make(np.zeros((), np.float32))
+    with no_grad():
+        norms = ops.stack([CF.norm(p.grad._data, norm_type) for p in ps])
+        total = CF.norm(norms, norm_type)
+        if error_if_nonfinite and not np.isfinite(total):
+            raise RuntimeError(
+                f"The total norm of order {norm_type} for gradients from `parameters` is "
+                "non-finite, so it cannot be clipped."
+            )
+        coef = ops.div(
+            np.asarray(max_norm, total.dtype), ops.add(total, np.asarray(1e-6, total.dtype))
+        )
+        coef = ops.minimum(coef, np.asarray(1.0, total.dtype))
+        for p in ps:
+            g = p.grad
+            g._data[...] = ops.mul(g._data, ops.cast(coef, g._data.dtype))
+    return Tensor._make(total)
+
+
+def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -> None:
+    """Clamp every gradient element to [-clip_value, clip_value]."""
+    with no_grad():
+        for p in _grads(parameters):
+            p.grad.clamp_(-clip_value, clip_value)
+
+
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
+    """All parameters flattened into one vector."""
+    return ops.concat([ops.reshape(p, (-1,)) for p in parameters], 0)

@@ -1,0 +1,250 @@
+"""The optimizer base: parameter groups, per-parameter state, validation, state dicts.
+
+Subclasses implement `_update(group, params_and_grads)`, calling one fused kernel of
+core/kernels/update.py per parameter (the optimizer arithmetic both frontends share).
+`step()` validates every parameter, gradient and state first, so a step that fails changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any
+
+import numpy as np
+
+from ..grad_mode import enable_grad, no_grad
+from ..inplace import bump
+from ..tensor import Tensor
+
+_required = object()
+
+
+class ParamState(MutableMapping):
+    """Per-parameter state keyed by parameter identity (tensors compare elementwise)."""
+
+    def __init__(self) -> None:
+        self._d: dict[int, tuple[Tensor, dict]] = {}
+
+    def __getitem__(self, p: Tensor) -> dict:
+        entry = self._d.get(id(p))
+        if entry is None:
+            entry = self._d[id(p)] = (p, {})
+        return entry[1]
+
+    def __setitem__(self, p: Tensor, value: dict) -> None:
+        self._d[id(p)] = (p, value)
+
+    def __delitem__(self, p: Tensor) -> None:
+        del self._d[id(p)]
+
+    def __contains__(self, p: object) -> bool:
+        return id(p) in self._d
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (p for p, _ in self._d.values())
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+
+class Optimizer:
+    """Base class: holds param_groups (dicts with 'params' and hyper-parameters) and state."""
+
+    def __init__(self, params: Any, defaults: dict) -> None:
+        self.defaults = defaults
+        self.state = ParamState()
+        self.param_groups: list[dict] = []
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or "
+                f"dicts, but got {type(params).__name__}"
+            )
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for g in groups:
+            self.add_param_group(g)
+
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters with its own hyper-parameters (defaults fill the rest)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param group must be a dict, got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections")
+        params = list(params)
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    f"optimizer can only optimize Tensors, but param {i} is a {type(p).__name__}"
+                )
+            if not p.is_leaf:
+                raise ValueError(f"can't optimize a non-leaf Tensor (param {i} has a grad_fn)")
+            if not p.requires_grad:
+                raise ValueError(
+                    f"param {i} of shape {tuple(p.shape)} does not require grad, so it would "
+                    "never be updated: set requires_grad=True on it (or leave it out of the "
+                    "optimizer)"
+                )
+        group = dict(param_group)
+        group["params"] = params
+        for k, v in self.defaults.items():
+            if v is _required and k not in group:
+                raise ValueError(f"parameter group didn't specify a value of required '{k}'")
+            group.setdefault(k, v)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params) or len({id(p) for p in params}) != len(params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of every parameter (to None by default, as PyTorch)."""
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p._grad is None:
+                    continue
+                if set_to_none:
+                    p._grad = None
+                else:
+                    p._grad.zero_()
+
+    # ---- stepping -------------------------------------------------------------------------------
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient (a closure re-evaluates the loss first)."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        work = [(group, self._validated(group)) for group in self.param_groups]
+        with no_grad():
+            for group, pairs in work:
+                if pairs:
+                    self._update(group, pairs)
+                    for p, _ in pairs:
+                        bump(p)
+        return loss
+
+    def _validated(self, group: dict) -> list[tuple[Tensor, np.ndarray]]:
+        """(param, grad array) of the group, after checking everything the kernels need."""
+        name = type(self).__name__
+        for k, v in group.items():
+            if k != "params" and isinstance(v, float) and not math.isfinite(v):
+                raise ValueError(f"{name}: hyper-parameter {k}={v} is not finite")
+        pairs = []
+        for i, p in enumerate(group["params"]):
+            g = p._grad
+            if g is None:
+                continue
+            arr, garr = p._data, g._data
+            if garr.shape != arr.shape:
+                raise RuntimeError(
+                    f"{name}.step: the gradient of param {i} has shape {tuple(garr.shape)} but "
+                    f"the param has shape {tuple(arr.shape)}; nothing was updated"
+                )
+            if arr.dtype.kind != "f" or garr.dtype != arr.dtype:
+                raise RuntimeError(
+                    f"{name}.step: param {i} is {arr.dtype} with a {garr.dtype} gradient; both "
+                    "must be the same float dtype; nothing was updated"
+                )
+            if not (arr.flags.c_contiguous and arr.flags.writeable):
+                raise RuntimeError(
+                    f"{name}.step: param {i} of shape {tuple(arr.shape)} is not a contiguous, "
+                    "writeable array (e.g. made from a transposed numpy view); make it with "
+                    "nn.Parameter(t.clone()); nothing was updated"
+                )
+            for key, s in self.state[p].items():
+                if isinstance(s, Tensor) and s._data.shape != arr.shape:
+                    raise RuntimeError(
+                        f"{name}.step: state '{key}' of param {i} has shape "
+                        f"{tuple(s._data.shape)}, the param {tuple(arr.shape)}; nothing was updated"
+                    )
+            pairs.append((p, garr))
+        return pairs
+
+    def _update(self, group: dict, pairs: list[tuple[Tensor, np.ndarray]]) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _buffer(state: dict, key: str, p: Tensor, fill: float = 0.0) -> np.ndarray:
+        t = state.get(key)
+        if t is None:
+            t = state[key] = Tensor._make(np.full(p._data.shape, fill, p._data.dtype))
+        return t._data
+
+    # ---- state dicts ----------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """{'state': {param index: {...}}, 'param_groups': [{..., 'params': [indices]}]}."""
+        index: dict[int, int] = {}
+        groups = []
+        for g in self.param_groups:
+            ids = []
+            for p in g["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            groups.append({**{k: v for k, v in g.items() if k != "params"}, "params": ids})
+        state = {}
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p in self.state and self.state[p]:
+                    state[index[id(p)]] = {
+                        k: (v.detach().clone() if isinstance(v, Tensor) else v)
+                        for k, v in self.state[p].items()
+                    }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore hyper-parameters and state saved by state_dict() (checked before applying)."""
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(groups)} parameter groups, the optimizer has "
+                f"{len(self.param_groups)}"
+            )
+        for i, (saved, own) in enumerate(zip(groups, self.param_groups, strict=False)):
+            if len(saved["params"]) != len(own["params"]):
+                raise ValueError(
+                    f"loaded state dict contains a parameter group {i} of {len(saved['params'])} "
+                    f"params that doesn't match the size of the optimizer's group "
+                    f"({len(own['params'])})"
+                )
+        by_index = {}
+        for saved, own in zip(groups, self.param_groups, strict=False):
+            for idx, p in zip(saved["params"], own["params"], strict=False):
+                by_index[int(idx)] = p
+        new_state = ParamState()
+        for idx, entries in state_dict["state"].items():
+            p = by_index.get(int(idx))
+            if p is None:
+                raise ValueError(f"loaded optimizer state refers to unknown param index {idx}")
+            st = {}
+            for k, v in entries.items():
+                if isinstance(v, Tensor) or isinstance(v, np.ndarray):
+                    arr = v._data if isinstance(v, Tensor) else v
+                    if arr.ndim and arr.shape != p._data.shape:
+                        raise ValueError(
+                            f"loaded optimizer state '{k}' for param {idx} has shape "
+                            f"{tuple(arr.shape)}, the param has {tuple(p._data.shape)}"
+                        )
+                    dt = p._data.dtype if arr.dtype.kind == "f" else arr.dtype
+                    v = Tensor._make(np.array(arr, dtype=dt, copy=True))
+                st[k] = v
+            new_state[p] = st
+        for saved, own in zip(groups, self.param_groups, strict=False):
+            own.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = new_state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, g in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for k in sorted(g):
+                if k != "params":
+                    lines.append(f"    {k}: {g[k]}")
+        lines.append(")")
+        return "\n".join(lines)

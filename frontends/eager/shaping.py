@@ -1,0 +1,267 @@
+"""Shape operations on tensors (reshape, permute, cat, indexing, ...), each a core op call."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ...core import dtypes as D
+from ...core import ops
+from . import _convert as C
+from . import tensor as _t
+
+
+def _tensor(x: Any):
+    return C.as_tensor_operand(x)
+
+
+def reshape(input: Any, shape: Any):
+    """A tensor with the same data and a new shape (one entry may be -1)."""
+    x = _tensor(input)
+    return ops.reshape(x, C.shape_args((shape,)))
+
+
+def view(input: Any, *shape: Any):
+    """Same as reshape (memory layout is managed by the kernels)."""
+    return ops.reshape(_tensor(input), C.shape_args(shape))
+
+
+def flatten(input: Any, start_dim: int = 0, end_dim: int = -1):
+    """Merge dims start_dim..end_dim into one."""
+    x = _tensor(input)
+    shape = tuple(x._data.shape)
+    if not shape:
+        return ops.reshape(x, (1,))
+    s, e = start_dim % len(shape), end_dim % len(shape)
+    if s > e:
+        raise RuntimeError(f"flatten() has invalid args: start_dim {start_dim} > end_dim {end_dim}")
+    new = shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :]
+    return ops.reshape(x, new)
+
+
+def unflatten(input: Any, dim: int, sizes: Any):
+    """Split dim into `sizes`."""
+    x = _tensor(input)
+    shape = tuple(x._data.shape)
+    d = dim % len(shape)
+    return ops.reshape(x, shape[:d] + tuple(sizes) + shape[d + 1 :])
+
+
+def transpose(input: Any, dim0: int, dim1: int):
+    """Swap two dims."""
+    x = _tensor(input)
+    nd = x._data.ndim
+    if nd == 0:
+        return x
+    perm = list(range(nd))
+    a, b = dim0 % nd, dim1 % nd
+    perm[a], perm[b] = perm[b], perm[a]
+    return ops.transpose(x, tuple(perm))
+
+
+swapaxes = swapdims = transpose
+
+
+def permute(input: Any, *dims: Any):
+    """Reorder dims."""
+    return ops.transpose(_tensor(input), C.shape_args(dims))
+
+
+def t(input: Any):
+    """Transpose a matrix (0-d and 1-d tensors are returned as they are)."""
+    x = _tensor(input)
+    if x._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return x if x._data.ndim < 2 else ops.transpose(x, (1, 0))
+
+
+def unsqueeze(input: Any, dim: int):
+    """Insert a dim of length 1 at `dim`."""
+    return ops.expand_dims(_tensor(input), dim)
+
+
+def squeeze(input: Any, dim: Any = None):
+    """Remove length-1 dims (only `dim`, if given and of length 1, as in PyTorch)."""
+    x = _tensor(input)
+    if dim is None:
+        return ops.squeeze(x)
+    shape = x._data.shape
+    keep = tuple(d for d in C.dims(dim) if shape and shape[d] == 1)
+    return ops.squeeze(x, keep) if keep else x
+
+
+def expand(input: Any, *sizes: Any):
+    """Broadcast to a larger shape (-1 keeps a dim); no data is copied."""
+    x = _tensor(input)
+    sizes = C.shape_args(sizes)
+    shape = x._data.shape
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
+            f"the number of dimensions in the tensor ({len(shape)})"
+        )
+    target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+    return ops.broadcast_to(x, target)
+
+
+def broadcast_to(input: Any, shape: Any):
+    """Broadcast to `shape`."""
+    return expand(input, *C.shape_args((shape,)))
+
+
+def repeat(input: Any, *sizes: Any):
+    """Tile the tensor `sizes` times along each dim."""
+    x = _tensor(input)
+    sizes = C.shape_args(sizes)
+    shape = (1,) * (len(sizes) - x._data.ndim) + tuple(x._data.shape)
+    if len(sizes) < x._data.ndim:
+        raise RuntimeError(
+            "repeat: number of repeat dims can not be smaller than number of tensor dims"
+        )
+    inter = tuple(v for d in shape for v in (1, d))
+    big = tuple(v for r, d in zip(sizes, shape, strict=False) for v in (r, d))
+    tiled = ops.broadcast_to(ops.reshape(x, inter), big)
+    return ops.reshape(tiled, tuple(r * d for r, d in zip(sizes, shape, strict=False)))
+
+
+def _common(tensors: Any) -> list:
+    ts = [_tensor(x) for x in tensors]
+    if not ts:
+        raise RuntimeError("expected a non-empty list of Tensors")
+    dt = ts[0]._data.dtype
+    for x in ts[1:]:
+        dt = D.promote(dt, x._data.dtype)
+    return [C.to_dtype(x, dt) for x in ts]
+
+
+def cat(tensors: Any, dim: int = 0):
+    """Join tensors along an existing dim (dtypes promoted)."""
+    ts = _common(tensors)
+    if len(ts) > 1:  # PyTorch skips legacy empty 1-D tensors
+        kept = [x for x in ts if not (x._data.ndim == 1 and x._data.shape[0] == 0)]
+        ts = kept or ts[:1]
+    return ops.concat(ts, dim)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors: Any, dim: int = 0):
+    """Join same-shaped tensors along a new dim (dtypes promoted)."""
+    return ops.stack(_common(tensors), dim)
+
+
+def hstack(tensors: Any):
+    """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
+    ts = _common(tensors)
+    return cat(ts, 0 if ts[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors: Any):
+    """Stack rows: 1-D tensors become rows, then concatenate along dim 0."""
+    ts = [x if x._data.ndim > 1 else ops.expand_dims(x, 0) for x in _common(tensors)]
+    return cat(ts, 0)
+
+
+def _slice_on(x, dim: int, sl: Any):
+    d = dim % x._data.ndim
+    return ops.getitem(x, (slice(None),) * d + (sl,))
+
+
+def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
+    """Cut into pieces of a given size (the last may be shorter) or of the given sizes."""
+    x = _tensor(tensor)
+    n = x._data.shape[dim]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
+                f"size at dimension {dim}), but got split_sizes={sizes}"
+            )
+    out, start = [], 0
+    for s in sizes:
+        out.append(_slice_on(x, dim, slice(start, start + s)))
+        start += s
+    return tuple(out)
+
+
+def chunk(input: Any, chunks: int, dim: int = 0) -> tuple:
+    """Cut into `chunks` pieces of ceil(n / chunks) (the last may be shorter)."""
+    x = _tensor(input)
+    n = x._data.shape[dim]
+    return split(x, max(1, -(-n // chunks)), dim)
+
+
+def unbind(input: Any, dim: int = 0) -> tuple:
+    """The slices along `dim`, each without that dim."""
+    x = _tensor(input)
+    return tuple(_slice_on(x, dim, i) for i in range(x._data.shape[dim]))
+
+
+def narrow(input: Any, dim: int, start: int, length: int):
+    """The slice start:start+length along `dim`."""
+    x = _tensor(input)
+    return _slice_on(x, dim, slice(start, start + length))
+
+
+def flip(input: Any, dims: Any):
+    """Reverse the order along `dims`."""
+    x = _tensor(input)
+    idx = [slice(None)] * x._data.ndim
+    for d in C.dims(dims):
+        idx[d] = slice(None, None, -1)
+    return ops.getitem(x, tuple(idx))
+
+
+def index_select(input: Any, dim: int, index: Any):
+    """The entries at integer `index` (1-D) along `dim`."""
+    x = _tensor(input)
+    idx = _tensor(index)._data
+    if idx.ndim > 1:
+        raise IndexError(f"index_select(): Index is supposed to be a vector, got {idx.ndim}-D")
+    return ops.gather(x, idx, dim)
+
+
+def gather(input: Any, dim: int, index: Any):
+    """out[i][j] = input[index[i][j]][j] for dim 0 (and likewise for other dims)."""
+    x = _tensor(input)
+    idx = _tensor(index)._data
+    if idx.ndim != x._data.ndim:
+        raise RuntimeError(
+            f"gather: index {tuple(idx.shape)} must have as many dims as input "
+            f"{tuple(x._data.shape)}"
+        )
+    d = dim % x._data.ndim
+    grids = list(np.ogrid[tuple(slice(0, n) for n in idx.shape)])
+    grids[d] = idx
+    return ops.getitem(x, tuple(grids))
+
+
+def index_key(index: Any) -> Any:
+    """A tensor index as a tuple numpy understands (tensor indices become arrays)."""
+    if isinstance(index, tuple):
+        return tuple(_one_index(i) for i in index)
+    return (_one_index(index),)
+
+
+def _one_index(i: Any) -> Any:
+    if isinstance(i, _t.Tensor):
+        arr = i._data
+        if arr.ndim == 0 and arr.dtype.kind in "iu":
+            return int(arr)
+        return arr
+    if isinstance(i, list):
+        return np.asarray([x._data if isinstance(x, _t.Tensor) else x for x in i])
+    return i
+
+
+def getitem(x: Any, index: Any):
+    """x[index] with gradients (through the core getitem)."""
+    return ops.getitem(_tensor(x), index_key(index))

@@ -1,0 +1,244 @@
+"""The autograd tape: recorded nodes, leaf accumulators, version counters and the backward engine.
+
+Every operation on a tensor that requires grad records one `Node` (primitive, params, the input
+and output arrays the VJP rule needs, identity keys). `run_backward` collects the nodes reachable
+from the outputs, orders them by creation and hands them to `core.autodiff.reverse_sweep`, the
+same sweep the graph frontend runs, so the two styles compute gradients with the same rules in
+the same order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ...core import ops
+from ...core.autodiff import reverse_sweep
+
+_seq = itertools.count()
+
+
+class VersionCounter:
+    """How many in-place changes a tensor's memory has seen (views share their base's counter)."""
+
+    __slots__ = ("v",)
+
+    def __init__(self) -> None:
+        self.v = 0
+
+
+class AccumulateGrad:
+    """The key of a leaf tensor that requires grad: its cotangent lands in ``leaf.grad``."""
+
+    __slots__ = ("variable", "__weakref__")
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        """PyTorch's name for the leaf accumulator."""
+        return "torch::autograd::AccumulateGrad"
+
+    @property
+    def next_functions(self) -> tuple:
+        """Leaves have no inputs."""
+        return ()
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+_NAMES: dict[str, str] = {}
+
+
+def backward_name(prim_name: str) -> str:
+    """A PyTorch-style node name from the primitive's: 'log_softmax' -> 'LogSoftmaxBackward0'."""
+    n = _NAMES.get(prim_name)
+    if n is None:
+        n = "".join(p.capitalize() for p in prim_name.split("_")) + "Backward0"
+        _NAMES[prim_name] = n
+    return n
+
+
+class Node:
+    """One recorded operation; also the node interface `reverse_sweep` walks (its own key)."""
+
+    __slots__ = (
+        "prim", "params", "inputs", "output", "input_keys", "seq", "saved", "retained", "freed",
+        "__weakref__",
+    )  # fmt: skip
+
+    def __init__(self, prim, params, inputs, output, input_keys, saved) -> None:
+        self.prim = prim
+        self.params = params
+        self.inputs = inputs
+        self.output = output
+        self.input_keys = input_keys
+        self.seq = next(_seq)
+        self.saved = saved  # ((counter, version, operand index or -1 for the output), ...)
+        self.retained = None  # weakref to the output tensor when it retains its grad
+        self.freed = False
+
+    @property
+    def output_key(self) -> Node:
+        """A node is the key of the value it produced."""
+        return self
+
+    def name(self) -> str:
+        """The node's name, e.g. 'MulBackward0'."""
+        if self.prim.impl is None:  # a user-defined autograd.Function
+            return self.prim.name + "Backward"
+        return backward_name(self.prim.name)
+
+    @property
+    def next_functions(self) -> tuple:
+        """(key, 0) for each operand: the node or leaf accumulator the gradient flows to."""
+        return tuple((k, 0) for k in self.input_keys)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+# Which operands (and whether the output) each VJP rule reads by value, not just by shape. An
+# in-place change to one of those before backward makes the gradient wrong, so it is detected.
+# Primitives missing here are treated as reading everything.
+_NONE: tuple = ((), False)
+SAVES: dict[str, tuple[tuple[int, ...], bool]] = {
+    "add": _NONE, "sub": _NONE, "neg": _NONE, "sum": _NONE, "mean": _NONE,
+    "reshape": _NONE, "reshape_like": _NONE, "transpose": _NONE, "expand_dims": _NONE,
+    "squeeze": _NONE, "broadcast_to": _NONE, "broadcast_like": _NONE, "sum_like": _NONE,
+    "getitem": _NONE, "getitem_grad": _NONE, "concat": _NONE, "stack": _NONE, "cast": _NONE,
+    "identity": _NONE,
+    "mul": ((0, 1), False), "div": ((1,), True), "pow": ((0, 1), True),
+    "maximum": ((0, 1), False), "minimum": ((0, 1), False), "where": ((0,), False),
+    "exp": ((), True), "log": ((0,), False), "sqrt": ((), True), "abs": ((0,), False),
+    "tanh": ((), True), "sigmoid": ((), True), "relu": ((0,), False), "square": ((0,), False),
+    "relu_grad": ((0,), False), "matmul": ((0, 1), False), "max": ((0,), True),
+    "min": ((0,), True), "softmax": ((), True), "log_softmax": ((), True),
+    "logsumexp": ((0,), True), "gather": ((1,), False), "scatter_add_like": ((2,), False),
+    "pick": ((1,), False), "pick_grad": ((2,), False),
+    "conv2d": ((0, 1), False), "conv2d_input_grad": ((0, 1), False),
+    "conv2d_filter_grad": ((0, 1), False), "max_pool2d": ((0,), False), "avg_pool2d": _NONE,
+    "max_pool2d_grad": ((0,), False), "max_pool2d_pick": ((0,), False),
+    "avg_pool2d_grad": _NONE, "sin": ((0,), False), "cos": ((0,), False),
+}  # fmt: skip
+
+
+def _describe(arr: Any) -> str:
+    from .dtype import from_np
+
+    shape = list(getattr(arr, "shape", ()))
+    try:
+        dt = from_np(np.dtype(arr.dtype)).name
+    except (KeyError, AttributeError):
+        dt = "tensor"
+    return f"[{dt} tensor of shape {shape}]"
+
+
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed): the graph through '{name}' was freed by an earlier "
+    "backward() or autograd.grad(). Specify retain_graph=True in the first call if you need to "
+    "backward through the graph a second time."
+)
+
+
+def collect(root_keys: Sequence[Any]) -> tuple[list[Node], list[AccumulateGrad]]:
+    """The nodes reachable from `root_keys` (in creation order) and the leaf keys they reach."""
+    seen: set = set()
+    nodes: list[Node] = []
+    leaves: dict[int, AccumulateGrad] = {}
+    stack = []
+    for k in root_keys:
+        if type(k) is Node:
+            stack.append(k)
+        elif type(k) is AccumulateGrad:
+            leaves[id(k)] = k
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if n.freed:
+            raise RuntimeError(_FREED_MSG.format(name=n.name()))
+        nodes.append(n)
+        for k in n.input_keys:
+            if type(k) is Node:
+                if k not in seen:
+                    stack.append(k)
+            elif k is not None:
+                leaves[id(k)] = k
+    nodes.sort(key=lambda n: n.seq)
+    return nodes, list(leaves.values())
+
+
+def check_versions(nodes: Sequence[Node]) -> None:
+    """Raise if a value a node's VJP reads was changed in place after the node recorded it."""
+    for n in nodes:
+        for counter, version, idx in n.saved:
+            if counter.v != version:
+                what = "output 0" if idx < 0 else f"input {idx}"
+                arr = n.output if idx < 0 else n.inputs[idx]
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: {_describe(arr)}, which is {what} of {n.name()}, is "
+                    f"at version {counter.v}; expected version {version} instead. Hint: make a "
+                    "copy (clone()) before changing it in place, or change it out of place."
+                )
+
+
+def free(nodes: Sequence[Node]) -> None:
+    """Drop the arrays the nodes saved (retain_graph=False), so a second backward is refused."""
+    for n in nodes:
+        n.freed = True
+        n.inputs = ()
+        n.output = None
+
+
+def run_backward(
+    roots: Sequence[tuple[Any, np.ndarray]],
+    wanted: Sequence[Any] | None,
+    retain_graph: bool,
+) -> tuple[dict, list[AccumulateGrad], list[Node]]:
+    """Sweep from (root key, seed) pairs; return (cotangents, leaf keys reached, nodes swept).
+
+    With `wanted` None the wanted keys are every leaf reached plus every retained non-leaf
+    (``backward()``); otherwise exactly those keys (``autograd.grad``).
+    """
+    nodes, leaves = collect([k for k, _ in roots])
+    check_versions(nodes)
+    keep = [n for n in nodes if n.retained is not None]
+    keys = list(leaves) if wanted is None else list(wanted)
+    try:
+        cts = reverse_sweep(nodes, roots, keys, keep)
+    finally:
+        if not retain_graph:
+            free(nodes)
+    return cts, leaves, nodes
+
+
+def accumulate_into(t: Any, g: np.ndarray) -> None:
+    """Add a cotangent into ``t.grad`` (a fresh, unaliased array the first time)."""
+    from .tensor import Tensor
+
+    g = np.array(g, dtype=t._data.dtype, copy=True)  # the sweep may hand one array to two keys
+    cur = t._grad
+    if cur is None:
+        t._grad = Tensor._make(g)
+        return
+    total = ops.add(cur._data, g)
+    if cur._data.shape == total.shape and cur._data.flags.writeable:
+        cur._data[...] = total  # in place, as PyTorch: a held reference to .grad sees it
+        if cur._vc is not None:
+            cur._vc.v += 1
+    else:
+        t._grad = Tensor._make(np.array(total, copy=True))
+
+
+def retain(node: Node, t: Any) -> None:
+    """Mark the node's output tensor as keeping its gradient."""
+    node.retained = weakref.ref(t)

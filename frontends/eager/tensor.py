@@ -1,0 +1,468 @@
+"""The eager Tensor: a numpy array plus autograd metadata, hooked into the core through bind.
+
+Every tensor operation is a call to a core op with Tensors as operands; `bind` hands control to
+``Tensor.__dg_bind__``, which unwraps the arrays, runs the primitive's shape rule and kernel,
+wraps the result and, when grad mode is on and an operand requires grad, records a tape node.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ...core import dtypes as D
+from . import _convert, tape
+from ._convert import default_float, shape_args
+from .dtype import dtype as _dtype_cls
+from .dtype import from_np, to_dtype
+from .formatting import format_tensor
+from .grad_mode import _State
+from .size_device import Size, check_device, device
+from .tensor_ops import TensorOps
+
+# Primitives whose kernel may return a view of operand 0: the result shares its version
+# counter, so an in-place change through either is seen by autograd's saved-value check.
+_VIEW_PRIMS = frozenset(
+    (
+        "reshape", "reshape_like", "transpose", "expand_dims", "squeeze", "broadcast_to",
+        "broadcast_like", "getitem", "stop_gradient",
+    )
+)  # fmt: skip
+
+
+class Tensor(TensorOps):
+    """A multi-dimensional array with autograd, in the style of ``torch.Tensor``."""
+
+    __slots__ = ("_data", "_rg", "_node", "_grad", "_vc", "_acc", "_base", "__weakref__")
+    __array_priority__ = 1000  # numpy defers to Tensor's reflected operators
+
+    def __init__(self, *args: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        dt = to_dtype(dtype).np_dtype if dtype is not None else default_float()
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            data = args[0]
+            arr = np.array(data._data if isinstance(data, Tensor) else data, dtype=dt)
+        else:
+            arr = np.zeros(shape_args(args), dtype=dt)
+        self._init(arr, False)
+        if requires_grad:
+            self.requires_grad = True
+
+    def _init(self, arr: np.ndarray, rg: bool) -> None:
+        self._data = arr
+        self._rg = rg
+        self._node = None
+        self._grad = None
+        self._vc = None
+        self._acc = None
+        self._base = None
+
+    @classmethod
+    def _make(cls, arr: np.ndarray, rg: bool = False) -> Tensor:
+        """Wrap an array without copying (internal constructor)."""
+        t = object.__new__(cls)
+        t._data = arr
+        t._rg = rg
+        t._node = None
+        t._grad = None
+        t._vc = None
+        t._acc = None
+        t._base = None
+        return t
+
+    # ---- the core hook ------------------------------------------------------------------------
+    def __dg_bind__(self, prim, args, params):
+        """Run a core primitive on tensors now, recording it on the tape when grads are needed."""
+        arrays = []
+        track = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a._rg:
+                    track = True
+            else:
+                arrays.append(a)
+        prim.shape_rule(*arrays, **params)
+        out = prim.impl(*arrays, **params)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        t = Tensor._make(out)
+        base = args[0]
+        if (
+            prim.name in _VIEW_PRIMS
+            and isinstance(base, Tensor)
+            and np.may_share_memory(out, arrays[0])
+        ):
+            t._vc = _counter(base)
+            t._base = base if base._base is None else base._base
+        if track and _State.enabled and prim.vjp is not None and out.dtype.kind == "f":
+            _record(prim, params, args, tuple(arrays), t)
+        return t
+
+    # ---- basic properties ---------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        """The shape, as a torch.Size."""
+        return Size(self._data.shape)
+
+    @property
+    def dtype(self) -> _dtype_cls:
+        """The element type (torch.float32 etc.)."""
+        return from_np(self._data.dtype)
+
+    @property
+    def device(self) -> device:
+        """Always the CPU."""
+        return device()
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self._data.ndim
+
+    is_cuda = False
+
+    @property
+    def data(self) -> Tensor:
+        """A tensor sharing this one's memory, outside autograd (in-place changes are untracked)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape, or the length of one dimension."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[dim]
+
+    def dim(self) -> int:
+        """Number of dimensions."""
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._data.itemsize
+
+    def is_floating_point(self) -> bool:
+        """True for float32/float64 tensors."""
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        """True when the memory is laid out in C order."""
+        return self._data.flags.c_contiguous
+
+    def contiguous(self) -> Tensor:
+        """This tensor (copies happen inside the kernels when needed)."""
+        return self
+
+    # ---- conversion to Python and numpy -------------------------------------------------------
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar "
+                "(item() needs exactly one element)"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        """Nested Python lists of the values."""
+        return self._data.tolist()
+
+    def numpy(self, force: bool = False) -> np.ndarray:
+        """The underlying array (shared memory) of a tensor that does not require grad."""
+        if self._rg and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        arr = self._data
+        if dtype is not None and np.dtype(dtype) != arr.dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self._data.shape[0]):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(shape {tuple(self._data.shape)}); use .any() or .all()"
+            )
+        return bool(self._data.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        suffixes = []
+        if self._node is not None:
+            suffixes.append(f"grad_fn=<{self._node.name()}>")
+        elif self._rg:
+            suffixes.append("requires_grad=True")
+        return format_tensor(self._data, suffixes)
+
+    # ---- autograd -----------------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for gradients."""
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        value = bool(value)
+        if value and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients "
+                f"(this one is {self.dtype}); convert it with .float() first"
+            )
+        if not value and self._node is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        self._rg = value
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set requires_grad in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded operation."""
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> tape.Node | None:
+        """The recorded operation that produced this tensor (None for leaves)."""
+        return self._node
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The accumulated gradient (leaves, and non-leaves that called retain_grad())."""
+        if self._node is not None and self._node.retained is None:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the gradient for a non-leaf Tensor, use .retain_grad() on it.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad must be a Tensor or None, got {type(value)}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"assigned grad has shape {tuple(value.shape)} but the tensor has shape "
+                    f"{tuple(self.shape)}"
+                )
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"assigned grad has dtype {value.dtype} but the tensor has {self.dtype}"
+                )
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        """True when a non-leaf keeps its gradient (retain_grad() was called)."""
+        return self._node is not None and self._node.retained is not None
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` during backward."""
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._node is not None:
+            tape.retain(self._node, self)
+
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing memory (and version counter) that autograd does not track."""
+        t = Tensor._make(self._data)
+        t._vc = _counter(self)
+        return t
+
+    def detach_(self) -> Tensor:
+        """Detach in place: make this tensor a leaf that does not require grad."""
+        self._node = None
+        self._rg = False
+        return self
+
+    def clone(self) -> Tensor:
+        """A copy with its own memory; gradients flow through it."""
+        from ...core import ops
+
+        return ops.identity(self)
+
+    # ---- copying and pickling -----------------------------------------------------------------
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        if self._node is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol; detach() it first"
+            )
+        new = type(self)._make(self._data.copy(), self._rg)
+        if self._grad is not None:
+            new._grad = copy.deepcopy(self._grad, memo)
+        memo[id(self)] = new
+        return new
+
+    def __reduce_ex__(self, protocol: int):
+        return (_rebuild, (type(self), self._data.copy(), self._rg))
+
+    # ---- device and dtype conversion ----------------------------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Convert dtype (``to(torch.float64)``, ``to(other)``); devices other than cpu refuse."""
+        dt = kwargs.pop("dtype", None)
+        check_device(kwargs.pop("device", None))
+        kwargs.pop("non_blocking", None)
+        copy_ = kwargs.pop("copy", False)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dt = a.dtype
+            elif isinstance(a, (str, device)):
+                check_device(a)
+            elif a is not None:
+                dt = a
+        out = self if dt is None else self.type(dt)
+        return out.clone() if copy_ and out is self else out
+
+    def cpu(self) -> Tensor:
+        """This tensor (it already lives on the CPU)."""
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Refused: there is no GPU backend."""
+        raise RuntimeError("duograd runs on the CPU only: there is no CUDA device")
+
+    def type(self, dtype: Any = None) -> Any:
+        """Cast to `dtype`; without an argument, the PyTorch type name ('torch.FloatTensor')."""
+        if dtype is None:
+            names = {"float32": "Float", "float64": "Double", "int32": "Int", "int64": "Long"}
+            return f"torch.{names.get(self.dtype.name, 'Bool')}Tensor"
+        from ...core import ops
+
+        return ops.cast(self, to_dtype(dtype).np_dtype)
+
+    def float(self) -> Tensor:
+        """Cast to float32."""
+        return self.type(D.float32)
+
+    def double(self) -> Tensor:
+        """Cast to float64."""
+        return self.type(D.float64)
+
+    def long(self) -> Tensor:
+        """Cast to int64."""
+        return self.type(D.int64)
+
+    def int(self) -> Tensor:
+        """Cast to int32."""
+        return self.type(D.int32)
+
+    def bool(self) -> Tensor:
+        """Cast to bool."""
+        return self.type(D.bool_)
+
+
+_convert.Tensor = Tensor
+
+
+def _rebuild(cls: type, arr: np.ndarray, rg: bool) -> Tensor:
+    t = cls._make(arr, rg)
+    return t
+
+
+def _counter(t: Tensor) -> tape.VersionCounter:
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = tape.VersionCounter()
+    return vc
+
+
+def _key(t: Tensor) -> Any:
+    """The identity the sweep accumulates this tensor's cotangent under."""
+    n = t._node
+    if n is not None:
+        return n
+    acc = t._acc
+    if acc is None:
+        acc = t._acc = tape.AccumulateGrad(t)
+    return acc
+
+
+def _record(prim, params, args, arrays, out: Tensor) -> None:
+    keys = tuple(_key(a) if isinstance(a, Tensor) and a._rg else None for a in args)
+    spec = tape.SAVES.get(prim.name)
+    saved = []
+    if spec is None:
+        idx, with_out = range(len(args)), True
+    else:
+        idx, with_out = spec
+    for i in idx:
+        a = args[i]
+        if isinstance(a, Tensor):
+            vc = _counter(a)
+            saved.append((vc, vc.v, i))
+    if with_out:
+        vc = _counter(out)
+        saved.append((vc, vc.v, -1))
+    out._node = tape.Node(prim, params, arrays, out._data, keys, tuple(saved))
+    out._rg = True
