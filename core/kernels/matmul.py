@@ -1,0 +1,189 @@
+"""Matrix multiplication kernels: batched, any strides, bitwise reproducible across layouts."""
+
+import numba
+import numpy as np
+
+from . import matmul_gemm as _gemm
+from .matmul_ukernel import TILES
+
+__all__ = ["matmul", "matmul_out"]
+
+# Below this many multiply-adds in total the call runs on one thread: a parallel region
+# costs a few microseconds, more than the whole product at these sizes.
+PARALLEL_MIN_WORK = 1 << 18
+# A batch item at least this big is split across threads by itself; smaller items are
+# handed out whole, one per thread.
+SPLIT_MIN_WORK = 1 << 21
+# Products with at most MR rows of C per item and unit-stride rows of op(b) read op(b) in
+# place instead of packing it (see matmul_gemm's direct path).
+_MR = {np.dtype(k).itemsize: v[0] for k, v in TILES.items()}  # keyed by itemsize: fast
+# Tests pin the execution path ("serial", "batch", "split", "direct", "direct_parallel") to
+# check that they agree bit for bit.
+_force_path: str | None = None
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_DTYPES = (_F32, _F64)
+
+
+def _flat(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int, int]:
+    """(x or a copy, read-only 1-D view over its memory, offset of [0, ...], last two strides).
+
+    Lets one compiled kernel per dtype read any layout (views, transposes, negative or zero
+    strides) without copying; only strides that are not whole elements force a copy.
+    """
+    isz = x.itemsize
+    flags = x.flags
+    if flags.c_contiguous:
+        flat = x.ravel()  # a view for contiguous x, and the cheapest way to get one
+        off = 0
+    elif flags.f_contiguous:
+        flat = x.T.ravel()
+        off = 0
+    else:
+        if any(s % isz for s in x.strides):  # misaligned strides cannot be indexed in elements
+            return _flat(np.ascontiguousarray(x))
+        lo = sum((n - 1) * s for n, s in zip(x.shape, x.strides, strict=True) if s < 0)
+        hi = sum((n - 1) * s for n, s in zip(x.shape, x.strides, strict=True) if s > 0)
+        # A view whose first element sits at the lowest address the array touches.
+        low = x[tuple(slice(None, None, -1) if s < 0 else slice(None) for s in x.strides)]
+        flat = np.lib.stride_tricks.as_strided(low, ((hi - lo) // isz + 1,), (isz,))
+        off = -lo // isz
+    # Always read-only, so callers' writeable and read-only inputs share one specialisation.
+    flat.setflags(write=False)
+    return x, flat, off, x.strides[-2] // isz, x.strides[-1] // isz
+
+
+def _batch_offsets(x: np.ndarray, batch: tuple[int, ...], base: int) -> np.ndarray:
+    """Element offset of each broadcast batch item of x, in C order over the batch shape."""
+    if not batch:
+        return np.array([base], dtype=np.int64)
+    lead = x.ndim - 2
+    offs = np.array(base, dtype=np.int64)
+    for d, n in enumerate(batch):
+        xd = d - (len(batch) - lead)
+        s = x.strides[xd] // x.itemsize if xd >= 0 and x.shape[xd] != 1 else 0
+        offs = offs[..., None] + np.arange(n, dtype=np.int64) * s
+    return offs.reshape(-1)
+
+
+def _check(a: np.ndarray, b: np.ndarray, transpose_a: bool, transpose_b: bool):
+    """Validate operands; return (batch shape, M, N, K)."""
+    if not isinstance(a, np.ndarray) or not isinstance(b, np.ndarray):
+        raise TypeError(
+            f"matmul: expected numpy arrays, got {type(a).__name__}, {type(b).__name__}"
+        )
+    dt = a.dtype
+    if not ((dt is _F32 or dt is _F64 or dt in _DTYPES) and (b.dtype is dt or b.dtype == dt)):
+        raise TypeError(
+            f"matmul: operands must share dtype float32 or float64, got {a.dtype} and {b.dtype}"
+        )
+    if a.ndim < 2 or b.ndim < 2:
+        raise ValueError(
+            f"matmul: operands need ndim >= 2, got shapes {a.shape} and {b.shape}; "
+            "reshape 1-D operands to a row or column first"
+        )
+    sa = a.shape
+    sb = b.shape
+    m, ka = (sa[-1], sa[-2]) if transpose_a else (sa[-2], sa[-1])
+    kb, n = (sb[-1], sb[-2]) if transpose_b else (sb[-2], sb[-1])
+    if ka != kb:
+        raise ValueError(
+            f"matmul: contraction mismatch, op(a) is {m}x{ka} and op(b) is {kb}x{n} "
+            f"(shapes {sa}, {sb}, transpose_a={transpose_a}, transpose_b={transpose_b})"
+        )
+    if len(sa) == 2 and len(sb) == 2:
+        return (), m, n, ka
+    try:
+        batch = np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        raise ValueError(
+            f"matmul: batch dims {sa[:-2]} and {sb[:-2]} do not broadcast (shapes {sa}, {sb})"
+        ) from None
+    return batch, m, n, ka
+
+
+def matmul(
+    a: np.ndarray, b: np.ndarray, transpose_a: bool = False, transpose_b: bool = False
+) -> np.ndarray:
+    """C = op(a) @ op(b) where op transposes the last two axes when asked; leading batch axes broadcast."""  # noqa: E501
+    batch, m, n, k = _check(a, b, transpose_a, transpose_b)
+    out = np.empty(batch + (m, n), dtype=a.dtype)
+    return _run(a, b, out, transpose_a, transpose_b, batch, m, n, k)
+
+
+def matmul_out(
+    a: np.ndarray,
+    b: np.ndarray,
+    out: np.ndarray,
+    transpose_a: bool = False,
+    transpose_b: bool = False,
+) -> np.ndarray:
+    """Like matmul, but writes into the preallocated C-contiguous out and returns it."""
+    batch, m, n, k = _check(a, b, transpose_a, transpose_b)
+    if not isinstance(out, np.ndarray) or out.dtype != a.dtype:
+        raise TypeError(f"matmul_out: out must be a {a.dtype} ndarray")
+    if out.shape != batch + (m, n):
+        raise ValueError(f"matmul_out: out has shape {out.shape}, expected {batch + (m, n)}")
+    if not (out.flags.c_contiguous and out.flags.writeable):
+        raise ValueError("matmul_out: out must be C-contiguous and writeable")
+    if np.may_share_memory(out, a) or np.may_share_memory(out, b):
+        # The kernel would overwrite operands it still reads: compute aside, then copy.
+        out[...] = _run(a, b, np.empty_like(out), transpose_a, transpose_b, batch, m, n, k)
+        return out
+    return _run(a, b, out, transpose_a, transpose_b, batch, m, n, k)
+
+
+def _run(a, b, out, transpose_a, transpose_b, batch, m, n, k):
+    """Dispatch a validated product to the direct, serial, batch-parallel or split driver."""
+    if out.size == 0:
+        return out
+    if k == 0:
+        out.fill(0)
+        return out
+    a, af, ao, ars, acs = _flat(a)
+    b, bf, bo, brs, bcs = _flat(b)
+    if transpose_a:
+        ars, acs = acs, ars
+    if transpose_b:
+        brs, bcs = bcs, brs
+    aoffs = _batch_offsets(a, batch, ao)
+    boffs = _batch_offsets(b, batch, bo)
+    items = aoffs.shape[0]
+    if items > 1 and boffs.min() == boffs.max() and np.all(np.diff(aoffs) == m * ars):
+        # Batch items of A are consecutive row blocks and B is shared: one tall product.
+        m *= items
+        aoffs = aoffs[:1]
+        boffs = boffs[:1]
+        items = 1
+    c = out.reshape(-1)
+    work = m * n * k
+    path = _force_path
+    if path is None:
+        direct = m <= _MR[out.itemsize] and bcs == 1
+        nthreads = numba.get_num_threads() if work * items >= PARALLEL_MIN_WORK else 1
+        if nthreads == 1:
+            path = "direct" if direct else "serial"
+        elif direct:
+            path = "direct_parallel"
+        elif work >= SPLIT_MIN_WORK or items < nthreads:
+            path = "split"
+        else:
+            path = "batch"
+    if path.startswith("direct") and not (m <= _MR[out.itemsize] and bcs == 1):
+        raise ValueError(f"matmul: direct path forced for m={m}, op(b) column stride {bcs}")
+    if path == "direct":
+        _gemm.direct_serial(af, aoffs, ars, acs, bf, boffs, brs, c, m, n, k)
+        return out
+    if path == "direct_parallel":
+        nthreads = numba.get_num_threads()
+        _gemm.direct_parallel(af, aoffs, ars, acs, bf, boffs, brs, c, m, n, k, nthreads)
+        return out
+    args = (af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k)
+    if path == "serial":
+        _gemm.batch_serial(*args)
+    elif path == "batch":
+        _gemm.batch_parallel(*args)
+    else:
+        _gemm.batch_each_parallel(*args, numba.get_num_threads())
+    return out

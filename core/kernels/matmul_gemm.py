@@ -1,0 +1,321 @@
+"""Packing and blocked loops of the matmul kernels (serial, parallel and batched drivers).
+
+Operands arrive as flat 1-D read-only views plus element offsets and strides, so one
+compiled specialisation per dtype covers every layout, transpose flag and broadcast.
+Every C[i, j] is the FMA chain acc = fma(A[i, k], B[k, j], acc) for k = 0, 1, ..., K-1
+starting from acc = 0; the blocking below only decides where that chain is paused
+(stored to C between k blocks, which is exact) and which thread runs it.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .matmul_ukernel import rows_nv, tile_mr, tile_nr, tile_vl, ukernel, ukernel_rows
+
+# k-block length: one packed B micro-panel (KC x NR) plus one A micro-panel stay in L1.
+KC = 256
+# Work-item size of the output grid, in micro-panels: about MC_PANELS * MR rows of packed A
+# (KC deep) stay in L2 while NC_PANELS B micro-panels stream past them.
+MC_PANELS = 16
+NC_PANELS = 8
+# Packed B holds at most this many elements; wider B is processed in column blocks.
+B_PACK_ELEMS = 1 << 22
+
+
+@njit(inline="always")
+def _cdiv(x, y):
+    """Ceiling division of non-negative integers (inlined: no call, no literal variants)."""
+    return (x + y - 1) // y
+
+
+@njit(cache=True)
+def _pack_a(a, off, rs, cs, M, K, ap, p):
+    """Copy rows p*MR.. of op(A) into micro-panel p of ap, zero-padding rows past M.
+
+    ap is laid out [k block][panel][k][r] so a k block of all panels is contiguous.
+    """
+    mr = tile_mr(ap)
+    mpad = _cdiv(M, mr) * mr
+    i0 = p * mr
+    rows = min(mr, M - i0)
+    for pc in range(0, K, KC):
+        kc = min(KC, K - pc)
+        d = pc * mpad + p * kc * mr
+        for k in range(kc):
+            src = off + i0 * rs + (pc + k) * cs
+            for r in range(rows):
+                ap[d + r] = a[src + r * rs]
+            for r in range(rows, mr):
+                ap[d + r] = 0
+            d += mr
+
+
+@njit(cache=True)
+def _pack_b(b, off, rs, cs, N, K, bp, j0, nbpad, q):
+    """Copy columns j0 + q*NR.. of op(B) into micro-panel q of bp, zero-padding past N.
+
+    bp is laid out [k block][panel][k][c]; nbpad is the padded width of this column block.
+    """
+    nr = tile_nr(bp)
+    j = j0 + q * nr
+    cols = min(nr, N - j)
+    for pc in range(0, K, KC):
+        kc = min(KC, K - pc)
+        d = pc * nbpad + q * kc * nr
+        for k in range(kc):
+            src = off + (pc + k) * rs + j * cs
+            for t in range(cols):
+                bp[d + t] = b[src + t * cs]
+            for t in range(cols, nr):
+                bp[d + t] = 0
+            d += nr
+
+
+@njit(cache=True)
+def _run_tiles(ap, bp, c, c0, M, N, K, nbpad, j0, p0, p1, q0, q1, tmp):
+    """Compute C tiles of A panels [p0, p1) x B panels [q0, q1) of the current column block."""
+    mr = tile_mr(ap)
+    nr = tile_nr(bp)
+    mpad = _cdiv(M, mr) * mr
+    for pc in range(0, K, KC):
+        kc = min(KC, K - pc)
+        load = 1 if pc > 0 else 0
+        for q in range(q0, q1):
+            j = j0 + q * nr
+            cols = min(nr, N - j)
+            bo = pc * nbpad + q * kc * nr
+            for p in range(p0, p1):
+                i = p * mr
+                rows = min(mr, M - i)
+                ao = pc * mpad + p * kc * mr
+                # Edge tiles run the very same micro-kernel on a padded scratch tile, so
+                # edge elements follow exactly the chain of interior ones. (One call site
+                # for both keeps the compiled code, and compile time, small.)
+                edge = rows < mr or cols < nr
+                dst, do, ld = c, c0 + i * N + j, N
+                if edge:
+                    dst, do, ld = tmp, 0, nr
+                    if load:
+                        for r in range(rows):
+                            for t in range(cols):
+                                tmp[r * nr + t] = c[c0 + (i + r) * N + j + t]
+                ukernel(kc, ap, ao, bp, bo, nr, dst, do, ld, load)
+                if edge:
+                    for r in range(rows):
+                        for t in range(cols):
+                            c[c0 + (i + r) * N + j + t] = tmp[r * nr + t]
+
+
+@njit(cache=True)
+def _col_block(N, K, nr):
+    """Columns per column block, a multiple of NR that keeps packed B under B_PACK_ELEMS."""
+    return max(nr, (B_PACK_ELEMS // max(K, 1)) // nr * nr)
+
+
+@njit(cache=True)
+def _pack_all_a(a, ao, ars, acs, M, K, ap):
+    """Pack every micro-panel of op(A) for one item."""
+    for p in range(_cdiv(M, tile_mr(ap))):
+        _pack_a(a, ao, ars, acs, M, K, ap, p)
+
+
+@njit(cache=True)
+def gemm_serial(b, bo, brs, bcs, c, c0, M, N, K, ap, bp, tmp):
+    """One matrix, one thread: C[c0:] = A @ op(B) from packed A; ap/bp/tmp are scratch."""
+    nr = tile_nr(bp)
+    npa = _cdiv(M, tile_mr(ap))
+    ncb = _col_block(N, K, nr)
+    # np.int64(0) rather than a literal 0: literal arguments would compile extra variants.
+    zero = np.int64(0)
+    for j0 in range(0, N, ncb):
+        nq = _cdiv(min(ncb, N - j0), nr)
+        for q in range(nq):
+            _pack_b(b, bo, brs, bcs, N, K, bp, j0, nq * nr, q)
+        # Groups of MC_PANELS A panels, as in the parallel grid, keep packed A in L2.
+        for p0 in range(0, npa, MC_PANELS):
+            _run_tiles(
+                ap, bp, c, c0, M, N, K, nq * nr, j0, p0, min(p0 + MC_PANELS, npa), zero, nq, tmp
+            )
+
+
+@njit(cache=True)
+def _scratch(a_like, M, N, K):
+    """Packed-A, packed-B and edge-tile buffers for an M x N x K product."""
+    mr = tile_mr(a_like)
+    nr = tile_nr(a_like)
+    ncb = _col_block(N, K, nr)
+    ap = np.empty(_cdiv(M, mr) * mr * K, a_like.dtype)
+    bp = np.empty(_cdiv(min(N, ncb), nr) * nr * K, a_like.dtype)
+    return ap, bp, np.zeros(mr * nr, a_like.dtype)
+
+
+@njit(cache=True)
+def batch_serial(a, aoffs, ars, acs, b, boffs, brs, bcs, c, M, N, K):
+    """All batch items on one thread; A is repacked only when its batch offset changes."""
+    ap, bp, tmp = _scratch(c, M, N, K)
+    for t in range(aoffs.shape[0]):
+        if t == 0 or aoffs[t] != aoffs[t - 1]:
+            _pack_all_a(a, aoffs[t], ars, acs, M, K, ap)
+        gemm_serial(b, boffs[t], brs, bcs, c, t * M * N, M, N, K, ap, bp, tmp)
+
+
+@njit(cache=True, parallel=True)
+def batch_parallel(a, aoffs, ars, acs, b, boffs, brs, bcs, c, M, N, K):
+    """One batch item per parallel iteration, each run serially with its own scratch."""
+    for u in prange(aoffs.shape[0]):
+        t = np.int64(u)  # prange indices may be unsigned; keep one integer type throughout
+        ap, bp, tmp = _scratch(c, M, N, K)
+        _pack_all_a(a, aoffs[t], ars, acs, M, K, ap)
+        gemm_serial(b, boffs[t], brs, bcs, c, t * M * N, M, N, K, ap, bp, tmp)
+
+
+@njit(cache=True)
+def _grid(npa, nq, nthreads):
+    """Split A panels into gi groups and B panels into gj groups, at least 2 items per thread."""
+    gi = _cdiv(npa, MC_PANELS)
+    gj = _cdiv(nq, NC_PANELS)
+    while gi * gj < 2 * nthreads and (gi < npa or gj < nq):
+        if (npa // gi >= nq // gj and gi < npa) or gj >= nq:
+            gi += 1
+        else:
+            gj += 1
+    return gi, gj
+
+
+@njit(cache=True, parallel=True)
+def gemm_parallel(a, ao, ars, acs, b, bo, brs, bcs, c, c0, M, N, K, nthreads):
+    """One matrix split over output tiles across threads; reductions are never split."""
+    ap, bp, _ = _scratch(c, M, N, K)
+    mr = tile_mr(ap)
+    nr = tile_nr(bp)
+    npa = _cdiv(M, mr)
+    ncb = _col_block(N, K, nr)
+    for j0 in range(0, N, ncb):
+        nq = _cdiv(min(ncb, N - j0), nr)
+        na = npa if j0 == 0 else 0  # packed A serves every column block
+        for u in prange(na + nq):
+            t = np.int64(u)  # prange indices may be unsigned; keep one integer type throughout
+            if t < na:
+                _pack_a(a, ao, ars, acs, M, K, ap, t)
+            else:
+                _pack_b(b, bo, brs, bcs, N, K, bp, j0, nq * nr, t - na)
+        gi, gj = _grid(npa, nq, nthreads)
+        for u in prange(gi * gj):
+            t = np.int64(u)
+            ii = t // gj
+            jj = t - ii * gj
+            tmp = np.zeros(mr * nr, c.dtype)
+            _run_tiles(
+                ap,
+                bp,
+                c,
+                c0,
+                M,
+                N,
+                K,
+                nq * nr,
+                j0,
+                ii * npa // gi,
+                (ii + 1) * npa // gi,
+                jj * nq // gj,
+                (jj + 1) * nq // gj,
+                tmp,
+            )
+
+
+@njit(cache=True)
+def batch_each_parallel(a, aoffs, ars, acs, b, boffs, brs, bcs, c, M, N, K, nthreads):
+    """Batch items one after another, each split across threads."""
+    for t in range(aoffs.shape[0]):
+        gemm_parallel(a, aoffs[t], ars, acs, b, boffs[t], brs, bcs, c, t * M * N, M, N, K, nthreads)
+
+
+# Direct path for products whose C has at most MR rows (vector-matrix products) and whose
+# op(B) rows are unit-stride: B is used exactly once, so packing it would only add memory
+# traffic, and padding A to MR rows would multiply the arithmetic. An m-row micro-kernel
+# reads op(B) in place (ldb = B's row stride); per element it is the same chain as the
+# packed path, so the bits are the same too.
+
+
+@njit(cache=True)
+def _uk_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, m):
+    """ukernel_rows with the row count m turned into the compile-time constant it needs."""
+    if m == 1:
+        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 1)
+    elif m == 2:
+        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 2)
+    elif m == 3:
+        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 3)
+    elif m == 4:
+        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 4)
+    elif m == 5:
+        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 5)
+    elif m == 6:
+        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 6)
+    elif m == 7:
+        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 7)
+    else:
+        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 8)
+
+
+@njit(cache=True)
+def _direct_item(a, ao, ars, acs, b, bo, brs, c, c0, M, N, K, q0, q1):
+    """C column tiles [q0, q1) (each rows_nv(M) * VL wide) of one item with M <= MR rows."""
+    nr = rows_nv(M) * tile_vl(c)
+    ap = np.empty(M * K, c.dtype)
+    for k in range(K):
+        for r in range(M):
+            ap[k * M + r] = a[ao + r * ars + k * acs]
+    tmp = np.empty(M * nr, c.dtype)
+    jl = (N // nr) * nr  # start of the partial last tile
+    bq = np.empty(K * nr if q1 * nr > N else 0, c.dtype)
+    if q1 * nr > N:
+        # Packed, so that no vector load of the partial tile runs past a row of B.
+        for k in range(K):
+            for t in range(N - jl):
+                bq[k * nr + t] = b[bo + k * brs + jl + t]
+            for t in range(N - jl, nr):
+                bq[k * nr + t] = 0
+    # k blocks across all tiles keep each pass over B within a few hundred rows (pages).
+    for pc in range(0, K, KC):
+        kc = min(KC, K - pc)
+        load = 1 if pc > 0 else 0
+        for q in range(q0, q1):
+            j = q * nr
+            cols = min(nr, N - j)
+            edge = cols < nr
+            src, so, ld, dst, do, ldc = b, bo + pc * brs + j, brs, c, c0 + j, N
+            if edge:
+                src, so, ld, dst, do, ldc = bq, pc * nr, nr, tmp, 0, nr
+                if load:
+                    for r in range(M):
+                        for t in range(cols):
+                            tmp[r * nr + t] = c[c0 + r * N + j + t]
+            _uk_rows(kc, ap, pc * M, src, so, ld, dst, do, ldc, load, M)
+            if edge:
+                for r in range(M):
+                    for t in range(cols):
+                        c[c0 + r * N + j + t] = tmp[r * nr + t]
+
+
+@njit(cache=True)
+def direct_serial(a, aoffs, ars, acs, b, boffs, brs, c, M, N, K):
+    """Direct path for all batch items on one thread."""
+    nq = _cdiv(N, rows_nv(M) * tile_vl(c))
+    for t in range(aoffs.shape[0]):
+        q0 = np.int64(0)  # not a literal 0, which would compile an extra variant
+        _direct_item(a, aoffs[t], ars, acs, b, boffs[t], brs, c, t * M * N, M, N, K, q0, nq)
+
+
+@njit(cache=True, parallel=True)
+def direct_parallel(a, aoffs, ars, acs, b, boffs, brs, c, M, N, K, nthreads):
+    """Direct path with (batch item, group of column tiles) pairs spread over threads."""
+    items = aoffs.shape[0]
+    nq = _cdiv(N, rows_nv(M) * tile_vl(c))
+    groups = min(nq, _cdiv(4 * nthreads, items))
+    for u in prange(items * groups):
+        t = np.int64(u) // groups
+        g = np.int64(u) - t * groups
+        q0 = g * nq // groups
+        q1 = (g + 1) * nq // groups
+        _direct_item(a, aoffs[t], ars, acs, b, boffs[t], brs, c, t * M * N, M, N, K, q0, q1)
