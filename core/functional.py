@@ -224,7 +224,7 @@ def _per_channel(v, x, axis: int):
 
 
 def _normalize(x, mean, var, scale, offset, eps: float):
-    """x * a + b with a = scale / sqrt(var + eps), b = offset - mean * a (both anchors' CPU form)."""
+    """x * a + b, a = scale / sqrt(var + eps), b = offset - mean * a (both anchors' CPU form)."""
     a = ops.div(ops.scalar(1, x), ops.sqrt(ops.add(var, ops.scalar(eps, x))))
     if scale is not None:
         a = ops.mul(a, scale)

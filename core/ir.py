@@ -25,6 +25,10 @@ class GraphError(ValueError):
     """A graph was misused: values of two graphs combined, or an op added after finalize()."""
 
 
+class FinalizedGraphError(GraphError, RuntimeError):
+    """An op was added to a finalized graph (a ValueError and a RuntimeError, for either habit)."""
+
+
 class Value:
     """A symbolic value: the output of one node of one graph."""
 
@@ -114,15 +118,17 @@ class Graph:
                 return cand
 
     # ---- building -------------------------------------------------------------------------
-    def _add(self, kind, prim, params, inputs, aval, name, effect=None) -> Value:
+    def _add(self, kind, prim, params, inputs, aval, name, effect=None, make=None) -> Value:
+        # `make(graph, node, aval)` builds the output value when a frontend needs a special
+        # value type for one node (e.g. a variable object that is also a value)
         with self._lock:
             if self.finalized:
-                raise GraphError(
+                raise FinalizedGraphError(
                     f"cannot add '{name or kind}': the graph is finalized and can no longer change"
                 )
             node = Node(self, len(self.nodes), kind, prim, params, inputs, "", effect)
             node.name = self.unique_name(name or (prim.name if prim is not None else kind))
-            value = self.value_class(self, node, aval)
+            value = (make or self.value_class)(self, node, aval)
             node.output = value
             self.nodes.append(node)
             self.version += 1
@@ -143,19 +149,27 @@ class Graph:
     def constant(self, array: np.ndarray, name: str | None = None) -> Value:
         """A node holding a fixed array."""
         array = np.asarray(array)
-        return self._add("const", None, {"value": array}, (), AVal(array.shape, array.dtype), name or "Const")
+        aval = AVal(array.shape, array.dtype)
+        return self._add("const", None, {"value": array}, (), aval, name or "Const")
 
-    def placeholder(self, shape: Sequence | None, dtype: np.dtype, name: str | None = None) -> Value:
+    def placeholder(
+        self, shape: Sequence | None, dtype: np.dtype, name: str | None = None
+    ) -> Value:
         """A node whose value is fed at run time; None dims (or shape None) are unknown."""
         aval = AVal(tuple(shape) if shape is not None else (), np.dtype(dtype))
-        v = self._add("placeholder", None, {"shape": None if shape is None else tuple(shape)}, (), aval, name or "Placeholder")
-        return v
+        params = {"shape": None if shape is None else tuple(shape)}
+        return self._add("placeholder", None, params, (), aval, name or "Placeholder")
 
-    def variable(self, key: Any, shape: Sequence, dtype: np.dtype, name: str | None = None) -> Value:
+    def variable(
+        self, key: Any, shape: Sequence, dtype: np.dtype, name: str | None = None, make=None
+    ) -> Value:
         """A node reading the session state stored under `key`."""
-        return self._add("variable", None, {"key": key}, (), AVal(tuple(shape), np.dtype(dtype)), name or "Variable")
+        aval = AVal(tuple(shape), np.dtype(dtype))
+        return self._add("variable", None, {"key": key}, (), aval, name or "Variable", make=make)
 
-    def apply(self, prim: Primitive, args: Sequence[Any], params: dict, name: str | None = None) -> Value:
+    def apply(
+        self, prim: Primitive, args: Sequence[Any], params: dict, name: str | None = None
+    ) -> Value:
         """Add an op node: convert non-values to constants, run the shape rule now."""
         inputs = tuple(self.as_value(a) for a in args)
         aval = prim.shape_rule(*inputs, **params)
@@ -169,7 +183,7 @@ class Graph:
         name: str,
         reads: Sequence[Any] = (),
     ) -> Value:
-        """Add a stateful node. `effect(state, *input_arrays)` returns (output, {key: new array})."""
+        """Add a stateful node; `effect(state, *input_arrays)` returns (output, {key: array})."""
         ins = tuple(self.as_value(a) for a in inputs)
         v = self._add("effect", None, {"reads": tuple(reads)}, ins, aval, name, effect)
         return v
@@ -184,10 +198,8 @@ def check_static_shape(name: str, expected: tuple | None, given: tuple) -> None:
     if expected is None:
         return
     if len(expected) != len(given) or any(
-        e is not None and e != g for e, g in zip(expected, given)
+        e is not None and e != g for e, g in zip(expected, given, strict=False)
     ):
         from .errors import fmt_shape
 
-        raise ShapeError(
-            f"{name}: expected shape {fmt_shape(expected)}, got {fmt_shape(given)}"
-        )
+        raise ShapeError(f"{name}: expected shape {fmt_shape(expected)}, got {fmt_shape(given)}")

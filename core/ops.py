@@ -6,6 +6,7 @@ handed symbolic values, it adds a node to their graph.
 
 from __future__ import annotations
 
+from .primitives.conv import conv2d, conv2d_filter_grad, conv2d_input_grad, conv_padding
 from .primitives.elementwise import (
     abs,
     add,
@@ -38,7 +39,6 @@ from .primitives.elementwise import (
     tanh_grad,
     where,
 )
-from .primitives.conv import conv2d, conv2d_filter_grad, conv2d_input_grad, conv_padding
 from .primitives.linalg import matmul
 from .primitives.nn import (
     gather,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -16,6 +17,7 @@ __all__ = [
     "broadcast_shape",
     "compile_elementwise",
     "grad_binary",
+    "runner",
     "unary",
     "where",
 ]
@@ -117,3 +119,57 @@ def where(
     cond, a, b = _arr(cond), _arr(a), _arr(b)
     k = _op_kernel("where", (cond.dtype, a.dtype, b.dtype), ("where",), "ternary")
     return k(cond, a, b, out=out)
+
+
+# Outputs up to this many elements get a `runner` that skips the per-call plan lookup; larger
+# ones take the general functions above (their plans weigh contiguity and the parallel kernels).
+SMALL_MAX = 1 << 12
+
+
+def runner(op: str, arrays: Sequence[np.ndarray]) -> Callable[..., np.ndarray]:
+    """A function computing ``op`` (as `binary`/`unary`/`grad_binary`/`where` would) for any
+    arrays with the shapes and dtypes of `arrays`, whatever their strides.
+
+    Small outputs whose operands are each full-size or a single element run the "flat" serial
+    kernel on ``ravel()`` views (a non-contiguous operand is copied first: each element is still
+    computed by the same scalar expression, so the bits are those of the strided kernel).
+    """
+    if op == "where":
+        allowed, what, general = ("where",), "ternary", where
+    elif op in GRAD_OPS:
+        allowed, what, general = GRAD_OPS, "gradient", partial(grad_binary, op)
+    elif len(arrays) == 1:
+        allowed, what, general = UNARY_OPS, "unary", partial(unary, op)
+    else:
+        allowed, what, general = BINARY_OPS, "binary", partial(binary, op)
+    oshape = broadcast_shape(*[a.shape for a in arrays])
+    n = int(np.prod(oshape, dtype=np.int64))
+    if not 0 < n <= SMALL_MAX or any(a.size not in (1, n) for a in arrays):
+        return general
+    kernel = _op_kernel(op, tuple(a.dtype for a in arrays), allowed, what)
+    kinds = tuple("F" if a.size == n else "S" for a in arrays)
+    k = kernel.kernels("flat", kinds)[0]
+    odt = kernel.out_dtype
+    if len(arrays) == 1:
+
+        def run1(x):
+            out = np.empty(oshape, odt)
+            k(x.ravel(), out.ravel())
+            return out
+
+        return run1
+    if len(arrays) == 2:
+
+        def run2(x, y):
+            out = np.empty(oshape, odt)
+            k(x.ravel(), y.ravel(), out.ravel())
+            return out
+
+        return run2
+
+    def run3(c, x, y):
+        out = np.empty(oshape, odt)
+        k(c.ravel(), x.ravel(), y.ravel(), out.ravel())
+        return out
+
+    return run3

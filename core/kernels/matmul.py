@@ -1,4 +1,12 @@
-"""Matrix multiplication kernels: batched, any strides, bitwise reproducible across layouts."""
+"""Matrix multiplication kernels: batched, any strides, bitwise reproducible across layouts.
+
+The contract every path keeps: C[i, j] is the chain acc = fma(op(a)[i, k], op(b)[k, j], acc)
+over k = 0, 1, ..., K-1 from acc = 0, one rounding per step. Its order depends on K alone,
+so results do not change with thread count, transpose flags, strides, tile position, M, N,
+batch index, the serial/parallel choice, or the host's SIMD width (AVX2 and AVX-512 tiles
+differ in shape, not in bits). Speed comes from packing panels and a register-tiled
+micro-kernel (matmul_ukernel), blocked and spread over output tiles (matmul_gemm).
+"""
 
 import numba
 import numpy as np
@@ -17,9 +25,12 @@ SPLIT_MIN_WORK = 1 << 21
 # Products with at most MR rows of C per item and unit-stride rows of op(b) read op(b) in
 # place instead of packing it (see matmul_gemm's direct path).
 _MR = {np.dtype(k).itemsize: v[0] for k, v in TILES.items()}  # keyed by itemsize: fast
-# Tests pin the execution path ("serial", "batch", "split", "direct", "direct_parallel") to
-# check that they agree bit for bit.
+# Products at most this wide read op(a) in place whatever its layout (see _run).
+DIRECT_A_MAX_N = 64
+# Tests pin the execution path ("serial", "batch", "split", "direct", "direct_parallel")
+# and whether op(a) is packed, to check that every choice gives the same bits.
 _force_path: str | None = None
+_force_direct_a: bool | None = None
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
@@ -30,10 +41,13 @@ def _flat(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int, int]:
     """(x or a copy, read-only 1-D view over its memory, offset of [0, ...], last two strides).
 
     Lets one compiled kernel per dtype read any layout (views, transposes, negative or zero
-    strides) without copying; only strides that are not whole elements force a copy.
+    strides) without copying; only unaligned data or strides that are not whole elements
+    force a copy.
     """
     isz = x.itemsize
     flags = x.flags
+    if not flags.aligned:  # numba compiles unaligned arrays separately: copy the rare case
+        return _flat(x.copy())
     if flags.c_contiguous:
         flat = x.ravel()  # a view for contiguous x, and the cheapest way to get one
         off = 0
@@ -127,8 +141,9 @@ def matmul_out(
         raise ValueError(f"matmul_out: out has shape {out.shape}, expected {batch + (m, n)}")
     if not (out.flags.c_contiguous and out.flags.writeable):
         raise ValueError("matmul_out: out must be C-contiguous and writeable")
-    if np.may_share_memory(out, a) or np.may_share_memory(out, b):
-        # The kernel would overwrite operands it still reads: compute aside, then copy.
+    if np.may_share_memory(out, a) or np.may_share_memory(out, b) or not out.flags.aligned:
+        # The kernel would overwrite operands it still reads (or needs an aligned buffer):
+        # compute aside, then copy.
         out[...] = _run(a, b, np.empty_like(out), transpose_a, transpose_b, batch, m, n, k)
         return out
     return _run(a, b, out, transpose_a, transpose_b, batch, m, n, k)
@@ -179,7 +194,13 @@ def _run(a, b, out, transpose_a, transpose_b, batch, m, n, k):
         nthreads = numba.get_num_threads()
         _gemm.direct_parallel(af, aoffs, ars, acs, bf, boffs, brs, c, m, n, k, nthreads)
         return out
-    args = (af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k)
+    # The micro-kernel reads a row-major op(a) in place (measured a little faster than
+    # packing it, and no copy of A); other layouts are packed unless the product is so
+    # narrow that each A panel meets only a B panel or two.
+    direct_a = acs == 1 or n <= DIRECT_A_MAX_N
+    if _force_direct_a is not None:
+        direct_a = _force_direct_a
+    args = (af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k, direct_a)
     if path == "serial":
         _gemm.batch_serial(*args)
     elif path == "batch":

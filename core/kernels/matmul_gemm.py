@@ -22,7 +22,7 @@ NC_PANELS = 8
 B_PACK_ELEMS = 1 << 22
 
 
-@njit(inline="always")
+@njit(cache=True, inline="always")
 def _cdiv(x, y):
     """Ceiling division of non-negative integers (inlined: no call, no literal variants)."""
     return (x + y - 1) // y
@@ -32,7 +32,8 @@ def _cdiv(x, y):
 def _pack_a(a, off, rs, cs, M, K, ap, p):
     """Copy rows p*MR.. of op(A) into micro-panel p of ap, zero-padding rows past M.
 
-    ap is laid out [k block][panel][k][r] so a k block of all panels is contiguous.
+    ap is laid out [k block][panel][k][r] so a k block of all panels is contiguous. The
+    loops run along whichever axis of A is contiguous in memory (4x faster than a gather).
     """
     mr = tile_mr(ap)
     mpad = _cdiv(M, mr) * mr
@@ -41,13 +42,21 @@ def _pack_a(a, off, rs, cs, M, K, ap, p):
     for pc in range(0, K, KC):
         kc = min(KC, K - pc)
         d = pc * mpad + p * kc * mr
-        for k in range(kc):
-            src = off + i0 * rs + (pc + k) * cs
+        if cs == 1:
             for r in range(rows):
-                ap[d + r] = a[src + r * rs]
-            for r in range(rows, mr):
-                ap[d + r] = 0
-            d += mr
+                # 0-based slices keep the loops free of negative-index checks (vectorise).
+                src = a[off + (i0 + r) * rs + pc : off + (i0 + r) * rs + pc + kc]
+                dst = ap[d + r : d + r + kc * mr]
+                for k in range(kc):
+                    dst[k * mr] = src[k]
+        else:
+            for k in range(kc):
+                src = off + i0 * rs + (pc + k) * cs
+                for r in range(rows):
+                    ap[d + k * mr + r] = a[src + r * rs]
+        for r in range(rows, mr):
+            for k in range(kc):
+                ap[d + k * mr + r] = 0
 
 
 @njit(cache=True)
@@ -55,6 +64,7 @@ def _pack_b(b, off, rs, cs, N, K, bp, j0, nbpad, q):
     """Copy columns j0 + q*NR.. of op(B) into micro-panel q of bp, zero-padding past N.
 
     bp is laid out [k block][panel][k][c]; nbpad is the padded width of this column block.
+    As in _pack_a, the loops follow the contiguous axis of B.
     """
     nr = tile_nr(bp)
     j = j0 + q * nr
@@ -62,21 +72,34 @@ def _pack_b(b, off, rs, cs, N, K, bp, j0, nbpad, q):
     for pc in range(0, K, KC):
         kc = min(KC, K - pc)
         d = pc * nbpad + q * kc * nr
-        for k in range(kc):
-            src = off + (pc + k) * rs + j * cs
+        if cs == 1:
+            for k in range(kc):
+                src = b[off + (pc + k) * rs + j : off + (pc + k) * rs + j + cols]
+                dst = bp[d + k * nr : d + k * nr + cols]
+                for t in range(cols):
+                    dst[t] = src[t]
+        else:
             for t in range(cols):
-                bp[d + t] = b[src + t * cs]
-            for t in range(cols, nr):
-                bp[d + t] = 0
-            d += nr
+                src = off + pc * rs + (j + t) * cs
+                for k in range(kc):
+                    bp[d + k * nr + t] = b[src + k * rs]
+        for t in range(cols, nr):
+            for k in range(kc):
+                bp[d + k * nr + t] = 0
 
 
 @njit(cache=True)
-def _run_tiles(ap, bp, c, c0, M, N, K, nbpad, j0, p0, p1, q0, q1, tmp):
-    """Compute C tiles of A panels [p0, p1) x B panels [q0, q1) of the current column block."""
+def _run_tiles(a, ao, ars, acs, ap, direct_a, bp, c, c0, M, N, K, nbpad, j0, p0, p1, q0, q1, tmp):
+    """Compute C tiles of A panels [p0, p1) x B panels [q0, q1) of the current column block.
+
+    Without direct_a every A panel comes from ap as laid out by _pack_a. With direct_a the
+    full panels are read in place from op(A) (flat a at ao, strides ars, acs) and only a
+    partial last panel comes from ap, packed alone as [k][r] over all K.
+    """
     mr = tile_mr(ap)
     nr = tile_nr(bp)
     mpad = _cdiv(M, mr) * mr
+    full = M // mr  # panels that have all MR rows
     for pc in range(0, K, KC):
         kc = min(KC, K - pc)
         load = 1 if pc > 0 else 0
@@ -87,7 +110,12 @@ def _run_tiles(ap, bp, c, c0, M, N, K, nbpad, j0, p0, p1, q0, q1, tmp):
             for p in range(p0, p1):
                 i = p * mr
                 rows = min(mr, M - i)
-                ao = pc * mpad + p * kc * mr
+                if direct_a and p < full:
+                    asrc, aoff, lak, lar = a, ao + i * ars + pc * acs, acs, ars
+                elif direct_a:
+                    asrc, aoff, lak, lar = ap, pc * mr, mr, 1
+                else:
+                    asrc, aoff, lak, lar = ap, pc * mpad + p * kc * mr, mr, 1
                 # Edge tiles run the very same micro-kernel on a padded scratch tile, so
                 # edge elements follow exactly the chain of interior ones. (One call site
                 # for both keeps the compiled code, and compile time, small.)
@@ -99,7 +127,7 @@ def _run_tiles(ap, bp, c, c0, M, N, K, nbpad, j0, p0, p1, q0, q1, tmp):
                         for r in range(rows):
                             for t in range(cols):
                                 tmp[r * nr + t] = c[c0 + (i + r) * N + j + t]
-                ukernel(kc, ap, ao, bp, bo, nr, dst, do, ld, load)
+                ukernel(kc, asrc, aoff, lak, lar, bp, bo, nr, dst, do, ld, load)
                 if edge:
                     for r in range(rows):
                         for t in range(cols):
@@ -113,15 +141,32 @@ def _col_block(N, K, nr):
 
 
 @njit(cache=True)
-def _pack_all_a(a, ao, ars, acs, M, K, ap):
-    """Pack every micro-panel of op(A) for one item."""
-    for p in range(_cdiv(M, tile_mr(ap))):
-        _pack_a(a, ao, ars, acs, M, K, ap, p)
+def _prepare_a(a, ao, ars, acs, M, K, ap, direct_a):
+    """Pack op(A) of one item: every panel, or with direct_a only a partial last panel."""
+    mr = tile_mr(ap)
+    if not direct_a:
+        for p in range(_cdiv(M, mr)):
+            _pack_a(a, ao, ars, acs, M, K, ap, p)
+    elif M % mr:
+        full = M // mr
+        # Packed as a one-panel matrix of the remaining rows, i.e. [k][r] over all K.
+        _pack_a(a, ao + full * mr * ars, ars, acs, M - full * mr, K, ap, np.int64(0))
 
 
 @njit(cache=True)
-def gemm_serial(b, bo, brs, bcs, c, c0, M, N, K, ap, bp, tmp):
-    """One matrix, one thread: C[c0:] = A @ op(B) from packed A; ap/bp/tmp are scratch."""
+def _scratch(a_like, M, N, K, direct_a):
+    """Packed-A, packed-B and edge-tile buffers for an M x N x K product."""
+    mr = tile_mr(a_like)
+    nr = tile_nr(a_like)
+    ncb = _col_block(N, K, nr)
+    ap = np.empty((mr if direct_a else _cdiv(M, mr) * mr) * K, a_like.dtype)
+    bp = np.empty(_cdiv(min(N, ncb), nr) * nr * K, a_like.dtype)
+    return ap, bp, np.zeros(mr * nr, a_like.dtype)
+
+
+@njit(cache=True)
+def gemm_serial(a, ao, ars, acs, ap, direct_a, b, bo, brs, bcs, c, c0, M, N, K, bp, tmp):
+    """One matrix, one thread, A already prepared in ap; bp and tmp are scratch."""
     nr = tile_nr(bp)
     npa = _cdiv(M, tile_mr(ap))
     ncb = _col_block(N, K, nr)
@@ -133,40 +178,84 @@ def gemm_serial(b, bo, brs, bcs, c, c0, M, N, K, ap, bp, tmp):
             _pack_b(b, bo, brs, bcs, N, K, bp, j0, nq * nr, q)
         # Groups of MC_PANELS A panels, as in the parallel grid, keep packed A in L2.
         for p0 in range(0, npa, MC_PANELS):
+            p1 = min(p0 + MC_PANELS, npa)
             _run_tiles(
-                ap, bp, c, c0, M, N, K, nq * nr, j0, p0, min(p0 + MC_PANELS, npa), zero, nq, tmp
+                a,
+                ao,
+                ars,
+                acs,
+                ap,
+                direct_a,
+                bp,
+                c,
+                c0,
+                M,
+                N,
+                K,
+                nq * nr,
+                j0,
+                p0,
+                p1,
+                zero,
+                nq,
+                tmp,
             )
 
 
 @njit(cache=True)
-def _scratch(a_like, M, N, K):
-    """Packed-A, packed-B and edge-tile buffers for an M x N x K product."""
-    mr = tile_mr(a_like)
-    nr = tile_nr(a_like)
-    ncb = _col_block(N, K, nr)
-    ap = np.empty(_cdiv(M, mr) * mr * K, a_like.dtype)
-    bp = np.empty(_cdiv(min(N, ncb), nr) * nr * K, a_like.dtype)
-    return ap, bp, np.zeros(mr * nr, a_like.dtype)
-
-
-@njit(cache=True)
-def batch_serial(a, aoffs, ars, acs, b, boffs, brs, bcs, c, M, N, K):
+def batch_serial(a, aoffs, ars, acs, b, boffs, brs, bcs, c, M, N, K, direct_a):
     """All batch items on one thread; A is repacked only when its batch offset changes."""
-    ap, bp, tmp = _scratch(c, M, N, K)
+    ap, bp, tmp = _scratch(c, M, N, K, direct_a)
     for t in range(aoffs.shape[0]):
         if t == 0 or aoffs[t] != aoffs[t - 1]:
-            _pack_all_a(a, aoffs[t], ars, acs, M, K, ap)
-        gemm_serial(b, boffs[t], brs, bcs, c, t * M * N, M, N, K, ap, bp, tmp)
+            _prepare_a(a, aoffs[t], ars, acs, M, K, ap, direct_a)
+        gemm_serial(
+            a,
+            aoffs[t],
+            ars,
+            acs,
+            ap,
+            direct_a,
+            b,
+            boffs[t],
+            brs,
+            bcs,
+            c,
+            t * M * N,
+            M,
+            N,
+            K,
+            bp,
+            tmp,
+        )
 
 
 @njit(cache=True, parallel=True)
-def batch_parallel(a, aoffs, ars, acs, b, boffs, brs, bcs, c, M, N, K):
+def batch_parallel(a, aoffs, ars, acs, b, boffs, brs, bcs, c, M, N, K, direct_a):
     """One batch item per parallel iteration, each run serially with its own scratch."""
     for u in prange(aoffs.shape[0]):
         t = np.int64(u)  # prange indices may be unsigned; keep one integer type throughout
-        ap, bp, tmp = _scratch(c, M, N, K)
-        _pack_all_a(a, aoffs[t], ars, acs, M, K, ap)
-        gemm_serial(b, boffs[t], brs, bcs, c, t * M * N, M, N, K, ap, bp, tmp)
+        ap, bp, tmp = _scratch(c, M, N, K, direct_a)
+        _prepare_a(a, aoffs[t], ars, acs, M, K, ap, direct_a)
+        gemm_serial(
+            a,
+            aoffs[t],
+            ars,
+            acs,
+            ap,
+            direct_a,
+            b,
+            boffs[t],
+            brs,
+            bcs,
+            c,
+            t * M * N,
+            M,
+            N,
+            K,
+            bp,
+            tmp,
+        )
 
 
 @njit(cache=True)
@@ -183,16 +272,18 @@ def _grid(npa, nq, nthreads):
 
 
 @njit(cache=True, parallel=True)
-def gemm_parallel(a, ao, ars, acs, b, bo, brs, bcs, c, c0, M, N, K, nthreads):
+def gemm_parallel(a, ao, ars, acs, b, bo, brs, bcs, c, c0, M, N, K, direct_a, nthreads):
     """One matrix split over output tiles across threads; reductions are never split."""
-    ap, bp, _ = _scratch(c, M, N, K)
+    ap, bp, _ = _scratch(c, M, N, K, direct_a)
     mr = tile_mr(ap)
     nr = tile_nr(bp)
     npa = _cdiv(M, mr)
     ncb = _col_block(N, K, nr)
+    if direct_a:
+        _prepare_a(a, ao, ars, acs, M, K, ap, direct_a)
     for j0 in range(0, N, ncb):
         nq = _cdiv(min(ncb, N - j0), nr)
-        na = npa if j0 == 0 else 0  # packed A serves every column block
+        na = npa if j0 == 0 and not direct_a else 0  # packed A serves every column block
         for u in prange(na + nq):
             t = np.int64(u)  # prange indices may be unsigned; keep one integer type throughout
             if t < na:
@@ -205,67 +296,56 @@ def gemm_parallel(a, ao, ars, acs, b, bo, brs, bcs, c, c0, M, N, K, nthreads):
             ii = t // gj
             jj = t - ii * gj
             tmp = np.zeros(mr * nr, c.dtype)
+            p0 = ii * npa // gi
+            p1 = (ii + 1) * npa // gi
+            q0 = jj * nq // gj
+            q1 = (jj + 1) * nq // gj
             _run_tiles(
-                ap,
-                bp,
-                c,
-                c0,
-                M,
-                N,
-                K,
-                nq * nr,
-                j0,
-                ii * npa // gi,
-                (ii + 1) * npa // gi,
-                jj * nq // gj,
-                (jj + 1) * nq // gj,
-                tmp,
+                a, ao, ars, acs, ap, direct_a, bp, c, c0, M, N, K, nq * nr, j0, p0, p1, q0, q1, tmp
             )
 
 
 @njit(cache=True)
-def batch_each_parallel(a, aoffs, ars, acs, b, boffs, brs, bcs, c, M, N, K, nthreads):
+def batch_each_parallel(a, aoffs, ars, acs, b, boffs, brs, bcs, c, M, N, K, direct_a, nthreads):
     """Batch items one after another, each split across threads."""
     for t in range(aoffs.shape[0]):
-        gemm_parallel(a, aoffs[t], ars, acs, b, boffs[t], brs, bcs, c, t * M * N, M, N, K, nthreads)
+        gemm_parallel(
+            a, aoffs[t], ars, acs, b, boffs[t], brs, bcs, c, t * M * N, M, N, K, direct_a, nthreads
+        )
 
 
 # Direct path for products whose C has at most MR rows (vector-matrix products) and whose
 # op(B) rows are unit-stride: B is used exactly once, so packing it would only add memory
 # traffic, and padding A to MR rows would multiply the arithmetic. An m-row micro-kernel
-# reads op(B) in place (ldb = B's row stride); per element it is the same chain as the
-# packed path, so the bits are the same too.
+# reads op(A) and op(B) in place (ldb = B's row stride); per element it is the same chain
+# as the packed path, so the bits are the same too.
 
 
 @njit(cache=True)
-def _uk_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, m):
+def _uk_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, m):
     """ukernel_rows with the row count m turned into the compile-time constant it needs."""
     if m == 1:
-        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 1)
+        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 1)
     elif m == 2:
-        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 2)
+        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 2)
     elif m == 3:
-        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 3)
+        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 3)
     elif m == 4:
-        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 4)
+        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 4)
     elif m == 5:
-        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 5)
+        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 5)
     elif m == 6:
-        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 6)
+        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 6)
     elif m == 7:
-        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 7)
+        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 7)
     else:
-        ukernel_rows(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, 8)
+        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 8)
 
 
 @njit(cache=True)
 def _direct_item(a, ao, ars, acs, b, bo, brs, c, c0, M, N, K, q0, q1):
     """C column tiles [q0, q1) (each rows_nv(M) * VL wide) of one item with M <= MR rows."""
     nr = rows_nv(M) * tile_vl(c)
-    ap = np.empty(M * K, c.dtype)
-    for k in range(K):
-        for r in range(M):
-            ap[k * M + r] = a[ao + r * ars + k * acs]
     tmp = np.empty(M * nr, c.dtype)
     jl = (N // nr) * nr  # start of the partial last tile
     bq = np.empty(K * nr if q1 * nr > N else 0, c.dtype)
@@ -291,7 +371,8 @@ def _direct_item(a, ao, ars, acs, b, bo, brs, c, c0, M, N, K, q0, q1):
                     for r in range(M):
                         for t in range(cols):
                             tmp[r * nr + t] = c[c0 + r * N + j + t]
-            _uk_rows(kc, ap, pc * M, src, so, ld, dst, do, ldc, load, M)
+            # A is read in place: exactly M rows, nothing to pad.
+            _uk_rows(kc, a, ao + pc * acs, acs, ars, src, so, ld, dst, do, ldc, load, M)
             if edge:
                 for r in range(M):
                     for t in range(cols):

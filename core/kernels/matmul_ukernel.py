@@ -99,6 +99,7 @@ def fma(typingctx, x, y, z):
 
 def _emit_ukernel(context, builder, signature, args, mr, nv, vl):
     """Emit the (mr x nv*vl) register-tile loop; args as documented on ukernel."""
+    # args: kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load (ukernel_rows adds m)
     tys = signature.args
 
     def as_intp(i):
@@ -107,7 +108,9 @@ def _emit_ukernel(context, builder, signature, args, mr, nv, vl):
     def data(i):
         return context.make_array(tys[i])(context, builder, args[i]).data
 
-    kcv, aov, bov, ldbv, cov, ldcv, loadv = (as_intp(i) for i in (0, 2, 4, 5, 7, 8, 9))
+    kcv, aov, lakv, larv, bov, ldbv, cov, ldcv, loadv = (
+        as_intp(i) for i in (0, 2, 3, 4, 6, 7, 9, 10, 11)
+    )
     i64 = ir.IntType(64)
     i32 = ir.IntType(32)
     dtype = tys[1].dtype
@@ -115,8 +118,8 @@ def _emit_ukernel(context, builder, signature, args, mr, nv, vl):
     vptr = vty.as_pointer()
     align = dtype.bitwidth // 8  # panels and rows of C are only element-aligned
     pa = builder.gep(data(1), [aov])
-    pb = builder.gep(data(3), [bov])
-    pc = builder.gep(data(6), [cov])
+    pb = builder.gep(data(5), [bov])
+    pc = builder.gep(data(8), [cov])
     vfma = _fma_decl(builder, vty)
 
     # Accumulators live in allocas that mem2reg turns into registers.
@@ -148,9 +151,9 @@ def _emit_ukernel(context, builder, signature, args, mr, nv, vl):
             builder.load(builder.bitcast(builder.gep(bk, [i64(v * vl)]), vptr), align=align)
             for v in range(nv)
         ]
-        ak = builder.gep(pa, [builder.mul(loop.index, i64(mr))])
+        ak = builder.gep(pa, [builder.mul(loop.index, lakv)])
         for r in range(mr):
-            s = builder.load(builder.gep(ak, [i64(r)]), align=align)
+            s = builder.load(builder.gep(ak, [builder.mul(larv, i64(r))]), align=align)
             sv = builder.shuffle_vector(builder.insert_element(undef, s, i32(0)), undef, splat)
             for v in range(nv):
                 acc = builder.call(vfma, [sv, bvec[v], builder.load(accs[r][v])])
@@ -163,11 +166,12 @@ def _emit_ukernel(context, builder, signature, args, mr, nv, vl):
 
 
 @intrinsic
-def ukernel(typingctx, kc, ap, ao, bp, bo, ldb, c, co, ldc, load):
+def ukernel(typingctx, kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load):
     """C[MR, NR] (+)= A panel @ B panel over kc steps; C rows at c[co + r * ldc].
 
-    ap[ao + k * MR + r] is a packed, zero-padded A panel; B row k is the NR contiguous
-    elements at bp[bo + k * ldb] (a packed panel when ldb == NR, or op(B) read in place).
+    A[r, k] is ap[ao + k * lak + r * lar]: a packed, zero-padded panel (lak = MR, lar = 1)
+    or op(A) read in place. B row k is the NR contiguous elements at bp[bo + k * ldb] (a
+    packed panel when ldb == NR, or op(B) read in place).
     With load != 0 the accumulators start from C (continuing the chain of an earlier k
     block, which is exact because C has the accumulator's dtype), otherwise from zero.
     """
@@ -176,7 +180,7 @@ def ukernel(typingctx, kc, ap, ao, bp, bo, ldb, c, co, ldc, load):
     def codegen(context, builder, signature, args):
         return _emit_ukernel(context, builder, signature, args, mr, nr // vl, vl)
 
-    return types.void(kc, ap, ao, bp, bo, ldb, c, co, ldc, load), codegen
+    return types.void(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load), codegen
 
 
 @njit(cache=True)
@@ -186,11 +190,11 @@ def rows_nv(m: int) -> int:
 
 
 @intrinsic
-def ukernel_rows(typingctx, kc, ap, ao, bp, bo, ldb, c, co, ldc, load, m):
+def ukernel_rows(typingctx, kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, m):
     """ukernel for a tile of exactly m rows (literal 1..MR) and rows_nv(m) vectors per row.
 
     Serves products with few rows of C, where padding A to MR rows would multiply the work;
-    the A panel here is ap[ao + k * m + r]. Same chain per element as ukernel.
+    arguments as for ukernel. Same chain per element as ukernel.
     """
     if not isinstance(m, types.IntegerLiteral):
         return None
@@ -200,4 +204,4 @@ def ukernel_rows(typingctx, kc, ap, ao, bp, bo, ldb, c, co, ldc, load, m):
     def codegen(context, builder, signature, args):
         return _emit_ukernel(context, builder, signature, args, mr, rows_nv.py_func(mr), vl)
 
-    return types.void(kc, ap, ao, bp, bo, ldb, c, co, ldc, load, m), codegen
+    return types.void(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, m), codegen

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..kernels import elementwise as K
 from . import rules
-from .registry import AVal, Primitive, bind, register
+from .registry import AVal, Primitive, bind, cache_dispatch, register
 from .shaping import sum_like
 
 
@@ -30,8 +30,14 @@ def _unary_rule(name: str, float_only: bool):
     return rule
 
 
+def _cached(prim: Primitive, arity: int) -> Primitive:
+    # these rules read only shapes and dtypes, so their verdict is cached per (shapes, dtypes)
+    op = prim.elementwise
+    return cache_dispatch(prim, arity, lambda *arrays: K.runner(op, arrays))
+
+
 def _binary(name: str, vjp, ref, float_only: bool = False) -> Primitive:
-    return register(
+    prim = register(
         Primitive(
             name,
             impl=lambda x, y, _op=name: K.binary(_op, x, y),
@@ -41,10 +47,11 @@ def _binary(name: str, vjp, ref, float_only: bool = False) -> Primitive:
             elementwise=name,
         )
     )
+    return _cached(prim, 2)
 
 
 def _compare(name: str, ref) -> Primitive:
-    return register(
+    prim = register(
         Primitive(
             name,
             impl=lambda x, y, _op=name: K.binary(_op, x, y),
@@ -55,10 +62,11 @@ def _compare(name: str, ref) -> Primitive:
             elementwise=name,
         )
     )
+    return _cached(prim, 2)
 
 
 def _unary(name: str, vjp, ref, float_only: bool = True) -> Primitive:
-    return register(
+    prim = register(
         Primitive(
             name,
             impl=lambda x, _op=name: K.unary(_op, x),
@@ -68,6 +76,7 @@ def _unary(name: str, vjp, ref, float_only: bool = True) -> Primitive:
             elementwise=name,
         )
     )
+    return _cached(prim, 1)
 
 
 # ---- the functional core API used by rules and frontends ------------------------------------
@@ -335,7 +344,7 @@ def _grad_rule(name: str):
 
 
 def _grad_prim(name: str, vjp, ref) -> Primitive:
-    return register(
+    prim = register(
         Primitive(
             name,
             impl=lambda x, g, _op=name: K.grad_binary(_op, x, g),
@@ -346,6 +355,7 @@ def _grad_prim(name: str, vjp, ref) -> Primitive:
             elementwise=name,
         )
     )
+    return _cached(prim, 2)
 
 
 RELU_GRAD = _grad_prim(
@@ -365,14 +375,17 @@ def _where_rule(c, x, y) -> AVal:
     return AVal(shape, dt)
 
 
-WHERE = register(
-    Primitive(
-        "where",
-        impl=K.where,
-        shape_rule=_where_rule,
-        vjp=_where_vjp,
-        reference=np.where,
-        nondiff=(0,),
-        elementwise="where",
-    )
+WHERE = _cached(
+    register(
+        Primitive(
+            "where",
+            impl=K.where,
+            shape_rule=_where_rule,
+            vjp=_where_vjp,
+            reference=np.where,
+            nondiff=(0,),
+            elementwise="where",
+        )
+    ),
+    3,
 )

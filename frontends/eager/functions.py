@@ -15,7 +15,9 @@ import numpy as np
 from ...core import dtypes as D
 from ...core import functional as CF
 from ...core import ops
+from ...core.primitives import elementwise as PE
 from . import _convert as C
+from . import dispatch as _D
 from . import tensor as _t
 
 
@@ -153,6 +155,21 @@ def sigmoid(input: Any):
 def relu(input: Any):
     """max(input, 0)."""
     return ops.relu(_tensor(input))
+
+
+# Tensors (float ones where the form above casts) take the primitive at once; see dispatch.
+neg = negative = _D.unary_function(PE.NEG, neg, float_only=False)
+square = _D.unary_function(PE.SQUARE, square, float_only=False)
+abs = _D.unary_function(PE.ABS, abs, float_only=False)  # noqa: A001
+sign = _D.unary_function(PE.SIGN, sign, float_only=False)
+relu = _D.unary_function(PE.RELU, relu, float_only=False)
+exp = _D.unary_function(PE.EXP, exp)
+log = _D.unary_function(PE.LOG, log)
+sqrt = _D.unary_function(PE.SQRT, sqrt)
+sin = _D.unary_function(PE.SIN, sin)
+cos = _D.unary_function(PE.COS, cos)
+tanh = _D.unary_function(PE.TANH, tanh)
+sigmoid = _D.unary_function(PE.SIGMOID, sigmoid)
 
 
 def maximum(input: Any, other: Any):

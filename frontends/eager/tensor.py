@@ -15,23 +15,13 @@ import numpy as np
 
 from ...core import dtypes as D
 from . import _convert, tape
+from . import dispatch as _dispatch
 from ._convert import default_float, shape_args
 from .dtype import dtype as _dtype_cls
 from .dtype import from_np, to_dtype
 from .formatting import format_tensor
-from .grad_mode import _State
 from .size_device import Size, check_device, device
 from .tensor_ops import TensorOps
-
-# Primitives whose kernel may return a view of operand 0: the result shares its version
-# counter, so an in-place change through either is seen by autograd's saved-value check.
-_VIEW_PRIMS = frozenset(
-    (
-        "reshape", "reshape_like", "transpose", "expand_dims", "squeeze", "broadcast_to",
-        "broadcast_like", "getitem", "stop_gradient",
-    )
-)  # fmt: skip
-
 
 class Tensor(TensorOps):
     """A multi-dimensional array with autograd, in the style of ``torch.Tensor``."""
@@ -73,33 +63,8 @@ class Tensor(TensorOps):
         return t
 
     # ---- the core hook ------------------------------------------------------------------------
-    def __dg_bind__(self, prim, args, params):
-        """Run a core primitive on tensors now, recording it on the tape when grads are needed."""
-        arrays = []
-        track = False
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                if a._rg:
-                    track = True
-            else:
-                arrays.append(a)
-        prim.shape_rule(*arrays, **params)
-        out = prim.impl(*arrays, **params)
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        t = Tensor._make(out)
-        base = args[0]
-        if (
-            prim.name in _VIEW_PRIMS
-            and isinstance(base, Tensor)
-            and np.may_share_memory(out, arrays[0])
-        ):
-            t._vc = _counter(base)
-            t._base = base if base._base is None else base._base
-        if track and _State.enabled and prim.vjp is not None and out.dtype.kind == "f":
-            _record(prim, params, args, tuple(arrays), t)
-        return t
+    # Run a core primitive on tensors now, recording it on the tape when grads are needed.
+    __dg_bind__ = _dispatch.bind_hook
 
     # ---- basic properties ---------------------------------------------------------------------
     @property
@@ -423,6 +388,7 @@ class Tensor(TensorOps):
 
 
 _convert.Tensor = Tensor
+_dispatch.Tensor = Tensor
 
 
 def _rebuild(cls: type, arr: np.ndarray, rg: bool) -> Tensor:
@@ -446,23 +412,3 @@ def _key(t: Tensor) -> Any:
     if acc is None:
         acc = t._acc = tape.AccumulateGrad(t)
     return acc
-
-
-def _record(prim, params, args, arrays, out: Tensor) -> None:
-    keys = tuple(_key(a) if isinstance(a, Tensor) and a._rg else None for a in args)
-    spec = tape.SAVES.get(prim.name)
-    saved = []
-    if spec is None:
-        idx, with_out = range(len(args)), True
-    else:
-        idx, with_out = spec
-    for i in idx:
-        a = args[i]
-        if isinstance(a, Tensor):
-            vc = _counter(a)
-            saved.append((vc, vc.v, i))
-    if with_out:
-        vc = _counter(out)
-        saved.append((vc, vc.v, -1))
-    out._node = tape.Node(prim, params, arrays, out._data, keys, tuple(saved))
-    out._rg = True

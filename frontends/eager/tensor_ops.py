@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ...core import ops
+from ...core.primitives import elementwise as PE
 
 # These modules refer back to the Tensor class through their module reference only, so they
 # can be imported here while tensor.py is still being defined.
@@ -15,6 +16,9 @@ from . import functions as _F
 from . import inplace as _I
 from . import reductions as _R
 from . import shaping as _S
+from . import dispatch as _D
+
+_NEG = PE.NEG.fast
 
 
 class TensorOps:
@@ -23,35 +27,18 @@ class TensorOps:
     __slots__ = ()
 
     # ---- arithmetic operators -------------------------------------------------------------------
-    def __add__(self, other: Any):
-        return _F.add(self, other)
-
-    def __radd__(self, other: Any):
-        return _F.add(other, self)
-
-    def __sub__(self, other: Any):
-        return _F.sub(self, other)
-
-    def __rsub__(self, other: Any):
-        return _F.sub(other, self)
-
-    def __mul__(self, other: Any):
-        return _F.mul(self, other)
-
-    def __rmul__(self, other: Any):
-        return _F.mul(other, self)
-
-    def __truediv__(self, other: Any):
-        return _F.div(self, other)
-
-    def __rtruediv__(self, other: Any):
-        return _F.div(other, self)
-
-    def __pow__(self, other: Any):
-        return _F.pow(self, other)
-
-    def __rpow__(self, other: Any):
-        return _F.pow(other, self)
+    # Same-dtype tensors and float tensor (op) Python number run the primitive at once
+    # (`dispatch.binary_operator`); other operands go through the functional forms.
+    __add__ = _D.binary_operator(PE.ADD, _F.add)
+    __radd__ = _D.binary_operator(PE.ADD, _F.add, reflected=True)
+    __sub__ = _D.binary_operator(PE.SUB, _F.sub)
+    __rsub__ = _D.binary_operator(PE.SUB, _F.sub, reflected=True)
+    __mul__ = _D.binary_operator(PE.MUL, _F.mul)
+    __rmul__ = _D.binary_operator(PE.MUL, _F.mul, reflected=True)
+    __truediv__ = _D.binary_operator(PE.DIV, _F.div, float_only=True)
+    __rtruediv__ = _D.binary_operator(PE.DIV, _F.div, reflected=True, float_only=True)
+    __pow__ = _D.binary_operator(PE.POW, _F.pow, float_only=True)
+    __rpow__ = _D.binary_operator(PE.POW, _F.pow, reflected=True, float_only=True)
 
     def __matmul__(self, other: Any):
         return _F.matmul(self, other)
@@ -60,7 +47,7 @@ class TensorOps:
         return _F.matmul(other, self)
 
     def __neg__(self):
-        return ops.neg(self)
+        return _D.apply1(PE.NEG, _NEG, self, self._data)
 
     def __pos__(self):
         return self

@@ -1,0 +1,310 @@
+"""2-D convolution kernels (forward, input gradient, filter gradient) by im2col + matmul.
+
+One code path serves both layouts: NCHW operands are transposed to NHWC on the way in and the
+results transposed back (cheap copies next to the products), so NCHW/OIHW and NHWC/HWIO data
+run the very same loops and products and give bit-identical numbers. The canonical patch
+matrix `cols` has a row per output pixel in (n, oh, ow) order and a column per filter tap in
+(kh, kw, c) order. Then
+
+* the output is cols @ Wk, with Wk the filter as a (KH*KW*C, O) matrix (HWIO reshaped);
+* the input gradient is col2im(G @ Wk.T), G the output gradient as an (N*OH*OW, O) matrix;
+* the filter gradient is cols.T @ G.
+
+`matmul` computes each element as one FMA chain over the contraction index in increasing order
+(see matmul_gemm). col2im zeroes the input gradient, then adds the taps that read a pixel in
+(kh, kw) order, so its summation order is fixed too. Parallel loops split over images or
+output rows, never over a sum.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from numba import njit, prange, uint64
+
+from . import conv_geometry as geo
+from .matmul import matmul, matmul_out
+
+__all__ = ["conv2d", "conv2d_filter_grad", "conv2d_input_grad", "geometry", "patches"]
+
+# Scratch matrices (patches, their gradient) up to this many bytes are kept per thread and
+# reused: a fresh multi-megabyte buffer per call costs more in page faults than the convolution.
+WORKSPACE_MAX_BYTES = 1 << 24
+_local = threading.local()
+
+# Below this many written elements the serial loops run (a parallel region costs a few us).
+PARALLEL_MIN = 1 << 15
+
+# Indices into the int64 geometry vector handed to the loops.
+_C, _H, _W, _OH, _OW, _KH, _KW, _SH, _SW, _PT, _PL, _DH, _DW, _SPANS = range(14)
+
+
+@njit(cache=True, error_model="numpy")
+def _span(g, kw):
+    """(lo, hi, off): outputs ow in [lo, hi) read a real input column iw = ow * SW + off at tap kw.
+
+    Precomputed per tap by `geometry` (integer division is slow in the loops).
+    """
+    b = _SPANS + 3 * kw
+    return g[b], g[b + 1], g[b + 2]
+
+
+# Array indices in the loops are cast to uint64 (they are never negative): numba then skips
+# its negative-index wraparound, which otherwise keeps the inner loops scalar (about 5x slower).
+# cols is (N*OH*OW, K) row-major over NHWC data, so each tap copies C contiguous values.
+
+
+@njit(cache=True, error_model="numpy")
+def _im2col_task(x, g, cols, t, zero):
+    """cols rows of output pixels (n, oh, 0..OW-1), t = n * OH + oh."""
+    C, H, W, OH, OW = g[_C], g[_H], g[_W], g[_OH], g[_OW]
+    KH, KW, SH, SW, PT, PL, DH, DW = g[_KH], g[_KW], g[_SH], g[_SW], g[_PT], g[_PL], g[_DH], g[_DW]
+    K = KH * KW * C
+    n = t // OH
+    ih0 = (t - n * OH) * SH - PT
+    for ow in range(OW):
+        j = (t * OW + ow) * K
+        iw0 = ow * SW - PL
+        for kh in range(KH):
+            ih = ih0 + kh * DH
+            if ih < 0 or ih >= H:
+                for i in range(KW * C):
+                    cols[uint64(j + i)] = zero
+                j += KW * C
+                continue
+            xr = (n * H + ih) * W
+            if DW == 1 and iw0 >= 0 and iw0 + KW <= W:  # the whole row of taps is one run
+                s = (xr + iw0) * C
+                for i in range(KW * C):
+                    cols[uint64(j + i)] = x[uint64(s + i)]
+                j += KW * C
+                continue
+            for kw in range(KW):
+                iw = iw0 + kw * DW
+                if iw < 0 or iw >= W:
+                    for i in range(C):
+                        cols[uint64(j + i)] = zero
+                else:
+                    s = (xr + iw) * C
+                    for i in range(C):
+                        cols[uint64(j + i)] = x[uint64(s + i)]
+                j += C
+
+
+@njit(cache=True, error_model="numpy")
+def _col2im_task(dcols, g, dx, n, zero):
+    """Input gradient of image n: zero it, then add the taps in (kh, kw) order."""
+    C, H, W, OH, OW = g[_C], g[_H], g[_W], g[_OH], g[_OW]
+    KH, KW, SH, PT, DH, SW = g[_KH], g[_KW], g[_SH], g[_PT], g[_DH], g[_SW]
+    K = KH * KW * C
+    base = n * H * W * C
+    for i in range(H * W * C):
+        dx[uint64(base + i)] = zero
+    for kh in range(KH):
+        for kw in range(KW):
+            lo, hi, off = _span(g, kw)
+            tap = (kh * KW + kw) * C
+            for oh in range(OH):
+                ih = oh * SH - PT + kh * DH
+                if ih < 0 or ih >= H:
+                    continue
+                for ow in range(lo, hi):
+                    src = ((n * OH + oh) * OW + ow) * K + tap
+                    dst = base + (ih * W + ow * SW + off) * C
+                    for i in range(C):
+                        dx[uint64(dst + i)] += dcols[uint64(src + i)]
+
+
+# One serial and one parallel driver per loop, so only the loops a program uses get compiled.
+
+
+@njit(cache=True)
+def _im2col_serial(x, g, cols, tasks, zero):
+    for t in range(tasks):
+        _im2col_task(x, g, cols, t, zero)
+
+
+@njit(cache=True, parallel=True)
+def _im2col_parallel(x, g, cols, tasks, zero):
+    for t in prange(tasks):
+        _im2col_task(x, g, cols, t, zero)
+
+
+@njit(cache=True)
+def _col2im_serial(dcols, g, dx, tasks, zero):
+    for n in range(tasks):
+        _col2im_task(dcols, g, dx, n, zero)
+
+
+@njit(cache=True, parallel=True)
+def _col2im_parallel(dcols, g, dx, tasks, zero):
+    for n in prange(tasks):
+        _col2im_task(dcols, g, dx, n, zero)
+
+
+_LOOPS = {
+    "im2col": (_im2col_serial, _im2col_parallel),
+    "col2im": (_col2im_serial, _col2im_parallel),
+}
+
+
+def _run(loop: str, a: np.ndarray, g: np.ndarray, b: np.ndarray, tasks: int) -> None:
+    """Run `loop` (im2col: a = input, b = cols; col2im: the reverse) over independent tasks."""
+    if b.size == 0 or tasks == 0:
+        return
+    serial, parallel = _LOOPS[loop]
+    run = parallel if b.size >= PARALLEL_MIN and tasks > 1 else serial
+    run(readonly(a), g, b.reshape(-1), tasks, b.dtype.type(0))
+
+
+def readonly(a: np.ndarray) -> np.ndarray:
+    """A flat read-only view: writeable and read-only inputs then share one compiled loop."""
+    flat = a.reshape(-1).view()
+    flat.flags.writeable = False
+    return flat
+
+
+def nchw(shape: tuple, data_format: str) -> tuple:
+    """(N, C, H, W) of a 4-D shape in `data_format`."""
+    if data_format == "NCHW":
+        return tuple(shape)
+    n, h, w, c = shape
+    return (n, c, h, w)
+
+
+def oihw(shape: tuple, filter_format: str) -> tuple:
+    """(O, C, KH, KW) of a filter shape in `filter_format`."""
+    if filter_format == "OIHW":
+        return tuple(shape)
+    kh, kw, c, o = shape
+    return (o, c, kh, kw)
+
+
+def geometry(x_nchw, k_hw, stride, padding, dilation, op="conv2d"):
+    """The int64 geometry vector of the loops, and the output (OH, OW)."""
+    _, c, h, w = x_nchw
+    oh, ow, pads = geo.output_hw(
+        op, (h, w), k_hw, stride, dilation, padding, f"input {x_nchw} (as NCHW)"
+    )
+    spans = []
+    for kw in range(k_hw[1]):
+        off = kw * dilation[1] - pads[2]  # input column of output 0 at tap kw
+        lo = 0 if off >= 0 else -(off // stride[1])  # first ow with ow * stride + off >= 0
+        hi = 0 if w - off <= 0 else min((w - off - 1) // stride[1] + 1, ow)
+        spans += [min(lo, hi), hi, off]
+    head = (c, h, w, oh, ow, *k_hw, *stride, pads[0], pads[2], *dilation)  # _C .. _DW
+    vec = np.array(head + tuple(spans), dtype=np.int64)
+    return vec, oh, ow
+
+
+def workspace(name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """An uninitialised C-contiguous scratch array, reused per thread while it is small enough.
+
+    The caller must be done with it before asking for the same name again (no result returned
+    to a user ever lives in it).
+    """
+    dtype = np.dtype(dtype)
+    size = int(np.prod(shape, dtype=np.int64))
+    if size * dtype.itemsize > WORKSPACE_MAX_BYTES:
+        return np.empty(shape, dtype)
+    bufs = getattr(_local, "bufs", None)
+    if bufs is None:
+        bufs = _local.bufs = {}
+    key = (name, dtype)
+    buf = bufs.get(key)
+    if buf is None or buf.size < size:
+        buf = bufs[key] = np.empty(max(size, 1), dtype)
+    return buf[:size].reshape(shape)
+
+
+def clear_workspace() -> None:
+    """Drop this thread's scratch buffers (they are otherwise kept for the next call)."""
+    _local.bufs = {}
+
+
+def to_nhwc(a: np.ndarray, data_format: str, name: str) -> np.ndarray:
+    """a as a C-contiguous NHWC array (an NCHW operand is copied into a scratch buffer)."""
+    if data_format == "NHWC":
+        return np.ascontiguousarray(a)
+    n, c, h, w = a.shape
+    if c == 1:  # the same memory order: a reshape, not a copy
+        return np.ascontiguousarray(a).reshape(n, h, w, c)
+    out = workspace(name, (n, h, w, c), a.dtype)
+    np.copyto(out, a.transpose(0, 2, 3, 1))
+    return out
+
+
+def from_nhwc(a: np.ndarray, data_format: str) -> np.ndarray:
+    """A fresh array holding the NHWC array a in data_format."""
+    if data_format == "NHWC":
+        return a
+    return np.ascontiguousarray(a.transpose(0, 3, 1, 2))
+
+
+def patches(x_nhwc: np.ndarray, vec: np.ndarray) -> np.ndarray:
+    """The (N*OH*OW, KH*KW*C) patch matrix of an NHWC array (zeros where the window pads).
+
+    It lives in this thread's scratch buffer: copy it to keep it past the next call.
+    """
+    n = x_nhwc.shape[0]
+    m = n * int(vec[_OH]) * int(vec[_OW])
+    cols = workspace("cols", (m, int(vec[_KH] * vec[_KW] * vec[_C])), x_nhwc.dtype)
+    _run("im2col", x_nhwc, vec, cols, n * int(vec[_OH]))
+    return cols
+
+
+def filter_matrix(w: np.ndarray, filter_format: str) -> np.ndarray:
+    """The filter as a (KH*KW*C, O) matrix with rows in (kh, kw, c) order (HWIO reshaped)."""
+    if filter_format == "OIHW":
+        w = w.transpose(2, 3, 1, 0)
+    return np.ascontiguousarray(w).reshape(-1, w.shape[3])
+
+
+def conv2d(x, w, stride, padding, dilation, data_format, filter_format) -> np.ndarray:
+    """Cross-correlation of x with w (no groups); output in data_format."""
+    n = x.shape[0]
+    o, _, kh, kw = oihw(w.shape, filter_format)
+    vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
+    cols = patches(to_nhwc(x, data_format, "x"), vec)
+    wk = filter_matrix(w, filter_format)
+    if data_format == "NHWC":
+        return matmul(cols, wk).reshape(n, oh, ow, o)
+    out = workspace("y", (n * oh * ow, o), cols.dtype)
+    matmul_out(cols, wk, out)
+    return from_nhwc(out.reshape(n, oh, ow, o), data_format)
+
+
+def conv2d_input_grad(
+    g, w, x_shape, stride, padding, dilation, data_format, filter_format
+) -> np.ndarray:
+    """The gradient of conv2d w.r.t. its input, shaped x_shape, from the output gradient g."""
+    n, c, h, wd = nchw(tuple(x_shape), data_format)
+    vec, oh, ow = geometry(
+        (n, c, h, wd), oihw(w.shape, filter_format)[2:], stride, padding, dilation
+    )
+    wk = filter_matrix(w, filter_format)
+    gm = to_nhwc(g, data_format, "g").reshape(n * oh * ow, wk.shape[1])
+    dcols = workspace("dcols", (n * oh * ow, wk.shape[0]), g.dtype)
+    matmul_out(gm, wk, dcols, transpose_b=True)
+    if data_format == "NHWC":
+        dx = np.empty((n, h, wd, c), g.dtype)
+    else:
+        dx = workspace("dx", (n, h, wd, c), g.dtype)
+    _run("col2im", dcols, vec, dx, n)
+    return from_nhwc(dx, data_format)
+
+
+def conv2d_filter_grad(
+    x, g, w_shape, stride, padding, dilation, data_format, filter_format
+) -> np.ndarray:
+    """The gradient of conv2d w.r.t. its filter, shaped w_shape, summed over (n, oh, ow)."""
+    o, c, kh, kw = oihw(tuple(w_shape), filter_format)
+    n = x.shape[0]
+    vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
+    cols = patches(to_nhwc(x, data_format, "x"), vec)
+    gm = to_nhwc(g, data_format, "g").reshape(n * oh * ow, o)
+    dw = matmul(cols, gm, transpose_a=True).reshape(kh, kw, c, o)  # HWIO
+    if filter_format == "OIHW":
+        return np.ascontiguousarray(dw.transpose(3, 2, 0, 1))
+    return dw

@@ -1,0 +1,444 @@
+"""Array ops: placeholders, shapes, reshaping, joining, indexing, filling (`tf.reshape`, ...)."""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from ...core import ops
+from ...core.ir import Value
+from ...core.primitives.registry import AVal
+from ...core.primitives.shaping import IDENTITY
+from . import _extra_prims as X
+from . import convert
+from . import dtypes as tfd
+from .graph import get_default_graph, graph_of
+from .math_ops import _tensor, known_rank
+from .shapes import TensorShape
+from .tensor import Tensor
+
+newaxis = None
+
+
+# ---- placeholders --------------------------------------------------------------------------------
+
+
+def placeholder(dtype: Any, shape: Any = None, name: str | None = None) -> Tensor:
+    """A tensor fed at run time; `shape` may hold None dims, or be None for any shape."""
+    dt = tfd.as_dtype(dtype)
+    static = TensorShape(shape)
+    g = get_default_graph()
+    params = {"shape": None if static.unknown_rank else tuple(static)}
+    t = g._add("placeholder", None, params, (), AVal(static, dt.np_dtype), name or "Placeholder")
+    t.node.attrs["type"] = "Placeholder"
+    return t
+
+
+def placeholder_with_default(input: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """A tensor that is `input` unless fed; `shape` (may hold None dims) is what it promises."""
+    default = _tensor(input)
+    static = TensorShape(shape)
+    if not static.is_compatible_with(default.shape):
+        raise ValueError(
+            f"placeholder_with_default: the default value's shape {default.shape} does not fit "
+            f"shape {static}"
+        )
+    g = default.graph
+    aval = AVal(static, default.dtype.np_dtype)
+    t = g._add("op", IDENTITY, {}, (default,), aval, name or "PlaceholderWithDefault")
+    t.node.attrs["type"] = "PlaceholderWithDefault"
+    return t
+
+
+# ---- shapes --------------------------------------------------------------------------------------
+
+
+def shape(input: Any, name: str | None = None, out_type: Any = tfd.int32) -> Tensor:  # noqa: A002
+    """The run-time shape of `input` as a 1-D integer tensor."""
+    x = _tensor(input)
+    dt = tfd.as_dtype(out_type)
+    return x.graph.build_op("Shape", name, lambda: X.shape_of(x, dt.np_dtype))
+
+
+def size(input: Any, name: str | None = None, out_type: Any = tfd.int32) -> Tensor:  # noqa: A002
+    """The run-time number of elements of `input`."""
+    x = _tensor(input)
+    dt = tfd.as_dtype(out_type)
+    return x.graph.build_op("Size", name, lambda: X.size_of(x, dt.np_dtype))
+
+
+def rank(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """The run-time rank of `input` (int32)."""
+    x = _tensor(input)
+    return x.graph.build_op("Rank", name, lambda: X.rank_of(x))
+
+
+def _shape_arg(shape: Any, op: str) -> tuple | Tensor:
+    """A static shape as a tuple of ints, or a run-time shape as a 1-D int tensor."""
+    if isinstance(shape, Value):
+        if not tfd.as_dtype(shape.dtype).is_integer:
+            raise TypeError(f"{op}: a shape tensor must be int32 or int64, got {shape}")
+        return shape
+    if isinstance(shape, (int, np.integer)):
+        shape = [shape]
+    items = list(TensorShape(shape)) if isinstance(shape, TensorShape) else list(shape)
+    if any(isinstance(d, Value) for d in items):
+        parts = [
+            ops.reshape(ops.cast(d, np.int32), (1,))
+            if isinstance(d, Value)
+            else np.asarray([d], np.int32)
+            for d in items
+        ]
+        tensors = [p for p in parts if isinstance(p, Value)]
+        g = tensors[0].graph
+        return ops.concat([g.as_value(p) for p in parts], 0)
+    if any(d is None for d in items):
+        raise ValueError(f"{op}: shape {items} has unknown (None) dims; give every dim")
+    return tuple(int(d) for d in items)
+
+
+# ---- reshaping -----------------------------------------------------------------------------------
+
+
+def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
+    """Reshape to `shape` (one -1 allowed); `shape` may be a list holding tensors."""
+    x = _tensor(tensor)
+
+    def build():
+        s = _shape_arg(shape, "reshape")
+        if isinstance(s, Value):
+            return X.reshape_dynamic(x, s)
+        return ops.reshape(x, s)
+
+    return x.graph.build_op("Reshape", name, build)
+
+
+def transpose(a: Any, perm: Any = None, name: str = "transpose", conjugate: bool = False) -> Tensor:
+    """Permute the axes (default: reverse them)."""
+    x = _tensor(a)
+    known_rank("transpose", x)
+    p = None if perm is None else tuple(int(i) for i in perm)
+    return x.graph.build_op("Transpose", name, lambda: ops.transpose(x, p))
+
+
+def expand_dims(input: Any, axis: Any = None, name: str | None = None, dim: Any = None) -> Tensor:  # noqa: A002
+    """Insert a length-1 axis at `axis`."""
+    x = _tensor(input)
+    axis = dim if axis is None else axis
+    if axis is None:
+        raise ValueError("expand_dims: give the axis")
+    known_rank("expand_dims", x)
+    return x.graph.build_op("ExpandDims", name, lambda: ops.expand_dims(x, int(axis)))
+
+
+def squeeze(
+    input: Any, axis: Any = None, name: str | None = None, squeeze_dims: Any = None
+) -> Tensor:  # noqa: A002
+    """Remove length-1 axes (all of them, or those in `axis`)."""
+    x = _tensor(input)
+    axis = squeeze_dims if axis is None else axis
+    known_rank("squeeze", x)
+    if isinstance(axis, (int, np.integer)):
+        axis = [int(axis)]
+
+    def build():
+        if axis is None and any(d is None for d in x.shape):
+            raise ValueError(f"squeeze: {x} has unknown dims; name the axes to squeeze")
+        return ops.squeeze(x, None if axis is None else tuple(axis))
+
+    return x.graph.build_op("Squeeze", name, build)
+
+
+def _tensor_list(values: Any, op: str) -> tuple:
+    items = convert.as_tensor_list(values, op)
+    if not items:
+        raise ValueError(f"{op}: needs at least one tensor")
+    g = graph_of(items)
+    like = next((v for v in items if isinstance(v, Value)), None)
+    if like is None:
+        like = convert.convert_to_tensor(items[0])
+    out = [v if isinstance(v, Value) else convert.operand(v, like, g, op) for v in items]
+    for v in out:
+        if v.dtype != out[0].dtype:
+            raise TypeError(f"{op}: all values need one dtype, got {[str(t) for t in out]}")
+    known_rank(op, *out)
+    return g, out
+
+
+def concat(values: Any, axis: int, name: str = "concat") -> Tensor:
+    """Join tensors along an existing axis."""
+    g, xs = _tensor_list(values, "concat")
+    return g.build_op("ConcatV2", name, lambda: ops.concat(xs, int(axis)))
+
+
+def stack(values: Any, axis: int = 0, name: str = "stack") -> Tensor:
+    """Join same-shaped tensors along a new axis."""
+    g, xs = _tensor_list(values, "stack")
+    return g.build_op("Pack", name, lambda: ops.stack(xs, int(axis)))
+
+
+def unstack(value: Any, num: int | None = None, axis: int = 0, name: str = "unstack") -> list:
+    """Split a tensor into a list of tensors along `axis` (the axis disappears)."""
+    x = _tensor(value)
+    known_rank("unstack", x)
+    ax = int(axis) % len(x.shape)
+    n = x.shape[ax] if num is None else num
+    if n is None:
+        raise ValueError(f"unstack: cannot infer num from the shape {x.shape}; pass num")
+    with x.graph.name_scope(name):
+        return [ops.getitem(x, (builtins.slice(None),) * ax + (i,)) for i in builtins.range(n)]
+
+
+def split(
+    value: Any, num_or_size_splits: Any, axis: int = 0, num: Any = None, name: str = "split"
+) -> list:
+    """Split along `axis` into equal parts (an int) or parts of the given sizes (a list)."""
+    x = _tensor(value)
+    known_rank("split", x)
+    ax = int(axis) % len(x.shape)
+    length = x.shape[ax]
+    if isinstance(num_or_size_splits, (int, np.integer)):
+        k = int(num_or_size_splits)
+        if length is None or length % k:
+            raise ValueError(f"split: axis {ax} of {x} (length {length}) cannot split into {k}")
+        sizes = [length // k] * k
+    else:
+        sizes = [int(s) for s in num_or_size_splits]
+        if -1 in sizes and length is not None:
+            sizes[sizes.index(-1)] = length - (sum(sizes) + 1)
+        if length is not None and sum(sizes) != length:
+            raise ValueError(f"split: sizes {sizes} do not add up to {length} on axis {ax}")
+    outs, start = [], 0
+    with x.graph.name_scope(name):
+        for s in sizes:
+            outs.append(
+                ops.getitem(x, (builtins.slice(None),) * ax + (builtins.slice(start, start + s),))
+            )
+            start += s
+    return outs
+
+
+def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """Repeat the tensor `multiples[i]` times along each axis i (a broadcast and a reshape)."""
+    x = _tensor(input)
+    known_rank("tile", x)
+    reps = [int(m) for m in multiples]
+    if len(reps) != len(x.shape) or any(d is None for d in x.shape):
+        raise ValueError(f"tile: multiples {reps} must give one count per axis of {x}")
+
+    def build():
+        inter = []
+        for d in x.shape:
+            inter += [1, d]
+        big = []
+        for m, d in zip(reps, x.shape, strict=False):
+            big += [m, d]
+        y = ops.broadcast_to(ops.reshape(x, tuple(inter)), tuple(big))
+        return ops.reshape(y, tuple(m * d for m, d in zip(reps, x.shape, strict=False)))
+
+    return x.graph.build_op("Tile", name, build)
+
+
+# ---- indexing ------------------------------------------------------------------------------------
+
+
+def gather(
+    params: Any,
+    indices: Any,
+    validate_indices: Any = None,
+    name: str | None = None,
+    axis: int = 0,
+    batch_dims: int = 0,
+) -> Tensor:
+    """Slices of `params` at integer `indices` along `axis`."""
+    x = _tensor(params)
+    known_rank("gather", x)
+    g = graph_of(x, indices)
+
+    def build():
+        idx = indices
+        if not isinstance(idx, Value):
+            idx = g.constant(convert.to_array(idx, convert.infer_dtype(idx), "gather indices"))
+        return ops.gather(x, idx, int(axis))
+
+    return g.build_op("GatherV2", name, build)
+
+
+def _index_item(item: Any) -> Any:
+    if isinstance(item, Value):
+        raise TypeError(
+            f"indexing with the tensor {item} inside a tuple is not supported; use tf.gather"
+        )
+    if isinstance(item, builtins.slice):
+        for part in (item.start, item.stop, item.step):
+            if isinstance(part, Value):
+                raise TypeError("slice bounds must be Python ints, not tensors; use tf.gather")
+        return item
+    if isinstance(item, list):
+        return np.asarray(item)
+    return item
+
+
+def slice_tensor(x: Tensor, index: Any) -> Tensor:
+    """x[index] for ints, slices, None (new axis), Ellipsis and integer arrays (t[...])."""
+    if isinstance(index, Value):
+        return gather(x, index, name="strided_slice")
+    items = index if isinstance(index, tuple) else (index,)
+    items = tuple(_index_item(i) for i in items)
+    known_rank("getitem", x)
+    return x.graph.build_op(
+        "StridedSlice", None, lambda: ops.getitem(x, items), default="strided_slice"
+    )
+
+
+def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor:  # noqa: A001
+    """The block starting at `begin` with `size` (-1: to the end) in each axis."""
+    x = _tensor(input_)
+    known_rank("slice", x)
+    index = tuple(
+        builtins.slice(int(b), None if int(s) == -1 else int(b) + int(s))
+        for b, s in zip(begin, size, strict=False)
+    )
+    return x.graph.build_op("Slice", name, lambda: ops.getitem(x, index))
+
+
+def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Tensor:
+    """x where condition else y (elementwise, with broadcasting)."""
+    if x is None or y is None:
+        raise NotImplementedError(
+            "tf.where with only a condition (returning coordinates) is not supported; pass x and y"
+        )
+    cond = _tensor(condition)
+    if not tfd.as_dtype(cond.dtype).is_bool:
+        raise TypeError(f"where: the condition must be a bool tensor, got {cond}")
+    g = graph_of(cond, x, y)
+
+    def build():
+        a = x if isinstance(x, Value) or isinstance(y, Value) else convert.convert_to_tensor(x)
+        a, b = convert.pair(g, a, y, "Select")
+        if a.dtype != b.dtype:
+            raise TypeError(f"where: x and y need one dtype, got {a} and {b}")
+        return ops.where(cond, a, b)
+
+    return g.build_op("SelectV2", name, build, default="Select")
+
+
+# ---- filling -------------------------------------------------------------------------------------
+
+
+def _filled(shape: Any, value: Any, dtype: tfd.DType, name: str | None, type_name: str):
+    g = get_default_graph() if not isinstance(shape, Value) else shape.graph
+
+    def build():
+        s = _shape_arg(shape, type_name)
+        v = convert.to_array(value, dtype, type_name)
+        if isinstance(s, Value):
+            return X.fill_dynamic(s, v)
+        return g.constant(np.full(s, v, dtype=dtype.np_dtype))
+
+    return g.build_op(type_name, name, build, default=type_name.lower())
+
+
+def zeros(shape: Any, dtype: Any = tfd.float32, name: str | None = None) -> Tensor:
+    """A tensor of zeros."""
+    return _filled(shape, 0, tfd.as_dtype(dtype), name, "zeros")
+
+
+def ones(shape: Any, dtype: Any = tfd.float32, name: str | None = None) -> Tensor:
+    """A tensor of ones."""
+    return _filled(shape, 1, tfd.as_dtype(dtype), name, "ones")
+
+
+def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
+    """A tensor of `dims` filled with `value` (its dtype inferred as tf.constant does)."""
+    if isinstance(value, Value):
+        raise TypeError("fill: value must be a Python or numpy scalar")
+    return _filled(dims, value, convert.infer_dtype(value), name, "Fill")
+
+
+def zeros_like(
+    tensor: Any, dtype: Any = None, name: str | None = None, optimize: bool = True
+) -> Tensor:
+    """Zeros with the (run-time) shape of `tensor`."""
+    x = _tensor(tensor)
+    dt = None if dtype is None else tfd.as_dtype(dtype).np_dtype
+    return x.graph.build_op(
+        "ZerosLike", name, lambda: ops.fill_like(x, 0, dt), default="zeros_like"
+    )
+
+
+def ones_like(
+    tensor: Any, dtype: Any = None, name: str | None = None, optimize: bool = True
+) -> Tensor:
+    """Ones with the (run-time) shape of `tensor`."""
+    x = _tensor(tensor)
+    dt = None if dtype is None else tfd.as_dtype(dtype).np_dtype
+    return x.graph.build_op("OnesLike", name, lambda: ops.fill_like(x, 1, dt), default="ones_like")
+
+
+def range(
+    start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None, name: str = "range"
+) -> Tensor:  # noqa: A001
+    """[start, start + delta, ...) up to `limit` (Python numbers only)."""
+    if limit is None:
+        start, limit = 0, start
+    for v in (start, limit, delta):
+        if isinstance(v, Value):
+            raise TypeError("range: start, limit and delta must be Python numbers")
+    dt = tfd.as_dtype(dtype) if dtype is not None else convert.infer_dtype([start, limit, delta])
+    return convert.constant(np.arange(start, limit, delta).astype(dt.np_dtype), dt, name=name)
+
+
+# ---- identity and friends ------------------------------------------------------------------------
+
+
+def identity(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """A copy of `input` (gradients pass through)."""
+    x = _tensor(input)
+    return x.graph.build_op("Identity", name, lambda: ops.identity(x))
+
+
+def stop_gradient(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """`input`, with no gradient flowing back through it."""
+    x = _tensor(input)
+    return x.graph.build_op("StopGradient", name, lambda: ops.stop_gradient(x))
+
+
+def one_hot(
+    indices: Any,
+    depth: int,
+    on_value: Any = None,
+    off_value: Any = None,
+    axis: int | None = None,
+    dtype: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """Rows of `depth` entries: on_value at each index, off_value elsewhere (bad indices: none)."""
+    idx = _tensor(indices)
+    if not tfd.as_dtype(idx.dtype).is_integer:
+        raise TypeError(f"one_hot: indices must be integers, got {idx}")
+    known_rank("one_hot", idx)
+    dt = tfd.as_dtype(dtype) if dtype is not None else tfd.float32
+    if dtype is None and isinstance(on_value, (float, int)) and on_value is not None:
+        dt = convert.infer_dtype(on_value)
+
+    def build():
+        classes = np.arange(int(depth), dtype=idx.dtype.np_dtype)
+        mask = ops.equal(ops.expand_dims(idx, -1), classes)
+        if on_value is None and off_value is None:
+            out = ops.cast(mask, dt)
+        else:
+            on = convert.to_array(1 if on_value is None else on_value, dt, "on_value")
+            off = convert.to_array(0 if off_value is None else off_value, dt, "off_value")
+            out = ops.where(mask, on, off)
+        if axis is not None and axis != -1 and axis != len(idx.shape):
+            nd = len(idx.shape) + 1
+            a = int(axis) % nd
+            perm = list(builtins.range(nd - 1))
+            perm.insert(a, nd - 1)
+            out = ops.transpose(out, tuple(perm))
+        return out
+
+    return idx.graph.build_op("OneHot", name, build, default="one_hot")

@@ -1,0 +1,82 @@
+"""`tf.gradients`: the core's one reverse sweep run over the graph's nodes.
+
+The nodes hold symbolic values, so the VJP rules (written with core ops) add gradient nodes to
+the graph instead of computing numbers: the very rules, in the very order, that the eager
+frontend runs on arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...core import ops
+from ...core.autodiff import reverse_sweep
+from ...core.ir import Value
+from . import convert
+from .graph import graph_of
+from .tensor import Tensor
+
+
+def _as_list(x: Any) -> list:
+    if x is None:
+        return []
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def gradients(
+    ys: Any,
+    xs: Any,
+    grad_ys: Any = None,
+    name: str = "gradients",
+    colocate_gradients_with_ops: bool = False,
+    gate_gradients: bool = False,
+    aggregation_method: Any = None,
+    stop_gradients: Any = None,
+    unconnected_gradients: str = "none",
+) -> list:
+    """d(sum of ys)/dx for each x: a list of tensors, None where x does not reach any y."""
+    ys = [convert.convert_to_tensor(y) if not isinstance(y, Value) else y for y in _as_list(ys)]
+    xs = _as_list(xs)
+    if not ys:
+        raise ValueError("gradients: ys must hold at least one tensor")
+    for x in xs:
+        if not isinstance(x, Value):
+            raise TypeError(f"gradients: xs must be tensors or variables, got {x!r}")
+    g = graph_of(ys, xs)
+    grad_ys = _as_list(grad_ys)
+    if grad_ys and len(grad_ys) != len(ys):
+        raise ValueError(
+            f"gradients: grad_ys has {len(grad_ys)} entries but ys has {len(ys)}; give one per y"
+        )
+    if unconnected_gradients not in ("none", "zero"):
+        raise ValueError(
+            f"unconnected_gradients must be 'none' or 'zero', got {unconnected_gradients!r}"
+        )
+    stops = {id(s) for s in _as_list(stop_gradients)}
+    last = max(y.node.index for y in ys)
+    # only op nodes carry gradients; a stop_gradients tensor's own node is left out, which
+    # cuts the flow through it
+    nodes = [n for n in g.nodes[: last + 1] if n.kind == "op" and id(n.output) not in stops]
+    with g.name_scope(name):
+        seeds = []
+        for i, y in enumerate(ys):
+            gy = grad_ys[i] if grad_ys else None
+            if gy is None:
+                seed = ops.fill_like(y, 1)
+            else:
+                seed = gy if isinstance(gy, Value) else convert.operand(gy, y, g, "grad_ys")
+                if seed.dtype != y.dtype:
+                    raise TypeError(f"gradients: grad_ys[{i}] {seed} must have the dtype of {y}")
+                if not seed.shape.is_compatible_with(y.shape):
+                    raise ValueError(
+                        f"gradients: grad_ys[{i}] has shape {seed.shape}, y has {y.shape}"
+                    )
+            seeds.append((y, seed))
+        found = reverse_sweep(nodes, seeds, xs)
+        out: list[Tensor | None] = []
+        for x in xs:
+            gx = found.get(x)
+            if gx is None and unconnected_gradients == "zero":
+                gx = ops.fill_like(x, 0)
+            out.append(gx)
+    return out
