@@ -14,7 +14,10 @@ def _graph(n):
     def build(tf):
         graph, sess = session(tf)
         with graph.as_default():
-            c = tf.matmul(tf.constant(a), tf.constant(b))
+            # variables, not constants: a constant product would be folded once by TF's optimiser
+            va, vb = tf.Variable(a), tf.Variable(b)
+            c = tf.matmul(va, vb)
+            sess.run(tf.global_variables_initializer())
         return lambda: sess.run(c)
 
     return build

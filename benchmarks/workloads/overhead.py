@@ -34,8 +34,9 @@ def _eager_one(grad):
 def _graph_one(tf):
     graph, sess = session(tf)
     with graph.as_default():
-        x = tf.constant(X)
-        y = x + tf.constant(B)
+        x, b = tf.Variable(X), tf.Variable(B)
+        y = x + b
+        sess.run(tf.global_variables_initializer())
     return lambda: sess.run(y)
 
 
@@ -47,8 +48,10 @@ def _eager_chain(torch):
 def _graph_chain(tf):
     graph, sess = session(tf)
     with graph.as_default():
-        x, w, b = (tf.constant(a) for a in (X, W, B))
+        # variables, not constants, so no optimiser can fold the chain away
+        x, w, b = (tf.Variable(a) for a in (X, W, B))
         y = _chain(tf, x, w, b)
+        sess.run(tf.global_variables_initializer())
     return lambda: sess.run(y)
 
 
