@@ -5,12 +5,14 @@ over k = 0, 1, ..., K-1 from acc = 0, one rounding per step. Its order depends o
 so results do not change with thread count, transpose flags, strides, tile position, M, N,
 batch index, the serial/parallel choice, or the host's SIMD width (AVX2 and AVX-512 tiles
 differ in shape, not in bits). Speed comes from packing panels and a register-tiled
-micro-kernel (matmul_ukernel), blocked and spread over output tiles (matmul_gemm).
+micro-kernel (matmul_ukernel), blocked and spread over output tiles (matmul_gemm), with a
+no-packing path for products of a few rows (matmul_direct).
 """
 
 import numba
 import numpy as np
 
+from . import matmul_direct as _direct
 from . import matmul_gemm as _gemm
 from .matmul_ukernel import TILES
 
@@ -22,8 +24,8 @@ PARALLEL_MIN_WORK = 1 << 18
 # A batch item at least this big is split across threads by itself; smaller items are
 # handed out whole, one per thread.
 SPLIT_MIN_WORK = 1 << 21
-# Products with at most MR rows of C per item and unit-stride rows of op(b) read op(b) in
-# place instead of packing it (see matmul_gemm's direct path).
+# Products with at most MR rows of C per item and unit-stride rows of op(b) read both
+# operands in place instead of packing them (see matmul_direct).
 _MR = {np.dtype(k).itemsize: v[0] for k, v in TILES.items()}  # keyed by itemsize: fast
 # Products at most this wide read op(a) in place whatever its layout (see _run).
 DIRECT_A_MAX_N = 64
@@ -188,11 +190,11 @@ def _run(a, b, out, transpose_a, transpose_b, batch, m, n, k):
     if path.startswith("direct") and not (m <= _MR[out.itemsize] and bcs == 1):
         raise ValueError(f"matmul: direct path forced for m={m}, op(b) column stride {bcs}")
     if path == "direct":
-        _gemm.direct_serial(af, aoffs, ars, acs, bf, boffs, brs, c, m, n, k)
+        _direct.direct_serial(af, aoffs, ars, acs, bf, boffs, brs, c, m, n, k)
         return out
     if path == "direct_parallel":
         nthreads = numba.get_num_threads()
-        _gemm.direct_parallel(af, aoffs, ars, acs, bf, boffs, brs, c, m, n, k, nthreads)
+        _direct.direct_parallel(af, aoffs, ars, acs, bf, boffs, brs, c, m, n, k, nthreads)
         return out
     # The micro-kernel reads a row-major op(a) in place (measured a little faster than
     # packing it, and no copy of A); other layouts are packed unless the product is so
@@ -204,7 +206,7 @@ def _run(a, b, out, transpose_a, transpose_b, batch, m, n, k):
     if path == "serial":
         _gemm.batch_serial(*args)
     elif path == "batch":
-        _gemm.batch_parallel(*args)
+        _gemm.batch_parallel(*args, numba.get_num_threads())
     else:
         _gemm.batch_each_parallel(*args, numba.get_num_threads())
     return out

@@ -1,21 +1,26 @@
-"""Packing and blocked loops of the matmul kernels (serial, parallel and batched drivers).
+"""Packed-path drivers of the matmul kernels: packing, blocked loops, serial and parallel.
 
 Operands arrive as flat 1-D read-only views plus element offsets and strides, so one
 compiled specialisation per dtype covers every layout, transpose flag and broadcast.
 Every C[i, j] is the FMA chain acc = fma(A[i, k], B[k, j], acc) for k = 0, 1, ..., K-1
 starting from acc = 0; the blocking below only decides where that chain is paused
 (stored to C between k blocks, which is exact) and which thread runs it.
+
+B is packed into KC x NR micro-panels; A is read in place by the micro-kernel (row-major
+or narrow products) or packed into MR x KC micro-panels; the output is cut into (A panel
+group x B panel group) work items, the parallel grain. Products with at most MR rows of C
+take the direct path instead (matmul_direct).
 """
 
 import numpy as np
 from numba import njit, prange
 
-from .matmul_ukernel import rows_nv, tile_mr, tile_nr, tile_vl, ukernel, ukernel_rows
+from .matmul_ukernel import tile_mr, tile_nr, ukernel
 
 # k-block length: one packed B micro-panel (KC x NR) plus one A micro-panel stay in L1.
 KC = 256
-# Work-item size of the output grid, in micro-panels: about MC_PANELS * MR rows of packed A
-# (KC deep) stay in L2 while NC_PANELS B micro-panels stream past them.
+# Work-item size of the output grid, in micro-panels: about MC_PANELS * MR rows of A (KC
+# deep) stay in L2 while NC_PANELS B micro-panels stream past them.
 MC_PANELS = 16
 NC_PANELS = 8
 # Packed B holds at most this many elements; wider B is processed in column blocks.
@@ -176,29 +181,12 @@ def gemm_serial(a, ao, ars, acs, ap, direct_a, b, bo, brs, bcs, c, c0, M, N, K, 
         nq = _cdiv(min(ncb, N - j0), nr)
         for q in range(nq):
             _pack_b(b, bo, brs, bcs, N, K, bp, j0, nq * nr, q)
-        # Groups of MC_PANELS A panels, as in the parallel grid, keep packed A in L2.
+        # Groups of MC_PANELS A panels, as in the parallel grid, keep A's rows in L2.
         for p0 in range(0, npa, MC_PANELS):
             p1 = min(p0 + MC_PANELS, npa)
+            nb = nq * nr
             _run_tiles(
-                a,
-                ao,
-                ars,
-                acs,
-                ap,
-                direct_a,
-                bp,
-                c,
-                c0,
-                M,
-                N,
-                K,
-                nq * nr,
-                j0,
-                p0,
-                p1,
-                zero,
-                nq,
-                tmp,
+                a, ao, ars, acs, ap, direct_a, bp, c, c0, M, N, K, nb, j0, p0, p1, zero, nq, tmp
             )
 
 
@@ -207,55 +195,29 @@ def batch_serial(a, aoffs, ars, acs, b, boffs, brs, bcs, c, M, N, K, direct_a):
     """All batch items on one thread; A is repacked only when its batch offset changes."""
     ap, bp, tmp = _scratch(c, M, N, K, direct_a)
     for t in range(aoffs.shape[0]):
-        if t == 0 or aoffs[t] != aoffs[t - 1]:
-            _prepare_a(a, aoffs[t], ars, acs, M, K, ap, direct_a)
-        gemm_serial(
-            a,
-            aoffs[t],
-            ars,
-            acs,
-            ap,
-            direct_a,
-            b,
-            boffs[t],
-            brs,
-            bcs,
-            c,
-            t * M * N,
-            M,
-            N,
-            K,
-            bp,
-            tmp,
-        )
+        ao, bo, c0 = aoffs[t], boffs[t], t * M * N
+        if t == 0 or ao != aoffs[t - 1]:
+            _prepare_a(a, ao, ars, acs, M, K, ap, direct_a)
+        gemm_serial(a, ao, ars, acs, ap, direct_a, b, bo, brs, bcs, c, c0, M, N, K, bp, tmp)
 
 
 @njit(cache=True, parallel=True)
-def batch_parallel(a, aoffs, ars, acs, b, boffs, brs, bcs, c, M, N, K, direct_a):
-    """One batch item per parallel iteration, each run serially with its own scratch."""
-    for u in prange(aoffs.shape[0]):
-        t = np.int64(u)  # prange indices may be unsigned; keep one integer type throughout
+def batch_parallel(a, aoffs, ars, acs, b, boffs, brs, bcs, c, M, N, K, direct_a, nthreads):
+    """Whole batch items spread over threads, each run serially.
+
+    Items go in a few contiguous chunks, so scratch is allocated per chunk, not per item.
+    """
+    items = aoffs.shape[0]
+    chunks = min(items, 4 * nthreads)
+    for v in prange(chunks):
         ap, bp, tmp = _scratch(c, M, N, K, direct_a)
-        _prepare_a(a, aoffs[t], ars, acs, M, K, ap, direct_a)
-        gemm_serial(
-            a,
-            aoffs[t],
-            ars,
-            acs,
-            ap,
-            direct_a,
-            b,
-            boffs[t],
-            brs,
-            bcs,
-            c,
-            t * M * N,
-            M,
-            N,
-            K,
-            bp,
-            tmp,
-        )
+        t0 = np.int64(v) * items // chunks  # prange indices may be unsigned: cast once
+        t1 = (np.int64(v) + 1) * items // chunks
+        for t in range(t0, t1):
+            ao, bo, c0 = aoffs[t], boffs[t], t * M * N
+            if t == t0 or ao != aoffs[t - 1]:
+                _prepare_a(a, ao, ars, acs, M, K, ap, direct_a)
+            gemm_serial(a, ao, ars, acs, ap, direct_a, b, bo, brs, bcs, c, c0, M, N, K, bp, tmp)
 
 
 @njit(cache=True)
@@ -312,91 +274,3 @@ def batch_each_parallel(a, aoffs, ars, acs, b, boffs, brs, bcs, c, M, N, K, dire
         gemm_parallel(
             a, aoffs[t], ars, acs, b, boffs[t], brs, bcs, c, t * M * N, M, N, K, direct_a, nthreads
         )
-
-
-# Direct path for products whose C has at most MR rows (vector-matrix products) and whose
-# op(B) rows are unit-stride: B is used exactly once, so packing it would only add memory
-# traffic, and padding A to MR rows would multiply the arithmetic. An m-row micro-kernel
-# reads op(A) and op(B) in place (ldb = B's row stride); per element it is the same chain
-# as the packed path, so the bits are the same too.
-
-
-@njit(cache=True)
-def _uk_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, m):
-    """ukernel_rows with the row count m turned into the compile-time constant it needs."""
-    if m == 1:
-        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 1)
-    elif m == 2:
-        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 2)
-    elif m == 3:
-        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 3)
-    elif m == 4:
-        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 4)
-    elif m == 5:
-        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 5)
-    elif m == 6:
-        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 6)
-    elif m == 7:
-        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 7)
-    else:
-        ukernel_rows(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load, 8)
-
-
-@njit(cache=True)
-def _direct_item(a, ao, ars, acs, b, bo, brs, c, c0, M, N, K, q0, q1):
-    """C column tiles [q0, q1) (each rows_nv(M) * VL wide) of one item with M <= MR rows."""
-    nr = rows_nv(M) * tile_vl(c)
-    tmp = np.empty(M * nr, c.dtype)
-    jl = (N // nr) * nr  # start of the partial last tile
-    bq = np.empty(K * nr if q1 * nr > N else 0, c.dtype)
-    if q1 * nr > N:
-        # Packed, so that no vector load of the partial tile runs past a row of B.
-        for k in range(K):
-            for t in range(N - jl):
-                bq[k * nr + t] = b[bo + k * brs + jl + t]
-            for t in range(N - jl, nr):
-                bq[k * nr + t] = 0
-    # k blocks across all tiles keep each pass over B within a few hundred rows (pages).
-    for pc in range(0, K, KC):
-        kc = min(KC, K - pc)
-        load = 1 if pc > 0 else 0
-        for q in range(q0, q1):
-            j = q * nr
-            cols = min(nr, N - j)
-            edge = cols < nr
-            src, so, ld, dst, do, ldc = b, bo + pc * brs + j, brs, c, c0 + j, N
-            if edge:
-                src, so, ld, dst, do, ldc = bq, pc * nr, nr, tmp, 0, nr
-                if load:
-                    for r in range(M):
-                        for t in range(cols):
-                            tmp[r * nr + t] = c[c0 + r * N + j + t]
-            # A is read in place: exactly M rows, nothing to pad.
-            _uk_rows(kc, a, ao + pc * acs, acs, ars, src, so, ld, dst, do, ldc, load, M)
-            if edge:
-                for r in range(M):
-                    for t in range(cols):
-                        c[c0 + r * N + j + t] = tmp[r * nr + t]
-
-
-@njit(cache=True)
-def direct_serial(a, aoffs, ars, acs, b, boffs, brs, c, M, N, K):
-    """Direct path for all batch items on one thread."""
-    nq = _cdiv(N, rows_nv(M) * tile_vl(c))
-    for t in range(aoffs.shape[0]):
-        q0 = np.int64(0)  # not a literal 0, which would compile an extra variant
-        _direct_item(a, aoffs[t], ars, acs, b, boffs[t], brs, c, t * M * N, M, N, K, q0, nq)
-
-
-@njit(cache=True, parallel=True)
-def direct_parallel(a, aoffs, ars, acs, b, boffs, brs, c, M, N, K, nthreads):
-    """Direct path with (batch item, group of column tiles) pairs spread over threads."""
-    items = aoffs.shape[0]
-    nq = _cdiv(N, rows_nv(M) * tile_vl(c))
-    groups = min(nq, _cdiv(4 * nthreads, items))
-    for u in prange(items * groups):
-        t = np.int64(u) // groups
-        g = np.int64(u) - t * groups
-        q0 = g * nq // groups
-        q1 = (g + 1) * nq // groups
-        _direct_item(a, aoffs[t], ars, acs, b, boffs[t], brs, c, t * M * N, M, N, K, q0, q1)
