@@ -15,15 +15,22 @@ from .runner import FULL, QUICK, CaseResult, parity, time_case
 from .workload import COLUMNS, Workload
 
 
+BROKEN: dict[str, str] = {}  # workload files that failed to import, with the error
+
+
 def discover() -> dict[str, Workload]:
-    """Every workload defined under benchmarks/workloads/, by name."""
+    """Every workload defined under benchmarks/workloads/, by name (broken files are noted)."""
     from . import workloads
 
     found: dict[str, Workload] = {}
     for info in sorted(pkgutil.iter_modules(workloads.__path__), key=lambda i: i.name):
         if info.name.startswith("_"):
             continue
-        mod = importlib.import_module(f"{workloads.__name__}.{info.name}")
+        try:
+            mod = importlib.import_module(f"{workloads.__name__}.{info.name}")
+        except Exception as e:  # one broken workload file never stops the others
+            BROKEN[info.name] = f"{type(e).__name__}: {e}"
+            continue
         wl = getattr(mod, "WORKLOAD", None)
         if isinstance(wl, Workload):
             found[wl.name] = wl
@@ -67,13 +74,15 @@ def bench(args: argparse.Namespace) -> int:
         names = [n.strip() for n in args.only.split(",") if n.strip()]
         unknown = [n for n in names if n not in available]
         if unknown:
-            print(f"unknown workload(s): {', '.join(unknown)}; known: {', '.join(available)}",
-                  file=sys.stderr)
+            print(
+                f"unknown workload(s): {', '.join(unknown)}; known: {', '.join(available)}",
+                file=sys.stderr,
+            )
             return 2
     else:
         names = [n for n, wl in available.items() if wl.in_quick]
     columns = ["graph", "eager"]
-    notes = []
+    notes = [f"workload file {name}.py could not be loaded: {err}" for name, err in BROKEN.items()]
     if not args.no_oracles:
         if peers.torch() is not None:
             columns.append("torch")
@@ -108,13 +117,20 @@ def bench(args: argparse.Namespace) -> int:
         cols = [c for c in columns if c in case.impls] + extra_cols
         cells = time_case(case, cols, settings, lambda d, label=label: progress.show(label, d))
         progress.show(label, "parity")
-        results.append(CaseResult(wl.name, case.name, cells, parity(case), case.flops, case.note))
+        results.append(
+            CaseResult(
+                wl.name, case.name, cells, parity(case), case.flops, case.note, case.baseline
+            )
+        )
         progress.done += 1
     progress.finish()
     print(text_table(results))
     meta = describe(peers.versions())
-    meta["settings"] = {"quick": bool(args.quick), "rounds": settings.rounds,
-                        "round_seconds": settings.round_seconds}
+    meta["settings"] = {
+        "quick": bool(args.quick),
+        "rounds": settings.rounds,
+        "round_seconds": settings.round_seconds,
+    }
     notes += [f"{r.workload}: {r.case}: {r.note}" for r in results if r.note]
     paths = write_report(results, meta, args.out, notes)
     print(f"\nreport: {paths['markdown']}  data: {paths['json']}  charts: {len(paths['charts'])}")

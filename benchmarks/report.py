@@ -27,15 +27,15 @@ def _columns(results: Sequence[CaseResult]) -> list[str]:
 
 
 def cell_text(result: CaseResult, col: str) -> str:
-    """A cell: time, ratio to duograd eager, GFLOP/s when the case counts flops."""
+    """A cell: time, ratio to the case's baseline column, GFLOP/s when the case counts flops."""
     cell = result.cells.get(col)
     if cell is None:
         return ""
     if cell.error:
         return f"error: {cell.error}"
     text = fmt_time(cell.median_s)
-    base = result.cells.get("eager")
-    if col != "eager" and base is not None and base.median_s and cell.median_s:
+    base = result.cells.get(result.baseline)
+    if col != result.baseline and base is not None and base.median_s and cell.median_s:
         text += f" ({cell.median_s / base.median_s:.2f}x)"
     if result.flops and cell.median_s:
         text += f" {result.flops / cell.median_s / 1e9:.1f} GF/s"
@@ -56,8 +56,10 @@ def table_rows(results: Sequence[CaseResult]) -> tuple[list[str], list[list[str]
 def text_table(results: Sequence[CaseResult]) -> str:
     """A fixed-width table for the terminal."""
     header, rows = table_rows(results)
-    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
-              for i, h in enumerate(header)]
+    widths = [
+        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
+        for i, h in enumerate(header)
+    ]
     widths = [min(w, 48) for w in widths]
 
     def line(cells):
@@ -135,7 +137,9 @@ def write_charts(results: Sequence[CaseResult], out_dir: str) -> list[str]:
     return paths
 
 
-def write_report(results: Sequence[CaseResult], meta: dict, out_dir: str, notes: Sequence[str]) -> dict:
+def write_report(
+    results: Sequence[CaseResult], meta: dict, out_dir: str, notes: Sequence[str]
+) -> dict:
     """Write results.json, report.md and the charts; return their paths."""
     os.makedirs(out_dir, exist_ok=True)
     jpath = os.path.join(out_dir, "results.json")
@@ -151,7 +155,8 @@ def write_report(results: Sequence[CaseResult], meta: dict, out_dir: str, notes:
         "Threads: " + ", ".join(f"{k} {v}" for k, v in meta["threads"].items()) + ".",
         "",
         "Cells: median time per step over interleaved rounds after a warm-up, and in brackets the "
-        "ratio to duograd eager (below 1 is faster). Parity compares duograd graph and eager "
+        "ratio to duograd eager (or to the case's named baseline, e.g. numpy for kernels; below 1 is "
+        "faster). Parity compares duograd graph and eager "
         "results from fresh programs after the same steps: `bitwise` means identical bits.",
         "",
         markdown_table(results),
@@ -159,11 +164,14 @@ def write_report(results: Sequence[CaseResult], meta: dict, out_dir: str, notes:
     ]
     lines += [f"- {n}" for n in notes]
     if charts:
-        lines += ["", "## Charts", ""] + [f"![{os.path.basename(p)}]({os.path.basename(p)})"
-                                          for p in charts]
+        lines += ["", "## Charts", ""] + [
+            f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in charts
+        ]
     else:
-        lines += ["", "Charts were skipped: matplotlib is not installed (`pip install "
-                  "'duograd[bench]'`)."]
+        lines += [
+            "",
+            "Charts were skipped: matplotlib is not installed (`pip install 'duograd[bench]'`).",
+        ]
     mpath = os.path.join(out_dir, "report.md")
     with open(mpath, "w") as f:
         f.write("\n".join(lines) + "\n")

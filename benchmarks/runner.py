@@ -44,6 +44,7 @@ class CaseResult:
     parity: str = ""
     flops: float | None = None
     note: str = ""
+    baseline: str = "eager"
 
 
 @dataclass
@@ -139,18 +140,21 @@ def time_case(case: Case, columns: list[str], settings: Settings, progress=None)
             if progress:
                 progress(f"building {col}")
             step = factory()
-            for _ in range(settings.warmup_steps):
+            for _ in range(settings.warmup_steps if case.rounds is None else 1):
                 step()
-            cell.number = _calibrate(step, settings.round_seconds, settings.max_number)
+            cell.number = (
+                1 if case.rounds else _calibrate(step, settings.round_seconds, settings.max_number)
+            )
             steps[col] = step
         except Exception as e:
             cell.error = _short_error(e)
             if "DUOGRAD_BENCH_TRACE" in __import__("os").environ:
                 traceback.print_exc(file=sys.stderr)
     times: dict[str, list[float]] = {col: [] for col in steps}
-    for r in range(settings.rounds):
+    rounds = case.rounds or settings.rounds
+    for r in range(rounds):
         if progress:
-            progress(f"round {r + 1}/{settings.rounds}")
+            progress(f"round {r + 1}/{rounds}")
         for col, step in list(steps.items()):
             n = cells[col].number
             try:

@@ -29,6 +29,8 @@ class Case:
     parity: bool = True  # False where the two styles deliberately compute different things
     note: str = ""
     extra: dict = field(default_factory=dict)
+    baseline: str = "eager"  # the column the other cells' ratios are taken against
+    rounds: int | None = None  # overrides the run's rounds (e.g. slow whole-process cases)
 
 
 @dataclass

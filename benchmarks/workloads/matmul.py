@@ -46,8 +46,12 @@ def cases(quick: bool) -> list[Case]:
     """Square float32 products; 2048 only in the full run."""
     sizes = (256, 512, 1024) if quick else (256, 512, 1024, 2048)
     return [
-        Case(f"fp32 n={n}", {**both(_graph(n), _eager(n)), "numpy": _numpy(n)},
-             flops=2.0 * n**3, parity_steps=1)
+        Case(
+            f"fp32 n={n}",
+            {**both(_graph(n), _eager(n)), "numpy": _numpy(n)},
+            flops=2.0 * n**3,
+            parity_steps=1,
+        )
         for n in sizes
     ]
 

@@ -88,8 +88,14 @@ def cases(quick: bool) -> list[Case]:
     out = []
     for batch in (64, 512):
         flops = 2 * 3 * batch * (784 * 256 + 256 * 10)  # forward + two backward matmuls each
-        out.append(Case(f"784-256-10 SGD step b={batch}", both(_graph(batch), _eager(batch)),
-                        flops=flops, parity_steps=3))
+        out.append(
+            Case(
+                f"784-256-10 SGD step b={batch}",
+                both(_graph(batch), _eager(batch)),
+                flops=flops,
+                parity_steps=3,
+            )
+        )
     return out
 
 

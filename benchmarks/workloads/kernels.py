@@ -1,0 +1,105 @@
+"""duograd's kernels against what a user would otherwise call: numpy (BLAS) and torch.
+
+Ratios in this workload are taken against numpy's time (below 1 is faster than numpy). The
+memory-bound cases also time a STREAM-like triad (a = b + s * c) on the same arrays' size: a
+fused chain relu(a * b + c) moves 4 arrays where the triad moves 3, so its bandwidth bound is
+4/3 of the triad's time (the `bound` column).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .. import peers
+from ...core.kernels import elementwise as ew
+from ...core.kernels.matmul import matmul
+from ..programs import data
+from ..workload import Case, Workload
+
+
+@numba.njit(cache=True, parallel=True)
+def _triad(a, b, c, s):
+    for i in numba.prange(a.size):
+        a[i] = b[i] + s * c[i]
+
+
+def _matmul_case(m, k, n, dtype, ta=False, tb=False, label=None):
+    a, b = data(m + k + n, (k, m) if ta else (m, k), (n, k) if tb else (k, n), dtype=dtype)
+    na = a.T if ta else a
+    nb = b.T if tb else b
+    cols = {
+        "duograd": lambda: lambda: matmul(a, b, ta, tb),
+        "numpy": lambda: lambda: np.matmul(na, nb),
+    }
+    torch = peers._cache.get("torch")
+    if torch is not None:
+        ta_, tbb = torch.from_numpy(a), torch.from_numpy(b)
+        cols["torch"] = lambda: lambda: torch.matmul(ta_.T if ta else ta_, tbb.T if tb else tbb)
+    name = label or f"matmul {np.dtype(dtype).name} n={m}"
+    return Case(name, cols, flops=2.0 * m * k * n, parity=False, baseline="numpy")
+
+
+def _binary_case(n):
+    a, b = data(n, (n,), (n,))
+    out = np.empty_like(a)
+    cols = {
+        "duograd": lambda: lambda: ew.binary("add", a, b),
+        "numpy": lambda: lambda: np.add(a, b),
+        "duograd (out=)": lambda: lambda: ew.binary("add", a, b, out=out),
+        "numpy (out=)": lambda: lambda: np.add(a, b, out=out),
+    }
+    return Case(f"add fp32 n={n:.0e}", cols, parity=False, baseline="numpy")
+
+
+def _chain_case(n):
+    a, b, c = data(n + 1, (n,), (n,), (n,))
+    out = np.empty_like(a)
+    fused = ew.compile_elementwise(
+        (("mul", 0, 1), ("add", -1, 2), ("relu", -1)), (a.dtype, a.dtype, a.dtype)
+    )
+    s = np.float32(0.5)
+
+    def triad():
+        _triad(out, b, c, s)
+
+    cols = {
+        "duograd fused": lambda: lambda: fused(a, b, c, out=out),
+        "numpy": lambda: lambda: np.maximum(np.add(np.multiply(a, b), c), 0),
+        "triad": lambda: triad,
+    }
+    return Case(
+        f"fused relu(a*b+c) n={n:.0e}",
+        cols,
+        parity=False,
+        baseline="triad",
+        note="bandwidth bound of the fused chain = 4/3 x the triad's time (4 arrays vs 3)",
+    )
+
+
+def cases(quick: bool) -> list[Case]:
+    """matmul (square and the MLP's shapes), a binary op and a fused chain at memory speed."""
+    out = []
+    sizes = (128, 512, 1024) if quick else (128, 256, 512, 1024, 2048)
+    for dt in (np.float32, np.float64):
+        for n in sizes:
+            out.append(_matmul_case(n, n, n, dt))
+    # the MLP 784-256-10 at batch 64: forward x @ W^T, backward g @ W and g^T @ x
+    out.append(
+        _matmul_case(64, 784, 256, np.float32, tb=True, label="mlp fwd 64x784 @ (256x784)^T")
+    )
+    out.append(_matmul_case(64, 256, 784, np.float32, label="mlp dX 64x256 @ 256x784"))
+    out.append(_matmul_case(256, 64, 784, np.float32, ta=True, label="mlp dW (64x256)^T @ 64x784"))
+    for n in (1_000_000, 4_000_000):
+        out.append(_binary_case(n))
+    for n in (1_000_000, 4_000_000):
+        out.append(_chain_case(n))
+    return out
+
+
+WORKLOAD = Workload(
+    "kernels",
+    "kernels vs numpy/torch: matmul GFLOP/s, elementwise at memory speed",
+    cases,
+    in_quick=False,
+)
