@@ -1,1 +1,1 @@
-"""duograd.benchmarks: side-by-side workloads in both styles (and real PyTorch/TF) + `duograd bench`."""
+"""duograd.benchmarks: side-by-side workloads in both styles and the `duograd bench` command."""

@@ -14,7 +14,6 @@ from .report import text_table, write_report
 from .runner import FULL, QUICK, CaseResult, parity, time_case
 from .workload import COLUMNS, Workload
 
-
 BROKEN: dict[str, str] = {}  # workload files that failed to import, with the error
 
 

@@ -63,7 +63,7 @@ def text_table(results: Sequence[CaseResult]) -> str:
     widths = [min(w, 48) for w in widths]
 
     def line(cells):
-        return "  ".join(c[:w].ljust(w) for c, w in zip(cells, widths))
+        return "  ".join(c[:w].ljust(w) for c, w in zip(cells, widths, strict=True))
 
     out = [line(header), line(["-" * w for w in widths])]
     out += [line(row) for row in rows]
@@ -155,8 +155,8 @@ def write_report(
         "Threads: " + ", ".join(f"{k} {v}" for k, v in meta["threads"].items()) + ".",
         "",
         "Cells: median time per step over interleaved rounds after a warm-up, and in brackets the "
-        "ratio to duograd eager (or to the case's named baseline, e.g. numpy for kernels; below 1 is "
-        "faster). Parity compares duograd graph and eager "
+        "ratio to duograd eager (or to the case's named baseline, e.g. numpy for kernels; "
+        "below 1 is faster). Parity compares duograd graph and eager "
         "results from fresh programs after the same steps: `bitwise` means identical bits.",
         "",
         markdown_table(results),

@@ -79,7 +79,7 @@ def compare(a: object, b: object) -> str:
         return f"differ: {len(xs)} vs {len(ys)} results"
     worst = 0.0
     same = True
-    for x, y in zip(xs, ys):
+    for x, y in zip(xs, ys, strict=True):
         if x.shape != y.shape:
             return f"differ: shapes {x.shape} vs {y.shape}"
         if x.dtype != y.dtype:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .. import peers
 from ...core.kernels import elementwise as ew
 from ...core.kernels.matmul import matmul
+from .. import peers
 from ..programs import data
 from ..workload import Case, Workload
 

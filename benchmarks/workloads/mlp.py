@@ -61,7 +61,7 @@ def _eager(batch: int):
         nn = torch.nn
         model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
         with torch.no_grad():
-            for p, v in zip(model.parameters(), params):
+            for p, v in zip(model.parameters(), params, strict=True):
                 p.copy_(torch.from_numpy(v.copy()))
         opt = torch.optim.SGD(model.parameters(), lr=LR)
         loss_fn = nn.CrossEntropyLoss()
