@@ -22,22 +22,35 @@ def _chain(ops_module, x, w, b):
     return y / b
 
 
-def _eager_one(grad):
+# One op in each form the per-op overhead depends on: tensor (op) tensor, tensor (op) Python
+# number (the number becomes a 0-d array of the tensor's dtype), and a unary math function.
+_ONE_OPS = {
+    "a+b": lambda m, x, b: x + b,
+    "a*2.0": lambda m, x, b: x * 2.0,
+    "exp(a)": lambda m, x, b: m.exp(x),
+}
+
+
+def _eager_one(grad, op="a+b"):
     def build(torch):
         x = torch.tensor(X, requires_grad=grad)
         b = torch.tensor(B)
-        return lambda: x + b
+        f = _ONE_OPS[op]
+        return lambda: f(torch, x, b)
 
     return build
 
 
-def _graph_one(tf):
-    graph, sess = session(tf)
-    with graph.as_default():
-        x, b = tf.Variable(X), tf.Variable(B)
-        y = x + b
-        sess.run(tf.global_variables_initializer())
-    return lambda: sess.run(y)
+def _graph_one(op="a+b"):
+    def build(tf):
+        graph, sess = session(tf)
+        with graph.as_default():
+            x, b = tf.Variable(X), tf.Variable(B)
+            y = _ONE_OPS[op](tf, x, b)
+            sess.run(tf.global_variables_initializer())
+        return lambda: sess.run(y)
+
+    return build
 
 
 def _eager_chain(torch):
@@ -84,10 +97,18 @@ def _graph_backward(tf):
 
 def cases(quick: bool) -> list[Case]:
     """One op (with and without autograd recording), a 10-op chain, forward+backward."""
-    one = {**graph_columns(_graph_one), **eager_columns(_eager_one(False))}
+    one = [
+        Case(f"4x4 one op ({op})", {**graph_columns(_graph_one(op)),
+                                    **eager_columns(_eager_one(False, op))}, parity_steps=1)
+        for op in _ONE_OPS
+    ]
+    recording = [
+        Case(f"4x4 one op ({op}), recording autograd", eager_columns(_eager_one(True, op)))
+        for op in _ONE_OPS
+    ]
     return [
-        Case("4x4 one op (a+b)", one, parity_steps=1),
-        Case("4x4 one op, recording autograd", eager_columns(_eager_one(True))),
+        *one,
+        *recording,
         Case("4x4 10-op chain forward", {**graph_columns(_graph_chain),
                                          **eager_columns(_eager_chain)}),
         Case("4x4 10-op forward+backward", {**graph_columns(_graph_backward),

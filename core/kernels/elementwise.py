@@ -16,8 +16,8 @@ __all__ = [
     "binary",
     "broadcast_shape",
     "compile_elementwise",
+    "dispatcher",
     "grad_binary",
-    "runner",
     "unary",
     "where",
 ]
@@ -121,19 +121,15 @@ def where(
     return k(cond, a, b, out=out)
 
 
-# Outputs up to this many elements get a `runner` that skips the per-call plan lookup; larger
-# ones take the general functions above (their plans weigh contiguity and the parallel kernels).
+# Outputs up to this many elements run from a `dispatcher` table entry directly; larger ones
+# take the general functions above (their plans weigh contiguity and the parallel kernels).
 SMALL_MAX = 1 << 12
+_MAX_ENTRIES = 1024  # per dispatcher; a full table is simply reset (entries are cheap)
 
 
-def runner(op: str, arrays: Sequence[np.ndarray]) -> Callable[..., np.ndarray]:
-    """A function computing ``op`` (as `binary`/`unary`/`grad_binary`/`where` would) for any
-    arrays with the shapes and dtypes of `arrays`, whatever their strides.
-
-    Small outputs whose operands are each full-size or a single element run the "flat" serial
-    kernel on ``ravel()`` views (a non-contiguous operand is copied first: each element is still
-    computed by the same scalar expression, so the bits are those of the strided kernel).
-    """
+def _entry(op: str, arrays: Sequence[np.ndarray]) -> tuple:
+    """(serial flat kernel, output shape, output dtype) for small outputs whose operands are each
+    full-size or a single element; else (None, the general function for ``op``, None)."""
     if op == "where":
         allowed, what, general = ("where",), "ternary", where
     elif op in GRAD_OPS:
@@ -145,31 +141,77 @@ def runner(op: str, arrays: Sequence[np.ndarray]) -> Callable[..., np.ndarray]:
     oshape = broadcast_shape(*[a.shape for a in arrays])
     n = int(np.prod(oshape, dtype=np.int64))
     if not 0 < n <= SMALL_MAX or any(a.size not in (1, n) for a in arrays):
-        return general
+        return None, general, None
     kernel = _op_kernel(op, tuple(a.dtype for a in arrays), allowed, what)
     kinds = tuple("F" if a.size == n else "S" for a in arrays)
-    k = kernel.kernels("flat", kinds)[0]
-    odt = kernel.out_dtype
-    if len(arrays) == 1:
+    return kernel.kernels("flat", kinds)[0], oshape, kernel.out_dtype
 
-        def run1(x):
-            out = np.empty(oshape, odt)
+
+def dispatcher(op: str, arity: int, check: Callable[..., object]) -> Callable[..., np.ndarray]:
+    """``fast(*arrays)``: elementwise ``op`` on exact ndarrays, as `binary`/`unary`/... compute it,
+    with ``check`` (the primitive's shape rule) run only once per operand shapes and dtypes.
+
+    The first call with given shapes and dtypes runs ``check`` (raising its errors) and picks the
+    kernel; later calls go straight to it. Small outputs run the serial "flat" kernel on
+    ``ravel()`` views: a non-contiguous operand is copied first, and each element is still
+    computed by the same scalar expression, so the bits are those of the strided kernel. The
+    table is a plain dict: lookups and stores are atomic under the GIL, and a racing first call
+    only does the work twice.
+    """
+    table: dict = {}
+
+    def learn(key: tuple, arrays: tuple) -> tuple:
+        check(*arrays)
+        entry = _entry(op, arrays)
+        if len(table) >= _MAX_ENTRIES:
+            table.clear()
+        table[key] = entry
+        return entry
+
+    empty = np.empty
+    if arity == 1:
+
+        def fast(x):
+            key = (x.shape, x.dtype)
+            e = table.get(key)
+            if e is None:
+                e = learn(key, (x,))
+            k, oshape, odt = e
+            if k is None:
+                return oshape(x)
+            out = empty(oshape, odt)
             k(x.ravel(), out.ravel())
             return out
 
-        return run1
-    if len(arrays) == 2:
+    elif arity == 2:
 
-        def run2(x, y):
-            out = np.empty(oshape, odt)
+        def fast(x, y):
+            key = (x.shape, y.shape, x.dtype, y.dtype)
+            e = table.get(key)
+            if e is None:
+                e = learn(key, (x, y))
+            k, oshape, odt = e
+            if k is None:
+                return oshape(x, y)
+            out = empty(oshape, odt)
             k(x.ravel(), y.ravel(), out.ravel())
             return out
 
-        return run2
+    elif arity == 3:
 
-    def run3(c, x, y):
-        out = np.empty(oshape, odt)
-        k(c.ravel(), x.ravel(), y.ravel(), out.ravel())
-        return out
+        def fast(c, x, y):
+            key = (c.shape, x.shape, y.shape, c.dtype, x.dtype, y.dtype)
+            e = table.get(key)
+            if e is None:
+                e = learn(key, (c, x, y))
+            k, oshape, odt = e
+            if k is None:
+                return oshape(c, x, y)
+            out = empty(oshape, odt)
+            k(c.ravel(), x.ravel(), y.ravel(), out.ravel())
+            return out
 
-    return run3
+    else:
+        raise ValueError(f"dispatcher: arity {arity} is not supported (1, 2 or 3)")
+    fast.table = table  # for tests and introspection
+    return fast

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..kernels import elementwise as K
 from . import rules
-from .registry import AVal, Primitive, bind, cache_dispatch, register
+from .registry import AVal, Primitive, bind, register
 from .shaping import sum_like
 
 
@@ -32,8 +32,8 @@ def _unary_rule(name: str, float_only: bool):
 
 def _cached(prim: Primitive, arity: int) -> Primitive:
     # these rules read only shapes and dtypes, so their verdict is cached per (shapes, dtypes)
-    op = prim.elementwise
-    return cache_dispatch(prim, arity, lambda *arrays: K.runner(op, arrays))
+    prim.fast = K.dispatcher(prim.elementwise, arity, prim.shape_rule)
+    return prim
 
 
 def _binary(name: str, vjp, ref, float_only: bool = False) -> Primitive:

@@ -28,7 +28,10 @@ def _matmul_rule(a, b, transpose_a, transpose_b) -> AVal:
             f"matmul: inner dimensions differ: {fmt_shape(sa)}{ta} @ {fmt_shape(sb)}{tb} "
             f"({ka} vs {kb})"
         )
-    batch = rules.broadcast_shapes("matmul", sa[:-2], sb[:-2])
+    # name both full shapes: the batch shapes alone do not tell which operands clashed
+    batch = rules.broadcast_shapes(
+        f"matmul of {fmt_shape(sa)} @ {fmt_shape(sb)}: batch dimensions", sa[:-2], sb[:-2]
+    )
     return AVal(batch + (m, n), dt)
 
 

@@ -46,8 +46,10 @@ class Primitive:
     # the scalar op name when the primitive is elementwise (lets a fusion pass find it)
     elementwise: str | None = None
     tags: dict[str, Any] = field(default_factory=dict)
-    # ``fast(*arrays)``: shape_rule + impl for parameterless calls on numpy arrays, with the rule
-    # check and the kernel choice cached per operand shapes and dtypes (see `cache_dispatch`)
+    # ``fast(*arrays)``: what shape_rule + impl do for a call without params on exact ndarrays,
+    # the rule's verdict and the kernel choice cached per operand shapes and dtypes (elementwise
+    # primitives; see kernels.elementwise.dispatcher). Only valid when the rule reads nothing
+    # but the operands' shapes and dtypes.
     fast: Callable[..., np.ndarray] | None = None
 
     def __repr__(self) -> str:
@@ -80,66 +82,6 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             return fast(*args)
     prim.shape_rule(*args, **params)
     return prim.impl(*args, **params)
-
-
-# Entries per primitive; a full table is simply reset (entries are cheap to rebuild).
-_MAX_ENTRIES = 1024
-
-
-def cache_dispatch(prim: Primitive, arity: int, plan: Callable[..., Callable]) -> Primitive:
-    """Give `prim` a `fast` dispatch that runs its rule once per operand shapes and dtypes.
-
-    For a primitive without params whose rule reads nothing but the operands' shapes and dtypes,
-    a (shapes, dtypes) that passed the rule once always passes it, so only the first call with
-    each runs the rule (raising exactly its errors); later calls go straight to the kernel.
-    ``plan(*arrays)`` is called after that first check and returns a function computing
-    ``prim.impl`` for any arrays of those shapes and dtypes (its layout choice made once).
-    Callers pass exact ``np.ndarray`` operands (`bind` and the eager hook check that). The table
-    is a plain dict: lookups and stores are atomic under the GIL, a racing miss only plans twice.
-    """
-    table: dict = {}
-    rule = prim.shape_rule
-
-    def learn(key: tuple, arrays: tuple) -> Callable:
-        rule(*arrays)
-        run = plan(*arrays)
-        if len(table) >= _MAX_ENTRIES:
-            table.clear()
-        table[key] = run
-        return run
-
-    if arity == 1:
-
-        def fast(x):
-            key = (x.shape, x.dtype)
-            run = table.get(key)
-            if run is None:
-                run = learn(key, (x,))
-            return run(x)
-
-    elif arity == 2:
-
-        def fast(x, y):
-            key = (x.shape, y.shape, x.dtype, y.dtype)
-            run = table.get(key)
-            if run is None:
-                run = learn(key, (x, y))
-            return run(x, y)
-
-    elif arity == 3:
-
-        def fast(x, y, z):
-            key = (x.shape, y.shape, z.shape, x.dtype, y.dtype, z.dtype)
-            run = table.get(key)
-            if run is None:
-                run = learn(key, (x, y, z))
-            return run(x, y, z)
-
-    else:
-        raise ValueError(f"cache_dispatch: arity {arity} is not supported (1, 2 or 3)")
-    fast.table = table  # for tests and introspection
-    prim.fast = fast
-    return prim
 
 
 def is_symbolic(x: Any) -> bool:

@@ -10,9 +10,19 @@ from .. import dtypes
 from ..errors import DTypeError, ShapeError, fmt_shape
 from .registry import AVal
 
+_F32, _F64 = dtypes.float32, dtypes.float64
+
 
 def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
     """NumPy broadcasting of static shapes; None (unknown) dims broadcast optimistically."""
+    if len(shapes) == 2:
+        # the everyday cases, decided without the loop: equal shapes broadcast to themselves
+        # (also with None dims), and a 0-d operand takes the other one's shape
+        a, b = shapes
+        if a == b or not b:
+            return tuple(a)
+        if not a:
+            return tuple(b)
     ndim = max((len(s) for s in shapes), default=0)
     out = []
     for i in range(ndim):
@@ -42,7 +52,8 @@ def same_dtype(op: str, *xs: object) -> np.dtype:
     """All operands must share one dtype (frontends insert casts before calling the core)."""
     dt = xs[0].dtype
     for x in xs[1:]:
-        if x.dtype != dt:
+        d = x.dtype
+        if d is not dt and d != dt:
             given = ", ".join(str(np.dtype(y.dtype)) for y in xs)
             raise DTypeError(
                 f"{op}: operands have different dtypes ({given}); cast one of them first"
@@ -53,7 +64,7 @@ def same_dtype(op: str, *xs: object) -> np.dtype:
 def require_float(op: str, x: object) -> np.dtype:
     """The operand must be float32 or float64."""
     dt = np.dtype(x.dtype)
-    if not dtypes.is_float(dt):
+    if dt is not _F32 and dt is not _F64 and not dtypes.is_float(dt):
         raise DTypeError(f"{op}: expected a float32 or float64 operand, got {dt}")
     return dt
 

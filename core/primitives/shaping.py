@@ -197,6 +197,12 @@ def _transpose_rule(x, perm) -> AVal:
 def transpose(x, perm: tuple | None = None):
     """Permute axes (default: reverse them)."""
     nd = len(x.shape)
+    if perm is not None and any(not -nd <= int(p) < nd for p in perm):
+        # wrapping an out-of-range axis would silently permute the wrong axes
+        raise ShapeError(
+            f"transpose: perm {tuple(int(p) for p in perm)} names an axis out of range for a "
+            f"tensor of rank {nd} (valid axes: -{nd}..{nd - 1})"
+        )
     perm = tuple(reversed(range(nd))) if perm is None else tuple(int(p) % max(nd, 1) for p in perm)
     return bind(TRANSPOSE, x, perm=perm)
 

@@ -7,12 +7,19 @@ from typing import Any
 import numpy as np
 
 from . import tape
+from .anomaly import (
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .tensor import Tensor, _counter, _key
 
 __all__ = [
-    "Function", "FunctionCtx", "Variable", "backward", "enable_grad", "grad", "is_grad_enabled",
-    "no_grad", "set_grad_enabled",
+    "Function", "FunctionCtx", "Variable", "backward", "detect_anomaly", "enable_grad", "grad",
+    "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled", "no_grad",
+    "set_detect_anomaly", "set_grad_enabled",
 ]  # fmt: skip
 
 Variable = Tensor  # old PyTorch programs wrap data in Variable(...)

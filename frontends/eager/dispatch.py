@@ -1,10 +1,12 @@
-"""The eager hot path: run a core primitive on tensors, record it, and the common operator cases.
+"""The eager hot path: run a core primitive on tensors now, and record it for autograd.
 
-`apply` is the body of ``Tensor.__dg_bind__`` (what `bind` hands a primitive to when an operand
-is a Tensor). `binary_operator` and `unary_function` build ``x + y``, ``x * 2.0``,
-``torch.exp(x)``, ...: for the everyday operands (tensors of one dtype, a float tensor and a
-Python number) they call `apply`'s two-operand form directly, which is exactly what ``bind``
-would do; anything else takes the general conversion path (`_convert`), unchanged.
+`bind_hook` is ``Tensor.__dg_bind__``, what `bind` hands a primitive to when an operand is a
+Tensor: it unwraps the arrays, runs the primitive (its cached dispatch ``prim.fast`` when it has
+one and the call has no params, else shape rule + kernel), wraps the result and records a tape
+node when an operand requires grad. `binary_operator` and `unary_function` build ``x + y``,
+``x * 2.0``, ``torch.exp(x)``, ...: for the everyday operands (tensors of one dtype, a float
+tensor and a Python number) they do what `bind` -> `bind_hook` would, inlined; anything else
+takes the general conversion path (`_convert`) unchanged.
 """
 
 from __future__ import annotations
@@ -36,19 +38,6 @@ VIEW_PRIMS = frozenset(
         "broadcast_like", "getitem", "stop_gradient",
     )
 )  # fmt: skip
-
-
-def wrap(arr: np.ndarray) -> Any:
-    """A fresh Tensor around `arr` (no copy, no grad)."""
-    t = _new(Tensor)
-    t._data = arr
-    t._rg = False
-    t._node = None
-    t._grad = None
-    t._vc = None
-    t._acc = None
-    t._base = None
-    return t
 
 
 # ---- 0-d constants for Python numbers ------------------------------------------------------------
@@ -96,7 +85,9 @@ def _counter(t: Any) -> Any:
 
 def record(prim: Any, params: dict, args: tuple, arrays: tuple, out: Any) -> None:
     """Attach the tape node of `prim` (run on `args`) to its fresh output tensor `out`."""
-    keys = tuple([_key(a) if isinstance(a, Tensor) and a._rg else None for a in args])
+    keys = []
+    for a in args:
+        keys.append(_key(a) if isinstance(a, Tensor) and a._rg else None)
     spec = _SAVES.get(prim.name)
     saved = []
     if spec is None:
@@ -111,7 +102,7 @@ def record(prim: Any, params: dict, args: tuple, arrays: tuple, out: Any) -> Non
     if with_out:
         vc = out._vc = _VersionCounter()
         saved.append((vc, 0, -1))
-    out._node = _Node(prim, params, arrays, out._data, keys, tuple(saved))
+    out._node = _Node(prim, params, arrays, out._data, tuple(keys), tuple(saved))
     out._rg = True
 
 
@@ -137,34 +128,83 @@ def bind_hook(self: Any, prim: Any, args: tuple, params: dict) -> Any:
         out = prim.impl(*arrays, **params)
         if type(out) is not _ndarray:
             out = np.asarray(out)
-    t = wrap(out)
-    base = args[0]
-    if prim.name in VIEW_PRIMS and isinstance(base, Tensor) and np.may_share_memory(out, arrays[0]):
-        t._vc = _counter(base)
-        t._base = base if base._base is None else base._base
+    t = _new(Tensor)
+    t._data = out
+    t._rg = False
+    t._node = t._grad = t._vc = t._acc = t._base = None
+    if prim.name in VIEW_PRIMS:
+        base = args[0]
+        if isinstance(base, Tensor) and np.may_share_memory(out, arrays[0]):
+            t._vc = _counter(base)
+            t._base = base if base._base is None else base._base
     if track and _State.enabled and prim.vjp is not None and out.dtype.kind == "f":
         record(prim, params, args, tuple(arrays), t)
     return t
 
 
-def apply1(prim: Any, fast: Callable, a: Any, x: np.ndarray) -> Any:
-    """`bind_hook` for a parameterless elementwise primitive on tensor `a` (array x)."""
-    t = wrap(fast(x))
-    if a._rg and _State.enabled and prim.vjp is not None:
-        record(prim, _NO_PARAMS, (a,), (x,), t)
-    return t
+def saves(prim: Any, n: int) -> tuple[bool, ...]:
+    """For each of the n operands, then the output: whether `prim`'s VJP reads its value."""
+    spec = _SAVES.get(prim.name)
+    idx, with_out = (range(n), True) if spec is None else spec
+    return (*[i in idx for i in range(n)], with_out)
 
 
-def apply2(prim: Any, fast: Callable, a: Any, b: Any, x: np.ndarray, y: np.ndarray) -> Any:
-    """`bind_hook` for a parameterless elementwise primitive on a and b (arrays x and y)."""
-    t = wrap(fast(x, y))
-    if (
-        _State.enabled
-        and ((type(a) is not _ndarray and a._rg) or (type(b) is not _ndarray and b._rg))
-        and prim.vjp is not None
-    ):
-        record(prim, _NO_PARAMS, (a, b), (x, y), t)
-    return t
+def record1(prim: Any, save_x: bool, save_out: bool, a: Any, x: np.ndarray, t: Any) -> None:
+    """`record` for a parameterless one-operand primitive on tensor `a` (requires grad);
+    save_x and save_out come from `saves`."""
+    saved: tuple = ()
+    if save_x:
+        vc = a._vc
+        if vc is None:
+            vc = a._vc = _VersionCounter()
+        saved = ((vc, vc.v, 0),)
+    if save_out:
+        vc = t._vc = _VersionCounter()
+        saved += ((vc, 0, -1),)
+    n = a._node
+    if n is None:
+        n = a._acc
+        if n is None:
+            n = a._acc = _AccumulateGrad(a)
+    t._node = _Node(prim, _NO_PARAMS, (x,), t._data, (n,), saved)
+    t._rg = True
+
+
+def record2(prim: Any, spec: tuple, a: Any, b: Any, x: np.ndarray, y: np.ndarray, t: Any) -> None:
+    """`record` for a parameterless two-operand primitive; a and b are tensors or arrays, spec
+    comes from `saves`."""
+    save_x, save_y, save_out = spec
+    saved: tuple = ()
+    ka = kb = None
+    if type(a) is not _ndarray:
+        if a._rg:
+            ka = a._node
+            if ka is None:
+                ka = a._acc
+                if ka is None:
+                    ka = a._acc = _AccumulateGrad(a)
+        if save_x:
+            vc = a._vc
+            if vc is None:
+                vc = a._vc = _VersionCounter()
+            saved = ((vc, vc.v, 0),)
+    if type(b) is not _ndarray:
+        if b._rg:
+            kb = b._node
+            if kb is None:
+                kb = b._acc
+                if kb is None:
+                    kb = b._acc = _AccumulateGrad(b)
+        if save_y:
+            vc = b._vc
+            if vc is None:
+                vc = b._vc = _VersionCounter()
+            saved += ((vc, vc.v, 1),)
+    if save_out:
+        vc = t._vc = _VersionCounter()
+        saved += ((vc, 0, -1),)
+    t._node = _Node(prim, _NO_PARAMS, (x, y), t._data, (ka, kb), saved)
+    t._rg = True
 
 
 # ---- operators and math functions ----------------------------------------------------------------
@@ -175,13 +215,15 @@ def binary_operator(
 ) -> Callable:
     """A ``Tensor.__add__``-style method running `prim` at once on the everyday operands.
 
-    Those are: another tensor of the same dtype, or a Python float (int) next to a float
-    (float or int) tensor, which becomes a 0-d array of the tensor's dtype as `_convert.pair`
-    makes it. With `float_only`, only float tensors qualify (`div`, `pow` cast the others).
-    Everything else goes to ``slow(self, other)`` (``slow(other, self)`` when `reflected`).
+    Those are another tensor of the same dtype, a Python float next to a float tensor, and a
+    Python int next to a float or integer tensor (the number becomes a 0-d array of the
+    tensor's dtype, as `_convert.pair` makes it). With `float_only`, only float tensors qualify
+    (`div` and `pow` cast the others first). Everything else goes to ``slow(self, other)``
+    (``slow(other, self)`` when `reflected`), the functional form the operator used to call.
     """
     fast = prim.fast
-    kinds = "f" if float_only else "fib"
+    has_vjp = prim.vjp is not None
+    spec = saves(prim, 2)
     scalar_kinds = "f" if float_only else "fi"
 
     def method(self: Any, other: Any) -> Any:
@@ -189,16 +231,26 @@ def binary_operator(
         dt = x.dtype
         if isinstance(other, Tensor):
             y = other._data
-            if y.dtype is not dt or dt.kind not in kinds:
+            if y.dtype is not dt or (float_only and dt.kind != "f"):
                 return slow(other, self) if reflected else slow(self, other)
+            track = self._rg or other._rg
         else:
             tp = type(other)
             if not ((tp is float and dt.kind == "f") or (tp is int and dt.kind in scalar_kinds)):
                 return slow(other, self) if reflected else slow(self, other)
             other = y = constant(other, dt)
-        if reflected:
-            return apply2(prim, fast, other, self, y, x)
-        return apply2(prim, fast, self, other, x, y)
+            track = self._rg
+        # what bind -> Tensor.__dg_bind__ would do, inlined
+        t = _new(Tensor)
+        t._data = fast(y, x) if reflected else fast(x, y)
+        t._rg = False
+        t._node = t._grad = t._vc = t._acc = t._base = None
+        if track and _State.enabled and has_vjp:
+            if reflected:
+                record2(prim, spec, other, self, y, x, t)
+            else:
+                record2(prim, spec, self, other, x, y, t)
+        return t
 
     method.__name__ = f"__{'r' if reflected else ''}{prim.name}__"
     method.__doc__ = slow.__doc__
@@ -209,12 +261,20 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
     """``torch.exp``-style function running `prim` at once on a tensor (a float one when
     `float_only`: the general path casts the others first); anything else goes to `slow`."""
     fast = prim.fast
+    has_vjp = prim.vjp is not None
+    save_x, save_out = saves(prim, 1)
 
     def fn(input: Any) -> Any:  # noqa: A002 - PyTorch's name
         if isinstance(input, Tensor):
             x = input._data
             if not float_only or x.dtype.kind == "f":
-                return apply1(prim, fast, input, x)
+                t = _new(Tensor)
+                t._data = fast(x)
+                t._rg = False
+                t._node = t._grad = t._vc = t._acc = t._base = None
+                if input._rg and _State.enabled and has_vjp:
+                    record1(prim, save_x, save_out, input, x, t)
+                return t
         return slow(input)
 
     fn.__name__ = fn.__qualname__ = slow.__name__

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
 
-class _State:
-    # a class attribute read on every op: the cheapest switch Python offers
+class _GradMode(threading.local):
+    # per thread, as in PyTorch: one thread's no_grad() (e.g. inside backward) must not stop
+    # another thread's forward pass from recording; a new thread starts with recording on
     enabled = True
+
+
+_State = _GradMode()
 
 
 def is_grad_enabled() -> bool:

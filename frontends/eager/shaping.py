@@ -23,6 +23,16 @@ def reshape(input: Any, shape: Any):
     return ops.reshape(x, C.shape_args((shape,)))
 
 
+def _dim(dim: int, nd: int) -> int:
+    """`dim` as a non-negative axis of a rank-`nd` tensor; out of range is an IndexError (as
+    PyTorch), never a silent wrap onto another axis."""
+    if not -nd <= dim < nd:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})"
+        )
+    return dim % nd
+
+
 def view(input: Any, *shape: Any):
     """Same as reshape (memory layout is managed by the kernels)."""
     return ops.reshape(_tensor(input), C.shape_args(shape))
@@ -34,7 +44,7 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1):
     shape = tuple(x._data.shape)
     if not shape:
         return ops.reshape(x, (1,))
-    s, e = start_dim % len(shape), end_dim % len(shape)
+    s, e = _dim(start_dim, len(shape)), _dim(end_dim, len(shape))
     if s > e:
         raise RuntimeError(f"flatten() has invalid args: start_dim {start_dim} > end_dim {end_dim}")
     new = shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :]
@@ -45,7 +55,7 @@ def unflatten(input: Any, dim: int, sizes: Any):
     """Split dim into `sizes`."""
     x = _tensor(input)
     shape = tuple(x._data.shape)
-    d = dim % len(shape)
+    d = _dim(dim, len(shape))
     return ops.reshape(x, shape[:d] + tuple(sizes) + shape[d + 1 :])
 
 
@@ -56,7 +66,7 @@ def transpose(input: Any, dim0: int, dim1: int):
     if nd == 0:
         return x
     perm = list(range(nd))
-    a, b = dim0 % nd, dim1 % nd
+    a, b = _dim(dim0, nd), _dim(dim1, nd)
     perm[a], perm[b] = perm[b], perm[a]
     return ops.transpose(x, tuple(perm))
 
@@ -167,7 +177,7 @@ def vstack(tensors: Any):
 
 
 def _slice_on(x, dim: int, sl: Any):
-    d = dim % x._data.ndim
+    d = _dim(dim, x._data.ndim)
     return ops.getitem(x, (slice(None),) * d + (sl,))
 
 
@@ -238,7 +248,7 @@ def gather(input: Any, dim: int, index: Any):
             f"gather: index {tuple(idx.shape)} must have as many dims as input "
             f"{tuple(x._data.shape)}"
         )
-    d = dim % x._data.ndim
+    d = _dim(dim, x._data.ndim)
     grids = list(np.ogrid[tuple(slice(0, n) for n in idx.shape)])
     grids[d] = idx
     return ops.getitem(x, tuple(grids))

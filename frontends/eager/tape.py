@@ -10,6 +10,7 @@ the same order.
 from __future__ import annotations
 
 import itertools
+import operator
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -147,6 +148,9 @@ _FREED_MSG = (
 )
 
 
+_by_seq = operator.attrgetter("seq")
+
+
 def collect(root_keys: Sequence[Any]) -> tuple[list[Node], list[AccumulateGrad]]:
     """The nodes reachable from `root_keys` (in creation order) and the leaf keys they reach."""
     seen: set = set()
@@ -172,7 +176,7 @@ def collect(root_keys: Sequence[Any]) -> tuple[list[Node], list[AccumulateGrad]]
                     stack.append(k)
             elif k is not None:
                 leaves[id(k)] = k
-    nodes.sort(key=lambda n: n.seq)
+    nodes.sort(key=_by_seq)
     return nodes, list(leaves.values())
 
 
@@ -223,8 +227,7 @@ def run_backward(
 
 def accumulate_into(t: Any, g: np.ndarray) -> None:
     """Add a cotangent into ``t.grad`` (a fresh, unaliased array the first time)."""
-    from .tensor import Tensor
-
+    Tensor = _tensor_class()
     g = np.array(g, dtype=t._data.dtype, copy=True)  # the sweep may hand one array to two keys
     cur = t._grad
     if cur is None:
@@ -237,6 +240,19 @@ def accumulate_into(t: Any, g: np.ndarray) -> None:
             cur._vc.v += 1
     else:
         t._grad = Tensor._make(np.array(total, copy=True))
+
+
+_classes: list = []
+
+
+def _tensor_class() -> type:
+    # imported on first use (tensor.py imports this module); a function-level import would
+    # cost ~0.5 us on every call
+    if not _classes:
+        from .tensor import Tensor
+
+        _classes.append(Tensor)
+    return _classes[0]
 
 
 def retain(node: Node, t: Any) -> None:

@@ -23,6 +23,7 @@ from .formatting import format_tensor
 from .size_device import Size, check_device, device
 from .tensor_ops import TensorOps
 
+
 class Tensor(TensorOps):
     """A multi-dimensional array with autograd, in the style of ``torch.Tensor``."""
 
@@ -292,9 +293,11 @@ class Tensor(TensorOps):
         inputs: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
-        from .autograd import backward
+        if not _autograd:  # imported on first use: autograd.py imports this module
+            from . import autograd
 
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+            _autograd.append(autograd)
+        _autograd[0].backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """A tensor sharing memory (and version counter) that autograd does not track."""
@@ -389,6 +392,7 @@ class Tensor(TensorOps):
 
 _convert.Tensor = Tensor
 _dispatch.Tensor = Tensor
+_autograd: list = []
 
 
 def _rebuild(cls: type, arr: np.ndarray, rg: bool) -> Tensor:

@@ -9,6 +9,7 @@ import numpy as np
 
 from ...core import ops
 from ...core.primitives import elementwise as PE
+from . import dispatch as _D
 
 # These modules refer back to the Tensor class through their module reference only, so they
 # can be imported here while tensor.py is still being defined.
@@ -16,9 +17,6 @@ from . import functions as _F
 from . import inplace as _I
 from . import reductions as _R
 from . import shaping as _S
-from . import dispatch as _D
-
-_NEG = PE.NEG.fast
 
 
 class TensorOps:
@@ -46,8 +44,7 @@ class TensorOps:
     def __rmatmul__(self, other: Any):
         return _F.matmul(other, self)
 
-    def __neg__(self):
-        return _D.apply1(PE.NEG, _NEG, self, self._data)
+    __neg__ = _D.unary_function(PE.NEG, ops.neg, float_only=False)
 
     def __pos__(self):
         return self
@@ -70,27 +67,23 @@ class TensorOps:
     __ror__ = __or__
 
     # ---- comparisons ----------------------------------------------------------------------------
-    def __eq__(self, other: Any):  # type: ignore[override]
+    def _eq(self, other: Any):
         if other is None:
             return False
         return _F.eq(self, other)
 
-    def __ne__(self, other: Any):  # type: ignore[override]
+    def _ne(self, other: Any):
         if other is None:
             return True
         return _F.ne(self, other)
 
-    def __lt__(self, other: Any):
-        return _F.lt(self, other)
-
-    def __le__(self, other: Any):
-        return _F.le(self, other)
-
-    def __gt__(self, other: Any):
-        return _F.gt(self, other)
-
-    def __ge__(self, other: Any):
-        return _F.ge(self, other)
+    __eq__ = _D.binary_operator(PE.EQ, _eq)  # type: ignore[assignment]
+    __ne__ = _D.binary_operator(PE.NE, _ne)  # type: ignore[assignment]
+    __lt__ = _D.binary_operator(PE.LT, _F.lt)
+    __le__ = _D.binary_operator(PE.LE, _F.le)
+    __gt__ = _D.binary_operator(PE.GT, _F.gt)
+    __ge__ = _D.binary_operator(PE.GE, _F.ge)
+    del _eq, _ne
 
     # ---- in-place operators ---------------------------------------------------------------------
     def __iadd__(self, other: Any):

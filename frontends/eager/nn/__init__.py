@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from . import functional, init, utils
+from .attention import (
+    MultiheadAttention,
+    Transformer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, LayerNorm, MaxPool2d
 from .layers import (
@@ -21,6 +27,7 @@ from .layers import (
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
 from .parameter import Parameter
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "AvgPool2d",
@@ -35,22 +42,32 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GRU",
+    "GRUCell",
     "Identity",
     "L1Loss",
+    "LSTM",
+    "LSTMCell",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
     "MSELoss",
     "Module",
+    "MultiheadAttention",
     "ModuleDict",
     "ModuleList",
     "NLLLoss",
     "Parameter",
+    "RNN",
+    "RNNCell",
     "ReLU",
     "Sequential",
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "Transformer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "functional",
     "init",
     "utils",

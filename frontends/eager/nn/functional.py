@@ -371,3 +371,18 @@ def _update_running(rm: Tensor, rv: Tensor, mean: Tensor, var: Tensor, m: float,
         unbiased = ops.mul(var._data, np.asarray(n / max(n - 1, 1), dt))
         rm.copy_(ops.add(ops.mul(take, mean._data), ops.mul(keep, rm._data)))
         rv.copy_(ops.add(ops.mul(take, unbiased), ops.mul(keep, rv._data)))
+
+
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Any = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> Tensor:
+    """softmax(q k^T * scale + mask) v (see nn.attention; a bool mask marks attended slots)."""
+    from .attention import scaled_dot_product_attention as sdpa
+
+    return sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale)

@@ -3,7 +3,7 @@
 Subclasses implement `_update(group, params_and_grads)`, calling one fused kernel of
 core/kernels/update.py per parameter (the optimizer arithmetic both frontends share).
 `step()` validates every parameter, gradient and state first, so a step that fails changes
-nothing.
+nothing; a failure past validation (out of memory, an interrupt) is rolled back from copies.
 """
 
 from __future__ import annotations
@@ -122,13 +122,47 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         work = [(group, self._validated(group)) for group in self.param_groups]
+        undo: list = []
         with no_grad():
-            for group, pairs in work:
-                if pairs:
-                    self._update(group, pairs)
-                    for p, _ in pairs:
-                        bump(p)
+            try:
+                for group, pairs in work:
+                    if pairs:
+                        undo.extend(self._undo_entry(p) for p, _ in pairs)
+                        self._update(group, pairs)
+            except BaseException:
+                # a failure past validation (out of memory, an interrupt) must not leave some
+                # parameters stepped and others not: put back what this step changed
+                self._roll_back(undo)
+                raise
+            for _group, pairs in work:
+                for p, _ in pairs:
+                    bump(p)
         return loss
+
+    def _undo_entry(self, p: Tensor) -> tuple:
+        """What `_roll_back` needs to restore p and its state: copies of their values."""
+        state = self.state[p] if p in self.state else None
+        saved = None
+        if state is not None:
+            saved = {
+                k: (v, v._data.copy()) if isinstance(v, Tensor) else (v, None)
+                for k, v in state.items()
+            }
+        return p, p._data.copy(), saved
+
+    def _roll_back(self, undo: list) -> None:
+        for p, data, saved in reversed(undo):
+            p._data[...] = data
+            if saved is None:
+                if p in self.state:
+                    del self.state[p]
+                continue
+            restored = {}
+            for k, (v, arr) in saved.items():
+                if arr is not None:
+                    v._data[...] = arr
+                restored[k] = v
+            self.state[p] = restored
 
     def _validated(self, group: dict) -> list[tuple[Tensor, np.ndarray]]:
         """(param, grad array) of the group, after checking everything the kernels need."""

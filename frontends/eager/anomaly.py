@@ -1,0 +1,240 @@
+"""Anomaly detection: ``torch.autograd.set_detect_anomaly(True)`` / ``detect_anomaly()``.
+
+While it is on, the result of every operation recorded for autograd (and of every operation
+taking the general dispatch path, recorded or not) is checked for NaN as it is computed: the
+error names the first operation that produced one. Each recorded operation keeps the stack of
+the code that created it, and backward checks what every VJP rule returns: the error names the
+node (e.g. "Function 'LogBackward0' returned nan values in its 0th output.") and shows where its
+forward operation was created.
+
+Zero cost while off: nothing on the hot path tests a flag. Turning the mode on swaps checking
+wrappers in for names the eager frontend looks up as module globals at each call: the tape-node
+constructor the recording paths call (``dispatch._Node``), the general dispatch hook
+(``dispatch.bind_hook`` / ``Tensor.__dg_bind__``) and the sweep the tape runs
+(``tape.reverse_sweep``); turning it off puts the originals back.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import traceback
+import warnings
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import dispatch, tape
+from .tensor import Tensor
+
+__all__ = [
+    "detect_anomaly", "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "set_detect_anomaly",
+]  # fmt: skip
+
+
+class _Mode:
+    enabled = False
+    check_nan = True
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_lock = threading.Lock()
+_originals: dict[str, Any] = {}
+# forward stacks of the nodes recorded while the mode was on (weak: they die with the tape)
+_traces: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def is_anomaly_enabled() -> bool:
+    """True while anomaly detection is on."""
+    return _Mode.enabled
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    """True while anomaly detection is on and checks for NaN."""
+    return _Mode.enabled and _Mode.check_nan
+
+
+# ---- forward checks ----------------------------------------------------------------------------
+
+
+def _has_nan(arr: Any) -> bool:
+    if isinstance(arr, np.generic):
+        arr = np.asarray(arr)
+    return (
+        type(arr) is np.ndarray
+        and arr.dtype.kind in "fc"
+        and arr.size > 0
+        and bool(np.isnan(arr).any())
+    )
+
+
+def _describe(x: Any) -> str:
+    arr = x._data if isinstance(x, Tensor) else x
+    if not isinstance(arr, np.ndarray):
+        return type(x).__name__
+    return f"[{arr.dtype} tensor of shape {list(arr.shape)}]"
+
+
+def _check_forward(prim: Any, operands: tuple, out: np.ndarray) -> None:
+    if not (_Mode.check_nan and _has_nan(out)):
+        return
+    arrays = [a._data if isinstance(a, Tensor) else a for a in operands]
+    tainted = [i for i, a in enumerate(arrays) if _has_nan(a)]
+    shown = ", ".join(_describe(a) for a in operands)
+    if tainted:
+        origin = (
+            f"operand(s) {tainted} already held NaN before it ran: the NaN came from outside "
+            "the checked operations (input data, an in-place write, or an operation run "
+            "before anomaly detection was enabled)"
+        )
+    else:
+        origin = "none of its operands held NaN: this operation produced it"
+    raise RuntimeError(
+        f"anomaly detected: '{prim.name}' returned nan values in its output (shape "
+        f"{list(out.shape)}); {origin}. Operands: {shown}."
+    )
+
+
+def _checked_node(prim, params, inputs, output, input_keys, saved) -> Any:
+    """`tape.Node` as the recording paths call it, checking the result and keeping the stack."""
+    _check_forward(prim, inputs, output)
+    node = _originals["_Node"](prim, params, inputs, output, input_keys, saved)
+    _traces[node] = traceback.extract_stack()[:-1]
+    return node
+
+
+def _checked_bind_hook(self: Any, prim: Any, args: tuple, params: dict) -> Any:
+    out = _originals["bind_hook"](self, prim, args, params)
+    if isinstance(out, Tensor) and out._node is None:  # recorded results were checked already
+        _check_forward(prim, args, out._data)
+    return out
+
+
+# ---- backward checks ---------------------------------------------------------------------------
+
+
+class _CheckedPrim:
+    """A primitive's face for the sweep whose VJP checks what the rule returns."""
+
+    __slots__ = ("name", "nondiff", "vjp")
+
+    def __init__(self, node: Any) -> None:
+        prim = node.prim
+        self.name = prim.name
+        self.nondiff = prim.nondiff
+        self.vjp = None if prim.vjp is None else functools.partial(_checked_vjp, node)
+
+
+def _checked_vjp(node: Any, g: Any, out: Any, *inputs: Any, **kwargs: Any) -> tuple:
+    grads = node.prim.vjp(g, out, *inputs, **kwargs)
+    if _Mode.check_nan:
+        for i, gi in enumerate(grads):
+            arr = gi._data if isinstance(gi, Tensor) else gi
+            if _has_nan(arr):
+                raise RuntimeError(
+                    f"Function '{node.name()}' returned nan values in its {i}th output."
+                    + _forward_trace(node)
+                )
+    return grads
+
+
+def _forward_trace(node: Any) -> str:
+    stack = _traces.get(node)
+    if not stack:
+        return (
+            " (its forward operation ran before anomaly detection was enabled, so no "
+            "traceback of it was kept)"
+        )
+    # the user's frames: those inside the frontend only show how the op was dispatched
+    user = [f for f in stack if not f.filename.startswith(_HERE)] or list(stack)
+    lines = "".join(traceback.format_list(user[-8:]))
+    return f"\nTraceback of the forward call that created '{node.name()}':\n{lines}"
+
+
+class _CheckedNode:
+    """A tape node as the sweep sees it, with the checking primitive face."""
+
+    __slots__ = ("prim", "params", "inputs", "output", "input_keys", "output_key")
+
+    def __init__(self, node: Any) -> None:
+        self.prim = _CheckedPrim(node)
+        self.params = node.params
+        self.inputs = node.inputs
+        self.output = node.output
+        self.input_keys = node.input_keys
+        self.output_key = node.output_key
+
+
+def _checked_sweep(nodes, seeds, wanted, keep=()):
+    return _originals["reverse_sweep"]([_CheckedNode(n) for n in nodes], seeds, wanted, keep)
+
+
+# ---- switching ---------------------------------------------------------------------------------
+
+_HOOKS = (
+    (dispatch, "_Node", _checked_node),
+    (dispatch, "bind_hook", _checked_bind_hook),
+    (tape, "reverse_sweep", _checked_sweep),
+)
+
+
+def _set(mode: bool, check_nan: bool) -> None:
+    with _lock:
+        _Mode.check_nan = bool(check_nan)
+        if bool(mode) == _Mode.enabled:
+            return
+        if mode:
+            for module, name, checked in _HOOKS:
+                _originals[name] = getattr(module, name)
+                setattr(module, name, checked)
+            Tensor.__dg_bind__ = _checked_bind_hook
+        else:
+            for module, name, _ in _HOOKS:
+                setattr(module, name, _originals[name])
+            Tensor.__dg_bind__ = _originals["bind_hook"]
+        _Mode.enabled = bool(mode)
+
+
+class set_detect_anomaly:  # noqa: N801 - PyTorch's name
+    """Turn anomaly detection on or off now; as a context manager, restore the old mode after."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self.prev = (_Mode.enabled, _Mode.check_nan)
+        _set(mode, check_nan)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: Any) -> None:
+        _set(*self.prev)
+
+
+class detect_anomaly:  # noqa: N801 - PyTorch's name
+    """Anomaly detection inside a ``with`` block or a decorated function."""
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
+        self.prev = (False, True)
+        warnings.warn(
+            "Anomaly Detection has been enabled. This mode will increase the runtime and should "
+            "only be enabled for debugging.",
+            stacklevel=2,
+        )
+
+    def __enter__(self) -> None:
+        self.prev = (_Mode.enabled, _Mode.check_nan)
+        _set(True, self.check_nan)
+
+    def __exit__(self, *exc: Any) -> None:
+        _set(*self.prev)
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return fn(*args, **kwargs)
+
+        return wrapper
