@@ -281,3 +281,204 @@ def layer_norm(x, scale=None, offset=None, eps: float = 1e-5, axes=(-1,)):
     if offset is not None:
         y = ops.add(y, offset)
     return y
+
+
+# ---- recurrent cells (nn.LSTM / nn.GRU / nn.RNN and tf.nn.rnn_cell.*) -------------------------
+#
+# Two weight conventions, one arithmetic. "torch": separate input and hidden weights of shape
+# (G*H, in) and (G*H, H) with two bias vectors, gates = (x W_ih^T + b_ih) + (h W_hh^T + b_hh),
+# LSTM gate order (i, f, g, o), GRU (r, z, n). "tf": one kernel of shape (in + H, G*H) on
+# concat([x, h]) plus one bias, LSTM gate order (i, j, f, o) with a forget bias added before the
+# sigmoid, TF's GRU (reset applied before the candidate matmul). After the gate pre-activations
+# the LSTM update is the same for both, so a cell written once per convention gives identical
+# bits in either frontend.
+
+RNN_LAYOUTS = ("torch", "tf")
+
+
+def _check_layout(op: str, layout: str) -> None:
+    if layout not in RNN_LAYOUTS:
+        raise ValueError(f"{op}: layout must be one of {RNN_LAYOUTS}, got {layout!r}")
+
+
+def chunk_last(x, n: int) -> list:
+    """Split the last axis of x into n equal parts (gate blocks)."""
+    size = x.shape[-1]
+    if size is None or size % n:
+        raise ValueError(f"chunk_last: the last axis of {tuple(x.shape)} must split into {n} parts")
+    k = size // n
+    return [ops.getitem(x, (Ellipsis, slice(j * k, (j + 1) * k))) for j in range(n)]
+
+
+def _tf_gates(x, h, kernel, bias):
+    y = ops.matmul(ops.concat([x, h], -1), kernel)
+    return y if bias is None else ops.add(y, bias)
+
+
+def _torch_gates(x, h, w_ih, w_hh, b_ih, b_hh):
+    return ops.add(linear(x, w_ih, b_ih), linear(h, w_hh, b_hh))
+
+
+def lstm_cell(x, h, c, params, layout: str = "torch", forget_bias: float = 0.0):
+    """One LSTM step -> (h', c'): c' = f*c + i*g, h' = o*tanh(c') with sigmoid i, f, o, tanh g.
+
+    params: (w_ih, w_hh, b_ih, b_hh) for layout "torch" (biases may be None), (kernel, bias) for
+    "tf". `forget_bias` is added to the forget gate's pre-activation (TF's cells use 1.0).
+    """
+    _check_layout("lstm_cell", layout)
+    if layout == "torch":
+        i, f, g, o = chunk_last(_torch_gates(x, h, *params), 4)
+    else:
+        i, g, f, o = chunk_last(_tf_gates(x, h, *params), 4)
+    if forget_bias:
+        f = ops.add(f, ops.scalar(forget_bias, f))
+    c_new = ops.add(ops.mul(ops.sigmoid(f), c), ops.mul(ops.sigmoid(i), ops.tanh(g)))
+    h_new = ops.mul(ops.sigmoid(o), ops.tanh(c_new))
+    return h_new, c_new
+
+
+def gru_cell(x, h, params, layout: str = "torch"):
+    """One GRU step -> h'.
+
+    "torch": r, z = sigmoid(x W_i{r,z} + b_i + h W_h{r,z} + b_h), n = tanh(x W_in + b_in + r *
+    (h W_hn + b_hn)), h' = (1 - z) * n + z * h; params (w_ih, w_hh, b_ih, b_hh).
+    "tf" (TF's GRUCell): r, u = sigmoid(concat([x, h]) K_g + b_g), c = tanh(concat([x, r * h])
+    K_c + b_c), h' = u * h + (1 - u) * c; params (gate_kernel, gate_bias, cand_kernel, cand_bias).
+    """
+    _check_layout("gru_cell", layout)
+    one = ops.scalar(1, h)
+    if layout == "torch":
+        w_ih, w_hh, b_ih, b_hh = params
+        i_r, i_z, i_n = chunk_last(linear(x, w_ih, b_ih), 3)
+        h_r, h_z, h_n = chunk_last(linear(h, w_hh, b_hh), 3)
+        r = ops.sigmoid(ops.add(i_r, h_r))
+        z = ops.sigmoid(ops.add(i_z, h_z))
+        n = ops.tanh(ops.add(i_n, ops.mul(r, h_n)))
+        return ops.add(ops.mul(ops.sub(one, z), n), ops.mul(z, h))
+    gate_k, gate_b, cand_k, cand_b = params
+    r, u = chunk_last(ops.sigmoid(_tf_gates(x, h, gate_k, gate_b)), 2)
+    cand = ops.tanh(_tf_gates(x, ops.mul(r, h), cand_k, cand_b))
+    return ops.add(ops.mul(u, h), ops.mul(ops.sub(one, u), cand))
+
+
+def rnn_tanh_cell(x, h, params, layout: str = "torch", nonlinearity: str = "tanh"):
+    """One Elman RNN step -> h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh) (or TF's kernel form)."""
+    _check_layout("rnn_cell", layout)
+    pre = _torch_gates(x, h, *params) if layout == "torch" else _tf_gates(x, h, *params)
+    if nonlinearity == "tanh":
+        return ops.tanh(pre)
+    if nonlinearity == "relu":
+        return ops.relu(pre)
+    raise ValueError(f"rnn_cell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+
+
+def rnn_unroll(step, x, state, reverse: bool = False):
+    """Run step(x_t, state) -> (out_t, state) over axis 0 of time-major x (static length).
+
+    Returns (outputs stacked on axis 0, final state). Both frontends unroll through here, so
+    their recurrent layers create the same nodes in the same order.
+    """
+    steps = x.shape[0]
+    if steps is None:
+        raise ValueError(
+            f"rnn: the time dimension of the input {tuple(x.shape)} must be known to unroll it"
+        )
+    outs: list = [None] * steps
+    order = range(steps - 1, -1, -1) if reverse else range(steps)
+    for t in order:
+        outs[t], state = step(ops.getitem(x, (t,)), state)
+    return ops.stack(outs, 0), state
+
+
+# ---- attention (nn.MultiheadAttention and its graph-style twin) -------------------------------
+
+
+def additive_mask(mask, like):
+    """A bool mask (True = masked out) as 0 / -inf in like's dtype; float masks pass through."""
+    if np.dtype(mask.dtype) == np.bool_:
+        return ops.where(mask, ops.scalar(-np.inf, like), ops.scalar(0, like))
+    return mask
+
+
+def scaled_dot_product_attention(
+    q, k, v, mask=None, scale: float | None = None, dropout_p: float = 0.0, training: bool = True
+):
+    """softmax((q * scale) k^T + mask) v over the last two axes -> (output, weights).
+
+    q (..., L, d), k (..., S, d), v (..., S, dv); `mask` is additive (broadcasting to
+    (..., L, S)) or bool with True = masked out; scale defaults to 1 / sqrt(d).
+    """
+    d = q.shape[-1]
+    s = 1.0 / float(np.sqrt(d)) if scale is None else float(scale)
+    scores = ops.matmul(ops.mul(q, ops.scalar(s, q)), k, transpose_b=True)
+    if mask is not None:
+        scores = ops.add(scores, additive_mask(mask, scores))
+    weights = ops.softmax(scores, -1)
+    dropped = dropout(weights, dropout_p, training) if dropout_p else weights
+    return ops.matmul(dropped, v), weights
+
+
+def _heads(x, n_heads: int):
+    """(N, L, E) -> (N, heads, L, E / heads)."""
+    length, e = x.shape[1], x.shape[2]
+    return ops.transpose(ops.reshape(x, (-1, length, n_heads, e // n_heads)), (0, 2, 1, 3))
+
+
+def multi_head_attention(
+    query,
+    key,
+    value,
+    num_heads: int,
+    in_proj_weight,
+    in_proj_bias,
+    out_proj_weight,
+    out_proj_bias,
+    attn_mask=None,
+    key_padding_mask=None,
+    need_weights: bool = True,
+    average_attn_weights: bool = True,
+    dropout_p: float = 0.0,
+    training: bool = True,
+    batch_first: bool = True,
+):
+    """Multi-head attention with PyTorch's parameter layout -> (output, weights or None).
+
+    in_proj_weight (3E, E) holds W_q, W_k, W_v as row blocks (in_proj_bias (3E,) likewise);
+    out_proj_weight (E, E) is (out, in). Inputs are (N, L, E) when batch_first, else (L, N, E).
+    attn_mask is (L, S) or (N * heads, L, S), additive or bool (True = masked out);
+    key_padding_mask is (N, S), bool (True = padding) or additive. Weights come back averaged
+    over heads (N, L, S) or per head (N, heads, L, S). Sequence lengths must be static.
+    """
+    if not batch_first:
+        query, key, value = (ops.transpose(t, (1, 0, 2)) for t in (query, key, value))
+    e = query.shape[-1]
+    if e is None or e % num_heads:
+        raise ValueError(
+            f"multi_head_attention: embed_dim {e} must be divisible by num_heads {num_heads}"
+        )
+    rows = [(slice(j * e, (j + 1) * e),) for j in range(3)]
+    w = [ops.getitem(in_proj_weight, r) for r in rows]
+    b = [ops.getitem(in_proj_bias, r) for r in rows] if in_proj_bias is not None else [None] * 3
+    q, k, v = (
+        _heads(linear(t, wi, bi), num_heads)
+        for t, wi, bi in zip((query, key, value), w, b, strict=True)
+    )
+    length, src = q.shape[2], k.shape[2]
+    mask = None
+    if attn_mask is not None:
+        mask = additive_mask(attn_mask, q)
+        if len(mask.shape) == 3:
+            mask = ops.reshape(mask, (-1, num_heads, length, src))
+    if key_padding_mask is not None:
+        pad = ops.reshape(additive_mask(key_padding_mask, q), (-1, 1, 1, src))
+        mask = pad if mask is None else ops.add(mask, pad)
+    out, weights = scaled_dot_product_attention(
+        q, k, v, mask, dropout_p=dropout_p, training=training
+    )
+    out = ops.reshape(ops.transpose(out, (0, 2, 1, 3)), (-1, length, e))
+    out = linear(out, out_proj_weight, out_proj_bias)
+    if not batch_first:
+        out = ops.transpose(out, (1, 0, 2))
+    if not need_weights:
+        return out, None
+    return out, (ops.mean(weights, 1) if average_attn_weights else weights)

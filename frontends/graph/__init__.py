@@ -40,6 +40,7 @@ from .array_ops import (
     zeros,
     zeros_like,
 )
+from .config import GraphOptions, OptimizerOptions
 from .control_flow import control_dependencies, group, no_op
 from .control_flow import tuple_ as tuple
 from .convert import constant, convert_to_tensor
@@ -125,6 +126,7 @@ from .math_ops import (
     to_int64,
     truediv,
 )
+from .numerics import add_check_numerics_ops, check_numerics, verify_tensor_all_finite
 from .random_ops import (
     get_seed,
     random_normal,
@@ -258,6 +260,10 @@ random = _namespace(
     set_random_seed=set_random_seed, set_seed=set_random_seed, get_seed=get_seed,
 )  # fmt: skip
 linalg = _namespace("linalg", "tf.linalg.", matmul=matmul)
+debugging = _namespace(
+    "debugging", "tf.debugging.", check_numerics=check_numerics,
+    assert_all_finite=verify_tensor_all_finite,
+)  # fmt: skip
 dtypes = _namespace(
     "dtypes", "tf.dtypes.", DType=DType, as_dtype=as_dtype, float32=float32, float64=float64,
     int32=int32, int64=int64, bool=bool, cast=cast,
@@ -282,11 +288,13 @@ del _sys
 
 __all__ = [
     "AUTO_REUSE", "ConfigProto", "DType", "Dimension", "GPUOptions", "Graph", "GraphKeys",
+    "GraphOptions", "OptimizerOptions",
     "InteractiveSession", "Operation", "RunMetadata", "RunOptions", "Session", "Tensor",
-    "TensorShape", "Variable", "VariableScope", "abs", "add", "add_n", "add_to_collection",
-    "add_to_collections", "all_variables", "argmax", "argmin", "as_dtype", "assign", "assign_add",
-    "assign_sub", "bool", "cast", "clip_by_value", "compat", "complex64", "concat", "constant",
-    "constant_initializer", "control_dependencies", "convert_to_tensor", "device",
+    "TensorShape", "Variable", "VariableScope", "abs", "add", "add_check_numerics_ops", "add_n",
+    "add_to_collection", "add_to_collections", "all_variables", "argmax", "argmin", "as_dtype",
+    "assign", "assign_add", "assign_sub", "bool", "cast", "check_numerics", "clip_by_value",
+    "compat", "complex64", "concat", "constant",
+    "constant_initializer", "control_dependencies", "convert_to_tensor", "debugging", "device",
     "disable_eager_execution", "disable_v2_behavior", "div", "divide", "double", "dtypes",
     "enable_eager_execution", "equal", "errors", "executing_eagerly", "exp", "expand_dims", "fill",
     "float16", "float32", "float64", "gather", "get_collection", "get_collection_ref",
@@ -307,7 +315,8 @@ __all__ = [
     "stop_gradient", "string", "subtract", "summary", "tanh", "tile", "to_double", "to_float",
     "to_int32", "to_int64", "train", "trainable_variables", "transpose", "truediv",
     "truncated_normal", "truncated_normal_initializer", "tuple", "uint8", "unstack",
-    "variable_scope", "variables_initializer", "variance_scaling_initializer", "where", "zeros",
+    "variable_scope", "variables_initializer", "variance_scaling_initializer",
+    "verify_tensor_all_finite", "where", "zeros",
     "zeros_initializer", "zeros_like",
 ]  # fmt: skip
 
@@ -316,3 +325,31 @@ from . import math_ops as _math_ops  # noqa: E402
 from . import tensor as _tensor_mod  # noqa: E402
 
 _tensor_mod._m, _tensor_mod._a = _math_ops, _array_ops
+
+# ---- recurrent cells and loops, attention, batch norm, gradient clipping (attached to the
+# tf.nn / tf.layers namespaces here so those modules need not import them) -----------------------
+from . import attention, rnn_cell  # noqa: E402
+from .clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: E402
+from .normalization import BatchNormalization as _BatchNormalization  # noqa: E402
+from .normalization import batch_normalization as _batch_normalization  # noqa: E402
+from .rnn import bidirectional_dynamic_rnn as _bidirectional_dynamic_rnn  # noqa: E402
+from .rnn import dynamic_rnn as _dynamic_rnn  # noqa: E402
+from .rnn import static_rnn as _static_rnn  # noqa: E402
+
+nn.rnn_cell = rnn_cell
+nn.dynamic_rnn = _dynamic_rnn
+nn.static_rnn = _static_rnn
+nn.bidirectional_dynamic_rnn = _bidirectional_dynamic_rnn
+layers.batch_normalization = _batch_normalization
+layers.BatchNormalization = _BatchNormalization
+contrib = _namespace(
+    "contrib", "tf.contrib: the pieces TF1 programs commonly import from it.",
+    rnn=_namespace(
+        "contrib.rnn", "tf.contrib.rnn.", static_rnn=_static_rnn,
+        **{k: getattr(rnn_cell, k) for k in rnn_cell.__all__},
+    ),
+    layers=_namespace(
+        "contrib.layers", "tf.contrib.layers.", layer_norm=attention.contrib_layer_norm,
+    ),
+)  # fmt: skip
+__all__ += ["attention", "clip_by_global_norm", "clip_by_norm", "contrib", "global_norm"]

@@ -1,0 +1,150 @@
+"""`tf.nn.dynamic_rnn`, `tf.nn.static_rnn` and `tf.nn.bidirectional_dynamic_rnn`.
+
+The time loop is unrolled statically (the time dimension must be known when the graph is built)
+by `core.functional.rnn_unroll`, the loop the eager `nn.LSTM` / `nn.GRU` run, so a graph RNN and
+an eager one with the same cell convention and weights create the same nodes in the same order.
+`sequence_length` zeroes the outputs past each row's length and carries its state through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...core import functional as CF
+from ...core import ops
+from . import dtypes as tfd
+from .array_ops import shape as tf_shape
+from .math_ops import _tensor, known_rank
+from .rnn_cell import _map_state
+from .variable_scope import variable_scope
+
+
+def _batch_size(x: Any, axis: int) -> Any:
+    n = x.shape[axis]
+    return n if n is not None else tf_shape(x)[axis]
+
+
+def _initial_state(cell: Any, x: Any, batch_axis: int, initial_state: Any, dtype: Any) -> Any:
+    if initial_state is not None:
+        return initial_state
+    if dtype is None:
+        raise ValueError("If there is no initial_state, you must give a dtype.")
+    return cell.zero_state(_batch_size(x, batch_axis), tfd.as_dtype(dtype))
+
+
+def _masked_step(cell: Any, sequence_length: Any):
+    """cell(x_t, s), with outputs zeroed and the old state kept where t >= sequence_length."""
+    lengths = _tensor(sequence_length)
+    if not tfd.as_dtype(lengths.dtype).is_integer or len(lengths.shape) != 1:
+        raise ValueError(f"sequence_length must be a vector of integers, got {lengths}")
+    counter = [0]
+
+    def step(x, state):
+        t = counter[0]
+        counter[0] += 1
+        out, new = cell(x, state)
+        keep = ops.expand_dims(ops.less(np.asarray(t, lengths.dtype.np_dtype), lengths), 1)
+        out = ops.where(keep, out, ops.scalar(0, out))
+        new = _map_state(lambda n, o: ops.where(keep, n, o), new, state)
+        return out, new
+
+    return step
+
+
+def _check_inputs(op: str, inputs: Any, time_major: bool) -> Any:
+    x = _tensor(inputs)
+    known_rank(op, x)
+    if len(x.shape) != 3:
+        raise ValueError(f"{op}: inputs must be 3-D [batch, time, depth] (or time-major), got {x}")
+    t_axis = 0 if time_major else 1
+    if x.shape[t_axis] is None:
+        raise ValueError(
+            f"{op}: the time dimension of {x} must be known when the graph is built (the loop "
+            "is unrolled); give the placeholder a fixed number of steps"
+        )
+    return x
+
+
+def dynamic_rnn(
+    cell: Any,
+    inputs: Any,
+    sequence_length: Any = None,
+    initial_state: Any = None,
+    dtype: Any = None,
+    parallel_iterations: Any = None,
+    swap_memory: bool = False,
+    time_major: bool = False,
+    scope: Any = None,
+) -> tuple:
+    """Run `cell` over the time axis -> (outputs [batch, time, out] or time-major, final state)."""
+    x = _check_inputs("dynamic_rnn", inputs, time_major)
+    with variable_scope(scope or "rnn"):
+        state = _initial_state(cell, x, 1 if time_major else 0, initial_state, dtype)
+        if not time_major:
+            x = ops.transpose(x, (1, 0, 2))
+        step = _masked_step(cell, sequence_length) if sequence_length is not None else cell
+        outputs, state = CF.rnn_unroll(step, x, state)
+        if not time_major:
+            outputs = ops.transpose(outputs, (1, 0, 2))
+    return outputs, state
+
+
+def static_rnn(
+    cell: Any,
+    inputs: Any,
+    initial_state: Any = None,
+    dtype: Any = None,
+    sequence_length: Any = None,
+    scope: Any = None,
+) -> tuple:
+    """Run `cell` over a Python list of [batch, depth] inputs -> (list of outputs, final state)."""
+    xs = [_tensor(t) for t in inputs]
+    if not xs:
+        raise ValueError("static_rnn: inputs must not be empty")
+    with variable_scope(scope or "rnn"):
+        state = _initial_state(cell, xs[0], 0, initial_state, dtype)
+        step = _masked_step(cell, sequence_length) if sequence_length is not None else cell
+        outputs = []
+        for x in xs:
+            out, state = step(x, state)
+            outputs.append(out)
+    return outputs, state
+
+
+def bidirectional_dynamic_rnn(
+    cell_fw: Any,
+    cell_bw: Any,
+    inputs: Any,
+    sequence_length: Any = None,
+    initial_state_fw: Any = None,
+    initial_state_bw: Any = None,
+    dtype: Any = None,
+    parallel_iterations: Any = None,
+    swap_memory: bool = False,
+    time_major: bool = False,
+    scope: Any = None,
+) -> tuple:
+    """((outputs_fw, outputs_bw), (state_fw, state_bw)); the backward cell reads time reversed."""
+    if sequence_length is not None:
+        raise NotImplementedError("bidirectional_dynamic_rnn: sequence_length is not supported")
+    x = _check_inputs("bidirectional_dynamic_rnn", inputs, time_major)
+    batch_axis = 1 if time_major else 0
+    with variable_scope(scope or "bidirectional_rnn"):
+        xt = x if time_major else ops.transpose(x, (1, 0, 2))
+        results = []
+        for name, cell, init, rev in (
+            ("fw", cell_fw, initial_state_fw, False),
+            ("bw", cell_bw, initial_state_bw, True),
+        ):
+            with variable_scope(name):
+                state = _initial_state(cell, x, batch_axis, init, dtype)
+                out, state = CF.rnn_unroll(cell, xt, state, reverse=rev)
+                if not time_major:
+                    out = ops.transpose(out, (1, 0, 2))
+                results.append((out, state))
+    return (results[0][0], results[1][0]), (results[0][1], results[1][1])
+
+
+__all__ = ["bidirectional_dynamic_rnn", "dynamic_rnn", "static_rnn"]
