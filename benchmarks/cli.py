@@ -11,7 +11,7 @@ import time
 from . import peers
 from .machine import describe
 from .report import text_table, write_report
-from .runner import FULL, QUICK, CaseResult, parity, time_case
+from .runner import FULL, QUICK, CaseResult, parity, run_once, time_case
 from .workload import COLUMNS, Workload
 
 BROKEN: dict[str, str] = {}  # workload files that failed to import, with the error
@@ -114,11 +114,19 @@ def bench(args: argparse.Namespace) -> int:
         progress.show(label)
         extra_cols = [c for c in case.impls if c not in COLUMNS]
         cols = [c for c in columns if c in case.impls] + extra_cols
-        cells = time_case(case, cols, settings, lambda d, label=label: progress.show(label, d))
+        show = lambda d, label=label: progress.show(label, d)  # noqa: E731
+        cells = time_case(case, cols, settings, show) if wl.timed else run_once(case, cols, show)
         progress.show(label, "parity")
         results.append(
             CaseResult(
-                wl.name, case.name, cells, parity(case), case.flops, case.note, case.baseline
+                wl.name,
+                case.name,
+                cells,
+                parity(case),
+                case.flops,
+                case.note,
+                case.baseline,
+                extra=dict(case.extra),
             )
         )
         progress.done += 1

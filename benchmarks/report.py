@@ -33,6 +33,9 @@ def cell_text(result: CaseResult, col: str) -> str:
         return ""
     if cell.error:
         return f"error: {cell.error}"
+    figures = result.extra.get(col)
+    if isinstance(figures, dict) and "summary" in figures:  # an untimed case's own figures
+        return str(figures["summary"])
     text = fmt_time(cell.median_s)
     base = result.cells.get(result.baseline)
     if col != result.baseline and base is not None and base.median_s and cell.median_s:
@@ -90,6 +93,7 @@ def to_json(results: Sequence[CaseResult], meta: dict) -> dict:
                 "flops": r.flops,
                 "note": r.note,
                 "cells": {c: cell.as_dict() for c, cell in r.cells.items()},
+                **({"extra": r.extra} if r.extra else {}),
             }
             for r in results
         ],
@@ -163,6 +167,11 @@ def write_report(
         "",
     ]
     lines += [f"- {n}" for n in notes]
+    figures = [(r, col, f) for r in results for col, f in r.extra.items()]
+    if figures:  # untimed cases (e.g. soak): every figure they reported
+        lines += ["", "## Figures", ""]
+        for r, col, f in figures:
+            lines.append(f"- {r.workload}: {r.case} [{col}]: `{json.dumps(f, sort_keys=True)}`")
     if charts:
         lines += ["", "## Charts", ""] + [
             f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in charts

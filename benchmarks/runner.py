@@ -45,6 +45,8 @@ class CaseResult:
     flops: float | None = None
     note: str = ""
     baseline: str = "eager"
+    # figures an untimed case reports per column (see `run_once`)
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -124,6 +126,32 @@ def _calibrate(step, target: float, cap: int) -> int:
         if dt >= target or number >= cap:
             return number
         number = min(cap, max(number * 2, int(number * target / max(dt, 1e-9) * 1.1)))
+
+
+def run_once(case: Case, columns: list[str], progress=None) -> dict[str, Cell]:
+    """For a workload with timed=False: build and run each column once, no timing rounds.
+
+    What the step returns (a dict of figures) is kept in ``case.extra[column]`` with the step's
+    wall time added as "wall_s". A column that fails gets its error in its cell, as when timing.
+    """
+    cells: dict[str, Cell] = {}
+    for col in columns:
+        factory = case.impls.get(col)
+        if factory is None:
+            continue
+        cell = cells[col] = Cell(number=1, rounds=1)
+        try:
+            if progress:
+                progress(f"running {col}")
+            step = factory()
+            t0 = time.perf_counter()
+            out = step()
+            wall = round(time.perf_counter() - t0, 3)
+            # no median: an untimed case is not charted or compared as a timing
+            case.extra[col] = {**out, "wall_s": wall} if isinstance(out, dict) else {"wall_s": wall}
+        except Exception as e:
+            cell.error = _short_error(e)
+    return cells
 
 
 def time_case(case: Case, columns: list[str], settings: Settings, progress=None) -> dict[str, Cell]:

@@ -36,7 +36,15 @@ class GradientError(RuntimeError):
 
 
 def _differentiable(value: Any) -> bool:
-    return np.dtype(value.dtype).kind == "f"
+    dt = value.dtype
+    if dt is _F32 or dt is _F64:  # the everyday dtypes (numpy's singletons), decided at once
+        return True
+    return np.dtype(dt).kind == "f"
+
+
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+
+_MISSING = object()
 
 
 def reverse_sweep(
@@ -50,13 +58,18 @@ def reverse_sweep(
     Keys in `keep` also keep their cotangent in the result (e.g. retained non-leaf grads).
     A wanted key that no seed reaches is absent from the result (the caller reports None).
     """
+    # Plain loops and local names throughout: this runs once per eager backward() on every
+    # recorded node, so its bookkeeping is a visible share of a small model's step.
     wanted = set(wanted)
     keep = set(keep) | wanted
     # forward pass: which keys depend on a wanted key (only those need cotangents)
     live: set[Hashable] = set(wanted)
+    mark = live.add
     for node in nodes:
-        if any(k is not None and k in live for k in node.input_keys):
-            live.add(node.output_key)
+        for k in node.input_keys:
+            if k is not None and k in live:
+                mark(node.output_key)
+                break
 
     cts: dict[Hashable, Any] = {}
     for key, ct in seeds:
@@ -64,34 +77,77 @@ def reverse_sweep(
             cts[key] = add(cts[key], ct) if key in cts else ct
 
     result: dict[Hashable, Any] = {}
+    get, pop = cts.get, cts.pop
     for node in reversed(nodes):
         okey = node.output_key
-        if okey not in cts:
+        g = get(okey, _MISSING) if okey in keep else pop(okey, _MISSING)
+        if g is _MISSING:
             continue
-        g = cts[okey] if okey in keep else cts.pop(okey)
         keys = node.input_keys
-        wants = tuple(
-            k is not None
-            and k in live
-            and i not in node.prim.nondiff
-            and _differentiable(node.inputs[i])
-            for i, k in enumerate(keys)
-        )
-        if not any(wants):
-            continue
-        if node.prim.vjp is None:
+        prim = node.prim  # read only through a live key: IR placeholders have none
+        # which operands want a cotangent; one and two operands (most nodes) are unrolled
+        n = len(keys)
+        if n == 2:
+            k0, k1 = keys
+            w0 = (
+                k0 is not None
+                and k0 in live
+                and 0 not in prim.nondiff
+                and _differentiable(node.inputs[0])
+            )
+            w1 = (
+                k1 is not None
+                and k1 in live
+                and 1 not in prim.nondiff
+                and _differentiable(node.inputs[1])
+            )
+            if not (w0 or w1):
+                continue
+            wants = (w0, w1)
+        elif n == 1:
+            k0 = keys[0]
+            if not (
+                k0 is not None
+                and k0 in live
+                and 0 not in prim.nondiff
+                and _differentiable(node.inputs[0])
+            ):
+                continue
+            wants = (True,)
+        else:
+            wants = []
+            some = False
+            for i, k in enumerate(keys):
+                w = (
+                    k is not None
+                    and k in live
+                    and i not in prim.nondiff
+                    and _differentiable(node.inputs[i])
+                )
+                wants.append(w)
+                some = some or w
+            if not some:
+                continue
+            wants = tuple(wants)
+        if prim.vjp is None:
             raise GradientError(
-                f"no gradient is defined through '{node.prim.name}'; "
+                f"no gradient is defined through '{prim.name}'; "
                 "stop the gradient before it (stop_gradient / detach) or drop it from the path"
             )
-        grads = node.prim.vjp(g, node.output, *node.inputs, wants=wants, **node.params)
+        params = node.params
+        if params:
+            grads = prim.vjp(g, node.output, *node.inputs, wants=wants, **params)
+        else:
+            grads = prim.vjp(g, node.output, *node.inputs, wants=wants)
+        # add into each operand's cotangent, by operand position
         for i, k in enumerate(keys):
             if not wants[i]:
                 continue
             gi = grads[i]
             if gi is None:
                 continue
-            cts[k] = add(cts[k], gi) if k in cts else gi
+            prev = get(k, _MISSING)
+            cts[k] = gi if prev is _MISSING else add(prev, gi)
     for k in keep:
         if k in cts:
             result[k] = cts[k]

@@ -93,6 +93,22 @@ def save_arrays(path: str | os.PathLike, tree: Any) -> None:
         pass
 
 
+def _check_magic(path: str, head: bytes) -> None:
+    """Refuse, with a precise reason, a file that is not a zip archive (what .npz files are)."""
+    if head in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip's first entry, or an empty zip
+        return
+    if not head:
+        raise CheckpointError(f"{path!r} is empty (a save that never completed?)")
+    if head[:1] == b"\x80":
+        raise CheckpointError(
+            f"{path!r} is a pickle file, not a duograd checkpoint; duograd never unpickles "
+            "(loading a pickle can run arbitrary code)"
+        )
+    raise CheckpointError(
+        f"{path!r} is not a duograd checkpoint: not an .npz (zip) archive (starts {head!r})"
+    )
+
+
 def load_arrays(path: str | os.PathLike) -> Any:
     """Read a structure written by save_arrays; never executes code from the file."""
     path = os.fspath(path)
@@ -100,6 +116,8 @@ def load_arrays(path: str | os.PathLike) -> Any:
         raise FileNotFoundError(f"no checkpoint at {path!r}")
     try:
         # our own handle: numpy leaks its file when a truncated zip fails to open
+        with open(path, "rb") as fh:
+            _check_magic(path, fh.read(4))
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
             if "__tree__" not in z.files:
                 raise CheckpointError(f"{path!r} is not a duograd checkpoint (no structure entry)")
@@ -115,10 +133,13 @@ def load_arrays(path: str | os.PathLike) -> Any:
     except CheckpointError:
         raise
     except ValueError as e:
+        if "pickle" not in str(e):  # e.g. a damaged array header, or bytes that are not UTF-8
+            raise CheckpointError(f"{path!r} is truncated or corrupted: {e}") from None
         # numpy refuses object arrays (pickles) here: the file wanted to run code on load
         raise CheckpointError(
             f"{path!r} holds data that would need pickle to load; refusing ({e})"
         ) from None
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, json.JSONDecodeError) as e:
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, NotImplementedError) as e:
+        # NotImplementedError: zipfile's answer to a damaged compression method or flag field
         raise CheckpointError(f"{path!r} is truncated or corrupted: {e}") from None
     return _decode(header["tree"], arrays)

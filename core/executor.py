@@ -1,20 +1,31 @@
-"""Compiles (fetches, feeds) of a graph into a flat plan once, then runs it many times.
+"""Compiles (fetches, feeds) of a graph into a plan once, then runs it many times.
 
-A plan is a list of steps over numbered slots: no graph walking, no shape rules (except on
-nodes whose static shape has unknown dims), no dict look-ups by name at run time. Stateful
-nodes return their writes; the run commits them only when every step succeeded, so a run that
-fails leaves every variable as it was.
+Building a plan prunes the graph to the needed nodes, runs the optimisation passes the options
+switch on (`core/passes`: constant folding, CSE, identity sums, elementwise fusion, matmul
+epilogues; none changes a bit of any result), plans memory (dead buffers are released after
+their last reader and recycled by later steps and later runs) and lowers the steps to one
+generated Python function: no graph walking, no shape rules (except on nodes whose static shape
+has unknown dims), no dict look-ups by name at run time. Stateful nodes return their writes;
+the run commits them only when every step succeeded, so a run that fails leaves every variable
+as it was. In verify mode each run also runs the plain plan and compares every node.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from .ir import Graph, Node, Value
+from .passes import describe as _describe
+from .passes.driver import optimize
+from .passes.lower import FAST, MEASURE, RECORD, Meter, lower
+from .passes.memory import plan_memory
+from .passes.options import PLAIN, Options, resolve
+from .passes.program import CONST, EFFECT, FEED, OP, VARIABLE, PNode
+from .passes.verify import compare_runs
+from .random import default_generator
 
 
 class UninitializedError(RuntimeError):
@@ -23,29 +34,6 @@ class UninitializedError(RuntimeError):
 
 class PlanError(RuntimeError):
     """A step of a plan failed; the message names the node."""
-
-
-def _needed_nodes(fetch_nodes: Sequence[Node], fed: set[Value]) -> list[Node]:
-    seen: set[int] = set()
-    stack = list(fetch_nodes)
-    out: list[Node] = []
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        out.append(node)
-        if node.output in fed:
-            continue
-        for v in node.inputs:
-            stack.append(v.node)
-        stack.extend(node.control_inputs)
-    out.sort(key=lambda n: n.index)
-    return out
-
-
-def _has_unknown(node: Node) -> bool:
-    return any(d is None for v in node.inputs for d in v.shape)
 
 
 # kernels that may hand back (a view of) an input: a fetched result from one of them is copied,
@@ -58,12 +46,12 @@ _MAY_ALIAS = frozenset(
 )  # fmt: skip
 
 
-def _may_alias(node: Node) -> bool:
-    if node.kind != "op":
-        return True  # constants, variables, feeds and effect outputs are shared arrays
-    if node.prim.name in _MAY_ALIAS or node.prim.tags.get("may_alias"):
+def _may_alias(p: PNode) -> bool:
+    if p.kind != OP:
+        return p.kind in (FEED, CONST, VARIABLE, EFFECT, "placeholder")
+    if p.prim.name in _MAY_ALIAS or p.prim.tags.get("may_alias"):
         return True
-    return node.params.get("axes", None) == ()  # a reduction over no axes may return x
+    return p.params.get("axes", None) == ()  # a reduction over no axes may return x
 
 
 class Plan:
@@ -75,131 +63,188 @@ class Plan:
         fetches: Sequence[Value],
         feeds: Sequence[Value],
         targets: Sequence[Node] = (),
+        options: Options | dict | bool | None = None,
     ) -> None:
         self.graph = graph
         self.version = graph.version
+        self.options = resolve(options)
         self.feeds = tuple(feeds)
-        fed = set(self.feeds)
-        nodes = _needed_nodes([v.node for v in fetches] + list(targets), fed)
-        self.nodes = nodes
+        self._fetch_values = tuple(fetches)
+        self._targets = tuple(targets)
+        pg = optimize(graph, fetches, self.feeds, targets, self.options)
+        self.program = pg
+        self.nodes = pg.ir_nodes
         # placeholders the fetches need but nobody fed (the caller reports them before running)
-        self.unfed = [n for n in nodes if n.kind == "placeholder" and n.output not in fed]
-        slot: dict[Value, int] = {}
-        for i, v in enumerate(self.feeds):
-            slot[v] = i
-        n = len(self.feeds)
-        self.consts: list[tuple[int, np.ndarray]] = []
-        # a step is (kind, fn, params, input slots, output slot, node); fn is the kernel, the
-        # effect, or the state key of a variable read
-        steps: list[tuple] = []
-        for node in nodes:
-            v = node.output
-            if v in fed:
-                continue
-            slot[v] = n
-            n += 1
-            out = slot[v]
-            if node.kind == "const":
-                self.consts.append((out, node.params["value"]))
-            elif node.kind == "placeholder":
-                steps.append((_UNFED, None, None, (), out, node))
-            elif node.kind == "variable":
-                steps.append((_VAR, node.params["key"], None, (), out, node))
-            elif node.kind == "effect":
-                ins = tuple(slot[x] for x in node.inputs)
-                steps.append((_EFFECT, node.effect, None, ins, out, node))
-            else:
-                kind = _CHECKED if _has_unknown(node) else _OP
-                ins = tuple(slot[x] for x in node.inputs)
-                steps.append((kind, node.prim.impl, node.params, ins, out, node))
-        self.steps = steps
-        self.nslots = n
-        # run-time shape signatures each checked step has already validated
-        self._checked: dict[int, set] = {st[5].index: set() for st in steps if st[0] is _CHECKED}
-        self.fetch_slots = tuple(slot[v] for v in fetches)
+        self.unfed = pg.unfed
+        self.steps: list[PNode] = pg.nodes
+        self._index = {id(p): k for k, p in enumerate(self.steps)}
         seen: set[int] = set()
         copy = []
-        for v in fetches:
-            s = slot[v]
+        for p in pg.fetches:
             # fetch copies: shared arrays, and the second fetch of one value
-            copy.append(s in seen or v in fed or _may_alias(v.node))
-            seen.add(s)
-        self.fetch_copy = tuple(copy)
+            copy.append(id(p) in seen or _may_alias(p))
+            seen.add(id(p))
+        self.memory = plan_memory(pg, self.steps, reuse=self.options.memory)
+        ns, self.sources = lower(pg, self.steps, self.memory, copy, self.options.sum_fold)
+        ns.update(_Staged=_StagedState, _unfed=self._unfed, _fail=self._fail, _check=self._check)
+        self._checked = {
+            int(k[1:]): v for k, v in ns.items() if k.startswith("S") and k[1:].isdigit()
+        }
+        self._ns = ns
+        self._fast = None
+        self._pools: list[dict] = []
+        self._plain: Plan | None = None
+        self._measure_next = True
+        self.peak_bytes: int | None = None  # measured on the first run (and after measure())
+        self.runs = 0
+
+    # ---- running ---------------------------------------------------------------------------
+    def _variant(self, variant: str):
+        # compiled on first use: most plans never record, many run once (e.g. initialisers)
+        fn = self._ns.get(f"run_{variant}")
+        if fn is None:
+            code = compile(self.sources[variant], f"<duograd plan {variant}>", "exec")
+            exec(code, self._ns)  # noqa: S102 - our own generated source
+            fn = self._ns[f"run_{variant}"]
+        return fn
+
+    @property
+    def _run_fast(self):
+        return self._variant(FAST)
+
+    @property
+    def _run_measure(self):
+        return self._variant(MEASURE)
+
+    @property
+    def _run_record(self):
+        return self._variant(RECORD)
 
     def run(
         self, feed_values: Sequence[np.ndarray], state: dict, lock: threading.Lock | None = None
     ) -> list:
         """Execute: returns the fetched arrays; commits state writes only on success."""
-        slots: list[Any] = [None] * self.nslots
-        slots[: len(feed_values)] = feed_values
-        for i, arr in self.consts:
-            slots[i] = arr
+        if self.options.verify:
+            return self._run_verified(feed_values, state, lock)
+        pools = self._pools
+        pool = pools.pop() if pools else ({} if self.options.memory else None)
         writes: dict = {}
-        step = None
         try:
-            for step in self.steps:
-                kind, fn, params, ins, out, node = step
-                if kind is _OP:
-                    if len(ins) == 2:
-                        slots[out] = fn(slots[ins[0]], slots[ins[1]], **params)
-                    else:
-                        slots[out] = fn(*[slots[i] for i in ins], **params)
-                elif kind is _VAR:
-                    # a read sees this run's earlier writes (ordered by control dependencies)
-                    if fn in writes:
-                        slots[out] = writes[fn]
-                        continue
-                    try:
-                        slots[out] = state[fn]
-                    except KeyError:
-                        raise UninitializedError(
-                            f"attempting to use uninitialized variable '{node.name}': run its "
-                            "initializer (e.g. global_variables_initializer()) first"
-                        ) from None
-                elif kind is _CHECKED:
-                    args = [slots[i] for i in ins]
-                    # the rule runs once per new combination of run-time shapes (the dtypes
-                    # are static), so a training loop with a fixed batch size pays it once
-                    sig = tuple([np.shape(a) for a in args])
-                    seen = self._checked[node.index]
-                    if sig not in seen:
-                        node.prim.shape_rule(*args, **params)
-                        if len(seen) < _MAX_SHAPES:
-                            seen.add(sig)
-                    slots[out] = fn(*args, **params)
-                elif kind is _EFFECT:
-                    view = _StagedState(state, writes)
-                    slots[out], w = fn(view, *[slots[i] for i in ins])
-                    writes.update(w)
-                else:
-                    raise PlanError(
-                        f"placeholder '{node.name}' must be fed: pass a value for it in feed_dict"
-                    )
-        except (UninitializedError, PlanError):
-            raise
-        except Exception as e:
-            if step is not None and not getattr(e, "_dg_named", False):
-                node = step[5]
-                try:
-                    first = e.args[0] if e.args else e
-                    e.args = (f"{first} (while running node '{node.name}')",) + e.args[1:]
-                    e._dg_named = True
-                except Exception:
-                    pass
-            raise
+            if self._measure_next:
+                meter = Meter()
+                out = self._run_measure(feed_values, state, writes, pool, meter)
+                self.peak_bytes = meter.peak
+                self._measure_next = False
+            else:
+                fast = self._fast
+                if fast is None:
+                    fast = self._fast = self._variant(FAST)
+                out = fast(feed_values, state, writes, pool, None)
+        finally:
+            if pool is not None:
+                pools.append(pool)
+        self.runs += 1
         if writes:
             if lock is not None:
                 with lock:
                     state.update(writes)
             else:
                 state.update(writes)
-        return [
-            np.array(slots[s], copy=True) if c and slots[s] is not None else slots[s]
-            for s, c in zip(self.fetch_slots, self.fetch_copy, strict=False)
-        ]
+        return out
+
+    def measure(self) -> None:
+        """Measure the peak bytes of the next run again (e.g. after the feed shapes changed)."""
+        self._measure_next = True
+
+    @property
+    def static_peak_bytes(self) -> int | None:
+        """Peak bytes estimated at build time from static shapes (None when a dim is unknown)."""
+        return self.memory.static_peak
+
+    @property
+    def pool_bytes(self) -> int:
+        """Bytes of dead buffers the plan keeps for its next runs."""
+        return sum(a.nbytes for pool in self._pools for lst in pool.values() for a in lst)
+
+    def _plain_plan(self) -> Plan:
+        if self._plain is None:
+            self._plain = Plan(self.graph, self._fetch_values, self.feeds, self._targets, PLAIN)
+        return self._plain
+
+    def _run_verified(self, feed_values, state, lock) -> list:
+        plain = self._plain_plan()
+        before = default_generator.get_state()
+        plain_rec: dict = {}
+        plain_writes: dict = {}
+        plain_out = plain._run_record(feed_values, state, plain_writes, None, plain_rec)
+        after_plain = default_generator.get_state()
+        default_generator.set_state(before)
+        rec: dict = {}
+        writes: dict = {}
+        try:
+            out = self._run_record(feed_values, state, writes, None, rec)
+        except Exception as e:
+            from .passes.verify import VerifyError
+
+            raise VerifyError(
+                f"verify: the optimised plan raised {type(e).__name__}: {e}, the plain plan did not"
+            ) from e
+        compare_runs(self, plain, rec, plain_rec, out, plain_out, writes, plain_writes,
+                     default_generator.get_state(), after_plain)  # fmt: skip
+        self.runs += 1
+        if writes:
+            if lock is not None:
+                with lock:
+                    state.update(writes)
+            else:
+                state.update(writes)
+        return out
+
+    # ---- helpers called by the generated code ---------------------------------------------------
+    def _unfed(self, k: int) -> None:
+        raise PlanError(
+            f"placeholder '{self.steps[k].name}' must be fed: pass a value for it in feed_dict"
+        )
+
+    def _check(self, k: int, sig: tuple, args: tuple) -> None:
+        # the rule runs once per new combination of run-time shapes (the dtypes are static), so
+        # a training loop with a fixed batch size pays it once
+        p = self.steps[k]
+        p.prim.shape_rule(*args, **p.params)
+        seen = self._checked[k]
+        if len(seen) < _MAX_SHAPES:
+            seen.add(sig)
+
+    def _fail(self, e: BaseException, k: int) -> None:
+        if k < 0 or isinstance(e, (UninitializedError, PlanError)):
+            return
+        p = self.steps[k]
+        if p.kind == VARIABLE and isinstance(e, KeyError):
+            raise UninitializedError(
+                f"attempting to use uninitialized variable '{p.name}': run its "
+                "initializer (e.g. global_variables_initializer()) first"
+            ) from None
+        if not getattr(e, "_dg_named", False):
+            try:
+                first = e.args[0] if e.args else e
+                e.args = (f"{first} (while running node '{p.name}')",) + e.args[1:]
+                e._dg_named = True
+            except Exception:  # noqa: BLE001 - naming is best effort
+                pass
+
+    # ---- inspection ------------------------------------------------------------------------------
+    def describe(self) -> str:
+        """Text: the steps before and after the passes, the fused groups, memory figures."""
+        return _describe.describe(self)
+
+    def to_dot(self) -> str:
+        """Graphviz DOT of the optimised steps, fused groups drawn as clusters."""
+        return _describe.to_dot(self)
+
+    def __str__(self) -> str:
+        return self.describe()
 
 
-_OP, _VAR, _CHECKED, _EFFECT, _UNFED = "op", "var", "checked", "effect", "unfed"
 _MAX_SHAPES = 16
 
 

@@ -7,6 +7,7 @@ another test imported the graph frontend first.
 from __future__ import annotations
 
 import duograd.frontends.graph._extra_prims  # noqa: F401  (registers the primitives)
+import duograd.frontends.graph.numerics  # noqa: F401  (registers check_numerics)
 import numpy as np
 from op_table import OpRow, Sample
 
@@ -89,6 +90,10 @@ def _integers(rng, dt):
     ]
 
 
+def _check_numerics(rng, dt):
+    return [Sample((_r(rng, s, dt),), {"message": "m", "tensor_name": "x:0"}) for s in SHAPES]
+
+
 ROWS_EXTRA = [
     OpRow("shape_of", _shape_of, grad=False),
     OpRow("size_of", _shape_of, grad=False),
@@ -100,4 +105,5 @@ ROWS_EXTRA = [
     OpRow("dropout_mask_dynamic", _dropout_mask, grad=False, random=True),
     OpRow("init_draw", _init_draw, grad=False, random=True),
     OpRow("random_integers", _integers, dtypes=(np.float32,), grad=False, random=True),
+    OpRow("check_numerics", _check_numerics),
 ]

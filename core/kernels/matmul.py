@@ -16,7 +16,7 @@ from . import matmul_direct as _direct
 from . import matmul_gemm as _gemm
 from .matmul_ukernel import TILES
 
-__all__ = ["matmul", "matmul_out"]
+__all__ = ["matmul", "matmul_out", "plan", "run_plan"]
 
 # Below this many multiply-adds in total the call runs on one thread: a parallel region
 # costs a few microseconds, more than the whole product at these sizes.
@@ -123,9 +123,103 @@ def matmul(
     a: np.ndarray, b: np.ndarray, transpose_a: bool = False, transpose_b: bool = False
 ) -> np.ndarray:
     """C = op(a) @ op(b) where op transposes the last two axes when asked; leading batch axes broadcast."""  # noqa: E501
-    batch, m, n, k = _check(a, b, transpose_a, transpose_b)
+    unpinned = _force_path is None and _force_direct_a is None  # tests may pin the driver
+    if type(a) is _ndarray and type(b) is _ndarray and unpinned:
+        key = (a.shape, b.shape, a.strides, b.strides, a.dtype, b.dtype, transpose_a, transpose_b)
+        try:
+            p = _plans.get(key)
+        except TypeError:  # unhashable flags: no plan
+            p = key = None
+        if p is not None and a.flags.aligned and b.flags.aligned:
+            return run_plan(p, a, b)
+        batch, m, n, k = _check(a, b, transpose_a, transpose_b)
+        p = None if key is None else _make_plan(a, b, transpose_a, transpose_b, batch, m, n, k)
+        if p is not None:
+            if len(_plans) >= _MAX_PLANS:
+                _plans.clear()
+            _plans[key] = p
+            return run_plan(p, a, b)
+    else:
+        batch, m, n, k = _check(a, b, transpose_a, transpose_b)
     out = np.empty(batch + (m, n), dtype=a.dtype)
     return _run(a, b, out, transpose_a, transpose_b, batch, m, n, k)
+
+
+def plan(a: np.ndarray, b: np.ndarray, transpose_a: bool = False, transpose_b: bool = False):
+    """Validate a product as `matmul` does (same errors) and return its plan for `run_plan`, or
+    None when operands laid out like these take the general path. A plan is valid for any
+    aligned operands of the same shapes, strides, dtypes and transpose flags."""
+    batch, m, n, k = _check(a, b, transpose_a, transpose_b)
+    if type(a) is not _ndarray or type(b) is not _ndarray:
+        return None
+    return _make_plan(a, b, transpose_a, transpose_b, batch, m, n, k)
+
+
+# Plans: for operands of given shapes, strides, dtypes and transpose flags, everything `_run`
+# works out before it calls a kernel (the validated output shape, the batch offsets, strides
+# in elements, the work), so that a repeated product costs one dict lookup on top of the
+# kernel. Only aligned C- or F-contiguous operands get one (their flat view is a plain ravel);
+# the driver is still chosen per call (`_launch`), as the thread count may change. Lookups and
+# stores are atomic under the GIL; a plan holds no reference to any operand's data.
+_plans: dict = {}
+_MAX_PLANS = 1024  # a full table is simply reset (plans are cheap to rebuild)
+_ndarray = np.ndarray
+
+
+def _make_plan(a, b, transpose_a, transpose_b, batch, m, n, k) -> tuple | None:
+    """The cacheable part of a validated product, or None when it has to take `_run`."""
+    if _force_path is not None or _force_direct_a is not None:
+        return None
+    fa, fb = a.flags, b.flags
+    if not (fa.aligned and fb.aligned and (fa.c_contiguous or fa.f_contiguous)):
+        return None
+    if not (fb.c_contiguous or fb.f_contiguous):
+        return None
+    oshape = batch + (m, n)
+    if k == 0 or 0 in oshape:
+        return None
+    isz = a.itemsize
+    ars, acs = a.strides[-2] // isz, a.strides[-1] // isz  # as `_flat` reports them
+    brs, bcs = b.strides[-2] // isz, b.strides[-1] // isz
+    if transpose_a:
+        ars, acs = acs, ars
+    if transpose_b:
+        brs, bcs = bcs, brs
+    aoffs = _batch_offsets(a, batch, 0)
+    boffs = _batch_offsets(b, batch, 0)
+    m, aoffs, boffs = _merge_batch(m, ars, aoffs, boffs)
+    # read the flat views as `_flat` makes them: C order, or the transpose's C order
+    a_t = not fa.c_contiguous
+    b_t = not fb.c_contiguous
+    # a product too small for threads always takes the same serial driver (as `_launch`
+    # chooses it): call it directly
+    path = None
+    if m * n * k * aoffs.shape[0] < PARALLEL_MIN_WORK:
+        path = "direct" if m <= _MR[a.itemsize] and bcs == 1 else "serial"
+    direct_a = acs == 1 or n <= DIRECT_A_MAX_N
+    flags = (transpose_a, transpose_b)
+    return (oshape, a.dtype, a_t, b_t, aoffs, boffs, ars, acs, brs, bcs, m, n, k, path, direct_a,
+            flags)  # fmt: skip
+
+
+def run_plan(plan: tuple, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """C = op(a) @ op(b) with a plan from `plan` for operands laid out like a and b (aligned)."""
+    oshape, dt, a_t, b_t, aoffs, boffs, ars, acs, brs, bcs, m, n, k, path, direct_a, flags = plan
+    if _force_path is not None or _force_direct_a is not None:  # tests pin the driver
+        return matmul(a, b, *flags)
+    af = a.T.ravel() if a_t else a.ravel()
+    bf = b.T.ravel() if b_t else b.ravel()
+    af.setflags(write=False)
+    bf.setflags(write=False)
+    out = np.empty(oshape, dt)
+    c = out.reshape(-1)
+    if path == "direct":
+        _direct.direct_serial(af, aoffs, ars, acs, bf, boffs, brs, c, m, n, k)
+    elif path == "serial":
+        _gemm.batch_serial(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k, direct_a)
+    else:
+        _launch(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k)
+    return out
 
 
 def matmul_out(
@@ -151,6 +245,15 @@ def matmul_out(
     return _run(a, b, out, transpose_a, transpose_b, batch, m, n, k)
 
 
+def _merge_batch(m, ars, aoffs, boffs):
+    """(m, aoffs, boffs), with a batch whose A items are consecutive row blocks against one
+    shared B turned into one tall product."""
+    items = aoffs.shape[0]
+    if items > 1 and boffs.min() == boffs.max() and np.all(np.diff(aoffs) == m * ars):
+        return m * items, aoffs[:1], boffs[:1]
+    return m, aoffs, boffs
+
+
 def _run(a, b, out, transpose_a, transpose_b, batch, m, n, k):
     """Dispatch a validated product to the direct, serial, batch-parallel or split driver."""
     if out.size == 0:
@@ -166,18 +269,18 @@ def _run(a, b, out, transpose_a, transpose_b, batch, m, n, k):
         brs, bcs = bcs, brs
     aoffs = _batch_offsets(a, batch, ao)
     boffs = _batch_offsets(b, batch, bo)
+    m, aoffs, boffs = _merge_batch(m, ars, aoffs, boffs)
+    _launch(af, aoffs, ars, acs, bf, boffs, brs, bcs, out.reshape(-1), m, n, k)
+    return out
+
+
+def _launch(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k) -> None:
+    """Choose the driver for a prepared product (flat operands, offsets) and run it into c."""
     items = aoffs.shape[0]
-    if items > 1 and boffs.min() == boffs.max() and np.all(np.diff(aoffs) == m * ars):
-        # Batch items of A are consecutive row blocks and B is shared: one tall product.
-        m *= items
-        aoffs = aoffs[:1]
-        boffs = boffs[:1]
-        items = 1
-    c = out.reshape(-1)
     work = m * n * k
     path = _force_path
     if path is None:
-        direct = m <= _MR[out.itemsize] and bcs == 1
+        direct = m <= _MR[c.itemsize] and bcs == 1
         nthreads = numba.get_num_threads() if work * items >= PARALLEL_MIN_WORK else 1
         if nthreads == 1:
             path = "direct" if direct else "serial"
@@ -187,15 +290,15 @@ def _run(a, b, out, transpose_a, transpose_b, batch, m, n, k):
             path = "split"
         else:
             path = "batch"
-    if path.startswith("direct") and not (m <= _MR[out.itemsize] and bcs == 1):
+    if path.startswith("direct") and not (m <= _MR[c.itemsize] and bcs == 1):
         raise ValueError(f"matmul: direct path forced for m={m}, op(b) column stride {bcs}")
     if path == "direct":
         _direct.direct_serial(af, aoffs, ars, acs, bf, boffs, brs, c, m, n, k)
-        return out
+        return
     if path == "direct_parallel":
         nthreads = numba.get_num_threads()
         _direct.direct_parallel(af, aoffs, ars, acs, bf, boffs, brs, c, m, n, k, nthreads)
-        return out
+        return
     # The micro-kernel reads a row-major op(a) in place (measured a little faster than
     # packing it, and no copy of A); other layouts are packed unless the product is so
     # narrow that each A panel meets only a B panel or two.
@@ -209,4 +312,3 @@ def _run(a, b, out, transpose_a, transpose_b, batch, m, n, k):
         _gemm.batch_parallel(*args, numba.get_num_threads())
     else:
         _gemm.batch_each_parallel(*args, numba.get_num_threads())
-    return out

@@ -78,54 +78,117 @@ def _groups(shape, axes):
 
 def _core(op: str, x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """Reduce C-order over ``axes`` with the combine op; returns the kept-dims array."""
-    kept_shape = tuple(n for d, n in enumerate(x.shape) if d not in axes)
+    run = _core_runner(op, x.shape, x.dtype, axes, x.flags.c_contiguous)
+    if run is not None:
+        return run(x)
+    # general: move the reduced axes last (C order among themselves) and copy
     nred = 1
     for a in axes:
         nred *= x.shape[a]
-    nkeep = x.size // nred if nred else int(np.prod(kept_shape, dtype=np.int64))
+    kept = [d for d in range(x.ndim) if d not in axes]
+    nkeep = x.size // nred if nred else int(np.prod([x.shape[d] for d in kept], dtype=np.int64))
     out = np.empty(nkeep, x.dtype)
+    x2 = np.ascontiguousarray(x.transpose(kept + list(axes))).reshape(nkeep, nred)
+    _rows(m=_mod(op), x2=x2, ident=_identity(op, x.dtype), out=out, par=x.size >= PARALLEL_MIN)
+    return out.reshape(tuple(x.shape[d] for d in kept))
+
+
+def _core_runner(op: str, shape: tuple, dt: np.dtype, axes: tuple[int, ...], contiguous: bool):
+    """``run(x)`` reducing arrays of this shape, dtype and contiguity over ``axes`` as `_core`
+    does, when no copy is needed (nothing to reduce into, or C-contiguous input whose reduced
+    axes read as rows or columns); else None. Depends on the layout alone, so it is cached."""
+    kept_shape = tuple(n for d, n in enumerate(shape) if d not in axes)
+    nred = 1
+    for a in axes:
+        nred *= shape[a]
+    size = 1
+    for n in shape:
+        size *= n
+    nkeep = size // nred if nred else int(np.prod(kept_shape, dtype=np.int64))
     if nkeep == 0:
-        return out.reshape(kept_shape)
+        return lambda x: np.empty(nkeep, dt).reshape(kept_shape)
+    if not contiguous:
+        return None
     m = _mod(op)
-    ident = _identity(op, x.dtype)
-    par = x.size >= PARALLEL_MIN
-    g = _groups(x.shape, axes) if x.flags.c_contiguous else None
-    kinds = [red for red, _ in g] if g is not None else None
-    if g is not None and (kinds in ([True], [False, True], []) or nred == 0):
-        x2 = x.reshape(nkeep, nred)
-        _rows(m, x2, ident, out, par)
-    elif g is not None and kinds in ([True, False], [False, True, False]) and g[-1][1] >= _COL_MIN:
+    ident = _identity(op, dt)
+    par = size >= PARALLEL_MIN
+    g = _groups(shape, axes)
+    kinds = [red for red, _ in g]
+    if kinds in ([True], [False, True], []) or nred == 0:
+        rows = _rows_kernel(m, nkeep, nred, par)
+
+        def run_rows(x):
+            out = np.empty(nkeep, dt)
+            rows(x.reshape(nkeep, nred), ident, out)
+            return out.reshape(kept_shape)
+
+        return run_rows
+    if kinds in ([True, False], [False, True, False]) and g[-1][1] >= _COL_MIN:
         k0 = g[0][1] if kinds[0] is False else 1
-        x3 = x.reshape(k0, nred, g[-1][1])
-        o2 = out.reshape(k0, g[-1][1])
         k1 = g[-1][1]
         if par:
             # enough column tasks for two threads; the chunk width does not change the bits
-            cw = 256 if k0 > 1 else min(256, max(16, -(-k1 // 4)))
-            m.cols_parallel(x3, ident, o2, cw)
+            cols, cw = m.cols_parallel, 256 if k0 > 1 else min(256, max(16, -(-k1 // 4)))
         else:
-            m.cols_serial(x3, ident, o2, 256)
-    else:  # general: move the reduced axes last (C order among themselves) and copy
-        kept = [d for d in range(x.ndim) if d not in axes]
-        x2 = np.ascontiguousarray(x.transpose(kept + list(axes))).reshape(nkeep, nred)
-        _rows(m, x2, ident, out, par)
-    return out.reshape(kept_shape)
+            cols, cw = m.cols_serial, 256
+
+        def run_cols(x):
+            out = np.empty(nkeep, dt)
+            cols(x.reshape(k0, nred, k1), ident, out.reshape(k0, k1), cw)
+            return out.reshape(kept_shape)
+
+        return run_cols
+    return None
 
 
 def _rows(m, x2: np.ndarray, ident, out: np.ndarray, par: bool) -> None:
-    nr, n = x2.shape
+    _rows_kernel(m, x2.shape[0], x2.shape[1], par)(x2, ident, out)
+
+
+def _rows_kernel(m, nr: int, n: int, par: bool):
+    """The row-reduction kernel for nr rows of n elements."""
     if not par:
-        m.rows_serial(x2, ident, out)
-    elif nr >= 16 or n <= 128:
-        m.rows_parallel(x2, ident, out)
-    else:
-        m.blocks_parallel(x2, ident, out)
+        return m.rows_serial
+    if nr >= 16 or n <= 128:
+        return m.rows_parallel
+    return m.blocks_parallel
 
 
 def reduce(
     op: str, x: np.ndarray, axes: tuple[int, ...] | None, keepdims: bool = False
 ) -> np.ndarray:
     """Reduce ``x`` over ``axes`` (None = all) with op in sum, mean, max, min, prod."""
+    key = None
+    if type(x) is np.ndarray:
+        # the type is part of the key: axes=1.0 equals 1 but is an error
+        key = (op, x.shape, x.strides, x.dtype, type(axes), axes, keepdims)
+        try:
+            p = _plans.get(key)
+        except TypeError:  # unhashable axes (a list): no plan
+            p = key = None
+        if p is not None:
+            return p(x)
+    x, ax, dt, nred = _validated(op, x, axes)
+    if key is not None and dt.kind == "f":
+        p = _reduce_plan(op, x, ax, nred, keepdims)
+        if p is not None:
+            if len(_plans) >= _MAX_PLANS:
+                _plans.clear()
+            _plans[key] = p
+            return p(x)
+    res = _core("sum" if op == "mean" else op, x, ax)
+    if op == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            res = res / x.dtype.type(nred)  # in the array dtype; 0/0 = nan for empty
+    elif op in ("max", "min") and res.dtype != dt:
+        res = res.astype(dt)
+    if keepdims:
+        res = res.reshape(tuple(1 if d in ax else n for d, n in enumerate(x.shape)))
+    return res
+
+
+def _validated(op: str, x: np.ndarray, axes) -> tuple[np.ndarray, tuple[int, ...], np.dtype, int]:
+    """Check a reduction's arguments: (x as reduced, axes, x's own dtype, reduced length)."""
     if op not in ("sum", "mean", "max", "min", "prod"):
         raise ValueError(f"unknown reduction {op!r}; expected sum, mean, max, min or prod")
     x = np.asarray(x)
@@ -145,15 +208,49 @@ def reduce(
             f"reduce({op!r}): zero-size reduction over axes {ax} of shape {x.shape}; "
             f"{op} of an empty set is undefined"
         )
-    res = _core("sum" if op == "mean" else op, x, ax)
-    if op == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            res = res / x.dtype.type(nred)  # in the array dtype; 0/0 = nan for empty
-    elif op in ("max", "min") and res.dtype != dt:
-        res = res.astype(dt)
-    if keepdims:
-        res = res.reshape(tuple(1 if d in ax else n for d, n in enumerate(x.shape)))
-    return res
+    return x, ax, dt, nred
+
+
+def plan(op: str, x: np.ndarray, axes: tuple[int, ...] | None, keepdims: bool = False):
+    """Validate a reduction as `reduce` does (same errors) and return ``plan(x)`` computing it
+    for arrays laid out like x (same shape, strides and dtype), or None when those take the
+    general path."""
+    xr, ax, dt, nred = _validated(op, x, axes)
+    if type(x) is not np.ndarray or dt.kind != "f":
+        return None
+    return _reduce_plan(op, xr, ax, nred, keepdims)
+
+
+# Plans: for a float array of given shape, strides and dtype reduced by (op, axes, keepdims),
+# what `reduce` does after validating them, with the kernel, its layout and the output shape
+# worked out once. Only layouts `_core` reduces without a copy get one. Lookups and stores are
+# atomic under the GIL; a plan holds no reference to any array.
+_plans: dict = {}
+_MAX_PLANS = 1024  # a full table is simply reset (plans are cheap to rebuild)
+
+
+def _reduce_plan(op: str, x: np.ndarray, ax: tuple[int, ...], nred: int, keepdims: bool):
+    """``plan(x)``: `reduce` of a validated float array laid out like x, or None."""
+    run = _core_runner("sum" if op == "mean" else op, x.shape, x.dtype, ax, x.flags.c_contiguous)
+    if run is None:
+        return None
+    mean = op == "mean"
+    count = x.dtype.type(nred)
+    shape = tuple(1 if d in ax else n for d, n in enumerate(x.shape)) if keepdims else None
+
+    def plan(x: np.ndarray) -> np.ndarray:
+        res = run(x)
+        if mean:
+            if nred:  # a division by a positive count raises no invalid or divide flag
+                res = res / count
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    res = res / count  # 0/0 = nan for empty
+        if shape is not None:
+            res = res.reshape(shape)
+        return res
+
+    return plan
 
 
 def argreduce(op: str, x: np.ndarray, axis: int | None, keepdims: bool = False) -> np.ndarray:
@@ -193,10 +290,19 @@ def sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     shape = tuple(shape)
     if x.shape == shape:
         return x
-    lead = x.ndim - len(shape)
-    if lead < 0 or any(s != 1 and s != d for s, d in zip(shape, x.shape[lead:], strict=True)):
-        raise ValueError(f"sum_to_shape: cannot reduce shape {x.shape} to {shape}")
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1
-    )
+    key = (x.shape, shape)
+    axes = _SUM_AXES.get(key)
+    if axes is None:
+        lead = x.ndim - len(shape)
+        if lead < 0 or any(s != 1 and s != d for s, d in zip(shape, x.shape[lead:], strict=True)):
+            raise ValueError(f"sum_to_shape: cannot reduce shape {x.shape} to {shape}")
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1
+        )
+        if len(_SUM_AXES) >= _MAX_PLANS:
+            _SUM_AXES.clear()
+        _SUM_AXES[key] = axes
     return reduce("sum", x, axes).reshape(shape)
+
+
+_SUM_AXES: dict = {}  # (shape, target shape) -> the axes sum_to_shape reduces (valid pairs)

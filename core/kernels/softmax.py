@@ -7,11 +7,10 @@ the n % 8 tail in order. Other axes are moved last (a copy) and moved back.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit, prange
 
+from .pymath import math  # the standard module when compiled (see pymath)
 from .reduce import normalize_axes
 
 # Rows run in parallel when the array has at least this many elements (and several rows);

@@ -11,10 +11,10 @@ docstring. Elements are independent, so the parallel (chunked) path gives the sa
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit, prange
+
+from .pymath import math  # the standard module when compiled (see pymath)
 
 PARALLEL_MIN = 1 << 18  # elements; below this the serial loop runs
 CHUNK = 1 << 15

@@ -10,8 +10,24 @@ from . import rules
 from .registry import AVal, Primitive, bind, register
 from .shaping import expand_dims, squeeze, sum_like
 
+_ndarray = np.ndarray
+_VERDICTS: dict = {}  # see rules.remember
+
 
 def _matmul_rule(a, b, transpose_a, transpose_b) -> AVal:
+    if type(a) is _ndarray and type(b) is _ndarray:
+        key = (a.shape, b.shape, a.dtype, b.dtype, transpose_a, transpose_b)
+        try:
+            v = _VERDICTS.get(key)
+        except TypeError:  # unhashable flags: no caching
+            return _matmul_check(a, b, transpose_a, transpose_b)
+        if v is None:
+            v = rules.remember(_VERDICTS, key, _matmul_check(a, b, transpose_a, transpose_b))
+        return v
+    return _matmul_check(a, b, transpose_a, transpose_b)
+
+
+def _matmul_check(a, b, transpose_a, transpose_b) -> AVal:
     dt = rules.same_dtype("matmul", a, b)
     rules.require_float("matmul", a)
     sa, sb = tuple(a.shape), tuple(b.shape)
@@ -68,6 +84,30 @@ MATMUL = register(
         reference=_ref,
     )
 )
+
+_PLANS: dict = {}  # (layouts, flags) that passed the rule -> the kernel's plan
+
+
+def matmul_fast(a, b, transpose_a, transpose_b):
+    """MATMUL's rule and kernel on exact ndarrays, with the rule's verdict and the kernel's plan
+    looked up together (one key per operand layout and flags; see Primitive.fast_params)."""
+    key = (a.shape, b.shape, a.strides, b.strides, a.dtype, b.dtype, transpose_a, transpose_b)
+    try:
+        plan = _PLANS.get(key)
+    except TypeError:  # unhashable flags: the general path
+        plan = key = None
+    if plan is not None and a.flags.aligned and b.flags.aligned:
+        return MM.run_plan(plan, a, b)
+    _matmul_rule(a, b, transpose_a, transpose_b)
+    if key is not None:
+        plan = MM.plan(a, b, transpose_a, transpose_b)
+        if plan is not None:
+            rules.remember(_PLANS, key, plan)
+            return MM.run_plan(plan, a, b)
+    return MM.matmul(a, b, transpose_a, transpose_b)
+
+
+MATMUL.fast_params = matmul_fast
 
 
 def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):

@@ -15,7 +15,7 @@ from .shaping import broadcast_like, cast, expand_dims, reshape
 
 
 def _reduce_rule(name: str):
-    def rule(x, axes, keepdims) -> AVal:
+    def check(x, axes, keepdims) -> AVal:
         dt = np.dtype(x.dtype)
         if name in ("mean",) and dt.kind not in "f":
             raise DTypeError(f"{name}: expected a float32 or float64 operand, got {dt}")
@@ -23,6 +23,20 @@ def _reduce_rule(name: str):
         if name == "sum" and dt.kind in "bi":
             dt = np.dtype(np.int64)
         return AVal(shape, dt)
+
+    verdicts: dict = {}  # see rules.remember
+
+    def rule(x, axes, keepdims) -> AVal:
+        if type(x) is not np.ndarray:
+            return check(x, axes, keepdims)
+        key = (x.shape, x.dtype, axes, keepdims)
+        try:
+            v = verdicts.get(key)
+        except TypeError:  # unhashable axes: no caching
+            return check(x, axes, keepdims)
+        if v is None:
+            v = rules.remember(verdicts, key, check(x, axes, keepdims))
+        return v
 
     return rule
 
@@ -32,7 +46,10 @@ def _kept_shape(x, axes):
 
 
 def _expand(g, x, axes, keepdims):
-    if keepdims:
+    """g with the reduced axes back as length 1, ready for ``broadcast_like(., x)`` (its only
+    use); g is returned as is when broadcasting already lines it up with x."""
+    if keepdims or axes == tuple(range(len(axes))):
+        # the reduced axes lead (a full reduction among them): g's axes are x's trailing ones
         return g
     shape = _kept_shape(x, axes)
     if any(d is None for d in shape):
@@ -58,7 +75,7 @@ def _extreme_vjp(g, out, x, wants, axes, keepdims):
 
 
 def _reduce_prim(name: str, vjp, ref) -> Primitive:
-    return register(
+    prim = register(
         Primitive(
             name,
             impl=lambda x, axes, keepdims, _op=name: R.reduce(_op, x, axes, keepdims),
@@ -67,6 +84,33 @@ def _reduce_prim(name: str, vjp, ref) -> Primitive:
             reference=ref,
         )
     )
+    prim.fast_params = _fast(name, prim.shape_rule)
+    return prim
+
+
+def _fast(name: str, rule):
+    """``fast(x, axes, keepdims)``: the rule and the kernel on an exact ndarray, with the rule's
+    verdict and the kernel's plan looked up together (see Primitive.fast_params)."""
+    plans: dict = {}
+
+    def fast(x, axes, keepdims):
+        # the type is part of the key: axes=1.0 equals 1 but is not a valid axis spec
+        key = (x.shape, x.strides, x.dtype, type(axes), axes, keepdims)
+        try:
+            plan = plans.get(key)
+        except TypeError:  # unhashable axes: the general path
+            plan = key = None
+        if plan is not None:
+            return plan(x)
+        rule(x, axes, keepdims)
+        if key is not None:
+            plan = R.plan(name, x, axes, keepdims)
+            if plan is not None:
+                rules.remember(plans, key, plan)
+                return plan(x)
+        return R.reduce(name, x, axes, keepdims)
+
+    return fast
 
 
 SUM = _reduce_prim("sum", _sum_vjp, lambda x, axes, keepdims: np.sum(x, axes, keepdims=keepdims))

@@ -51,6 +51,11 @@ class Primitive:
     # primitives; see kernels.elementwise.dispatcher). Only valid when the rule reads nothing
     # but the operands' shapes and dtypes.
     fast: Callable[..., np.ndarray] | None = None
+    # ``fast_params(*arrays, **params)``: the same for calls with params on exact ndarrays (the
+    # rule's verdict and the kernel's plan cached per operand layout and params; see
+    # linalg.matmul_fast, reduction._fast). Only valid when the rule reads nothing but the
+    # operands' shapes and dtypes and the (hashable) params.
+    fast_params: Callable[..., np.ndarray] | None = None
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
@@ -67,19 +72,27 @@ def register(prim: Primitive) -> Primitive:
     return prim
 
 
+_ndarray = np.ndarray
+
+
 def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
-    """Apply `prim`: build a node if an operand is symbolic, else check shapes and run the kernel."""
+    """Apply `prim`: build a node for a symbolic operand, else check shapes and run the kernel."""
     plain = True
     for a in args:
-        if type(a) is not np.ndarray:
+        if type(a) is not _ndarray:
             hook = getattr(type(a), "__dg_bind__", None)
             if hook is not None:
                 return hook(a, prim, args, params)
             plain = False
-    if plain and not params:
-        fast = prim.fast
-        if fast is not None:
-            return fast(*args)
+    if plain:
+        if not params:
+            fast = prim.fast
+            if fast is not None:
+                return fast(*args)
+        else:
+            fast = prim.fast_params
+            if fast is not None:
+                return fast(*args, **params)
     prim.shape_rule(*args, **params)
     return prim.impl(*args, **params)
 

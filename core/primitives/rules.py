@@ -69,8 +69,42 @@ def require_float(op: str, x: object) -> np.dtype:
     return dt
 
 
+# ---- verdict caches ------------------------------------------------------------------------
+# A rule that reads only its operands' shapes and dtypes and its (hashable) params gives the
+# same verdict for the same (shapes, dtypes, params): the eager frontend, which checks every
+# call on concrete arrays, keeps the AVal per key. A miss runs the full rule, so errors are
+# exactly the rule's own, and a failure is never stored. Tables are plain dicts (lookups and
+# stores are atomic under the GIL; a racing first call only runs the rule twice), reset when
+# full.
+
+MAX_VERDICTS = 4096
+
+
+def remember(table: dict, key: object, verdict: object) -> object:
+    """Store `verdict` (never a failure) under `key` in a verdict table; return it."""
+    if len(table) >= MAX_VERDICTS:
+        table.clear()
+    table[key] = verdict
+    return verdict
+
+
+_AXES: dict = {}
+
+
 def normalize_axes(op: str, axes: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
     """Turn an axis spec into a sorted tuple of non-negative axes (None = all axes)."""
+    # the type is part of the key: 1.0 == 1, but a float axis is an error and an int is not
+    key = (op, type(axes), axes, ndim)
+    try:
+        hit = _AXES.get(key)
+    except TypeError:  # an unhashable spec (a list): no caching
+        return _normalize_axes(op, axes, ndim)
+    if hit is None:
+        hit = remember(_AXES, key, _normalize_axes(op, axes, ndim))
+    return hit
+
+
+def _normalize_axes(op: str, axes: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
     if axes is None:
         return tuple(range(ndim))
     if isinstance(axes, (int, np.integer)):

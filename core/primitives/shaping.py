@@ -18,7 +18,66 @@ from .registry import AVal, Primitive, bind, register
 
 
 def _known(shape: tuple) -> bool:
-    return all(d is not None for d in shape)
+    return None not in shape  # dims are ints or None
+
+
+_ndarray = np.ndarray
+
+
+def _cached_pair_rule(rule):
+    """`rule(x, like)`, with its verdict on exact ndarrays kept per (shapes, dtypes) (the rule
+    reads nothing else; see rules.remember)."""
+    verdicts: dict = {}
+
+    def cached(x, like) -> AVal:
+        if type(x) is _ndarray and type(like) is _ndarray:
+            key = (x.shape, like.shape, x.dtype, like.dtype)
+            v = verdicts.get(key)
+            if v is None:
+                v = rules.remember(verdicts, key, rule(x, like))
+            return v
+        return rule(x, like)
+
+    return cached
+
+
+def _cached_rule(rule, key_of):
+    """`rule`, with its verdict on exact ndarrays kept per ``key_of(x, **params)`` (the shape,
+    dtype and params; see rules.remember)."""
+    verdicts: dict = {}
+
+    def cached(x, *args, **params) -> AVal:
+        if type(x) is not _ndarray or args:
+            return rule(x, *args, **params)
+        try:
+            v = verdicts.get(key := key_of(x, **params))
+        except TypeError:  # unhashable or unexpected params: the rule says what is wrong
+            return rule(x, **params)
+        if v is None:
+            v = rules.remember(verdicts, key, rule(x, **params))
+        return v
+
+    return cached
+
+
+def _broadcast_view(x, shape: tuple) -> np.ndarray:
+    """``np.broadcast_to(x, shape)``: the same read-only view, built directly (about 4x faster)
+    for a C-contiguous ndarray; anything else is left to numpy."""
+    if type(x) is _ndarray and x.flags.c_contiguous and x.size:
+        lead = len(shape) - x.ndim
+        if lead >= 0 and 0 not in shape:
+            xs, xst = x.shape, x.strides
+            strides = [0] * len(shape)
+            for i in range(lead, len(shape)):
+                d = xs[i - lead]
+                if d == shape[i]:
+                    strides[i] = xst[i - lead]
+                elif d != 1:
+                    return np.broadcast_to(x, shape)  # incompatible: numpy's error
+            v = _ndarray(shape, x.dtype, x, 0, tuple(strides))
+            v.flags.writeable = False
+            return v
+    return np.broadcast_to(x, shape)
 
 
 # ---- un-broadcast and broadcast ---------------------------------------------------------------
@@ -48,7 +107,7 @@ SUM_LIKE = register(
     Primitive(
         "sum_like",
         impl=lambda g, like: R.sum_to_shape(g, like.shape),
-        shape_rule=_sum_like_rule,
+        shape_rule=_cached_pair_rule(_sum_like_rule),
         vjp=_sum_like_vjp,
         reference=lambda g, like: _ref_sum_to(g, like.shape),
         nondiff=(1,),
@@ -84,8 +143,8 @@ def broadcast_like(x, like):
 BROADCAST_LIKE = register(
     Primitive(
         "broadcast_like",
-        impl=lambda x, like: np.broadcast_to(x, like.shape),
-        shape_rule=_broadcast_like_rule,
+        impl=lambda x, like: _broadcast_view(x, like.shape),
+        shape_rule=_cached_pair_rule(_broadcast_like_rule),
         vjp=lambda g, out, x, like, wants: (sum_like(g, x), None),
         reference=lambda x, like: np.broadcast_to(x, like.shape),
         nondiff=(1,),
@@ -108,8 +167,8 @@ def broadcast_to(x, shape: tuple):
 BROADCAST_TO = register(
     Primitive(
         "broadcast_to",
-        impl=lambda x, shape: np.broadcast_to(x, shape),
-        shape_rule=_broadcast_to_rule,
+        impl=lambda x, shape: _broadcast_view(x, shape),
+        shape_rule=_cached_rule(_broadcast_to_rule, lambda x, shape: (x.shape, x.dtype, shape)),
         vjp=lambda g, out, x, wants, shape: (sum_like(g, x),),
         reference=lambda x, shape: np.broadcast_to(x, shape),
     )
@@ -154,7 +213,7 @@ RESHAPE = register(
     Primitive(
         "reshape",
         impl=lambda x, shape: np.reshape(x, shape),
-        shape_rule=_reshape_rule,
+        shape_rule=_cached_rule(_reshape_rule, lambda x, shape: (x.shape, x.dtype, shape)),
         vjp=lambda g, out, x, wants, shape: (reshape_like(g, x),),
         reference=lambda x, shape: np.reshape(x, shape),
     )
@@ -179,7 +238,7 @@ RESHAPE_LIKE = register(
     Primitive(
         "reshape_like",
         impl=lambda x, like: np.reshape(x, like.shape),
-        shape_rule=_reshape_like_rule,
+        shape_rule=_cached_pair_rule(_reshape_like_rule),
         vjp=lambda g, out, x, like, wants: (reshape_like(g, x), None),
         reference=lambda x, like: np.reshape(x, like.shape),
         nondiff=(1,),
@@ -211,7 +270,7 @@ TRANSPOSE = register(
     Primitive(
         "transpose",
         impl=lambda x, perm: np.transpose(x, perm),
-        shape_rule=_transpose_rule,
+        shape_rule=_cached_rule(_transpose_rule, lambda x, perm: (x.shape, x.dtype, perm)),
         vjp=lambda g, out, x, wants, perm: (transpose(g, tuple(np.argsort(perm))),),
         reference=lambda x, perm: np.transpose(x, perm),
     )
@@ -235,7 +294,9 @@ EXPAND_DIMS = register(
     Primitive(
         "expand_dims",
         impl=lambda x, axis: np.expand_dims(x, axis),
-        shape_rule=_expand_dims_rule,
+        shape_rule=_cached_rule(
+            _expand_dims_rule, lambda x, axis: (x.shape, x.dtype, type(axis), axis)
+        ),
         vjp=lambda g, out, x, wants, axis: (reshape_like(g, x),),
         reference=lambda x, axis: np.expand_dims(x, axis),
     )
@@ -269,7 +330,7 @@ SQUEEZE = register(
     Primitive(
         "squeeze",
         impl=lambda x, axes: np.squeeze(x, axes),
-        shape_rule=_squeeze_rule,
+        shape_rule=_cached_rule(_squeeze_rule, lambda x, axes: (x.shape, x.dtype, axes)),
         vjp=lambda g, out, x, wants, axes: (reshape_like(g, x),),
         reference=lambda x, axes: np.squeeze(x, axes),
     )

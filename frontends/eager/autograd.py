@@ -42,7 +42,9 @@ def _seed(out: Tensor, g: Any, i: int) -> np.ndarray:
                 f"{tuple(out.shape)}: pass gradient= (a tensor of that shape), or reduce it "
                 "first (e.g. .sum())"
             )
-        return np.ones(out._data.shape, out._data.dtype)
+        shape = out._data.shape
+        # a 0-d seed (the everyday scalar loss) without np.ones' Python-level overhead
+        return np.array(1, out._data.dtype) if not shape else np.ones(shape, out._data.dtype)
     arr = g._data if isinstance(g, Tensor) else np.asarray(g)
     if arr.shape != out._data.shape:
         raise RuntimeError(

@@ -120,14 +120,14 @@ def bind_hook(self: Any, prim: Any, args: tuple, params: dict) -> Any:
             arrays.append(a)
             if type(a) is not _ndarray:
                 plain = False
-    fast = prim.fast
-    if fast is not None and plain and not params:
-        out = fast(*arrays)
+    fast = prim.fast if not params else prim.fast_params
+    if fast is not None and plain:
+        out = fast(*arrays, **params)
     else:
         prim.shape_rule(*arrays, **params)
         out = prim.impl(*arrays, **params)
-        if type(out) is not _ndarray:
-            out = np.asarray(out)
+    if type(out) is not _ndarray:
+        out = np.asarray(out)
     t = _new(Tensor)
     t._data = out
     t._rg = False

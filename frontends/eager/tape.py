@@ -157,23 +157,25 @@ def collect(root_keys: Sequence[Any]) -> tuple[list[Node], list[AccumulateGrad]]
     nodes: list[Node] = []
     leaves: dict[int, AccumulateGrad] = {}
     stack = []
+    node_t = Node
     for k in root_keys:
-        if type(k) is Node:
+        if type(k) is node_t:
             stack.append(k)
         elif type(k) is AccumulateGrad:
             leaves[id(k)] = k
+    push, pop, see, take = stack.append, stack.pop, seen.add, nodes.append
     while stack:
-        n = stack.pop()
+        n = pop()
         if n in seen:
             continue
-        seen.add(n)
+        see(n)
         if n.freed:
             raise RuntimeError(_FREED_MSG.format(name=n.name()))
-        nodes.append(n)
+        take(n)
         for k in n.input_keys:
-            if type(k) is Node:
+            if type(k) is node_t:
                 if k not in seen:
-                    stack.append(k)
+                    push(k)
             elif k is not None:
                 leaves[id(k)] = k
     nodes.sort(key=_by_seq)

@@ -20,6 +20,7 @@ from ...core.executor import Plan, PlanError, UninitializedError
 from ...core.ir import Value
 from . import errors
 from . import fetches as _fetches
+from .config import plan_options
 from .graph import Graph, get_default_graph
 from .shapes import is_unknown_rank
 from .tensor import Operation, Tensor, describe, describe_dtype
@@ -136,13 +137,17 @@ class _Compiled:
 class Session:
     """Runs ops of one graph: `sess.run(fetches, feed_dict)`; holds the variables' values."""
 
-    def __init__(self, target: Any = "", graph: Graph | None = None, config: Any = None) -> None:
+    def __init__(
+        self, target: Any = "", graph: Graph | None = None, config: Any = None, optimize: Any = None
+    ) -> None:
         if isinstance(target, Graph) and graph is None:
             target, graph = "", target
         self._graph = graph if graph is not None else get_default_graph()
         if not isinstance(self._graph, Graph):
             raise TypeError(f"graph must be a tf.Graph, got {type(self._graph).__name__}")
         self._config = config
+        # which plan passes run (see config.py): ConfigProto graph options, then `optimize`
+        self._optimize = plan_options(config, optimize)
         self._state: dict = {}
         self._closed = False
         self._commit_lock = threading.Lock()
@@ -285,7 +290,7 @@ class Session:
                 leaf_slots.append(len(tensors))
                 tensors.append(leaf)
         with self._compile_lock:
-            plan = Plan(self._graph, tensors, fed, targets)
+            plan = Plan(self._graph, tensors, fed, targets, self._optimize)
         if plan.unfed:
             t = plan.unfed[0].output
             what = (
@@ -297,6 +302,24 @@ class Session:
                 None, None, f"You must feed a value for placeholder tensor {what}"
             )
         return _Compiled(plan, feeds, template, leaf_slots)
+
+    def plan_for(self, fetches: Any, feed_dict: dict | None = None) -> Plan:
+        """The compiled plan `run(fetches, feed_dict)` uses (only the feed keys matter)."""
+        if self._graph.version != self._cache_version:
+            with self._compile_lock:
+                self._cache = {}
+                self._cache_version = self._graph.version
+        feed_keys = tuple(feed_dict) if feed_dict else ()
+        key = (fetches if type(fetches) is Tensor else _fetch_key(fetches), feed_keys)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._cache[key] = self._compile(fetches, feed_keys)
+        return entry.plan
+
+    def describe_plan(self, fetches: Any, feed_dict: dict | None = None) -> str:
+        """Text report of the plan for these fetches and feed keys: steps before and after the
+        passes, fused groups, memory (see `Plan.describe`; `plan_for(...).to_dot()` for DOT)."""
+        return self.plan_for(fetches, feed_dict).describe()
 
     def make_callable(self, fetches_arg: Any, feed_list: Any = None, accept_options: bool = False):
         """A function running `fetches_arg`, fed positional values for the `feed_list` tensors."""
@@ -336,8 +359,10 @@ _fetch_key = _fetches.fetch_key
 class InteractiveSession(Session):
     """A session that makes itself (and its graph) the default until closed."""
 
-    def __init__(self, target: Any = "", graph: Graph | None = None, config: Any = None) -> None:
-        super().__init__(target, graph, config)
+    def __init__(
+        self, target: Any = "", graph: Graph | None = None, config: Any = None, optimize: Any = None
+    ) -> None:
+        super().__init__(target, graph, config, optimize)
         self._interactive = []
         graph_ctx = self._graph.as_default()
         sess_ctx = self.as_default()

@@ -49,8 +49,23 @@ class ParamState(MutableMapping):
         return len(self._d)
 
 
+def _copy_into(bufs: dict, key: Any, arr: np.ndarray) -> np.ndarray:
+    """A copy of arr in bufs[key], reusing that buffer when its shape and dtype still fit."""
+    buf = bufs.get(key)
+    if buf is None or buf.shape != arr.shape or buf.dtype != arr.dtype:
+        buf = bufs[key] = np.empty_like(arr)
+    np.copyto(buf, arr)
+    return buf
+
+
 class Optimizer:
     """Base class: holds param_groups (dicts with 'params' and hyper-parameters) and state."""
+
+    # Copy each parameter and its state before updating it, so a failure past validation (out
+    # of memory, an interrupt) is rolled back and a step applies to all parameters or to none.
+    # Costs a memcpy of them per step and one more copy's memory; False keeps only the
+    # validate-first guarantee (every error duograd itself can raise comes before any write).
+    atomic_step: bool = True
 
     def __init__(self, params: Any, defaults: dict) -> None:
         self.defaults = defaults
@@ -127,7 +142,8 @@ class Optimizer:
             try:
                 for group, pairs in work:
                     if pairs:
-                        undo.extend(self._undo_entry(p) for p, _ in pairs)
+                        if self.atomic_step:
+                            undo.extend(self._undo_entry(p) for p, _ in pairs)
                         self._update(group, pairs)
             except BaseException:
                 # a failure past validation (out of memory, an interrupt) must not leave some
@@ -140,15 +156,23 @@ class Optimizer:
         return loss
 
     def _undo_entry(self, p: Tensor) -> tuple:
-        """What `_roll_back` needs to restore p and its state: copies of their values."""
+        """What `_roll_back` needs to restore p and its state: copies of their values.
+
+        The copies go into buffers kept from step to step: copying into memory already touched
+        costs a plain memcpy, while fresh large arrays each step cost page faults (~20x more).
+        """
+        pool = self.__dict__.setdefault("_undo_buffers", {})
+        bufs = pool.get(id(p))
+        if bufs is None:
+            bufs = pool[id(p)] = {}
         state = self.state[p] if p in self.state else None
         saved = None
         if state is not None:
             saved = {
-                k: (v, v._data.copy()) if isinstance(v, Tensor) else (v, None)
+                k: (v, _copy_into(bufs, k, v._data)) if isinstance(v, Tensor) else (v, None)
                 for k, v in state.items()
             }
-        return p, p._data.copy(), saved
+        return p, _copy_into(bufs, None, p._data), saved
 
     def _roll_back(self, undo: list) -> None:
         for p, data, saved in reversed(undo):

@@ -1,0 +1,129 @@
+"""`tf.check_numerics` and `tf.add_check_numerics_ops`: stop a run at the first NaN or Inf.
+
+`check_numerics(t, message)` is an op that passes `t` through unchanged and raises
+`InvalidArgumentError` (naming the checked tensor and `message`) when `t` holds a NaN or an
+infinity; its gradient checks the incoming gradient the same way. `add_check_numerics_ops()`
+adds one check per floating-point output of every op already in the graph and groups them:
+running the group next to a train op stops the run at the first op that produced a bad value.
+The checks are added after every other node, in creation order, and a run executes them in that
+order, so the first failing check is the one of the earliest op in the graph that went bad.
+A failed run commits no state change (the executor commits writes only when all steps succeed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...core.errors import DTypeError
+from ...core.primitives.registry import AVal, Primitive, bind, register
+from .control_flow import group
+from .errors import InvalidArgumentError
+from .graph import get_default_graph
+from .math_ops import _tensor
+from .tensor import Operation
+
+_GRAD_PREFIX = "Not a number (NaN) or infinity (Inf) values detected in gradient. "
+
+
+def _first_bad(x: np.ndarray) -> tuple[str, tuple] | None:
+    """('NaN' or 'Inf', index of the first such element), or None when every value is finite."""
+    finite = np.isfinite(x)
+    if finite.all():
+        return None
+    nan = np.isnan(x)
+    kind = "NaN" if nan.any() else "Inf"
+    flat = int(np.flatnonzero(nan if kind == "NaN" else ~finite)[0])
+    return kind, tuple(int(i) for i in np.unravel_index(flat, x.shape))
+
+
+def _impl(x: np.ndarray, message: str, tensor_name: str) -> np.ndarray:
+    bad = _first_bad(x)
+    if bad is not None:
+        kind, where = bad
+        count = int(np.count_nonzero(~np.isfinite(x)))
+        raise InvalidArgumentError(
+            None,
+            None,
+            f"{message} : Tensor had {kind} values (check_numerics of '{tensor_name}', shape "
+            f"{tuple(x.shape)}: {count} non-finite value(s), the first at index {list(where)})",
+        )
+    return x
+
+
+def _rule(x: Any, message: str, tensor_name: str) -> AVal:
+    dt = np.dtype(x.dtype)
+    if dt.kind != "f":
+        raise DTypeError(
+            f"check_numerics: '{tensor_name}' has dtype {dt}; only floating-point tensors can "
+            "hold NaN or Inf (cast it, or leave it unchecked)"
+        )
+    return AVal(tuple(x.shape), dt)
+
+
+def _vjp(g, out, x, *, wants, message: str, tensor_name: str):
+    # the gradient is checked too, as TF's CheckNumerics gradient does
+    return (bind(CHECK_NUMERICS, g, message=_GRAD_PREFIX + message, tensor_name=tensor_name),)
+
+
+def _reference(x: np.ndarray, message: str, tensor_name: str) -> np.ndarray:
+    if not np.isfinite(x).all():
+        raise InvalidArgumentError(None, None, f"{message} : Tensor had NaN or Inf values")
+    return x
+
+
+CHECK_NUMERICS = register(
+    Primitive(
+        "check_numerics",
+        impl=_impl,
+        shape_rule=_rule,
+        vjp=_vjp,
+        reference=_reference,
+        # the kernel hands back its operand: a fetched result must be copied
+        tags={"may_alias": True},
+    )
+)
+
+
+def check_numerics(tensor: Any, message: str, name: str | None = None) -> Any:
+    """`tensor` unchanged; running it raises InvalidArgumentError if it holds a NaN or an Inf."""
+    x = _tensor(tensor)
+    if not isinstance(message, str):
+        raise TypeError(f"check_numerics: message must be a str, got {type(message).__name__}")
+    tname = f"{x.node.name}:0"
+    return x.graph.build_op(
+        "CheckNumerics",
+        name,
+        lambda: bind(CHECK_NUMERICS, x, message=message, tensor_name=tname),
+    )
+
+
+def verify_tensor_all_finite(t: Any, msg: str, name: str | None = None) -> Any:
+    """TF1's alias of check_numerics (argument order (t, msg))."""
+    return check_numerics(t, msg, name=name)
+
+
+def add_check_numerics_ops() -> Operation:
+    """Check every floating-point output of every op in the default graph; group the checks.
+
+    As in TF, the checks cover every op present when this is called (placeholders included, so
+    every placeholder of the graph must then be fed when the returned op runs); ops added later
+    are not checked. Each check's message is "<op name>:0".
+    """
+    g = get_default_graph()
+    checks = []
+    for node in list(g.nodes):
+        if node.kind == "effect" or node.attrs.get("no_output"):
+            continue
+        if node.kind == "op" and node.prim is CHECK_NUMERICS:
+            continue
+        out = node.output
+        if out is None or np.dtype(out.dtype).kind != "f":
+            continue
+        # each check depends only on its own tensor (TF chains them with control deps to fix
+        # their order; the executor already runs nodes in creation order)
+        with g.control_dependencies(None):
+            checks.append(check_numerics(out, f"{node.name}:0"))
+    with g.control_dependencies(None):
+        return group(*checks, name="CheckNumerics_group")

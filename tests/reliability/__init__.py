@@ -1,0 +1,1 @@
+"""Reliability tests (a package, so its module names never clash with other folders)."""
