@@ -24,7 +24,7 @@ from .passes.lower import FAST, MEASURE, RECORD, Meter, lower
 from .passes.memory import plan_memory
 from .passes.options import PLAIN, Options, resolve
 from .passes.program import CONST, EFFECT, FEED, OP, VARIABLE, PNode
-from .passes.verify import compare_runs
+from .passes.verify import VerifyError, compare_runs
 from .random import default_generator
 
 
@@ -172,20 +172,24 @@ class Plan:
         return self._plain
 
     def _run_verified(self, feed_values, state, lock) -> list:
+        # one verified run at a time, each on one snapshot of the variables: the two plans must
+        # see the same values and the same random stream even while other threads run
+        with _VERIFY_LOCK:
+            return self._verified(feed_values, dict(state), state, lock)
+
+    def _verified(self, feed_values, snapshot, state, lock) -> list:
         plain = self._plain_plan()
         before = default_generator.get_state()
         plain_rec: dict = {}
         plain_writes: dict = {}
-        plain_out = plain._run_record(feed_values, state, plain_writes, None, plain_rec)
+        plain_out = plain._run_record(feed_values, snapshot, plain_writes, None, plain_rec)
         after_plain = default_generator.get_state()
         default_generator.set_state(before)
         rec: dict = {}
         writes: dict = {}
         try:
-            out = self._run_record(feed_values, state, writes, None, rec)
+            out = self._run_record(feed_values, snapshot, writes, None, rec)
         except Exception as e:
-            from .passes.verify import VerifyError
-
             raise VerifyError(
                 f"verify: the optimised plan raised {type(e).__name__}: {e}, the plain plan did not"
             ) from e
@@ -246,6 +250,7 @@ class Plan:
 
 
 _MAX_SHAPES = 16
+_VERIFY_LOCK = threading.RLock()
 
 
 class _StagedState:

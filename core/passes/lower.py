@@ -39,7 +39,8 @@ def _copy(x: Any) -> Any:
 
 
 class Meter:
-    """Live-byte accounting for one measured run (arrays the run allocated, views excluded)."""
+    """Live-byte accounting for one measured run (arrays the run allocated, views of operands
+    excluded); a buffer counts from its step until the last reader of anything aliasing it."""
 
     __slots__ = ("live", "peak", "sizes")
 
@@ -50,8 +51,10 @@ class Meter:
 
     def add(self, k: int, v: Any, ins: tuple) -> None:
         """Count the value of step k if it owns new memory."""
-        if not isinstance(v, np.ndarray) or not v.flags.owndata or any(v is i for i in ins):
-            return
+        if not isinstance(v, np.ndarray) or any(
+            isinstance(i, np.ndarray) and np.may_share_memory(v, i) for i in ins
+        ):
+            return  # a view of (or the very array of) an operand: no new memory
         self.sizes[k] = v.nbytes
         self.live += v.nbytes
         if self.live > self.peak:
@@ -164,7 +167,8 @@ def _emit(pg, steps, mem, fetch_copy, names, idx, runners, ns, variant, sum_fold
                 out.append(f"{ind}{v} = {call}")
         else:  # pragma: no cover - every kind is handled above
             raise AssertionError(p.kind)
-        if meas:
+        if meas and p.kind in (OP, FUSED, MATMUL_FUSED, REDUCE_FUSED):
+            # what the run allocates (variables, feeds and constants are not counted)
             out.append(f"{ind}_m.add({k}, {v}, ({a}{',' if a else ''}))")
         if rec:
             out.append(f"{ind}_m[{k}] = {v}")

@@ -344,3 +344,49 @@ def test_a_fetched_view_of_a_fused_result_stays_valid():
     for _ in range(3):
         sess.run([y, z], {x: f32(4, 6)})
     assert same_bits(first, keep)
+
+
+# ---- dead code left by the passes -------------------------------------------------------------
+
+
+def test_a_loss_only_measured_for_its_gradient_is_not_computed():
+    x = tf.placeholder(tf.float32, [None, 3])
+    w = tf.Variable(f32(3, 2))
+    loss = tf.reduce_mean(tf.square(tf.matmul(x, w)))
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    feed = {x: f32(4, 3)}
+    results = []
+    for opt in (True, False):
+        sess = tf.Session(optimize=opt)
+        sess.run(tf.global_variables_initializer())
+        sess.run(train, feed)
+        results.append(sess.run(w))
+        if opt:
+            plan = sess.plan_for(train, feed)
+    assert same_bits(*results)
+    assert "Mean" in reasons(plan, "prune", "dropped")
+    assert "Mean" not in [p.name for p in plan.steps]
+
+
+def test_control_dependencies_are_never_dropped():
+    x = tf.placeholder(tf.float32, [3])
+    v = tf.Variable(np.zeros(3, np.float32))
+    side = tf.assign(v, x * 2.0)
+    with tf.control_dependencies([side]):
+        y = tf.identity(x + 1.0)
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+    xv = f32(3)
+    sess.run(y, {x: xv})
+    np.testing.assert_array_equal(sess.run(v), xv * np.float32(2))
+
+
+def test_peak_bytes_count_the_buffers_alive_together():
+    x = tf.placeholder(tf.float32, [10, 100])
+    h = tf.exp(x)  # 4000 bytes, dead once the max has read it
+    y = tf.reduce_max(h, axis=1) * 2.0  # 40 bytes each for the max and the product
+    sess = tf.Session()
+    sess.run(y, {x: f32(10, 100)})
+    plan = sess.plan_for(y, {x: None})
+    assert plan.static_peak_bytes == 4000 + 40
+    assert plan.peak_bytes == 4000 + 40
