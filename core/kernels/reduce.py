@@ -78,25 +78,14 @@ def _groups(shape, axes):
 
 def _core(op: str, x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """Reduce C-order over ``axes`` with the combine op; returns the kept-dims array."""
-    run = _core_runner(op, x.shape, x.dtype, axes, x.flags.c_contiguous)
-    if run is not None:
-        return run(x)
-    # general: move the reduced axes last (C order among themselves) and copy
-    nred = 1
-    for a in axes:
-        nred *= x.shape[a]
-    kept = [d for d in range(x.ndim) if d not in axes]
-    nkeep = x.size // nred if nred else int(np.prod([x.shape[d] for d in kept], dtype=np.int64))
-    out = np.empty(nkeep, x.dtype)
-    x2 = np.ascontiguousarray(x.transpose(kept + list(axes))).reshape(nkeep, nred)
-    _rows(m=_mod(op), x2=x2, ident=_identity(op, x.dtype), out=out, par=x.size >= PARALLEL_MIN)
-    return out.reshape(tuple(x.shape[d] for d in kept))
+    return _core_runner(op, x.shape, x.dtype, axes, x.flags.c_contiguous)(x)
 
 
 def _core_runner(op: str, shape: tuple, dt: np.dtype, axes: tuple[int, ...], contiguous: bool):
-    """``run(x)`` reducing arrays of this shape, dtype and contiguity over ``axes`` as `_core`
-    does, when no copy is needed (nothing to reduce into, or C-contiguous input whose reduced
-    axes read as rows or columns); else None. Depends on the layout alone, so it is cached."""
+    """``run(x)`` reducing arrays of this shape, dtype and contiguity over ``axes`` (what `_core`
+    does): in place when the input is C-contiguous and its reduced axes read as rows or
+    columns, else on a copy with the reduced axes moved last. It depends on the layout alone,
+    so reduction plans keep it."""
     kept_shape = tuple(n for d, n in enumerate(shape) if d not in axes)
     nred = 1
     for a in axes:
@@ -107,14 +96,12 @@ def _core_runner(op: str, shape: tuple, dt: np.dtype, axes: tuple[int, ...], con
     nkeep = size // nred if nred else int(np.prod(kept_shape, dtype=np.int64))
     if nkeep == 0:
         return lambda x: np.empty(nkeep, dt).reshape(kept_shape)
-    if not contiguous:
-        return None
     m = _mod(op)
     ident = _identity(op, dt)
     par = size >= PARALLEL_MIN
-    g = _groups(shape, axes)
-    kinds = [red for red, _ in g]
-    if kinds in ([True], [False, True], []) or nred == 0:
+    g = _groups(shape, axes) if contiguous else None
+    kinds = [red for red, _ in g] if g is not None else None
+    if g is not None and (kinds in ([True], [False, True], []) or nred == 0):
         rows = _rows_kernel(m, nkeep, nred, par)
 
         def run_rows(x):
@@ -123,7 +110,7 @@ def _core_runner(op: str, shape: tuple, dt: np.dtype, axes: tuple[int, ...], con
             return out.reshape(kept_shape)
 
         return run_rows
-    if kinds in ([True, False], [False, True, False]) and g[-1][1] >= _COL_MIN:
+    if g is not None and kinds in ([True, False], [False, True, False]) and g[-1][1] >= _COL_MIN:
         k0 = g[0][1] if kinds[0] is False else 1
         k1 = g[-1][1]
         if par:
@@ -138,11 +125,16 @@ def _core_runner(op: str, shape: tuple, dt: np.dtype, axes: tuple[int, ...], con
             return out.reshape(kept_shape)
 
         return run_cols
-    return None
+    # general: move the reduced axes last (C order among themselves) and copy
+    perm = [d for d in range(len(shape)) if d not in axes] + list(axes)
+    rows = _rows_kernel(m, nkeep, nred, par)
 
+    def run_copy(x):
+        out = np.empty(nkeep, dt)
+        rows(np.ascontiguousarray(x.transpose(perm)).reshape(nkeep, nred), ident, out)
+        return out.reshape(kept_shape)
 
-def _rows(m, x2: np.ndarray, ident, out: np.ndarray, par: bool) -> None:
-    _rows_kernel(m, x2.shape[0], x2.shape[1], par)(x2, ident, out)
+    return run_copy
 
 
 def _rows_kernel(m, nr: int, n: int, par: bool):
@@ -213,8 +205,8 @@ def _validated(op: str, x: np.ndarray, axes) -> tuple[np.ndarray, tuple[int, ...
 
 def plan(op: str, x: np.ndarray, axes: tuple[int, ...] | None, keepdims: bool = False):
     """Validate a reduction as `reduce` does (same errors) and return ``plan(x)`` computing it
-    for arrays laid out like x (same shape, strides and dtype), or None when those take the
-    general path."""
+    for arrays laid out like x (same shape, strides and dtype); None for what `reduce` casts
+    first (integers, bools) and for anything but an exact ndarray."""
     xr, ax, dt, nred = _validated(op, x, axes)
     if type(x) is not np.ndarray or dt.kind != "f":
         return None
@@ -223,17 +215,15 @@ def plan(op: str, x: np.ndarray, axes: tuple[int, ...] | None, keepdims: bool = 
 
 # Plans: for a float array of given shape, strides and dtype reduced by (op, axes, keepdims),
 # what `reduce` does after validating them, with the kernel, its layout and the output shape
-# worked out once. Only layouts `_core` reduces without a copy get one. Lookups and stores are
-# atomic under the GIL; a plan holds no reference to any array.
+# worked out once. Lookups and stores are atomic under the GIL; a plan holds no reference to
+# any array.
 _plans: dict = {}
 _MAX_PLANS = 1024  # a full table is simply reset (plans are cheap to rebuild)
 
 
 def _reduce_plan(op: str, x: np.ndarray, ax: tuple[int, ...], nred: int, keepdims: bool):
-    """``plan(x)``: `reduce` of a validated float array laid out like x, or None."""
+    """``plan(x)``: `reduce` of a validated float array laid out like x."""
     run = _core_runner("sum" if op == "mean" else op, x.shape, x.dtype, ax, x.flags.c_contiguous)
-    if run is None:
-        return None
     mean = op == "mean"
     count = x.dtype.type(nred)
     shape = tuple(1 if d in ax else n for d, n in enumerate(x.shape)) if keepdims else None

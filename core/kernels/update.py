@@ -155,6 +155,21 @@ def _rmsprop_parallel(p, g, ms, mom, mg, sc, flags):
 
 def _flat(param: np.ndarray, what: str, **arrays) -> list[np.ndarray]:
     """Check dtypes/shapes/contiguity and return 1-D views (state arrays are updated in place)."""
+    if len(arrays) == 1 and type(param) is np.ndarray:
+        # the everyday SGD call (one C-contiguous grad of the param's shape and dtype), decided
+        # without the general checks below; anything else takes them
+        g = arrays.get("grad")
+        pf = param.flags
+        if (
+            type(g) is np.ndarray
+            and g.dtype is param.dtype
+            and g.shape == param.shape
+            and (param.dtype is _F32 or param.dtype is _F64)
+            and pf.c_contiguous
+            and pf.writeable
+            and g.flags.c_contiguous
+        ):
+            return [param.reshape(-1), g.reshape(-1)]
     if not isinstance(param, np.ndarray) or param.dtype not in (np.float32, np.float64):
         raise TypeError(f"{what}: param must be a float32/float64 ndarray")
     if not param.flags.c_contiguous or not param.flags.writeable:
@@ -176,6 +191,9 @@ def _flat(param: np.ndarray, what: str, **arrays) -> list[np.ndarray]:
             )
         out.append(a.reshape(-1))
     return out
+
+
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 def _dummy(dt: np.dtype) -> np.ndarray:

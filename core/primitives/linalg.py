@@ -112,7 +112,7 @@ MATMUL.fast_params = matmul_fast
 
 def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
     """op(a) @ op(b); 1-D operands are treated as numpy does (a row or a column vector)."""
-    a1, b1 = len(a.shape) == 1, len(b.shape) == 1
+    a1, b1 = rules.rank(a) == 1, rules.rank(b) == 1
     if a1:
         a = expand_dims(a, 0)
     if b1:

@@ -123,7 +123,7 @@ MIN = _reduce_prim("min", _extreme_vjp, lambda x, axes, keepdims: np.min(x, axes
 
 def _reducer(prim: Primitive):
     def op(x, axes=None, keepdims: bool = False):
-        ax = rules.normalize_axes(prim.name, axes, len(x.shape))
+        ax = rules.normalize_axes(prim.name, axes, rules.rank(x))
         return bind(prim, x, axes=ax, keepdims=bool(keepdims))
 
     op.__name__ = prim.name

@@ -92,7 +92,10 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         else:
             fast = prim.fast_params
             if fast is not None:
-                return fast(*args, **params)
+                try:
+                    return fast(*args, **params)
+                except TypeError:  # a bad call (say, a missing param): the rule reports it
+                    pass
     prim.shape_rule(*args, **params)
     return prim.impl(*args, **params)
 

@@ -48,6 +48,15 @@ def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
     return tuple(out)
 
 
+def rank(x: object) -> int:
+    """``len(x.shape)``, read from ``x.ndim`` where the operand has it (arrays, eager tensors and
+    IR values all do, equal to it) so that no shape object is built on the hot path."""
+    try:
+        return x.ndim
+    except AttributeError:
+        return len(x.shape)
+
+
 def same_dtype(op: str, *xs: object) -> np.dtype:
     """All operands must share one dtype (frontends insert casts before calling the core)."""
     dt = xs[0].dtype

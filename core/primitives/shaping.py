@@ -94,7 +94,7 @@ def _sum_like_rule(g, like) -> AVal:
 def sum_like(g, like):
     """Sum `g` over its broadcast axes so it takes the shape of `like` (the un-broadcast)."""
     gs, ls = tuple(g.shape), tuple(like.shape)
-    if gs == ls and _known(gs):
+    if gs == ls and None not in gs:  # _known, inlined: most VJPs end here
         return g
     return bind(SUM_LIKE, g, like)
 
@@ -135,7 +135,7 @@ def _broadcast_like_rule(x, like) -> AVal:
 def broadcast_like(x, like):
     """Broadcast `x` to the shape of `like` (a read-only view for arrays)."""
     xs, ls = tuple(x.shape), tuple(like.shape)
-    if xs == ls and _known(xs):
+    if xs == ls and None not in xs:  # _known, inlined
         return x
     return bind(BROADCAST_LIKE, x, like)
 

@@ -102,7 +102,7 @@ def backward(
                     tape.accumulate_into(t, g)
             return
         for acc in leaves:
-            g = cts.get(acc)
+            g = cts.pop(acc, None)  # let go of it: accumulate_into may then keep it uncopied
             if g is not None:
                 tape.accumulate_into(acc.variable, g)
         for n in nodes:

@@ -120,10 +120,20 @@ def bind_hook(self: Any, prim: Any, args: tuple, params: dict) -> Any:
             arrays.append(a)
             if type(a) is not _ndarray:
                 plain = False
-    fast = prim.fast if not params else prim.fast_params
-    if fast is not None and plain:
-        out = fast(*arrays, **params)
-    else:
+    out = None
+    if plain:
+        if not params:
+            fast = prim.fast
+            if fast is not None:
+                out = fast(*arrays)
+        else:
+            fast = prim.fast_params
+            if fast is not None:
+                try:
+                    out = fast(*arrays, **params)
+                except TypeError:  # a bad call (say, a missing param): the rule reports it
+                    pass
+    if out is None:
         prim.shape_rule(*arrays, **params)
         out = prim.impl(*arrays, **params)
     if type(out) is not _ndarray:

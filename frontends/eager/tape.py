@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import sys
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -217,7 +218,7 @@ def run_backward(
     """
     nodes, leaves = collect([k for k, _ in roots])
     check_versions(nodes)
-    keep = [n for n in nodes if n.retained is not None]
+    keep = [n for n in nodes if n.retained is not None] if _retaining else ()
     keys = list(leaves) if wanted is None else list(wanted)
     try:
         cts = reverse_sweep(nodes, roots, keys, keep)
@@ -228,9 +229,27 @@ def run_backward(
 
 
 def accumulate_into(t: Any, g: np.ndarray) -> None:
-    """Add a cotangent into ``t.grad`` (a fresh, unaliased array the first time)."""
+    """Add a cotangent into ``t.grad`` (a fresh, unaliased array the first time).
+
+    The sweep may hand one array to two keys, and a seed or a custom Function's result may be
+    held by the caller, so the cotangent is copied, unless nothing else refers to it: then it
+    is taken as is (as PyTorch's AccumulateGrad steals a gradient it alone holds), saving a
+    pass over every parameter's gradient per step. "Nothing else" is read from the reference
+    count, compared with what it is for an array only the caller's name and this call hold
+    (measured once, see `_OWNED_REFS`), and the array must own its memory (no view of it
+    exists without referring to it) and be exactly what the copy would have made.
+    """
     Tensor = _tensor_class()
-    g = np.array(g, dtype=t._data.dtype, copy=True)  # the sweep may hand one array to two keys
+    dt = t._data.dtype
+    if not (
+        sys.getrefcount(g) <= _OWNED_REFS
+        and type(g) is np.ndarray
+        and g.base is None
+        and g.dtype == dt
+        and g.flags.c_contiguous
+        and g.flags.writeable
+    ):
+        g = np.array(g, dtype=dt, copy=True)
     cur = t._grad
     if cur is None:
         t._grad = Tensor._make(g)
@@ -244,6 +263,22 @@ def accumulate_into(t: Any, g: np.ndarray) -> None:
         t._grad = Tensor._make(np.array(total, copy=True))
 
 
+def _refs(t: Any, g: Any) -> int:
+    return sys.getrefcount(g)
+
+
+def _owned_refs() -> int:
+    """The reference count accumulate_into sees for an array nothing else holds, when its caller
+    took it out of a dict into a local name and passed it on (as autograd.backward does).
+    Under a tracer (a debugger may hold frames' locals) nothing is ever taken uncopied."""
+    if sys.gettrace() is not None:
+        return 0
+    box = {0: np.empty(1)}
+    g = box.pop(0)
+    return _refs(None, g)
+
+
+_OWNED_REFS = _owned_refs()
 _classes: list = []
 
 
@@ -259,4 +294,11 @@ def _tensor_class() -> type:
 
 def retain(node: Node, t: Any) -> None:
     """Mark the node's output tensor as keeping its gradient."""
+    global _retaining
+    _retaining = True  # from now on run_backward looks for retained nodes
     node.retained = weakref.ref(t)
+
+
+# False until some tensor ever calls retain_grad(): until then no node can be retained, and
+# run_backward skips looking for them
+_retaining = False
