@@ -26,8 +26,10 @@ class CheckpointError(ValueError):
 
 
 def _encode(node: Any, arrays: list[np.ndarray]) -> Any:
-    if isinstance(node, np.ndarray) or hasattr(node, "__array__") and not isinstance(
-        node, (int, float, bool, str)
+    if (
+        isinstance(node, np.ndarray)
+        or hasattr(node, "__array__")
+        and not isinstance(node, (int, float, bool, str))
     ):
         a = np.asarray(node)
         arrays.append(np.ascontiguousarray(a).reshape(a.shape))  # ascontiguousarray makes 0-d 1-d

@@ -75,7 +75,9 @@ def infer_dtype(value: object) -> np.dtype:
     """The dtype a new tensor made from Python data gets: floats -> float32, ints -> int64."""
     arr = np.asarray(value)
     if arr.dtype.kind == "f":
-        return DEFAULT_FLOAT if arr.dtype != float64 or not isinstance(value, np.ndarray) else float64
+        return (
+            DEFAULT_FLOAT if arr.dtype != float64 or not isinstance(value, np.ndarray) else float64
+        )
     if arr.dtype.kind in "iu":
         return int64 if not isinstance(value, np.ndarray) else as_dtype(arr.dtype)
     if arr.dtype.kind == "b":

@@ -1,7 +1,6 @@
 """Linear regression in the PyTorch style: fit y = w x + b with SGD."""
 
 import _common
-
 import duograd.frontends.eager as torch
 
 

@@ -1,7 +1,6 @@
 """Linear regression in the TF1 style: fit y = w x + b with GradientDescentOptimizer."""
 
 import _common
-
 import duograd.frontends.graph as tf
 
 

@@ -1,9 +1,8 @@
-"""An MLP classifier in the PyTorch style: Linear-ReLU-Linear, CrossEntropyLoss, Adam, DataLoader."""
+"""An MLP classifier in the PyTorch style: Linear-ReLU-Linear, CrossEntropyLoss, Adam."""
 
 import _common
-import numpy as np
-
 import duograd.frontends.eager as torch
+import numpy as np
 from duograd.frontends.eager.utils.data import DataLoader, TensorDataset
 
 SIZES = (4, 32, 3)
@@ -26,8 +25,9 @@ def train(steps: int, quiet: bool = False, batch: int = 64):
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     loss_fn = torch.nn.CrossEntropyLoss()
     torch.manual_seed(0)  # the shuffling order
-    loader = DataLoader(TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
-                        batch_size=batch, shuffle=True)
+    loader = DataLoader(
+        TensorDataset(torch.from_numpy(x), torch.from_numpy(y)), batch_size=batch, shuffle=True
+    )
     step = 0
     loss = None
     while step < steps:
@@ -50,5 +50,4 @@ def train(steps: int, quiet: bool = False, batch: int = 64):
 if __name__ == "__main__":
     args = _common.parse(__doc__, 100)
     params, loss, acc = train(args.steps, args.quiet)
-    print(f"eager: loss {loss:.4f}, train accuracy {acc:.3f}, "
-          f"|W1| {np.abs(params[0]).sum():.4f}")
+    print(f"eager: loss {loss:.4f}, train accuracy {acc:.3f}, |W1| {np.abs(params[0]).sum():.4f}")

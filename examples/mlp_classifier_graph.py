@@ -1,9 +1,8 @@
 """An MLP classifier in the TF1 style: dense layers, sparse softmax cross-entropy, Adam."""
 
 import _common
-import numpy as np
-
 import duograd.frontends.graph as tf
+import numpy as np
 from duograd.core.random import default_generator
 
 SIZES = (4, 32, 3)
@@ -25,7 +24,8 @@ def train(steps: int, quiet: bool = False, batch: int = 64, eps_mode: str = "tor
         h = tf.nn.relu(tf.matmul(x, w1, transpose_b=True) + b1)
         logits = tf.matmul(h, w2, transpose_b=True) + b2
         loss = tf.reduce_mean(
-            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+        )
         train_op = tf.train.AdamOptimizer(0.01, eps_mode=eps_mode).minimize(loss)
         correct = tf.equal(tf.argmax(logits, 1), y)
         accuracy = tf.reduce_mean(tf.cast(correct, tf.float32))
@@ -38,7 +38,7 @@ def train(steps: int, quiet: bool = False, batch: int = 64, eps_mode: str = "tor
             while step < steps:
                 order = default_generator.permutation(n)
                 for start in range(0, n, batch):
-                    idx = order[start:start + batch]
+                    idx = order[start : start + batch]
                     _, value = sess.run([train_op, loss], {x: x_data[idx], y: y_data[idx]})
                     if not quiet and step % max(1, steps // 5) == 0:
                         print(f"step {step:4d}  loss {value:.4f}")
@@ -53,5 +53,4 @@ def train(steps: int, quiet: bool = False, batch: int = 64, eps_mode: str = "tor
 if __name__ == "__main__":
     args = _common.parse(__doc__, 100)
     params, loss, acc = train(args.steps, args.quiet)
-    print(f"graph: loss {loss:.4f}, train accuracy {acc:.3f}, "
-          f"|W1| {np.abs(params[0]).sum():.4f}")
+    print(f"graph: loss {loss:.4f}, train accuracy {acc:.3f}, |W1| {np.abs(params[0]).sum():.4f}")

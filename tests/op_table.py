@@ -131,30 +131,42 @@ def _matmul(rng, dt):
             b = _r(rng, (4, 5) if tb else (5, 4), dt)
             out.append(Sample((a, b), {"transpose_a": ta, "transpose_b": tb}))
     out.append(
-        Sample((_r(rng, (2, 1, 3, 5), dt), _r(rng, (4, 5, 2), dt)), {"transpose_a": False,
-                                                                      "transpose_b": False})
+        Sample(
+            (_r(rng, (2, 1, 3, 5), dt), _r(rng, (4, 5, 2), dt)),
+            {"transpose_a": False, "transpose_b": False},
+        )
     )
-    out.append(Sample((_r(rng, (1, 1), dt), _r(rng, (1, 7), dt)),
-                      {"transpose_a": False, "transpose_b": False}))
+    out.append(
+        Sample(
+            (_r(rng, (1, 1), dt), _r(rng, (1, 7), dt)), {"transpose_a": False, "transpose_b": False}
+        )
+    )
     return out
 
 
 def _axis_samples(rng, dt):
     x = _r(rng, (3, 5), dt, -3, 3)
-    return [Sample((x,), {"axis": 1}), Sample((x,), {"axis": 0}),
-            Sample((_r(rng, (2, 3, 4), dt),), {"axis": 2})]
+    return [
+        Sample((x,), {"axis": 1}),
+        Sample((x,), {"axis": 0}),
+        Sample((_r(rng, (2, 3, 4), dt),), {"axis": 2}),
+    ]
 
 
 def _axis_grad_samples(rng, dt):
     y = _r(rng, (3, 5), dt, 0.05, 0.5)
-    return [Sample((y, _r(rng, (3, 5), dt)), {"axis": 1}), Sample((y, _r(rng, (3, 5), dt)),
-                                                                  {"axis": 0})]
+    return [
+        Sample((y, _r(rng, (3, 5), dt)), {"axis": 1}),
+        Sample((y, _r(rng, (3, 5), dt)), {"axis": 0}),
+    ]
 
 
 def _lse(rng, dt):
     x = _r(rng, (3, 5), dt, -3, 3)
-    return [Sample((x,), {"axes": (1,), "keepdims": False}),
-            Sample((x,), {"axes": (0, 1), "keepdims": True})]
+    return [
+        Sample((x,), {"axes": (1,), "keepdims": False}),
+        Sample((x,), {"axes": (0, 1), "keepdims": True}),
+    ]
 
 
 def _sum_like(rng, dt):
@@ -178,8 +190,11 @@ def _broadcast_to(rng, dt):
 
 def _reshape(rng, dt):
     x = _r(rng, (2, 3, 4), dt)
-    return [Sample((x,), {"shape": (6, 4)}), Sample((x,), {"shape": (-1,)}),
-            Sample((x.transpose(1, 0, 2),), {"shape": (3, 8)})]
+    return [
+        Sample((x,), {"shape": (6, 4)}),
+        Sample((x,), {"shape": (-1,)}),
+        Sample((x.transpose(1, 0, 2),), {"shape": (3, 8)}),
+    ]
 
 
 def _reshape_like(rng, dt):
@@ -187,8 +202,10 @@ def _reshape_like(rng, dt):
 
 
 def _transpose(rng, dt):
-    return [Sample((_r(rng, (2, 3, 4), dt),), {"perm": (2, 0, 1)}),
-            Sample((_r(rng, (3, 4), dt),), {"perm": (1, 0)})]
+    return [
+        Sample((_r(rng, (2, 3, 4), dt),), {"perm": (2, 0, 1)}),
+        Sample((_r(rng, (3, 4), dt),), {"perm": (1, 0)}),
+    ]
 
 
 def _expand_dims(rng, dt):
@@ -226,15 +243,19 @@ def _concat(rng, dt):
 
 
 def _stack(rng, dt):
-    return [Sample((_r(rng, (2, 3), dt), _r(rng, (2, 3), dt)), {"axis": 0}),
-            Sample((_r(rng, (2, 3), dt), _r(rng, (2, 3), dt)), {"axis": 2})]
+    return [
+        Sample((_r(rng, (2, 3), dt), _r(rng, (2, 3), dt)), {"axis": 0}),
+        Sample((_r(rng, (2, 3), dt), _r(rng, (2, 3), dt)), {"axis": 2}),
+    ]
 
 
 def _cast(rng, dt):
     x = _r(rng, (3, 4), dt, -5, 5)
     # float64 -> float64 keeps the finite-difference check exact; float32 -> float64 widens
-    return [Sample((x,), {"dtype": np.dtype(np.float64)}),
-            Sample((x,), {"dtype": np.dtype(np.int64)})]
+    return [
+        Sample((x,), {"dtype": np.dtype(np.float64)}),
+        Sample((x,), {"dtype": np.dtype(np.int64)}),
+    ]
 
 
 def _single(rng, dt):
@@ -263,8 +284,10 @@ def _scatter(rng, dt):
 
 
 def _pick(rng, dt):
-    return [Sample((_r(rng, (4, 3), dt), np.array([2, 0, 1, 2]))),
-            Sample((_r(rng, (2, 2, 3), dt), np.array([[0, 1], [2, 2]])))]
+    return [
+        Sample((_r(rng, (4, 3), dt), np.array([2, 0, 1, 2]))),
+        Sample((_r(rng, (2, 2, 3), dt), np.array([[0, 1], [2, 2]]))),
+    ]
 
 
 def _pick_grad(rng, dt):

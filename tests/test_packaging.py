@@ -12,8 +12,11 @@ except ModuleNotFoundError:  # Python 3.10
     tomllib = None
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MAPPED = {"core": "duograd.core", "frontends": "duograd.frontends",
-          "benchmarks": "duograd.benchmarks"}
+MAPPED = {
+    "core": "duograd.core",
+    "frontends": "duograd.frontends",
+    "benchmarks": "duograd.benchmarks",
+}
 
 
 def test_every_package_folder_is_listed_in_pyproject():
@@ -34,8 +37,10 @@ def test_every_package_folder_is_listed_in_pyproject():
 
 
 def test_nothing_named_core_is_importable_at_top_level():
-    code = "import importlib.util, sys; sys.path.remove(''); " \
-           "print(importlib.util.find_spec('core') is None)"
+    code = (
+        "import importlib.util, sys; sys.path.remove(''); "
+        "print(importlib.util.find_spec('core') is None)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
     assert out.stdout.strip() == "True", out.stderr
 

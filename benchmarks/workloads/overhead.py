@@ -98,8 +98,11 @@ def _graph_backward(tf):
 def cases(quick: bool) -> list[Case]:
     """One op (with and without autograd recording), a 10-op chain, forward+backward."""
     one = [
-        Case(f"4x4 one op ({op})", {**graph_columns(_graph_one(op)),
-                                    **eager_columns(_eager_one(False, op))}, parity_steps=1)
+        Case(
+            f"4x4 one op ({op})",
+            {**graph_columns(_graph_one(op)), **eager_columns(_eager_one(False, op))},
+            parity_steps=1,
+        )
         for op in _ONE_OPS
     ]
     recording = [
@@ -109,10 +112,14 @@ def cases(quick: bool) -> list[Case]:
     return [
         *one,
         *recording,
-        Case("4x4 10-op chain forward", {**graph_columns(_graph_chain),
-                                         **eager_columns(_eager_chain)}),
-        Case("4x4 10-op forward+backward", {**graph_columns(_graph_backward),
-                                            **eager_columns(_eager_backward)}),
+        Case(
+            "4x4 10-op chain forward",
+            {**graph_columns(_graph_chain), **eager_columns(_eager_chain)},
+        ),
+        Case(
+            "4x4 10-op forward+backward",
+            {**graph_columns(_graph_backward), **eager_columns(_eager_backward)},
+        ),
     ]
 
 

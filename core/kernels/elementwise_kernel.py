@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from . import codegen
+from .cpu_share import threads
 
 # Below this many output elements a call takes the serial kernel: parallel=True costs ~3 us
 # per call. Read at call time so tests can lower it to exercise the parallel kernels.
@@ -161,7 +162,8 @@ class ElementwiseKernel:
                 if out is None:
                     out = np.empty(oshape, odt)
                 a, b = arrays
-                (kp if n >= PARALLEL_MIN else ks)(a.reshape(-1), b.reshape(-1), out.reshape(-1))
+                k = _pick(kp, ks, n >= PARALLEL_MIN)
+                k(a.reshape(-1), b.reshape(-1), out.reshape(-1))
                 return out
 
             return run2
@@ -169,7 +171,7 @@ class ElementwiseKernel:
         def run(arrays, out):
             if out is None:
                 out = np.empty(oshape, odt)
-            k = kp if n >= PARALLEL_MIN else ks
+            k = _pick(kp, ks, n >= PARALLEL_MIN)
             k(*[a.reshape(-1) for a in arrays], out.reshape(-1))
             return out
 
@@ -188,7 +190,7 @@ class ElementwiseKernel:
             views = [
                 a.reshape(nr, nc) if f else a.reshape(-1) for a, f in zip(arrays, full, strict=True)
             ]
-            k = kp if n >= PARALLEL_MIN and nr > 1 else ks
+            k = _pick(kp, ks, n >= PARALLEL_MIN and nr > 1)
             k(*views, out.reshape(nr, nc))
             return out
 
@@ -207,7 +209,7 @@ class ElementwiseKernel:
             shape = _coalesce(oshape, views + [out])
             views = [v.reshape(shape) for v in views]
             o = out.reshape(shape)
-            k = kp if n >= PARALLEL_MIN else ks
+            k = _pick(kp, ks, n >= PARALLEL_MIN)
             if len(shape) <= 4:
                 pad = (1,) * (4 - len(shape))
                 views = [_readonly(v.reshape(pad + shape)) for v in views]
@@ -218,6 +220,15 @@ class ElementwiseKernel:
             return out
 
         return run
+
+
+def _pick(kp, ks, parallel: bool):
+    """The parallel kernel (with numba's thread count set to the cores free now, see
+    cpu_share) for a large enough call, else the serial one."""
+    if parallel:
+        threads()
+        return kp
+    return ks
 
 
 def _readonly(v: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import matmul_direct as _direct
 from . import matmul_gemm as _gemm
+from .cpu_share import threads as _cpu_threads
 from .matmul_ukernel import TILES
 
 __all__ = ["matmul", "matmul_out", "plan", "run_plan"]
@@ -281,7 +282,8 @@ def _launch(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k) -> None:
     path = _force_path
     if path is None:
         direct = m <= _MR[c.itemsize] and bcs == 1
-        nthreads = numba.get_num_threads() if work * items >= PARALLEL_MIN_WORK else 1
+        # the cores free now (see cpu_share); one thread means a serial driver
+        nthreads = _cpu_threads() if work * items >= PARALLEL_MIN_WORK else 1
         if nthreads == 1:
             path = "direct" if direct else "serial"
         elif direct:

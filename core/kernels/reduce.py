@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import codegen
+from .cpu_share import threads
 from .reduce_template import TEMPLATE
 
 # Below this many input elements the serial kernels run (parallel=True costs ~3 us per call).
@@ -106,6 +107,8 @@ def _core_runner(op: str, shape: tuple, dt: np.dtype, axes: tuple[int, ...], con
 
         def run_rows(x):
             out = np.empty(nkeep, dt)
+            if par:
+                threads()  # numba's thread count: the cores free now (see cpu_share)
             rows(x.reshape(nkeep, nred), ident, out)
             return out.reshape(kept_shape)
 
@@ -121,6 +124,8 @@ def _core_runner(op: str, shape: tuple, dt: np.dtype, axes: tuple[int, ...], con
 
         def run_cols(x):
             out = np.empty(nkeep, dt)
+            if par:
+                threads()
             cols(x.reshape(k0, nred, k1), ident, out.reshape(k0, k1), cw)
             return out.reshape(kept_shape)
 
@@ -131,6 +136,8 @@ def _core_runner(op: str, shape: tuple, dt: np.dtype, axes: tuple[int, ...], con
 
     def run_copy(x):
         out = np.empty(nkeep, dt)
+        if par:
+            threads()
         rows(np.ascontiguousarray(x.transpose(perm)).reshape(nkeep, nred), ident, out)
         return out.reshape(kept_shape)
 
@@ -269,6 +276,7 @@ def argreduce(op: str, x: np.ndarray, axis: int | None, keepdims: bool = False) 
     if x2.shape[0]:
         m = _mod("max" if op == "argmax" else "min")
         if x2.size >= PARALLEL_MIN and x2.shape[0] > 1:
+            threads()
             m.arg_parallel(x2, out)
         else:
             m.arg_serial(x2, out)

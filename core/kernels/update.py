@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .cpu_share import threads
 from .pymath import math  # the standard module when compiled (see pymath)
 
 PARALLEL_MIN = 1 << 18  # elements; below this the serial loop runs
@@ -196,6 +197,15 @@ def _flat(param: np.ndarray, what: str, **arrays) -> list[np.ndarray]:
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
+def _parallel(n: int) -> bool:
+    """Whether n elements take the parallel kernel (then with numba's thread count set to the
+    cores other processes leave free, see cpu_share)."""
+    if n < PARALLEL_MIN:
+        return False
+    threads()
+    return True
+
+
 def _dummy(dt: np.dtype) -> np.ndarray:
     return np.empty(0, dt)
 
@@ -204,7 +214,7 @@ def sgd_(param: np.ndarray, grad: np.ndarray, lr: float, weight_decay: float = 0
     """In place: g = grad + wd*param (if wd); param = param - lr*g."""
     p, g = _flat(param, "sgd_", grad=grad)
     t = param.dtype.type
-    k = _sgd_parallel if p.size >= PARALLEL_MIN else _sgd_serial
+    k = _sgd_parallel if _parallel(p.size) else _sgd_serial
     k(p, g, t(lr), t(weight_decay), weight_decay != 0)
 
 
@@ -228,7 +238,7 @@ def momentum_(
     """
     p, g, b = _flat(param, "momentum_", grad=grad, buf=buf)
     t = param.dtype.type
-    k = _momentum_parallel if p.size >= PARALLEL_MIN else _momentum_serial
+    k = _momentum_parallel if _parallel(p.size) else _momentum_serial
     k(
         p,
         g,
@@ -298,7 +308,7 @@ def adam_(
         not decoupled and weight_decay != 0,
         amsgrad_max is not None,
     )
-    k = _adam_parallel if p.size >= PARALLEL_MIN else _adam_serial
+    k = _adam_parallel if _parallel(p.size) else _adam_serial
     k(p, g, mm, vv, vmax, sc, flags)
 
 
@@ -338,5 +348,5 @@ def rmsprop_(
     t = param.dtype.type
     sc = (t(lr), t(decay), t(1.0 - decay), t(eps), t(momentum))
     flags = (eps_mode == "tf", use_mom, centered_mg is not None)
-    k = _rmsprop_parallel if p.size >= PARALLEL_MIN else _rmsprop_serial
+    k = _rmsprop_parallel if _parallel(p.size) else _rmsprop_serial
     k(p, g, s, b, c, sc, flags)

@@ -9,8 +9,8 @@ from ..kernels import indexing as IX
 from ..kernels import softmax as SM
 from . import rules
 from .elementwise import exp, mul, sub
-from .registry import AVal, Primitive, bind, register
 from .reduction import _expand
+from .registry import AVal, Primitive, bind, register
 from .shaping import broadcast_like
 
 

@@ -117,8 +117,12 @@ SUM = _reduce_prim("sum", _sum_vjp, lambda x, axes, keepdims: np.sum(x, axes, ke
 MEAN = _reduce_prim(
     "mean", _mean_vjp, lambda x, axes, keepdims: np.mean(x, axes, keepdims=keepdims)
 )
-MAX = _reduce_prim("max", _extreme_vjp, lambda x, axes, keepdims: np.max(x, axes, keepdims=keepdims))
-MIN = _reduce_prim("min", _extreme_vjp, lambda x, axes, keepdims: np.min(x, axes, keepdims=keepdims))
+MAX = _reduce_prim(
+    "max", _extreme_vjp, lambda x, axes, keepdims: np.max(x, axes, keepdims=keepdims)
+)
+MIN = _reduce_prim(
+    "min", _extreme_vjp, lambda x, axes, keepdims: np.min(x, axes, keepdims=keepdims)
+)
 
 
 def _reducer(prim: Primitive):
@@ -200,4 +204,3 @@ COUNT_LIKE = register(
         nondiff=(0,),
     )
 )
-

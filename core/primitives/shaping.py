@@ -155,7 +155,9 @@ BROADCAST_LIKE = register(
 def _broadcast_to_rule(x, shape) -> AVal:
     out = rules.broadcast_shapes("broadcast_to", tuple(x.shape), tuple(shape))
     if tuple(out) != tuple(shape):
-        raise ShapeError(f"broadcast_to: cannot broadcast {fmt_shape(x.shape)} to {fmt_shape(shape)}")
+        raise ShapeError(
+            f"broadcast_to: cannot broadcast {fmt_shape(x.shape)} to {fmt_shape(shape)}"
+        )
     return AVal(tuple(shape), np.dtype(x.dtype))
 
 
@@ -356,8 +358,10 @@ def _index_shape(shape: tuple, index: tuple) -> tuple:
             return a
         b = probe(1_000_033)
     except IndexError as e:
-        raise ShapeError(f"getitem: index {index!r} does not fit shape {fmt_shape(shape)}: {e}")
-    return tuple(x if x == y else None for x, y in zip(a, b))
+        raise ShapeError(
+            f"getitem: index {index!r} does not fit shape {fmt_shape(shape)}: {e}"
+        ) from None
+    return tuple(x if x == y else None for x, y in zip(a, b, strict=True))
 
 
 def _getitem_rule(x, index) -> AVal:
@@ -417,7 +421,7 @@ GETITEM_GRAD = register(
 )
 
 
-# ---- concat / stack -------------------------------------------------------------------------------
+# ---- concat / stack ---------------------------------------------------------------------------
 
 
 def _concat_rule(*xs, axis) -> AVal:
@@ -452,7 +456,9 @@ def _split_grads(g, xs, axis, wants):
     for i, x in enumerate(xs):
         n = x.shape[axis]
         if n is None:
-            raise ShapeError(f"concat: gradient needs the static length of axis {axis} of input {i}")
+            raise ShapeError(
+                f"concat: gradient needs the static length of axis {axis} of input {i}"
+            )
         if wants[i]:
             idx = (slice(None),) * axis + (slice(start, start + n),)
             outs.append(getitem(g, idx))

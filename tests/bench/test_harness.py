@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-
 from duograd.benchmarks.report import text_table, write_report
 from duograd.benchmarks.runner import QUICK, CaseResult, Settings, compare, parity, time_case
 from duograd.benchmarks.workload import Case
@@ -14,7 +13,7 @@ TINY = Settings(rounds=3, round_seconds=0.001, warmup_steps=1)
 
 
 def _const(value):
-    return lambda: (lambda: np.asarray(value, np.float32))
+    return lambda: lambda: np.asarray(value, np.float32)
 
 
 def _broken():
@@ -49,8 +48,11 @@ def test_report_files(tmp_path):
     res = [CaseResult("demo", "c", cells, parity(case), case.flops)]
     table = text_table(res)
     assert "demo: c" in table and "bitwise" in table
-    meta = {"machine": {"cpu": "x", "cores": 2, "platform": "p", "python": "3"},
-            "versions": {"numpy": "1"}, "threads": {"numba": 2}}
+    meta = {
+        "machine": {"cpu": "x", "cores": 2, "platform": "p", "python": "3"},
+        "versions": {"numpy": "1"},
+        "threads": {"numba": 2},
+    }
     paths = write_report(res, meta, str(tmp_path), ["a note"])
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["cases"][0]["parity"] == "bitwise"

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
-
 from duograd.core import ops
 from duograd.core.autodiff import GradientError, reverse_sweep
 from duograd.core.primitives import REGISTRY, bind
@@ -37,8 +36,12 @@ def test_fan_out_accumulates_both_paths():
     x = np.array([1.5, -2.0, 3.0])
     env = {"x": x}
     recs = run(
-        [("a", "mul", ("x", "x"), {}), ("b", "exp", ("x",), {}), ("y", "add", ("a", "b"), {}),
-         ("s", "sum", ("y",), {"axes": (0,), "keepdims": False})],
+        [
+            ("a", "mul", ("x", "x"), {}),
+            ("b", "exp", ("x",), {}),
+            ("y", "add", ("a", "b"), {}),
+            ("s", "sum", ("y",), {"axes": (0,), "keepdims": False}),
+        ],
         env,
     )
     grads = reverse_sweep(recs, [("s", np.ones(()))], wanted=["x"])
@@ -50,8 +53,13 @@ def test_unconnected_input_gets_nothing_and_ints_are_not_differentiable():
     w = np.array([3.0, 4.0])
     idx = np.array([1, 0])
     env = {"x": x, "w": w, "i": idx}
-    recs = run([("g", "gather", ("x", "i"), {"axis": 0}),
-                ("s", "sum", ("g",), {"axes": (0,), "keepdims": False})], env)
+    recs = run(
+        [
+            ("g", "gather", ("x", "i"), {"axis": 0}),
+            ("s", "sum", ("g",), {"axes": (0,), "keepdims": False}),
+        ],
+        env,
+    )
     grads = reverse_sweep(recs, [("s", np.ones(()))], wanted=["x", "w", "i"])
     np.testing.assert_array_equal(grads["x"], [1.0, 1.0])
     assert "w" not in grads and "i" not in grads
@@ -63,9 +71,13 @@ def test_accumulation_order_is_fixed():
     x = rng.standard_normal(1000).astype(np.float32)
     env = {"x": x}
     spec = [(f"t{i}", "mul", ("x", "x"), {}) for i in range(5)]
-    spec += [("u", "add", ("t0", "t1"), {}), ("v", "add", ("u", "t2"), {}),
-             ("w", "add", ("v", "t3"), {}), ("y", "add", ("w", "t4"), {}),
-             ("s", "sum", ("y",), {"axes": (0,), "keepdims": False})]
+    spec += [
+        ("u", "add", ("t0", "t1"), {}),
+        ("v", "add", ("u", "t2"), {}),
+        ("w", "add", ("v", "t3"), {}),
+        ("y", "add", ("w", "t4"), {}),
+        ("s", "sum", ("y",), {"axes": (0,), "keepdims": False}),
+    ]
     a = reverse_sweep(run(spec, dict(env)), [("s", np.ones((), np.float32))], ["x"])["x"]
     b = reverse_sweep(run(spec, dict(env)), [("s", np.ones((), np.float32))], ["x"])["x"]
     assert np.array_equal(a, b)
@@ -74,9 +86,14 @@ def test_accumulation_order_is_fixed():
 def test_missing_rule_raises_clear_error():
     x = np.array([0.3, 0.6])
     env = {"x": x}
-    recs = run([("y", "sigmoid", ("x",), {}),
-                ("g", "sigmoid_grad", ("y", "x"), {}),
-                ("s", "sum", ("g",), {"axes": (0,), "keepdims": False})], env)
+    recs = run(
+        [
+            ("y", "sigmoid", ("x",), {}),
+            ("g", "sigmoid_grad", ("y", "x"), {}),
+            ("s", "sum", ("g",), {"axes": (0,), "keepdims": False}),
+        ],
+        env,
+    )
     with pytest.raises(GradientError, match="sigmoid_grad"):
         reverse_sweep(recs, [("s", np.ones(()))], wanted=["x"])
 

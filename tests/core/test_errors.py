@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from duograd.core import DTypeError, ShapeError, ops
 
 f32 = np.float32
@@ -15,9 +14,21 @@ def z(*shape, dtype=f32):
 
 
 CASES = [
-    (lambda: ops.matmul(z(64, 784), z(748, 256)), ShapeError,
-     "matmul: inner dimensions differ: (64, 784) @ (748, 256)"),
-    (lambda: ops.add(z(3, 4), z(5,)), ShapeError, "add: shapes (3, 4) and (5,) cannot be broadcast"),
+    (
+        lambda: ops.matmul(z(64, 784), z(748, 256)),
+        ShapeError,
+        "matmul: inner dimensions differ: (64, 784) @ (748, 256)",
+    ),
+    (
+        lambda: ops.add(
+            z(3, 4),
+            z(
+                5,
+            ),
+        ),
+        ShapeError,
+        "add: shapes (3, 4) and (5,) cannot be broadcast",
+    ),
     (lambda: ops.mul(z(2, 3), z(3, 2)), ShapeError, "mul: shapes (2, 3) and (3, 2)"),
     (lambda: ops.add(z(3), z(3, dtype=np.float64)), DTypeError, "add: operands have different"),
     (lambda: ops.reshape(z(2, 3), (4, 2)), ShapeError, "reshape: cannot reshape (2, 3)"),

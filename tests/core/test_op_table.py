@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from op_table import OPS, ROWS, cases
-
 from duograd.core.primitives import REGISTRY, bind
+from op_table import OPS, ROWS, cases
 
 ALL = cases()
 GRAD = [c for c in cases((np.float64,)) if c[0].grad]

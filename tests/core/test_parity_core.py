@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
-from op_table import cases
-
 from duograd.core.autodiff import reverse_sweep
 from duograd.core.executor import Plan
 from duograd.core.ir import Graph
 from duograd.core.primitives import REGISTRY, bind
+from op_table import cases
 
 CASES = [c for c in cases() if not c[0].random]
 
@@ -33,8 +32,11 @@ class Rec:
 
 
 def _diff_inputs(prim, args):
-    return [i for i, a in enumerate(args)
-            if i not in prim.nondiff and a.dtype.kind == "f" and prim.vjp is not None]
+    return [
+        i
+        for i, a in enumerate(args)
+        if i not in prim.nondiff and a.dtype.kind == "f" and prim.vjp is not None
+    ]
 
 
 def _eager(prim, args, params, g):

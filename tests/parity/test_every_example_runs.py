@@ -18,8 +18,13 @@ def test_there_are_examples():
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
 def test_example_runs(script):
-    out = subprocess.run([sys.executable, str(script), "--steps", "3"], capture_output=True,
-                         text=True, timeout=300, cwd=EXAMPLES)
+    out = subprocess.run(
+        [sys.executable, str(script), "--steps", "3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=EXAMPLES,
+    )
     if out.returncode != 0 and "pip install 'duograd[examples]'" in out.stderr + out.stdout:
         pytest.skip("needs the optional examples extra (scikit-learn)")
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]

@@ -8,13 +8,12 @@ differentiable input must be identical to the bit (np.array_equal on the raw byt
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-from op_table import cases
-
 import duograd.frontends.eager as torch
 import duograd.frontends.graph as tf
+import numpy as np
+import pytest
 from duograd.core.primitives import REGISTRY, bind
+from op_table import cases
 
 CASES = [c for c in cases() if not c[0].random]
 

@@ -6,10 +6,9 @@ import os
 import runpy
 import sys
 
-import numpy as np
-
 import duograd.frontends.eager as torch
 import duograd.frontends.graph as tf
+import numpy as np
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
 

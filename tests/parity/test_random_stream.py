@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-
 import duograd.frontends.eager as torch
 import duograd.frontends.graph as tf
+import numpy as np
+import pytest
 
 
 @pytest.mark.parametrize("seed", [0, 1, 1234])
@@ -17,8 +16,12 @@ def test_sequence_of_draws_matches(seed):
     graph = tf.Graph()
     with graph.as_default():
         tf.set_random_seed(seed)
-        draws = [tf.random_normal([3, 4]), tf.random_uniform([2, 5]), tf.random_normal([7]),
-                 tf.random_uniform([1])]
+        draws = [
+            tf.random_normal([3, 4]),
+            tf.random_uniform([2, 5]),
+            tf.random_normal([7]),
+            tf.random_uniform([1]),
+        ]
         with tf.Session() as sess:
             values = sess.run(draws)  # one run draws in the order the ops were built
     for e, g in zip(eager, values):
