@@ -8,7 +8,8 @@ on one (0.53 ms with this module), and with the cores oversubscribed several tim
 default OpenMP settings made it 3-50x slower (see the table in kernels/__init__.py). So
 before a parallel launch the kernel wrappers call `threads()`, which sets numba's thread
 count for the calling thread to the number of cores not busy with other processes' work
-(never above the count numba had before, and at least 1), and returns it.
+(never above the count numba had before, and at least 1), and returns it. That count is
+numba's per-thread setting, so other numba code run later in the same thread sees it too.
 
 The measure is system-wide busy CPU time (/proc/stat, including time the hypervisor stole)
 minus this process's own CPU time, over windows of at least `WINDOW_S`, smoothed; it costs a
