@@ -122,11 +122,10 @@ def emit_body(program: Program, in_dtypes, indent: str) -> tuple[list[str], list
         consts[f"zero_{tag}"] = _const(opnd_dt, 0)
         consts[f"one_{tag}"] = _const(opnd_dt, 1)
         kind = dtype_kind(opnd_dt)
-        lines = (
-            op.templates[kind]
-            .format(*names, T=f"np.{dts[k].name}", zero=f"zero_{tag}", one=f"one_{tag}", t=f"t{k}_")
-            .split("\n")
-        )
+        template = op.templates.get(opnd_dt.name) or op.templates[kind]
+        lines = template.format(
+            *names, T=f"np.{dts[k].name}", zero=f"zero_{tag}", one=f"one_{tag}", t=f"t{k}_"
+        ).split("\n")
         expr = lines[-1]
         if op.result == "same" and kind == "i":
             expr = f"np.{dts[k].name}({expr})"

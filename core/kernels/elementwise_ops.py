@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .vecmath import EXP_F32, EXPM1_F32, SIGMOID_F32, TANH_F32
+
 # Template language (expanded by codegen.emit_step):
 #   {0} {1} {2}   the op's scalar operands (already of the operand dtype)
 #   {T}           the result dtype's constructor, e.g. ``np.float32``
@@ -22,7 +24,7 @@ class ScalarOp:
     """One scalar op: arity, per-kind templates and the rule for its result dtype."""
 
     arity: int
-    templates: dict[str, str]  # dtype kind -> template
+    templates: dict[str, str]  # dtype kind -> template; a dtype name (e.g. "float32") overrides
     result: str = "same"  # "same" (operand dtype) or "bool"
     cond_first: bool = False  # first operand is a bool condition (``where``)
 
@@ -61,14 +63,15 @@ OPS: dict[str, ScalarOp] = {
     "abs": _same(1, f="abs({0})", i="abs({0})", b="{0}"),
     "square": _same(1, f="{0} * {0}", i="{0} * {0}"),
     "reciprocal": _same(1, f="{one} / {0}"),
-    "exp": _same(1, f="math.exp({0})"),
+    # float32 exp/tanh/expm1/sigmoid: vectorisable templates (see vecmath); float64: libm
+    "exp": _same(1, f="math.exp({0})", float32=EXP_F32),
     "log": _same(1, f="math.log({0})"),
     "sqrt": _same(1, f="math.sqrt({0})"),
-    "tanh": _same(1, f="math.tanh({0})"),
+    "tanh": _same(1, f="math.tanh({0})", float32=TANH_F32),
     "sin": _same(1, f="math.sin({0})"),
     "cos": _same(1, f="math.cos({0})"),
     "log1p": _same(1, f="math.log1p({0})"),
-    "expm1": _same(1, f="math.expm1({0})"),
+    "expm1": _same(1, f="math.expm1({0})", float32=EXPM1_F32),
     "erf": _same(1, f="math.erf({0})"),
     # np.floor keeps the float dtype; math.floor would return an int64
     "floor": _same(1, f="np.floor({0})"),
@@ -86,6 +89,7 @@ OPS: dict[str, ScalarOp] = {
         1,
         f="{t}e = math.exp(-abs({0}))\n"
         "({one} / ({one} + {t}e)) if {0} >= {zero} else ({t}e / ({one} + {t}e))",
+        float32=SIGMOID_F32,
     ),
     # fused gradients: operand 0 is x (relu) or the forward output y, operand 1 the cotangent g
     "relu_grad": _same(2, f="{1} if {0} > {zero} else {zero}"),

@@ -61,7 +61,8 @@ class IEEEMath:
 
 math = IEEEMath() if config.DISABLE_JIT else _math
 
-# what generated kernel modules write instead of ``import math`` (see codegen)
+# what generated kernel modules write instead of ``import math`` (see codegen), with the bit
+# helper the float32 templates of `vecmath` call
 IMPORT_LINE = (
     "from duograd.core.kernels.pymath import math" if config.DISABLE_JIT else "import math"
-)
+) + "\nfrom duograd.core.kernels.vecmath import f64_from_bits"

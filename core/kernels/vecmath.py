@@ -1,0 +1,125 @@
+"""float32 exp, expm1, tanh and sigmoid that the loop vectoriser can turn into SIMD code.
+
+numba lowers ``math.exp`` and ``math.tanh`` to scalar libm calls, which no loop vectoriser can
+widen: on float32 arrays they cost 2-5x numpy's SIMD versions. These templates compute the
+float32 functions in float64 with plain arithmetic only (a range reduction, a polynomial and an
+exponent built from bits), which LLVM vectorises without fastmath. The sequence of IEEE
+operations is fixed, so every kernel that expands a template (a single op, a fused graph group,
+either frontend) gives the same bits; and the float64 intermediate leaves an error of about
+1e-12 before the final rounding, so results are the correctly rounded float32 value for all but
+rare near-ties (and within one ulp always).
+
+The templates follow `elementwise_ops`' language: ``{0}`` is the operand, ``{t}`` a prefix for
+temporaries, the last line the value. float64 kernels keep the libm functions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba.core import config, types
+from numba.extending import intrinsic
+
+# Cody-Waite split of ln 2: LN2_HI has 32 significant bits, so n * LN2_HI is exact for the
+# |n| <= 151 that float32 inputs need; LN2_LO carries the rest.
+_LOG2E = "1.4426950408889634"
+_LN2_HI = "0.6931471803691238"
+_LN2_LO = "1.9082149292705877e-10"
+
+
+def _c(k: int) -> str:
+    return repr(1.0 / math.factorial(k))
+
+
+def _expm1_core(y: str, t: str) -> list[str]:
+    """Lines that leave ``{t}q`` and ``{t}s`` with exp(y) = s * (1 + q), y float64 and clamped.
+
+    n = round(y / ln 2), r = y - n ln 2 in [-0.347, 0.347], q = expm1(r) by its Taylor series to
+    r^10 (truncation below 3e-13 relative), evaluated in Estrin's order for a short dependency
+    chain; s = 2^n is assembled from its exponent bits.
+    """
+    return [
+        f"{t}n = np.floor({y} * {_LOG2E} + 0.5)",
+        f"{t}r = ({y} - {t}n * {_LN2_HI}) - {t}n * {_LN2_LO}",
+        f"{t}r2 = {t}r * {t}r",
+        f"{t}r4 = {t}r2 * {t}r2",
+        f"{t}pa = (1.0 + {_c(2)} * {t}r) + {t}r2 * ({_c(3)} + {_c(4)} * {t}r)",
+        f"{t}pb = ({_c(5)} + {_c(6)} * {t}r) + {t}r2 * ({_c(7)} + {_c(8)} * {t}r)",
+        f"{t}pc = {_c(9)} + {_c(10)} * {t}r",
+        f"{t}q = {t}r * ({t}pa + {t}r4 * ({t}pb + {t}r4 * {t}pc))",
+        f"{t}s = f64_from_bits((np.int64({t}n) + 1023) << 52)",
+    ]
+
+
+def _lines(*lines: str) -> str:
+    return "\n".join(lines)
+
+
+# exp: float32 results overflow above 88.73 and vanish below -103.98, so clamping the input to
+# [-104, 89] changes no result and keeps 2^n a normal float64; NaN is restored at the end (a
+# comparison with NaN is false, so the clamp alone would turn it into a number).
+EXP_F32 = _lines(
+    "{t}d = np.float64({0})",
+    "{t}y = {t}d if {t}d < 89.0 else 89.0",
+    "{t}y = {t}y if {t}y > -104.0 else -104.0",
+    *_expm1_core("{t}y", "{t}"),
+    "np.float32((1.0 + {t}q) * {t}s) if {t}d == {t}d else {0}",
+)
+
+# expm1 = s * q + (s - 1): both terms have the sign of y, so nothing cancels. NaN and both
+# zeros are returned as they came (expm1(-0.0) is -0.0; the sum would give +0.0).
+EXPM1_F32 = _lines(
+    "{t}d = np.float64({0})",
+    "{t}y = {t}d if {t}d < 89.0 else 89.0",
+    "{t}y = {t}y if {t}y > -104.0 else -104.0",
+    *_expm1_core("{t}y", "{t}"),
+    "np.float32({t}s * {t}q + ({t}s - 1.0)) if ({t}d == {t}d and {t}d != 0.0) else {0}",
+)
+
+# tanh|x| = expm1(2|x|) / (expm1(2|x|) + 2): no cancellation at small |x| (unlike
+# 1 - 2 / (exp(2|x|) + 1)); float32 tanh is 1.0 from |x| = 9.01 on, so |x| is clamped to 10.
+TANH_F32 = _lines(
+    "{t}d = np.float64({0})",
+    "{t}a = abs({t}d)",
+    "{t}y = 2.0 * ({t}a if {t}a < 10.0 else 10.0)",
+    *_expm1_core("{t}y", "{t}"),
+    "{t}m = {t}s * {t}q + ({t}s - 1.0)",
+    "np.float32(math.copysign({t}m / ({t}m + 2.0), {t}d)) if {t}d == {t}d else {0}",
+)
+
+# sigmoid with one exp of -|x| (never overflows): 1 / (1 + e) for x >= 0, e / (1 + e) below.
+SIGMOID_F32 = _lines(
+    "{t}d = np.float64({0})",
+    "{t}y = -abs({t}d)",
+    "{t}y = {t}y if {t}y > -104.0 else -104.0",
+    *_expm1_core("{t}y", "{t}"),
+    "{t}e = (1.0 + {t}q) * {t}s",
+    "np.float32((1.0 / (1.0 + {t}e)) if {t}d >= 0.0 else ({t}e / (1.0 + {t}e))) "
+    "if {t}d == {t}d else {0}",
+)
+
+
+def _bits_to_f64_py(bits: int) -> float:
+    """Reinterpret a 64-bit integer as float64 (the plain-Python form, without the JIT)."""
+    return np.array(bits, dtype=np.int64).view(np.float64)[()]
+
+
+if config.DISABLE_JIT:
+    f64_from_bits = _bits_to_f64_py
+else:
+
+    @intrinsic
+    def f64_from_bits(typingctx, bits):  # noqa: ARG001 (numba's intrinsic signature)
+        """Reinterpret an int64 as float64: one LLVM bitcast, which vectorises."""
+        if isinstance(bits, types.Integer) and bits.bitwidth == 64:
+
+            def codegen(context, builder, signature, args):
+                return builder.bitcast(args[0], context.get_value_type(types.float64))
+
+            return types.float64(bits), codegen
+        return None
+
+
+# what generated kernel modules add to their imports
+IMPORT_LINE = "from duograd.core.kernels.vecmath import f64_from_bits"
