@@ -186,6 +186,9 @@ def time_case(case: Case, columns: list[str], settings: Settings, progress=None)
         for col, step in list(steps.items()):
             n = cells[col].number
             try:
+                if case.settle_s:
+                    time.sleep(case.settle_s)
+                    step()  # untimed: brings this column's data back into the caches
                 t0 = time.perf_counter()
                 for _ in range(n):
                     step()

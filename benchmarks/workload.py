@@ -31,6 +31,9 @@ class Case:
     extra: dict = field(default_factory=dict)
     baseline: str = "eager"  # the column the other cells' ratios are taken against
     rounds: int | None = None  # overrides the run's rounds (e.g. slow whole-process cases)
+    # seconds of idle before each column's round: multi-threaded BLAS peers keep their worker
+    # threads spinning for a while after a call, which would steal the cores from the next column
+    settle_s: float = 0.0
 
 
 @dataclass

@@ -17,6 +17,10 @@ from .. import peers
 from ..programs import data
 from ..workload import Case, Workload
 
+# OpenBLAS (numpy's BLAS) and OpenMP peers spin their worker threads for up to ~0.1 s after a
+# call; timed right after, the next column would share the cores with them
+SETTLE_S = 0.15
+
 
 @numba.njit(cache=True, parallel=True)
 def _triad(a, b, c, s):
@@ -37,7 +41,9 @@ def _matmul_case(m, k, n, dtype, ta=False, tb=False, label=None):
         ta_, tbb = torch.from_numpy(a), torch.from_numpy(b)
         cols["torch"] = lambda: lambda: torch.matmul(ta_.T if ta else ta_, tbb.T if tb else tbb)
     name = label or f"matmul {np.dtype(dtype).name} n={m}"
-    return Case(name, cols, flops=2.0 * m * k * n, parity=False, baseline="numpy")
+    return Case(
+        name, cols, flops=2.0 * m * k * n, parity=False, baseline="numpy", settle_s=SETTLE_S
+    )
 
 
 def _binary_case(n):
@@ -49,7 +55,7 @@ def _binary_case(n):
         "duograd (out=)": lambda: lambda: ew.binary("add", a, b, out=out),
         "numpy (out=)": lambda: lambda: np.add(a, b, out=out),
     }
-    return Case(f"add fp32 n={n:.0e}", cols, parity=False, baseline="numpy")
+    return Case(f"add fp32 n={n:.0e}", cols, parity=False, baseline="numpy", settle_s=SETTLE_S)
 
 
 def _chain_case(n):
@@ -74,6 +80,7 @@ def _chain_case(n):
         parity=False,
         baseline="triad",
         note="bandwidth bound of the fused chain = 4/3 x the triad's time (4 arrays vs 3)",
+        settle_s=SETTLE_S,
     )
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..programs import both, data, session
 from ..workload import Case, Workload
+from .kernels import SETTLE_S
 
 
 def _graph(n):
@@ -51,6 +52,7 @@ def cases(quick: bool) -> list[Case]:
             {**both(_graph(n), _eager(n)), "numpy": _numpy(n)},
             flops=2.0 * n**3,
             parity_steps=1,
+            settle_s=SETTLE_S,
         )
         for n in sizes
     ]
