@@ -36,7 +36,7 @@ def mlp_init(sizes: tuple[int, ...], seed: int = 0) -> list[np.ndarray]:
     """Weights in PyTorch's (out, in) layout and zero biases, for both styles to start from."""
     rng = np.random.default_rng(seed)
     params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
         bound = 1 / np.sqrt(fan_in)
         params.append(rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32))
         params.append(np.zeros(fan_out, np.float32))

@@ -11,7 +11,7 @@ if __name__ == "__main__":
     pg, lg, ag = mlp_classifier_graph.train(args.steps, quiet=True)
     names = ["W1", "b1", "W2", "b2"]
     same = True
-    for name, a, b in zip(names, pe, pg):
+    for name, a, b in zip(names, pe, pg, strict=True):
         equal = a.tobytes() == b.tobytes()
         same &= equal
         diff = "" if equal else f" (max |diff| {np.max(np.abs(a - b)):.3g})"

@@ -13,7 +13,7 @@ def build_model(params):
     nn = torch.nn
     model = nn.Sequential(nn.Linear(SIZES[0], SIZES[1]), nn.ReLU(), nn.Linear(SIZES[1], SIZES[2]))
     with torch.no_grad():
-        for p, v in zip(model.parameters(), params):
+        for p, v in zip(model.parameters(), params, strict=True):
             p.copy_(torch.from_numpy(v))
     return model
 

@@ -203,7 +203,7 @@ def _pick_rule(x, labels) -> AVal:
             f"pick: class scores {fmt_shape(xs)} need labels of shape {fmt_shape(xs[:-1])}, "
             f"got {fmt_shape(ls)}"
         )
-    for a, b in zip(xs[:-1], ls):
+    for a, b in zip(xs[:-1], ls, strict=True):
         if a is not None and b is not None and a != b:
             raise ShapeError(
                 f"pick: class scores {fmt_shape(xs)} need labels of shape {fmt_shape(xs[:-1])}, "

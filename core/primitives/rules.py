@@ -150,7 +150,7 @@ def aval(shape: Sequence, dtype: object) -> AVal:
 
 def same_shape_as(op: str, x: object, like: object) -> None:
     """Static shapes that are both known must be equal."""
-    for a, b in zip(x.shape, like.shape):
+    for a, b in zip(x.shape, like.shape, strict=False):
         if a is not None and b is not None and a != b:
             raise ShapeError(
                 f"{op}: shape {fmt_shape(x.shape)} differs from {fmt_shape(like.shape)}"

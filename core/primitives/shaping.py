@@ -438,7 +438,7 @@ def _concat_rule(*xs, axis) -> AVal:
             raise ShapeError(
                 f"concat: all tensors need rank {nd}, got {[fmt_shape(t.shape) for t in xs]}"
             )
-        for i, (d0, d1) in enumerate(zip(out, x.shape)):
+        for i, (d0, d1) in enumerate(zip(out, x.shape, strict=True)):
             if i == a:
                 out[i] = None if d0 is None or d1 is None else d0 + d1
             elif d0 is not None and d1 is not None and d0 != d1:

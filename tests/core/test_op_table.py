@@ -32,7 +32,7 @@ def test_kernel_matches_reference(row, dt, sample, _id):
     args = _copy_args(sample.args)
     out = np.asarray(bind(prim, *args, **sample.params))
     # operands are never modified by a kernel
-    for a, b in zip(args, sample.args):
+    for a, b in zip(args, sample.args, strict=True):
         if isinstance(a, np.ndarray):
             np.testing.assert_array_equal(a, b)
     if row.random:

@@ -91,7 +91,7 @@ def test_eager_and_graph_agree_bitwise(row, dt, sample, _id, unknown_lead):
     if out.dtype.kind != "f":
         graph_res = graph_res[:1]
     assert len(eager_res) == len(graph_res)
-    for k, (e, gr) in enumerate(zip(eager_res, graph_res)):
+    for k, (e, gr) in enumerate(zip(eager_res, graph_res, strict=True)):
         assert (e is None) == (gr is None), f"result {k}: one style has no gradient"
         if e is None:
             continue

@@ -40,7 +40,7 @@ def _graph(prim, args, params, g, diff):
         phs = [tf.placeholder(a.dtype, a.shape) for a in args]
         out = bind(prim, *phs, **params)
         fetches = [out]
-        feed = {p: a for p, a in zip(phs, args)}
+        feed = {p: a for p, a in zip(phs, args, strict=True)}
         if diff:
             gp = tf.placeholder(g.dtype, g.shape)
             grads = tf.gradients(out, [phs[i] for i in diff], grad_ys=gp)
@@ -65,7 +65,7 @@ def test_eager_and_graph_frontends_agree_bitwise(row, dt, sample, _id):
     eager = _eager(prim, args, sample.params, g, diff)
     graph = _graph(prim, args, sample.params, g, diff)
     assert len(eager) == len(graph)
-    for k, (e, gr) in enumerate(zip(eager, graph)):
+    for k, (e, gr) in enumerate(zip(eager, graph, strict=True)):
         what = "forward" if k == 0 else f"gradient of input {diff[k - 1]}"
         assert (e is None) == (gr is None), f"{what}: only one style produced it"
         if e is None:

@@ -65,7 +65,7 @@ def test_seed_pytorch_program_in_both_styles():
         opt.step()
         losses.append(loss.detach().numpy().copy())
     g_losses, (gw, gb) = _seed_training_graph(20)
-    assert all(_same(a, b) for a, b in zip(losses, g_losses))
+    assert all(_same(a, b) for a, b in zip(losses, g_losses, strict=True))
     assert _same(model.w.detach().numpy(), gw) and _same(model.b.detach().numpy(), gb)
 
 
@@ -78,5 +78,5 @@ def test_linear_regression_examples_agree():
 def test_mlp_classifier_examples_agree():
     pe, le, ae = _example("mlp_classifier_eager.py")["train"](30, quiet=True)
     pg, lg, ag = _example("mlp_classifier_graph.py")["train"](30, quiet=True)
-    assert all(_same(a, b) for a, b in zip(pe, pg))
+    assert all(_same(a, b) for a, b in zip(pe, pg, strict=True))
     assert le == lg and ae == ag

@@ -24,7 +24,7 @@ def test_sequence_of_draws_matches(seed):
         ]
         with tf.Session() as sess:
             values = sess.run(draws)  # one run draws in the order the ops were built
-    for e, g in zip(eager, values):
+    for e, g in zip(eager, values, strict=True):
         assert e.dtype == g.dtype == np.float32
         assert e.tobytes() == g.tobytes()
 
