@@ -11,6 +11,7 @@ import numpy as np
 
 from . import ops
 from .primitives.randomness import dropout_mask_like
+from .primitives.rnn import lstm_output, lstm_state
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -326,14 +327,14 @@ def lstm_cell(x, h, c, params, layout: str = "torch", forget_bias: float = 0.0):
     "tf". `forget_bias` is added to the forget gate's pre-activation (TF's cells use 1.0).
     """
     _check_layout("lstm_cell", layout)
-    if layout == "torch":
-        i, f, g, o = chunk_last(_torch_gates(x, h, *params), 4)
-    else:
-        i, g, f, o = chunk_last(_tf_gates(x, h, *params), 4)
-    if forget_bias:
-        f = ops.add(f, ops.scalar(forget_bias, f))
-    c_new = ops.add(ops.mul(ops.sigmoid(f), c), ops.mul(ops.sigmoid(i), ops.tanh(g)))
-    h_new = ops.mul(ops.sigmoid(o), ops.tanh(c_new))
+    gates = _torch_gates(x, h, *params) if layout == "torch" else _tf_gates(x, h, *params)
+    if gates.shape[-1] is not None and gates.shape[-1] % 4:
+        raise ValueError(
+            f"lstm_cell: the gates' last axis of {tuple(gates.shape)} must split into 4 parts"
+        )
+    # the elementwise rest of the step as two fused primitives (see primitives.rnn)
+    c_new = lstm_state(gates, c, forget_bias, layout)
+    h_new = lstm_output(gates, c_new, layout)
     return h_new, c_new
 
 

@@ -146,6 +146,11 @@ CHUNK = {chunk}
 """
 
 
+def module_header() -> str:
+    """The imports and constants every generated kernel module starts with."""
+    return _HEADER.format(chunk=CHUNK, math_import=pymath.IMPORT_LINE)
+
+
 def _deco(parallel: bool) -> str:
     extra = ", parallel=True" if parallel else ""
     return f'@njit(cache=True, error_model="numpy"{extra})'
@@ -160,7 +165,7 @@ def emit_kernels(program: Program, in_dtypes, layout: str, kinds: tuple[str, ...
     """
     n_in = len(in_dtypes)
     args = ", ".join([f"a{i}" for i in range(n_in)] + ["out"])
-    src = [_HEADER.format(chunk=CHUNK, math_import=pymath.IMPORT_LINE)]
+    src = [module_header()]
     for parallel in (False, True):
         rng = "prange" if parallel else "range"
         fn = "kernel_parallel" if parallel else "kernel_serial"
