@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import duograd.benchmarks.runner as runner
 import numpy as np
 from duograd.benchmarks.report import text_table, write_report
 from duograd.benchmarks.runner import QUICK, CaseResult, Settings, compare, parity, time_case
@@ -62,3 +63,24 @@ def test_report_files(tmp_path):
     assert QUICK.rounds >= 3
     for p in paths["charts"]:
         assert open(p, "rb").read(4) == b"\x89PNG"
+
+
+def test_settle_pauses_and_runs_one_untimed_step_before_each_round(monkeypatch):
+    calls = {"eager": 0}
+    sleeps = []
+
+    def counting():
+        def step():
+            calls["eager"] += 1
+            return np.float32(1.0)
+
+        return step
+
+    monkeypatch.setattr(runner.time, "sleep", sleeps.append)
+    case = Case("c", {"eager": counting}, settle_s=0.25)
+    cells = time_case(case, ["eager"], TINY)
+    cell = cells["eager"]
+    assert sleeps == [0.25] * TINY.rounds
+    # warm-up, the calibration's steps, then per round one untimed step plus the timed ones
+    assert calls["eager"] >= TINY.warmup_steps + TINY.rounds * (cell.number + 1)
+    assert cell.rounds == TINY.rounds
