@@ -52,11 +52,18 @@ def reverse_sweep(
     seeds: Iterable[tuple[Hashable, Any]],
     wanted: Iterable[Hashable],
     keep: Iterable[Hashable] = (),
+    *,
+    self_keyed: bool = False,
+    all_live: bool = False,
 ) -> dict[Hashable, Any]:
     """Propagate cotangents from `seeds` back through `nodes`; return those of `wanted` keys.
 
     Keys in `keep` also keep their cotangent in the result (e.g. retained non-leaf grads).
     A wanted key that no seed reaches is absent from the result (the caller reports None).
+    Two promises a caller may make to skip bookkeeping (the eager tape makes both): with
+    `self_keyed` every node is its own output key; with `all_live` every input key that is
+    not None leads to a wanted key (the nodes are exactly those the seeds reach and every leaf
+    they reach is wanted), so none needs to be checked.
     """
     # Plain loops and local names throughout: this runs once per eager backward() on every
     # recorded node, so its bookkeeping is a visible share of a small model's step.
@@ -64,22 +71,24 @@ def reverse_sweep(
     keep = set(keep) | wanted
     # forward pass: which keys depend on a wanted key (only those need cotangents)
     live: set[Hashable] = set(wanted)
-    mark = live.add
-    for node in nodes:
-        for k in node.input_keys:
-            if k is not None and k in live:
-                mark(node.output_key)
-                break
+    if not all_live:
+        mark = live.add
+        for node in nodes:
+            for k in node.input_keys:
+                if k is not None and k in live:
+                    mark(node if self_keyed else node.output_key)
+                    break
 
     cts: dict[Hashable, Any] = {}
     for key, ct in seeds:
-        if key in live:
+        if all_live or key in live:
             cts[key] = add(cts[key], ct) if key in cts else ct
 
     result: dict[Hashable, Any] = {}
     get, pop = cts.get, cts.pop
+    f32, f64 = _F32, _F64
     for node in reversed(nodes):
-        okey = node.output_key
+        okey = node if self_keyed else node.output_key
         g = get(okey, _MISSING) if okey in keep else pop(okey, _MISSING)
         if g is _MISSING:
             continue
@@ -89,29 +98,34 @@ def reverse_sweep(
         n = len(keys)
         if n == 2:
             k0, k1 = keys
-            w0 = (
-                k0 is not None
-                and k0 in live
-                and 0 not in prim.nondiff
-                and _differentiable(node.inputs[0])
-            )
-            w1 = (
-                k1 is not None
-                and k1 in live
-                and 1 not in prim.nondiff
-                and _differentiable(node.inputs[1])
-            )
+            w0 = k0 is not None and (all_live or k0 in live)
+            w1 = k1 is not None and (all_live or k1 in live)
+            if w0 or w1:
+                nondiff = prim.nondiff
+                inputs = node.inputs
+                if w0:
+                    dt = inputs[0].dtype
+                    w0 = (
+                        0 not in nondiff
+                        if dt is f32 or dt is f64
+                        else 0 not in nondiff and _differentiable(inputs[0])
+                    )
+                if w1:
+                    dt = inputs[1].dtype
+                    w1 = (
+                        1 not in nondiff
+                        if dt is f32 or dt is f64
+                        else 1 not in nondiff and _differentiable(inputs[1])
+                    )
             if not (w0 or w1):
                 continue
             wants = (w0, w1)
         elif n == 1:
             k0 = keys[0]
-            if not (
-                k0 is not None
-                and k0 in live
-                and 0 not in prim.nondiff
-                and _differentiable(node.inputs[0])
-            ):
+            if k0 is None or not (all_live or k0 in live) or 0 in prim.nondiff:
+                continue
+            dt = node.inputs[0].dtype
+            if not (dt is f32 or dt is f64 or _differentiable(node.inputs[0])):
                 continue
             wants = (True,)
         else:
@@ -120,7 +134,7 @@ def reverse_sweep(
             for i, k in enumerate(keys):
                 w = (
                     k is not None
-                    and k in live
+                    and (all_live or k in live)
                     and i not in prim.nondiff
                     and _differentiable(node.inputs[i])
                 )
@@ -129,17 +143,30 @@ def reverse_sweep(
             if not some:
                 continue
             wants = tuple(wants)
-        if prim.vjp is None:
+        vjp = prim.vjp
+        if vjp is None:
             raise GradientError(
                 f"no gradient is defined through '{prim.name}'; "
                 "stop the gradient before it (stop_gradient / detach) or drop it from the path"
             )
         params = node.params
         if params:
-            grads = prim.vjp(g, node.output, *node.inputs, wants=wants, **params)
+            grads = vjp(g, node.output, *node.inputs, wants=wants, **params)
         else:
-            grads = prim.vjp(g, node.output, *node.inputs, wants=wants)
+            grads = vjp(g, node.output, *node.inputs, wants=wants)
         # add into each operand's cotangent, by operand position
+        if n == 2:
+            if w0:
+                gi = grads[0]
+                if gi is not None:
+                    prev = get(k0, _MISSING)
+                    cts[k0] = gi if prev is _MISSING else add(prev, gi)
+            if w1:
+                gi = grads[1]
+                if gi is not None:
+                    prev = get(k1, _MISSING)
+                    cts[k1] = gi if prev is _MISSING else add(prev, gi)
+            continue
         for i, k in enumerate(keys):
             if not wants[i]:
                 continue

@@ -15,6 +15,7 @@ import numpy as np
 from . import matmul_direct as _direct
 from . import matmul_gemm as _gemm
 from .cpu_share import threads as _cpu_threads
+from .matmul_tiny import TINY_MAX_WORK, tiny
 from .matmul_ukernel import TILES
 
 __all__ = ["matmul", "matmul_out", "plan", "run_plan"]
@@ -165,6 +166,7 @@ def plan(a: np.ndarray, b: np.ndarray, transpose_a: bool = False, transpose_b: b
 _plans: dict = {}
 _MAX_PLANS = 1024  # a full table is simply reset (plans are cheap to rebuild)
 _ndarray = np.ndarray
+_empty = np.empty
 
 
 def _make_plan(a, b, transpose_a, transpose_b, batch, m, n, k) -> tuple | None:
@@ -199,15 +201,27 @@ def _make_plan(a, b, transpose_a, transpose_b, batch, m, n, k) -> tuple | None:
         path = "direct" if m <= _MR[a.itemsize] and bcs == 1 else "serial"
     direct_a = acs == 1 or n <= DIRECT_A_MAX_N
     flags = (transpose_a, transpose_b)
-    return (oshape, a.dtype, a_t, b_t, aoffs, boffs, ars, acs, brs, bcs, m, n, k, path, direct_a,
-            flags)  # fmt: skip
+    # one small item (both operands start at offset 0 of their flat views): the tiny kernel
+    dims = None
+    if aoffs.shape[0] == 1 and m * n * k <= TINY_MAX_WORK:
+        dims = np.array([m, n, k, ars, acs, brs, bcs], np.int64)
+    return (dims, oshape, a.dtype, a_t, b_t, aoffs, boffs, ars, acs, brs, bcs, m, n, k, path,
+            direct_a, flags)  # fmt: skip
 
 
 def run_plan(plan: tuple, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """C = op(a) @ op(b) with a plan from `plan` for operands laid out like a and b (aligned)."""
-    oshape, dt, a_t, b_t, aoffs, boffs, ars, acs, brs, bcs, m, n, k, path, direct_a, flags = plan
     if _force_path is not None or _force_direct_a is not None:  # tests pin the driver
-        return matmul(a, b, *flags)
+        return matmul(a, b, *plan[-1])
+    dims = plan[0]
+    if dims is not None:
+        out = _empty(plan[1], plan[2])
+        # the flat views keep the operands' writeable flags: marking them read-only (as the
+        # other drivers do, to share one specialisation) would cost more than the product
+        tiny(a.T.ravel() if plan[3] else a.ravel(), b.T.ravel() if plan[4] else b.ravel(),
+             out.ravel(), dims)  # fmt: skip
+        return out
+    _, oshape, dt, a_t, b_t, aoffs, boffs, ars, acs, brs, bcs, m, n, k, path, direct_a, flags = plan
     af = a.T.ravel() if a_t else a.ravel()
     bf = b.T.ravel() if b_t else b.ravel()
     af.setflags(write=False)

@@ -168,8 +168,11 @@ class _CheckedNode:
         self.output_key = node.output_key
 
 
-def _checked_sweep(nodes, seeds, wanted, keep=()):
-    return _originals["reverse_sweep"]([_CheckedNode(n) for n in nodes], seeds, wanted, keep)
+def _checked_sweep(nodes, seeds, wanted, keep=(), *, self_keyed=False, all_live=False):
+    # the checked stand-ins are not their own keys (the tape's nodes are), so the sweep reads
+    # output_key; liveness does not depend on which objects stand for the nodes
+    checked = [_CheckedNode(n) for n in nodes]
+    return _originals["reverse_sweep"](checked, seeds, wanted, keep, all_live=all_live)
 
 
 # ---- switching ---------------------------------------------------------------------------------

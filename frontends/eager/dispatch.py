@@ -292,3 +292,46 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
     fn.__module__ = slow.__module__
     fn.__wrapped__ = slow
     return fn
+
+
+def matmul_function(prim: Any, slow: Callable) -> Callable:
+    """``torch.matmul``: two matrices of one dtype go straight to the tensors' bind hook with
+    what `_convert.pair` + `ops.matmul` would hand it for them; anything else goes to `slow`."""
+    params = {"transpose_a": False, "transpose_b": False}  # shared: nothing mutates node params
+
+    def fn(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's name
+        if isinstance(input, Tensor) and isinstance(other, Tensor):
+            x = input._data
+            y = other._data
+            if x.ndim == 2 and y.ndim == 2 and x.dtype is y.dtype:
+                # the hook `bind` would pick (anomaly mode swaps it in on the class)
+                return type(input).__dg_bind__(input, prim, (input, other), params)
+        return slow(input, other)
+
+    fn.__name__ = fn.__qualname__ = slow.__name__
+    fn.__doc__ = slow.__doc__
+    fn.__module__ = slow.__module__
+    fn.__wrapped__ = slow
+    return fn
+
+
+def full_reduction(prim: Any, slow: Callable) -> Callable:
+    """``torch.sum``-style function: a tensor reduced over all its dims (dim and dtype None, a
+    bool keepdim) goes straight to its bind hook with the params `ops.sum` would hand it;
+    anything else goes to `slow`."""
+    params_of: dict = {}  # (ndim, keepdim) -> params, shared: nothing mutates node params
+
+    def fn(input: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:  # noqa: A002
+        if dim is None and dtype is None and isinstance(input, Tensor) and type(keepdim) is bool:
+            key = (input._data.ndim, keepdim)
+            params = params_of.get(key)
+            if params is None:
+                params = params_of[key] = {"axes": tuple(range(key[0])), "keepdims": keepdim}
+            return type(input).__dg_bind__(input, prim, (input,), params)
+        return slow(input, dim, keepdim, dtype)
+
+    fn.__name__ = fn.__qualname__ = slow.__name__
+    fn.__doc__ = slow.__doc__
+    fn.__module__ = slow.__module__
+    fn.__wrapped__ = slow
+    return fn

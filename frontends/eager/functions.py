@@ -16,6 +16,7 @@ from ...core import dtypes as D
 from ...core import functional as CF
 from ...core import ops
 from ...core.primitives import elementwise as PE
+from ...core.primitives import linalg as PL
 from . import _convert as C
 from . import dispatch as _D
 from . import tensor as _t
@@ -281,6 +282,9 @@ def matmul(input: Any, other: Any):
     """Matrix product with numpy's rules for 1-D and batched operands."""
     a, b = C.pair(input, other)
     return ops.matmul(a, b)
+
+
+matmul = _D.matmul_function(PL.MATMUL, matmul)
 
 
 def mm(input: Any, mat2: Any):

@@ -14,7 +14,9 @@ import numpy as np
 from ...core import dtypes as D
 from ...core import functional as CF
 from ...core import ops
+from ...core.primitives import reduction as PR
 from . import _convert as C
+from . import dispatch as _D
 from . import tensor as _t
 from .functions import _bools, _tensor, eq, maximum, minimum
 
@@ -28,6 +30,9 @@ def sum(input: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None): 
     if dtype is not None:
         x = x.type(dtype)
     return ops.sum(x, C.dims(dim), keepdim)
+
+
+sum = _D.full_reduction(PR.SUM, sum)  # noqa: A001
 
 
 def mean(input: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None):

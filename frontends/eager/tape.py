@@ -221,7 +221,9 @@ def run_backward(
     keep = [n for n in nodes if n.retained is not None] if _retaining else ()
     keys = list(leaves) if wanted is None else list(wanted)
     try:
-        cts = reverse_sweep(nodes, roots, keys, keep)
+        # the tape's nodes are their own keys; for backward() every leaf reached is wanted,
+        # and every node collected leads to one, so nothing needs a liveness check
+        cts = reverse_sweep(nodes, roots, keys, keep, self_keyed=True, all_live=wanted is None)
     finally:
         if not retain_graph:
             free(nodes)

@@ -58,6 +58,17 @@ def _copy_into(bufs: dict, key: Any, arr: np.ndarray) -> np.ndarray:
     return buf
 
 
+def _independent(pair: tuple, others: list) -> bool:
+    """Whether (param, grad) shares no memory with the params and grads of `others`, so that
+    their updates may run in either order."""
+    p, g = pair[0]._data, pair[1]
+    for q, h in others:
+        q = q._data
+        if np.may_share_memory(p, q) or np.may_share_memory(p, h) or np.may_share_memory(g, q):
+            return False
+    return True
+
+
 class Optimizer:
     """Base class: holds param_groups (dicts with 'params' and hyper-parameters) and state."""
 
@@ -137,13 +148,11 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         work = [(group, self._validated(group)) for group in self.param_groups]
-        undo: list = []
+        undo = self._undo_entries(work) if self.atomic_step else []
         with no_grad():
             try:
                 for group, pairs in work:
                     if pairs:
-                        if self.atomic_step:
-                            undo.extend(self._undo_entry(p) for p, _ in pairs)
                         self._update(group, pairs)
             except BaseException:
                 # a failure past validation (out of memory, an interrupt) must not leave some
@@ -155,18 +164,51 @@ class Optimizer:
                     bump(p)
         return loss
 
-    def _undo_entry(self, p: Tensor) -> tuple:
-        """What `_roll_back` needs to restore p and its state: copies of their values.
+    def _undo_entries(self, work: list) -> list:
+        """What `_roll_back` needs, taken before the first write; reorders `work` in place.
+
+        Every parameter updated before the last one, and its state, is copied. The last one is
+        not: its update is the step's final write, and a failure before its kernel runs leaves
+        its values as they were (a kernel, once started, raises nothing and runs to its end).
+        So the largest parameter of the last group is moved to the end of its group, which
+        saves copying it; each parameter's update reads only its own values, so the order
+        changes no bits (one that may share memory with a parameter it would pass stays put).
+        Only its state's entries are kept, to drop what a failed update added.
+        """
+        last = None
+        for i, (_group, pairs) in enumerate(work):
+            if pairs:
+                last = i
+        if last is None:
+            return []
+        pairs = work[last][1]
+        big = max(range(len(pairs)), key=lambda j: pairs[j][0]._data.nbytes)
+        if _independent(pairs[big], pairs[big + 1 :]):
+            pairs.append(pairs.pop(big))
+        pool = self.__dict__.setdefault("_undo_buffers", {})
+        undo = []
+        for _group, group_pairs in work:
+            for p, _ in group_pairs:
+                undo.append(self._undo_entry(p, pool, p is not pairs[-1][0]))
+        return undo
+
+    def _undo_entry(self, p: Tensor, pool: dict, copy: bool = True) -> tuple:
+        """What `_roll_back` needs to restore p and its state: copies of their values (without
+        `copy`, the state's entries alone).
 
         The copies go into buffers kept from step to step: copying into memory already touched
         costs a plain memcpy, while fresh large arrays each step cost page faults (~20x more).
         """
-        pool = self.__dict__.setdefault("_undo_buffers", {})
+        state = self.state[p] if p in self.state else None
+        saved = None
+        if state is not None:
+            if not copy:
+                return p, None, {k: (v, None) for k, v in state.items()}
+        if not copy:
+            return p, None, None
         bufs = pool.get(id(p))
         if bufs is None:
             bufs = pool[id(p)] = {}
-        state = self.state[p] if p in self.state else None
-        saved = None
         if state is not None:
             saved = {
                 k: (v, _copy_into(bufs, k, v._data)) if isinstance(v, Tensor) else (v, None)
@@ -176,7 +218,8 @@ class Optimizer:
 
     def _roll_back(self, undo: list) -> None:
         for p, data, saved in reversed(undo):
-            p._data[...] = data
+            if data is not None:
+                p._data[...] = data
             if saved is None:
                 if p in self.state:
                     del self.state[p]
