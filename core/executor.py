@@ -36,6 +36,21 @@ class PlanError(RuntimeError):
     """A step of a plan failed; the message names the node."""
 
 
+class RunGuard:
+    """The commit lock of one state dict and the count of runs in flight on it.
+
+    A plan whose last step is an effect that can update variables in place (see `lower`) does
+    so only while holding the lock with no other run in flight: no other run can then see a
+    variable half updated, and runs starting meanwhile wait for the lock.
+    """
+
+    __slots__ = ("lock", "runs")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.runs = 0
+
+
 # kernels that may hand back (a view of) an input: a fetched result from one of them is copied,
 # so a caller writing into a fetched array can never change a variable, a constant or a feed
 _MAY_ALIAS = frozenset(
@@ -121,9 +136,23 @@ class Plan:
         return self._variant(RECORD)
 
     def run(
-        self, feed_values: Sequence[np.ndarray], state: dict, lock: threading.Lock | None = None
+        self,
+        feed_values: Sequence[np.ndarray],
+        state: dict,
+        lock: threading.Lock | RunGuard | None = None,
     ) -> list:
         """Execute: returns the fetched arrays; commits state writes only on success."""
+        if type(lock) is not RunGuard:
+            return self._run(feed_values, state, lock, None)
+        with lock.lock:
+            lock.runs += 1
+        try:
+            return self._run(feed_values, state, lock.lock, lock)
+        finally:
+            with lock.lock:
+                lock.runs -= 1
+
+    def _run(self, feed_values, state: dict, lock, guard: RunGuard | None) -> list:
         if self.options.verify:
             return self._run_verified(feed_values, state, lock)
         pools = self._pools
@@ -132,14 +161,14 @@ class Plan:
         try:
             if self._measure_next:
                 meter = Meter()
-                out = self._run_measure(feed_values, state, writes, pool, meter)
+                out = self._run_measure(feed_values, state, writes, pool, meter, guard)
                 self.peak_bytes = meter.peak
                 self._measure_next = False
             else:
                 fast = self._fast
                 if fast is None:
                     fast = self._fast = self._variant(FAST)
-                out = fast(feed_values, state, writes, pool, None)
+                out = fast(feed_values, state, writes, pool, None, guard)
         finally:
             if pool is not None:
                 pools.append(pool)
@@ -254,13 +283,18 @@ _VERIFY_LOCK = threading.RLock()
 
 
 class _StagedState:
-    """State as a stateful node sees it: its own earlier writes in this run, else the committed."""
+    """State as a stateful node sees it: its own earlier writes in this run, else the committed.
 
-    __slots__ = ("base", "writes")
+    `guard` is set only for the last step of a plan run under a `RunGuard` (see `lower`): an
+    effect may then update variables in place, under `guard.lock` while `guard.runs` is 1.
+    """
 
-    def __init__(self, base: dict, writes: dict) -> None:
+    __slots__ = ("base", "writes", "guard")
+
+    def __init__(self, base: dict, writes: dict, guard: RunGuard | None = None) -> None:
         self.base = base
         self.writes = writes
+        self.guard = guard
 
     def __getitem__(self, key):
         if key in self.writes:

@@ -16,6 +16,55 @@ def _scatter_rows(out, idx, upd):
             o[j] += u[j]
 
 
+@njit(cache=True, error_model="numpy")
+def _pick_rows(x, lab, out):
+    # returns the first row whose label is out of range (-1: none), writing nothing after it
+    c = x.shape[1]
+    for r in range(lab.shape[0]):
+        k = lab[r]
+        if k < 0 or k >= c:
+            return r
+        out[r] = x[r, k]
+    return -1
+
+
+@njit(cache=True, error_model="numpy")
+def _place_rows(g, lab, out):
+    # out is zeros (rows, C); returns the first row whose label is out of range (-1: none)
+    c = out.shape[1]
+    for r in range(lab.shape[0]):
+        k = lab[r]
+        if k < 0 or k >= c:
+            return r
+        out[r, k] = g[r]
+    return -1
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_I64 = np.dtype(np.int64)
+
+
+def _rows_case(v, lab, rows: int) -> bool:
+    """The everyday cross-entropy call: float (rows, ...) data and int64 (rows,) labels, both
+    C-contiguous ndarrays; the general path handles (and reports on) everything else."""
+    return (
+        type(v) is np.ndarray
+        and type(lab) is np.ndarray
+        and v.dtype in _FLOATS
+        and lab.dtype == _I64
+        and lab.ndim == 1
+        and lab.shape[0] == rows
+        and v.flags.c_contiguous
+        and lab.flags.c_contiguous
+    )
+
+
+def _bad_label(lab: np.ndarray, r: int, n: int, what: str) -> IndexError:
+    return IndexError(
+        f"{what} (labels): index {lab[r]} is out of bounds for size {n} (valid [0, {n}))"
+    )
+
+
 def _int_indices(indices, what: str) -> np.ndarray:
     idx = np.asarray(indices)
     if idx.dtype.kind not in "iu":
@@ -93,6 +142,12 @@ def _check_labels(x_shape, labels, num_classes: int, what: str) -> np.ndarray:
 
 def pick(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """x[..., labels] for x (..., C) and integer labels (...): one entry per row."""
+    if type(x) is np.ndarray and x.ndim == 2 and _rows_case(x, labels, x.shape[0]):
+        out = np.empty(x.shape[0], x.dtype)
+        r = _pick_rows(x, labels, out)
+        if r >= 0:
+            raise _bad_label(labels, r, x.shape[1], "pick")
+        return out
     x = np.asarray(x)
     if x.ndim == 0:
         raise ValueError("pick: x must have a class axis (..., C)")
@@ -102,6 +157,12 @@ def pick(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def pick_grad(g: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
     """zeros(labels.shape + (C,)) with ``g`` placed at the labels (the VJP of pick)."""
+    if type(g) is np.ndarray and g.ndim == 1 and _rows_case(g, labels, g.shape[0]):
+        out = np.zeros((g.shape[0], num_classes), g.dtype)
+        r = _place_rows(g, labels, out)
+        if r >= 0:
+            raise _bad_label(labels, r, num_classes, "pick_grad")
+        return out
     g = np.asarray(g)
     lab = _check_labels(g.shape, labels, num_classes, "pick_grad")
     out = np.zeros(lab.shape + (num_classes,), g.dtype)

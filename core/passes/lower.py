@@ -109,10 +109,27 @@ def lower(
     return ns, sources
 
 
+def _final_effect(pg: PlanGraph, steps: Sequence[PNode]) -> int | None:
+    """The index of the plan's last step if it is an effect whose value is not fetched."""
+    for k in range(len(steps) - 1, -1, -1):
+        p = steps[k]
+        if p.kind == CONST:
+            continue
+        if p.kind == EFFECT and all(f is not p for f in pg.fetches):
+            return k
+        return None
+    return None
+
+
 def _emit(pg, steps, mem, fetch_copy, names, idx, runners, ns, variant, sum_fold) -> str:
     rec = variant == RECORD
     meas = variant == MEASURE
-    out = [f"def run_{variant}(feeds, state, writes, pool, _m):"]
+    out = [f"def run_{variant}(feeds, state, writes, pool, _m, _g=None):"]
+    rets = []
+    for p, c in zip(pg.fetches, fetch_copy, strict=True):
+        n = names[id(p)]
+        rets.append(f"_cp({n})" if c else n)
+    final = None if rec else _final_effect(pg, steps)
     if rec:
         out.append("    pool = None")
     out.append("    _i = -1")
@@ -138,7 +155,13 @@ def _emit(pg, steps, mem, fetch_copy, names, idx, runners, ns, variant, sum_fold
             out.append(f"{ind}{v} = writes[K{k}] if K{k} in writes else state[K{k}]")
         elif p.kind == EFFECT:
             ns[f"E{k}"] = p.effect
-            out.append(f"{ind}{v}, _w = E{k}(_Staged(state, writes){', ' if a else ''}{a})")
+            guard = ""
+            if k == final:
+                # the fetches first: nothing after the effect can fail, so it may update
+                # variables in place (see executor.RunGuard)
+                out.append(f"{ind}_r = [{', '.join(rets)}]")
+                guard = ", _g"
+            out.append(f"{ind}{v}, _w = E{k}(_Staged(state, writes{guard}){', ' if a else ''}{a})")
             out.append(f"{ind}writes.update(_w)")
         elif p.kind == FUSED:
             ns[f"G{k}"] = runners[k]
@@ -183,11 +206,7 @@ def _emit(pg, steps, mem, fetch_copy, names, idx, runners, ns, variant, sum_fold
             out.append(f"{ind}del v{r}")
         for r in mem.drop_after.get(k, ()):
             out.append(f"{ind}del v{r}")
-    rets = []
-    for p, c in zip(pg.fetches, fetch_copy, strict=True):
-        n = names[id(p)]
-        rets.append(f"_cp({n})" if c else n)
-    out.append(f"{ind}return [{', '.join(rets)}]")
+    out.append(f"{ind}return _r" if final is not None else f"{ind}return [{', '.join(rets)}]")
     out.append("    except Exception as _e:")
     out.append("        _fail(_e, _i)")
     out.append("        raise")

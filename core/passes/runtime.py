@@ -69,6 +69,19 @@ def _squeeze(arrays: tuple, squeeze: tuple) -> tuple:
     return tuple(a if s is None else a[s] for a, s in zip(arrays, squeeze, strict=True))
 
 
+def _spread(plan, oshape: tuple, odt: np.dtype):
+    """A plan writing its (smaller, broadcastable) result across an output of shape oshape."""
+
+    def run(arrays, out):
+        small = plan(arrays, None)
+        if out is None:
+            out = np.empty(oshape, odt)
+        np.copyto(out, small)
+        return out
+
+    return run
+
+
 def fused_runner(members: Sequence, program: tuple, in_dtypes: Sequence, checked: bool):
     """A function ``run(pool, *arrays)`` evaluating a fused elementwise program.
 
@@ -86,14 +99,15 @@ def fused_runner(members: Sequence, program: tuple, in_dtypes: Sequence, checked
             check_members(members, program, arrays)
         oshape = np.broadcast_shapes(*[a.shape for a in arrays])
         squeeze = _squeezers(arrays)
+        spread = False
         if squeeze is not None:
-            small = _squeeze(arrays, squeeze)
-            # only while the other operands still span the output (else keep the views)
-            if np.broadcast_shapes(*[a.shape for a in small]) == oshape:
-                arrays = small
-            else:
-                squeeze = None
+            arrays = _squeeze(arrays, squeeze)
+            # no operand spans the output any more: compute the smaller result and broadcast
+            # it (each element is the same expression on the same values, so the same bits)
+            spread = np.broadcast_shapes(*[a.shape for a in arrays]) != oshape
         plan = kernel.plan(arrays)
+        if spread:
+            plan = _spread(plan, oshape, odt)
         if len(cache) >= _MAX_SIGS:
             cache.clear()
         ent = cache[key] = (plan, (oshape, odt), squeeze)

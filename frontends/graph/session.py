@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ...core.executor import Plan, PlanError, UninitializedError
+from ...core.executor import Plan, PlanError, RunGuard, UninitializedError
 from ...core.ir import Value
 from . import errors
 from . import fetches as _fetches
@@ -150,7 +150,9 @@ class Session:
         self._optimize = plan_options(config, optimize)
         self._state: dict = {}
         self._closed = False
-        self._commit_lock = threading.Lock()
+        # runs in flight and the commit lock (a lone training step may update in place)
+        self._guard = RunGuard()
+        self._commit_lock = self._guard.lock
         self._compile_lock = threading.Lock()
         self._cache: dict = {}
         self._cache_version = self._graph.version
@@ -231,7 +233,7 @@ class Session:
         else:
             values = []
         try:
-            results = entry.plan.run(values, self._state, self._commit_lock)
+            results = entry.plan.run(values, self._state, self._guard)
         except UninitializedError as e:
             raise errors.FailedPreconditionError(None, None, str(e)) from None
         except PlanError as e:
@@ -350,7 +352,9 @@ class Session:
             self._state.update(values)
 
     def _read(self, key: Any) -> np.ndarray | None:
-        return self._state.get(key)
+        # under the lock: a training step updating in place holds it, so no half-updated value
+        with self._commit_lock:
+            return self._state.get(key)
 
 
 _fetch_key = _fetches.fetch_key
