@@ -144,48 +144,45 @@ LSTM_OUTPUT = register(
         reference=_ref_output,
     )
 )
-LSTM_STATE_GRAD_GATES = register(
-    Primitive(
-        "lstm_state_grad_gates",
-        impl=lambda gates, c, g, forget_bias, layout: K.run(
-            "state_grad_gates", gates, (c, g), forget_bias, layout
-        ),
-        shape_rule=_grad_rule("lstm_state_grad_gates", "gates"),
-        reference=_ref_state_grad_gates,
-        nondiff=(0, 1, 2),
+
+
+def _gradient(kind: str, n_arrays: int, width: str, reference) -> Primitive:
+    """Register the gradient primitive ``lstm_<kind>`` (kernel `kind`; no VJP of its own).
+
+    Its operands are gates then n_arrays (..., H) arrays; state_* kernels also take forget_bias.
+    """
+    name = f"lstm_{kind}"
+    with_bias = kind.startswith("state")
+
+    def impl(gates, *arrays, layout, forget_bias=0.0):
+        return K.run(kind, gates, arrays, forget_bias, layout)
+
+    def ref(gates, *arrays, layout, forget_bias=0.0):
+        return (
+            reference(gates, *arrays, forget_bias, layout)
+            if with_bias
+            else reference(gates, *arrays, layout)
+        )
+
+    return register(
+        Primitive(
+            name,
+            impl=impl,
+            shape_rule=_grad_rule(name, width),
+            reference=ref,
+            nondiff=tuple(range(1 + n_arrays)),
+        )
     )
-)
-LSTM_STATE_GRAD_C = register(
-    Primitive(
-        "lstm_state_grad_c",
-        impl=lambda gates, g, forget_bias, layout: K.run(
-            "state_grad_c", gates, (g,), forget_bias, layout
-        ),
-        shape_rule=_grad_rule("lstm_state_grad_c", "state"),
-        reference=lambda gates, g, forget_bias, layout: (
-            g * _sig(_blocks(gates, layout)[1] + forget_bias)
-        ),
-        nondiff=(0, 1),
-    )
-)
-LSTM_OUTPUT_GRAD_GATES = register(
-    Primitive(
-        "lstm_output_grad_gates",
-        impl=lambda gates, cn, g, layout: K.run("output_grad_gates", gates, (cn, g), 0.0, layout),
-        shape_rule=_grad_rule("lstm_output_grad_gates", "gates"),
-        reference=_ref_output_grad_gates,
-        nondiff=(0, 1, 2),
-    )
-)
-LSTM_OUTPUT_GRAD_C = register(
-    Primitive(
-        "lstm_output_grad_c",
-        impl=lambda gates, cn, g, layout: K.run("output_grad_c", gates, (cn, g), 0.0, layout),
-        shape_rule=_grad_rule("lstm_output_grad_c", "state"),
-        reference=_ref_output_grad_c,
-        nondiff=(0, 1, 2),
-    )
-)
+
+
+def _ref_state_grad_c(gates, g, forget_bias, layout):
+    return g * _sig(_blocks(gates, layout)[1] + forget_bias)
+
+
+LSTM_STATE_GRAD_GATES = _gradient("state_grad_gates", 2, "gates", _ref_state_grad_gates)
+LSTM_STATE_GRAD_C = _gradient("state_grad_c", 1, "state", _ref_state_grad_c)
+LSTM_OUTPUT_GRAD_GATES = _gradient("output_grad_gates", 2, "gates", _ref_output_grad_gates)
+LSTM_OUTPUT_GRAD_C = _gradient("output_grad_c", 2, "state", _ref_output_grad_c)
 
 
 def lstm_state(gates, c, forget_bias: float = 0.0, layout: str = "torch"):
