@@ -92,6 +92,8 @@ class Plan:
         # placeholders the fetches need but nobody fed (the caller reports them before running)
         self.unfed = pg.unfed
         self.steps: list[PNode] = pg.nodes
+        # only runs touching variables count as in flight for a RunGuard (see run)
+        self._stateful = any(p.kind in (VARIABLE, EFFECT) for p in self.steps)
         self._index = {id(p): k for k, p in enumerate(self.steps)}
         seen: set[int] = set()
         copy = []
@@ -144,6 +146,8 @@ class Plan:
         """Execute: returns the fetched arrays; commits state writes only on success."""
         if type(lock) is not RunGuard:
             return self._run(feed_values, state, lock, None)
+        if not self._stateful:
+            return self._run(feed_values, state, lock.lock, None)
         with lock.lock:
             lock.runs += 1
         try:
