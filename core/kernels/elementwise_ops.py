@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .vecmath import EXP_F32, EXPM1_F32, SIGMOID_F32, TANH_F32
+from .vecmath import EXP_F32, EXPM1_F32, LOG_F32, SIGMOID_F32, TANH_F32
 
 # Template language (expanded by codegen.emit_step):
 #   {0} {1} {2}   the op's scalar operands (already of the operand dtype)
@@ -65,7 +65,7 @@ OPS: dict[str, ScalarOp] = {
     "reciprocal": _same(1, f="{one} / {0}"),
     # float32 exp/tanh/expm1/sigmoid: vectorisable templates (see vecmath); float64: libm
     "exp": _same(1, f="math.exp({0})", float32=EXP_F32),
-    "log": _same(1, f="math.log({0})"),
+    "log": _same(1, f="math.log({0})", float32=LOG_F32),
     "sqrt": _same(1, f="math.sqrt({0})"),
     "tanh": _same(1, f="math.tanh({0})", float32=TANH_F32),
     "sin": _same(1, f="math.sin({0})"),

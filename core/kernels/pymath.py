@@ -65,4 +65,4 @@ math = IEEEMath() if config.DISABLE_JIT else _math
 # helper the float32 templates of `vecmath` call
 IMPORT_LINE = (
     "from duograd.core.kernels.pymath import math" if config.DISABLE_JIT else "import math"
-) + "\nfrom duograd.core.kernels.vecmath import f64_from_bits"
+) + "\nfrom duograd.core.kernels.vecmath import f64_from_bits, i64_from_f64"

@@ -1,4 +1,4 @@
-"""float32 exp, expm1, tanh and sigmoid that the loop vectoriser can turn into SIMD code.
+"""float32 exp, expm1, log, tanh and sigmoid that the loop vectoriser can turn into SIMD code.
 
 numba lowers ``math.exp`` and ``math.tanh`` to scalar libm calls, which no loop vectoriser can
 widen: on float32 arrays they cost 2-5x numpy's SIMD versions. These templates compute the
@@ -100,13 +100,42 @@ SIGMOID_F32 = _lines(
 )
 
 
+# log: x = 2^e * m with m in [sqrt(1/2), sqrt(2)) taken from the bits (a float32 input is a
+# normal float64, subnormals included), then log m = 2 atanh(s) with s = (m - 1) / (m + 1),
+# |s| <= 0.1716, as s times a polynomial in s^2 to the s^16 term (truncation below 1e-13).
+# Zero gives -inf, negatives and NaN give NaN, +inf stays.
+_ATANH = " + {t}z * (".join(repr(2.0 / k) for k in range(3, 17, 2))
+LOG_F32 = _lines(
+    "{t}d = np.float64({0})",
+    "{t}b = i64_from_f64({t}d)",
+    "{t}m = f64_from_bits((({t}b & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000))",
+    "{t}e = np.float64((({t}b >> 52) & 0x7FF) - 1023)",
+    "{t}big = {t}m > 1.4142135623730951",
+    "{t}m = {t}m * 0.5 if {t}big else {t}m",
+    "{t}e = {t}e + 1.0 if {t}big else {t}e",
+    "{t}f = {t}m - 1.0",
+    "{t}s = {t}f / ({t}m + 1.0)",
+    "{t}z = {t}s * {t}s",
+    "{t}p = 2.0 + {t}z * (" + _ATANH + ")" * 7,
+    "{t}r = {t}e * 0.6931471805599453 + {t}s * {t}p",
+    "np.float32({t}r) if ({t}d > 0.0 and {t}d < math.inf) else "
+    "np.float32(-math.inf if {t}d == 0.0 else ({t}d if {t}d > 0.0 else math.nan))",
+)
+
+
 def _bits_to_f64_py(bits: int) -> float:
     """Reinterpret a 64-bit integer as float64 (the plain-Python form, without the JIT)."""
     return np.array(bits, dtype=np.int64).view(np.float64)[()]
 
 
+def _f64_to_bits_py(x: float) -> int:
+    """The 64 bits of a float64 as an integer (the plain-Python form, without the JIT)."""
+    return np.array(x, dtype=np.float64).view(np.int64)[()]
+
+
 if config.DISABLE_JIT:
     f64_from_bits = _bits_to_f64_py
+    i64_from_f64 = _f64_to_bits_py
 else:
 
     @intrinsic
@@ -121,5 +150,17 @@ else:
         return None
 
 
+    @intrinsic
+    def i64_from_f64(typingctx, x):  # noqa: ARG001 (numba's intrinsic signature)
+        """Reinterpret a float64 as int64: one LLVM bitcast, which vectorises."""
+        if isinstance(x, types.Float) and x.bitwidth == 64:
+
+            def codegen(context, builder, signature, args):
+                return builder.bitcast(args[0], context.get_value_type(types.int64))
+
+            return types.int64(x), codegen
+        return None
+
+
 # what generated kernel modules add to their imports
-IMPORT_LINE = "from duograd.core.kernels.vecmath import f64_from_bits"
+IMPORT_LINE = "from duograd.core.kernels.vecmath import f64_from_bits, i64_from_f64"

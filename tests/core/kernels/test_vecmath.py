@@ -1,4 +1,4 @@
-"""float32 exp/expm1/tanh/sigmoid from the vectorisable templates: accuracy, specials, SIMD."""
+"""float32 exp/expm1/log/tanh/sigmoid from the vectorisable templates: accuracy, specials, SIMD."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ def _sigmoid64(x: np.ndarray) -> np.ndarray:
         return np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x)))
 
 
-REFERENCES = {"exp": np.exp, "expm1": np.expm1, "tanh": np.tanh, "sigmoid": _sigmoid64}
+REFERENCES = {
+    "exp": np.exp,
+    "expm1": np.expm1,
+    "log": np.log,
+    "tanh": np.tanh,
+    "sigmoid": _sigmoid64,
+}
 
 SPECIALS = np.array(
     [0.0, -0.0, np.nan, -np.nan, np.inf, -np.inf, 1e-45, -1e-45, 1e-40, -1e-40, 1e-30, -1e-30]
@@ -32,6 +38,8 @@ def _inputs() -> np.ndarray:
         rng.uniform(-2, 2, 20000),
         rng.uniform(-1e-3, 1e-3, 5000),
         np.sign(rng.standard_normal(5000)) * 10.0 ** rng.uniform(-44, 1.5, 5000),
+        10.0 ** rng.uniform(-45, 38, 5000),
+        rng.uniform(0.5, 2.0, 5000),
     ]
     return np.concatenate([*parts, SPECIALS]).astype(np.float32)
 
@@ -93,6 +101,6 @@ def test_float32_kernel_is_simd_code_without_libm_calls(op: str) -> None:
     ir = fresh.inspect_llvm(fresh.signatures[0])
     # libm functions appear as calls to e.g. @tanh or @llvm.exp.v8f64 (scalarised later)
     callees = set(re.findall(r"call [^@]*@([\w.]+)\(", ir))
-    libm = {"exp", "expf", "expm1", "expm1f", "tanh", "tanhf"}
+    libm = {"exp", "expf", "expm1", "expm1f", "log", "logf", "tanh", "tanhf"}
     assert not [c for c in callees if libm & set(c.split("."))], callees
     assert "x double>" in ir  # the loop vectoriser widened the float64 arithmetic
