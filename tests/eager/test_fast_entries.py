@@ -108,3 +108,23 @@ def test_sum_entry_leaves_dims_and_dtypes_to_the_general_path():
     assert _bits(torch.sum(t, dtype=torch.float64)) == _bits(slow(t, dtype=torch.float64))
     assert _bits(torch.sum(t, keepdim=1)) == _bits(slow(t, keepdim=1))
     assert _bits(torch.sum(t.numpy())) == _bits(slow(t.numpy()))
+
+
+def test_label_range_check_gives_the_checked_paths_bits_and_errors():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((8, 5)).astype(np.float32)
+    labels = np.array([0, 4, 1, 1, 4, 0, 4, 1])  # no 2: ignore_index=2 is in range but absent
+    F = torch.nn.functional
+    results = []
+    for ignore_index in (-100, 2):  # the range check alone, then the full checks
+        logits = torch.tensor(x, requires_grad=True)
+        loss = F.cross_entropy(logits, torch.tensor(labels), ignore_index=ignore_index)
+        loss.backward()
+        results.append((_bits(loss), _bits(logits.grad)))
+    assert results[0] == results[1]
+    logits = torch.tensor(x)
+    for bad, fragment in (([0, 5], "Target 5 is out of bounds"), ([-1, 0], "Target -1")):
+        with pytest.raises(IndexError, match=fragment):
+            F.cross_entropy(logits[:2], torch.tensor(np.array(bad)))
+    with pytest.raises(ValueError, match=r"expected target of shape \(8,\) for input of shape"):
+        F.cross_entropy(logits, torch.tensor(labels[:3]))

@@ -137,15 +137,24 @@ def _masked_mean(per: Tensor, target: Tensor, ignore_index: int, reduction: str)
 
 
 def _label_loss(fn, input: Tensor, target: Tensor, reduction: str, ignore_index: int, op: str):
-    if target._data.dtype.kind not in "iu":
+    labels = target._data
+    if labels.dtype.kind not in "iu":
         raise RuntimeError(
             f"{op}: expected class-index targets of an integer dtype (long), got {target.dtype}"
         )
-    if tuple(target.shape) != (tuple(input.shape[:1]) + tuple(input.shape[2:])):
+    xs = input._data.shape
+    if labels.shape != xs[:1] + xs[2:]:
         raise ValueError(
-            f"{op}: expected target of shape {tuple(input.shape[:1]) + tuple(input.shape[2:])} "
-            f"for input of shape {tuple(input.shape)}, got {tuple(target.shape)}"
+            f"{op}: expected target of shape {xs[:1] + xs[2:]} "
+            f"for input of shape {xs}, got {labels.shape}"
         )
+    if labels.size:
+        # the everyday batch: every label a class and none the ignored index, told by the
+        # labels' range alone (anything else takes the checks below, which name the problem)
+        lo, hi = labels.min(), labels.max()
+        n_classes = xs[1] if len(xs) >= 2 else xs[0]
+        if 0 <= lo and hi < n_classes and (ignore_index is None or not lo <= ignore_index <= hi):
+            return fn(_classes_last(input), target, reduction)
     ignored = ignore_index is not None and bool((target._data == ignore_index).any())
     if not ignored:
         _check_labels(input, target, op)

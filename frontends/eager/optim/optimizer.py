@@ -58,13 +58,23 @@ def _copy_into(bufs: dict, key: Any, arr: np.ndarray) -> np.ndarray:
     return buf
 
 
+def _disjoint(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether two arrays share no memory: at once when both own theirs (as parameters and
+    gradients made by duograd do), else by numpy's bounds check."""
+    if x is y:
+        return False
+    if x.flags.owndata and y.flags.owndata:  # two allocations of their own never overlap
+        return True
+    return not np.may_share_memory(x, y)
+
+
 def _independent(pair: tuple, others: list) -> bool:
     """Whether (param, grad) shares no memory with the params and grads of `others`, so that
     their updates may run in either order."""
     p, g = pair[0]._data, pair[1]
     for q, h in others:
         q = q._data
-        if np.may_share_memory(p, q) or np.may_share_memory(p, h) or np.may_share_memory(g, q):
+        if not (_disjoint(p, q) and _disjoint(p, h) and _disjoint(g, q)):
             return False
     return True
 
@@ -199,7 +209,12 @@ class Optimizer:
         The copies go into buffers kept from step to step: copying into memory already touched
         costs a plain memcpy, while fresh large arrays each step cost page faults (~20x more).
         """
-        state = self.state[p] if p in self.state else None
+        st = self.state
+        if type(st) is ParamState:  # its own table: one lookup
+            entry = st._d.get(id(p))
+            state = None if entry is None else entry[1]
+        else:
+            state = st[p] if p in st else None
         saved = None
         if state is not None:
             if not copy:
