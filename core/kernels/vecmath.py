@@ -133,33 +133,27 @@ def _f64_to_bits_py(x: float) -> int:
     return np.array(x, dtype=np.float64).view(np.int64)[()]
 
 
+def _bitcast(source: type, target: types.Type):
+    """An intrinsic reinterpreting a 64-bit `source` scalar as `target`: one LLVM bitcast."""
+
+    def typer(typingctx, x):  # noqa: ARG001 (numba's intrinsic signature)
+        if isinstance(x, source) and x.bitwidth == 64:
+
+            def codegen(context, builder, signature, args):
+                return builder.bitcast(args[0], context.get_value_type(target))
+
+            return target(x), codegen
+        return None
+
+    return intrinsic(typer)
+
+
 if config.DISABLE_JIT:
     f64_from_bits = _bits_to_f64_py
     i64_from_f64 = _f64_to_bits_py
 else:
-
-    @intrinsic
-    def f64_from_bits(typingctx, bits):  # noqa: ARG001 (numba's intrinsic signature)
-        """Reinterpret an int64 as float64: one LLVM bitcast, which vectorises."""
-        if isinstance(bits, types.Integer) and bits.bitwidth == 64:
-
-            def codegen(context, builder, signature, args):
-                return builder.bitcast(args[0], context.get_value_type(types.float64))
-
-            return types.float64(bits), codegen
-        return None
-
-
-    @intrinsic
-    def i64_from_f64(typingctx, x):  # noqa: ARG001 (numba's intrinsic signature)
-        """Reinterpret a float64 as int64: one LLVM bitcast, which vectorises."""
-        if isinstance(x, types.Float) and x.bitwidth == 64:
-
-            def codegen(context, builder, signature, args):
-                return builder.bitcast(args[0], context.get_value_type(types.int64))
-
-            return types.int64(x), codegen
-        return None
+    f64_from_bits = _bitcast(types.Integer, types.float64)
+    i64_from_f64 = _bitcast(types.Float, types.int64)
 
 
 # what generated kernel modules add to their imports
