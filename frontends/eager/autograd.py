@@ -105,6 +105,8 @@ def backward(
             g = cts.pop(acc, None)  # let go of it: accumulate_into may then keep it uncopied
             if g is not None:
                 tape.accumulate_into(acc.variable, g)
+        if not tape._retaining:  # no tensor ever called retain_grad(): no node is retained
+            return
         for n in nodes:
             if n.retained is not None and n in cts:
                 t = n.retained()

@@ -23,6 +23,7 @@ from .grad_mode import _State
 Tensor: type = None  # type: ignore[assignment]
 
 _new = object.__new__
+_empty = np.empty
 _ndarray = np.ndarray
 _AccumulateGrad = tape.AccumulateGrad
 _VersionCounter = tape.VersionCounter
@@ -232,6 +233,9 @@ def binary_operator(
     (``slow(other, self)`` when `reflected`), the functional form the operator used to call.
     """
     fast = prim.fast
+    # the dispatcher's table, read here directly: the kernel entry for (shapes, dtypes) that
+    # `fast` would look up, without the call (see kernels.elementwise.dispatcher)
+    table = fast.table
     has_vjp = prim.vjp is not None
     spec = saves(prim, 2)
     scalar_kinds = "f" if float_only else "fi"
@@ -250,9 +254,23 @@ def binary_operator(
                 return slow(other, self) if reflected else slow(self, other)
             other = y = constant(other, dt)
             track = self._rg
-        # what bind -> Tensor.__dg_bind__ would do, inlined
+        # what bind -> Tensor.__dg_bind__ -> fast would do, inlined
+        if reflected:
+            e = table.get((y.shape, x.shape, dt, dt))
+            if e is None or e[0] is None:
+                out = fast(y, x)
+            else:
+                out = _empty(e[1], e[2])
+                e[0](y.ravel(), x.ravel(), out.ravel())
+        else:
+            e = table.get((x.shape, y.shape, dt, dt))
+            if e is None or e[0] is None:
+                out = fast(x, y)
+            else:
+                out = _empty(e[1], e[2])
+                e[0](x.ravel(), y.ravel(), out.ravel())
         t = _new(Tensor)
-        t._data = fast(y, x) if reflected else fast(x, y)
+        t._data = out
         t._rg = False
         t._node = t._grad = t._vc = t._acc = t._base = None
         if track and _State.enabled and has_vjp:
@@ -271,15 +289,23 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
     """``torch.exp``-style function running `prim` at once on a tensor (a float one when
     `float_only`: the general path casts the others first); anything else goes to `slow`."""
     fast = prim.fast
+    table = fast.table  # as in binary_operator
     has_vjp = prim.vjp is not None
     save_x, save_out = saves(prim, 1)
 
     def fn(input: Any) -> Any:  # noqa: A002 - PyTorch's name
         if isinstance(input, Tensor):
             x = input._data
-            if not float_only or x.dtype.kind == "f":
+            dt = x.dtype
+            if not float_only or dt.kind == "f":
+                e = table.get((x.shape, dt))
+                if e is None or e[0] is None:
+                    out = fast(x)
+                else:
+                    out = _empty(e[1], e[2])
+                    e[0](x.ravel(), out.ravel())
                 t = _new(Tensor)
-                t._data = fast(x)
+                t._data = out
                 t._rg = False
                 t._node = t._grad = t._vc = t._acc = t._base = None
                 if input._rg and _State.enabled and has_vjp:
