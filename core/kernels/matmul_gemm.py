@@ -15,7 +15,8 @@ take the direct path instead (matmul_direct).
 import numpy as np
 from numba import njit, prange
 
-from .matmul_ukernel import tile_mr, tile_nr, ukernel
+from .matmul_transpose import transpose_block
+from .matmul_ukernel import tile_mr, tile_nr, tile_vl, ukernel
 
 # k-block length: one packed B micro-panel (KC x NR) plus one A micro-panel stay in L1.
 KC = 256
@@ -83,6 +84,20 @@ def _pack_b(b, off, rs, cs, N, K, bp, j0, nbpad, q):
                 dst = bp[d + k * nr : d + k * nr + cols]
                 for t in range(cols):
                     dst[t] = src[t]
+        elif rs == 1:
+            # B stored transposed (op(B) columns contiguous): whole VL x VL blocks through
+            # vector registers, then the columns and k steps left over one by one
+            vl = tile_vl(bp)
+            tv = cols - cols % vl
+            kv = kc - kc % vl
+            for t0 in range(0, tv, vl):
+                for k0 in range(0, kv, vl):
+                    so = off + pc + k0 + (j + t0) * cs
+                    transpose_block(b, so, cs, bp, d + k0 * nr + t0, nr)
+            for t in range(cols):
+                src = off + pc + (j + t) * cs
+                for k in range(kv if t < tv else 0, kc):
+                    bp[d + k * nr + t] = b[src + k]
         else:
             for t in range(cols):
                 src = off + pc * rs + (j + t) * cs
