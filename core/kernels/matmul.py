@@ -6,7 +6,8 @@ so results do not change with thread count, transpose flags, strides, tile posit
 batch index, the serial/parallel choice, or the host's SIMD width (AVX2 and AVX-512 tiles
 differ in shape, not in bits). Speed comes from packing panels and a register-tiled
 micro-kernel (matmul_ukernel), blocked and spread over output tiles (matmul_gemm), with a
-no-packing path for products of a few rows (matmul_direct).
+no-packing path for products of a few rows (matmul_direct) and a four-argument kernel for
+products of a few thousand multiply-adds (matmul_tiny).
 """
 
 import numba

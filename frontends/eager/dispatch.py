@@ -6,7 +6,8 @@ one and the call has no params, else shape rule + kernel), wraps the result and 
 node when an operand requires grad. `binary_operator` and `unary_function` build ``x + y``,
 ``x * 2.0``, ``torch.exp(x)``, ...: for the everyday operands (tensors of one dtype, a float
 tensor and a Python number) they do what `bind` -> `bind_hook` would, inlined; anything else
-takes the general conversion path (`_convert`) unchanged.
+takes the general conversion path (`_convert`) unchanged. `matmul_function` and `full_reduction`
+do the same for ``torch.matmul`` of two matrices and ``torch.sum`` over every dim.
 """
 
 from __future__ import annotations
@@ -324,14 +325,30 @@ def matmul_function(prim: Any, slow: Callable) -> Callable:
     """``torch.matmul``: two matrices of one dtype go straight to the tensors' bind hook with
     what `_convert.pair` + `ops.matmul` would hand it for them; anything else goes to `slow`."""
     params = {"transpose_a": False, "transpose_b": False}  # shared: nothing mutates node params
+    fast = prim.fast_params
+    plain_hook = bind_hook
 
     def fn(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's name
         if isinstance(input, Tensor) and isinstance(other, Tensor):
             x = input._data
             y = other._data
             if x.ndim == 2 and y.ndim == 2 and x.dtype is y.dtype:
-                # the hook `bind` would pick (anomaly mode swaps it in on the class)
-                return type(input).__dg_bind__(input, prim, (input, other), params)
+                # the hook `bind` would pick (anomaly mode swaps its own in on the class)
+                hook = type(input).__dg_bind__
+                if hook is plain_hook and type(x) is _ndarray and type(y) is _ndarray:
+                    # what that hook does for two matrices, inlined
+                    try:
+                        out = fast(x, y, False, False)
+                    except TypeError:  # its rule's error (a DTypeError), raised by the hook
+                        return hook(input, prim, (input, other), params)
+                    t = _new(Tensor)
+                    t._data = out
+                    t._rg = False
+                    t._node = t._grad = t._vc = t._acc = t._base = None
+                    if (input._rg or other._rg) and _State.enabled:
+                        record(prim, params, (input, other), (x, y), t)
+                    return t
+                return hook(input, prim, (input, other), params)
         return slow(input, other)
 
     fn.__name__ = fn.__qualname__ = slow.__name__
@@ -346,14 +363,33 @@ def full_reduction(prim: Any, slow: Callable) -> Callable:
     bool keepdim) goes straight to its bind hook with the params `ops.sum` would hand it;
     anything else goes to `slow`."""
     params_of: dict = {}  # (ndim, keepdim) -> params, shared: nothing mutates node params
+    fast = prim.fast_params
+    plain_hook = bind_hook
 
     def fn(input: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:  # noqa: A002
         if dim is None and dtype is None and isinstance(input, Tensor) and type(keepdim) is bool:
-            key = (input._data.ndim, keepdim)
+            x = input._data
+            key = (x.ndim, keepdim)
             params = params_of.get(key)
             if params is None:
                 params = params_of[key] = {"axes": tuple(range(key[0])), "keepdims": keepdim}
-            return type(input).__dg_bind__(input, prim, (input,), params)
+            hook = type(input).__dg_bind__
+            if hook is not plain_hook or type(x) is not _ndarray:
+                return hook(input, prim, (input,), params)
+            # what the hook does for one plain operand, inlined
+            try:
+                out = fast(x, params["axes"], keepdim)
+            except TypeError:  # the rule reports it, through the hook
+                return hook(input, prim, (input,), params)
+            if type(out) is not _ndarray:
+                out = np.asarray(out)
+            t = _new(Tensor)
+            t._data = out
+            t._rg = False
+            t._node = t._grad = t._vc = t._acc = t._base = None
+            if input._rg and _State.enabled and out.dtype.kind == "f":
+                record(prim, params, (input,), (x,), t)
+            return t
         return slow(input, dim, keepdim, dtype)
 
     fn.__name__ = fn.__qualname__ = slow.__name__

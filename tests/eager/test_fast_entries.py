@@ -152,3 +152,13 @@ def test_operator_shape_errors_are_raised_every_time():
     for _ in range(2):
         with pytest.raises(ValueError, match="cannot broadcast|broadcast"):
             a + b
+
+
+def test_sum_entry_is_checked_in_anomaly_mode():
+    t = torch.tensor([1.0, float("nan")])
+    with torch.autograd.set_detect_anomaly(True):
+        with pytest.raises(RuntimeError, match="'sum' returned nan"):
+            t.sum()
+        with pytest.raises(RuntimeError, match="'sum' returned nan"):
+            torch.sum(t.requires_grad_())
+    assert torch.sum(t).isnan().item()  # and off again: the direct entry, no check
