@@ -161,9 +161,17 @@ def saves(prim: Any, n: int) -> tuple[bool, ...]:
     return (*[i in idx for i in range(n)], with_out)
 
 
-def record1(prim: Any, save_x: bool, save_out: bool, a: Any, x: np.ndarray, t: Any) -> None:
-    """`record` for a parameterless one-operand primitive on tensor `a` (requires grad);
-    save_x and save_out come from `saves`."""
+def record1(
+    prim: Any,
+    save_x: bool,
+    save_out: bool,
+    a: Any,
+    x: np.ndarray,
+    t: Any,
+    params: dict = _NO_PARAMS,
+) -> None:
+    """`record` for a one-operand primitive on tensor `a` (requires grad); save_x and save_out
+    come from `saves`."""
     saved: tuple = ()
     if save_x:
         vc = a._vc
@@ -178,13 +186,22 @@ def record1(prim: Any, save_x: bool, save_out: bool, a: Any, x: np.ndarray, t: A
         n = a._acc
         if n is None:
             n = a._acc = _AccumulateGrad(a)
-    t._node = _Node(prim, _NO_PARAMS, (x,), t._data, (n,), saved)
+    t._node = _Node(prim, params, (x,), t._data, (n,), saved)
     t._rg = True
 
 
-def record2(prim: Any, spec: tuple, a: Any, b: Any, x: np.ndarray, y: np.ndarray, t: Any) -> None:
-    """`record` for a parameterless two-operand primitive; a and b are tensors or arrays, spec
-    comes from `saves`."""
+def record2(
+    prim: Any,
+    spec: tuple,
+    a: Any,
+    b: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    t: Any,
+    params: dict = _NO_PARAMS,
+) -> None:
+    """`record` for a two-operand primitive; a and b are tensors or arrays, spec comes from
+    `saves`."""
     save_x, save_y, save_out = spec
     saved: tuple = ()
     ka = kb = None
@@ -215,7 +232,7 @@ def record2(prim: Any, spec: tuple, a: Any, b: Any, x: np.ndarray, y: np.ndarray
     if save_out:
         vc = t._vc = _VersionCounter()
         saved += ((vc, 0, -1),)
-    t._node = _Node(prim, _NO_PARAMS, (x, y), t._data, (ka, kb), saved)
+    t._node = _Node(prim, params, (x, y), t._data, (ka, kb), saved)
     t._rg = True
 
 
@@ -327,6 +344,7 @@ def matmul_function(prim: Any, slow: Callable) -> Callable:
     params = {"transpose_a": False, "transpose_b": False}  # shared: nothing mutates node params
     fast = prim.fast_params
     plain_hook = bind_hook
+    spec = saves(prim, 2)
 
     def fn(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's name
         if isinstance(input, Tensor) and isinstance(other, Tensor):
@@ -346,7 +364,7 @@ def matmul_function(prim: Any, slow: Callable) -> Callable:
                     t._rg = False
                     t._node = t._grad = t._vc = t._acc = t._base = None
                     if (input._rg or other._rg) and _State.enabled:
-                        record(prim, params, (input, other), (x, y), t)
+                        record2(prim, spec, input, other, x, y, t, params)
                     return t
                 return hook(input, prim, (input, other), params)
         return slow(input, other)
@@ -365,6 +383,7 @@ def full_reduction(prim: Any, slow: Callable) -> Callable:
     params_of: dict = {}  # (ndim, keepdim) -> params, shared: nothing mutates node params
     fast = prim.fast_params
     plain_hook = bind_hook
+    save_x, save_out = saves(prim, 1)
 
     def fn(input: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:  # noqa: A002
         if dim is None and dtype is None and isinstance(input, Tensor) and type(keepdim) is bool:
@@ -388,7 +407,7 @@ def full_reduction(prim: Any, slow: Callable) -> Callable:
             t._rg = False
             t._node = t._grad = t._vc = t._acc = t._base = None
             if input._rg and _State.enabled and out.dtype.kind == "f":
-                record(prim, params, (input,), (x,), t)
+                record1(prim, save_x, save_out, input, x, t, params)
             return t
         return slow(input, dim, keepdim, dtype)
 
