@@ -139,3 +139,55 @@ def test_parameter_groups_roll_back_together(monkeypatch):
     with pytest.raises(MemoryError):
         opt.step()
     assert _snapshot(model, opt) == before
+
+
+def _big_model(seed: int = 0):
+    torch.manual_seed(seed)
+    # the first weight is past SKIP_COPY_MIN_BYTES, so the step keeps no copy of it
+    return nn.Sequential(nn.Linear(300, 256), nn.Tanh(), nn.Linear(256, 3))
+
+
+@pytest.mark.parametrize("interrupt_at", [1, 2, 4])
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_ctrl_c_during_the_writes_leaves_the_step_whole(monkeypatch, kind, interrupt_at):
+    import signal
+
+    from duograd.frontends.eager.optim.optimizer import SKIP_COPY_MIN_BYTES
+
+    assert _big_model()[0].weight.detach().numpy().nbytes >= SKIP_COPY_MIN_BYTES
+    name = KERNELS[kind]
+    real = getattr(U, name)
+    models = [_big_model(), _big_model()]
+    opts = [_make(kind, m.parameters()) for m in models]
+    for m in models:
+        _grads(m, 0)
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        real(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == interrupt_at:  # Ctrl-C right after a kernel wrote
+            signal.raise_signal(signal.SIGINT)
+
+    handler = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(U, name, interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        opts[0].step()
+    monkeypatch.setattr(U, name, real)
+    assert signal.getsignal(signal.SIGINT) is handler
+    opts[1].step()  # the same step, uninterrupted
+    assert _snapshot(models[0], opts[0]) == _snapshot(models[1], opts[1])
+
+
+def test_an_ignored_ctrl_c_stays_ignored():
+    import signal
+
+    model = _big_model()
+    opt = _make("sgd", model.parameters())
+    _grads(model, 0)
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        opt.step()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -3,13 +3,15 @@
 Subclasses implement `_update(group, params_and_grads)`, calling one fused kernel of
 core/kernels/update.py per parameter (the optimizer arithmetic both frontends share).
 `step()` validates every parameter, gradient and state first, so a step that fails changes
-nothing; a failure past validation (out of memory, an interrupt) is rolled back from copies.
+nothing; a failure past validation (out of memory, an interrupt) is rolled back from copies,
+made of every parameter but the one updated last (see `Optimizer._undo_entries`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -17,6 +19,7 @@ import numpy as np
 from ..grad_mode import enable_grad, no_grad
 from ..inplace import bump
 from ..tensor import Tensor
+from .interrupts import DeferredInterrupt
 
 _required = object()
 
@@ -58,6 +61,19 @@ def _copy_into(bufs: dict, key: Any, arr: np.ndarray) -> np.ndarray:
     return buf
 
 
+# The last parameter (with its state) goes uncopied from this size on: copying 256 KiB costs
+# about what swapping the SIGINT handler in and out does (~5 us).
+SKIP_COPY_MIN_BYTES = 1 << 18
+
+
+def per_parameter(update: Callable) -> Callable:
+    """Mark an `_update` whose parameters' updates are independent (each reads and writes only
+    its own parameter, gradient and state), so that a step may reorder them and keep no copy of
+    the last one (see Optimizer._undo_entries)."""
+    update.per_parameter = True
+    return update
+
+
 def _disjoint(x: np.ndarray, y: np.ndarray) -> bool:
     """Whether two arrays share no memory: at once when both own theirs (as parameters and
     gradients made by duograd do), else by numpy's bounds check."""
@@ -82,10 +98,11 @@ def _independent(pair: tuple, others: list) -> bool:
 class Optimizer:
     """Base class: holds param_groups (dicts with 'params' and hyper-parameters) and state."""
 
-    # Copy each parameter and its state before updating it, so a failure past validation (out
-    # of memory, an interrupt) is rolled back and a step applies to all parameters or to none.
-    # Costs a memcpy of them per step and one more copy's memory; False keeps only the
-    # validate-first guarantee (every error duograd itself can raise comes before any write).
+    # Copy the parameters and their state before updating them (all but the one updated last,
+    # see _undo_entries), so a failure past validation (out of memory, an interrupt) is rolled
+    # back and a step applies to all parameters or to none. Costs a memcpy of them per step and
+    # one more copy's memory; False keeps only the validate-first guarantee (every error
+    # duograd itself can raise comes before any write).
     atomic_step: bool = True
 
     def __init__(self, params: Any, defaults: dict) -> None:
@@ -158,8 +175,9 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         work = [(group, self._validated(group)) for group in self.param_groups]
-        undo = self._undo_entries(work) if self.atomic_step else []
-        with no_grad():
+        undo, whole = self._undo_entries(work) if self.atomic_step else ([], True)
+        # without a copy of every parameter, Ctrl-C waits for the writes (see interrupts.py)
+        with no_grad(), nullcontext() if whole else DeferredInterrupt():
             try:
                 for group, pairs in work:
                     if pairs:
@@ -174,33 +192,44 @@ class Optimizer:
                     bump(p)
         return loss
 
-    def _undo_entries(self, work: list) -> list:
-        """What `_roll_back` needs, taken before the first write; reorders `work` in place.
+    def _undo_entries(self, work: list) -> tuple[list, bool]:
+        """What `_roll_back` needs, taken before the first write (reorders `work` in place), and
+        whether it copies every parameter.
 
-        Every parameter updated before the last one, and its state, is copied. The last one is
-        not: its update is the step's final write, and a failure before its kernel runs leaves
-        its values as they were (a kernel, once started, raises nothing and runs to its end).
-        So the largest parameter of the last group is moved to the end of its group, which
-        saves copying it; each parameter's update reads only its own values, so the order
-        changes no bits (one that may share memory with a parameter it would pass stays put).
-        Only its state's entries are kept, to drop what a failed update added.
+        With a per-parameter `_update` (see `per_parameter`), every parameter updated before
+        the last one, and its state, is copied; the last one is not: its update is the step's
+        final write, and a failure raised before its kernel runs leaves it as it was (a kernel,
+        once started, raises nothing and runs to its end; Ctrl-C is held back meanwhile). So the
+        largest parameter of the last group is moved to the end of its group, which saves
+        copying it; as each update reads only its own values, the order changes no bits (one
+        that may share memory with a parameter it would pass stays put). Its state's entries
+        alone are kept, to drop what a failed update added. Any other `_update` gets copies of
+        everything.
         """
         last = None
         for i, (_group, pairs) in enumerate(work):
             if pairs:
                 last = i
         if last is None:
-            return []
+            return [], True
         pairs = work[last][1]
-        big = max(range(len(pairs)), key=lambda j: pairs[j][0]._data.nbytes)
-        if _independent(pairs[big], pairs[big + 1 :]):
-            pairs.append(pairs.pop(big))
+        skip = None
+        if getattr(type(self)._update, "per_parameter", False):
+            big = max(range(len(pairs)), key=lambda j: pairs[j][0]._data.nbytes)
+            if _independent(pairs[big], pairs[big + 1 :]):
+                pairs.append(pairs.pop(big))
+            p = pairs[-1][0]
+            state = self.state[p] if p in self.state else {}
+            size = p._data.nbytes
+            size += sum(v._data.nbytes for v in state.values() if isinstance(v, Tensor))
+            if size >= SKIP_COPY_MIN_BYTES:  # worth more than holding Ctrl-C back costs
+                skip = p
         pool = self.__dict__.setdefault("_undo_buffers", {})
         undo = []
         for _group, group_pairs in work:
             for p, _ in group_pairs:
-                undo.append(self._undo_entry(p, pool, p is not pairs[-1][0]))
-        return undo
+                undo.append(self._undo_entry(p, pool, p is not skip))
+        return undo, skip is None
 
     def _undo_entry(self, p: Tensor, pool: dict, copy: bool = True) -> tuple:
         """What `_roll_back` needs to restore p and its state: copies of their values (without
