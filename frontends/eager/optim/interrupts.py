@@ -29,13 +29,13 @@ class DeferredInterrupt:
     def __enter__(self) -> DeferredInterrupt:
         if threading.current_thread() is not _main:
             return self
-        prev = signal.signal(signal.SIGINT, self._hold)
-        # only a Python-level handler runs at a point the step could see; SIG_IGN ignores the
-        # signal, SIG_DFL ends the process, None means a handler Python does not manage
+        prev = signal.getsignal(signal.SIGINT)
+        # only a Python-level handler runs at a point the step could see (SIG_IGN ignores the
+        # signal, SIG_DFL ends the process, and None, a handler Python did not install, could
+        # not be put back), and only the main thread can swap it, so nothing else can meanwhile
         if callable(prev):
+            signal.signal(signal.SIGINT, self._hold)
             self.prev = prev
-        else:
-            signal.signal(signal.SIGINT, prev)
         return self
 
     def _hold(self, signum: int, frame: Any) -> None:
