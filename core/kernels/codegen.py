@@ -103,6 +103,12 @@ def infer_dtypes(program: Program, in_dtypes: tuple[np.dtype, ...]) -> list[np.d
     return out
 
 
+def work_per_element(program: Program, n_inputs: int) -> float:
+    """A program's work per output element relative to one binary add (which is 1.0):
+    memory streams (inputs and the output) plus the ops' costs, over the add's 3 + 1."""
+    return (n_inputs + 1 + sum(OPS[step[0]].cost for step in program)) / 4.0
+
+
 def _const(dt: np.dtype, v: int) -> str:
     if dt == np.bool_:
         return "True" if v else "False"

@@ -15,8 +15,10 @@ from numpy.typing import DTypeLike
 from . import codegen
 from .cpu_share import threads
 
-# Below this many output elements a call takes the serial kernel: parallel=True costs ~3 us
-# per call. Read at call time so tests can lower it to exercise the parallel kernels.
+# Below this much work a call takes the serial kernel: parallel=True costs ~3 us per call. Work
+# is output elements times the program's cost per element relative to an add (see
+# codegen.work_per_element), so a fused chain or a tanh goes parallel at fewer elements than a
+# lone add. Read at call time so tests can lower it to exercise the parallel kernels.
 PARALLEL_MIN = 1 << 17
 _MAX_PLANS = 2048  # per kernel; plans are cheap to rebuild, so the cache is simply reset
 
@@ -79,6 +81,7 @@ class ElementwiseKernel:
                 f"elementwise program {self.program} yields {self.out_dtype}, not {out_dtype}"
             )
         self.n_in = len(self.in_dtypes)
+        self.work = codegen.work_per_element(self.program, self.n_in)
         self._plans: dict = {}
         self._kern: dict = {}
 
@@ -155,6 +158,7 @@ class ElementwiseKernel:
     def _flat_plan(self, oshape, n, kinds):
         ks, kp = self.kernels("flat", kinds)
         odt = self.out_dtype
+        work = n * self.work
 
         if self.n_in == 2:  # the hot case, without the generic list/star-args overhead
 
@@ -162,7 +166,7 @@ class ElementwiseKernel:
                 if out is None:
                     out = np.empty(oshape, odt)
                 a, b = arrays
-                k = _pick(kp, ks, n >= PARALLEL_MIN)
+                k = _pick(kp, ks, work >= PARALLEL_MIN)
                 k(a.reshape(-1), b.reshape(-1), out.reshape(-1))
                 return out
 
@@ -171,7 +175,7 @@ class ElementwiseKernel:
         def run(arrays, out):
             if out is None:
                 out = np.empty(oshape, odt)
-            k = _pick(kp, ks, n >= PARALLEL_MIN)
+            k = _pick(kp, ks, work >= PARALLEL_MIN)
             k(*[a.reshape(-1) for a in arrays], out.reshape(-1))
             return out
 
@@ -181,6 +185,7 @@ class ElementwiseKernel:
         ks, kp = self.kernels("rows", kinds)
         odt = self.out_dtype
         full = [k == "F" for k in kinds]
+        work = n * self.work
 
         def run(arrays, out):
             if out is None:
@@ -190,7 +195,7 @@ class ElementwiseKernel:
             views = [
                 a.reshape(nr, nc) if f else a.reshape(-1) for a, f in zip(arrays, full, strict=True)
             ]
-            k = _pick(kp, ks, n >= PARALLEL_MIN and nr > 1)
+            k = _pick(kp, ks, work >= PARALLEL_MIN and nr > 1)
             k(*views, out.reshape(nr, nc))
             return out
 
@@ -199,7 +204,7 @@ class ElementwiseKernel:
     def _nd_plan(self, oshape):
         ks, kp = self.kernels("nd", ("A",) * self.n_in)
         odt = self.out_dtype
-        n = int(np.prod(oshape, dtype=np.int64))
+        work = int(np.prod(oshape, dtype=np.int64)) * self.work
 
         def run(arrays, out):
             if out is None:
@@ -209,7 +214,7 @@ class ElementwiseKernel:
             shape = _coalesce(oshape, views + [out])
             views = [v.reshape(shape) for v in views]
             o = out.reshape(shape)
-            k = _pick(kp, ks, n >= PARALLEL_MIN)
+            k = _pick(kp, ks, work >= PARALLEL_MIN)
             if len(shape) <= 4:
                 pad = (1,) * (4 - len(shape))
                 views = [_readonly(v.reshape(pad + shape)) for v in views]

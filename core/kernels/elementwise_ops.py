@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .vecmath import EXP_F32, EXPM1_F32, LOG_F32, SIGMOID_F32, TANH_F32
 
@@ -27,6 +27,9 @@ class ScalarOp:
     templates: dict[str, str]  # dtype kind -> template; a dtype name (e.g. "float32") overrides
     result: str = "same"  # "same" (operand dtype) or "bool"
     cond_first: bool = False  # first operand is a bool condition (``where``)
+    # rough cost per element in adds (a division ~2, a transcendental function ~8): it decides
+    # how many elements a kernel needs before running it on several threads pays
+    cost: int = 1
 
 
 def _same(arity: int, **templates: str) -> ScalarOp:
@@ -102,6 +105,11 @@ OPS: dict[str, ScalarOp] = {
         cond_first=True,
     ),
 }
+
+for _name in ("exp", "log", "tanh", "sin", "cos", "log1p", "expm1", "erf", "sigmoid", "pow"):
+    OPS[_name] = replace(OPS[_name], cost=8)
+for _name in ("div", "sqrt", "reciprocal"):
+    OPS[_name] = replace(OPS[_name], cost=2)
 
 # Casts, usable inside fused programs (e.g. a comparison mask turned back into floats).
 # Float -> int truncates toward zero; NaN/out-of-range values give unspecified integers.

@@ -377,3 +377,21 @@ def test_import_compiles_nothing_and_cache_loads_in_a_new_process():
     subprocess.run(run, check=True, capture_output=True)  # first run may compile and store
     out = subprocess.run(run, check=True, capture_output=True, text=True).stdout
     assert int(out.strip()) == 1  # second process loaded the machine code from disk
+
+
+def test_heavier_programs_go_parallel_at_fewer_elements(monkeypatch):
+    chosen = []
+    real_pick = elementwise_kernel._pick
+
+    def spy(kp, ks, parallel):
+        chosen.append(parallel)
+        return real_pick(kp, ks, parallel)
+
+    monkeypatch.setattr(elementwise_kernel, "_pick", spy)
+    n = elementwise_kernel.PARALLEL_MIN // 2  # half the work threshold of a lone add
+    a, b = _data((n,), np.float32, 52), _data((n,), np.float32, 53)
+    E.binary("add", a, b)
+    E.unary("tanh", a)  # a transcendental costs several adds per element
+    chain = E.compile_elementwise((("mul", 0, 1), ("add", -1, 0), ("tanh", -1)), [a.dtype] * 2)
+    chain(a, b)
+    assert chosen == [False, True, True]
