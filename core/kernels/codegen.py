@@ -36,7 +36,7 @@ Program = tuple[tuple, ...]
 
 # Elements per parallel chunk; any chunking gives the same bits (elements are independent),
 # it only has to be large enough to amortise the scheduling.
-CHUNK = 1 << 14
+CHUNK = 1 << 12
 
 _KINDS = {"float32": "f", "float64": "f", "int32": "i", "int64": "i", "bool": "b"}
 _modules: dict[str, ModuleType] = {}

@@ -73,9 +73,30 @@ def foreign_cores() -> float:
         return s["foreign"]
 
 
+def _count_reader():
+    """numba's thread count for this thread, read directly once numba's threads are up.
+
+    numba.get_num_threads() checks the thread pool's launch under a lock on every call (about
+    0.5 us, as much as a small kernel); after the first call the threading layer's own counter
+    (set up by that launch) answers in under 0.1 us. Falls back to the public call if numba's
+    layout differs.
+    """
+    numba.get_num_threads()  # launches the pool
+    from numba.np.ufunc import parallel
+
+    raw = getattr(parallel, "_get_num_threads", None)
+    return raw if callable(raw) else numba.get_num_threads
+
+
+_read_count = None
+
+
 def threads() -> int:
     """Set (for the calling thread) and return the thread count for a parallel launch now."""
-    cur = numba.get_num_threads()
+    global _read_count
+    if _read_count is None:
+        _read_count = _count_reader()
+    cur = _read_count()
     if not _ENABLED:
         return cur
     loc = _local.__dict__

@@ -19,7 +19,7 @@ from .cpu_share import threads
 # is output elements times the program's cost per element relative to an add (see
 # codegen.work_per_element), so a fused chain or a tanh goes parallel at fewer elements than a
 # lone add. Read at call time so tests can lower it to exercise the parallel kernels.
-PARALLEL_MIN = 1 << 17
+PARALLEL_MIN = 1 << 16
 _MAX_PLANS = 2048  # per kernel; plans are cheap to rebuild, so the cache is simply reset
 
 
