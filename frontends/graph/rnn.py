@@ -84,10 +84,7 @@ def dynamic_rnn(
         state = _initial_state(cell, x, 1 if time_major else 0, initial_state, dtype)
         if not time_major:
             x = ops.transpose(x, (1, 0, 2))
-        if sequence_length is not None:
-            step = _masked_step(cell, sequence_length)
-        else:  # an LSTM cell may offer a step with its input products hoisted out of the loop
-            step = cell.unroll_step() if hasattr(cell, "unroll_step") else cell
+        step = _masked_step(cell, sequence_length) if sequence_length is not None else cell
         outputs, state = CF.rnn_unroll(step, x, state)
         if not time_major:
             outputs = ops.transpose(outputs, (1, 0, 2))

@@ -16,7 +16,6 @@ Parity option ``layout="torch"``: PyTorch's convention instead, variables `weigh
 from __future__ import annotations
 
 import collections
-import contextlib
 import math
 from typing import Any
 
@@ -118,25 +117,18 @@ class RNNCell(Layer):
             )
         if not tfd.as_dtype(x.dtype).is_floating:
             raise TypeError(f"{type(self).__name__}: inputs must be float, got {x}")
-        with self._scope_for(x, scope):
-            return self.call(x, state)
-
-    @contextlib.contextmanager
-    def _scope_for(self, x: Any = None, scope: Any = None):
-        """Inside this cell's variable scope, its variables built for x's depth on first entry
-        (x None: the cell must be built already)."""
         arg = self._scope if self._scope is not None else (scope or self.name)
         with variable_scope(arg, default_name=self._default_name, reuse=self._reuse) as vs:
-            if x is not None and not self.built:
+            if not self.built:
                 self._scope = vs
                 self.build(int(x.shape[-1]), x.dtype)
                 self.built = True
-            elif x is not None and self._input_depth != int(x.shape[-1]):
+            elif self._input_depth != int(x.shape[-1]):
                 raise ValueError(
                     f"{type(self).__name__}: this cell was built for inputs of depth "
                     f"{self._input_depth}, got {x}"
                 )
-            yield vs
+            return self.call(x, state)
 
     def _var(self, name: str, shape: tuple, dtype: Any, initializer: Any) -> Any:
         v = get_variable(name, shape, dtype=dtype, initializer=initializer)
@@ -260,44 +252,6 @@ class BasicLSTMCell(_GatedCell):
             c, h = CF.chunk_last(_tensor(state), 2)
         new_h, new_c = CF.lstm_cell(inputs, h, c, self._params, self._layout, self._forget_bias)
         if self._state_is_tuple:
-            return new_h, LSTMStateTuple(new_c, new_h)
-        return new_h, ops.concat([new_c, new_h], 1)
-
-    def unroll_step(self) -> Any:
-        """What `dynamic_rnn` unrolls: with PyTorch's layout, a step whose input products are
-        made for all time steps at once (`core.functional.LSTMStep`), else the cell itself."""
-        return _HoistedLSTM(self) if self._layout == "torch" else self
-
-
-class _HoistedLSTM:
-    """An LSTM cell with PyTorch's layout as `CF.rnn_unroll` hoists it: inputs projected once."""
-
-    def __init__(self, cell: BasicLSTMCell) -> None:
-        self._cell = cell
-        self._step = None
-
-    def __call__(self, inputs, state):
-        return self._cell(inputs, state)
-
-    def project_inputs(self, x):
-        """x W_ih^T + b_ih for the time-major inputs x (time, batch, depth)."""
-        cell = self._cell
-        if not tfd.as_dtype(x.dtype).is_floating:
-            raise TypeError(f"{type(cell).__name__}: inputs must be float, got {x}")
-        with cell._scope_for(x):
-            self._step = CF.LSTMStep(cell._params, "torch", cell._forget_bias)
-            return self._step.project_inputs(x)
-
-    def step_projected(self, xp, state):
-        """One step from projected inputs, with the cell's state convention."""
-        cell = self._cell
-        if cell._state_is_tuple:
-            c, h = state
-        else:
-            c, h = CF.chunk_last(_tensor(state), 2)
-        with cell._scope_for():
-            new_h, (_, new_c) = self._step.step_projected(xp, (h, c))
-        if cell._state_is_tuple:
             return new_h, LSTMStateTuple(new_c, new_h)
         return new_h, ops.concat([new_c, new_h], 1)
 

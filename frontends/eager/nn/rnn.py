@@ -233,8 +233,13 @@ class LSTM(_RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def _step(self, params: tuple):
-        # with PyTorch's layout, rnn_unroll makes the input products for all steps at once
-        return CF.LSTMStep(params, self.layout, self.forget_bias)
+        layout, fb = self.layout, self.forget_bias
+
+        def step(x, state):
+            h, c = CF.lstm_cell(x, state[0], state[1], params, layout, fb)
+            return h, (h, c)
+
+        return step
 
     def _initial(self, hx, batch, dt, batched):
         if hx is None:
