@@ -377,58 +377,18 @@ def rnn_unroll(step, x, state, reverse: bool = False):
     """Run step(x_t, state) -> (out_t, state) over axis 0 of time-major x (static length).
 
     Returns (outputs stacked on axis 0, final state). Both frontends unroll through here, so
-    their recurrent layers create the same nodes in the same order. A step that offers
-    ``project_inputs(x)`` and ``step_projected(xp_t, state)`` (see `LSTMStep`) has the input
-    half of its work done for all time steps at once: one large matmul instead of one per step.
+    their recurrent layers create the same nodes in the same order.
     """
     steps = x.shape[0]
     if steps is None:
         raise ValueError(
             f"rnn: the time dimension of the input {tuple(x.shape)} must be known to unroll it"
         )
-    project = getattr(step, "project_inputs", None)
-    if project is not None:
-        x, step = project(x), step.step_projected
     outs: list = [None] * steps
     order = range(steps - 1, -1, -1) if reverse else range(steps)
     for t in order:
         outs[t], state = step(ops.getitem(x, (t,)), state)
     return ops.stack(outs, 0), state
-
-
-class LSTMStep:
-    """One LSTM layer's step for `rnn_unroll`, state (h, c) -> output h, state (h', c').
-
-    Called as ``step(x_t, (h, c))`` it is `lstm_cell`. With PyTorch's layout `rnn_unroll` also
-    uses its two halves: x W_ih^T + b_ih for all time steps in one product (each row of a
-    product is computed alike whatever the number of rows, so the forward values are those of
-    the per-step form), then per step the recurrent half and the fused cell update.
-    """
-
-    def __init__(self, params: tuple, layout: str = "torch", forget_bias: float = 0.0) -> None:
-        _check_layout("lstm_cell", layout)
-        self.params, self.layout, self.forget_bias = params, layout, forget_bias
-        if layout != "torch":  # TF's kernel multiplies concat([x, h]): no separate input half
-            self.project_inputs = None
-
-    def __call__(self, x, state):
-        """One step from the raw input x_t."""
-        h, c = lstm_cell(x, state[0], state[1], self.params, self.layout, self.forget_bias)
-        return h, (h, c)
-
-    def project_inputs(self, x):
-        """x W_ih^T + b_ih for every time step of x (time, batch, input) at once."""
-        w_ih, _, b_ih, _ = self.params
-        return linear(x, w_ih, b_ih)
-
-    def step_projected(self, xp, state):
-        """One step from the projected input xp_t = x_t W_ih^T + b_ih."""
-        h, c = state
-        _, w_hh, _, b_hh = self.params
-        gates = ops.add(xp, linear(h, w_hh, b_hh))
-        c_new = lstm_state(gates, c, self.forget_bias, self.layout)
-        h_new = lstm_output(gates, c_new, self.layout)
-        return h_new, (h_new, c_new)
 
 
 # ---- attention (nn.MultiheadAttention and its graph-style twin) -------------------------------
