@@ -26,7 +26,6 @@ NO_JIT_SKIPS = (
     ("test_conv.py::test_conv_matches", "conv2d runs on the matmul micro-kernel; " + _INTRINSIC),
     ("test_same_padding_unknown_size", "it runs conv2d; " + _INTRINSIC),
     ("test_import_compiles_nothing", _CACHE),
-    ("test_lstm_step.py::", "an LSTM step multiplies by its weights; " + _INTRINSIC),
     ("[(64, 16, 16, 16,", "too large to run as plain Python in the coverage job (~50 s)"),
 )
 
