@@ -55,3 +55,13 @@ def _bounded_openmp_spin() -> None:
 
 
 _bounded_openmp_spin()
+
+
+def _keep_freed_memory() -> None:
+    """Large arrays reuse freed heap memory instead of fresh pages (see allocator)."""
+    from .allocator import keep_freed_memory
+
+    keep_freed_memory()
+
+
+_keep_freed_memory()
