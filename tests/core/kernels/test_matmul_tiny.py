@@ -1,39 +1,18 @@
 """The tiny-product kernel gives the bits of the general drivers and of the plain FMA chain."""
 
 import duograd.core.kernels.matmul as mm
-import numba
 import numpy as np
 import pytest
 from duograd.core import ShapeError, ops
 from duograd.core.kernels.matmul_tiny import TINY_MAX_WORK
-from duograd.core.kernels.matmul_ukernel import fma
 from numba.core import config
+from test_matmul import reference  # the plain FMA chain, the contract every path meets
 
 pytestmark = pytest.mark.skipif(
     bool(config.DISABLE_JIT), reason="matmul needs compiled code (NUMBA_DISABLE_JIT=1)"
 )
 
 FLAGS = [(False, False), (True, False), (False, True), (True, True)]
-
-
-@numba.njit
-def _chain(a, b):
-    """The contract, written plainly: C[i, j] = fma chain over k = 0..K-1 starting from 0."""
-    m, k = a.shape
-    n = b.shape[1]
-    c = np.zeros((m, n), a.dtype)
-    for i in range(m):
-        for j in range(n):
-            for p in range(k):
-                c[i, j] = fma(a[i, p], b[p, j], c[i, j])
-    return c
-
-
-def reference(a, b, ta, tb):
-    """The plain chain on contiguous copies of op(a), op(b) (2-D operands)."""
-    oa = np.ascontiguousarray(a.T if ta else a)
-    ob = np.ascontiguousarray(b.T if tb else b)
-    return _chain(oa, ob)
 
 
 def assert_bits(x, y):
