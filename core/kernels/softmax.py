@@ -12,6 +12,7 @@ from numba import njit, prange
 
 from .pymath import math  # the standard module when compiled (see pymath)
 from .reduce import normalize_axes
+from .vecmath import exp as vexp  # float32: the vectorisable template, as the `exp` op
 
 # Rows run in parallel when the array has at least this many elements (and several rows);
 # each row is computed the same way either way, so the bits do not change.
@@ -22,11 +23,41 @@ SOFTMAX, LOG_SOFTMAX = 0, 1
 
 @njit(cache=True, error_model="numpy")
 def _row_max(x):
-    best = x[0]
-    for i in range(1, x.shape[0]):
+    """The row's maximum, or its first NaN if it has one.
+
+    Eight running maxima over interleaved elements (select-only, so the compiler vectorises
+    them) and a NaN flag; only a row with a NaN is scanned again, for its first NaN. The
+    value is the plain maximum (order cannot change it) except that of equal zeros, the one
+    lane order meets first is kept.
+    """
+    n = x.shape[0]
+    b0 = b1 = b2 = b3 = b4 = b5 = b6 = b7 = x[0]
+    nan = False
+    n8 = n - n % 8
+    for i in range(0, n8, 8):
+        v0, v1, v2, v3 = x[i], x[i + 1], x[i + 2], x[i + 3]
+        v4, v5, v6, v7 = x[i + 4], x[i + 5], x[i + 6], x[i + 7]
+        b0 = v0 if v0 > b0 else b0
+        b1 = v1 if v1 > b1 else b1
+        b2 = v2 if v2 > b2 else b2
+        b3 = v3 if v3 > b3 else b3
+        b4 = v4 if v4 > b4 else b4
+        b5 = v5 if v5 > b5 else b5
+        b6 = v6 if v6 > b6 else b6
+        b7 = v7 if v7 > b7 else b7
+        nan = nan | (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3)
+        nan = nan | (v4 != v4) | (v5 != v5) | (v6 != v6) | (v7 != v7)
+    best = b0
+    for b in (b1, b2, b3, b4, b5, b6, b7):
+        best = b if b > best else best
+    for i in range(n8, n):
         v = x[i]
-        if v > best or v != v:  # a NaN, once taken, is kept: nothing compares above it
-            best = v
+        best = v if v > best else best
+        nan = nan | (v != v)
+    if nan:  # a NaN, once met, is kept: nothing compares above it
+        for i in range(n):
+            if x[i] != x[i]:
+                return x[i]
     return best
 
 
@@ -55,7 +86,7 @@ def _fwd_row(x, o, zero, mode):
     n = x.shape[0]
     m = _row_max(x)
     for i in range(n):
-        o[i] = math.exp(x[i] - m)
+        o[i] = vexp(x[i] - m)
     s = _row_sum(o, zero)
     if mode == 1:  # log_softmax = (x - m) - log(sum), as torch computes it
         ls = math.log(s)
@@ -84,7 +115,7 @@ def _lse_row(x, buf, zero):
     if abs(m) == math.inf:  # all -inf -> -inf, any +inf -> +inf (torch's rule)
         m = zero
     for i in range(x.shape[0]):
-        buf[i] = math.exp(x[i] - m)
+        buf[i] = vexp(x[i] - m)
     return m + math.log(_row_sum(buf, zero))
 
 
@@ -111,7 +142,7 @@ def _bwd_row(y, g, o, zero, mode):
     if mode == 1:  # log_softmax: g - exp(y) * sum(g)
         s = _row_sum(g, zero)
         for i in range(n):
-            o[i] = g[i] - math.exp(y[i]) * s
+            o[i] = g[i] - vexp(y[i]) * s
     else:  # softmax: y * (g - sum(g * y))
         for i in range(n):
             o[i] = g[i] * y[i]

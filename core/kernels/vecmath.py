@@ -19,7 +19,9 @@ import math
 
 import numpy as np
 from numba.core import config, types
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
+
+from . import pymath
 
 # Cody-Waite split of ln 2: LN2_HI has 32 significant bits, so n * LN2_HI is exact for the
 # |n| <= 151 that float32 inputs need; LN2_LO carries the rest.
@@ -154,6 +156,41 @@ if config.DISABLE_JIT:
 else:
     f64_from_bits = _bitcast(types.Integer, types.float64)
     i64_from_f64 = _bitcast(types.Float, types.int64)
+
+
+def _scalar_function(name: str, template: str):
+    """The float32 template as a plain function of one argument, for hand-written kernels."""
+    lines = template.format("x", t="t_").split("\n")
+    src = f"def {name}(x):\n" + "".join(f"    {ln}\n" for ln in lines[:-1])
+    src += f"    return {lines[-1]}\n"
+    namespace = {"np": np, "math": math, "f64_from_bits": f64_from_bits}
+    namespace["i64_from_f64"] = i64_from_f64
+    exec(compile(src, f"<duograd.vecmath.{name}>", "exec"), namespace)
+    return namespace[name]
+
+
+_exp_f32 = _scalar_function("exp_f32", EXP_F32)
+
+
+def exp(x):
+    """exp of a float scalar inside a kernel: float32 by the vectorisable template (the bits of
+    the elementwise `exp` op), float64 by libm. Plain Python (without the JIT) does the same."""
+    if isinstance(x, np.float32):
+        return _exp_f32(x)
+    return pymath.math.exp(x)
+
+
+if not config.DISABLE_JIT:
+
+    @overload(exp, inline="always")
+    def _exp_overload(x):
+        # a kernel compiled with this inlines the template: numba's disk cache keys on the
+        # kernel's own file, so a change here needs that file touched (or the cache cleared)
+        if isinstance(x, types.Float):
+            if x.bitwidth == 32:
+                return _exp_f32
+            return lambda x: math.exp(x)
+        return None
 
 
 # what generated kernel modules add to their imports

@@ -139,3 +139,36 @@ def test_edge_shapes_and_errors():
         S.softmax(np.zeros((2, 2), np.float32), 2)
     with pytest.raises(ValueError, match="differ"):
         S.softmax_grad(np.zeros((2, 2)), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("n", [1, 5, 8, 9, 23, 64])
+def test_row_max_is_the_maximum_or_the_first_nan(n):
+    rng = np.random.default_rng(n)
+    for trial in range(20):
+        row = rng.standard_normal(n).astype(np.float32)
+        if trial % 3 == 1:  # one or two NaNs somewhere, with different payloads
+            k = rng.integers(n)
+            row[k] = np.float32(np.nan)
+            row[rng.integers(n)] = -np.float32(np.nan)
+        first_nan = np.flatnonzero(np.isnan(row))
+        got = S._row_max(row)
+        if len(first_nan):
+            want = row[first_nan[0]]
+            assert np.isnan(got) and np.float32(got).view(np.int32) == want.view(np.int32)
+        else:
+            assert got == row.max()
+
+
+def test_softmax_exp_has_the_exp_ops_bits():
+    from duograd.core.kernels import elementwise as ew
+
+    x = np.random.default_rng(5).uniform(-30, 30, (6, 37)).astype(np.float32)
+    e = ew.unary("exp", x - x.max(axis=1, keepdims=True))
+    want = e / e.sum(axis=1, keepdims=True, dtype=np.float32)
+    np.testing.assert_allclose(S.softmax(x, -1), want, rtol=1e-6)
+    # log_softmax's backward uses exp(y) with the same bits as the op
+    y = S.log_softmax(x, -1)
+    g = np.zeros_like(x)
+    g[:, 0] = 1.0
+    back = S.log_softmax_grad(y, g, -1)
+    np.testing.assert_array_equal(back[:, 1:], -ew.unary("exp", y[:, 1:]))
