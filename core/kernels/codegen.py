@@ -115,27 +115,42 @@ def _const(dt: np.dtype, v: int) -> str:
     return f"np.{dt.name}({v})"
 
 
+def expand_op(
+    name: str,
+    operands: list[str],
+    operand_dtype: np.dtype,
+    result_dtype: np.dtype,
+    zero: str,
+    one: str,
+    tmp: str,
+) -> tuple[list[str], str]:
+    """(statements, value expression) of one scalar op from its template (see elementwise_ops):
+    operands, the typed zero/one constants and the temporaries' prefix are names to use."""
+    op = OPS[name]
+    kind = dtype_kind(operand_dtype)
+    template = op.templates.get(operand_dtype.name) or op.templates[kind]
+    lines = template.format(
+        *operands, T=f"np.{result_dtype.name}", zero=zero, one=one, t=tmp
+    ).split("\n")
+    expr = lines[-1]
+    if op.result == "same" and kind == "i":
+        expr = f"np.{result_dtype.name}({expr})"
+    return lines[:-1], expr
+
+
 def emit_body(program: Program, in_dtypes, indent: str) -> tuple[list[str], list[str], str]:
     """Return (constant lines, per-element body lines, name of the result) for a program."""
     dts = infer_dtypes(program, tuple(in_dtypes))
     consts: dict[str, str] = {}
     body: list[str] = []
     for k, (name, *args) in enumerate(program):
-        op = OPS[name]
         names = [f"x{a}" if a >= 0 else f"v{k + a}" for a in args]
         opnd_dt = np.dtype(in_dtypes[args[-1]]) if args[-1] >= 0 else dts[k + args[-1]]
         tag = opnd_dt.name
         consts[f"zero_{tag}"] = _const(opnd_dt, 0)
         consts[f"one_{tag}"] = _const(opnd_dt, 1)
-        kind = dtype_kind(opnd_dt)
-        template = op.templates.get(opnd_dt.name) or op.templates[kind]
-        lines = template.format(
-            *names, T=f"np.{dts[k].name}", zero=f"zero_{tag}", one=f"one_{tag}", t=f"t{k}_"
-        ).split("\n")
-        expr = lines[-1]
-        if op.result == "same" and kind == "i":
-            expr = f"np.{dts[k].name}({expr})"
-        body.extend(indent + ln for ln in lines[:-1])
+        stmts, expr = expand_op(name, names, opnd_dt, dts[k], f"zero_{tag}", f"one_{tag}", f"t{k}_")
+        body.extend(indent + ln for ln in stmts)
         body.append(f"{indent}v{k} = {expr}")
     const_lines = [f"    {n} = {v}" for n, v in consts.items()]
     return const_lines, body, f"v{len(program) - 1}"

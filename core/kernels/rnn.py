@@ -16,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import codegen
-from .elementwise_ops import OPS
 
 # elements from which a kernel runs its rows in parallel (the bits do not depend on it)
 PARALLEL_MIN = 1 << 16
@@ -76,12 +75,6 @@ KERNELS: dict[str, dict] = {
 _BLOCKS = ("i", "f", "g", "o")
 
 
-def _expand(op: str, args: tuple[str, ...], dt: np.dtype, tmp: str) -> tuple[list[str], str]:
-    template = OPS[op].templates.get(dt.name) or OPS[op].templates["f"]
-    lines = template.format(*args, T=f"np.{dt.name}", zero="zero", one="one", t=tmp).split("\n")
-    return lines[:-1], lines[-1]
-
-
 def _needed(steps: list, target: str) -> list:
     """The steps ``target`` depends on, in their original order."""
     want = {target}
@@ -103,7 +96,7 @@ def _loop(steps: list, target: str, store: str, operands: tuple, dt: np.dtype) -
         *[f"{ind}{o}_j = {o}_row[j]" for o in operands],
     ]
     for k, (name, op, opargs) in enumerate(_needed(steps, target)):
-        stmts, expr = _expand(op, opargs, dt, f"t{k}_")
+        stmts, expr = codegen.expand_op(op, list(opargs), dt, dt, "zero", "one", f"t{k}_")
         lines += [ind + s for s in stmts] + [f"{ind}{name} = {expr}"]
     return lines + [f"{ind}{store} = {target}"]
 
