@@ -25,6 +25,7 @@ from .passes.memory import plan_memory
 from .passes.options import PLAIN, Options, resolve
 from .passes.program import CONST, EFFECT, FEED, OP, VARIABLE, PNode
 from .passes.verify import VerifyError, compare_runs
+from .primitives.registry import FRESH
 from .random import default_generator
 
 
@@ -51,22 +52,12 @@ class RunGuard:
         self.runs = 0
 
 
-# kernels that may hand back (a view of) an input: a fetched result from one of them is copied,
-# so a caller writing into a fetched array can never change a variable, a constant or a feed
-_MAY_ALIAS = frozenset(
-    {
-        "reshape", "reshape_like", "expand_dims", "squeeze", "transpose", "broadcast_like",
-        "broadcast_to", "getitem", "stop_gradient", "sum_like", "identity",
-    }
-)  # fmt: skip
-
-
 def _may_alias(p: PNode) -> bool:
     if p.kind != OP:
         return p.kind in (FEED, CONST, VARIABLE, EFFECT, "placeholder")
-    if p.prim.name in _MAY_ALIAS or p.prim.tags.get("may_alias"):
-        return True
-    return p.params.get("axes", None) == ()  # a reduction over no axes may return x
+    # a fetched result that may be (a view of) an input is copied, so a caller writing into a
+    # fetched array can never change a variable, a constant or a feed
+    return p.prim.aliases(p.params) != FRESH
 
 
 class Plan:

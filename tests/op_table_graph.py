@@ -1,4 +1,4 @@
-"""Op-table rows of the graph frontend's own primitives (frontends/graph/_extra_prims.py).
+"""Op-table rows of the run-time-shape primitives (core/primitives/dynamic.py) and check_numerics.
 
 Importing the module registers them, so the generic op-table tests cover them whether or not
 another test imported the graph frontend first.
@@ -6,8 +6,7 @@ another test imported the graph frontend first.
 
 from __future__ import annotations
 
-import duograd.frontends.graph._extra_prims  # noqa: F401  (registers the primitives)
-import duograd.frontends.graph.numerics  # noqa: F401  (registers check_numerics)
+import duograd.core  # noqa: F401  (registers every core primitive)
 import numpy as np
 from op_table import OpRow, Sample
 

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import DTypeLike
 
 from .elementwise_kernel import _MAX_PLANS, ElementwiseKernel, broadcast_shape
-from .elementwise_ops import BINARY_OPS, GRAD_OPS, UNARY_OPS
+from .elementwise_ops import BINARY_OPS, GRAD_OPS, OPS, UNARY_OPS
 
 __all__ = [
     "ElementwiseKernel",
@@ -43,7 +43,9 @@ def _op_kernel(op: str, dtypes: tuple, allowed: tuple[str, ...], what: str) -> E
     key = (op, dtypes)
     k = _single.get(key)
     if k is None:
-        if op not in allowed:
+        # a scalar op declared later (a primitive's `template`) is allowed by its arity
+        declared = op in OPS and OPS[op].arity == len(dtypes) and what in ("unary", "binary")
+        if op not in allowed and not declared:
             raise ValueError(f"unknown {what} op {op!r}; expected one of {', '.join(allowed)}")
         prog = ((op, *range(len(dtypes))),)
         k = _single[key] = ElementwiseKernel(prog, dtypes)

@@ -240,3 +240,7 @@ def arg_parallel(x, out):
     for r in prange(x.shape[0]):
         out[r] = arg_row(x[r])
 """
+
+# the block size TEMPLATE above uses (the fused reductions of passes.reduce_kernel follow the
+# same blocked order; change both together)
+BLOCK = 128

@@ -18,16 +18,11 @@ from .sum_fold import same_dims, symbolic_dims
 
 MAX_FOLDED_BYTES = 10 << 20  # TF's default max_folded_constant_in_bytes
 
-# operands whose shape (and dtype) is all the kernel reads: with a fully static shape they count
-# as constants (a primitive may declare others with tags={"shape_only": (index, ...)})
-SHAPE_ONLY = {
-    "count_like": (0,), "fill_like": (0,), "broadcast_like": (1,), "sum_like": (1,),
-    "reshape_like": (1,), "shape_of": (0,), "size_of": (0,), "rank_of": (0,),
-}  # fmt: skip
-
 
 def _shape_only(p: PNode) -> tuple:
-    return tuple(p.prim.tags.get("shape_only", SHAPE_ONLY.get(p.prim.name, ())))
+    # operands whose shape (and dtype) is all the kernel reads: with a fully static shape they
+    # count as constants
+    return p.prim.shape_only
 
 
 def _static(p: PNode) -> bool:
@@ -45,7 +40,7 @@ def _stand_in(p: PNode) -> np.ndarray:
 
 def _shape_source(p: PNode, dims: dict) -> PNode:
     """The earliest value up p's chain of elementwise ops with p's symbolic dims and dtype."""
-    while p.kind == OP and (p.prim.elementwise or p.prim.name == "cast") and not p.unknown_rank:
+    while p.kind == OP and p.prim.elementwise and not p.unknown_rank:
         for i in p.inputs:
             if (
                 i.dtype == p.dtype
@@ -107,7 +102,7 @@ def fold_constants(pg: PlanGraph, max_bytes: int = MAX_FOLDED_BYTES) -> None:
         ins = [mapping.get(id(i), i) for i in p.inputs]
         if not all(i.kind == CONST for i in ins):
             continue
-        if p.prim.name in ("broadcast_like", "broadcast_to") and _grows(p, ins[0]):
+        if p.prim.broadcast and _grows(p, ins[0]):
             continue  # a broadcast stays a view: fusion reads its small operand instead
         if is_random(p.prim):
             pg.note("fold", "refused", p, "random: it draws anew on every run")

@@ -27,9 +27,9 @@ MAX_INPUTS = 10  # more arrays per loop defeat LLVM's alias checks and the loop 
 MAX_MEMBERS = 64
 _DTYPES = frozenset({"float32", "float64", "int32", "int64", "bool"})
 BCAST = "<broadcast>"  # a broadcast member: no program step, its operand stands for it
-# scalar ops too costly to compute twice (the others cost less than a pass over memory)
-_EXPENSIVE = frozenset({"exp", "log", "tanh", "sigmoid", "sin", "cos", "pow", "erf", "log1p",
-                        "expm1"})  # fmt: skip
+# a scalar op costing more than this (in adds per element, `ScalarOp.cost`) is too costly to
+# compute twice; the others cost less than a pass over memory
+_RECOMPUTE_COST = 4
 
 
 def scalar_op(p: PNode) -> tuple[str | None, str]:
@@ -37,7 +37,7 @@ def scalar_op(p: PNode) -> tuple[str | None, str]:
     if p.kind != OP:
         return None, f"a {p.kind} step"
     prim = p.prim
-    if prim.name in ("broadcast_like", "broadcast_to"):
+    if prim.broadcast:
         if p.dtype.name not in _DTYPES:
             return None, f"dtype {p.dtype} has no generated kernels"
         return BCAST, ""
@@ -46,17 +46,12 @@ def scalar_op(p: PNode) -> tuple[str | None, str]:
             return None, f"dtype {v.dtype} has no generated kernels"
     if p.dtype.name not in _DTYPES:
         return None, f"dtype {p.dtype} has no generated kernels"
-    if prim.name == "cast":
-        src, dst = p.inputs[0].dtype, p.dtype
-        if src.kind == "f" and dst.kind in "iu":
-            return None, "a float-to-integer cast (NaN and overflow are unspecified)"
-        return "cast_" + dst.name, ""
-    op = prim.elementwise
+    op, why = prim.scalar_op([v.dtype for v in p.inputs], p.dtype)
     if op is None:
-        return None, "not elementwise"
+        return None, why
     if op not in OPS:
         return None, f"no scalar template for {op!r}"
-    if p.params:
+    if p.params and prim.scalar is None:  # a `scalar` rule reads the params it needs itself
         return None, "has parameters"
     if OPS[op].arity != len(p.inputs):
         return None, "operand count differs from the scalar op"
@@ -104,7 +99,7 @@ def fuse_elementwise(pg: PlanGraph) -> None:
     for p in reversed(pg.nodes):
         op, why = scalar_op(p)
         if op is None:
-            if p.kind == OP and (p.prim.elementwise or p.prim.name == "cast"):
+            if p.kind == OP and p.prim.elementwise:
                 pg.note("fuse", "refused", p, why)
             continue
         ops[id(p)] = op
@@ -129,7 +124,7 @@ def fuse_elementwise(pg: PlanGraph) -> None:
             if not targets:
                 names = [c.name for c in cons if not groups_of.get(id(c)) or ops[id(c)] == BCAST]
                 reason = "read outside a fused group (by " + ", ".join(names[:3]) + ")"
-            elif len(targets) > 1 and op in _EXPENSIVE:
+            elif len(targets) > 1 and op != BCAST and OPS[op].cost > _RECOMPUTE_COST:
                 reason = f"read by {len(targets)} groups and too costly to compute in each"
             else:
                 for g in targets:

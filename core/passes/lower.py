@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..primitives.shaping import SUM_LIKE
 from .memory import MemoryPlan
 from .program import (
     CONST,
@@ -183,7 +184,7 @@ def _emit(pg, steps, mem, fetch_copy, names, idx, runners, ns, variant, sum_fold
                 ns[f"S{k}"] = set()
                 out.append(f"{ind}_s = ({''.join(f'np.shape({x}), ' for x in args)})")
                 out.append(f"{ind}if _s not in S{k}: _check({k}, _s, ({a}{',' if a else ''}))")
-            if sum_fold and p.prim.name == "sum_like":
+            if sum_fold and p.prim is SUM_LIKE:
                 g, like = args
                 out.append(f"{ind}{v} = {g} if {g}.shape == {like}.shape else {call}")
             else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..primitives.linalg import MATMUL
 from .program import FUSED, MATMUL_FUSED, OP, PlanGraph, PNode
 
 
@@ -44,7 +45,7 @@ def fuse_matmul_epilogues(pg: PlanGraph) -> None:
         if g.kind != FUSED:
             continue
         for at, m in enumerate(g.inputs):
-            if m.kind != OP or m.prim.name != "matmul" or id(m) in mapping:
+            if m.kind != OP or m.prim is not MATMUL or id(m) in mapping:
                 continue
             cons = consumers.get(id(m), [])
             if id(m) in outs or len(cons) != 1:

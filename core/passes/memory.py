@@ -14,14 +14,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..primitives.registry import FRESH, MAY_ALIAS, VIEW
 from .program import CONST, EFFECT, FEED, FUSED, MATMUL_FUSED, OP, REDUCE_FUSED, PlanGraph, PNode
-
-# ops whose kernel always returns a new array
-_FRESH = frozenset({"matmul", "sum", "mean", "max", "min", "argmax", "argmin", "softmax",
-                    "log_softmax", "concat", "stack", "identity", "cast", "where"})  # fmt: skip
-# ops whose kernel returns a view (no new memory; for the static estimate)
-_VIEWS = frozenset({"reshape", "reshape_like", "expand_dims", "squeeze", "transpose",
-                    "broadcast_like", "broadcast_to", "stop_gradient"})  # fmt: skip
 
 
 def is_fresh(p: PNode) -> bool:
@@ -30,10 +24,7 @@ def is_fresh(p: PNode) -> bool:
         return True
     if p.kind != OP:
         return p.kind != EFFECT
-    name = p.prim.name
-    if name in ("sum", "mean", "max", "min"):
-        return p.params.get("axes", None) != ()  # a reduction over no axes may return x
-    return bool(p.prim.elementwise) or name in _FRESH
+    return p.prim.aliases(p.params) == FRESH
 
 
 @dataclass
@@ -129,10 +120,8 @@ def _static_peak(steps: Sequence[PNode], death: list[int], end: int) -> int | No
         if p.kind in (CONST, FEED) or p.kind == "variable" or p.kind == "placeholder":
             alloc.append(0)
             continue
-        if p.kind == OP and p.prim.name in _VIEWS:
-            alloc.append(0)
-            continue
-        if p.kind == OP and p.prim.name == "sum_like" and p.inputs[0].shape == p.shape:
+        alias = p.prim.aliases(p.params) if p.kind == OP else FRESH
+        if alias == VIEW or (alias == MAY_ALIAS and p.inputs and p.inputs[0].shape == p.shape):
             alloc.append(0)
             continue
         b = _bytes(p) if p.kind != EFFECT else 0

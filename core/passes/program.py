@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Node, Value
+from ..primitives.registry import is_unknown_rank
 
 # node kinds of the plan IR
 FEED, CONST, PLACEHOLDER, VARIABLE, EFFECT, OP = (
@@ -27,51 +28,12 @@ FEED, CONST, PLACEHOLDER, VARIABLE, EFFECT, OP = (
 )
 FUSED, MATMUL_FUSED, REDUCE_FUSED = "fused", "matmul_fused", "reduce_fused"
 
-# primitives that draw from the random stream (never folded, never merged); other primitives
-# may declare it with tags={"random": True}, and any impl that reads the shared generator is
-# caught by `is_random` as well
-RANDOM_PRIMS = frozenset(
-    {"random_normal", "random_uniform", "truncated_normal", "dropout_mask_like",
-     "dropout_mask_dynamic", "init_draw", "random_integers"}
-)  # fmt: skip
-
-_random_cache: dict[int, bool] = {}
-
-
-def _reads_generator(fn: Any, depth: int = 0) -> bool:
-    """True when a function's code (or a code object nested in it) names the shared generator."""
-    code = getattr(fn, "__code__", None)
-    if code is None or depth > 3:
-        return False
-    stack = [code]
-    while stack:
-        c = stack.pop()
-        if any(n in ("default_generator", "bernoulli") for n in c.co_names):
-            return True
-        stack.extend(k for k in c.co_consts if hasattr(k, "co_names"))
-    for cell in getattr(fn, "__closure__", None) or ():
-        try:
-            inner = cell.cell_contents
-        except ValueError:
-            continue
-        if callable(inner) and _reads_generator(inner, depth + 1):
-            return True
-    return False
-
 
 def is_random(prim: Any) -> bool:
     """True for a primitive whose kernel draws random numbers (it must run every time, in order)."""
     if prim is None:
         return False
-    hit = _random_cache.get(id(prim))
-    if hit is None:
-        hit = (
-            prim.name in RANDOM_PRIMS
-            or bool(prim.tags.get("random") or prim.tags.get("stateful"))
-            or _reads_generator(prim.impl)
-        )
-        _random_cache[id(prim)] = hit
-    return hit
+    return prim.random
 
 
 class PNode:
@@ -91,9 +53,7 @@ class PNode:
         out = node.output if node is not None else None
         self.shape: tuple = tuple(out.shape) if out is not None else ()
         # a frontend may mark a shape of unknown rank (its dims then mean nothing)
-        self.unknown_rank = (
-            bool(getattr(out.shape, "unknown_rank", False)) if out is not None else False
-        )
+        self.unknown_rank = is_unknown_rank(out.shape) if out is not None else False
         self.dtype = np.dtype(out.dtype) if out is not None else np.dtype(np.float32)
         self.name = node.name if node is not None else "?"
         self.value: np.ndarray | None = None  # const

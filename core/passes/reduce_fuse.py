@@ -17,11 +17,14 @@ import numpy as np
 
 from ..kernels import reduce as R
 from ..kernels.elementwise import compile_elementwise
+from ..primitives.reduction import MEAN, SUM
+from ..primitives.shaping import SUM_LIKE
 from . import reduce_kernel as RK
 from .program import FUSED, OP, REDUCE_FUSED, PlanGraph, PNode
 from .runtime import _name, check_members, release
 
-_OPS = ("sum", "mean", "sum_like")
+# the reductions a fused elementwise prologue may feed, and the mode each runs in
+_OPS = {SUM: "sum", MEAN: "mean", SUM_LIKE: "sum_like"}
 
 
 def _row_form(shape: tuple, axes: tuple) -> bool:
@@ -52,14 +55,14 @@ def fuse_reductions(pg: PlanGraph) -> None:
     mapping: dict[int, PNode] = {}
     drop: list[PNode] = []
     for r in pg.nodes:
-        if r.kind != OP or r.prim.name not in _OPS or not r.inputs:
+        if r.kind != OP or r.prim not in _OPS or not r.inputs:
             continue
         g = r.inputs[0]
         if g.kind != FUSED or id(g) in outs or g.dtype.name not in ("float32", "float64"):
             continue
         if len(consumers.get(id(g), [])) != 1 or sum(1 for i in r.inputs if i is g) != 1:
             continue
-        if r.prim.name == "sum_like":
+        if r.prim is SUM_LIKE:
             like = r.inputs[1]
             known = all(d is not None for d in (*g.shape, *like.shape))
             axes = sum_like_axes(g.shape, like.shape) if known else None
@@ -98,7 +101,7 @@ def reduce_runner(members, program, in_dtypes, checked: bool, n_group: int):
     elementwise kernel and the reduction's own kernel one after the other.
     """
     red = members[-1]
-    op = red.prim.name
+    op = _OPS[red.prim]
     params = red.params
     kernel = compile_elementwise(program, in_dtypes)
     odt = kernel.out_dtype

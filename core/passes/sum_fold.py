@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 
+from ..primitives.shaping import SUM_LIKE
 from .program import FUSED, OP, PlanGraph, PNode
 
 _counter = itertools.count()
@@ -92,31 +93,16 @@ def _infer(p: PNode, of) -> tuple:
         return _broadcast([of(i) for i in p.inputs], p.shape)
     if p.kind != OP:
         return _fresh(p.shape)
-    name = p.prim.name
+    prim = p.prim
     ins = [of(i) for i in p.inputs]
     try:
-        if p.prim.elementwise or name == "cast":
-            return _broadcast(ins, p.shape)
-        if name in ("sum_like", "broadcast_like", "reshape_like"):
-            like = ins[1]
-            if len(like) == len(p.shape):
-                return like
-        if name == "matmul":
-            a, b = ins
-            m = a[-1] if p.params["transpose_a"] else a[-2]
-            n = b[-2] if p.params["transpose_b"] else b[-1]
-            batch = _broadcast([a[:-2], b[:-2]], p.shape[:-2])
-            return batch + (m, n)
-        if name in ("sum", "mean", "max", "min"):
-            axes = p.params["axes"]
-            x = ins[0]
-            if p.params["keepdims"]:
-                return tuple(1 if i in axes else d for i, d in enumerate(x))
-            return tuple(d for i, d in enumerate(x) if i not in axes)
-        if name == "transpose":
-            return tuple(ins[0][i] for i in p.params["perm"])
-        if name in ("identity", "stop_gradient", "relu_grad", "softmax", "log_softmax"):
-            return ins[0] if len(ins[0]) == len(p.shape) else _fresh(p.shape)
+        k = prim.shape_from
+        if k is not None and len(ins[k]) == len(p.shape):
+            return ins[k]
+        if prim.dims is not None:
+            d = prim.dims(ins, p.params, p.shape, _broadcast)
+            if d is not None:
+                return d
     except (KeyError, IndexError, TypeError):
         pass
     return _fresh(p.shape)
@@ -124,7 +110,7 @@ def _infer(p: PNode, of) -> tuple:
 
 def fold_identity_sums(pg: PlanGraph) -> None:
     """Drop sum_like steps that provably return their operand unchanged."""
-    todo = [p for p in pg.nodes if p.kind == OP and p.prim.name == "sum_like"]
+    todo = [p for p in pg.nodes if p.kind == OP and p.prim is SUM_LIKE]
     if not todo:
         return
     dims = symbolic_dims(pg)

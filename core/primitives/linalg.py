@@ -75,6 +75,13 @@ def _ref(a, b, transpose_a, transpose_b):
     return np.matmul(a, b)
 
 
+def _matmul_dims(ins: list, params: dict, shape: tuple, broadcast) -> tuple:
+    a, b = ins
+    m = a[-1] if params["transpose_a"] else a[-2]
+    n = b[-2] if params["transpose_b"] else b[-1]
+    return broadcast([a[:-2], b[:-2]], shape[:-2]) + (m, n)
+
+
 MATMUL = register(
     Primitive(
         "matmul",
@@ -82,6 +89,8 @@ MATMUL = register(
         shape_rule=_matmul_rule,
         vjp=_matmul_vjp,
         reference=_ref,
+        dims=_matmul_dims,
+        saves=((0, 1), False),
     )
 )
 

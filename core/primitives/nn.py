@@ -10,7 +10,7 @@ from ..kernels import softmax as SM
 from . import rules
 from .elementwise import exp, mul, sub
 from .reduction import _expand
-from .registry import AVal, Primitive, bind, register
+from .registry import AVal, Primitive, bind, register, same_dims
 from .shaping import broadcast_like
 
 
@@ -40,6 +40,8 @@ SOFTMAX = register(
         shape_rule=_axis_rule("softmax"),
         vjp=lambda g, out, x, wants, axis: (softmax_grad(out, g, axis),),
         reference=_ref_softmax,
+        dims=same_dims,
+        saves=((), True),
     )
 )
 LOG_SOFTMAX = register(
@@ -49,6 +51,8 @@ LOG_SOFTMAX = register(
         shape_rule=_axis_rule("log_softmax"),
         vjp=lambda g, out, x, wants, axis: (log_softmax_grad(out, g, axis),),
         reference=_ref_log_softmax,
+        dims=same_dims,
+        saves=((), True),
     )
 )
 
@@ -125,6 +129,7 @@ LOGSUMEXP = register(
         shape_rule=_lse_rule,
         vjp=_lse_vjp,
         reference=_ref_lse,
+        saves=((0,), True),
     )
 )
 
@@ -168,6 +173,7 @@ GATHER = register(
         vjp=lambda g, out, x, idx, wants, axis: (scatter_add_like(g, x, idx, axis), None),
         reference=lambda x, idx, axis: np.take(x, idx, axis=axis),
         nondiff=(1,),
+        saves=((1,), False),
     )
 )
 
@@ -188,6 +194,8 @@ SCATTER_ADD_LIKE = register(
         vjp=lambda gg, out, g, like, idx, wants, axis: (gather(gg, idx, axis), None, None),
         reference=_scatter_ref,
         nondiff=(1, 2),
+        shape_from=1,
+        saves=((2,), False),
     )
 )
 
@@ -230,6 +238,7 @@ PICK = register(
         vjp=lambda g, out, x, labels, wants: (pick_grad(g, x, labels), None),
         reference=lambda x, labels: np.take_along_axis(x, labels[..., None], -1)[..., 0],
         nondiff=(1,),
+        saves=((1,), False),
     )
 )
 PICK_GRAD = register(
@@ -240,6 +249,8 @@ PICK_GRAD = register(
         vjp=lambda gg, out, g, like, labels, wants: (pick(gg, labels), None, None),
         reference=lambda g, like, labels: _pick_grad_ref(g, like, labels),
         nondiff=(1, 2),
+        shape_from=1,
+        saves=((2,), False),
     )
 )
 

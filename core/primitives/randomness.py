@@ -20,6 +20,8 @@ RANDOM_NORMAL = register(
         "random_normal",
         impl=lambda shape, dtype, mean, std: default_generator.normal(shape, dtype, mean, std),
         shape_rule=_draw_rule,
+        random=True,
+        rank_from_params=True,
     )
 )
 RANDOM_UNIFORM = register(
@@ -27,6 +29,8 @@ RANDOM_UNIFORM = register(
         "random_uniform",
         impl=lambda shape, dtype, low, high: default_generator.uniform(shape, dtype, low, high),
         shape_rule=_draw_rule,
+        random=True,
+        rank_from_params=True,
     )
 )
 TRUNCATED_NORMAL = register(
@@ -36,6 +40,8 @@ TRUNCATED_NORMAL = register(
             shape, dtype, mean, std
         ),
         shape_rule=_draw_rule,
+        random=True,
+        rank_from_params=True,
     )
 )
 
@@ -56,6 +62,7 @@ DROPOUT_MASK_LIKE = register(
         impl=_mask_impl,
         shape_rule=_mask_rule,
         nondiff=(0,),
+        random=True,
     )
 )
 

@@ -10,7 +10,7 @@ from ..errors import DTypeError
 from ..kernels import reduce as R
 from . import rules
 from .elementwise import div, equal, mul
-from .registry import AVal, Primitive, bind, register
+from .registry import AVal, Primitive, bind, reduction_alias, register
 from .shaping import broadcast_like, cast, expand_dims, reshape
 
 
@@ -47,8 +47,9 @@ def _kept_shape(x, axes):
 
 def _expand(g, x, axes, keepdims):
     """g with the reduced axes back as length 1, ready for ``broadcast_like(., x)`` (its only
-    use); g is returned as is when broadcasting already lines it up with x."""
-    if keepdims or axes == tuple(range(len(axes))):
+    use); g is returned as is when broadcasting already lines it up with x (axes None: every
+    axis, whatever x's rank turns out to be)."""
+    if keepdims or axes is None or axes == tuple(range(len(axes))):
         # the reduced axes lead (a full reduction among them): g's axes are x's trailing ones
         return g
     shape = _kept_shape(x, axes)
@@ -64,14 +65,22 @@ def _sum_vjp(g, out, x, wants, axes, keepdims):
 
 
 def _mean_vjp(g, out, x, wants, axes, keepdims):
-    return (div(broadcast_like(_expand(g, x, axes, keepdims), x), count_like(x, axes)),)
+    n = count_all(x) if axes is None else count_like(x, axes)
+    return (div(broadcast_like(_expand(g, x, axes, keepdims), x), n),)
 
 
 def _extreme_vjp(g, out, x, wants, axes, keepdims):
     # the gradient is shared equally among the positions that reach the extreme (as TF does)
     mask = cast(equal(x, broadcast_like(_expand(out, x, axes, keepdims), x)), x.dtype)
-    share = sum(mask, axes, keepdims=True)
+    share = reduce_all(mask, "sum") if axes is None else sum(mask, axes, keepdims=True)
     return (div(mul(broadcast_like(_expand(g, x, axes, keepdims), x), mask), share),)
+
+
+def _reduce_dims(ins: list, params: dict, shape: tuple, broadcast) -> tuple:
+    axes, x = params["axes"], ins[0]
+    if params["keepdims"]:
+        return tuple(1 if i in axes else d for i, d in enumerate(x))
+    return tuple(d for i, d in enumerate(x) if i not in axes)
 
 
 def _reduce_prim(name: str, vjp, ref) -> Primitive:
@@ -82,6 +91,9 @@ def _reduce_prim(name: str, vjp, ref) -> Primitive:
             shape_rule=_reduce_rule(name),
             vjp=vjp,
             reference=ref,
+            alias=reduction_alias,
+            dims=_reduce_dims,
+            saves=((0,), True) if name in ("max", "min") else ((), False),
         )
     )
     prim.fast_params = _fast(name, prim.shape_rule)
@@ -202,5 +214,66 @@ COUNT_LIKE = register(
         shape_rule=lambda x, axes: AVal((), np.dtype(x.dtype)),
         reference=lambda x, axes: np.asarray(math.prod(x.shape[a] for a in axes), dtype=x.dtype),
         nondiff=(0,),
+        shape_only=(0,),
+        rank_from_params=True,
     )
 )
+
+
+# ---- reductions over every axis, whatever the operand's rank turns out to be -----------------
+
+
+def _all_axes(x) -> tuple:
+    return tuple(range(np.ndim(x)))
+
+
+def count_all(x):
+    """The number of elements of x as a 0-d array of x's dtype (as count_like over all axes)."""
+    return bind(COUNT_ALL, x)
+
+
+COUNT_ALL = register(
+    Primitive(
+        "count_all",
+        impl=lambda x: np.asarray(math.prod(np.shape(x)), dtype=x.dtype),
+        shape_rule=lambda x: AVal((), np.dtype(x.dtype)),
+        reference=lambda x: np.array(x.size, dtype=x.dtype),
+        nondiff=(0,),
+        shape_only=(0,),
+        rank_from_params=True,
+    )
+)
+
+
+def _reduce_all_rule(x, op) -> AVal:
+    dt = np.dtype(x.dtype)
+    if op == "mean" and dt.kind != "f":
+        raise DTypeError(f"mean: expected a float32 or float64 operand, got {dt}")
+    if op == "sum" and dt.kind in "bi":
+        dt = np.dtype(np.int64)
+    return AVal((), dt)
+
+
+_FULL_VJP = {"sum": _sum_vjp, "mean": _mean_vjp, "max": _extreme_vjp, "min": _extreme_vjp}
+
+
+def _reduce_all_vjp(g, out, x, wants, op):
+    # the rules of sum/mean/max/min themselves, with every axis reduced
+    return _FULL_VJP[op](g, out, x, wants, axes=None, keepdims=False)
+
+
+REDUCE_ALL = register(
+    Primitive(
+        "reduce_all_axes",
+        impl=lambda x, op: R.reduce(op, x, _all_axes(x), False),
+        shape_rule=_reduce_all_rule,
+        vjp=_reduce_all_vjp,
+        reference=lambda x, op: np.asarray(getattr(np, op)(x)),
+        rank_from_params=True,
+    )
+)
+
+
+def reduce_all(x, op: str):
+    """sum/mean/max/min of x over all its axes, whatever its rank turns out to be."""
+    return bind(REDUCE_ALL, x, op=op)

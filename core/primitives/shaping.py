@@ -14,7 +14,9 @@ from .. import dtypes
 from ..errors import ShapeError, fmt_shape
 from ..kernels import reduce as R
 from . import rules
-from .registry import AVal, Primitive, bind, register
+from .registry import MAY_ALIAS, VIEW, AVal, Primitive, bind, register, same_dims
+
+_NONE = ((), False)  # a VJP that reads no operand's value and not the output
 
 
 def _known(shape: tuple) -> bool:
@@ -111,6 +113,10 @@ SUM_LIKE = register(
         vjp=_sum_like_vjp,
         reference=lambda g, like: _ref_sum_to(g, like.shape),
         nondiff=(1,),
+        alias=MAY_ALIAS,
+        shape_only=(1,),
+        shape_from=1,
+        saves=_NONE,
     )
 )
 
@@ -148,6 +154,11 @@ BROADCAST_LIKE = register(
         vjp=lambda g, out, x, like, wants: (sum_like(g, x), None),
         reference=lambda x, like: np.broadcast_to(x, like.shape),
         nondiff=(1,),
+        alias=VIEW,
+        broadcast=True,
+        shape_only=(1,),
+        shape_from=1,
+        saves=_NONE,
     )
 )
 
@@ -173,6 +184,10 @@ BROADCAST_TO = register(
         shape_rule=_cached_rule(_broadcast_to_rule, lambda x, shape: (x.shape, x.dtype, shape)),
         vjp=lambda g, out, x, wants, shape: (sum_like(g, x),),
         reference=lambda x, shape: np.broadcast_to(x, shape),
+        alias=VIEW,
+        broadcast=True,
+        rank_from_params=True,
+        saves=_NONE,
     )
 )
 
@@ -218,6 +233,9 @@ RESHAPE = register(
         shape_rule=_cached_rule(_reshape_rule, lambda x, shape: (x.shape, x.dtype, shape)),
         vjp=lambda g, out, x, wants, shape: (reshape_like(g, x),),
         reference=lambda x, shape: np.reshape(x, shape),
+        alias=VIEW,
+        rank_from_params=True,
+        saves=_NONE,
     )
 )
 
@@ -244,6 +262,10 @@ RESHAPE_LIKE = register(
         vjp=lambda g, out, x, like, wants: (reshape_like(g, x), None),
         reference=lambda x, like: np.reshape(x, like.shape),
         nondiff=(1,),
+        alias=VIEW,
+        shape_only=(1,),
+        shape_from=1,
+        saves=_NONE,
     )
 )
 
@@ -268,6 +290,10 @@ def transpose(x, perm: tuple | None = None):
     return bind(TRANSPOSE, x, perm=perm)
 
 
+def _transpose_dims(ins: list, params: dict, shape: tuple, broadcast) -> tuple:
+    return tuple(ins[0][i] for i in params["perm"])
+
+
 TRANSPOSE = register(
     Primitive(
         "transpose",
@@ -275,6 +301,9 @@ TRANSPOSE = register(
         shape_rule=_cached_rule(_transpose_rule, lambda x, perm: (x.shape, x.dtype, perm)),
         vjp=lambda g, out, x, wants, perm: (transpose(g, tuple(np.argsort(perm))),),
         reference=lambda x, perm: np.transpose(x, perm),
+        alias=VIEW,
+        dims=_transpose_dims,
+        saves=_NONE,
     )
 )
 
@@ -301,6 +330,8 @@ EXPAND_DIMS = register(
         ),
         vjp=lambda g, out, x, wants, axis: (reshape_like(g, x),),
         reference=lambda x, axis: np.expand_dims(x, axis),
+        alias=VIEW,
+        saves=_NONE,
     )
 )
 
@@ -335,6 +366,8 @@ SQUEEZE = register(
         shape_rule=_cached_rule(_squeeze_rule, lambda x, axes: (x.shape, x.dtype, axes)),
         vjp=lambda g, out, x, wants, axes: (reshape_like(g, x),),
         reference=lambda x, axes: np.squeeze(x, axes),
+        alias=VIEW,
+        saves=_NONE,
     )
 )
 
@@ -391,6 +424,8 @@ GETITEM = register(
         shape_rule=_getitem_rule,
         vjp=lambda g, out, x, wants, index: (getitem_grad(g, x, index),),
         reference=lambda x, index: np.asarray(x[index]),
+        alias=VIEW,
+        saves=_NONE,
     )
 )
 
@@ -417,6 +452,8 @@ GETITEM_GRAD = register(
         vjp=lambda gg, out, g, like, wants, index: (getitem(gg, index), None),
         reference=_getitem_grad_impl,
         nondiff=(1,),
+        shape_from=1,
+        saves=_NONE,
     )
 )
 
@@ -484,6 +521,7 @@ CONCAT = register(
         vjp=lambda g, out, *xs, wants, axis: _split_grads(g, xs, axis, wants),
         reference=lambda *xs, axis: np.concatenate(xs, axis=axis),
         variadic=True,
+        saves=_NONE,
     )
 )
 
@@ -522,6 +560,7 @@ STACK = register(
         ),
         reference=lambda *xs, axis: np.stack(xs, axis=axis),
         variadic=True,
+        saves=_NONE,
     )
 )
 
@@ -537,6 +576,12 @@ def cast(x, dtype):
     return bind(CAST, x, dtype=dt)
 
 
+def _cast_scalar(in_dtypes: list, out_dtype: np.dtype) -> tuple[str | None, str]:
+    if in_dtypes[0].kind == "f" and out_dtype.kind in "iu":
+        return None, "a float-to-integer cast (NaN and overflow are unspecified)"
+    return "cast_" + out_dtype.name, ""
+
+
 def _cast_vjp(g, out, x, wants, dtype):
     # only float -> float casts pass a gradient (as TF); a cast to int or bool has none
     ok = dtypes.is_float(np.dtype(x.dtype)) and dtypes.is_float(np.dtype(dtype))
@@ -550,6 +595,10 @@ CAST = register(
         shape_rule=lambda x, dtype: AVal(tuple(x.shape), np.dtype(dtype)),
         vjp=_cast_vjp,
         reference=lambda x, dtype: np.asarray(x).astype(dtype),
+        elementwise="cast",
+        scalar=_cast_scalar,
+        dims=same_dims,
+        saves=_NONE,
     )
 )
 
@@ -566,6 +615,8 @@ IDENTITY = register(
         shape_rule=lambda x: AVal(tuple(x.shape), np.dtype(x.dtype)),
         vjp=lambda g, out, x, wants: (g,),
         reference=lambda x: np.array(x, copy=True),
+        dims=same_dims,
+        saves=_NONE,
     )
 )
 
@@ -583,6 +634,8 @@ STOP_GRADIENT = register(
         vjp=None,
         reference=lambda x: x,
         nondiff=(0,),
+        alias=VIEW,
+        dims=same_dims,
     )
 )
 
@@ -609,5 +662,7 @@ FILL_LIKE = register(
             like.shape, value, dtype=dtype if dtype is not None else like.dtype
         ),
         nondiff=(0,),
+        shape_only=(0,),
+        shape_from=0,
     )
 )

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ...core.primitives.registry import FRESH
+from ...core.saved import saves_for_calls, saves_of
 from . import tape
 from .grad_mode import _State
 
@@ -29,17 +31,9 @@ _ndarray = np.ndarray
 _AccumulateGrad = tape.AccumulateGrad
 _VersionCounter = tape.VersionCounter
 _Node = tape.Node
-_SAVES = tape.SAVES
 _NO_PARAMS: dict = {}  # shared by recorded parameterless ops; nothing mutates node params
 
-# Primitives whose kernel may return a view of operand 0: the result shares its version
-# counter, so an in-place change through either is seen by autograd's saved-value check.
-VIEW_PRIMS = frozenset(
-    (
-        "reshape", "reshape_like", "transpose", "expand_dims", "squeeze", "broadcast_to",
-        "broadcast_like", "getitem", "stop_gradient",
-    )
-)  # fmt: skip
+_FRESH = FRESH
 
 
 # ---- 0-d constants for Python numbers ------------------------------------------------------------
@@ -90,7 +84,7 @@ def record(prim: Any, params: dict, args: tuple, arrays: tuple, out: Any) -> Non
     keys = []
     for a in args:
         keys.append(_key(a) if isinstance(a, Tensor) and a._rg else None)
-    spec = _SAVES.get(prim.name)
+    spec = saves_of(prim, arrays, out._data, params)
     saved = []
     if spec is None:
         idx, with_out = range(len(args)), True
@@ -144,7 +138,9 @@ def bind_hook(self: Any, prim: Any, args: tuple, params: dict) -> Any:
     t._data = out
     t._rg = False
     t._node = t._grad = t._vc = t._acc = t._base = None
-    if prim.name in VIEW_PRIMS:
+    # an output that may be a view of operand 0 shares its version counter, so an in-place
+    # change through either is seen by autograd's saved-value check
+    if prim.alias is not _FRESH:
         base = args[0]
         if isinstance(base, Tensor) and np.may_share_memory(out, arrays[0]):
             t._vc = _counter(base)
@@ -156,7 +152,7 @@ def bind_hook(self: Any, prim: Any, args: tuple, params: dict) -> Any:
 
 def saves(prim: Any, n: int) -> tuple[bool, ...]:
     """For each of the n operands, then the output: whether `prim`'s VJP reads its value."""
-    spec = _SAVES.get(prim.name)
+    spec = saves_for_calls(prim, n)
     idx, with_out = (range(n), True) if spec is None else spec
     return (*[i in idx for i in range(n)], with_out)
 

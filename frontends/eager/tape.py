@@ -105,31 +105,6 @@ class Node:
         return f"<{self.name()} object at {id(self):#x}>"
 
 
-# Which operands (and whether the output) each VJP rule reads by value, not just by shape. An
-# in-place change to one of those before backward makes the gradient wrong, so it is detected.
-# Primitives missing here are treated as reading everything.
-_NONE: tuple = ((), False)
-SAVES: dict[str, tuple[tuple[int, ...], bool]] = {
-    "add": _NONE, "sub": _NONE, "neg": _NONE, "sum": _NONE, "mean": _NONE,
-    "reshape": _NONE, "reshape_like": _NONE, "transpose": _NONE, "expand_dims": _NONE,
-    "squeeze": _NONE, "broadcast_to": _NONE, "broadcast_like": _NONE, "sum_like": _NONE,
-    "getitem": _NONE, "getitem_grad": _NONE, "concat": _NONE, "stack": _NONE, "cast": _NONE,
-    "identity": _NONE,
-    "mul": ((0, 1), False), "div": ((1,), True), "pow": ((0, 1), True),
-    "maximum": ((0, 1), False), "minimum": ((0, 1), False), "where": ((0,), False),
-    "exp": ((), True), "log": ((0,), False), "sqrt": ((), True), "abs": ((0,), False),
-    "tanh": ((), True), "sigmoid": ((), True), "relu": ((0,), False), "square": ((0,), False),
-    "relu_grad": ((0,), False), "matmul": ((0, 1), False), "max": ((0,), True),
-    "min": ((0,), True), "softmax": ((), True), "log_softmax": ((), True),
-    "logsumexp": ((0,), True), "gather": ((1,), False), "scatter_add_like": ((2,), False),
-    "pick": ((1,), False), "pick_grad": ((2,), False),
-    "conv2d": ((0, 1), False), "conv2d_input_grad": ((0, 1), False),
-    "conv2d_filter_grad": ((0, 1), False), "max_pool2d": ((0,), False), "avg_pool2d": _NONE,
-    "max_pool2d_grad": ((0,), False), "max_pool2d_pick": ((0,), False),
-    "avg_pool2d_grad": _NONE, "sin": ((0,), False), "cos": ((0,), False),
-}  # fmt: skip
-
-
 def _describe(arr: Any) -> str:
     from .dtype import from_np
 

@@ -9,9 +9,9 @@ import numpy as np
 
 from ...core import ops
 from ...core.ir import Value
+from ...core.primitives import dynamic as X
 from ...core.primitives.registry import AVal
 from ...core.primitives.shaping import IDENTITY
-from . import _extra_prims as X
 from . import convert
 from . import dtypes as tfd
 from .graph import get_default_graph, graph_of

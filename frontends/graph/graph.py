@@ -21,17 +21,6 @@ from .tensor import Operation, Tensor
 _VALID_OP_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
 _VALID_SCOPE_NAME = re.compile(r"^[A-Za-z0-9_.\\/>-]*$")
 
-# primitives whose output rank does not depend on the rank of their inputs, or depends only on
-# the operand at the given index (e.g. sum_like takes the shape of `like`)
-_RANK_FROM_PARAMS = frozenset(
-    {"reshape", "broadcast_to", "count_like", "random_normal", "random_uniform",
-     "truncated_normal"}
-)  # fmt: skip
-_RANK_FROM_OPERAND = {
-    "sum_like": 1, "broadcast_like": 1, "reshape_like": 1, "fill_like": 0, "getitem_grad": 1,
-    "scatter_add_like": 1, "pick_grad": 1,
-}  # fmt: skip
-
 
 class GraphKeys:
     """Standard collection names."""
@@ -377,8 +366,9 @@ def _unknown_rank_aval(prim, inputs, params) -> AVal:
             error = error or e
     if aval is None:
         raise error
-    source = _RANK_FROM_OPERAND.get(prim.name, prim.tags.get("rank_from_operand"))
-    if prim.name in _RANK_FROM_PARAMS or prim.tags.get("rank_from_params"):
+    # the record says whether the output's rank follows from the params or from one operand
+    source = prim.shape_from
+    if prim.rank_from_params:
         return aval
     if source is not None and not is_unknown_rank(inputs[source].shape):
         return AVal(tuple(inputs[source].shape), aval.dtype)

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ...core.primitives import dynamic as X
 from ...core.primitives import randomness
-from . import _extra_prims as X
 from . import dtypes as tfd
 from .convert import constant
 from .graph import get_default_graph

@@ -12,7 +12,7 @@ from typing import Any
 from ...core import functional as F
 from ...core import ops
 from ...core.ir import Value
-from . import _extra_prims as X
+from ...core.primitives import dynamic as X
 from . import convert
 from . import dtypes as tfd
 from .array_ops import gather

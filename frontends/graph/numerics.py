@@ -16,74 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from ...core.errors import DTypeError
-from ...core.primitives.registry import AVal, Primitive, bind, register
+from ...core.primitives.numerics import CHECK_NUMERICS
+from ...core.primitives.registry import bind
+from . import errors
 from .control_flow import group
-from .errors import InvalidArgumentError
 from .graph import get_default_graph
 from .math_ops import _tensor
 from .tensor import Operation
 
-_GRAD_PREFIX = "Not a number (NaN) or infinity (Inf) values detected in gradient. "
 
-
-def _first_bad(x: np.ndarray) -> tuple[str, tuple] | None:
-    """('NaN' or 'Inf', index of the first such element), or None when every value is finite."""
-    finite = np.isfinite(x)
-    if finite.all():
-        return None
-    nan = np.isnan(x)
-    kind = "NaN" if nan.any() else "Inf"
-    flat = int(np.flatnonzero(nan if kind == "NaN" else ~finite)[0])
-    return kind, tuple(int(i) for i in np.unravel_index(flat, x.shape))
-
-
-def _impl(x: np.ndarray, message: str, tensor_name: str) -> np.ndarray:
-    bad = _first_bad(x)
-    if bad is not None:
-        kind, where = bad
-        count = int(np.count_nonzero(~np.isfinite(x)))
-        raise InvalidArgumentError(
-            None,
-            None,
-            f"{message} : Tensor had {kind} values (check_numerics of '{tensor_name}', shape "
-            f"{tuple(x.shape)}: {count} non-finite value(s), the first at index {list(where)})",
-        )
-    return x
-
-
-def _rule(x: Any, message: str, tensor_name: str) -> AVal:
-    dt = np.dtype(x.dtype)
-    if dt.kind != "f":
-        raise DTypeError(
-            f"check_numerics: '{tensor_name}' has dtype {dt}; only floating-point tensors can "
-            "hold NaN or Inf (cast it, or leave it unchecked)"
-        )
-    return AVal(tuple(x.shape), dt)
-
-
-def _vjp(g, out, x, *, wants, message: str, tensor_name: str):
-    # the gradient is checked too, as TF's CheckNumerics gradient does
-    return (bind(CHECK_NUMERICS, g, message=_GRAD_PREFIX + message, tensor_name=tensor_name),)
-
-
-def _reference(x: np.ndarray, message: str, tensor_name: str) -> np.ndarray:
-    if not np.isfinite(x).all():
-        raise InvalidArgumentError(None, None, f"{message} : Tensor had NaN or Inf values")
-    return x
-
-
-CHECK_NUMERICS = register(
-    Primitive(
-        "check_numerics",
-        impl=_impl,
-        shape_rule=_rule,
-        vjp=_vjp,
-        reference=_reference,
-        # the kernel hands back its operand: a fetched result must be copied
-        tags={"may_alias": True},
-    )
-)
+def _invalid(text: str) -> errors.InvalidArgumentError:
+    return errors.InvalidArgumentError(None, None, text)
 
 
 def check_numerics(tensor: Any, message: str, name: str | None = None) -> Any:
@@ -95,7 +38,7 @@ def check_numerics(tensor: Any, message: str, name: str | None = None) -> Any:
     return x.graph.build_op(
         "CheckNumerics",
         name,
-        lambda: bind(CHECK_NUMERICS, x, message=message, tensor_name=tname),
+        lambda: bind(CHECK_NUMERICS, x, message=message, tensor_name=tname, error=_invalid),
     )
 
 

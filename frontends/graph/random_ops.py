@@ -13,8 +13,8 @@ from typing import Any
 
 from ...core import random as core_random
 from ...core.ir import Value
+from ...core.primitives import dynamic as X
 from ...core.primitives import randomness
-from . import _extra_prims as X
 from . import dtypes as tfd
 from .graph import get_default_graph
 from .shapes import TensorShape

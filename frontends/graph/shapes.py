@@ -1,8 +1,9 @@
 """TensorShape: a static shape whose dims may be None (unknown), or whose rank may be unknown.
 
-It is a tuple, so the core's shape rules read it as one. A shape of unknown rank (a placeholder
-made without `shape`) is stored as the one-dim tuple ``(None,)`` flagged ``unknown_rank``: the
-core then never treats it as a known shape, and the frontend knows not to trust its rank.
+It is a tuple (a core `StaticShape`), so the core's shape rules read it as one. A shape of
+unknown rank (a placeholder made without `shape`) is stored as the one-dim tuple ``(None,)``
+flagged ``unknown_rank``: the core then never treats it as a known shape, and the frontend
+knows not to trust its rank.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ...core.primitives.registry import StaticShape, is_unknown_rank
 
-class TensorShape(tuple):
+
+class TensorShape(StaticShape):
     """A static shape, as `tf.TensorShape`: ``as_list()``, ``ndims``, dims that may be None."""
 
     unknown_rank: bool = False
@@ -141,11 +144,6 @@ def _dim(d: Any) -> int | None:
 def unknown_shape() -> TensorShape:
     """A shape of unknown rank."""
     return TensorShape(None)
-
-
-def is_unknown_rank(shape: Any) -> bool:
-    """True when `shape` is a TensorShape of unknown rank."""
-    return getattr(shape, "unknown_rank", False)
 
 
 def fmt_tf_shape(shape: Any) -> str:

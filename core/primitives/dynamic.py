@@ -1,5 +1,6 @@
-"""Graph-only primitives: run-time shapes, reductions over all axes of a tensor of unknown rank,
-shapes given as tensors, dropout with a fed keep probability, and initializers drawn when run.
+"""Primitives for shapes known only at run time: run-time shapes, shapes given as tensors,
+dropout with a fed keep probability, and initializers drawn when run (the reductions over all
+axes of a tensor of unknown rank live with the other reductions).
 
 Each reuses the core's kernels and helpers so the numbers equal those of the core primitive the
 eager frontend would run (e.g. `reduce_all("sum")` calls the same reduction kernel over all axes
@@ -8,19 +9,16 @@ as `core.ops.sum(x)`).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ...core import dtypes, init, ops
-from ...core.errors import DTypeError, ShapeError, fmt_shape
-from ...core.kernels import reduce as R
-from ...core.primitives import randomness
-from ...core.primitives.registry import AVal, Primitive, bind, register
-from ...core.random import default_generator
+from .. import dtypes, init, ops
+from ..errors import DTypeError, ShapeError, fmt_shape
+from ..random import default_generator
+from . import randomness
+from .reduction import COUNT_ALL, REDUCE_ALL, count_all, reduce_all  # noqa: F401
+from .registry import VIEW, AVal, Primitive, bind, is_unknown_rank, register
 
 _INT32 = np.dtype(np.int32)
-_RANKED = {"rank_from_params": True}  # the output's rank never depends on the operands' ranks
 
 
 # ---- run-time shape, size and rank ------------------------------------------------------------
@@ -28,7 +26,7 @@ _RANKED = {"rank_from_params": True}  # the output's rank never depends on the o
 
 def _shape_rule(x, out_type) -> AVal:
     shape = tuple(x.shape)
-    n = None if getattr(x.shape, "unknown_rank", False) else len(shape)
+    n = None if is_unknown_rank(x.shape) else len(shape)
     return AVal((n,), np.dtype(out_type))
 
 
@@ -39,7 +37,8 @@ SHAPE_OF = register(
         shape_rule=_shape_rule,
         reference=lambda x, out_type: np.array(x.shape, dtype=out_type),
         nondiff=(0,),
-        tags=dict(_RANKED),
+        shape_only=(0,),
+        rank_from_params=True,
     )
 )
 SIZE_OF = register(
@@ -49,7 +48,8 @@ SIZE_OF = register(
         shape_rule=lambda x, out_type: AVal((), np.dtype(out_type)),
         reference=lambda x, out_type: np.array(x.size, dtype=out_type),
         nondiff=(0,),
-        tags=dict(_RANKED),
+        shape_only=(0,),
+        rank_from_params=True,
     )
 )
 RANK_OF = register(
@@ -59,7 +59,8 @@ RANK_OF = register(
         shape_rule=lambda x: AVal((), _INT32),
         reference=lambda x: np.array(x.ndim, dtype=_INT32),
         nondiff=(0,),
-        tags=dict(_RANKED),
+        shape_only=(0,),
+        rank_from_params=True,
     )
 )
 
@@ -77,67 +78,6 @@ def size_of(x, out_type=_INT32):
 def rank_of(x):
     """The run-time rank of x (int32)."""
     return bind(RANK_OF, x)
-
-
-# ---- reductions over every axis (for tensors of unknown rank) ----------------------------------
-
-
-def _all_axes(x) -> tuple:
-    return tuple(range(np.ndim(x)))
-
-
-def count_all(x):
-    """The number of elements of x as a 0-d array of x's dtype (as count_like over all axes)."""
-    return bind(COUNT_ALL, x)
-
-
-COUNT_ALL = register(
-    Primitive(
-        "count_all",
-        impl=lambda x: np.asarray(math.prod(np.shape(x)), dtype=x.dtype),
-        shape_rule=lambda x: AVal((), np.dtype(x.dtype)),
-        reference=lambda x: np.array(x.size, dtype=x.dtype),
-        nondiff=(0,),
-        tags=dict(_RANKED),
-    )
-)
-
-
-def _reduce_all_rule(x, op) -> AVal:
-    dt = np.dtype(x.dtype)
-    if op == "mean" and dt.kind != "f":
-        raise DTypeError(f"mean: expected a float32 or float64 operand, got {dt}")
-    if op == "sum" and dt.kind in "bi":
-        dt = np.dtype(np.int64)
-    return AVal((), dt)
-
-
-def _reduce_all_vjp(g, out, x, wants, op):
-    # the core's sum/mean/max/min rules, with the axes known only at run time
-    gx = ops.broadcast_like(g, x)
-    if op == "sum":
-        return (gx,)
-    if op == "mean":
-        return (ops.div(gx, count_all(x)),)
-    mask = ops.cast(ops.equal(x, ops.broadcast_like(out, x)), x.dtype)
-    return (ops.div(ops.mul(gx, mask), reduce_all(mask, "sum")),)
-
-
-REDUCE_ALL = register(
-    Primitive(
-        "reduce_all_axes",
-        impl=lambda x, op: R.reduce(op, x, _all_axes(x), False),
-        shape_rule=_reduce_all_rule,
-        vjp=_reduce_all_vjp,
-        reference=lambda x, op: np.asarray(getattr(np, op)(x)),
-        tags=dict(_RANKED),
-    )
-)
-
-
-def reduce_all(x, op: str):
-    """sum/mean/max/min of x over all its axes, whatever its rank turns out to be."""
-    return bind(REDUCE_ALL, x, op=op)
 
 
 # ---- shapes given as tensors --------------------------------------------------------------------
@@ -177,7 +117,8 @@ RESHAPE_DYNAMIC = register(
         reference=lambda x, shape: np.reshape(x, tuple(shape.tolist())),
         vjp=lambda g, out, x, shape, wants: (ops.reshape_like(g, x), None),
         nondiff=(1,),
-        tags={"may_alias": True, **_RANKED},
+        alias=VIEW,
+        rank_from_params=True,
     )
 )
 
@@ -204,7 +145,7 @@ FILL_DYNAMIC = register(
         shape_rule=_fill_rule,
         reference=lambda shape, value: np.full(tuple(shape.tolist()), value),
         nondiff=(0, 1),
-        tags=dict(_RANKED),
+        rank_from_params=True,
     )
 )
 
@@ -238,7 +179,8 @@ DROPOUT_MASK_DYNAMIC = register(
         impl=_dyn_mask_impl,
         shape_rule=_dyn_mask_rule,
         nondiff=(0, 1),
-        tags={"rank_from_operand": 0},  # a keep_prob placeholder made without a shape is fine
+        random=True,
+        shape_from=0,  # a keep_prob fed without a shape is fine
     )
 )
 
@@ -264,7 +206,8 @@ INIT_DRAW = register(
         "init_draw",
         impl=_draw_impl,
         shape_rule=lambda kind, shape, dtype, layout, a: AVal(tuple(shape), np.dtype(dtype)),
-        tags=dict(_RANKED),
+        random=True,
+        rank_from_params=True,
     )
 )
 
@@ -291,6 +234,7 @@ RANDOM_INTEGERS = register(
         "random_integers",
         impl=lambda shape, low, high, dtype: default_generator.integers(low, high, shape, dtype),
         shape_rule=lambda shape, low, high, dtype: AVal(tuple(shape), np.dtype(dtype)),
-        tags=dict(_RANKED),
+        random=True,
+        rank_from_params=True,
     )
 )
