@@ -71,12 +71,16 @@ def saves_of(prim: Primitive, arrays: tuple, out: Any, params: dict) -> tuple | 
     return spec
 
 
-_SAMPLE_PARAMS = ({}, {"axes": (0, 1), "keepdims": False})
+_SAMPLE_PARAMS = (
+    {},
+    {"axes": (0, 1), "keepdims": False},
+    {"transpose_a": False, "transpose_b": False},
+)
 
 
 def saves_for_calls(prim: Primitive, n: int) -> tuple | None:
-    """`saves_of` for the parameterless (or all-axes reduction) calls of an n-operand primitive,
-    traced on float32 sample operands: for dispatch paths built once per primitive."""
+    """`saves_of` for the parameterless (or all-axes reduction, or plain matmul) calls of an
+    n-operand primitive, traced on float32 samples: for dispatch paths built once per primitive."""
     if prim.saves is not None:
         return prim.saves
     arrays = tuple(np.zeros((2, 2), np.float32) for _ in range(n))

@@ -90,7 +90,6 @@ MATMUL = register(
         vjp=_matmul_vjp,
         reference=_ref,
         dims=_matmul_dims,
-        saves=((0, 1), False),
     )
 )
 

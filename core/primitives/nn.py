@@ -41,7 +41,6 @@ SOFTMAX = register(
         vjp=lambda g, out, x, wants, axis: (softmax_grad(out, g, axis),),
         reference=_ref_softmax,
         dims=same_dims,
-        saves=((), True),
     )
 )
 LOG_SOFTMAX = register(
@@ -52,7 +51,6 @@ LOG_SOFTMAX = register(
         vjp=lambda g, out, x, wants, axis: (log_softmax_grad(out, g, axis),),
         reference=_ref_log_softmax,
         dims=same_dims,
-        saves=((), True),
     )
 )
 
@@ -129,7 +127,6 @@ LOGSUMEXP = register(
         shape_rule=_lse_rule,
         vjp=_lse_vjp,
         reference=_ref_lse,
-        saves=((0,), True),
     )
 )
 
@@ -173,7 +170,6 @@ GATHER = register(
         vjp=lambda g, out, x, idx, wants, axis: (scatter_add_like(g, x, idx, axis), None),
         reference=lambda x, idx, axis: np.take(x, idx, axis=axis),
         nondiff=(1,),
-        saves=((1,), False),
     )
 )
 
@@ -195,7 +191,7 @@ SCATTER_ADD_LIKE = register(
         reference=_scatter_ref,
         nondiff=(1, 2),
         shape_from=1,
-        saves=((2,), False),
+        shape_only=(1,),
     )
 )
 
@@ -238,7 +234,6 @@ PICK = register(
         vjp=lambda g, out, x, labels, wants: (pick_grad(g, x, labels), None),
         reference=lambda x, labels: np.take_along_axis(x, labels[..., None], -1)[..., 0],
         nondiff=(1,),
-        saves=((1,), False),
     )
 )
 PICK_GRAD = register(
@@ -250,7 +245,7 @@ PICK_GRAD = register(
         reference=lambda g, like, labels: _pick_grad_ref(g, like, labels),
         nondiff=(1, 2),
         shape_from=1,
-        saves=((2,), False),
+        shape_only=(1,),
     )
 )
 

@@ -302,5 +302,7 @@ AVG_POOL2D_GRAD = register(
         ),
         reference=_ref_avg_grad,
         nondiff=(1,),
+        shape_only=(1,),
+        shape_from=1,
     )
 )

@@ -93,7 +93,6 @@ def _reduce_prim(name: str, vjp, ref) -> Primitive:
             reference=ref,
             alias=reduction_alias,
             dims=_reduce_dims,
-            saves=((0,), True) if name in ("max", "min") else ((), False),
         )
     )
     prim.fast_params = _fast(name, prim.shape_rule)

@@ -16,8 +16,6 @@ from ..kernels import reduce as R
 from . import rules
 from .registry import MAY_ALIAS, VIEW, AVal, Primitive, bind, register, same_dims
 
-_NONE = ((), False)  # a VJP that reads no operand's value and not the output
-
 
 def _known(shape: tuple) -> bool:
     return None not in shape  # dims are ints or None
@@ -116,7 +114,6 @@ SUM_LIKE = register(
         alias=MAY_ALIAS,
         shape_only=(1,),
         shape_from=1,
-        saves=_NONE,
     )
 )
 
@@ -158,7 +155,6 @@ BROADCAST_LIKE = register(
         broadcast=True,
         shape_only=(1,),
         shape_from=1,
-        saves=_NONE,
     )
 )
 
@@ -187,7 +183,6 @@ BROADCAST_TO = register(
         alias=VIEW,
         broadcast=True,
         rank_from_params=True,
-        saves=_NONE,
     )
 )
 
@@ -235,7 +230,6 @@ RESHAPE = register(
         reference=lambda x, shape: np.reshape(x, shape),
         alias=VIEW,
         rank_from_params=True,
-        saves=_NONE,
     )
 )
 
@@ -265,7 +259,6 @@ RESHAPE_LIKE = register(
         alias=VIEW,
         shape_only=(1,),
         shape_from=1,
-        saves=_NONE,
     )
 )
 
@@ -303,7 +296,6 @@ TRANSPOSE = register(
         reference=lambda x, perm: np.transpose(x, perm),
         alias=VIEW,
         dims=_transpose_dims,
-        saves=_NONE,
     )
 )
 
@@ -331,7 +323,6 @@ EXPAND_DIMS = register(
         vjp=lambda g, out, x, wants, axis: (reshape_like(g, x),),
         reference=lambda x, axis: np.expand_dims(x, axis),
         alias=VIEW,
-        saves=_NONE,
     )
 )
 
@@ -367,7 +358,6 @@ SQUEEZE = register(
         vjp=lambda g, out, x, wants, axes: (reshape_like(g, x),),
         reference=lambda x, axes: np.squeeze(x, axes),
         alias=VIEW,
-        saves=_NONE,
     )
 )
 
@@ -425,7 +415,6 @@ GETITEM = register(
         vjp=lambda g, out, x, wants, index: (getitem_grad(g, x, index),),
         reference=lambda x, index: np.asarray(x[index]),
         alias=VIEW,
-        saves=_NONE,
     )
 )
 
@@ -453,7 +442,7 @@ GETITEM_GRAD = register(
         reference=_getitem_grad_impl,
         nondiff=(1,),
         shape_from=1,
-        saves=_NONE,
+        shape_only=(1,),
     )
 )
 
@@ -521,7 +510,6 @@ CONCAT = register(
         vjp=lambda g, out, *xs, wants, axis: _split_grads(g, xs, axis, wants),
         reference=lambda *xs, axis: np.concatenate(xs, axis=axis),
         variadic=True,
-        saves=_NONE,
     )
 )
 
@@ -560,7 +548,6 @@ STACK = register(
         ),
         reference=lambda *xs, axis: np.stack(xs, axis=axis),
         variadic=True,
-        saves=_NONE,
     )
 )
 
@@ -598,7 +585,6 @@ CAST = register(
         elementwise="cast",
         scalar=_cast_scalar,
         dims=same_dims,
-        saves=_NONE,
     )
 )
 
@@ -616,7 +602,6 @@ IDENTITY = register(
         vjp=lambda g, out, x, wants: (g,),
         reference=lambda x: np.array(x, copy=True),
         dims=same_dims,
-        saves=_NONE,
     )
 )
 
