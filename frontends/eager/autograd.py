@@ -93,18 +93,19 @@ def backward(
     retain = bool(retain_graph)
     targets = _as_list(inputs)
     wanted = None if not targets else [_key(t) for t in targets]
+    owned: set = set()
     with no_grad():
-        cts, leaves, nodes = tape.run_backward(roots, wanted, retain)
+        cts, leaves, nodes = tape.run_backward(roots, wanted, retain, owned)
         if targets:
             for t in targets:
                 g = cts.get(_key(t))
                 if g is not None:
-                    tape.accumulate_into(t, g)
+                    tape.accumulate_into(t, g, id(g) in owned)
             return
         for acc in leaves:
-            g = cts.pop(acc, None)  # let go of it: accumulate_into may then keep it uncopied
+            g = cts.pop(acc, None)
             if g is not None:
-                tape.accumulate_into(acc.variable, g)
+                tape.accumulate_into(acc.variable, g, id(g) in owned)
         if not tape._retaining:  # no tensor ever called retain_grad(): no node is retained
             return
         for n in nodes:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import operator
-import sys
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -185,11 +184,13 @@ def run_backward(
     roots: Sequence[tuple[Any, np.ndarray]],
     wanted: Sequence[Any] | None,
     retain_graph: bool,
+    owned: set | None = None,
 ) -> tuple[dict, list[AccumulateGrad], list[Node]]:
     """Sweep from (root key, seed) pairs; return (cotangents, leaf keys reached, nodes swept).
 
     With `wanted` None the wanted keys are every leaf reached plus every retained non-leaf
-    (``backward()``); otherwise exactly those keys (``autograd.grad``).
+    (``backward()``); otherwise exactly those keys (``autograd.grad``). A set passed as `owned`
+    receives the ids of the cotangents only the sweep holds (see `owned_cotangents`).
     """
     nodes, leaves = collect([k for k, _ in roots])
     check_versions(nodes)
@@ -199,27 +200,44 @@ def run_backward(
         # the tape's nodes are their own keys; for backward() every leaf reached is wanted,
         # and every node collected leads to one, so nothing needs a liveness check
         cts = reverse_sweep(nodes, roots, keys, keep, self_keyed=True, all_live=wanted is None)
+        if owned is not None:
+            owned.update(owned_cotangents(cts, roots, nodes))
     finally:
         if not retain_graph:
             free(nodes)
     return cts, leaves, nodes
 
 
-def accumulate_into(t: Any, g: np.ndarray) -> None:
+def owned_cotangents(cts: dict, roots: Sequence[tuple[Any, Any]], nodes: Sequence[Node]) -> set:
+    """Ids of the cotangents only this sweep holds: handed to one key, not a seed (the caller
+    may hold it), not an array the tape saved (a forward tensor holds it), and made by core
+    rules only (a custom Function's backward may return an array its caller keeps)."""
+    held = {id(seed) for _, seed in roots}
+    for n in nodes:
+        if n.prim.impl is None:
+            return set()
+        held.add(id(n.output))
+        for a in n.inputs:
+            held.add(id(a))
+    count: dict[int, int] = {}
+    for g in cts.values():
+        count[id(g)] = count.get(id(g), 0) + 1
+    return {k for k, c in count.items() if c == 1 and k not in held}
+
+
+def accumulate_into(t: Any, g: np.ndarray, owned: bool = False) -> None:
     """Add a cotangent into ``t.grad`` (a fresh, unaliased array the first time).
 
     The sweep may hand one array to two keys, and a seed or a custom Function's result may be
-    held by the caller, so the cotangent is copied, unless nothing else refers to it: then it
-    is taken as is (as PyTorch's AccumulateGrad steals a gradient it alone holds), saving a
-    pass over every parameter's gradient per step. "Nothing else" is read from the reference
-    count, compared with what it is for an array only the caller's name and this call hold
-    (measured once, see `_OWNED_REFS`), and the array must own its memory (no view of it
-    exists without referring to it) and be exactly what the copy would have made.
+    held by the caller, so the cotangent is copied, unless the sweep owns it (`owned`, see
+    `owned_cotangents`): then it is taken as is (as PyTorch's AccumulateGrad steals a gradient
+    it alone holds), saving a pass over every parameter's gradient per step. It must also own
+    its memory and be exactly what the copy would have made.
     """
     Tensor = _tensor_class()
     dt = t._data.dtype
     if not (
-        sys.getrefcount(g) <= _OWNED_REFS
+        owned
         and type(g) is np.ndarray
         and g.base is None
         and g.dtype == dt
@@ -240,22 +258,6 @@ def accumulate_into(t: Any, g: np.ndarray) -> None:
         t._grad = Tensor._make(np.array(total, copy=True))
 
 
-def _refs(t: Any, g: Any) -> int:
-    return sys.getrefcount(g)
-
-
-def _owned_refs() -> int:
-    """The reference count accumulate_into sees for an array nothing else holds, when its caller
-    took it out of a dict into a local name and passed it on (as autograd.backward does).
-    Under a tracer (a debugger may hold frames' locals) nothing is ever taken uncopied."""
-    if sys.gettrace() is not None:
-        return 0
-    box = {0: np.empty(1)}
-    g = box.pop(0)
-    return _refs(None, g)
-
-
-_OWNED_REFS = _owned_refs()
 _classes: list = []
 
 

@@ -55,3 +55,21 @@ def test_a_kept_grad_is_accumulated_in_place_like_a_copied_one():
     (x @ w).sum().backward()
     assert held is w.grad
     np.testing.assert_array_equal(held.numpy(), 2 * np.float32([[0.0, 0.0], [2.5, 2.5]]))
+
+
+def test_ownership_comes_from_the_tape_not_reference_counts():
+    from duograd.frontends.eager import tape
+
+    w = _t([[1.0, 2.0], [3.0, 4.0]])
+    x = torch.tensor(np.float32([[1.0, 0.5], [-1.0, 2.0]]))
+    y = (x @ w).sum()
+    owned: set = set()
+    cts, leaves, _ = tape.run_backward([(y._node, np.float32(1.0))], None, False, owned)
+    (acc,) = leaves
+    assert id(cts[acc]) in owned  # a fresh matmul result only the sweep holds
+    seed = np.ones(2, np.float32)
+    b = _t([1.0, 2.0])
+    c = b + 0.0  # add's VJP hands the seed itself to b
+    owned = set()
+    cts, leaves, _ = tape.run_backward([(c._node, seed)], None, False, owned)
+    assert cts[leaves[0]] is seed and id(seed) not in owned
