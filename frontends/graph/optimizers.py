@@ -13,7 +13,6 @@ Adam and RMSProp follow TF's formulas (eps_mode="tf"); `eps_mode="torch"` select
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ import numpy as np
 from ...core import ops
 from ...core.ir import Value
 from ...core.kernels import update
+from ...core.ownership import own, owned
 from .control_flow import _NO_OUTPUT
 from .gradients import gradients
 from .graph import GraphKeys, graph_of
@@ -29,22 +29,6 @@ from .tensor import Operation
 from .variables import Variable
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _refs(a: Any) -> int:
-    """References to `a`; `_refs(x) <= _SOLE` for a local `x` just read from a dict means only
-    that dict and `x` hold it: no view of it, no fetched or saved reference, no other run's
-    local, no constant of the graph."""
-    return sys.getrefcount(a)
-
-
-def _calibrate() -> int:
-    table = {0: np.empty(1)}
-    a = table[0]
-    return _refs(a)
-
-
-_SOLE = _calibrate()  # measured with the very call pattern `_update` uses
 
 
 def _updatable(a: Any, grad: Any) -> bool:
@@ -58,6 +42,7 @@ def _updatable(a: Any, grad: Any) -> bool:
         and type(grad) is np.ndarray
         and grad.dtype == a.dtype
         and grad.shape == a.shape
+        and not np.may_share_memory(a, grad)
     )
 
 
@@ -67,11 +52,11 @@ def _largest_sole(state: Any, jobs: list, arrays: tuple) -> int:
     best, size = -1, 0
     for k, ((var, var_slots), grad) in enumerate(zip(jobs, arrays, strict=False)):
         p = state[var]
-        if _refs(p) > _SOLE or not _updatable(p, grad) or p.size <= size:
+        if not owned(p) or not _updatable(p, grad) or p.size <= size:
             continue
         for sv in var_slots:
             a = state[sv]
-            if _refs(a) > _SOLE or not _updatable(a, grad):
+            if not owned(a) or not _updatable(a, grad):
                 break
         else:
             best, size = k, p.size
@@ -269,8 +254,8 @@ class Optimizer:
                 p = np.array(state[var], copy=True, order="C")
                 s = [np.array(state[sv], copy=True, order="C") for sv in var_slots]
                 self._apply_dense(p, grad, s, hp, extra)
-                writes[var] = p
-                writes.update(zip(var_slots, s, strict=False))
+                writes[var] = own(p)
+                writes.update(zip(var_slots, [own(a) for a in s], strict=False))
         if last >= 0:
             var, var_slots = jobs[last]
             p = state[var]

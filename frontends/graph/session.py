@@ -18,6 +18,7 @@ import numpy as np
 
 from ...core.executor import Plan, PlanError, RunGuard, UninitializedError
 from ...core.ir import Value
+from ...core.ownership import disown
 from . import errors
 from . import fetches as _fetches
 from .config import plan_options
@@ -352,9 +353,12 @@ class Session:
             self._state.update(values)
 
     def _read(self, key: Any) -> np.ndarray | None:
-        # under the lock: a training step updating in place holds it, so no half-updated value
+        # under the lock: a training step updating in place holds it, so no half-updated value;
+        # the caller may keep the array, so the state stops owning it (the next update copies)
         with self._commit_lock:
-            return self._state.get(key)
+            value = self._state.get(key)
+            disown(value)
+            return value
 
 
 _fetch_key = _fetches.fetch_key

@@ -14,6 +14,7 @@ import numpy as np
 from ...core import ops
 from ...core.errors import ShapeError
 from ...core.ir import Value
+from ...core.ownership import own
 from ...core.primitives.registry import AVal
 from . import convert
 from .control_flow import noop_node
@@ -132,7 +133,7 @@ class Variable(Tensor):
                 f"Cannot load value of shape {arr.shape} into variable '{self.node.name}' of "
                 f"shape {self.shape}"
             )
-        s._write(self, np.array(arr, copy=True))
+        s._write(self, own(np.array(arr, copy=True)))
 
     def assign(
         self, value: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True
@@ -186,7 +187,7 @@ def _write_effect(var: Variable, how: str):
                 f"Assign to variable '{name}': value of shape {np.shape(new)} does not match the "
                 f"variable's shape {shape}"
             )
-        new = np.array(new, dtype=np_dtype, copy=True)  # the state owns its own array
+        new = own(np.array(new, dtype=np_dtype, copy=True))  # the state owns its own array
         return new, {var: new}
 
     return effect
