@@ -8,16 +8,20 @@ field                   read by
 ======================  =====================================================================
 impl, shape_rule        `bind` (both frontends), the executor, verify mode
 vjp, nondiff            `core.autodiff` (the one reverse sweep of the tape and tf.gradients)
-saves (derived)         the eager tape: which operands / the output the VJP reads by value
+saves                   the eager tape: what the VJP reads by value (derived from the rule by
+                        `core.saved`; declared only for a rule that cannot be traced)
 reference               the op-table tests (tests/op_table*.py)
 alias                   executor (copy a fetched view), memory planner, eager views
 random                  passes.program/fold/cse (never folded, merged or reordered)
-elementwise, scalar,    passes.fuse (the scalar op a fused group computes), fold, memory
-cost, broadcast
-shape_only              passes.fold (operands read for their shape only count as constants)
-shape_from, dims,       graph builder under unknown rank, passes.sum_fold (symbolic dims)
-rank_from_params
+elementwise, template,  passes.fuse (the scalar op a fused group computes and whether it is
+scalar, cost            worth computing twice), fold, memory; `template` declares a new
+                        scalar op and derives the kernels from it
+broadcast               passes.fuse / fold (read the small operand in its place)
+shape_only              passes.fold, `core.saved` (operands read for their shape only)
+shape_from,             graph builder under unknown rank (`StaticShape.unknown_rank`),
+rank_from_params, dims  passes.sum_fold (symbolic dims)
 fast, fast_params       `bind` and eager dispatch: cached rule verdict + kernel choice
+tags                    free-form notes; the older tag spellings of the facts above still work
 ======================  =====================================================================
 
 `bind` decides what happens to a call: when an operand is symbolic (it defines

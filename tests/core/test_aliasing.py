@@ -1,4 +1,4 @@
-"""Every primitive's declared aliasing matches what its kernel does on real calls."""
+"""Every primitive's declared aliasing and randomness match what its kernel does on real calls."""
 
 from __future__ import annotations
 
@@ -33,3 +33,17 @@ def test_every_primitive_is_covered():
     covered = {row.name for row in OPS}
     missing = sorted(set(REGISTRY) - covered)
     assert not missing, f"primitives without op-table rows (aliasing unchecked): {missing}"
+
+
+_ALL = cases((np.float32,))
+
+
+@pytest.mark.parametrize("row, dt, sample, _id", _ALL, ids=[c[3] for c in _ALL])
+def test_declared_randomness_matches_the_kernel(row, dt, sample, _id):
+    from duograd.core.random import default_generator
+
+    prim = REGISTRY[row.name]
+    before = repr(default_generator.get_state())
+    bind(prim, *sample.args, **sample.params)
+    drew = repr(default_generator.get_state()) != before
+    assert drew == prim.random, f"{row.name}: declared random={prim.random}, the kernel drew={drew}"
