@@ -4,6 +4,7 @@ duograd's graph frontend, written once and handed either module as `tf`."""
 import duograd.frontends.graph as dg
 import numpy as np
 import pytest
+from tf_dilation import conv2d_dilated
 
 real_tf = pytest.importorskip("tensorflow")
 
@@ -309,8 +310,8 @@ def _moments_bn(tf, x, w):
 CONV = {
     "conv_valid": lambda tf, x, w: tf.nn.conv2d(x, w, strides=[1, 1, 1, 1], padding="VALID"),
     "conv_same_stride2": lambda tf, x, w: tf.nn.conv2d(x, w, [1, 2, 2, 1], "SAME"),
-    "conv_dilated": lambda tf, x, w: tf.nn.conv2d(x, w, [1, 1, 1, 1], "VALID",
-                                                  dilations=[1, 2, 1, 1]),
+    # real TF gets a zero-inserted filter (tests/tf_dilation.py): its dilated kernels are CPU-bound
+    "conv_dilated": lambda tf, x, w: conv2d_dilated(tf, x, w, [1, 1, 1, 1], "VALID", [1, 2, 1, 1]),
     "max_pool_same": _conv_relu_pool,
     "avg_pool_same": lambda tf, x, w: tf.nn.avg_pool(x * 2.0, [1, 3, 3, 1], [1, 2, 2, 1], "SAME"),
     "moments_bn": _moments_bn,
@@ -326,6 +327,18 @@ def _conv(tf, fn):
     grads = [g if g is not None else tf.zeros_like(v) for g, v in zip(grads, [x, w], strict=True)]
     with tf.Session() as sess:
         return sess.run([out] + grads, {x: IMG, w: FILT})
+
+
+def test_dilated_oracle_uses_no_dilated_tensorflow_kernel(ref):
+    """The oracle's dilated conv and its gradients run only undilated TF kernels (any CPU)."""
+    ref.reset_default_graph()
+    x, w = ref.constant(IMG), ref.constant(FILT)
+    y = CONV["conv_dilated"](ref, x, w)
+    ref.gradients(ref.reduce_sum(y * y), [x, w])
+    convs = [op for op in ref.get_default_graph().get_operations() if "Conv2D" in op.type]
+    assert len(convs) >= 3  # forward, input gradient, filter gradient
+    for op in convs:
+        assert list(op.get_attr("dilations")) == [1, 1, 1, 1], op.name
 
 
 @pytest.mark.parametrize("name", list(CONV))
