@@ -61,6 +61,7 @@ def _probe(**env: str) -> dict:
     keep = ("MALLOC_", "GOMP_", "OMP_", "KMP_", "DUOGRAD_HOST", "DUOGRAD_MALLOC", "DUOGRAD_ADAPT")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(keep)}
     clean.pop("GLIBC_TUNABLES", None)
+    clean.pop("NUMBA_DISABLE_JIT", None)  # the settings are about compiled parallel kernels
     out = subprocess.run(
         [sys.executable, "-c", PROBE], env={**clean, **env}, capture_output=True, text=True,
         timeout=300,
