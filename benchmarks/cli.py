@@ -16,6 +16,10 @@ from .workload import COLUMNS, Workload
 
 BROKEN: dict[str, str] = {}  # workload files that failed to import, with the error
 
+# exit codes of `duograd bench` besides 0 (all well) and 2 (bad arguments)
+EXIT_PARITY_DIFFERS = 3  # every cell ran, but a graph-vs-eager parity verdict is not bitwise
+EXIT_CELL_FAILED = 4  # a cell, a workload's case list or a workload file failed
+
 
 def discover() -> dict[str, Workload]:
     """Every workload defined under benchmarks/workloads/, by name (broken files are noted)."""
@@ -95,21 +99,22 @@ def bench(args: argparse.Namespace) -> int:
         notes.append("peers skipped (--no-oracles)")
     settings = QUICK if args.quick else FULL
     cases = []
+    # rows for what could not even start stay in the table, so a failure is never just a note
+    failed_rows = [
+        CaseResult(name, "(load)", parity=f"load failed: {err}") for name, err in BROKEN.items()
+    ]
     for name in names:
         wl = available[name]
         try:
             for case in wl.cases(args.quick):
                 cases.append((wl, case))
         except Exception as e:
-            cr = CaseResult(name, "(setup)", note=f"{type(e).__name__}: {e}")
-            cr.parity = f"setup failed: {type(e).__name__}: {e}"
-            cases.append((wl, None))
-            notes.append(f"{name}: could not list its cases: {type(e).__name__}: {e}")
+            why = f"{type(e).__name__}: {e}"
+            failed_rows.append(CaseResult(name, "(setup)", parity=f"setup failed: {why}"))
+            notes.append(f"{name}: could not list its cases: {why}")
     progress = Progress(len(cases))
-    results: list[CaseResult] = []
+    results: list[CaseResult] = list(failed_rows)
     for wl, case in cases:
-        if case is None:
-            continue
         label = f"{wl.name}: {case.name}"
         progress.show(label)
         extra_cols = [c for c in case.impls if c not in COLUMNS]
@@ -141,9 +146,28 @@ def bench(args: argparse.Namespace) -> int:
     notes += [f"{r.workload}: {r.case}: {r.note}" for r in results if r.note]
     paths = write_report(results, meta, args.out, notes)
     print(f"\nreport: {paths['markdown']}  data: {paths['json']}  charts: {len(paths['charts'])}")
+    if paths["charts_skipped"]:
+        notes.append(f"charts skipped: {paths['charts_skipped']}")
     for n in notes:
         print(f"note: {n}")
-    return 0
+    return exit_code(results)
+
+
+def exit_code(results: list[CaseResult]) -> int:
+    """0 when every cell ran and every parity verdict is bitwise; else a distinct code, said why."""
+    failed = [
+        r
+        for r in results
+        if r.case in ("(load)", "(setup)") or any(c.error for c in r.cells.values())
+    ]
+    differ = [r for r in results if r.parity and r.parity != "bitwise"]
+    for r in failed:
+        print(f"FAILED: {r.workload}: {r.case}", file=sys.stderr)
+    for r in differ:
+        print(f"PARITY: {r.workload}: {r.case}: {r.parity}", file=sys.stderr)
+    if failed:
+        return EXIT_CELL_FAILED
+    return EXIT_PARITY_DIFFERS if differ else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -100,15 +100,24 @@ def to_json(results: Sequence[CaseResult], meta: dict) -> dict:
     }
 
 
+def charts_unavailable() -> str | None:
+    """Why charts cannot be drawn (matplotlib missing or broken), or None when they can."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as e:
+        return f"matplotlib is not installed ({e}); `pip install 'duograd[bench]'`"
+    return None
+
+
 def write_charts(results: Sequence[CaseResult], out_dir: str) -> list[str]:
     """One PNG bar chart per workload (median time per column, log scale); [] without matplotlib."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except Exception:
+    if charts_unavailable():
         return []
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     paths = []
     by_workload: dict[str, list[CaseResult]] = {}
     for r in results:
@@ -184,4 +193,9 @@ def write_report(
     mpath = os.path.join(out_dir, "report.md")
     with open(mpath, "w") as f:
         f.write("\n".join(lines) + "\n")
-    return {"json": jpath, "markdown": mpath, "charts": charts}
+    return {
+        "json": jpath,
+        "markdown": mpath,
+        "charts": charts,
+        "charts_skipped": charts_unavailable(),
+    }

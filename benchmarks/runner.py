@@ -75,8 +75,15 @@ def _arrays(result: object) -> list[np.ndarray]:
 
 
 def compare(a: object, b: object) -> str:
-    """'bitwise' when every array is identical to the bit, else the max abs difference."""
+    """'bitwise' when every array is identical to the bit, else the max abs difference.
+
+    Each side must hold at least one non-empty numeric array: two empty results (None, [])
+    would otherwise be 'bitwise' without anything having been compared.
+    """
     xs, ys = _arrays(a), _arrays(b)
+    for side, arrs in (("first", xs), ("second", ys)):
+        if not any(x.size and x.dtype != object for x in arrs):
+            return f"nothing to compare: the {side} result holds no non-empty array"
     if len(xs) != len(ys):
         return f"differ: {len(xs)} vs {len(ys)} results"
     worst = 0.0

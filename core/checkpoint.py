@@ -53,17 +53,62 @@ def _encode(node: Any, arrays: list[np.ndarray]) -> Any:
     )
 
 
-def _decode(node: Any, arrays: dict[str, np.ndarray]) -> Any:
-    if isinstance(node, dict):
-        if "__array__" in node:
-            return arrays[f"a{node['__array__']}"]
-        if "__dict__" in node:
-            return {k: _decode(v, arrays) for k, v in node["__dict__"]}
-        if "__list__" in node:
-            items = [_decode(v, arrays) for v in node["__list__"]]
-            return tuple(items) if node.get("tuple") else items
-        raise CheckpointError("unknown entry in the checkpoint's structure")
-    return node
+def _decode(node: Any, arrays: dict[str, np.ndarray], where: str = "tree") -> Any:
+    """Rebuild the stored structure; raises _Malformed (what is wrong, and where) on bad input."""
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    if not isinstance(node, dict):
+        raise _Malformed(f"{where} is a JSON {type(node).__name__}, expected an entry or a value")
+    kinds = [k for k in ("__array__", "__dict__", "__list__") if k in node]
+    if len(kinds) != 1:
+        raise _Malformed(f"{where} has keys {sorted(node)}, expected exactly one entry kind")
+    kind = kinds[0]
+    body = node[kind]
+    if kind == "__array__":
+        if type(body) is not int:
+            raise _Malformed(f"{where}: array index {body!r} is not an integer")
+        name = f"a{body}"
+        if name not in arrays:
+            raise _Malformed(f"{where} refers to array {body}, which the file does not hold")
+        return arrays[name]
+    if not isinstance(body, list):
+        raise _Malformed(f"{where}: {kind} holds a JSON {type(body).__name__}, expected a list")
+    if kind == "__dict__":
+        out = {}
+        for i, item in enumerate(body):
+            if not (isinstance(item, list) and len(item) == 2):
+                raise _Malformed(f"{where}: dict item {i} is not a [key, value] pair")
+            k, v = item
+            if type(k) not in (str, int):
+                raise _Malformed(f"{where}: dict key {k!r} is not a string or integer")
+            out[k] = _decode(v, arrays, f"{where}[{k!r}]")
+        return out
+    items = [_decode(v, arrays, f"{where}[{i}]") for i, v in enumerate(body)]
+    as_tuple = node.get("tuple", False)
+    if not isinstance(as_tuple, bool):
+        raise _Malformed(f"{where}: 'tuple' flag {as_tuple!r} is not true or false")
+    return tuple(items) if as_tuple else items
+
+
+class _Malformed(Exception):
+    """What is wrong with a header; load_arrays turns it into a CheckpointError naming the file."""
+
+
+def _check_header(header: Any) -> None:
+    """Refuse a header that is not {format, version, tree} with the right types."""
+    if not isinstance(header, dict):
+        raise _Malformed(f"its header is a JSON {type(header).__name__}, expected an object")
+    if header.get("format") != FORMAT:
+        raise _Malformed("it is not a duograd checkpoint (no duograd format tag)")
+    version = header.get("version")
+    if type(version) is not int or version < 1:
+        raise _Malformed(f"its format version {version!r} is not a positive integer")
+    if version > VERSION:
+        raise _Malformed(
+            f"it was written by a newer duograd (format version {version}); upgrade to read it"
+        )
+    if "tree" not in header:
+        raise _Malformed("its header has no 'tree' entry (the stored structure)")
 
 
 def save_arrays(path: str | os.PathLike, tree: Any) -> None:
@@ -124,16 +169,15 @@ def load_arrays(path: str | os.PathLike) -> Any:
             if "__tree__" not in z.files:
                 raise CheckpointError(f"{path!r} is not a duograd checkpoint (no structure entry)")
             header = json.loads(bytes(z["__tree__"]).decode("utf-8"))
-            if header.get("format") != FORMAT:
-                raise CheckpointError(f"{path!r} is not a duograd checkpoint")
-            if header.get("version", 0) > VERSION:
-                raise CheckpointError(
-                    f"{path!r} was written by a newer duograd (format version "
-                    f"{header['version']}); upgrade to read it"
-                )
+            _check_header(header)
             arrays = {name: z[name] for name in z.files if name != "__tree__"}
+            return _decode(header["tree"], arrays)
+    except _Malformed as e:
+        raise CheckpointError(f"{path!r} is not a valid duograd checkpoint: {e}") from None
     except CheckpointError:
         raise
+    except RecursionError:
+        raise CheckpointError(f"{path!r} has a structure nested too deeply to load") from None
     except ValueError as e:
         if "pickle" not in str(e):  # e.g. a damaged array header, or bytes that are not UTF-8
             raise CheckpointError(f"{path!r} is truncated or corrupted: {e}") from None
@@ -144,4 +188,3 @@ def load_arrays(path: str | os.PathLike) -> Any:
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, NotImplementedError) as e:
         # NotImplementedError: zipfile's answer to a damaged compression method or flag field
         raise CheckpointError(f"{path!r} is truncated or corrupted: {e}") from None
-    return _decode(header["tree"], arrays)

@@ -2,6 +2,8 @@
 
 import os
 
+from . import host_tuning
+
 # How long an idle OpenMP worker spins before it sleeps, in GNU libgomp's spin-loop iterations
 # (see `_bounded_openmp_spin`).
 SPIN_COUNT = "10000"
@@ -39,15 +41,22 @@ def _bounded_openmp_spin() -> None:
     set by the user, or a numba threading layer other than OpenMP, leave all of this out.
     (Intel's OpenMP runtime, which some numba builds use instead, ignores GOMP_SPINCOUNT.)
     """
+    if not host_tuning.enabled("DUOGRAD_OPENMP_SPIN"):
+        return
     if any(v in os.environ for v in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")):
         return
     from numba.core import config
 
     if str(config.THREADING_LAYER).lower() in ("tbb", "workqueue"):
         return
+    # a GNU OpenMP runtime another library already started keeps its own settings
+    if host_tuning.library_loaded("libgomp.so.1"):
+        return
     os.environ["GOMP_SPINCOUNT"] = SPIN_COUNT
     try:
         from numba.np.ufunc import omppool  # noqa: F401 - loading it starts the OpenMP runtime
+
+        host_tuning.APPLIED["openmp_spin"] = True
     except ImportError:  # no OpenMP runtime here: numba picks another layer
         pass
     finally:
@@ -61,7 +70,7 @@ def _keep_freed_memory() -> None:
     """Large arrays reuse freed heap memory instead of fresh pages (see allocator)."""
     from .allocator import keep_freed_memory
 
-    keep_freed_memory()
+    host_tuning.APPLIED["malloc"] = keep_freed_memory()
 
 
 _keep_freed_memory()

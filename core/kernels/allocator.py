@@ -10,7 +10,8 @@ training loop wants (its next step needs the same sizes again); the process's re
 then stays at its peak instead of shrinking between steps.
 
 Applied once, on import of the kernels, on Linux with glibc; left alone when the user set
-``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` or ``DUOGRAD_MALLOC_TUNE=0``. Numbers
+``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_``/``MALLOC_TOP_PAD_`` or malloc entries in
+``GLIBC_TUNABLES``, and with ``DUOGRAD_MALLOC_TUNE=0`` or ``DUOGRAD_HOST_TUNING=0``. Numbers
 never depend on it.
 """
 
@@ -19,6 +20,8 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+
+from . import host_tuning
 
 M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers
 M_MMAP_THRESHOLD = -3
@@ -30,9 +33,11 @@ _USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TO
 
 def keep_freed_memory() -> bool:
     """Apply the settings above; return whether they were applied."""
-    if os.environ.get("DUOGRAD_MALLOC_TUNE", "1") == "0" or not sys.platform.startswith("linux"):
+    if not host_tuning.enabled("DUOGRAD_MALLOC_TUNE") or not sys.platform.startswith("linux"):
         return False
     if any(v in os.environ for v in _USER_SETTINGS):
+        return False
+    if "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", ""):  # the user tuned malloc there
         return False
     try:
         mallopt = ctypes.CDLL("libc.so.6").mallopt

@@ -15,8 +15,8 @@ The measure is system-wide busy CPU time (/proc/stat, including time the hypervi
 minus this process's own CPU time, over windows of at least `WINDOW_S`, smoothed; it costs a
 file read per window, otherwise a clock read and a look at numba's count per call. The bits
 never depend on the thread count. A thread whose numba thread count somebody else set
-(numba.set_num_threads) is left alone from then on, and DUOGRAD_ADAPTIVE_THREADS=0 turns the
-whole thing off; so do systems without /proc/stat.
+(numba.set_num_threads) is left alone from then on, and DUOGRAD_ADAPTIVE_THREADS=0 (or
+DUOGRAD_HOST_TUNING=0) turns the whole thing off; so do systems without /proc/stat.
 """
 
 from __future__ import annotations
@@ -28,11 +28,14 @@ import time
 import numba
 from numba.core import config
 
+from . import host_tuning
+
 WINDOW_S = 0.1  # shortest window the busy share is measured over
 _SMOOTH = 0.5  # weight of the newest window in the running estimate
 _HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _CPUS = os.cpu_count() or 1
-_ENABLED = os.environ.get("DUOGRAD_ADAPTIVE_THREADS", "1") != "0" and not config.DISABLE_JIT
+_ENABLED = host_tuning.enabled("DUOGRAD_ADAPTIVE_THREADS") and not config.DISABLE_JIT
+host_tuning.APPLIED["adaptive_threads"] = _ENABLED
 
 _lock = threading.Lock()  # guards the shared estimate (refreshed by whichever thread comes first)
 _shared = {"t": 0.0, "busy": None, "own": 0.0, "foreign": 0.0, "ok": True}

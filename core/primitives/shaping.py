@@ -433,13 +433,22 @@ def _getitem_grad_impl(g, like, index):
     return z
 
 
+def _getitem_grad_reference(g, like, index):
+    """An independent formulation: number every element of `like`, index the numbering, and
+    sum g into the numbered slots (np.bincount), so repeated indices add up."""
+    slots = np.arange(int(np.prod(like.shape)), dtype=np.int64).reshape(like.shape)[index]
+    g = np.broadcast_to(np.asarray(g), slots.shape)
+    total = np.bincount(slots.ravel(), weights=g.ravel(), minlength=int(np.prod(like.shape)))
+    return total.reshape(like.shape).astype(g.dtype)
+
+
 GETITEM_GRAD = register(
     Primitive(
         "getitem_grad",
         impl=_getitem_grad_impl,
         shape_rule=lambda g, like, index: AVal(tuple(like.shape), np.dtype(g.dtype)),
         vjp=lambda gg, out, g, like, wants, index: (getitem(gg, index), None),
-        reference=_getitem_grad_impl,
+        reference=_getitem_grad_reference,
         nondiff=(1,),
         shape_from=1,
         shape_only=(1,),

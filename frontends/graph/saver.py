@@ -114,17 +114,21 @@ class Saver:
             raise errors.NotFoundError(
                 None, None, f"Failed to save checkpoint: the folder {folder!r} does not exist"
             )
+        # Crash-safe rotation: write the new data file, then the state file naming only files
+        # that exist, and only then delete the dropped ones. A crash at any point leaves the
+        # state file pointing at a complete checkpoint (at worst an unlisted old file remains).
         checkpoint.save_arrays(_data_path(prefix), tree)
-        if prefix in self._last:
-            self._last.remove(prefix)
-        self._last.append(prefix)
+        kept = [p for p in self._last if p != prefix] + [prefix]
+        dropped: list[str] = []
         if self._max_to_keep:
-            while len(self._last) > self._max_to_keep:
-                old = self._last.pop(0)
-                if os.path.exists(_data_path(old)):
-                    os.remove(_data_path(old))
+            while len(kept) > self._max_to_keep:
+                dropped.append(kept.pop(0))
         if write_state:
-            _write_state(folder, prefix, self._last, latest_filename or STATE_FILE)
+            _write_state(folder, prefix, kept, latest_filename or STATE_FILE)
+        self._last = kept
+        for old in dropped:
+            if os.path.exists(_data_path(old)):
+                os.remove(_data_path(old))
         return prefix
 
     def restore(self, sess: Any, save_path: str) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from duograd.frontends.eager.utils.data import DataLoader as DLoader
 from duograd.frontends.eager.utils.data import TensorDataset as DDataset
+from oracle_check import assert_matches
 
 torch_ref = pytest.importorskip("torch")
 tF = torch_ref.nn.functional
@@ -159,7 +160,7 @@ def _compare(a, b, rtol, what):
     a = np.asarray(a, np.float64)
     b = np.asarray(b, np.float64)
     assert a.shape == b.shape, f"{what}: shape {a.shape} vs torch {b.shape}"
-    np.testing.assert_allclose(a, b, rtol=rtol, atol=max(rtol, 1e-7), err_msg=what)
+    assert_matches(a, b, rtol=rtol, atol=max(rtol, 1e-7), err_msg=what)
 
 
 @pytest.mark.parametrize("inputs,fn,rtol,rtol_grad", CASES)
@@ -256,10 +257,10 @@ def test_mlp_classifier_with_dataloader_cross_entropy_and_adam():
                 loss.backward()
                 opt.step()
                 losses.append(loss.item())
-    np.testing.assert_allclose(o_losses, t_losses, rtol=2e-4, atol=1e-5)
+    assert_matches(o_losses, t_losses, rtol=2e-4, atol=1e-5)
     assert o_losses[-1] < o_losses[0]
     for p, q in zip(ours.parameters(), theirs.parameters(), strict=True):
-        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-3, atol=1e-4)
+        assert_matches(p.detach().numpy(), q.detach().numpy(), rtol=1e-3, atol=1e-4)
 
 
 def test_regression_with_sgd_momentum_and_weight_decay():
@@ -286,7 +287,7 @@ def test_regression_with_sgd_momentum_and_weight_decay():
             loss.backward()
             opt.step()
             losses.append(loss.item())
-    np.testing.assert_allclose(o_losses, t_losses, rtol=1e-4)
+    assert_matches(o_losses, t_losses, rtol=1e-4)
     assert o_losses[-1] < 0.2 * o_losses[0]
 
 
@@ -322,7 +323,7 @@ def test_tutorial_polynomial_fit_with_manual_sgd():
     init = (probe.weight.detach().numpy().copy(), probe.bias.detach().numpy().copy())
     ours, o_model = program(dg, init=init)
     theirs, _ = program(torch_ref, init=init)
-    np.testing.assert_allclose(ours, theirs, rtol=1e-3)
+    assert_matches(ours, theirs, rtol=1e-3)
     assert ours[-1] < 0.1 * ours[0]
     assert isinstance(o_model[0].weight, dnn.Parameter)
 
@@ -417,5 +418,5 @@ def test_small_cnn_training_matches_torch():
             loss.backward()
             opt.step()
             losses.append(loss.item())
-    np.testing.assert_allclose(o_losses, t_losses, rtol=1e-4)
+    assert_matches(o_losses, t_losses, rtol=1e-4)
     assert o_losses[-1] < o_losses[0]

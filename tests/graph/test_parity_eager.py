@@ -92,7 +92,7 @@ def test_mlp_training_is_bitwise_identical(name):
     e_losses, e_weights = eager_mlp(eager_opt, 6)
     np.testing.assert_array_equal(g_losses, e_losses)
     assert g_losses[-2:].sum() < g_losses[:2].sum()  # and it learns
-    for a, b in zip(g_weights, e_weights, strict=False):
+    for a, b in zip(g_weights, e_weights, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -101,7 +101,7 @@ def test_dense_with_pytorch_layout_matches_linear():
     e_losses, e_weights = eager_mlp(lambda p: torch.optim.Adam(p, lr=0.01, eps_mode="tf"), 3,
                                     layout="out_in")  # fmt: skip
     np.testing.assert_array_equal(g_losses, e_losses)
-    for a, b in zip(g_weights, e_weights, strict=False):
+    for a, b in zip(g_weights, e_weights, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

@@ -150,7 +150,7 @@ def test_failed_training_step_leaves_variables_and_slots_intact():
         with pytest.raises(ValueError):
             sess.run(op, {x: np.ones(3, np.float32)})
         after = sess.run([w, opt.get_slot(w, "m"), opt.get_slot(w, "v")])
-    for a, b in zip(before, after, strict=False):
+    for a, b in zip(before, after, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

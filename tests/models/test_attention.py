@@ -10,6 +10,7 @@ import duograd.frontends.graph as dg_tf
 import numpy as np
 import pytest
 from duograd.frontends.graph import attention
+from oracle_check import assert_matches
 
 TOL = dict(rtol=2e-5, atol=2e-6)
 E, HEADS, N, L, S = 8, 2, 3, 4, 5
@@ -70,7 +71,7 @@ def test_multihead_attention_matches_torch(real_torch, batch_first, masks, avera
             + [p.grad.numpy() for p in mod.parameters()]
         )
     for i, (a, b) in enumerate(zip(*results, strict=True)):
-        np.testing.assert_allclose(b, a, err_msg=f"item {i}", **TOL)
+        assert_matches(b, a, err_msg=f"item {i}", **TOL)
 
 
 def test_need_weights_false_and_self_attention_init(real_torch):
@@ -106,7 +107,7 @@ def test_scaled_dot_product_attention_matches_torch(real_torch, mask):
         out.square().sum().backward()
         results.append([out.detach().numpy()] + [t.grad.numpy() for t in ts])
     for a, b in zip(*results, strict=True):
-        np.testing.assert_allclose(b, a, **TOL)
+        assert_matches(b, a, **TOL)
 
 
 @pytest.mark.parametrize("norm_first", [False, True])
@@ -130,7 +131,7 @@ def test_transformer_encoder_matches_torch(real_torch, norm_first):
             [out.detach().numpy(), t.grad.numpy()] + [p.grad.numpy() for p in mod.parameters()]
         )
     for a, b in zip(*results, strict=True):
-        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
+        assert_matches(b, a, rtol=1e-4, atol=1e-5)
 
 
 # ---- the graph style against real TensorFlow -------------------------------------------------
@@ -188,7 +189,7 @@ def test_graph_multi_head_attention_matches_tensorflow(real_tf):
             v.load(p, sess)
         got = sess.run([out, w, gq, gk])
     for a, b in zip(want, got, strict=True):
-        np.testing.assert_allclose(b, a, **TOL)
+        assert_matches(b, a, **TOL)
 
 
 def _layer_norm_program(tf, x, axes):
@@ -225,7 +226,7 @@ def test_graph_layer_norm_matches_tensorflow(real_tf, begin):
     # contrib's eps is 1e-12 against 1e-5 here: compare loosely for that case
     tol = TOL if begin == -1 else dict(rtol=1e-4, atol=1e-5)
     for a, b in zip(want, got, strict=True):
-        np.testing.assert_allclose(b, a, **tol)
+        assert_matches(b, a, **tol)
 
 
 def test_layer_norm_matches_torch(real_torch):
@@ -240,7 +241,7 @@ def test_layer_norm_matches_torch(real_torch):
         (y * y * lib.tensor(x)).sum().backward()
         results.append([y.detach().numpy(), t.grad.numpy(), ln.weight.grad.numpy()])
     for a, b in zip(*results, strict=True):
-        np.testing.assert_allclose(b, a, **TOL)
+        assert_matches(b, a, **TOL)
 
 
 def test_graph_attention_errors():
@@ -277,7 +278,7 @@ def test_batched_matmul_and_masked_softmax_match_tensorflow_and_torch(real_tf, r
     want = _blocks(real_tf, a, b, mask)
     got = _blocks(dg_tf, a, b, mask)
     for x, y in zip(want, got, strict=True):
-        np.testing.assert_allclose(y, x, **TOL)
+        assert_matches(y, x, **TOL)
     results = []
     for lib in (real_torch, dg):
         at, bt = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
@@ -287,4 +288,4 @@ def test_batched_matmul_and_masked_softmax_match_tensorflow_and_torch(real_tf, r
         ((probs * probs).sum() + kept.sum()).backward()
         results.append([t.detach().numpy() for t in (scores, probs, kept, at.grad, bt.grad)])
     for x, y in zip(*results, strict=True):
-        np.testing.assert_allclose(y, x, **TOL)
+        assert_matches(y, x, **TOL)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import duograd.frontends.eager as dg
 import numpy as np
 import pytest
+from oracle_check import assert_matches
 
 TOL = dict(rtol=1e-5, atol=2e-6)
 
@@ -70,7 +71,7 @@ def test_recurrent_layer_matches_torch(real_torch, mode, name, kw, shape, with_s
     want, got = _run(torch, theirs, x, h0), _run(dg, ours, x, h0)
     assert len(want) == len(got)
     for i, (a, b) in enumerate(zip(want, got, strict=True)):
-        np.testing.assert_allclose(b, a, err_msg=f"{mode} {name} item {i}", **TOL)
+        assert_matches(b, a, err_msg=f"{mode} {name} item {i}", **TOL)
 
 
 def test_rnn_relu_nonlinearity(real_torch):
@@ -79,7 +80,7 @@ def test_rnn_relu_nonlinearity(real_torch):
     _copy(ours, theirs)
     x = np.random.default_rng(1).standard_normal((4, 2, 3)).astype(np.float32)
     for a, b in zip(_run(real_torch, theirs, x, None), _run(dg, ours, x, None), strict=True):
-        np.testing.assert_allclose(b, a, **TOL)
+        assert_matches(b, a, **TOL)
 
 
 @pytest.mark.parametrize("mode", ["LSTMCell", "GRUCell", "RNNCell"])
@@ -104,7 +105,7 @@ def test_cells_match_torch(real_torch, mode, batched):
             [o.detach().numpy() for o in outs] + [p.grad.numpy() for p in cell.parameters()]
         )
     for a, b in zip(*results, strict=True):
-        np.testing.assert_allclose(b, a, **TOL)
+        assert_matches(b, a, **TOL)
 
 
 def test_parameter_names_shapes_and_init_bounds():
@@ -172,4 +173,4 @@ def test_clip_grad_norm_after_an_lstm_backward_matches_torch(real_torch, max_nor
         total = lib.nn.utils.clip_grad_norm_(model.parameters(), max_norm, norm_type)
         results.append([total.numpy()] + [p.grad.numpy() for p in model.parameters()])
     for a, b in zip(*results, strict=True):
-        np.testing.assert_allclose(b, a, **TOL)
+        assert_matches(b, a, **TOL)

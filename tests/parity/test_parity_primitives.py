@@ -3,7 +3,8 @@
 Each op-table sample runs once in the eager frontend (tensors, the dispatch hook, the tape,
 `backward(gradient)`) and once in the graph frontend (placeholders, build-time shape rules,
 `tf.gradients(grad_ys=...)`, `Session.run`). Forward results and the gradient of every
-differentiable input must be identical to the bit (np.array_equal on the raw bytes).
+differentiable input must be identical to the bit (np.array_equal on the raw bytes). Random
+primitives take part through the shared stream, reseeded identically before each style.
 """
 
 from __future__ import annotations
@@ -12,10 +13,15 @@ import duograd.frontends.eager as torch
 import duograd.frontends.graph as tf
 import numpy as np
 import pytest
+from duograd.core import random as core_random
 from duograd.core.primitives import REGISTRY, bind
 from op_table import cases
 
-CASES = [c for c in cases() if not c[0].random]
+# random primitives with tensor inputs (dropout masks) too: each style restarts the shared
+# stream from the same seed first. Draws without inputs (random_normal, ...) cannot become graph
+# nodes through bind; tests/parity/test_random_stream.py compares them by their public names.
+CASES = [c for c in cases() if not c[0].random or len(c[2].args) > 0]
+SEED = 2024
 
 
 def _diff(prim, args):
@@ -27,6 +33,8 @@ def _diff(prim, args):
 def _eager(prim, args, params, g, diff):
     ts = [torch.tensor(a.copy(), requires_grad=(i in diff)) for i, a in enumerate(args)]
     out = bind(prim, *ts, **params)
+    if not isinstance(out, torch.Tensor):  # no tensor inputs (a random draw): plain array out
+        return [np.array(out, copy=True)]
     res = [out.detach().numpy().copy()]
     if diff:
         out.backward(torch.tensor(g))
@@ -62,8 +70,14 @@ def test_eager_and_graph_frontends_agree_bitwise(row, dt, sample, _id):
     out = np.asarray(bind(prim, *args, **sample.params))
     diff = _diff(prim, args) if out.dtype.kind == "f" else []
     g = np.random.default_rng(3).standard_normal(out.shape).astype(out.dtype)
+    core_random.manual_seed(SEED)
     eager = _eager(prim, args, sample.params, g, diff)
+    core_random.manual_seed(SEED)  # graph programs draw when they run, after this
     graph = _graph(prim, args, sample.params, g, diff)
+    if row.random and np.unique(eager[0]).size > 1:  # the draws came from the seeded stream
+        core_random.manual_seed(SEED + 1)
+        other = _eager(prim, args, sample.params, g, diff)[0]
+        assert not np.array_equal(other, eager[0]), "a different seed gave the same draw"
     assert len(eager) == len(graph)
     for k, (e, gr) in enumerate(zip(eager, graph, strict=True)):
         what = "forward" if k == 0 else f"gradient of input {diff[k - 1]}"
