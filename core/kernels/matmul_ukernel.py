@@ -1,7 +1,5 @@
 """Register-blocked matmul micro-kernel and scalar FMA, emitted as LLVM IR intrinsics."""
 
-import os
-
 import llvmlite.binding as llb
 import numba
 from llvmlite import ir
@@ -94,8 +92,7 @@ def tile_vl(typingctx, arr):
 
 
 # k steps per iteration of the micro-kernel's loop.
-UNROLL = int(os.environ.get("DUOGRAD_UNROLL", "4"))
-PREFETCH_C = os.environ.get("DUOGRAD_PFC", "1") == "1"
+UNROLL = 4
 
 
 def _fma_decl(builder: ir.IRBuilder, ty: ir.Type) -> ir.Function:
@@ -156,21 +153,6 @@ def _emit_ukernel(context, builder, signature, args, mr, nv, vl, packed=False):
         ]
         for r in range(mr)
     ]
-    if PREFETCH_C:
-        # Fetch the C tile of the next row panel (same columns) while this one computes: the
-        # blocked loops visit it next, and loading C from memory at a tile's start would
-        # otherwise stall the FMAs. Prefetches never fault, so past-the-end rows are harmless.
-        pf = cgutils.get_or_insert_function(
-            builder.module,
-            ir.FunctionType(ir.VoidType(), [ir.IntType(8).as_pointer(), i32, i32, i32]),
-            "llvm.prefetch.p0i8",
-        )
-        last = nv * vl - 1
-        for r in range(mr, 2 * mr):
-            row = builder.gep(pc, [builder.mul(ldcv, i64(r))])
-            for off in sorted({0, last}):
-                ptr = builder.bitcast(builder.gep(row, [i64(off)]), ir.IntType(8).as_pointer())
-                builder.call(pf, [ptr, i32(1), i32(3), i32(1)])
     with builder.if_else(builder.icmp_signed("!=", loadv, i64(0))) as (then, otherwise):
         with then:
             for r in range(mr):
