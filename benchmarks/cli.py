@@ -8,7 +8,7 @@ import pkgutil
 import sys
 import time
 
-from . import peers
+from . import cpu_path, peers
 from .machine import describe
 from .report import text_table, write_report
 from .runner import FULL, QUICK, CaseResult, parity, run_once, time_case
@@ -68,6 +68,7 @@ class Progress:
 
 def bench(args: argparse.Namespace) -> int:
     """Run the selected workloads and write the report."""
+    cpu_path.reexec_if_needed(cpu_path.requested(getattr(args, "cpu", None)), args.argv)
     available = discover()
     if args.list:
         for name, wl in available.items():
@@ -136,8 +137,9 @@ def bench(args: argparse.Namespace) -> int:
         )
         progress.done += 1
     progress.finish()
-    print(text_table(results))
     meta = describe(peers.versions())
+    print(cpu_path.summary(meta["code_path"]))
+    print(text_table(results))
     meta["settings"] = {
         "quick": bool(args.quick),
         "rounds": settings.rounds,
@@ -180,7 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", default="bench-report", help="report folder (default bench-report)")
     b.add_argument("--no-oracles", action="store_true", help="skip real PyTorch and TensorFlow")
     b.add_argument("--list", action="store_true", help="list the workloads and exit")
+    b.add_argument(
+        "--cpu",
+        default=None,
+        help="code path: 'host' (default) or an AVX2 CPU such as haswell or znver2 to force the "
+        "AVX2 kernels of duograd, numpy and the peers (also $DUOGRAD_BENCH_CPU)",
+    )
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.command == "bench":
         return bench(args)
     return 2

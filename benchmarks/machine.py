@@ -43,7 +43,10 @@ def describe(peer_versions: dict) -> dict:
         threads["torch"] = torch.get_num_threads()
     except Exception:
         pass
+    from .cpu_path import describe as code_path
+
     return {
+        "code_path": code_path(),
         "machine": {
             "cpu": _cpu_model(),
             "cores": os.cpu_count(),

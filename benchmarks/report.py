@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Sequence
 
+from . import cpu_path
 from .runner import CaseResult
 from .workload import COLUMNS
 
@@ -166,6 +167,7 @@ def write_report(
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['platform']}, Python {m['python']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v) + ".",
         "Threads: " + ", ".join(f"{k} {v}" for k, v in meta["threads"].items()) + ".",
+        *([cpu_path.summary(meta["code_path"]) + "."] if "code_path" in meta else []),
         "",
         "Cells: median time per step over interleaved rounds after a warm-up, and in brackets the "
         "ratio to duograd eager (or to the case's named baseline, e.g. numpy for kernels; "

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 from .matmul_transpose import transpose_block
-from .matmul_ukernel import tile_mr, tile_nr, tile_vl, ukernel
+from .matmul_ukernel import tile_mr, tile_nr, tile_vl, ukernel, ukernel_packed
 
 # k-block length: one packed B micro-panel (KC x NR) plus one A micro-panel stay in L1.
 KC = 256
@@ -147,7 +147,10 @@ def _run_tiles(a, ao, ars, acs, ap, direct_a, bp, c, c0, M, N, K, nbpad, j0, p0,
                         for r in range(rows):
                             for t in range(cols):
                                 tmp[r * nr + t] = c[c0 + (i + r) * N + j + t]
-                ukernel(kc, asrc, aoff, lak, lar, bp, bo, nr, dst, do, ld, load)
+                if direct_a and p < full:
+                    ukernel(kc, asrc, aoff, lak, lar, bp, bo, nr, dst, do, ld, load)
+                else:
+                    ukernel_packed(kc, ap, aoff, lak, lar, bp, bo, nr, dst, do, ld, load)
                 if edge:
                     for r in range(rows):
                         for t in range(cols):

@@ -7,18 +7,34 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+# CPUs whose default LLVM features include AVX-512 (used only when numba is given a CPU
+# name with an empty feature string, so the name's defaults apply).
+_AVX512_CPUS = frozenset(
+    "skx skylake-avx512 cascadelake cooperlake cannonlake icelake-client icelake-server "
+    "tigerlake rocketlake sapphirerapids emeraldrapids graniterapids knl knm znver4 znver5".split()
+)
+
+
+def vector_bits_for(cpu_name: str | None, cpu_features: str | None, host_avx512: bool) -> int:
+    """SIMD width numba's target really has, given numba's CPU name and feature settings."""
+    # numba compiles with exactly NUMBA_CPU_FEATURES when set; when it is unset numba adds
+    # the host's own features even to a named CPU, so the host decides then.
+    if cpu_features is None:
+        return 512 if host_avx512 else 256
+    if "+avx512f" in cpu_features:
+        return 512
+    if cpu_features == "" and cpu_name:
+        return 512 if cpu_name in _AVX512_CPUS else 256
+    return 256
+
 
 def _vector_bits() -> int:
     """Width of the SIMD registers the micro-kernel targets (512 with AVX-512, else 256)."""
-    # Follow numba's own target choice: when it is told to compile for a named CPU, only
-    # the features it is told about exist, so do not emit 512-bit vectors it would split.
-    name = numba.config.CPU_NAME
-    if name and name != "host":
-        return 512 if "+avx512f" in (numba.config.CPU_FEATURES or "") else 256
     try:
-        return 512 if llb.get_host_cpu_features().get("avx512f", False) else 256
+        host = bool(llb.get_host_cpu_features().get("avx512f", False))
     except RuntimeError:  # LLVM cannot describe the host: stay with the portable width
-        return 256
+        host = False
+    return vector_bits_for(numba.config.CPU_NAME, numba.config.CPU_FEATURES, host)
 
 
 VECTOR_BITS = _vector_bits()
@@ -75,6 +91,10 @@ def tile_vl(typingctx, arr):
     return types.intp(arr), codegen
 
 
+# k steps per iteration of the micro-kernel's loop.
+UNROLL = 4
+
+
 def _fma_decl(builder: ir.IRBuilder, ty: ir.Type) -> ir.Function:
     """Declare llvm.fma for a scalar or vector float type in the current module."""
     if isinstance(ty, ir.VectorType):
@@ -97,7 +117,7 @@ def fma(typingctx, x, y, z):
     return x(x, y, z), codegen
 
 
-def _emit_ukernel(context, builder, signature, args, mr, nv, vl):
+def _emit_ukernel(context, builder, signature, args, mr, nv, vl, packed=False):
     """Emit the (mr x nv*vl) register-tile loop; args as documented on ukernel."""
     # args: kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load (ukernel_rows adds m)
     tys = signature.args
@@ -145,19 +165,36 @@ def _emit_ukernel(context, builder, signature, args, mr, nv, vl):
 
     undef = ir.Constant(vty, ir.Undefined)
     splat = ir.Constant(ir.VectorType(i32, vl), [0] * vl)
-    with cgutils.for_range(builder, kcv) as loop:
-        bk = builder.gep(pb, [builder.mul(loop.index, ldbv)])
+    if packed:
+        # A packed panel has compile-time strides (lak = MR, lar = 1): every broadcast is a
+        # constant offset from one pointer, so no loop-carried chain of address additions.
+        lakv, larv = i64(mr), i64(1)
+    # Row offsets of A hoisted out of the k loop.
+    aro = [builder.mul(larv, i64(r)) for r in range(mr)]
+
+    def step(k):
+        bk = builder.gep(pb, [builder.mul(k, ldbv)])
         bvec = [
             builder.load(builder.bitcast(builder.gep(bk, [i64(v * vl)]), vptr), align=align)
             for v in range(nv)
         ]
-        ak = builder.gep(pa, [builder.mul(loop.index, lakv)])
+        ak = builder.gep(pa, [builder.mul(k, lakv)])
         for r in range(mr):
-            s = builder.load(builder.gep(ak, [builder.mul(larv, i64(r))]), align=align)
+            s = builder.load(builder.gep(ak, [aro[r]]), align=align)
             sv = builder.shuffle_vector(builder.insert_element(undef, s, i32(0)), undef, splat)
             for v in range(nv):
                 acc = builder.call(vfma, [sv, bvec[v], builder.load(accs[r][v])])
                 builder.store(acc, accs[r][v])
+
+    # k steps in groups of UNROLL (fewer loop-control instructions per FMA), then the rest;
+    # each accumulator still sees k in increasing order.
+    groups = builder.sdiv(kcv, i64(UNROLL))
+    with cgutils.for_range(builder, groups) as loop:
+        k0 = builder.mul(loop.index, i64(UNROLL))
+        for u in range(UNROLL):
+            step(builder.add(k0, i64(u)))
+    with cgutils.for_range(builder, builder.sub(kcv, builder.mul(groups, i64(UNROLL)))) as loop:
+        step(builder.add(builder.mul(groups, i64(UNROLL)), loop.index))
 
     for r in range(mr):
         for v in range(nv):
@@ -179,6 +216,17 @@ def ukernel(typingctx, kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load):
 
     def codegen(context, builder, signature, args):
         return _emit_ukernel(context, builder, signature, args, mr, nr // vl, vl)
+
+    return types.void(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load), codegen
+
+
+@intrinsic
+def ukernel_packed(typingctx, kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load):
+    """ukernel for a packed A panel (lak = MR, lar = 1 taken as constants; the args ignored)."""
+    mr, nr, vl = TILES[_dtype_key(ap)]
+
+    def codegen(context, builder, signature, args):
+        return _emit_ukernel(context, builder, signature, args, mr, nr // vl, vl, packed=True)
 
     return types.void(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load), codegen
 
