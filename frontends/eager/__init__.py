@@ -36,6 +36,7 @@ from .creation import (
     zeros_like,
 )
 from .cuda import accelerator, backends
+from .dlpack import from_dlpack  # DLPack exchange (shared memory)
 from .dtype import (
     bool,
     double,
@@ -214,6 +215,7 @@ __all__ = [
     "float",
     "float32",
     "float64",
+    "from_dlpack",
     "from_numpy",
     "full",
     "full_like",
