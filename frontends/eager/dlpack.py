@@ -14,10 +14,13 @@ import numpy as np
 from ...core import dtypes as D
 from .tensor import Tensor
 
+
 def tensor_dlpack(self: Tensor, *, stream: Any = None, **kwargs: Any) -> Any:
     """The tensor's memory as a DLPack capsule (no copy; the CPU only)."""
     if stream is not None:
-        raise BufferError(f"__dlpack__: duograd tensors live on the CPU; stream={stream!r} is not supported")
+        raise BufferError(
+            f"__dlpack__: duograd tensors live on the CPU; stream={stream!r} is not supported"
+        )
     try:
         return self._data.__dlpack__(stream=None, **kwargs)
     except TypeError:  # an older consumer/producer pair that knows only `stream`

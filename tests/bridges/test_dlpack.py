@@ -1,9 +1,8 @@
 """DLPack and the numpy array protocols: zero-copy exchange with numpy and real PyTorch."""
 
+import duograd.frontends.eager as torch
 import numpy as np
 import pytest
-
-import duograd.frontends.eager as torch
 
 
 def test_numpy_from_dlpack_shares_memory():
