@@ -7,7 +7,14 @@ frontend uses, so both styles give the same numbers.
 
 from __future__ import annotations
 
-from . import autograd, cuda, nn, optim, utils
+from . import (
+    autograd,
+    cuda,
+    nn,
+    onnx,  # torch.onnx.export (the onnx extra, imported on first export)
+    optim,
+    utils,
+)
 from .creation import (
     Generator,
     arange,
