@@ -7,14 +7,7 @@ frontend uses, so both styles give the same numbers.
 
 from __future__ import annotations
 
-from . import (
-    autograd,
-    cuda,
-    nn,
-    onnx,  # torch.onnx.export (the onnx extra, imported on first export)
-    optim,
-    utils,
-)
+from . import autograd, cuda, nn, optim, utils
 from .creation import (
     Generator,
     arange,
@@ -169,6 +162,9 @@ from .tensor import Size, Tensor, device
 FloatTensor = Tensor  # isinstance checks and old-style constructors accept these names
 __version__ = "0.1.0+duograd"
 
+# bridges: torch.onnx.export (the onnx extra is imported on first export)
+from . import onnx  # noqa: E402
+
 __all__ = [
     "FloatTensor",
     "Generator",
@@ -272,6 +268,7 @@ __all__ = [
     "neg",
     "negative",
     "nn",
+    "onnx",
     "no_grad",
     "nonzero",
     "norm",
