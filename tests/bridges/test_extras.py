@@ -26,14 +26,26 @@ def test_require_names_the_extra():
         require("no_such_module_for_duograd", "onnx", "ONNX export")
 
 
+def _save_safetensors(p):
+    torch.save({"a": torch.ones(1)}, p / "a.safetensors")
+
+
+def _export_onnx(p):
+    torch.onnx.export(torch.nn.Linear(1, 1), torch.ones(1, 1), p / "m.onnx")
+
+
+def _file_writer(p):
+    tf.summary.FileWriter(str(p))
+
+
 @pytest.mark.parametrize(
     ("blocked", "extra", "action"),
     [
-        ("safetensors", "safetensors", lambda p: torch.save({"a": torch.ones(1)}, p / "a.safetensors")),
-        ("onnx", "onnx", lambda p: torch.onnx.export(torch.nn.Linear(1, 1), torch.ones(1, 1), p / "m.onnx")),
-        ("tensorboard", "tensorboard", lambda p: tf.summary.FileWriter(str(p))),
+        ("safetensors", "safetensors", _save_safetensors),
+        ("onnx", "onnx", _export_onnx),
+        ("tensorboard", "tensorboard", _file_writer),
     ],
-)  # fmt: skip
+)
 def test_a_missing_extra_is_named(monkeypatch, tmp_path, blocked, extra, action):
     for name in list(sys.modules):
         if name == blocked or name.startswith(blocked + "."):
