@@ -126,3 +126,25 @@ def test_real_tf_checkpoint_into_duograd_graph(tmp_path):
         sess.run(init)
         saver.restore(sess, prefix)
         np.testing.assert_allclose(sess.run(y, {x: xs}), want, rtol=1e-5, atol=1e-6)
+
+
+def test_real_tf_checkpoint_into_eager_module(tmp_path):
+    real_tf = pytest.importorskip("tensorflow")
+    from duograd.frontends.eager.interop import load_tf_checkpoint, transposed
+
+    v1 = real_tf.compat.v1
+    xs = np.random.default_rng(5).standard_normal((3, 4)).astype(np.float32)
+    rg = real_tf.Graph()
+    with rg.as_default():
+        rx = v1.placeholder(real_tf.float32, [None, 4])
+        kernel = v1.get_variable("dense/kernel", [4, 3])
+        bias = v1.get_variable("dense/bias", [3], initializer=v1.random_normal_initializer())
+        ry = v1.matmul(rx, kernel) + bias
+        with v1.Session(graph=rg) as rs:
+            rs.run(v1.global_variables_initializer())
+            want = rs.run(ry, {rx: xs})
+            prefix = v1.train.Saver().save(rs, str(tmp_path / "dense.ckpt"))
+    m = torch.nn.Linear(4, 3)
+    load_tf_checkpoint(m, prefix, {"weight": transposed("dense/kernel"), "bias": "dense/bias"})
+    got = m(torch.from_numpy(xs)).detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
