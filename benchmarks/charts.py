@@ -59,9 +59,10 @@ def _grouped(ax, groups: list[str], cols: list[str], values: dict, labels: dict)
         for bar, g in zip(bars, groups, strict=True):
             text = labels.get((g, col))
             if text:
-                ax.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                            xytext=(0, 2), textcoords="offset points", ha="center",
-                            va="bottom", fontsize=7, rotation=90 if len(cols) > 3 else 0)  # fmt: skip
+                top = (bar.get_x() + bar.get_width() / 2, bar.get_height())
+                turn = 90 if len(cols) > 3 else 0
+                ax.annotate(text, top, xytext=(0, 2), textcoords="offset points", ha="center",
+                            va="bottom", fontsize=7, rotation=turn)  # fmt: skip
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(groups, rotation=20, ha="right", fontsize=8)
     ax.margins(y=0.18)  # room for the labels above the tallest bar

@@ -56,7 +56,6 @@ def _square(cx, node, ins):
 
 
 def _matmul(cx, node, ins):
-    a, b = ins
     for i, flag in ((0, "transpose_a"), (1, "transpose_b")):
         if node.params.get(flag):
             r = _rank(node.inputs[i])
