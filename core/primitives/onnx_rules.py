@@ -236,6 +236,11 @@ def _lstm_output(cx, node, ins):
     return cx.emit("Mul", [cx.emit("Sigmoid", [g["o"]]), cx.emit("Tanh", [ins[1]])])
 
 
+def _gather(cx, node, ins):
+    # np.take semantics; ONNX's Gather takes int32/int64 indices the same way
+    return cx.emit("Gather", ins, axis=int(node.params.get("axis", 0)))
+
+
 def _where(cx, node, ins):
     return cx.emit("Where", [cx.as_bool(node.inputs[0], ins[0]), ins[1], ins[2]])
 
@@ -250,7 +255,7 @@ RULES: dict[str, Rule] = {
     "squeeze": _squeeze, "broadcast_to": _broadcast_to, "concat": _concat, "stack": _stack,
     "getitem": _getitem, "conv2d": _conv2d, "max_pool2d": _pool("MaxPool"),
     "avg_pool2d": _pool("AveragePool"), "lstm_state": _lstm_state, "lstm_output": _lstm_output,
-    "where": _where,
+    "where": _where, "gather": _gather,
 }  # fmt: skip
 
 

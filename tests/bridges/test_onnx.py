@@ -133,3 +133,30 @@ def test_graph_export_refuses_unfed_placeholders_and_training_steps():
                 graph_onnx.export(sess, [a], [a + b], io.BytesIO())
             with pytest.raises(ValueError, match="stateful effect"):
                 graph_onnx.export(sess, [a], [step], io.BytesIO())
+
+
+def test_graph_export_transformer_encoder_with_embedding():
+    from duograd.frontends.graph import attention
+
+    g = tf.Graph()
+    with g.as_default():
+        tf.set_random_seed(0)
+        tokens = tf.placeholder(tf.int64, [None, 5], name="tokens")
+        h = tf.nn.embedding_lookup(tf.get_variable("embed", [11, 8]), tokens)
+        h = h + tf.get_variable("pos", [5, 8])
+        for i in range(2):
+            with tf.variable_scope(f"layer{i}"):
+                sa, _ = attention.multi_head_attention(h, h, h, 2, need_weights=False)
+                h = attention.layer_norm(h + sa, name="norm1")
+                ff = tf.layers.dense(tf.nn.relu(tf.layers.dense(h, 16)), 8)
+                h = attention.layer_norm(h + ff, name="norm2")
+        logits = tf.layers.dense(h, 11, name="head")
+        init = tf.global_variables_initializer()
+    ts = np.random.default_rng(4).integers(0, 11, (3, 5)).astype(np.int64)
+    with tf.Session(graph=g) as sess:
+        sess.run(init)
+        want = sess.run(logits, {tokens: ts})
+        buf = io.BytesIO()
+        graph_onnx.export(sess, [tokens], [logits], buf, dynamic_axes={"tokens": {0: "batch"}})
+    (got,) = _run(buf.getvalue(), {"tokens": ts})
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
