@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 
 from . import cpu_path
+from .charts import write_charts
 from .runner import CaseResult
 from .workload import COLUMNS
 
@@ -108,47 +109,6 @@ def charts_unavailable() -> str | None:
     except ImportError as e:
         return f"matplotlib is not installed ({e}); `pip install 'duograd[bench]'`"
     return None
-
-
-def write_charts(results: Sequence[CaseResult], out_dir: str) -> list[str]:
-    """One PNG bar chart per workload (median time per column, log scale); [] without matplotlib."""
-    if charts_unavailable():
-        return []
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    paths = []
-    by_workload: dict[str, list[CaseResult]] = {}
-    for r in results:
-        by_workload.setdefault(r.workload, []).append(r)
-    for name, rs in by_workload.items():
-        cols = [c for c in _columns(rs) if any(c in r.cells and r.cells[c].median_s for r in rs)]
-        if not cols:
-            continue
-        fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(rs) + 2), 4))
-        width = 0.8 / len(cols)
-        for j, col in enumerate(cols):
-            xs, ys = [], []
-            for i, r in enumerate(rs):
-                cell = r.cells.get(col)
-                if cell and cell.median_s:
-                    xs.append(i + j * width)
-                    ys.append(cell.median_s * 1e3)
-            ax.bar(xs, ys, width, label=col)
-        ax.set_xticks([i + 0.4 - width / 2 for i in range(len(rs))])
-        ax.set_xticklabels([r.case for r in rs], rotation=20, ha="right", fontsize=8)
-        ax.set_yscale("log")
-        ax.set_ylabel("median time per step (ms, log scale)")
-        ax.set_title(f"duograd bench: {name} (lower is better)")
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        path = os.path.join(out_dir, f"{name}.png")
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        paths.append(path)
-    return paths
 
 
 def write_report(

@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
-import sys
-import time
 import warnings
 
 import numpy as np
+from _progress import Progress  # noqa: F401 (the examples use data.Progress)
 
 # ---- command line and console progress -------------------------------------------------------
 
@@ -25,35 +24,6 @@ def parse(description: str, steps: int, argv: list[str] | None = None) -> argpar
     p.add_argument("--steps", type=int, default=steps, help=f"training steps (default {steps})")
     p.add_argument("--quiet", action="store_true", help="print only the result")
     return p.parse_args(argv)
-
-
-class Progress:
-    """A one-line progress display: step count, bar, latest loss, elapsed time."""
-
-    def __init__(self, total: int, quiet: bool = False, every: int | None = None) -> None:
-        self.total, self.quiet = max(total, 1), quiet
-        self.every = every or max(1, total // 10)
-        self.start = time.perf_counter()
-
-    def update(self, step: int, loss: float) -> None:
-        """Show step `step` (0-based) of the run; a full line every `every` steps."""
-        if self.quiet:
-            return
-        done = step + 1
-        width = 24
-        fill = int(width * done / self.total)
-        bar = "#" * fill + "." * (width - fill)
-        line = (
-            f"step {done:5d}/{self.total} [{bar}] loss {loss:.4f} "
-            f"{time.perf_counter() - self.start:6.1f}s"
-        )
-        end = "\n" if done % self.every == 0 or done == self.total else "\r"
-        if sys.stdout.isatty() or end == "\n":
-            print(line, end=end, flush=True)
-
-    def elapsed(self) -> float:
-        """Seconds since the start."""
-        return time.perf_counter() - self.start
 
 
 def batches(n: int, batch: int, steps: int, seed: int = 0):

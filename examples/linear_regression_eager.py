@@ -2,6 +2,7 @@
 
 import _common
 import duograd.frontends.eager as torch
+from _progress import Progress
 
 
 def train(steps: int, quiet: bool = False):
@@ -14,13 +15,13 @@ def train(steps: int, quiet: bool = False):
         model.bias.fill_(0.0)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     loss_fn = torch.nn.MSELoss()
+    progress = Progress(steps, quiet, every=max(1, steps // 5))
     for step in range(steps):
         opt.zero_grad()
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
-        if not quiet and step % max(1, steps // 5) == 0:
-            print(f"step {step:4d}  loss {loss.item():.5f}")
+        progress.update(step, loss.item())
     return model.weight.detach().numpy(), model.bias.detach().numpy(), loss.item()
 
 

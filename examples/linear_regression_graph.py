@@ -2,6 +2,7 @@
 
 import _common
 import duograd.frontends.graph as tf
+from _progress import Progress
 
 
 def train(steps: int, quiet: bool = False):
@@ -19,10 +20,10 @@ def train(steps: int, quiet: bool = False):
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             feed = {x: x_data, y: y_data}
+            progress = Progress(steps, quiet, every=max(1, steps // 5))
             for step in range(steps):
                 _, value = sess.run([train_op, loss], feed_dict=feed)
-                if not quiet and step % max(1, steps // 5) == 0:
-                    print(f"step {step:4d}  loss {value:.5f}")
+                progress.update(step, float(value))
             wv, bv = sess.run([w, b])
     # `value` is the loss the last step was computed from, as in the eager example
     return wv, bv, float(value)

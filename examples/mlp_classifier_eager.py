@@ -3,6 +3,7 @@
 import _common
 import duograd.frontends.eager as torch
 import numpy as np
+from _progress import Progress
 from duograd.frontends.eager.utils.data import DataLoader, TensorDataset
 
 SIZES = (4, 32, 3)
@@ -30,14 +31,14 @@ def train(steps: int, quiet: bool = False, batch: int = 64):
     )
     step = 0
     loss = None
+    progress = Progress(steps, quiet, every=max(1, steps // 5))
     while step < steps:
         for xb, yb in loader:
             opt.zero_grad()
             loss = loss_fn(model(xb), yb)
             loss.backward()
             opt.step()
-            if not quiet and step % max(1, steps // 5) == 0:
-                print(f"step {step:4d}  loss {loss.item():.4f}")
+            progress.update(step, loss.item())
             step += 1
             if step == steps:
                 break

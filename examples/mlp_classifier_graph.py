@@ -3,6 +3,7 @@
 import _common
 import duograd.frontends.graph as tf
 import numpy as np
+from _progress import Progress
 from duograd.core.random import default_generator
 
 SIZES = (4, 32, 3)
@@ -34,14 +35,14 @@ def train(steps: int, quiet: bool = False, batch: int = 64, eps_mode: str = "tor
             tf.set_random_seed(0)  # the shuffling order, drawn from the shared stream
             step = 0
             value = None
+            progress = Progress(steps, quiet, every=max(1, steps // 5))
             n = len(x_data)
             while step < steps:
                 order = default_generator.permutation(n)
                 for start in range(0, n, batch):
                     idx = order[start : start + batch]
                     _, value = sess.run([train_op, loss], {x: x_data[idx], y: y_data[idx]})
-                    if not quiet and step % max(1, steps // 5) == 0:
-                        print(f"step {step:4d}  loss {value:.4f}")
+                    progress.update(step, float(value))
                     step += 1
                     if step == steps:
                         break

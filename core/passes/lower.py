@@ -36,7 +36,9 @@ FAST, MEASURE, RECORD = "fast", "measure", "record"
 
 
 def _copy(x: Any) -> Any:
-    return None if x is None else np.array(x, copy=True)
+    if x is None or type(x) is bytes:  # bytes (a serialized summary) are immutable: no copy
+        return x
+    return np.array(x, copy=True)
 
 
 class Meter:

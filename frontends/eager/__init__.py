@@ -36,6 +36,7 @@ from .creation import (
     zeros_like,
 )
 from .cuda import accelerator, backends
+from .dlpack import from_dlpack  # DLPack exchange (shared memory)
 from .dtype import (
     bool,
     double,
@@ -161,6 +162,9 @@ from .tensor import Size, Tensor, device
 FloatTensor = Tensor  # isinstance checks and old-style constructors accept these names
 __version__ = "0.1.0+duograd"
 
+# bridges: torch.onnx.export (the onnx extra is imported on first export)
+from . import onnx  # noqa: E402
+
 __all__ = [
     "FloatTensor",
     "Generator",
@@ -214,6 +218,7 @@ __all__ = [
     "float",
     "float32",
     "float64",
+    "from_dlpack",
     "from_numpy",
     "full",
     "full_like",
@@ -263,6 +268,7 @@ __all__ = [
     "neg",
     "negative",
     "nn",
+    "onnx",
     "no_grad",
     "nonzero",
     "norm",

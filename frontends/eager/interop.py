@@ -1,11 +1,13 @@
 """Graph (TF1-style) checkpoints into eager modules, and modules out to them.
 
 A ``tf.train.Saver`` checkpoint holds variables by name ("dense/kernel") in TF's layouts.
-`load_tf_checkpoint(model, prefix, mapping)` loads the mapped variables into the module's
-parameters through ``model.load_state_dict`` (so a missing parameter or a wrong shape is refused
-and nothing changes); `save_tf_checkpoint(model, prefix, mapping)` writes the parameters as a
-checkpoint ``saver.restore(sess, prefix)`` reads. Mappings are keyed by the module's state-dict
-names and described in `duograd.core.interop` (`transposed`, `permuted`, `linear_pairs`).
+`load_tf_checkpoint(model, prefix, mapping)` (a duograd graph checkpoint, or one written by
+real TensorFlow's ``tf.train.Saver``: ``.index`` + ``.data-*``) loads the mapped variables into
+the module's parameters through ``model.load_state_dict`` (so a missing parameter or a wrong
+shape is refused and nothing changes); `save_tf_checkpoint(model, prefix, mapping)` writes the
+parameters as a checkpoint ``saver.restore(sess, prefix)`` reads. Mappings are keyed by the
+module's state-dict names and described in `duograd.core.interop` (`transposed`, `permuted`,
+`linear_pairs`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ...core import checkpoint
+from ...core import checkpoint, tf_bundle
 from ...core.interop import (
     CONV2D_OIHW_TO_HWIO,
     Permuted,
@@ -41,6 +43,19 @@ def _path(prefix: Any) -> str:
     return p if p.endswith(_SUFFIX) else p + _SUFFIX
 
 
+class _LazyTensors(dict):
+    """A real TF checkpoint's tensors by name, each read from disk when first asked for."""
+
+    def __init__(self, reader: tf_bundle.CheckpointReader) -> None:
+        super().__init__((n, None) for n in reader.get_variable_to_shape_map())
+        self._reader = reader
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if super().__getitem__(name) is None:
+            self[name] = self._reader.get_tensor(name)
+        return super().__getitem__(name)
+
+
 def _name(entry: Permuted, key: str) -> str:
     if not isinstance(entry.target, str):
         raise TypeError(
@@ -58,7 +73,11 @@ def load_tf_checkpoint(
     Returns what ``model.load_state_dict`` returns; with `strict`, every parameter and buffer of
     the model must be mapped.
     """
-    tree = checkpoint.load_arrays(_path(prefix))
+    if not os.path.exists(_path(prefix)) and tf_bundle.is_tf_checkpoint(prefix):
+        # a checkpoint written by real TensorFlow (.index + .data-*): read lazily by name
+        tree = {"variables": _LazyTensors(tf_bundle.CheckpointReader(os.fspath(prefix)))}
+    else:
+        tree = checkpoint.load_arrays(_path(prefix))
     stored = tree.get("variables") if isinstance(tree, dict) else None
     if not isinstance(stored, dict):
         raise checkpoint.CheckpointError(f"{prefix!r} does not hold saved graph variables")

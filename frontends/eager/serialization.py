@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core import safetensors_io
 from ...core.checkpoint import load_arrays, save_arrays
 from .tensor import Tensor
 
@@ -56,11 +57,28 @@ def _path(f: Any, op: str) -> str:
 
 
 def save(obj: Any, f: str | os.PathLike, **kwargs: Any) -> None:
-    """Write tensors or nested dicts/lists of tensors, numbers and strings to `f` atomically."""
+    """Write tensors or nested dicts/lists of tensors, numbers and strings to `f` atomically.
+
+    A path ending in ``.safetensors`` writes a flat dict of tensors (a state dict) in that format.
+    """
+    if safetensors_io.is_safetensors(_path(f, "save")):
+        if not isinstance(obj, dict):
+            raise TypeError(
+                f"save: a .safetensors file holds a dict of name -> tensor (a state_dict), got "
+                f"{type(obj).__name__}"
+            )
+        safetensors_io.save(_path(f, "save"), _to_arrays(obj), "save")
+        return
     save_arrays(_path(f, "save"), _to_arrays(obj))
 
 
 def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool = True,
          **kwargs: Any) -> Any:  # fmt: skip
-    """Read what save() wrote (no code from the file runs); tensors come back as tensors."""
+    """Read what save() wrote (no code from the file runs); tensors come back as tensors.
+
+    A ``.safetensors`` file (written by duograd or by real PyTorch) comes back as an ordered dict
+    of tensors that ``module.load_state_dict`` takes.
+    """
+    if safetensors_io.is_safetensors(_path(f, "load")):
+        return _to_tensors(safetensors_io.load(_path(f, "load"), "load"))
     return _to_tensors(load_arrays(_path(f, "load")))

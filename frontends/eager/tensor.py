@@ -159,8 +159,23 @@ class Tensor(TensorOps):
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         arr = self._data
         if dtype is not None and np.dtype(dtype) != arr.dtype:
+            if copy is False:
+                raise ValueError(
+                    f"__array__: a {arr.dtype} tensor can't be viewed as {np.dtype(dtype)} "
+                    "without a copy (copy=False)"
+                )
             return arr.astype(dtype)
         return arr.copy() if copy else arr
+
+    def __dlpack__(self, *, stream: Any = None, **kwargs: Any) -> Any:
+        """The tensor's memory as a DLPack capsule (shared, no copy)."""
+        from .dlpack import tensor_dlpack
+
+        return tensor_dlpack(self, stream=stream, **kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """(kDLCPU, 0): tensors live in host memory."""
+        return (1, 0)
 
     def __len__(self) -> int:
         if self._data.ndim == 0:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ...core import checkpoint
 from ...core.ir import Value
-from . import errors
+from . import checkpoint_bridges, errors
 from .graph import GraphKeys, get_default_graph
 from .variables import Variable
 
@@ -92,6 +92,8 @@ class Saver:
         save_debug_info: bool = False,
     ) -> str:
         """Write the variables' values in `sess`; returns the checkpoint's prefix."""
+        if os.fspath(save_path).endswith(".safetensors"):  # by name, in that format
+            return checkpoint_bridges.export_safetensors(sess, save_path, self._vars)
         prefix = os.fspath(save_path)
         if global_step is not None:
             step = global_step
@@ -135,6 +137,8 @@ class Saver:
         """Set the variables in `sess` from the checkpoint `save_path` (a prefix save returned)."""
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
+        if checkpoint_bridges.handles(save_path):  # .safetensors or a real TF checkpoint
+            return checkpoint_bridges.restore(sess, save_path, self._vars)
         path = _data_path(os.fspath(save_path))
         if not os.path.exists(path):
             raise errors.NotFoundError(

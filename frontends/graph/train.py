@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .checkpoint_bridges import list_variables, load_checkpoint
 from .optimizers import (
     AdamOptimizer,
     GradientDescentOptimizer,
@@ -32,4 +33,6 @@ __all__ = [
     "get_or_create_global_step",
     "global_step",
     "latest_checkpoint",
+    "list_variables",
+    "load_checkpoint",
 ]

@@ -192,6 +192,7 @@ def test_tensor_properties():
 
 
 def test_summaries_are_accepted_and_file_writer_writes_dot(tmp_path):
+    pytest.importorskip("tensorboard")
     x = tf.placeholder(tf.float32, [], name="x")
     loss = x * 2.0
     tf.summary.scalar("loss", loss)
@@ -203,7 +204,7 @@ def test_summaries_are_accepted_and_file_writer_writes_dot(tmp_path):
         summary, value = sess.run([merged, loss], {x: 3.0})
         writer.add_summary(summary, 1)
     writer.close()
-    assert summary is None and value == 6.0
+    assert isinstance(summary, bytes) and value == 6.0
     assert (tmp_path / "logs" / "graph.dot").read_text().startswith("digraph")
 
 

@@ -1,7 +1,7 @@
-"""``torch.utils``: the data loading helpers."""
+"""``torch.utils``: the data loading helpers and DLPack exchange."""
 
 from __future__ import annotations
 
-from . import data
+from . import data, dlpack
 
-__all__ = ["data"]
+__all__ = ["data", "dlpack"]

@@ -1,0 +1,264 @@
+"""How each core primitive is written as ONNX nodes (read by `core/onnx_export.py`).
+
+A rule takes the export context, the IR node and its input names and returns the name of the
+ONNX value holding the node's output. Elementwise primitives map one to one; the others (matmul
+with transposed operands, conv2d in either layout, indexing, the LSTM cell's two steps) expand
+into a few standard ONNX operators (opset 17). A primitive without a rule cannot be exported and
+the exporter says so, naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..kernels.conv import oihw
+from ..kernels.rnn import ORDERS
+from .conv import conv_padding
+
+Rule = Callable[[Any, Any, list[str]], str]
+
+_UNARY = {
+    "neg": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "tanh": "Tanh",
+    "sigmoid": "Sigmoid", "relu": "Relu", "abs": "Abs", "sign": "Sign", "sin": "Sin",
+    "cos": "Cos", "identity": "Identity", "stop_gradient": "Identity",
+}  # fmt: skip
+_BINARY = {
+    "add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
+    "maximum": "Max", "minimum": "Min",
+}  # fmt: skip
+
+
+def _rank(v: Any) -> int:
+    return len(tuple(v.shape))
+
+
+def _axes(axes: Any, rank: int) -> list[int]:
+    if axes is None:
+        return list(range(rank))
+    if isinstance(axes, (int, np.integer)):
+        axes = (axes,)
+    return [int(a) % rank for a in axes]
+
+
+def _unary(op: str) -> Rule:
+    return lambda cx, node, ins: cx.emit(op, ins)
+
+
+def _binary(op: str) -> Rule:
+    return lambda cx, node, ins: cx.emit(op, cx.same_dtype(node, ins))
+
+
+def _square(cx, node, ins):
+    return cx.emit("Mul", [ins[0], ins[0]])
+
+
+def _matmul(cx, node, ins):
+    for i, flag in ((0, "transpose_a"), (1, "transpose_b")):
+        if node.params.get(flag):
+            r = _rank(node.inputs[i])
+            perm = list(range(r - 2)) + [r - 1, r - 2]
+            ins[i] = cx.emit("Transpose", [ins[i]], perm=perm)
+    a, b = ins
+    return cx.emit("MatMul", [a, b])
+
+
+def _reshape(cx, node, ins):
+    shape = cx.const(np.asarray(node.params["shape"], dtype=np.int64))
+    return cx.emit("Reshape", [ins[0], shape])
+
+
+def _reshape_like(cx, node, ins):
+    return cx.emit("Reshape", [ins[0], cx.emit("Shape", [ins[1]])])
+
+
+def _transpose(cx, node, ins):
+    perm = node.params.get("perm")
+    if perm is None:
+        perm = list(reversed(range(_rank(node.inputs[0]))))
+    return cx.emit("Transpose", ins, perm=[int(p) for p in perm])
+
+
+def _reduce(op: str) -> Rule:
+    def rule(cx, node, ins):
+        axes = _axes(node.params.get("axes"), _rank(node.inputs[0]))
+        keep = int(bool(node.params.get("keepdims", False)))
+        if op == "ReduceSum":  # axes are an input from opset 13 on
+            return cx.emit(op, [ins[0], cx.const(np.asarray(axes, np.int64))], keepdims=keep)
+        return cx.emit(op, ins, axes=axes, keepdims=keep)
+
+    return rule
+
+
+def _softmax(op: str) -> Rule:
+    def rule(cx, node, ins):
+        axis = int(node.params.get("axis", -1)) % _rank(node.inputs[0])
+        return cx.emit(op, ins, axis=axis)
+
+    return rule
+
+
+def _cast(cx, node, ins):
+    return cx.emit("Cast", ins, to=cx.onnx_dtype(node.output.dtype))
+
+
+def _expand_dims(cx, node, ins):
+    axis = int(node.params["axis"]) % (_rank(node.inputs[0]) + 1)
+    return cx.emit("Unsqueeze", [ins[0], cx.const(np.asarray([axis], np.int64))])
+
+
+def _squeeze(cx, node, ins):
+    shape = tuple(node.inputs[0].shape)
+    axes = node.params.get("axes", node.params.get("axis"))
+    axes = [i for i, d in enumerate(shape) if d == 1] if axes is None else _axes(axes, len(shape))
+    return cx.emit("Squeeze", [ins[0], cx.const(np.asarray(axes, np.int64))])
+
+
+def _broadcast_to(cx, node, ins):
+    shape = cx.const(np.asarray(tuple(node.output.shape), dtype=np.int64))
+    return cx.emit("Expand", [ins[0], shape])
+
+
+def _concat(cx, node, ins):
+    axis = int(node.params["axis"]) % _rank(node.output)
+    return cx.emit("Concat", ins, axis=axis)
+
+
+def _stack(cx, node, ins):
+    axis = int(node.params["axis"]) % _rank(node.output)
+    ax = cx.const(np.asarray([axis], np.int64))
+    return cx.emit("Concat", [cx.emit("Unsqueeze", [i, ax]) for i in ins], axis=axis)
+
+
+def _getitem(cx, node, ins):
+    index = node.params["index"]
+    index = index if isinstance(index, tuple) else (index,)
+    shape = tuple(node.inputs[0].shape)
+    if any(i is None or i is Ellipsis or isinstance(i, np.ndarray) for i in index):
+        raise NotImplementedError(
+            f"ONNX export: getitem with index {index!r} (only ints and slices are exported)"
+        )
+    starts, ends, axes, steps, picks = [], [], [], [], []
+    for ax, ix in enumerate(index):
+        if isinstance(ix, slice):
+            s, e, st = ix.indices(shape[ax]) if shape[ax] is not None else (
+                ix.start or 0, ix.stop if ix.stop is not None else 2**62, ix.step or 1
+            )  # fmt: skip
+            if (s, e, st) != (0, shape[ax], 1):
+                if st < 0 and e < 0:
+                    e = -(2**62)  # "before the first element" for a reversed slice
+                starts.append(s), ends.append(e), axes.append(ax), steps.append(st)
+        else:
+            picks.append((ax, int(ix)))
+    x = ins[0]
+    if axes:
+        c = [cx.const(np.asarray(v, np.int64)) for v in (starts, ends, axes, steps)]
+        x = cx.emit("Slice", [x, *c])
+    for ax, i in sorted(picks, reverse=True):  # later axes first, so earlier ones keep place
+        x = cx.emit("Gather", [x, cx.const(np.asarray(i, np.int64))], axis=ax)
+    return x if x != ins[0] else cx.emit("Identity", [x])
+
+
+def _pads(node) -> list[int]:
+    p = node.params["padding"]
+    if isinstance(p, str):
+        x, w = node.inputs[0], node.inputs[1] if len(node.inputs) > 1 else None
+        fmt = node.params.get("data_format", "NCHW")
+        hw = tuple(x.shape)[2:] if fmt == "NCHW" else tuple(x.shape)[1:3]
+        if w is not None and node.prim.name == "conv2d":
+            k = oihw(tuple(w.shape), node.params["filter_format"])[2:]
+        else:
+            k = tuple(node.params["ksize"])
+        p = conv_padding(p, hw, k, node.params["stride"], node.params.get("dilation", 1))
+        if isinstance(p, str):
+            raise NotImplementedError(
+                "ONNX export: 'SAME' padding needs the input's height and width; give the "
+                "placeholder a static spatial shape"
+            )
+    top, bottom, left, right = (int(v) for v in p)
+    return [top, left, bottom, right]
+
+
+def _nchw(cx, node, x):
+    if node.params.get("data_format", "NCHW") == "NHWC":
+        return cx.emit("Transpose", [x], perm=[0, 3, 1, 2])
+    return x
+
+
+def _back(cx, node, y):
+    if node.params.get("data_format", "NCHW") == "NHWC":
+        return cx.emit("Transpose", [y], perm=[0, 2, 3, 1])
+    return y
+
+
+def _conv2d(cx, node, ins):
+    x, w = ins
+    if node.params["filter_format"] == "HWIO":
+        w = cx.emit("Transpose", [w], perm=[3, 2, 0, 1])
+    y = cx.emit(
+        "Conv", [_nchw(cx, node, x), w], strides=list(node.params["stride"]),
+        dilations=list(node.params["dilation"]), pads=_pads(node),
+    )  # fmt: skip
+    return _back(cx, node, y)
+
+
+def _pool(op: str) -> Rule:
+    def rule(cx, node, ins):
+        attrs = {"kernel_shape": list(node.params["ksize"]), "strides": list(node.params["stride"]),
+                 "pads": _pads(node)}  # fmt: skip
+        if op == "AveragePool":
+            attrs["count_include_pad"] = int(bool(node.params.get("count_include_pad", True)))
+        return _back(cx, node, cx.emit(op, [_nchw(cx, node, ins[0])], **attrs))
+
+    return rule
+
+
+def _gates(cx, node, gates):
+    parts = cx.emit_n("Split", [gates], 4, axis=-1)
+    return dict(zip(ORDERS[node.params["layout"]], parts, strict=True))
+
+
+def _lstm_state(cx, node, ins):
+    g = _gates(cx, node, ins[0])
+    f = g["f"]
+    fb = float(node.params.get("forget_bias", 0.0))
+    if fb:
+        f = cx.emit("Add", [f, cx.const(np.asarray(fb, node.output.dtype))])
+    keep = cx.emit("Mul", [cx.emit("Sigmoid", [f]), ins[1]])
+    new = cx.emit("Mul", [cx.emit("Sigmoid", [g["i"]]), cx.emit("Tanh", [g["g"]])])
+    return cx.emit("Add", [keep, new])
+
+
+def _lstm_output(cx, node, ins):
+    g = _gates(cx, node, ins[0])
+    return cx.emit("Mul", [cx.emit("Sigmoid", [g["o"]]), cx.emit("Tanh", [ins[1]])])
+
+
+def _gather(cx, node, ins):
+    # np.take semantics; ONNX's Gather takes int32/int64 indices the same way
+    return cx.emit("Gather", ins, axis=int(node.params.get("axis", 0)))
+
+
+def _where(cx, node, ins):
+    return cx.emit("Where", [cx.as_bool(node.inputs[0], ins[0]), ins[1], ins[2]])
+
+
+RULES: dict[str, Rule] = {
+    **{k: _unary(v) for k, v in _UNARY.items()},
+    **{k: _binary(v) for k, v in _BINARY.items()},
+    "square": _square, "matmul": _matmul, "reshape": _reshape, "reshape_like": _reshape_like,
+    "transpose": _transpose, "sum": _reduce("ReduceSum"), "mean": _reduce("ReduceMean"),
+    "max": _reduce("ReduceMax"), "min": _reduce("ReduceMin"), "softmax": _softmax("Softmax"),
+    "log_softmax": _softmax("LogSoftmax"), "cast": _cast, "expand_dims": _expand_dims,
+    "squeeze": _squeeze, "broadcast_to": _broadcast_to, "concat": _concat, "stack": _stack,
+    "getitem": _getitem, "conv2d": _conv2d, "max_pool2d": _pool("MaxPool"),
+    "avg_pool2d": _pool("AveragePool"), "lstm_state": _lstm_state, "lstm_output": _lstm_output,
+    "where": _where, "gather": _gather,
+}  # fmt: skip
+
+
+def onnx_rule(prim: Any) -> Rule | None:
+    """The ONNX rule of a primitive, or None when it has none."""
+    return RULES.get(prim.name)
