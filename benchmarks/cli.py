@@ -1,4 +1,5 @@
-"""The `duograd` command: `duograd bench [--quick] [--only NAMES] [--out DIR] [--no-oracles]`."""
+"""The `duograd` command: `duograd bench [--quick] [--only NAMES] [--out DIR] [--no-oracles]`;
+`duograd run -n N script.py [args]` (the script in N processes under mpiexec)."""
 
 from __future__ import annotations
 
@@ -156,9 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", default="bench-report", help="report folder (default bench-report)")
     b.add_argument("--no-oracles", action="store_true", help="skip real PyTorch and TensorFlow")
     b.add_argument("--list", action="store_true", help="list the workloads and exit")
+    r = sub.add_parser("run", help="run a script in N processes under mpiexec (extra `dist`)")
+    r.add_argument("-n", "--np", type=int, default=2, help="number of processes (default 2)")
+    r.add_argument("script", help="the Python script")
+    r.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments for the script")
     args = parser.parse_args(argv)
     if args.command == "bench":
         return bench(args)
+    if args.command == "run":
+        from ..core.distributed.launch import run
+
+        return run(args.np, args.script, args.script_args)
     return 2
 
 

@@ -25,6 +25,6 @@ from .sampling import shard_indices, torch_randperm
 
 __all__ = [
     "DistributedError", "GradBuckets", "allgather", "allreduce", "barrier", "broadcast",
-    "broadcast_object", "finalize", "gather_objects", "get_comm", "init", "is_initialized", "local_rank",
-    "rank", "set_timeout", "shard_indices", "size", "timeout", "torch_randperm",
+    "broadcast_object", "finalize", "gather_objects", "get_comm", "init", "is_initialized",
+    "local_rank", "rank", "set_timeout", "shard_indices", "size", "timeout", "torch_randperm",
 ]  # fmt: skip

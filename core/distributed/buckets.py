@@ -103,9 +103,7 @@ class GradBuckets:
 
     def pending(self) -> list[str]:
         """Names of the gradients not yet marked ready this step."""
-        return [
-            self.names[i] for b in self.buckets for i in b.members if i not in b.filled
-        ]
+        return [self.names[i] for b in self.buckets for i in b.members if i not in b.filled]
 
     def finish(self) -> list[np.ndarray]:
         """Wait for every bucket, reduce each in rank order; the reduced gradients in order."""

@@ -49,7 +49,7 @@ def shard_indices(
     epoch: int = 0,
     drop_last: bool = False,
 ) -> list[int]:
-    """The dataset indices rank `rank` of `num_replicas` reads in an epoch (DistributedSampler's)."""
+    """The indices rank `rank` of `num_replicas` reads in an epoch (DistributedSampler's)."""
     if num_replicas < 1 or not 0 <= rank < num_replicas:
         raise ValueError(
             f"DistributedSampler: rank {rank} is not in [0, {num_replicas}); num_replicas must "

@@ -96,18 +96,18 @@ class DistributedDataParallel(Module):
             op="mean",
             names=[n for n, _ in named],
         )
-        object.__setattr__(self, "_named", named)
-        object.__setattr__(self, "_buckets", buckets)
+        object.__setattr__(self, "_ddp_params", named)
+        object.__setattr__(self, "_ddp_buckets", buckets)
         object.__setattr__(self, "require_backward_grad_sync", True)
-        object.__setattr__(self, "_handles", [])
+        object.__setattr__(self, "_ddp_handles", [])
         for i, (_, p) in enumerate(named):
-            self._handles.append(p.register_post_accumulate_grad_hook(self._make_hook(i)))
+            self._ddp_handles.append(p.register_post_accumulate_grad_hook(self._make_hook(i)))
 
     def _make_hook(self, i: int) -> Any:
         def hook(p: Tensor) -> None:
             if not self.require_backward_grad_sync:
                 return
-            buckets = self._buckets
+            buckets = self._ddp_buckets
             try:
                 buckets.ready(i, p._grad._data)
                 if buckets.pending():
@@ -116,16 +116,16 @@ class DistributedDataParallel(Module):
             except BaseException:
                 buckets.reset()
                 raise
-            for (_, q), g in zip(self._named, reduced, strict=True):
+            for (_, q), g in zip(self._ddp_params, reduced, strict=True):
                 q._grad = Tensor._make(g)
 
         return hook
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         """Run the wrapped module (after checking the last step's reduction completed)."""
-        pending = self._buckets.pending()
-        if len(pending) != len(self._named):
-            self._buckets.reset()
+        pending = self._ddp_buckets.pending()
+        if len(pending) != len(self._ddp_params):
+            self._ddp_buckets.reset()
             raise RuntimeError(
                 "DistributedDataParallel: the previous backward() produced no gradient for "
                 f"{', '.join(pending[:10])}, so its gradients were never averaged. Every "
