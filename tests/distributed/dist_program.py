@@ -97,9 +97,7 @@ def run_graph(n: int, rank: int) -> dict:
         out = tf.matmul(tf.nn.relu(tf.matmul(xs, w[0]) + w[1]), w[2]) + w[3]
         d = out - ys
         loss = tf.reduce_mean(d * d)
-        opt = hvd.DistributedOptimizer(
-            tf.train.GradientDescentOptimizer(LR), bucket_cap_bytes=600
-        )
+        opt = hvd.DistributedOptimizer(tf.train.GradientDescentOptimizer(LR), bucket_cap_bytes=600)
         train = opt.minimize(loss, var_list=w)
         hook = hvd.BroadcastGlobalVariablesHook(0)
         hook.begin()
