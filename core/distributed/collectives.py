@@ -33,8 +33,11 @@ def rank_order_sum(stacked: np.ndarray, op: str = "sum", out: np.ndarray | None 
     n = stacked.shape[0]
     if out is None:
         out = np.empty(stacked.shape[1:], stacked.dtype)
-    out[...] = stacked[0]
-    for r in range(1, n):
+    if n == 1:
+        out[...] = stacked[0]
+    else:
+        np.add(stacked[0], stacked[1], out=out)
+    for r in range(2, n):
         np.add(out, stacked[r], out=out)
     if op == "mean":
         np.divide(out, stacked.dtype.type(n), out=out)

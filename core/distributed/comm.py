@@ -141,11 +141,14 @@ def wait(req: Any, what: str) -> None:
     test = req.Test
     while not test():
         spins += 1
-        if spins > 64:
-            # the cores are shared with the other ranks: yield between polls once the
-            # message is clearly not about to land
-            time.sleep(2e-5 if spins < 5000 else 5e-4)
-            if time.monotonic() - start > limit:
+        # MPI moves a large message only while this process calls into it, so poll busily
+        # (as a blocking MPI call would); once the wait is clearly long (another rank is
+        # still computing, or gone), yield the core between polls
+        if spins & 1023 == 0:
+            waited = time.monotonic() - start
+            if waited > 0.05:
+                time.sleep(1e-3)
+            if waited > limit:
                 c = _state["comm"]
                 who = f"rank {c.Get_rank()} of {c.Get_size()}" if c is not None else "this rank"
                 raise DistributedError(
