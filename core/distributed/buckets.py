@@ -21,7 +21,7 @@ DEFAULT_CAP_BYTES = 25 * 1024 * 1024  # PyTorch DDP's bucket_cap_mb default
 
 
 class _Bucket:
-    __slots__ = ("members", "offsets", "flat", "filled", "req", "recv")
+    __slots__ = ("members", "offsets", "flat", "filled", "req", "recv", "buf")
 
     def __init__(self, members: list[int], sizes: list[int], dtype: np.dtype) -> None:
         self.members = members
@@ -34,6 +34,7 @@ class _Bucket:
         self.filled: set[int] = set()
         self.req = None
         self.recv = None
+        self.buf: np.ndarray | None = None  # the receive buffer, kept: fresh pages cost
 
 
 class GradBuckets:
@@ -98,7 +99,8 @@ class GradBuckets:
         b.filled.add(i)
         if len(b.filled) == len(b.members):
             if get_comm("gradient allreduce").Get_size() > 1:
-                b.req, b.recv = start_allgather(b.flat, "gradient allreduce")
+                b.req, b.recv = start_allgather(b.flat, "gradient allreduce", b.buf)
+                b.buf = b.recv
             self.launched.append(b)
 
     def pending(self) -> list[str]:

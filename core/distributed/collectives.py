@@ -44,10 +44,13 @@ def rank_order_sum(stacked: np.ndarray, op: str = "sum", out: np.ndarray | None 
     return out
 
 
-def start_allgather(flat: np.ndarray, what: str) -> tuple[Any, np.ndarray]:
+def start_allgather(
+    flat: np.ndarray, what: str, recv: np.ndarray | None = None
+) -> tuple[Any, np.ndarray]:
     """Start gathering a 1-D contiguous array from every rank; return (request, (N, n) buffer)."""
     comm = get_comm(what)
-    recv = np.empty((comm.Get_size(), flat.size), flat.dtype)
+    if recv is None:
+        recv = np.empty((comm.Get_size(), flat.size), flat.dtype)
     return comm.Iallgather(flat, recv), recv
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import mpirun
+from dist_launch import mpirun
 
 LIMIT = 60.0  # far below a hang; each case ends in seconds
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import mpirun
+from dist_launch import mpirun
 
 
 def _train(tmp_path_factory, n: int, tag: str) -> dict:
@@ -63,7 +63,7 @@ def test_ranks_hold_the_same_weights(runs, key) -> None:
 
 
 @pytest.mark.parametrize("key", ["2a", "3"])
-def test_equals_one_process_accumulation(runs, key, program_dir) -> None:
+def test_equals_one_process_accumulation(runs, key) -> None:
     """(c) N ranks == one process accumulating N micro-batches in rank order, sum / N."""
     import dist_program
 

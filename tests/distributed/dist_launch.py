@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -29,11 +28,3 @@ def mpirun(
     return subprocess.run(
         cmd, capture_output=True, text=True, timeout=timeout, env=full_env, check=False
     )
-
-
-@pytest.fixture(scope="session")
-def program_dir() -> Path:
-    """The folder of the distributed programs (also put on sys.path for the reference runs)."""
-    if str(HERE) not in sys.path:
-        sys.path.insert(0, str(HERE))
-    return HERE
