@@ -37,6 +37,16 @@ class _Bucket:
         self.buf: np.ndarray | None = None  # the receive buffer, kept: fresh pages cost
 
 
+def _usable(t: Any, shape: tuple, dtype: np.dtype) -> bool:
+    return (
+        type(t) is np.ndarray
+        and t.shape == shape
+        and t.dtype == dtype
+        and t.flags.c_contiguous
+        and t.flags.writeable
+    )
+
+
 class GradBuckets:
     """Buckets for a fixed list of (shape, dtype) gradients; `ready(i, g)` then `finish()`."""
 
@@ -107,8 +117,13 @@ class GradBuckets:
         """Names of the gradients not yet marked ready this step."""
         return [self.names[i] for b in self.buckets for i in b.members if i not in b.filled]
 
-    def finish(self) -> list[np.ndarray]:
-        """Wait for every bucket, reduce each in rank order; the reduced gradients in order."""
+    def finish(self, into: Sequence[np.ndarray | None] | None = None) -> list[np.ndarray]:
+        """Wait for every bucket, reduce each in rank order; the reduced gradients in order.
+
+        With `into`, gradient i is written into ``into[i]`` when that is a contiguous, writeable
+        array of its shape and dtype (the gradient packed, its memory is free again), saving a
+        fresh allocation per step; otherwise it is a view of a new array.
+        """
         missing = self.pending()
         if missing:
             raise RuntimeError(
@@ -120,14 +135,27 @@ class GradBuckets:
             )
         out: list[Any] = [None] * len(self.shapes)
         for b in self.launched:
-            if b.req is not None:
-                wait(b.req, "gradient allreduce")
-                red = rank_order_sum(b.recv, self.op)
-            else:
+            if b.req is None:  # a group of one: the mean of one gradient is itself
                 red = b.flat.copy()
-            for i in b.members:
-                lo, hi = b.offsets[i]
-                out[i] = red[lo:hi].reshape(self.shapes[i])
+                for i in b.members:
+                    lo, hi = b.offsets[i]
+                    out[i] = red[lo:hi].reshape(self.shapes[i])
+            else:
+                wait(b.req, "gradient allreduce")
+                rest = []
+                for i in b.members:
+                    t = into[i] if into is not None else None
+                    if _usable(t, self.shapes[i], b.flat.dtype):
+                        lo, hi = b.offsets[i]
+                        rank_order_sum(b.recv[:, lo:hi], self.op, out=t.reshape(-1))
+                        out[i] = t
+                    else:
+                        rest.append(i)
+                if rest:
+                    red = rank_order_sum(b.recv, self.op)
+                    for i in rest:
+                        lo, hi = b.offsets[i]
+                        out[i] = red[lo:hi].reshape(self.shapes[i])
             b.req = b.recv = None
             b.filled.clear()
         self.launched = []
@@ -140,12 +168,12 @@ class GradBuckets:
             b.req = b.recv = None
         self.launched = []
 
-    def reduce(self, grads: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """All gradients at once: pack, reduce, unpack (the graph plan's path)."""
+    def reduce(self, grads: Sequence[np.ndarray], inplace: bool = False) -> list[np.ndarray]:
+        """All gradients at once: pack, reduce, unpack (into `grads` themselves when inplace)."""
         try:
             for i in reversed(range(len(grads))):
                 self.ready(i, grads[i])
-            return self.finish()
+            return self.finish(grads if inplace else None)
         except BaseException:
             self.reset()
             raise

@@ -112,12 +112,19 @@ class DistributedDataParallel(Module):
                 buckets.ready(i, p._grad._data)
                 if buckets.pending():
                     return
-                reduced = buckets.finish()
+                # the averaged gradients land in the .grad arrays just packed (as PyTorch
+                # copies its buckets back into .grad)
+                grads = [q._grad for _, q in self._ddp_params]
+                reduced = buckets.finish([g._data for g in grads])
             except BaseException:
                 buckets.reset()
                 raise
-            for (_, q), g in zip(self._ddp_params, reduced, strict=True):
-                q._grad = Tensor._make(g)
+            for (_, q), t, g in zip(self._ddp_params, grads, reduced, strict=True):
+                if g is t._data:
+                    if t._vc is not None:
+                        t._vc.v += 1
+                else:
+                    q._grad = Tensor._make(g)
 
         return hook
 
