@@ -1,4 +1,5 @@
-"""The `duograd` command: `duograd bench [--quick] [--only NAMES] [--out DIR] [--no-oracles]`."""
+"""The `duograd` command: `duograd bench [--quick] [--only NAMES] [--out DIR] [--no-oracles]`;
+`duograd run -n N script.py [args]` (the script in N processes under mpiexec)."""
 
 from __future__ import annotations
 
@@ -188,10 +189,18 @@ def main(argv: list[str] | None = None) -> int:
         help="code path: 'host' (default) or an AVX2 CPU such as haswell or znver2 to force the "
         "AVX2 kernels of duograd, numpy and the peers (also $DUOGRAD_BENCH_CPU)",
     )
+    r = sub.add_parser("run", help="run a script in N processes under mpiexec (extra `dist`)")
+    r.add_argument("-n", "--np", type=int, default=2, help="number of processes (default 2)")
+    r.add_argument("script", help="the Python script")
+    r.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments for the script")
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.command == "bench":
         return bench(args)
+    if args.command == "run":
+        from ..core.distributed.launch import run
+
+        return run(args.np, args.script, args.script_args)
     return 2
 
 

@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     rnn,
     shaping,
 )
+from . import distributed as _collectives  # noqa: F401  (allreduce, broadcast)
 from .registry import REGISTRY, AVal, Primitive, bind, is_symbolic, register
 
 __all__ = ["AVal", "Primitive", "REGISTRY", "bind", "is_symbolic", "register"]

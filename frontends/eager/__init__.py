@@ -7,7 +7,7 @@ frontend uses, so both styles give the same numbers.
 
 from __future__ import annotations
 
-from . import autograd, cuda, nn, optim, utils
+from . import autograd, cuda, distributed, nn, optim, utils
 from .creation import (
     Generator,
     arange,
@@ -318,6 +318,7 @@ __all__ = [
     "unflatten",
     "unsqueeze",
     "utils",
+    "distributed",
     "var",
     "vstack",
     "where",

@@ -101,11 +101,15 @@ def backward(
                 g = cts.get(_key(t))
                 if g is not None:
                     tape.accumulate_into(t, g, id(g) in owned)
+                    if t._acc is not None and t._acc.post_hooks:
+                        tape.run_post_hooks(t._acc)
             return
         for acc in leaves:
             g = cts.pop(acc, None)
             if g is not None:
                 tape.accumulate_into(acc.variable, g, id(g) in owned)
+                if acc.post_hooks:
+                    tape.run_post_hooks(acc)
         if not tape._retaining:  # no tensor ever called retain_grad(): no node is retained
             return
         for n in nodes:

@@ -35,10 +35,11 @@ class VersionCounter:
 class AccumulateGrad:
     """The key of a leaf tensor that requires grad: its cotangent lands in ``leaf.grad``."""
 
-    __slots__ = ("variable", "__weakref__")
+    __slots__ = ("variable", "post_hooks", "__weakref__")
 
     def __init__(self, variable: Any) -> None:
         self.variable = variable
+        self.post_hooks: dict | None = None  # register_post_accumulate_grad_hook's hooks
 
     def name(self) -> str:
         """PyTorch's name for the leaf accumulator."""
@@ -256,6 +257,34 @@ def accumulate_into(t: Any, g: np.ndarray, owned: bool = False) -> None:
             cur._vc.v += 1
     else:
         t._grad = Tensor._make(np.array(total, copy=True))
+
+
+class HookHandle:
+    """What registering a hook returns: ``remove()`` unregisters it."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict, hook: Any) -> None:
+        self.hooks = hooks
+        self.id = next(HookHandle._ids)
+        hooks[self.id] = hook
+
+    def remove(self) -> None:
+        """Unregister the hook (a second call does nothing)."""
+        self.hooks.pop(self.id, None)
+
+
+def add_post_hook(acc: AccumulateGrad, hook: Any) -> HookHandle:
+    """Call ``hook(tensor)`` each time backward() has accumulated into the leaf's ``.grad``."""
+    if acc.post_hooks is None:
+        acc.post_hooks = {}
+    return HookHandle(acc.post_hooks, hook)
+
+
+def run_post_hooks(acc: AccumulateGrad) -> None:
+    """Run a leaf's post-accumulate-grad hooks, in registration order."""
+    for hook in list(acc.post_hooks.values()):
+        hook(acc.variable)
 
 
 _classes: list = []

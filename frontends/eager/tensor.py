@@ -300,6 +300,15 @@ class Tensor(TensorOps):
         if self._node is not None:
             tape.retain(self._node, self)
 
+    def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
+        """Call ``hook(self)`` after backward() accumulates into this leaf's ``.grad``."""
+        if self._node is not None or not self._rg:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors or tensors "
+                "that do not require grad"
+            )
+        return tape.add_post_hook(_key(self), hook)
+
     def backward(
         self,
         gradient: Any = None,

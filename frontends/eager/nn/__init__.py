@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .attention import (
     MultiheadAttention,
     Transformer,
@@ -69,6 +69,7 @@ __all__ = [
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "functional",
+    "parallel",
     "init",
     "utils",
 ]

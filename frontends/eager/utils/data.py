@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -209,3 +210,9 @@ class DataLoader:
         if self.batch_size is None:
             return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+
+# ``torch.utils.data.distributed`` (importable by that dotted name as well)
+from . import data_distributed as distributed  # noqa: E402
+
+sys.modules[__name__ + ".distributed"] = distributed
