@@ -353,3 +353,8 @@ contrib = _namespace(
     ),
 )  # fmt: skip
 __all__ += ["attention", "clip_by_global_norm", "clip_by_norm", "contrib", "global_norm"]
+
+# ---- tf.data input pipelines ---------------------------------------------------------------------
+from . import data  # noqa: E402
+
+__all__ += ["data"]
