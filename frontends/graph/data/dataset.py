@@ -327,9 +327,8 @@ class _Generator(Dataset):
                 raise TypeError("Dataset.from_generator: give output_types (or output_signature)")
             if output_shapes is None:
                 output_shapes = nest.map_structure(lambda _: TensorShape(None), output_types)
-            self._spec = nest.map_structure(
-                lambda t, s: TensorSpec(TensorShape(s), t), output_types, _as_shapes(output_shapes)
-            )
+            shapes = _shapes_like(output_types, output_shapes)
+            self._spec = nest.map_structure(TensorSpec, shapes, output_types)
         self._gen = gen
         self._args = tuple(args) if args is not None else ()
 
@@ -354,24 +353,17 @@ class _Generator(Dataset):
             yield nest.pack(self._spec, vals)
 
 
-def _as_shapes(shapes: Any) -> Any:
-    # a shape given as a list is one shape, not a structure
-    if isinstance(shapes, tuple) and not any(isinstance(s, (tuple, list, dict)) for s in shapes):
-        if not hasattr(shapes, "_fields") and type(shapes) is not TensorShape:
-            return shapes if len(shapes) == 0 else tuple(TensorShape(s) for s in shapes)
-    if isinstance(shapes, dict):
-        return {k: _as_shapes_leaf(v) for k, v in shapes.items()}
-    if isinstance(shapes, tuple) and type(shapes) is not TensorShape:
-        return tuple(_as_shapes_leaf(v) for v in shapes)
+def _shapes_like(types: Any, shapes: Any) -> Any:
+    """`shapes` as TensorShapes nested like `types` (a shape given as a list is one shape)."""
+    if isinstance(types, dict):
+        return {k: _shapes_like(types[k], shapes[k]) for k in types}
+    if isinstance(types, tuple):
+        if len(shapes) != len(types):
+            raise ValueError(
+                f"output_shapes {shapes} does not match the structure of output_types {types}"
+            )
+        return tuple(_shapes_like(t, sh) for t, sh in zip(types, shapes, strict=True))
     return TensorShape(shapes)
-
-
-def _as_shapes_leaf(v: Any) -> Any:
-    if isinstance(v, (dict,)) or (isinstance(v, tuple) and type(v) is not TensorShape):
-        if isinstance(v, tuple) and all(isinstance(d, (int, type(None))) for d in v):
-            return TensorShape(v)
-        return _as_shapes(v)
-    return TensorShape(v)
 
 
 class _Zip(Dataset):
@@ -434,7 +426,14 @@ class _Traced:
         flat = nest.flatten(spec)
         self.host = any(s.is_string for s in flat)
         if self.host:
-            return  # string elements: the function runs per element on host values
+            # string elements: the function runs per element on host values; a probe element
+            # gives the output structure and dtypes (dims unknown)
+            probe = nest.pack(spec, [_probe(s) for s in flat])
+            out = self(None, probe)
+            self.out_spec = nest.map_structure(
+                lambda a: TensorSpec(TensorShape([None] * a.ndim), spec_of_value(a).dtype), out
+            )
+            return
         phs = [placeholder(s.dtype, None if s.shape.unknown_rank else s.shape) for s in flat]
         self.inputs = phs
         out = _call(fn, nest.pack(spec, phs))
@@ -444,6 +443,7 @@ class _Traced:
 
     def __call__(self, ctx: _Context, element: Any) -> Any:
         if self.host:
+            element = nest.map_structure(_host_arg, element)
             out = _as_struct(_call(self.fn, element))
             return nest.map_structure(_host_result(self.what), out)
         feeds = dict(ctx.feed_dict)
@@ -451,6 +451,11 @@ class _Traced:
             feeds[ph] = v
         vals = ctx.session.run(self.outputs, feeds)
         return nest.pack(self.template, vals)
+
+
+def _host_arg(a: Any) -> Any:
+    # a scalar string reaches the function as bytes
+    return a.item() if isinstance(a, np.ndarray) and a.dtype == object and a.ndim == 0 else a
 
 
 def _host_result(what: str) -> Callable:
@@ -498,10 +503,7 @@ class _Map(Dataset):
         self._ds = ds
         self._fn = _Traced(fn, ds._spec, "map")
         self._workers = _parallelism(num_parallel_calls)
-        if self._fn.host:
-            self._spec = None  # known after the first element
-        else:
-            self._spec = self._fn.out_spec
+        self._spec = self._fn.out_spec
 
     def _inputs(self) -> list:
         return [self._ds]
@@ -521,14 +523,6 @@ class _Map(Dataset):
                     yield pending.pop(0).result()
             for f in pending:
                 yield f.result()
-
-    @property
-    def element_spec(self) -> Any:
-        if self._spec is None:
-            raise ValueError(
-                "Dataset.map over string elements: the element spec is known only after reading"
-            )
-        return self._spec
 
 
 class _Filter(Dataset):
@@ -709,18 +703,38 @@ class _Shuffle(Dataset):
             yield buf[k]
 
 
-class _Repeat(Dataset):
-    def __init__(self, ds: Dataset, count: int | None) -> None:
-        self._ds = ds
-        self._count = None if count is None or count < 0 else int(count)
-        self._spec = ds._spec
+class _Counted(Dataset):
+    """A transformation with a count that may be a graph tensor (evaluated at initialization)."""
+
+    def __init__(self, ds: Dataset, count: Any, what: str) -> None:
+        if count is not None and not isinstance(count, Tensor):
+            count = int(count)
+        elif isinstance(count, Tensor) and count.dtype not in (tfd.int32, tfd.int64):
+            raise TypeError(f"Dataset.{what}: count must be an integer tensor, got {count}")
+        self._ds, self._count_arg, self._spec = ds, count, ds._spec
 
     def _inputs(self) -> list:
         return [self._ds]
 
+    def _captures(self) -> list:
+        extra = [self._count_arg] if isinstance(self._count_arg, Tensor) else []
+        return super()._captures() + extra
+
+    def _count(self, ctx: _Context) -> int | None:
+        c = self._count_arg
+        return None if c is None else int(ctx.value(c))
+
+
+class _Repeat(_Counted):
+    def __init__(self, ds: Dataset, count: Any) -> None:
+        super().__init__(ds, count, "repeat")
+
     def _iterate(self, ctx: _Context) -> Iterator[Any]:
+        count = self._count(ctx)
+        if count is not None and count < 0:
+            count = None
         k = 0
-        while self._count is None or k < self._count:
+        while count is None or k < count:
             empty = True
             for e in self._ds._iterate(ctx):
                 empty = False
@@ -730,31 +744,27 @@ class _Repeat(Dataset):
             k += 1
 
 
-class _Take(Dataset):
-    def __init__(self, ds: Dataset, count: int) -> None:
-        self._ds, self._count, self._spec = ds, int(count), ds._spec
-
-    def _inputs(self) -> list:
-        return [self._ds]
+class _Take(_Counted):
+    def __init__(self, ds: Dataset, count: Any) -> None:
+        super().__init__(ds, count, "take")
 
     def _iterate(self, ctx: _Context) -> Iterator[Any]:
-        if self._count < 0:
+        count = self._count(ctx)
+        if count < 0:
             yield from self._ds._iterate(ctx)
-        elif self._count > 0:
-            yield from itertools.islice(self._ds._iterate(ctx), self._count)
+        elif count > 0:
+            yield from itertools.islice(self._ds._iterate(ctx), count)
 
 
-class _Skip(Dataset):
-    def __init__(self, ds: Dataset, count: int) -> None:
-        self._ds, self._count, self._spec = ds, int(count), ds._spec
-
-    def _inputs(self) -> list:
-        return [self._ds]
+class _Skip(_Counted):
+    def __init__(self, ds: Dataset, count: Any) -> None:
+        super().__init__(ds, count, "skip")
 
     def _iterate(self, ctx: _Context) -> Iterator[Any]:
-        if self._count < 0:
+        count = self._count(ctx)
+        if count < 0:
             return
-        yield from itertools.islice(self._ds._iterate(ctx), self._count, None)
+        yield from itertools.islice(self._ds._iterate(ctx), count, None)
 
 
 _END = object()
@@ -832,10 +842,28 @@ class _Cache(Dataset):
 
 
 class _Interleave(Dataset):
+    """flat_map / interleave: the function is traced once over placeholders (the datasets it
+    builds capture tensors computed from them, evaluated per element); over string elements,
+    or when it cannot be traced, it is called per element with host values."""
+
     def __init__(self, ds: Dataset, fn: Callable, cycle: int, block: int) -> None:
         self._ds, self._fn = ds, fn
         self._cycle, self._block = int(cycle), int(block)
-        self._spec = None
+        flat = nest.flatten(ds._spec)
+        self._inputs_ph = None
+        if not any(s.is_string for s in flat):
+            phs = [placeholder(s.dtype, None if s.shape.unknown_rank else s.shape) for s in flat]
+            try:
+                traced = _call(fn, nest.pack(ds._spec, phs))
+            except Exception:  # noqa: BLE001
+                traced = None  # uses host values (e.g. int(n)): call per element instead
+            if isinstance(traced, Dataset):
+                self._inputs_ph, self._traced = phs, traced
+                self._spec = traced._spec
+                return
+        # probe with a placeholder-free host element to learn the element spec
+        probe = nest.pack(ds._spec, [_probe(s) for s in flat])
+        self._spec = self._make(probe)._spec
 
     def _inputs(self) -> list:
         return [self._ds]
@@ -847,17 +875,19 @@ class _Interleave(Dataset):
                 f"Dataset.flat_map/interleave: the function must return a Dataset, got "
                 f"{type(out).__name__}"
             )
-        if self._spec is None:
-            self._spec = out._spec
         return out
 
-    @property
-    def element_spec(self) -> Any:
-        if self._spec is None:
-            raise ValueError(
-                "Dataset.flat_map/interleave: the element spec is known after the first element"
-            )
-        return self._spec
+    def _open(self, ctx: _Context, element: Any) -> Iterator[Any]:
+        feeds = dict(ctx.feed_dict)
+        if self._inputs_ph is not None:
+            sub = self._traced
+            for ph, v in zip(self._inputs_ph, nest.flatten(element), strict=True):
+                feeds[ph] = v
+        else:
+            sub = self._make(element)
+        sub_ctx = _Context(ctx.session, feeds)
+        _evaluate_captures(sub, sub_ctx)
+        return sub._iterate(sub_ctx)
 
     def _iterate(self, ctx: _Context) -> Iterator[Any]:
         src = self._ds._iterate(ctx)
@@ -869,10 +899,7 @@ class _Interleave(Dataset):
                 if e is _END:
                     exhausted = True
                     break
-                sub = self._make(e)
-                sub_ctx = _Context(ctx.session, ctx.feed_dict)
-                _evaluate_captures(sub, sub_ctx)
-                active.append(sub._iterate(sub_ctx))
+                active.append(self._open(ctx, e))
             if not active:
                 return
             k = 0
@@ -881,18 +908,22 @@ class _Interleave(Dataset):
                 yield from got
                 if len(got) < self._block:
                     active.pop(k)
-                    # refill this slot before moving on, as TF's cycle does
+                    # refill this slot and read it at once, as TF's cycle does
                     if not exhausted:
                         e = next(src, _END)
                         if e is _END:
                             exhausted = True
                         else:
-                            sub = self._make(e)
-                            sub_ctx = _Context(ctx.session, ctx.feed_dict)
-                            _evaluate_captures(sub, sub_ctx)
-                            active.insert(k, sub._iterate(sub_ctx))
+                            active.insert(k, self._open(ctx, e))
                     continue
                 k += 1
+
+
+def _probe(s: TensorSpec) -> np.ndarray:
+    shape = () if s.shape.unknown_rank else tuple(0 if d is None else d for d in s.shape)
+    if s.is_string:
+        return np.full(shape, b"", dtype=object)
+    return np.zeros(shape, s.dtype.np_dtype)
 
 
 def _evaluate_captures(ds: Dataset, ctx: _Context) -> None:

@@ -18,7 +18,7 @@ from ..control_flow import noop_node
 from ..graph import get_default_graph
 from ..shapes import TensorShape
 from . import structure as nest
-from .dataset import Dataset, _Context, _evaluate_captures
+from .dataset import Dataset, _Context, _evaluate_captures, _shapes_like
 from .spec import TensorSpec
 
 
@@ -73,11 +73,8 @@ class Iterator:
         `make_initializer(dataset)` to point it at one."""
         if output_shapes is None:
             output_shapes = nest.map_structure(lambda _: TensorShape(None), output_types)
-        from .dataset import _as_shapes
-
-        spec = nest.map_structure(
-            lambda t, s: TensorSpec(TensorShape(s), t), output_types, _as_shapes(output_shapes)
-        )
+        shapes = _shapes_like(output_types, output_shapes)
+        spec = nest.map_structure(TensorSpec, shapes, output_types)
         return Iterator(spec)
 
     @staticmethod
