@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import threading
 
+import duograd.frontends.graph as tf
 import numpy as np
 import pytest
-
-import duograd.frontends.graph as tf
 
 
 def _drain(fetch, sess, feed=None):
