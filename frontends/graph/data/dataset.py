@@ -673,14 +673,15 @@ class _Shuffle(Dataset):
         return [self._ds]
 
     def _generator(self, ctx: _Context) -> core_random.Generator:
+        # seed=None reshuffling draws from the shared stream (as DataLoader(shuffle=True) does
+        # after torch.manual_seed); a seed gives the loader's Generator().manual_seed(seed)
         key = (id(self), "rng")
         if self._reshuffle:
+            if self._seed is None:
+                return core_random.default_generator
             gen = ctx.state.get(key)
             if gen is None:
-                seed = self._seed
-                if seed is None:
-                    seed = int(core_random.default_generator.integers(0, 2**62, ()))
-                gen = ctx.state[key] = core_random.Generator(seed)
+                gen = ctx.state[key] = core_random.Generator(self._seed)
             return gen
         seed = ctx.state.get(key)
         if seed is None:
