@@ -30,6 +30,7 @@ from ..dtypes import DType
 from ..shapes import TensorShape
 from ..tensor import Tensor
 from . import structure as nest
+from .parsing import HostValue, Tracer
 from .spec import TensorSpec, host_value, spec_of_tensor, spec_of_value
 
 AUTOTUNE = -1
@@ -417,29 +418,55 @@ def _most_specific(a: TensorShape, b: TensorShape) -> TensorShape:
 
 
 class _Traced:
-    """A function traced once into graph ops over placeholders of an element spec."""
+    """A function traced once into graph ops over placeholders of an element spec.
+
+    String components enter as HostValues: parsing/decoding them records host stages (see
+    parsing.py) run per element before the graph part. A function that cannot be traced that
+    way (it uses the bytes directly) runs per element on host values instead.
+    """
 
     def __init__(self, fn: Callable, spec: Any, what: str) -> None:
         self.fn = fn
         self.what = what
         self.spec = spec
+        self.host = False
         flat = nest.flatten(spec)
-        self.host = any(s.is_string for s in flat)
-        if self.host:
-            # string elements: the function runs per element on host values; a probe element
-            # gives the output structure and dtypes (dims unknown)
-            probe = nest.pack(spec, [_probe(s) for s in flat])
-            out = self(None, probe)
-            self.out_spec = nest.map_structure(
-                lambda a: TensorSpec(TensorShape([None] * a.ndim), spec_of_value(a).dtype), out
-            )
+        staged = any(s.is_string for s in flat)
+        syms = [
+            HostValue(s)
+            if s.is_string
+            else placeholder(s.dtype, None if s.shape.unknown_rank else s.shape)
+            for s in flat
+        ]
+        self.inputs = syms
+        self.tracer = Tracer()
+        try:
+            with self.tracer:
+                out = _call(fn, nest.pack(spec, syms))
+        except Exception:
+            if not staged:
+                raise
+            self._host_mode(flat)
             return
-        phs = [placeholder(s.dtype, None if s.shape.unknown_rank else s.shape) for s in flat]
-        self.inputs = phs
-        out = _call(fn, nest.pack(spec, phs))
-        self.template = nest.map_structure(lambda x: x, _as_struct(out))
-        self.outputs = [convert_to_tensor(x) for x in nest.flatten(self.template)]
-        self.out_spec = nest.pack(self.template, [spec_of_tensor(t) for t in self.outputs])
+        self.template = _as_struct(out)
+        self.outputs = [
+            x if isinstance(x, (Tensor, HostValue)) else convert_to_tensor(x)
+            for x in nest.flatten(self.template)
+        ]
+        self.out_spec = nest.pack(
+            self.template,
+            [x.spec if isinstance(x, HostValue) else spec_of_tensor(x) for x in self.outputs],
+        )
+
+    def _host_mode(self, flat: list) -> None:
+        # the function runs per element on host values; a probe element gives the output
+        # structure and dtypes (dims unknown)
+        self.host = True
+        probe = nest.pack(self.spec, [_probe(s) for s in flat])
+        out = self(None, probe)
+        self.out_spec = nest.map_structure(
+            lambda a: TensorSpec(TensorShape([None] * a.ndim), spec_of_value(a).dtype), out
+        )
 
     def __call__(self, ctx: _Context, element: Any) -> Any:
         if self.host:
@@ -447,9 +474,25 @@ class _Traced:
             out = _as_struct(_call(self.fn, element))
             return nest.map_structure(_host_result(self.what), out)
         feeds = dict(ctx.feed_dict)
-        for ph, v in zip(self.inputs, nest.flatten(element), strict=True):
-            feeds[ph] = v
-        vals = ctx.session.run(self.outputs, feeds)
+        env: dict = {}
+        for sym, v in zip(self.inputs, nest.flatten(element), strict=True):
+            if isinstance(sym, HostValue):
+                env[id(sym)] = v
+            else:
+                feeds[sym] = v
+        if self.tracer.stages:
+            self.tracer.run(env, feeds)
+        fed = {id(k): v for k, v in feeds.items()}
+        run = [t for t in self.outputs if isinstance(t, Tensor) and id(t) not in fed]
+        got = iter(ctx.session.run(run, feeds) if run else [])
+        vals = []
+        for t in self.outputs:
+            if isinstance(t, HostValue):
+                vals.append(host_value(env[id(t)]))
+            elif id(t) in fed:
+                vals.append(np.asarray(fed[id(t)]))
+            else:
+                vals.append(next(got))
         return nest.pack(self.template, vals)
 
 
