@@ -318,3 +318,6 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# ---- torch.distributions (math in core.distributions) --------------------------------------------
+from . import distributions  # noqa: E402

@@ -1,5 +1,6 @@
-"""Attach the data names to the `tf` module: tf.data, tf.python_io, tf.io, tf.train.Example,
-tf.parse_single_example and friends."""
+"""Attach this issue's names to the `tf` module: tf.data, tf.python_io, tf.io,
+tf.train.Example, tf.parse_single_example and friends, tf.distributions, tf.random.categorical
+and tf.multinomial."""
 
 from __future__ import annotations
 
@@ -53,7 +54,15 @@ def attach(tf: Any) -> list[str]:
     )  # fmt: skip
     for k, v in _PROTOS.items():
         setattr(tf.train, k, v)
-    added = []
+    from .. import distributions
+
+    tf.distributions = distributions
+    tf.random.categorical = distributions.categorical
+    tf.random.multinomial = distributions.multinomial
+    added = ["distributions"]
+    if not hasattr(tf, "multinomial"):
+        tf.multinomial = distributions.multinomial
+        added.append("multinomial")
     for k, v in _PARSING.items():
         if not hasattr(tf, k):
             setattr(tf, k, v)
