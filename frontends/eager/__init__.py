@@ -320,4 +320,11 @@ __all__ = [
 ]
 
 # ---- torch.distributions (math in core.distributions) --------------------------------------------
-from . import distributions  # noqa: E402
+from . import distributions  # noqa: E402, F401
+
+# ---- sparse COO tensors (products on the core's spmm primitive) ----------------------------------
+from . import sparse as _sparse_mod  # noqa: E402
+
+sparse = _sparse_mod.namespace
+sparse_coo_tensor = _sparse_mod.sparse_coo_tensor
+spmm = _sparse_mod.mm
