@@ -59,7 +59,29 @@ def attach(tf: Any) -> list[str]:
     tf.distributions = distributions
     tf.random.categorical = distributions.categorical
     tf.random.multinomial = distributions.multinomial
-    added = ["distributions"]
+    from .. import sparse_ops as sp
+
+    if not isinstance(getattr(tf, "sparse", None), types.ModuleType):
+        tf.sparse = sp.namespace
+    for k in ("SparseTensor", "reorder", "to_dense", "from_dense", "reduce_sum", "add"):
+        if not hasattr(tf.sparse, k):
+            setattr(tf.sparse, k, getattr(sp.namespace, k))
+    tf.sparse.sparse_dense_matmul = sp.sparse_tensor_dense_matmul
+    tf.nn.embedding_lookup_sparse = sp.embedding_lookup_sparse
+    added = ["distributions", "sparse"]
+    top = {
+        "SparseTensor": sp.SparseTensor,
+        "SparseTensorValue": sp.SparseTensorValue,
+        "sparse_tensor_dense_matmul": sp.sparse_tensor_dense_matmul,
+        "sparse_reduce_sum": sp.sparse_reduce_sum,
+        "sparse_add": sp.sparse_add,
+        "sparse_tensor_to_dense": sp.to_dense,
+        "sparse_reorder": sp.reorder,
+    }
+    for k, v in top.items():
+        if not hasattr(tf, k):
+            setattr(tf, k, v)
+            added.append(k)
     if not hasattr(tf, "multinomial"):
         tf.multinomial = distributions.multinomial
         added.append("multinomial")
