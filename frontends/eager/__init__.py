@@ -325,3 +325,13 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# ---- torch.distributions (math in core.distributions) --------------------------------------------
+from . import distributions  # noqa: E402, F401
+
+# ---- sparse COO tensors (products on the core's spmm primitive) ----------------------------------
+from . import sparse as _sparse_mod  # noqa: E402
+
+sparse = _sparse_mod.namespace
+sparse_coo_tensor = _sparse_mod.sparse_coo_tensor
+spmm = _sparse_mod.mm

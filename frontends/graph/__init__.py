@@ -353,3 +353,11 @@ contrib = _namespace(
     ),
 )  # fmt: skip
 __all__ += ["attention", "clip_by_global_norm", "clip_by_norm", "contrib", "global_norm"]
+
+# ---- tf.data input pipelines, TFRecord files and Example parsing ---------------------------------
+import sys as _sys_mod  # noqa: E402
+
+from . import data  # noqa: E402
+from .data._namespaces import attach as _attach_data  # noqa: E402
+
+__all__ += ["data", *_attach_data(_sys_mod.modules[__name__])]

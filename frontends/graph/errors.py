@@ -50,3 +50,7 @@ class CancelledError(OpError):
 
 class OutOfRangeError(OpError, IndexError):
     """An input was exhausted (e.g. an index beyond the end)."""
+
+
+class DataLossError(OpError):
+    """Unrecoverable data loss or corruption (e.g. a TFRecord failing its checksum)."""

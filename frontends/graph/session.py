@@ -125,14 +125,18 @@ class _Feed:
 class _Compiled:
     """A cached run signature: the plan, the feed checks and the fetch structure."""
 
-    __slots__ = ("plan", "feeds", "template", "leaf_slots", "single")
+    __slots__ = ("plan", "feeds", "template", "leaf_slots", "single", "host")
 
-    def __init__(self, plan: Plan, feeds: list, template: Any, leaf_slots: list) -> None:
+    def __init__(
+        self, plan: Plan, feeds: list, template: Any, leaf_slots: list, host: Any = None
+    ) -> None:
         self.plan = plan
         self.feeds = feeds
         self.template = template
         self.leaf_slots = leaf_slots
         self.single = type(template) is int
+        # host steps (tf.data initializers and get_next pulls; see data/_host.py) or None
+        self.host = host
 
 
 class Session:
@@ -233,6 +237,10 @@ class Session:
             values = [f.convert(feed_dict[k]) for f, k in zip(entry.feeds, feed_keys, strict=False)]
         else:
             values = []
+        if entry.host is not None:
+            pulled = entry.host.run(self, feed_dict)
+            n = len(values)
+            values = values + [f.convert(v) for f, v in zip(entry.feeds[n:], pulled, strict=True)]
         try:
             results = entry.plan.run(values, self._state, self._guard)
         except UninitializedError as e:
@@ -294,6 +302,14 @@ class Session:
                 tensors.append(leaf)
         with self._compile_lock:
             plan = Plan(self._graph, tensors, fed, targets, self._optimize)
+        from .data._host import HostSteps  # late: the data package imports this module
+
+        host = HostSteps.find(leaves, plan.unfed)
+        if host is not None:
+            # tf.data get_next outputs are fed by the session from their iterators each run
+            feeds = feeds + [_Feed(t) for t in host.tensors]
+            with self._compile_lock:
+                plan = Plan(self._graph, tensors, fed + host.tensors, targets, self._optimize)
         if plan.unfed:
             t = plan.unfed[0].output
             what = (
@@ -304,7 +320,7 @@ class Session:
             raise errors.InvalidArgumentError(
                 None, None, f"You must feed a value for placeholder tensor {what}"
             )
-        return _Compiled(plan, feeds, template, leaf_slots)
+        return _Compiled(plan, feeds, template, leaf_slots, host)
 
     def plan_for(self, fetches: Any, feed_dict: dict | None = None) -> Plan:
         """The compiled plan `run(fetches, feed_dict)` uses (only the feed keys matter)."""
