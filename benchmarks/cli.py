@@ -8,7 +8,7 @@ import pkgutil
 import sys
 import time
 
-from . import peers
+from . import coverage, peers
 from .machine import describe
 from .report import text_table, write_report
 from .runner import FULL, QUICK, CaseResult, parity, run_once, time_case
@@ -156,7 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", default="bench-report", help="report folder (default bench-report)")
     b.add_argument("--no-oracles", action="store_true", help="skip real PyTorch and TensorFlow")
     b.add_argument("--list", action="store_true", help="list the workloads and exit")
+    coverage.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "coverage":
+        return args.run(args)
     if args.command == "bench":
         return bench(args)
     return 2
