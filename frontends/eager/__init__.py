@@ -318,3 +318,8 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# A name this module does not provide raises NotImplementedError naming it (see missing.py).
+from .missing import module_getattr  # noqa: E402
+
+__getattr__ = module_getattr("torch", globals())

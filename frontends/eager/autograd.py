@@ -261,3 +261,8 @@ def _primitive(cls: type) -> Any:
         prim = Primitive(cls.__name__, impl=None, shape_rule=None, vjp=vjp)
         _PRIMS[cls] = prim
     return prim
+
+# A name this module does not provide raises NotImplementedError naming it (see missing.py).
+from .missing import module_getattr  # noqa: E402
+
+__getattr__ = module_getattr("torch.autograd", globals())

@@ -72,3 +72,8 @@ __all__ = [
     "init",
     "utils",
 ]
+
+# A name this module does not provide raises NotImplementedError naming it (see missing.py).
+from ..missing import module_getattr  # noqa: E402
+
+__getattr__ = module_getattr("torch.nn", globals())
