@@ -22,10 +22,11 @@ from .dtype import from_np, to_dtype
 from .formatting import format_tensor
 from .missing import tensor_getattr
 from .size_device import Size, check_device, device
+from .surface import SurfaceMethods
 from .tensor_ops import TensorOps
 
 
-class Tensor(TensorOps):
+class Tensor(TensorOps, SurfaceMethods):
     """A multi-dimensional array with autograd, in the style of ``torch.Tensor``."""
 
     __slots__ = ("_data", "_rg", "_node", "_grad", "_vc", "_acc", "_base", "__weakref__")
