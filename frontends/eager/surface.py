@@ -134,8 +134,9 @@ def multinomial(
     return _t.Tensor._make(out.reshape(*probs.shape[:-1], num_samples))
 
 
-def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
-           dtype: Any = None) -> Any:  # fmt: skip
+def normal(
+    mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None, dtype: Any = None
+) -> Any:
     """Normal draws with the given mean and std (tensors broadcast; floats need `size`)."""
     if size is not None and not isinstance(size, (tuple, list)):
         size = (size,)
@@ -263,8 +264,9 @@ class SurfaceMethods:
         """A tensor of `size` with self's dtype (filled with zeros)."""
         return self._new(0, size, dtype, requires_grad)
 
-    def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
-                 requires_grad: bool = False, **_: Any):  # fmt: skip
+    def new_full(
+        self, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False, **_: Any
+    ):
         """A tensor of `size` filled with fill_value, with self's dtype."""
         return self._new(fill_value, tuple(size), dtype, requires_grad)
 

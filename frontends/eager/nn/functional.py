@@ -398,5 +398,6 @@ def scaled_dot_product_attention(
 
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402
+from .functional_extra import *  # noqa: E402, F403  (more functions: see functional_extra.py)
 
 __getattr__ = module_getattr("torch.nn.functional", globals())
