@@ -133,8 +133,9 @@ OPTIMS = [
 def test_optimizer_trajectory_matches_torch(name, kw):
     pd, ld = _train(dg, name, **kw)
     pt, lt = _train(torch, name, **kw)
-    # near the optimum the line search amplifies last-bit differences of p + t d (FMA or not)
-    atol = 1e-8 if kw.get("line_search_fn") else 1e-12
+    # L-BFGS near the optimum (parameters ~1e-5 after 100+ iterations) amplifies last-bit
+    # differences of p + t d (fused multiply-add or not) to ~1e-9
+    atol = 1e-8 if name == "LBFGS" else 1e-12
     np.testing.assert_allclose(pd, pt, rtol=1e-9, atol=atol)
     np.testing.assert_allclose(ld, lt, rtol=1e-9)
 
