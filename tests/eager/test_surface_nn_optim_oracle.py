@@ -133,11 +133,11 @@ OPTIMS = [
 def test_optimizer_trajectory_matches_torch(name, kw):
     pd, ld = _train(dg, name, **kw)
     pt, lt = _train(torch, name, **kw)
-    # L-BFGS near the optimum (parameters ~1e-5 after 100+ iterations) amplifies last-bit
-    # differences of p + t d (fused multiply-add or not) to ~1e-9
-    atol = 1e-8 if name == "LBFGS" else 1e-12
-    np.testing.assert_allclose(pd, pt, rtol=1e-9, atol=atol)
-    np.testing.assert_allclose(ld, lt, rtol=1e-9)
+    # L-BFGS with lr=1 overshoots (loss 2.7 -> 31 -> 1e-3 here): over its 20 inner iterations
+    # the last-bit differences of dot products (BLAS summation order) grow to ~1e-9
+    rtol, atol = (1e-6, 1e-8) if name == "LBFGS" else (1e-9, 1e-12)
+    np.testing.assert_allclose(pd, pt, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(ld, lt, rtol=rtol, atol=atol)
 
 
 def test_lbfgs_needs_a_closure():
