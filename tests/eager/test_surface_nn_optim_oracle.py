@@ -184,3 +184,31 @@ def test_reduce_lr_on_plateau_matches_torch():
         return out
 
     assert lrs(dg) == lrs(torch)
+
+
+CONVT = [
+    {},
+    {"stride": 2, "padding": 1, "output_padding": 1},
+    {"stride": 2, "dilation": 2, "padding": 2},
+    {"stride": 3, "output_padding": 2, "bias": False},
+]
+
+
+@pytest.mark.parametrize("kw", CONVT, ids=[str(k) for k in CONVT])
+@pytest.mark.parametrize("dims", [1, 2])
+def test_conv_transpose_matches_torch(kw, dims):
+    cls = "ConvTranspose2d" if dims == 2 else "ConvTranspose1d"
+    mt = getattr(torch.nn, cls)(3, 4, 3, **kw).double()
+    md = getattr(dg.nn, cls)(3, 4, 3, **kw).double()
+    md.weight.data.copy_(dg.from_numpy(mt.weight.detach().numpy()))
+    if mt.bias is not None:
+        md.bias.data.copy_(dg.from_numpy(mt.bias.detach().numpy()))
+    x = RNG.standard_normal((2, 3, 5, 6)[: dims + 2])
+    xt, xd = torch.tensor(x, requires_grad=True), dg.tensor(x, requires_grad=True)
+    yt, yd = mt(xt), md(xd)
+    assert tuple(yd.shape) == tuple(yt.shape)
+    np.testing.assert_allclose(yd.detach().numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    yt.square().sum().backward()
+    yd.square().sum().backward()
+    np.testing.assert_allclose(xd.grad.numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(md.weight.grad.numpy(), mt.weight.grad.numpy(), rtol=1e-10)

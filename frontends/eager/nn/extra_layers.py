@@ -248,3 +248,62 @@ __all__ = [
     "AvgPool1d", "Container", "Conv1d", "DataParallel", "ELU", "GELU", "Hardtanh", "HuberLoss",
     "LogSigmoid", "MaxPool1d", "ReLU6", "SELU", "SiLU", "SmoothL1Loss", "Softplus", "Softsign",
 ]  # fmt: skip
+
+
+class _ConvTransposeNd(Module):
+    """Shared constructor of ConvTranspose1d/2d: weight (C_in, C_out, *k), PyTorch's init."""
+
+    _dims = 2
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None) -> None:  # fmt: skip
+        super().__init__()
+        if groups != 1 or padding_mode != "zeros":
+            raise NotImplementedError(
+                f"{type(self).__name__}: only groups=1 and padding_mode='zeros'"
+            )
+        k = kernel_size if isinstance(kernel_size, (tuple, list)) else (kernel_size,) * self._dims
+        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, tuple(k)
+        self.stride, self.padding, self.output_padding = stride, padding, output_padding
+        self.dilation = dilation
+        dt = _np_dtype(dtype)
+        self.weight = Parameter(Tensor._make(np.zeros((in_channels, out_channels, *k), dt)))
+        if bias:
+            self.bias = Parameter(Tensor._make(np.zeros((out_channels,), dt)))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Kaiming uniform (a = sqrt(5)); fan_in is C_out * k (the weight's dim 1), as PyTorch."""
+        shape = tuple(self.weight.shape)
+        dt = self.weight._data.dtype
+        self.weight._data[...] = core_init.kaiming_uniform(shape, a=math.sqrt(5), dtype=dt)
+        if self.bias is not None:
+            fan_in = core_init.fans(shape, "out_in")[0]
+            self.bias._data[...] = core_init.linear_bias(self.out_channels, fan_in, dt)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-D convolution (a.k.a. deconvolution)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """The transposed convolution plus bias."""
+        return FX.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                   self.output_padding, 1, self.dilation)  # fmt: skip
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-D convolution."""
+
+    _dims = 1
+
+    def forward(self, input: Tensor) -> Tensor:
+        """The transposed convolution plus bias."""
+        return FX.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
+                                   self.output_padding, 1, self.dilation)  # fmt: skip
+
+
+__all__ += ["ConvTranspose1d", "ConvTranspose2d"]

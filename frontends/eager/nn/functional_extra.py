@@ -9,6 +9,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from ....core import ops
 from .. import _convert as C
 from .. import functions as _fn
 from .. import surface as _sf
@@ -187,3 +190,76 @@ __all__ = [
     "avg_pool1d", "conv1d", "elu", "gelu", "hardtanh", "huber_loss", "logsigmoid", "max_pool1d",
     "relu6", "selu", "silu", "smooth_l1_loss", "softplus", "softsign",
 ]  # fmt: skip
+
+
+def _two(v: Any, name: str) -> tuple[int, int]:
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2:
+            raise ValueError(f"{name}: expected an int or a pair, got {v!r}")
+        return int(v[0]), int(v[1])
+    return int(v), int(v)
+
+
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """Transposed 2-D convolution: the input-gradient of the conv2d it undoes, with weight
+    (C_in, C_out, kh, kw); output_padding adds rows/columns at the bottom/right."""
+    if groups != 1:
+        raise NotImplementedError(f"conv_transpose2d: groups={groups}; only groups=1 is supported")
+    if input.dim() != 4 or weight.dim() != 4 or input.shape[1] != weight.shape[0]:
+        raise RuntimeError(
+            f"conv_transpose2d: expected input (N, C_in, H, W) and weight (C_in, C_out, kh, kw), "
+            f"got input shape {tuple(input.shape)} and weight shape {tuple(weight.shape)}"
+        )
+    (sh, sw), (ph, pw) = _two(stride, "stride"), _two(padding, "padding")
+    (oh, ow), (dh, dw) = _two(output_padding, "output_padding"), _two(dilation, "dilation")
+    if oh >= max(sh, dh) or ow >= max(sw, dw):
+        raise ValueError(
+            f"conv_transpose2d: output_padding {(oh, ow)} must be smaller than stride "
+            f"{(sh, sw)} or dilation {(dh, dw)}"
+        )
+    n, _, h, w = input.shape
+    kh, kw = weight.shape[2], weight.shape[3]
+    ho = (h - 1) * sh - 2 * ph + dh * (kh - 1) + oh + 1
+    wo = (w - 1) * sw - 2 * pw + dw * (kw - 1) + ow + 1
+    like = np.zeros((n, weight.shape[1], ho, wo), dtype=input._data.dtype)
+    y = ops.conv2d_input_grad(input, weight, like, (sh, sw), (ph, ph, pw, pw), (dh, dw),
+                              "NCHW", "OIHW")  # fmt: skip
+    if bias is None:
+        return y
+    return y + bias.reshape(1, -1, 1, 1)
+
+
+def conv_transpose1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """Transposed 1-D convolution over (N, C_in, L) with weight (C_in, C_out, k)."""
+    out = conv_transpose2d(
+        input.unsqueeze(2),
+        weight.unsqueeze(2),
+        bias,
+        (1, _single(stride, "stride")),
+        (0, _single(padding, "padding")),
+        (0, _single(output_padding, "output_padding")),
+        groups,
+        (1, _single(dilation, "dilation")),
+    )
+    return out.squeeze(2)
+
+
+__all__ += ["conv_transpose1d", "conv_transpose2d"]
