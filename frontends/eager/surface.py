@@ -233,6 +233,15 @@ class SurfaceMethods:
         """Indices drawn from the rows of self."""
         return multinomial(self, num_samples, replacement, generator)
 
+    def __floordiv__(self, other: Any):
+        """Floor division (an integer-valued result: no gradient), as torch's //."""
+        o = other._data if isinstance(other, _t.Tensor) else other
+        return _t.Tensor._make(np.asarray(np.floor_divide(self._data, o)))
+
+    def __rfloordiv__(self, other: Any):
+        """other // self."""
+        return _t.Tensor._make(np.asarray(np.floor_divide(other, self._data)))
+
     def ravel(self):
         """A flat (1-D) version of self."""
         return self.reshape(-1)

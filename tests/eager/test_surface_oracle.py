@@ -130,3 +130,15 @@ def test_normal_shapes_and_moments():
     z = dg.normal(dg.full((20000,), 2.0), dg.full((20000,), 3.0))
     assert abs(float(z.mean()) - 2.0) < 0.1 and abs(float(z.std()) - 3.0) < 0.1
     assert tuple(dg.normal(0.0, 1.0, size=(2, 3)).shape) == (2, 3)
+
+
+def test_variable_keeps_dtype_and_floor_division_matches_torch():
+    from duograd.frontends.eager.autograd import Variable
+
+    v = Variable(dg.LongTensor([3, 7]))
+    assert v.dtype == dg.int64 and isinstance(v, Variable)
+    assert Variable(dg.ones(2), requires_grad=True).requires_grad
+    a = np.array([7, -7, 9], np.int64)
+    np.testing.assert_array_equal((dg.tensor(a) // 2).numpy(), (torch.tensor(a) // 2).numpy())
+    f = np.array([7.5, -7.5], np.float32)
+    np.testing.assert_array_equal((dg.tensor(f) // 2).numpy(), (torch.tensor(f) // 2).numpy())
