@@ -9,7 +9,7 @@ import pkgutil
 import sys
 import time
 
-from . import cpu_path, peers
+from . import coverage, cpu_path, peers
 from .machine import describe
 from .report import text_table, write_report
 from .runner import FULL, QUICK, CaseResult, parity, run_once, time_case
@@ -193,8 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("-n", "--np", type=int, default=2, help="number of processes (default 2)")
     r.add_argument("script", help="the Python script")
     r.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments for the script")
+    coverage.add_parser(sub)
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    if args.command == "coverage":
+        return args.run(args)
     if args.command == "bench":
         return bench(args)
     if args.command == "run":

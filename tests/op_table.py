@@ -332,6 +332,7 @@ OPS: list[OpRow] = [
     OpRow("square", _unary()),
     OpRow("sin", _unary()),
     OpRow("cos", _unary()),
+    OpRow("erf", _unary()),
     OpRow("relu_grad", _grad_pair(away=True)),
     OpRow("sigmoid_grad", _grad_pair(0.1, 0.9), grad=False),
     OpRow("tanh_grad", _grad_pair(-0.9, 0.9), grad=False),

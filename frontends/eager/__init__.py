@@ -335,3 +335,9 @@ from . import sparse as _sparse_mod  # noqa: E402
 sparse = _sparse_mod.namespace
 sparse_coo_tensor = _sparse_mod.sparse_coo_tensor
 spmm = _sparse_mod.mm
+
+# A name this module does not provide raises NotImplementedError naming it (see missing.py).
+from .missing import module_getattr  # noqa: E402
+from .surface import *  # noqa: E402, F403  (the wider torch surface: see surface.py)
+
+__getattr__ = module_getattr("torch", globals())

@@ -22,7 +22,21 @@ __all__ = [
     "set_detect_anomaly", "set_grad_enabled",
 ]  # fmt: skip
 
-Variable = Tensor  # old PyTorch programs wrap data in Variable(...)
+class _VariableMeta(type):
+    """``Variable(t)`` returns the tensor itself (keeping its dtype), as PyTorch >= 0.4 does."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor)
+
+    def __call__(cls, data: Any = None, requires_grad: bool = False, volatile: bool = False):
+        t = data if isinstance(data, Tensor) else Tensor(data)
+        if requires_grad and not t._rg:
+            t.requires_grad_(True)
+        return t
+
+
+class Variable(metaclass=_VariableMeta):
+    """Old PyTorch programs wrap data in Variable(...): the tensor itself comes back."""
 
 
 def _as_list(x: Any) -> list:
@@ -266,3 +280,8 @@ def _primitive(cls: type) -> Any:
         prim = Primitive(cls.__name__, impl=None, shape_rule=None, vjp=vjp)
         _PRIMS[cls] = prim
     return prim
+
+# A name this module does not provide raises NotImplementedError naming it (see missing.py).
+from .missing import module_getattr  # noqa: E402
+
+__getattr__ = module_getattr("torch.autograd", globals())

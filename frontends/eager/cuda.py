@@ -27,3 +27,8 @@ backends = SimpleNamespace(
     mps=SimpleNamespace(is_available=is_available, is_built=is_available),
     cudnn=SimpleNamespace(deterministic=True, benchmark=False),
 )
+
+# A name this module does not provide raises NotImplementedError naming it (see missing.py).
+from .missing import module_getattr  # noqa: E402
+
+__getattr__ = module_getattr("torch.cuda", globals())

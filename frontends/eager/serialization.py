@@ -8,6 +8,9 @@ numbers, strings and None come back as they were.
 from __future__ import annotations
 
 import os
+import pickle
+import shutil
+import tempfile
 from collections import OrderedDict
 from typing import Any
 
@@ -47,38 +50,109 @@ def _to_tensors(obj: Any) -> Any:
     return obj
 
 
-def _path(f: Any, op: str) -> str:
-    if isinstance(f, (str, os.PathLike)):
-        return os.fspath(f)
-    raise TypeError(
-        f"{op}: expected a file path (str or os.PathLike), got {type(f).__name__}; duograd "
-        "checkpoints are written atomically to a named file"
-    )
+# Objects other than tensors, containers, numbers and strings (a whole nn.Module, as
+# ``torch.save(model, f)``) are pickled after this line; loading them needs weights_only=False,
+# as in PyTorch, because unpickling runs code from the file.
+_PICKLED = b"duograd pickled object\n"
+_PLAIN = (type(None), bool, int, float, complex, str, bytes)
 
 
-def save(obj: Any, f: str | os.PathLike, **kwargs: Any) -> None:
-    """Write tensors or nested dicts/lists of tensors, numbers and strings to `f` atomically.
+def _plain(obj: Any) -> bool:
+    if isinstance(obj, (Tensor, np.ndarray, *_PLAIN)):  # ndarrays: _to_arrays explains
+        return True
+    if isinstance(obj, dict):
+        return all(isinstance(k, _PLAIN) and _plain(v) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return all(_plain(v) for v in obj)
+    return False
 
-    A path ending in ``.safetensors`` writes a flat dict of tensors (a state dict) in that format.
+
+def _is_path(f: Any) -> bool:
+    return isinstance(f, (str, os.PathLike))
+
+
+def _check_file(f: Any, op: str, method: str) -> None:
+    if not _is_path(f) and not hasattr(f, method):
+        raise TypeError(
+            f"{op}: expected a file path (str or os.PathLike) or a file object with .{method}(), "
+            f"got {type(f).__name__}"
+        )
+
+
+def save(obj: Any, f: Any, pickle_module: Any = None, pickle_protocol: int = 2,
+         **kwargs: Any) -> None:  # fmt: skip
+    """Write `obj` to a path (atomically) or a writable binary file object.
+
+    Tensors and nested dicts/lists/tuples of tensors, numbers and strings use the no-code
+    checkpoint format; other objects (a whole module) are pickled.
     """
-    if safetensors_io.is_safetensors(_path(f, "save")):
+    _check_file(f, "save", "write")
+    if _is_path(f) and safetensors_io.is_safetensors(os.fspath(f)):
         if not isinstance(obj, dict):
             raise TypeError(
                 f"save: a .safetensors file holds a dict of name -> tensor (a state_dict), got "
                 f"{type(obj).__name__}"
             )
-        safetensors_io.save(_path(f, "save"), _to_arrays(obj), "save")
+        safetensors_io.save(os.fspath(f), _to_arrays(obj), "save")
         return
-    save_arrays(_path(f, "save"), _to_arrays(obj))
+    if not _plain(obj):
+        data = _PICKLED + pickle.dumps(obj, protocol=max(pickle_protocol, 2))
+        if _is_path(f):
+            tmp = f"{os.fspath(f)}.tmp-{os.getpid()}"
+            with open(tmp, "wb") as out:
+                out.write(data)
+            os.replace(tmp, os.fspath(f))
+        else:
+            f.write(data)
+        return
+    if _is_path(f):
+        save_arrays(os.fspath(f), _to_arrays(obj))
+        return
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "checkpoint")
+        save_arrays(path, _to_arrays(obj))
+        with open(path, "rb") as src:
+            shutil.copyfileobj(src, f)
 
 
-def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool = True,
-         **kwargs: Any) -> Any:  # fmt: skip
-    """Read what save() wrote (no code from the file runs); tensors come back as tensors.
+def load(f: Any, map_location: Any = None, pickle_module: Any = None,
+         weights_only: bool = True, **kwargs: Any) -> Any:  # fmt: skip
+    """Read what save() wrote, from a path or a readable binary file object.
 
-    A ``.safetensors`` file (written by duograd or by real PyTorch) comes back as an ordered dict
-    of tensors that ``module.load_state_dict`` takes.
+    Tensors come back as tensors. A pickled object (a whole module) loads only with
+    ``weights_only=False``, since unpickling runs code from the file.
     """
-    if safetensors_io.is_safetensors(_path(f, "load")):
-        return _to_tensors(safetensors_io.load(_path(f, "load"), "load"))
-    return _to_tensors(load_arrays(_path(f, "load")))
+    _check_file(f, "load", "read")
+    if _is_path(f) and safetensors_io.is_safetensors(os.fspath(f)):
+        return _to_tensors(safetensors_io.load(os.fspath(f), "load"))
+    if _is_path(f):
+        path = os.fspath(f)
+        if os.path.exists(path):
+            with open(path, "rb") as src:
+                head = src.read(len(_PICKLED))
+            if head == _PICKLED:
+                with open(path, "rb") as src:
+                    return _unpickle(src.read(), weights_only)
+        return _to_tensors(load_arrays(path))  # names the file in its errors
+    data = f.read()
+    if data.startswith(_PICKLED):
+        return _unpickle(data, weights_only)
+    name = getattr(f, "name", None) or f"<{type(f).__name__}>"
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "checkpoint")
+        with open(path, "wb") as out:
+            out.write(data)
+        try:
+            return _to_tensors(load_arrays(path))
+        except Exception as e:  # say which file object, not the temporary copy
+            raise type(e)(str(e).replace(repr(path), repr(name)).replace(path, str(name))) from e
+
+
+def _unpickle(data: bytes, weights_only: bool) -> Any:
+    if weights_only:
+        raise pickle.UnpicklingError(
+            "load: this file holds a pickled object (saved with torch.save(obj) for an obj "
+            "that is not tensors/dicts/lists); unpickling runs code from the file, so pass "
+            "weights_only=False if you trust its source"
+        )
+    return pickle.loads(data[len(_PICKLED) :])

@@ -20,14 +20,17 @@ from ._convert import default_float, shape_args
 from .dtype import dtype as _dtype_cls
 from .dtype import from_np, to_dtype
 from .formatting import format_tensor
+from .missing import tensor_getattr
 from .size_device import Size, check_device, device
+from .surface import SurfaceMethods
 from .tensor_ops import TensorOps
 
 
-class Tensor(TensorOps):
+class Tensor(TensorOps, SurfaceMethods):
     """A multi-dimensional array with autograd, in the style of ``torch.Tensor``."""
 
     __slots__ = ("_data", "_rg", "_node", "_grad", "_vc", "_acc", "_base", "__weakref__")
+    __getattr__ = tensor_getattr  # a missing method raises NotImplementedError naming it
     __array_priority__ = 1000  # numpy defers to Tensor's reflected operators
 
     def __init__(self, *args: Any, dtype: Any = None, requires_grad: bool = False) -> None:

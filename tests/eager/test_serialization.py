@@ -89,11 +89,9 @@ def test_mismatched_checkpoint_is_refused_by_load_state_dict(tmp_path):
         nn.Linear(3, 2).load_state_dict(torch.load(path))
 
 
-def test_save_refuses_file_objects_and_plain_arrays(tmp_path):
-    import io
-
+def test_save_refuses_non_files_and_plain_arrays(tmp_path):
     with pytest.raises(TypeError, match="file path"):
-        torch.save(torch.ones(1), io.BytesIO())
+        torch.save(torch.ones(1), 42)
     with pytest.raises(TypeError, match="from_numpy"):
         torch.save({"a": np.ones(2)}, tmp_path / "x.pt")
 
@@ -109,3 +107,41 @@ def test_zero_dim_tensors_and_buffers_keep_their_shape(tmp_path):
     other.load_state_dict(ck["bn"])
     assert other.num_batches_tracked.shape == () and other.num_batches_tracked.item() == 1
     assert np.array_equal(other.running_mean.numpy(), bn.running_mean.numpy())
+
+
+def test_file_objects_round_trip_like_paths(tmp_path):
+    import io
+
+    model = nn.Linear(3, 2)
+    buf = io.BytesIO()
+    torch.save({"model": model.state_dict(), "step": 7}, buf)
+    buf.seek(0)
+    ck = torch.load(buf)
+    assert ck["step"] == 7
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(ck["model"][k].numpy(), v.numpy())
+    with open(tmp_path / "f.pt", "wb") as f:
+        torch.save(model.state_dict(), f)
+    with open(tmp_path / "f.pt", "rb") as f:
+        assert set(torch.load(f)) == {"weight", "bias"}
+
+
+def test_whole_modules_pickle_and_load_only_with_weights_only_false(tmp_path):
+    import pickle
+
+    model = nn.Sequential(nn.Linear(3, 2), nn.ReLU())
+    torch.save(model, tmp_path / "m.pt")
+    with pytest.raises(pickle.UnpicklingError, match="weights_only=False"):
+        torch.load(tmp_path / "m.pt")
+    again = torch.load(tmp_path / "m.pt", weights_only=False)
+    x = torch.randn(4, 3)
+    np.testing.assert_array_equal(again(x).detach().numpy(), model(x).detach().numpy())
+
+
+def test_a_corrupt_file_object_names_itself():
+    import io
+
+    buf = io.BytesIO(b"garbage bytes, not a checkpoint")
+    buf.name = "upload.pt"
+    with pytest.raises(Exception, match="upload.pt"):
+        torch.load(buf)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from ....core import init as core_init
@@ -145,3 +146,31 @@ def eye_(tensor: Tensor) -> Tensor:
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     return _write(tensor, np.eye(*tensor.shape, dtype=tensor._data.dtype))
+
+def _deprecated(name: str, fn: Any) -> Any:
+    def alias(*args: Any, **kwargs: Any) -> Any:
+        warnings.warn(
+            f"nn.init.{name} is now deprecated in favor of nn.init.{name}_.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return fn(*args, **kwargs)
+
+    alias.__name__ = name
+    alias.__doc__ = f"Deprecated spelling of {name}_ (warns, then calls it)."
+    return alias
+
+
+# the pre-0.4 spellings without the trailing underscore, still found in tutorials
+xavier_uniform = _deprecated("xavier_uniform", xavier_uniform_)
+xavier_normal = _deprecated("xavier_normal", xavier_normal_)
+kaiming_uniform = _deprecated("kaiming_uniform", kaiming_uniform_)
+kaiming_normal = _deprecated("kaiming_normal", kaiming_normal_)
+uniform = _deprecated("uniform", uniform_)
+normal = _deprecated("normal", normal_)
+constant = _deprecated("constant", constant_)
+
+# A name this module does not provide raises NotImplementedError naming it (see missing.py).
+from ..missing import module_getattr  # noqa: E402
+
+__getattr__ = module_getattr("torch.nn.init", globals())

@@ -22,7 +22,9 @@ from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .module import Module
 
-__all__ = ["DistributedDataParallel"]
+from .extra_layers import DataParallel, data_parallel  # noqa: E402
+
+__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel"]
 
 
 def _check_same(entries: list[tuple[str, tuple, str]], what: str) -> None:
@@ -156,3 +158,9 @@ class DistributedDataParallel(Module):
             yield
         finally:
             object.__setattr__(self, "require_backward_grad_sync", old)
+
+
+# A name this module does not provide raises NotImplementedError naming it (see missing.py).
+from ..missing import module_getattr  # noqa: E402
+
+__getattr__ = module_getattr("torch.nn.parallel", globals())

@@ -55,3 +55,8 @@ def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened into one vector."""
     return ops.concat([ops.reshape(p, (-1,)) for p in parameters], 0)
+
+# A name this module does not provide raises NotImplementedError naming it (see missing.py).
+from ..missing import module_getattr  # noqa: E402
+
+__getattr__ = module_getattr("torch.nn.utils", globals())

@@ -98,3 +98,10 @@ class LambdaLR(LRScheduler):
             base * f(self.last_epoch)
             for base, f in zip(self.base_lrs, self.lr_lambdas, strict=False)
         ]
+
+
+# A name this module does not provide raises NotImplementedError naming it (see missing.py).
+from ..missing import module_getattr  # noqa: E402
+from .lr_scheduler_extra import *  # noqa: E402, F403  (more schedules)
+
+__getattr__ = module_getattr("torch.optim.lr_scheduler", globals())

@@ -55,3 +55,8 @@ import sys as _sys  # noqa: E402
 from .. import data_distributed as distributed  # noqa: E402
 
 _sys.modules[__name__ + ".distributed"] = distributed
+
+# A name this module does not provide raises NotImplementedError naming it (see missing.py).
+from ...missing import module_getattr  # noqa: E402
+
+__getattr__ = module_getattr("torch.utils.data", globals())
