@@ -353,3 +353,9 @@ contrib = _namespace(
     ),
 )  # fmt: skip
 __all__ += ["attention", "clip_by_global_norm", "clip_by_norm", "contrib", "global_norm"]
+
+# ---- the wider TF1 surface (more tf.nn/tf.math ops, optimizers, schedules, layers, control
+# flow) and NotImplementedError for names not provided: see surface.py -------------------------
+from . import surface as _surface  # noqa: E402
+
+_surface.attach(__import__("sys").modules[__name__])
