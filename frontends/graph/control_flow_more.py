@@ -17,11 +17,13 @@ import numpy as np
 from ...core.executor import Plan
 from ...core.ir import Value
 from ...core.primitives.registry import AVal
+from . import _cf_prims as CP
 from . import array_ops as A
 from . import dtypes as tfd
 from .control_flow import group
 from .convert import convert_to_tensor
 from .graph import get_default_graph, graph_of
+from .shapes import is_unknown_rank
 from .tensor import Operation, Tensor
 
 # ---- nested structures -------------------------------------------------------------------------
@@ -58,6 +60,32 @@ def _static_bool(pred: Any) -> Any:
     return None
 
 
+def scalar_pred(p: Value, op: str) -> Tensor:
+    """A bool predicate of unknown static rank (e.g. tf.placeholder(tf.bool)) as rank 0, so
+    selecting with it keeps the static shapes of the selected tensors, as TF's do."""
+    if not is_unknown_rank(p.shape):
+        return p
+    return p.graph.build_op("Squeeze", None, lambda: CP.as_scalar(p, op))
+
+
+def runtime_range(start: Any, limit: Any, delta: Any, dtype: Any, name: str | None) -> Tensor:
+    """tf.range with bounds that are scalar tensors known only when run."""
+    vals = [v if isinstance(v, Value) else convert_to_tensor(v) for v in (start, limit, delta)]
+    g = graph_of(vals)
+    if dtype is not None:
+        dt = tfd.as_dtype(dtype)
+    else:
+        kinds = [tfd.as_dtype(v.dtype) for v in vals]
+        dt = next((k for k in kinds if k.is_floating), kinds[0])
+    npdt = dt.np_dtype
+
+    def build():
+        s, lim, d = (CP.as_scalar(v, "range") for v in vals)
+        return CP.arange(s, lim, d, npdt)
+
+    return g.build_op("Range", name, build)
+
+
 # ---- cond / case ---------------------------------------------------------------------------------
 
 
@@ -74,10 +102,11 @@ def cond(
     if known is not None:
         return true_fn() if known else false_fn()
     p = pred if isinstance(pred, Value) else convert_to_tensor(pred)
-    if not tfd.as_dtype(p.dtype).is_bool or tuple(p.shape) not in ((),):
+    if not tfd.as_dtype(p.dtype).is_bool or not (is_unknown_rank(p.shape) or len(p.shape) == 0):
         raise TypeError(f"cond: pred must be a scalar bool tensor, got {p}")
     g = p.graph
     with g.name_scope(name or "cond"):
+        p = scalar_pred(p, "cond")
         with g.name_scope("true"):
             t = true_fn()
         with g.name_scope("false"):
@@ -181,7 +210,10 @@ def _loop_node(g, name: str, inputs: list, run, out_avals: list) -> list:
     outs = []
     for k, aval in enumerate(out_avals):
         v = g.add_effect(
-            lambda state, box, k=k: (box.items[k], {}), [packed], aval, g.unique_name(f"{name}/Exit")
+            lambda state, box, k=k: (box.items[k], {}),
+            [packed],
+            aval,
+            g.unique_name(f"{name}/Exit"),
         )
         v.node.attrs["type"] = "Exit"
         outs.append(v)

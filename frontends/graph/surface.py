@@ -14,7 +14,7 @@ from . import optimizers_more as OM
 from .missing import install
 
 _NN = (
-    "relu6 elu selu softplus softsign swish crelu gelu log_sigmoid l2_normalize xw_plus_b conv1d "
+    "relu6 elu selu softplus softsign swish crelu log_sigmoid l2_normalize xw_plus_b conv1d "
     "max_pool1d avg_pool1d conv2d_transpose depthwise_conv2d separable_conv2d lrn"
 ).split()
 _MATH = (
@@ -46,7 +46,6 @@ def attach(tf: types.ModuleType) -> None:
     _put(tf.nn, NX, _NN)
     _put(tf.math, NX, _MATH, all_too=False)
     _put(tf, NX, _TOP)
-    tf.lrn = NX.lrn
     tf.nn.local_response_normalization = NX.lrn
     _put(tf.train, OM, _TRAIN_CLASSES)
     _put(tf.train, decays, _DECAYS)
