@@ -39,6 +39,9 @@ def _arange_impl(start, limit, delta, dtype):
 
 
 def _arange_rule(start, limit, delta, dtype):
+    # the length is known only when all three bounds are concrete arrays
+    if all(isinstance(v, (np.ndarray, np.generic)) for v in (start, limit, delta)):
+        return AVal((len(np.arange(start, limit, delta)),), np.dtype(dtype))
     return AVal((None,), np.dtype(dtype))
 
 
