@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import types
 
+from . import app, decays
 from . import control_flow_more as CF
-from . import decays
 from . import layers_more as LM
+from . import losses_more as LS
 from . import nn_extra as NX
 from . import optimizers_more as OM
 from .missing import install
@@ -52,6 +53,10 @@ def attach(tf: types.ModuleType) -> None:
     _put(tf.layers, LM, _LAYERS)
     _put(tf, CF, _CONTROL)
     tf.math.sigmoid = tf.sigmoid
+    tf.app, tf.flags = app, app.flags
+    _put(tf.losses, LS, ["hinge_loss", "huber_loss", "cosine_distance"])
+    _put(tf.nn, LS, ["weighted_cross_entropy_with_logits", "log_poisson_loss"])
+    _put(tf, LS, ["pad", "reverse"])
     prefixes = {
         "tf": tf, "tf.nn": tf.nn, "tf.train": tf.train, "tf.layers": tf.layers,
         "tf.losses": tf.losses, "tf.math": tf.math, "tf.random": tf.random,
@@ -59,7 +64,7 @@ def attach(tf: types.ModuleType) -> None:
         "tf.debugging": tf.debugging, "tf.summary": tf.summary, "tf.contrib": tf.contrib,
         "tf.contrib.rnn": tf.contrib.rnn, "tf.contrib.layers": tf.contrib.layers,
         "tf.nn.rnn_cell": tf.nn.rnn_cell, "tf.errors": tf.errors, "tf.compat": tf.compat,
-        "tf.init_ops": tf.init_ops,
+        "tf.init_ops": tf.init_ops, "tf.app": app, "tf.flags": app.flags,
     }  # fmt: skip
     for prefix, mod in prefixes.items():
         install(mod, prefix)

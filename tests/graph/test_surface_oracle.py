@@ -77,6 +77,25 @@ PROGRAMS = {
     ),
     "lrn": (lambda tf, x: tf.nn.lrn(x, 2, 1.5, 0.3, 0.75), X6),
     "lrn_default": (lambda tf, x: tf.nn.local_response_normalization(x), X6),
+    "pad_constant": (lambda tf, x: tf.pad(x, [[1, 2], [0, 3]], constant_values=0.5), A),
+    "pad_reflect": (lambda tf, x: tf.pad(x, [[2, 1], [3, 2]], "REFLECT"), A),
+    "pad_symmetric": (lambda tf, x: tf.pad(x, [[1, 3], [4, 0]], "SYMMETRIC"), A),
+    "reverse": (lambda tf, x: tf.reverse(x, [0, 1]) * x, A),
+    "weighted_ce": (
+        lambda tf, x: tf.nn.weighted_cross_entropy_with_logits(
+            labels=tf.constant((A > 0).astype(np.float32)), logits=x, pos_weight=2.5
+        ),
+        A,
+    ),
+    "log_poisson": (lambda tf, x: tf.nn.log_poisson_loss(tf.constant(np.abs(A) * 2), x, True), A),
+    "hinge": (lambda tf, x: tf.losses.hinge_loss(tf.constant((A > 0).astype(np.float32)), x), A),
+    "huber": (lambda tf, x: tf.losses.huber_loss(tf.constant(A[::-1].copy()), x, delta=1.5), A),
+    "cosine_distance": (
+        lambda tf, x: tf.losses.cosine_distance(
+            tf.nn.l2_normalize(tf.constant(A[::-1].copy()), 1), tf.nn.l2_normalize(x, 1), axis=1
+        ),
+        A,
+    ),
     "cond": (
         lambda tf, x: tf.cond(
             tf.reduce_sum(x) > 0.0, lambda: tf.square(x), lambda: tf.sin(x) * 2.0
@@ -370,3 +389,24 @@ def test_missing_name_names_the_alternative():
         dg.enable_eager_execution()
     with pytest.raises(NotImplementedError, match="tf.estimator"):
         dg.estimator  # noqa: B018
+
+
+def test_app_flags_parse_like_tf():
+    f = dg.app.flags
+    f.DEFINE_integer("gs_batch", 32, "batch size")
+    f.DEFINE_float("gs_lr", 0.1, "learning rate")
+    f.DEFINE_boolean("gs_fast", False, "fast")
+    f.DEFINE_string("gs_name", "x", "name")
+    rest = f.FLAGS(["prog", "--gs_batch=8", "--gs_lr", "0.5", "--gs_fast", "extra"])
+    assert rest == ["prog", "extra"]
+    assert (f.FLAGS.gs_batch, f.FLAGS.gs_lr, f.FLAGS.gs_fast, f.FLAGS.gs_name) == (
+        8,
+        0.5,
+        True,
+        "x",
+    )
+    assert dg.flags.FLAGS is f.FLAGS
+    seen = []
+    with pytest.raises(SystemExit):
+        dg.app.run(lambda argv: seen.append(argv), argv=["prog", "--nogs_fast"])
+    assert seen == [["prog"]] and f.FLAGS.gs_fast is False
