@@ -378,3 +378,24 @@ def lrn(
         return ops.div(x, denom)
 
     return x.graph.build_op("LRN", name, fn)
+
+
+def in_top_k(predictions: Any, targets: Any, k: int, name: str | None = None) -> Tensor:
+    """Whether each target's prediction is among the row's k largest (ties count as in)."""
+    p = _tensor(predictions)
+    t = _tensor(targets)
+    known_rank("in_top_k", p)
+    if len(p.shape) != 2 or p.shape[1] is None:
+        raise ValueError(f"in_top_k: predictions must be 2-D with known classes, got {p}")
+    c = int(p.shape[1])
+    g = graph_of(p, t)
+    from .array_ops import one_hot
+
+    hot = one_hot(t, c, dtype=p.dtype)
+
+    def fn():
+        target_val = ops.sum(ops.mul(p, hot), (1,), keepdims=True)
+        above = ops.sum(ops.cast(ops.greater(p, target_val), np.int32), (1,))
+        return ops.less(above, ops.scalar(int(k), above))
+
+    return g.build_op("InTopKV2", name, fn)

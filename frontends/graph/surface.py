@@ -16,7 +16,7 @@ from .missing import install
 
 _NN = (
     "relu6 elu selu softplus softsign swish crelu log_sigmoid l2_normalize xw_plus_b conv1d "
-    "max_pool1d avg_pool1d conv2d_transpose depthwise_conv2d separable_conv2d lrn"
+    "max_pool1d avg_pool1d conv2d_transpose depthwise_conv2d separable_conv2d lrn in_top_k"
 ).split()
 _MATH = (
     "log1p expm1 sin cos is_nan reduce_logsumexp reduce_variance reduce_std count_nonzero "
@@ -54,6 +54,8 @@ def attach(tf: types.ModuleType) -> None:
     _put(tf, CF, _CONTROL)
     tf.math.sigmoid = tf.sigmoid
     tf.app, tf.flags = app, app.flags
+    tf.arg_max, tf.arg_min = tf.argmax, tf.argmin
+    tf.math.in_top_k = NX.in_top_k
     _put(tf.losses, LS, ["hinge_loss", "huber_loss", "cosine_distance"])
     _put(tf.nn, LS, ["weighted_cross_entropy_with_logits", "log_poisson_loss"])
     _put(tf, LS, ["pad", "reverse"])

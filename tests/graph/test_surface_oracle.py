@@ -143,6 +143,21 @@ def test_values_and_gradients_match_tf(ref, name):
         np.testing.assert_allclose(g, w, **TOL)
 
 
+def test_in_top_k_matches_tf(ref):
+    def run(tf):
+        tf.reset_default_graph()
+        p = tf.placeholder(tf.float32, [None, 4])
+        t = tf.placeholder(tf.int32, [None])
+        ties = np.array([[1, 2, 2, 0], [3, 1, 0, 3], [0, 0, 0, 0]], np.float32)
+        feeds = [{p: A, t: [1, 3, 0]}, {p: ties, t: [1, 0, 2]}]
+        with tf.Session() as s:
+            return [s.run(tf.nn.in_top_k(p, t, k), f) for k in (1, 2) for f in feeds]
+
+    for w, g in zip(run(ref), run(dg), strict=True):
+        assert g.dtype == w.dtype
+        np.testing.assert_array_equal(g, w)
+
+
 def test_while_loop_matches_tf(ref):
     def prog(tf, x):
         i0 = tf.constant(0)
