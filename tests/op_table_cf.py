@@ -25,3 +25,23 @@ ROWS_EXTRA = [
     OpRow("as_scalar", _as_scalar, grad=False),
     OpRow("arange", _arange, grad=False),
 ]
+
+
+def _with_shape(rng, dt):
+    return [
+        Sample((rng.uniform(-2, 2, s).astype(dt),), {"shape": w, "op": "t"})
+        for s, w in (((3, 4), (None, 4)), ((2,), (2,)), ((), ()))
+    ]
+
+
+def _random_normal_dynamic(rng, dt):
+    return [
+        Sample((np.asarray(s, np.int32),), {"dtype": np.dtype(dt), "mean": 0.5, "std": 2.0})
+        for s in ((3, 4), (5,))
+    ]
+
+
+ROWS_EXTRA += [
+    OpRow("with_shape", _with_shape, grad=False),
+    OpRow("random_normal_dynamic", _random_normal_dynamic, grad=False, random=True),
+]

@@ -55,6 +55,10 @@ def attach(tf: types.ModuleType) -> None:
     tf.math.sigmoid = tf.sigmoid
     tf.app, tf.flags = app, app.flags
     tf.arg_max, tf.arg_min = tf.argmax, tf.argmin
+    from . import contrib_more
+
+    for n in ("flatten", "fully_connected", "xavier_initializer", "xavier_initializer_conv2d"):
+        setattr(tf.contrib.layers, n, getattr(contrib_more, n))
     tf.math.in_top_k = NX.in_top_k
     _put(tf.losses, LS, ["hinge_loss", "huber_loss", "cosine_distance"])
     _put(tf.nn, LS, ["weighted_cross_entropy_with_logits", "log_poisson_loss"])
