@@ -361,3 +361,9 @@ from . import data  # noqa: E402
 from .data._namespaces import attach as _attach_data  # noqa: E402
 
 __all__ += ["data", *_attach_data(_sys_mod.modules[__name__])]
+
+# ---- the wider TF1 surface (more tf.nn/tf.math ops, optimizers, schedules, layers, control
+# flow) and NotImplementedError for names not provided: see surface.py -------------------------
+from . import surface as _surface  # noqa: E402
+
+_surface.attach(__import__("sys").modules[__name__])

@@ -381,12 +381,13 @@ def ones_like(
 def range(
     start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None, name: str = "range"
 ) -> Tensor:  # noqa: A001
-    """[start, start + delta, ...) up to `limit` (Python numbers only)."""
+    """[start, start + delta, ...) up to `limit` (numbers, or scalar tensors known when run)."""
     if limit is None:
         start, limit = 0, start
-    for v in (start, limit, delta):
-        if isinstance(v, Value):
-            raise TypeError("range: start, limit and delta must be Python numbers")
+    if any(isinstance(v, Value) for v in (start, limit, delta)):
+        from .control_flow_more import runtime_range
+
+        return runtime_range(start, limit, delta, dtype, name)
     dt = tfd.as_dtype(dtype) if dtype is not None else convert.infer_dtype([start, limit, delta])
     return convert.constant(np.arange(start, limit, delta).astype(dt.np_dtype), dt, name=name)
 

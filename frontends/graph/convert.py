@@ -111,6 +111,12 @@ def constant(
     return g.build_op("Const", name, lambda: g.constant(arr))
 
 
+def _holds_tensor(value: Any) -> bool:
+    return any(
+        isinstance(v, Value) or (isinstance(v, (list, tuple)) and _holds_tensor(v)) for v in value
+    )
+
+
 def convert_to_tensor(
     value: Any, dtype: Any = None, name: str | None = None, preferred_dtype: Any = None
 ) -> Tensor:
@@ -122,6 +128,11 @@ def convert_to_tensor(
                 f"dtype {value.dtype.name}: {value}"
             )
         return value
+    if isinstance(value, (list, tuple)) and _holds_tensor(value):
+        # TF packs a (nested) list holding tensors into one tensor, as tf.stack would
+        from .array_ops import stack
+
+        return stack([convert_to_tensor(v, dtype) for v in value], name=name or "packed")
     if dtype is None and preferred_dtype is not None:
         try:
             to_array(value, tfd.as_dtype(preferred_dtype))

@@ -221,6 +221,9 @@ def dropout(
     if isinstance(training, Value):
         if not tfd.as_dtype(training.dtype).is_bool:
             raise TypeError(f"dropout: training must be a bool or a bool tensor, got {training}")
+        from .control_flow_more import scalar_pred  # an unshaped placeholder keeps static shapes
+
+        training = scalar_pred(training, "dropout")
         with x.graph.name_scope(name or "dropout"):
             dropped = nn_dropout(x, rate=rate, noise_shape=noise_shape)
             return x.graph.build_op("Select", None, lambda: ops.where(training, dropped, x))

@@ -102,6 +102,10 @@ class BatchNormalization(Layer):
     def __call__(self, inputs: Any, training: Any = False) -> Any:
         x = _tensor(inputs)
         known_rank("batch_normalization", x)
+        if isinstance(training, Value):  # an unshaped bool placeholder keeps static shapes
+            from .control_flow_more import scalar_pred
+
+            training = scalar_pred(training, "batch_normalization")
         nd = len(x.shape)
         axis = self.axis % nd
         channels = x.shape[axis]

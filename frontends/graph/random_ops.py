@@ -55,6 +55,21 @@ def random_normal(
     name: str | None = None,
 ) -> Tensor:
     """Normal draws: mean + stddev * z (seed ignored: one shared stream)."""
+    if isinstance(shape, Value) and not isinstance(mean, Value) and not isinstance(stddev, Value):
+        from . import _cf_prims as CP
+
+        dt = tfd.as_dtype(dtype)
+        g = shape.graph
+        return g.build_op(
+            "RandomStandardNormal", name,
+            lambda: CP.random_normal_dynamic(shape, dt.np_dtype, float(mean), float(stddev)),
+        )  # fmt: skip
+    if isinstance(mean, Value) or isinstance(stddev, Value):
+        # tensor moments: standard draws scaled and shifted by graph ops, as TF does
+        z = random_normal(shape, 0.0, 1.0, dtype, seed)
+        from . import math_ops as M
+
+        return M.add(M.multiply(z, stddev), mean, name=name)
     return _draw(
         randomness.RANDOM_NORMAL,
         "RandomStandardNormal",
@@ -76,6 +91,12 @@ def truncated_normal(
     name: str | None = None,
 ) -> Tensor:
     """Normal draws redrawn until within two standard deviations (seed ignored)."""
+    if isinstance(mean, Value) or isinstance(stddev, Value):
+        # tensor moments: standard draws scaled and shifted by graph ops, as TF does
+        z = truncated_normal(shape, 0.0, 1.0, dtype, seed)
+        from . import math_ops as M
+
+        return M.add(M.multiply(z, stddev), mean, name=name)
     return _draw(
         randomness.TRUNCATED_NORMAL,
         "TruncatedNormal",

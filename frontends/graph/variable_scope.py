@@ -114,6 +114,13 @@ def get_variable_scope() -> VariableScope:
     return _stack(get_default_graph())[-1]
 
 
+def _close_subscopes(g, full: str) -> None:
+    # as TF: layers made by default name under a reopened scope get the same names again
+    prefix = full + "/"
+    for k in [k for k in g._var_scope_counts if k.startswith(prefix)]:
+        del g._var_scope_counts[k]
+
+
 @contextlib.contextmanager
 def variable_scope(
     name_or_scope: Any = None,
@@ -148,6 +155,7 @@ def variable_scope(
         name_scope_arg = name_or_scope.original_name_scope or None
         base = name_or_scope
         reuse_mode = name_or_scope.reuse if reuse is None else reuse
+        _close_subscopes(g, full)
     else:
         if name_or_scope is None:
             prefix = parent.name + "/" if parent.name else ""
@@ -158,6 +166,8 @@ def variable_scope(
             short = str(name_or_scope)
         full = f"{parent.name}/{short}" if parent.name else short
         g._var_scope_counts.setdefault(full, 1)
+        if name_or_scope is not None:  # reopening a named scope restarts its sub-scope names
+            _close_subscopes(g, full)
         name_scope_arg = short if auxiliary_name_scope else None
         base = parent
         reuse_mode = inherited
