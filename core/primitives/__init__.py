@@ -12,10 +12,10 @@ from . import (  # noqa: F401  (each module registers its primitives)
     reduction,
     rnn,
     shaping,
+    sparse,  # noqa: F401
+    special,  # noqa: F401  (erf)
 )
 from . import distributed as _collectives  # noqa: F401  (allreduce, broadcast)
-from . import sparse  # noqa: F401
-from . import special  # noqa: F401  (erf)
 from .registry import REGISTRY, AVal, Primitive, bind, is_symbolic, register
 
 __all__ = ["AVal", "Primitive", "REGISTRY", "bind", "is_symbolic", "register"]

@@ -22,6 +22,7 @@ __all__ = [
     "set_detect_anomaly", "set_grad_enabled",
 ]  # fmt: skip
 
+
 class _VariableMeta(type):
     """``Variable(t)`` returns the tensor itself (keeping its dtype), as PyTorch >= 0.4 does."""
 
@@ -280,6 +281,7 @@ def _primitive(cls: type) -> Any:
         prim = Primitive(cls.__name__, impl=None, shape_rule=None, vjp=vjp)
         _PRIMS[cls] = prim
     return prim
+
 
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from .missing import module_getattr  # noqa: E402

@@ -76,7 +76,6 @@ __all__ = [
 
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402
-from . import parallel as parallel  # noqa: E402
 from .extra_layers import *  # noqa: E402, F403  (more modules: see extra_layers.py)
 
 __getattr__ = module_getattr("torch.nn", globals())

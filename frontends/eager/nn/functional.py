@@ -396,6 +396,7 @@ def scaled_dot_product_attention(
 
     return sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale)
 
+
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402
 from .functional_extra import *  # noqa: E402, F403  (more functions: see functional_extra.py)

@@ -147,6 +147,7 @@ def eye_(tensor: Tensor) -> Tensor:
         raise ValueError("Only tensors with 2 dimensions are supported")
     return _write(tensor, np.eye(*tensor.shape, dtype=tensor._data.dtype))
 
+
 def _deprecated(name: str, fn: Any) -> Any:
     def alias(*args: Any, **kwargs: Any) -> Any:
         warnings.warn(

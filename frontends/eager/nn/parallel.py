@@ -20,9 +20,8 @@ import numpy as np
 from ....core import distributed as _d
 from ..grad_mode import no_grad
 from ..tensor import Tensor
-from .module import Module
-
 from .extra_layers import DataParallel, data_parallel  # noqa: E402
+from .module import Module
 
 __all__ = ["DataParallel", "DistributedDataParallel", "data_parallel"]
 

@@ -56,6 +56,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened into one vector."""
     return ops.concat([ops.reshape(p, (-1,)) for p in parameters], 0)
 
+
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402
 
