@@ -1,11 +1,11 @@
-"""Op-table rows of the graph frontend's control-flow primitives (frontends/graph/_cf_prims.py).
+"""Op-table rows of the graph frontend's control-flow primitives (core/primitives/runtime_shapes.py).
 
 Importing the module registers them, so the generic op-table tests cover them.
 """
 
 from __future__ import annotations
 
-import duograd.frontends.graph._cf_prims  # noqa: F401  (registers the primitives)
+import duograd.core.primitives.runtime_shapes  # noqa: F401
 import numpy as np
 from op_table import OpRow, Sample
 

@@ -11,9 +11,10 @@ from . import (  # noqa: F401  (each module registers its primitives)
     randomness,
     reduction,
     rnn,
+    runtime_shapes,
     shaping,
-    sparse,  # noqa: F401
-    special,  # noqa: F401  (erf)
+    sparse,
+    special,
 )
 from . import distributed as _collectives  # noqa: F401  (allreduce, broadcast)
 from .registry import REGISTRY, AVal, Primitive, bind, is_symbolic, register

@@ -16,8 +16,8 @@ import numpy as np
 
 from ...core.executor import Plan
 from ...core.ir import Value
+from ...core.primitives import runtime_shapes as CP
 from ...core.primitives.registry import AVal
-from . import _cf_prims as CP
 from . import array_ops as A
 from . import dtypes as tfd
 from .control_flow import group

@@ -128,7 +128,9 @@ def sparse_softmax_cross_entropy_with_logits(
         raise TypeError(
             f"sparse_softmax_cross_entropy_with_logits: labels must be int32 or int64, got {y}"
         )
-    from ._cf_prims import known_like  # labels fed from an unshaped placeholder
+    from ...core.primitives.runtime_shapes import (
+        known_like,  # labels fed from an unshaped placeholder
+    )
 
     y = known_like(y, tuple(z.shape)[:-1], "sparse_softmax_cross_entropy_with_logits")
     return g.build_op(

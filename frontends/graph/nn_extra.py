@@ -389,7 +389,7 @@ def in_top_k(predictions: Any, targets: Any, k: int, name: str | None = None) ->
         raise ValueError(f"in_top_k: predictions must be 2-D with known classes, got {p}")
     c = int(p.shape[1])
     g = graph_of(p, t)
-    from ._cf_prims import known_like
+    from ...core.primitives.runtime_shapes import known_like
     from .array_ops import one_hot
 
     t = known_like(t, (p.shape[0],), "in_top_k")

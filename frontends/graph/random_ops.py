@@ -56,7 +56,7 @@ def random_normal(
 ) -> Tensor:
     """Normal draws: mean + stddev * z (seed ignored: one shared stream)."""
     if isinstance(shape, Value) and not isinstance(mean, Value) and not isinstance(stddev, Value):
-        from . import _cf_prims as CP
+        from ...core.primitives import runtime_shapes as CP
 
         dt = tfd.as_dtype(dtype)
         g = shape.graph

@@ -1,12 +1,12 @@
-"""Graph-only primitives for control flow and run-time shapes: a scalar predicate of unknown
+"""Primitives for control flow and run-time shapes: a scalar predicate of unknown
 static rank made rank 0 (checked when run), and `tf.range` over run-time tensor bounds."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ...core.errors import ShapeError
-from ...core.primitives.registry import AVal, Primitive, bind, register
+from ..errors import ShapeError
+from .registry import AVal, Primitive, bind, register
 
 _RANKED = {"rank_from_params": True}  # the output's rank never depends on the operands' ranks
 
