@@ -1,4 +1,4 @@
-"""Op-table rows of the graph frontend's control-flow primitives (core/primitives/runtime_shapes.py).
+"""Op-table rows of the control-flow primitives (core/primitives/runtime_shapes.py).
 
 Importing the module registers them, so the generic op-table tests cover them.
 """
