@@ -33,7 +33,7 @@ def is_random(prim: Any) -> bool:
     """True for a primitive whose kernel draws random numbers (it must run every time, in order)."""
     if prim is None:
         return False
-    return prim.random
+    return prim.random or prim.stateful
 
 
 class PNode:

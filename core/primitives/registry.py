@@ -13,6 +13,7 @@ saves                   the eager tape: what the VJP reads by value (derived fro
 reference               the op-table tests (tests/op_table*.py)
 alias                   executor (copy a fetched view), memory planner, eager views
 random                  passes.program/fold/cse (never folded, merged or reordered)
+stateful                the same, for effects other than random draws (collectives)
 elementwise, template,  passes.fuse (the scalar op a fused group computes and whether it is
 scalar, cost            worth computing twice), fold, memory; `template` declares a new
                         scalar op and derives the kernels from it
@@ -109,6 +110,8 @@ class Primitive:
     alias: str | Callable[[dict], str] = FRESH
     # ---- effects: draws from the shared random stream (runs every time, in program order)
     random: bool = False
+    # ---- effects other than random draws (collectives): run every time, in program order
+    stateful: bool = False
     # ---- fusion: the scalar op of a call, when it differs from `elementwise` (e.g. cast picks
     # "cast_<dtype>"); ``scalar(in_dtypes, out_dtype) -> (name, "") or (None, why not)``
     scalar: Callable[[list, np.dtype], tuple[str | None, str]] | None = None
@@ -135,8 +138,10 @@ class Primitive:
         t = self.tags
         if t.get("may_alias") and self.alias == FRESH:
             self.alias = MAY_ALIAS
-        if t.get("random") or t.get("stateful"):
+        if t.get("random"):
             self.random = True
+        if t.get("stateful"):
+            self.stateful = True
         if "shape_only" in t and not self.shape_only:
             self.shape_only = tuple(t["shape_only"])
         if t.get("rank_from_params"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ShapeError
-from .registry import AVal, Primitive, bind, register
+from .registry import MAY_ALIAS, AVal, Primitive, bind, register
 
 _RANKED = {"rank_from_params": True}  # the output's rank never depends on the operands' ranks
 
@@ -21,6 +21,7 @@ AS_SCALAR = register(
     Primitive(
         "as_scalar",
         impl=_scalar_impl,
+        alias=MAY_ALIAS,
         shape_rule=lambda x, op: AVal((), np.dtype(x.dtype)),
         reference=lambda x, op: np.asarray(x).reshape(()),
         nondiff=(0,),
@@ -81,6 +82,7 @@ RANDOM_NORMAL_DYNAMIC = register(
         impl=_dyn_normal_impl,
         shape_rule=_dyn_normal_rule,
         nondiff=(0,),
+        random=True,
         tags=dict(_RANKED),
     )
 )
@@ -110,6 +112,7 @@ WITH_SHAPE = register(
     Primitive(
         "with_shape",
         impl=_with_shape_impl,
+        alias=MAY_ALIAS,
         shape_rule=_with_shape_rule,
         reference=lambda x, shape, op: np.asarray(x),
         nondiff=(0,),
@@ -125,7 +128,7 @@ def with_shape(x, shape: tuple, op: str = "with_shape"):
 
 def known_like(x, shape: tuple, op: str):
     """x itself when its rank is known, else x given the static shape `shape`."""
-    from .shapes import is_unknown_rank
+    from .registry import is_unknown_rank
 
     if not is_unknown_rank(x.shape):
         return x

@@ -86,7 +86,7 @@ def test_each_workload_gets_a_png(monkeypatch, tmp_path, capsys):
     for name in ("same", "differs"):
         png = tmp_path / f"{name}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "charts: 2" in capsys.readouterr().out
+    assert "charts: 3" in capsys.readouterr().out  # one per workload, plus the summary chart
 
 
 def test_skipped_charts_are_announced(monkeypatch, tmp_path, capsys):
