@@ -67,6 +67,9 @@ def _abort_hook(kind: type, value: BaseException, tb: Any) -> None:
             f"{kind.__name__}: {value}; aborting the job so the other ranks do not wait for it\n"
         )
         sys.stderr.flush()
+        # mpiexec forwards each rank's output asynchronously and drops what is still in flight
+        # when the job is torn down: give it a moment to relay the message above
+        time.sleep(0.5)
         comm.Abort(1)
 
 
