@@ -117,7 +117,8 @@ def soak_eager(steps: int = STEPS, checkpoints: tuple = CHECKPOINTS) -> dict:
                 "rss_mb": rss,
                 "peak_rss_mb": peak,
                 # the last loss still holds its (freed) graph: count what else is alive
-                "tape_nodes_alive": _live_tape_nodes(),
+                # (less those alive before the soak began, which are not this loop's)
+                "tape_nodes_alive": _live_tape_nodes() - figures["tape_nodes_before"],
                 "optimizer_states": len(opt.state),
             }
     figures["final_loss"] = float(loss.item())
