@@ -212,8 +212,8 @@ def _broadcast(*ts: Tensor) -> list:
 
 
 # ---- continuous ----------------------------------------------------------------------------------
-class Normal(Distribution):
-    """N(loc, scale)."""
+class _LocScale(Distribution):
+    """A real-valued distribution with a location and a positive scale, broadcast together."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
@@ -227,6 +227,10 @@ class Normal(Distribution):
     @property
     def mean(self) -> Tensor:
         return self.loc
+
+
+class Normal(_LocScale):
+    """N(loc, scale)."""
 
     @property
     def mode(self) -> Tensor:
@@ -258,21 +262,8 @@ class Normal(Distribution):
         return D.normal_cdf(value, self.loc, self.scale)
 
 
-class Laplace(Distribution):
+class Laplace(_LocScale):
     """Laplace(loc, scale)."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        loc = _t(loc)
-        self.loc, self.scale = _broadcast(loc, _t(scale, loc))
-        super().__init__(tuple(self.loc.shape), (), validate_args)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
