@@ -22,6 +22,13 @@ def ref():
     return v1
 
 
+@pytest.fixture(scope="module")
+def layers_ref(ref):
+    """compat.v1 for `tf.layers` programs: TF 2.16+ needs Keras 2 (the tf-keras package) there."""
+    pytest.importorskip("tf_keras", reason="could not import 'tf_keras': tf.layers needs Keras 2")
+    return ref
+
+
 R = np.random.RandomState(5)
 A = R.uniform(-3, 3, (3, 4)).astype(np.float32)
 X1 = R.uniform(-1, 1, (2, 9, 3)).astype(np.float32)  # N W C
@@ -196,7 +203,7 @@ def test_map_fn_over_runtime_batch_matches_tf(ref):
     assert gs == ws
 
 
-def test_conv2d_transpose_with_runtime_batch(ref):
+def test_conv2d_transpose_with_runtime_batch(layers_ref):
     def run(tf):
         tf.reset_default_graph()
         x = tf.placeholder(tf.float32, [None, 5, 5, 3])
@@ -207,7 +214,7 @@ def test_conv2d_transpose_with_runtime_batch(ref):
             s.run(tf.global_variables_initializer())
             return s.run(y, {x: X2})
 
-    np.testing.assert_allclose(run(dg), run(ref), **TOL)
+    np.testing.assert_allclose(run(dg), run(layers_ref), **TOL)
 
 
 LAYERS = {
@@ -225,7 +232,7 @@ LAYERS = {
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
-def test_layers_match_tf(ref, name):
+def test_layers_match_tf(layers_ref, name):
     def run(tf):
         tf.reset_default_graph()
         x = tf.placeholder(tf.float32, X1.shape)
@@ -235,7 +242,7 @@ def test_layers_match_tf(ref, name):
             s.run(tf.global_variables_initializer())
             return s.run([y, gx], {x: X1}) + [sorted(v.name for v in tf.trainable_variables())]
 
-    want, got = run(ref), run(dg)
+    want, got = run(layers_ref), run(dg)
     for w, g in zip(want[:2], got[:2], strict=True):
         np.testing.assert_allclose(g, w, **TOL)
     assert got[2] == want[2]
@@ -371,7 +378,7 @@ def test_runtime_shapes_match_tf(ref):
         np.testing.assert_array_equal(g, w)
 
 
-def test_training_placeholder_keeps_static_shapes(ref):
+def test_training_placeholder_keeps_static_shapes(layers_ref):
     def run(tf):
         tf.reset_default_graph()
         training = tf.placeholder(tf.bool)
@@ -381,7 +388,7 @@ def test_training_placeholder_keeps_static_shapes(ref):
         c = tf.cond(training, lambda: x * 2.0, lambda: x)
         return [d.shape.as_list(), bn.shape.as_list(), c.shape.as_list()]
 
-    assert run(dg) == run(ref)
+    assert run(dg) == run(layers_ref)
 
 
 @pytest.mark.parametrize(
