@@ -314,14 +314,14 @@ def test_program_validation():
 
 
 @pytest.mark.parametrize("case", ["same", "scalar-0d", "row", "col", "transposed"])
-def test_parallel_path_is_bitwise_serial(case, monkeypatch):
+def test_parallel_path_is_bitwise_serial(case, monkeypatch, parallel_threads):
     a, b = BROADCAST_CASES[case]
     serial = E.binary("mul", a, b)
     monkeypatch.setattr(elementwise_kernel, "PARALLEL_MIN", 0)
     np.testing.assert_array_equal(E.binary("mul", a, b), serial)
 
 
-def test_large_arrays_take_the_parallel_path():
+def test_large_arrays_take_the_parallel_path(parallel_threads):
     n = elementwise_kernel.PARALLEL_MIN + 12345
     a, b = _data((n,), np.float32, 50), _data((n,), np.float32, 51)
     got = E.binary("mul", a, b)

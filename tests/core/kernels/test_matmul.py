@@ -161,12 +161,12 @@ def test_packed_and_in_place_a_give_the_same_bits(rng, monkeypatch, force_path, 
     "path,ashape",
     [("split", (150, 300)), ("batch", (4, 3, 150, 300)), ("direct_parallel", (3, 300))],
 )
-def test_thread_count_does_not_change_bits(rng, force_path, threads, path, ashape):
+def test_thread_count_does_not_change_bits(rng, force_path, parallel_threads, path, ashape):
     a, b = operands(rng, ashape, (300, 2000), np.float32)
     force_path(path)
-    threads(1)
+    numba.set_num_threads(1)
     one = matmul(a, b)
-    threads(2)
+    numba.set_num_threads(parallel_threads)
     assert_bits(matmul(a, b), one)
     assert_bits(one, reference(a, b))
 

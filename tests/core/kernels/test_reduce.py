@@ -107,7 +107,7 @@ def test_row_and_column_kernels_agree_bitwise(op):
     np.testing.assert_array_equal(rows[::7], single)
 
 
-def test_parallel_kernels_are_bitwise_serial(monkeypatch):
+def test_parallel_kernels_are_bitwise_serial(monkeypatch, parallel_threads):
     rows = _data((40, 700), np.float32, 4)  # many rows: rows in parallel
     few = _data((2, 5000), np.float32, 5)  # few long rows: blocks in parallel
     cols = _data((700, 40), np.float32, 6)  # column reduction in parallel chunks

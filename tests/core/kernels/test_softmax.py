@@ -110,7 +110,7 @@ def test_gradient_matches_finite_differences():
         np.testing.assert_allclose(analytic, num, rtol=1e-6, atol=1e-8)
 
 
-def test_parallel_rows_are_bitwise_serial(monkeypatch):
+def test_parallel_rows_are_bitwise_serial(monkeypatch, parallel_threads):
     x = _data((40, 33), np.float32, 7)
     g = _data((40, 33), np.float32, 8)
     fns = [

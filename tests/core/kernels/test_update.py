@@ -202,7 +202,7 @@ def _run_all(d):
     return [v for k, v in sorted(d.items()) if k != "g"]
 
 
-def test_bits_do_not_depend_on_size_or_threads(monkeypatch):
+def test_bits_do_not_depend_on_size_or_threads(monkeypatch, parallel_threads):
     n = 2 * U.CHUNK + 1234  # several parallel chunks
     whole = _run_all(_inputs(n))
     prefix = _run_all({k: v[:1000].copy() for k, v in _inputs(n).items()})
