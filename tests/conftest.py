@@ -8,5 +8,5 @@ sys.path.insert(0, os.path.dirname(__file__))
 # CI=true: a skipped oracle test fails the run (tests/ci_strict.py)
 from ci_strict import pytest_make_collect_report, pytest_runtest_makereport  # noqa: E402, F401
 
-# serial-vs-parallel and concurrency tests: two threads, adaptive count off (tests/parallel_threads.py)
+# serial-vs-parallel and concurrency tests: two threads, adaptive count off (parallel_threads.py)
 from parallel_threads import parallel_threads  # noqa: E402, F401
