@@ -61,16 +61,22 @@ class Generator:
         return np.asarray(u, dtype=dt)
 
     def truncated_normal(
-        self, shape: tuple, dtype=dtypes.float32, mean: float = 0.0, std: float = 1.0
+        self,
+        shape: tuple,
+        dtype=dtypes.float32,
+        mean: float = 0.0,
+        std: float = 1.0,
+        low: float = -2.0,
+        high: float = 2.0,
     ):
-        """Normal draws redrawn until within two standard deviations (as TF's op)."""
+        """Normal draws redrawn until within [low, high] standard deviations (TF's op: +-2)."""
         dt = dtypes.as_dtype(dtype)
         with self._lock:
             z = self._rng.standard_normal(tuple(shape), dtype=dt)
-            bad = np.abs(z) > 2
+            bad = (z < low) | (z > high)
             while bad.any():
                 z[bad] = self._rng.standard_normal(int(bad.sum()), dtype=dt)
-                bad = np.abs(z) > 2
+                bad = (z < low) | (z > high)
         return np.asarray(dt.type(mean) + dt.type(std) * z, dtype=dt)
 
     def integers(self, low: int, high: int, shape: tuple, dtype=dtypes.int64):

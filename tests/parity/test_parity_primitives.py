@@ -19,7 +19,8 @@ from op_table import cases
 
 # random primitives with tensor inputs (dropout masks) too: each style restarts the shared
 # stream from the same seed first. Draws without inputs (random_normal, ...) cannot become graph
-# nodes through bind; tests/parity/test_random_stream.py compares them by their public names.
+# nodes through bind; tests/parity/test_random_public_names.py draws every random primitive
+# through the public names of both styles.
 CASES = [c for c in cases() if not c[0].random or len(c[2].args) > 0]
 SEED = 2024
 

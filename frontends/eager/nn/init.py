@@ -59,11 +59,30 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any 
         return tensor.normal_(mean, std, generator)
 
 
-def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """Fill with normal draws redrawn beyond two standard deviations (TF's truncated normal)."""
-    vals = core_random.default_generator.truncated_normal(
-        tuple(tensor.shape), tensor._data.dtype, mean, std
-    )
+def trunc_normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: Any = None,
+) -> Tensor:
+    """Fill with normal(mean, std) draws redrawn until within [a, b] (absolute bounds).
+
+    With a = mean - 2 std and b = mean + 2 std the draws are those of TF's truncated_normal for
+    the same seed. Draws are redrawn (rejection), so [a, b] must hold a fair share of the mass.
+    """
+    if not std > 0:
+        raise ValueError(f"trunc_normal_: std must be positive, got {std}")
+    low, high = (a - mean) / std, (b - mean) / std
+    mass = 0.5 * (math.erf(high / math.sqrt(2.0)) - math.erf(low / math.sqrt(2.0)))
+    if not (b > a and mass >= 1e-4):
+        raise ValueError(
+            f"trunc_normal_: [a, b] = [{a}, {b}] holds {mass:.2g} of normal({mean}, {std})'s mass; "
+            "give bounds with a < b that hold at least 1e-4 of it"
+        )
+    gen = core_random.default_generator if generator is None else generator._gen
+    vals = gen.truncated_normal(tuple(tensor.shape), tensor._data.dtype, mean, std, low, high)
     return _write(tensor, vals)
 
 
