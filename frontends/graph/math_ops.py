@@ -174,6 +174,25 @@ def tanh(x: Any, name: str | None = None) -> Tensor:
     return _unary(ops.tanh, x, name, "Tanh")
 
 
+def erf(x: Any, name: str | None = None) -> Tensor:
+    """The error function, elementwise (the core's erf, as torch.erf)."""
+    from ...core.primitives.special import erf as core_erf
+
+    return _unary(core_erf, x, name, "Erf")
+
+
+def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:
+    """`input` broadcast to `shape` (a list or tuple of ints)."""
+    from ...core.primitives.shaping import broadcast_to as core_broadcast_to
+
+    if isinstance(shape, Value) or not all(isinstance(d, (int, np.integer)) for d in shape):
+        raise TypeError(
+            f"broadcast_to: shape must be a list of ints, got {shape!r}; for a shape known only "
+            "at run time, add tf.zeros(shape) to the input instead"
+        )
+    return _unary(lambda v: core_broadcast_to(v, tuple(shape)), input, name, "BroadcastTo")
+
+
 def add_n(inputs: Any, name: str | None = None) -> Tensor:
     """The sum of a list of same-shaped tensors, added left to right."""
     xs = convert.as_tensor_list(inputs, "add_n")

@@ -53,6 +53,10 @@ def attach(tf: types.ModuleType) -> None:
     _put(tf.layers, LM, _LAYERS)
     _put(tf, CF, _CONTROL)
     tf.math.sigmoid = tf.sigmoid
+    from . import math_ops
+
+    tf.erf = tf.math.erf = math_ops.erf
+    tf.broadcast_to = math_ops.broadcast_to
     tf.app, tf.flags = app, app.flags
     tf.arg_max, tf.arg_min = tf.argmax, tf.argmin
     from . import contrib_more
