@@ -381,8 +381,14 @@ def _index_shape(shape: tuple, index: tuple) -> tuple:
             return a
         b = probe(1_000_033)
     except IndexError as e:
+        # describe array entries by shape: an index array is never printed in full
+        shown = ", ".join(
+            f"<{i.dtype} array of shape {fmt_shape(i.shape)}>" if isinstance(i, np.ndarray)
+            else repr(i)
+            for i in index
+        )
         raise ShapeError(
-            f"getitem: index {index!r} does not fit shape {fmt_shape(shape)}: {e}"
+            f"getitem: index ({shown}) does not fit shape {fmt_shape(shape)}: {e}"
         ) from None
     return tuple(x if x == y else None for x, y in zip(a, b, strict=True))
 

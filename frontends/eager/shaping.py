@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core import domain
 from ...core import dtypes as D
 from ...core import ops
 from . import _convert as C
@@ -184,12 +185,23 @@ def _slice_on(x, dim: int, sl: Any):
 def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Cut into pieces of a given size (the last may be shorter) or of the given sizes."""
     x = _tensor(tensor)
-    n = x._data.shape[dim]
+    dim = domain.check_dim("split", dim, x._data.ndim)
+    n = x._data.shape[dim] if x._data.ndim else 1
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
-        sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
+        if step < 0 or (step == 0 and n > 0):
+            raise RuntimeError(
+                f"split: split_size must be positive (0 only for an empty dimension), got "
+                f"{step} for dimension {dim} of size {n}"
+            )
+        sizes = [min(step, n - s) for s in range(0, n, step)] if step else [0]
+        sizes = sizes or [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes):
+            raise RuntimeError(
+                f"split_with_sizes: split_sizes={sizes} holds a negative size; sizes must be >= 0"
+            )
         if sum(sizes) != n:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
@@ -205,8 +217,11 @@ def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
 def chunk(input: Any, chunks: int, dim: int = 0) -> tuple:
     """Cut into `chunks` pieces of ceil(n / chunks) (the last may be shorter)."""
     x = _tensor(input)
+    if int(chunks) <= 0:
+        raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
+    dim = domain.check_dim("chunk", dim, x._data.ndim)
     n = x._data.shape[dim]
-    return split(x, max(1, -(-n // chunks)), dim)
+    return split(x, max(1, -(-n // int(chunks))), dim)
 
 
 def unbind(input: Any, dim: int = 0) -> tuple:
@@ -218,7 +233,13 @@ def unbind(input: Any, dim: int = 0) -> tuple:
 def narrow(input: Any, dim: int, start: int, length: int):
     """The slice start:start+length along `dim`."""
     x = _tensor(input)
-    return _slice_on(x, dim, slice(start, start + length))
+    d = domain.check_dim("narrow", dim, x._data.ndim)
+    n = x._data.shape[d]
+    start, length = int(start), int(length)
+    if -n <= start < 0:
+        start += n  # as torch: a negative start counts from the end
+    domain.check_extent("narrow", start, length, n, d)
+    return _slice_on(x, d, slice(start, start + length))
 
 
 def flip(input: Any, dims: Any):
@@ -236,7 +257,12 @@ def index_select(input: Any, dim: int, index: Any):
     idx = _tensor(index)._data
     if idx.ndim > 1:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got {idx.ndim}-D")
-    return ops.gather(x, idx, dim)
+    d = domain.check_dim("index_select", dim, x._data.ndim)
+    n = x._data.shape[d] if x._data.ndim else 1
+    domain.check_indices("index_select", "index", idx, n, d)
+    if x._data.ndim == 0:
+        return ops.reshape(x, tuple(idx.shape))
+    return ops.gather(x, idx, d)
 
 
 def gather(input: Any, dim: int, index: Any):
@@ -248,7 +274,15 @@ def gather(input: Any, dim: int, index: Any):
             f"gather: index {tuple(idx.shape)} must have as many dims as input "
             f"{tuple(x._data.shape)}"
         )
-    d = _dim(dim, x._data.ndim)
+    d = domain.check_dim("gather", dim, x._data.ndim)
+    xs = tuple(x._data.shape)
+    for k, (m, n) in enumerate(zip(idx.shape, xs, strict=True)):
+        if k != d and m > n:
+            raise RuntimeError(
+                f"gather: index {tuple(idx.shape)} is larger than input {xs} at dimension {k} "
+                f"({m} > {n}); only dimension {d} may differ"
+            )
+    domain.check_indices("gather", "index", idx, xs[d], d)
     grids = list(np.ogrid[tuple(slice(0, n) for n in idx.shape)])
     grids[d] = idx
     return ops.getitem(x, tuple(grids))

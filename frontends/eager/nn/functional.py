@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ....core import domain
 from ....core import functional as CF
 from ....core import ops
 from .. import _convert as C
@@ -51,9 +52,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             f"one_hot is only applicable to index tensor, got {C.tensor_type()._make(labels).dtype}"
         )
     if num_classes < 0:
-        num_classes = int(labels.max()) + 1 if labels.size else 0
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes})")
+        if not labels.size:
+            raise RuntimeError(
+                "one_hot: can not infer the number of classes from an empty tensor; "
+                "pass num_classes"
+            )
+        num_classes = int(labels.max()) + 1
+    domain.check_indices("one_hot", "class value", labels, num_classes, exc=RuntimeError)
     return Tensor._make(CF.one_hot(labels, num_classes, np.int64))
 
 
