@@ -150,3 +150,49 @@ def check_positive(op: str, arg: str, value: int) -> int:
 def shape_error(op: str, text: str) -> ShapeError:
     """A ShapeError whose message starts with the user's op name."""
     return ShapeError(f"{op}: {text}")
+
+
+def view_compatible(shape: tuple, strides: tuple, new: tuple) -> bool:
+    """True when an array of `shape` / element `strides` can be viewed as `new` without a copy
+    (each run of merged or split dimensions must be contiguous within itself)."""
+    if math.prod(shape) == 0:
+        return True
+    if not shape:
+        shape, strides = (1,), (1,)
+    view_d = len(new) - 1
+    base = strides[-1]
+    tensor_numel = view_numel = 1
+    for d in range(len(shape) - 1, -1, -1):
+        tensor_numel *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != tensor_numel * base):
+            while view_d >= 0 and (view_numel < tensor_numel or new[view_d] == 1):
+                view_numel *= new[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return False
+            if d > 0:
+                base = strides[d - 1]
+                tensor_numel = view_numel = 1
+    return view_d == -1
+
+
+def check_view(op: str, data: np.ndarray, new: tuple) -> None:
+    """`view` keeps the data: refuse a shape the strides cannot express, naming reshape."""
+    if data.flags.c_contiguous or data.size == 0:
+        return
+    new = tuple(new)
+    if -1 in new:
+        known = math.prod(d for d in new if d != -1)
+        if known <= 0 or data.size % known:
+            return  # the reshape rule reports the size mismatch
+        new = tuple(data.size // known if d == -1 else d for d in new)
+    if math.prod(new) != data.size:
+        return  # the reshape rule reports the size mismatch
+    item = data.itemsize
+    strides = tuple(s // item for s in data.strides)
+    if not view_compatible(tuple(data.shape), strides, tuple(new)):
+        raise RuntimeError(
+            f"{op}: size is not compatible with the input tensor's size and stride (shape "
+            f"{tuple(data.shape)}, strides {strides}): at least one dimension spans across two "
+            "contiguous subspaces; use .reshape(...) instead"
+        )

@@ -155,7 +155,9 @@ def var(x, axes=None, correction: int = 1, keepdims: bool = False):
     total = ops.sum(ops.square(centered), ax, keepdims)
     count = ops.count_like(x, ax)
     if correction:
-        count = ops.sub(count, ops.scalar(correction, x))
+        # as torch: the divisor is max(N - correction, 0), so too few elements give NaN (0 / 0)
+        # or inf, never a negative count's -0
+        count = ops.maximum(ops.sub(count, ops.scalar(correction, x)), ops.scalar(0, x))
     return ops.div(total, count)
 
 

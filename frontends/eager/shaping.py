@@ -35,8 +35,11 @@ def _dim(dim: int, nd: int) -> int:
 
 
 def view(input: Any, *shape: Any):
-    """Same as reshape (memory layout is managed by the kernels)."""
-    return ops.reshape(_tensor(input), C.shape_args(shape))
+    """The same data under a new shape; refuses strides it cannot honour (use reshape)."""
+    x = _tensor(input)
+    new = C.shape_args(shape)
+    domain.check_view("view", x._data, new)
+    return ops.reshape(x, new)
 
 
 def flatten(input: Any, start_dim: int = 0, end_dim: int = -1):
@@ -99,7 +102,8 @@ def squeeze(input: Any, dim: Any = None):
     if dim is None:
         return ops.squeeze(x)
     shape = x._data.shape
-    keep = tuple(d for d in C.dims(dim) if shape and shape[d] == 1)
+    dims = tuple(domain.check_dim("squeeze", int(d), len(shape)) for d in C.dims(dim))
+    keep = tuple(d for d in dims if shape and shape[d] == 1)
     return ops.squeeze(x, keep) if keep else x
 
 

@@ -355,6 +355,9 @@ def _filled(shape: Any, value: Any, dtype: tfd.DType, name: str | None, type_nam
 
     def build():
         s = _shape_arg(shape, type_name)
+        if isinstance(s, tuple):
+            s = domain.check_sizes(type_name, s, "shape")
+            domain.check_memory(type_name, s, dtype.np_dtype)
         v = convert.to_array(value, dtype, type_name)
         if isinstance(s, Value):
             return X.fill_dynamic(s, v)

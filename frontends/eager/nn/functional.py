@@ -142,6 +142,7 @@ def _masked_mean(per: Tensor, target: Tensor, ignore_index: int, reduction: str)
 
 
 def _label_loss(fn, input: Tensor, target: Tensor, reduction: str, ignore_index: int, op: str):
+    _class_scores(input, op)
     labels = target._data
     if labels.dtype.kind not in "iu":
         raise RuntimeError(
@@ -185,6 +186,7 @@ def cross_entropy(
         raise NotImplementedError("cross_entropy: class weights are not supported")
     red = _reduction(size_average, reduce, reduction)
     x = C.floating(input)
+    _class_scores(x, "cross_entropy")
     target = C.as_tensor_operand(target)
     if target._data.dtype.kind == "f":
         if tuple(target.shape) != tuple(x.shape):
@@ -203,6 +205,15 @@ def cross_entropy(
         probs = Tensor._make(CF.one_hot(target._data, x.shape[1], x._data.dtype))
         return CF.cross_entropy_with_probs(x, _smooth(probs, label_smoothing, x.shape[1]), red)
     return _label_loss(CF.cross_entropy_with_labels, x, target, red, ignore_index, "cross_entropy")
+
+
+def _class_scores(x: Tensor, op: str) -> None:
+    """Class scores are (C,) or (N, C, ...): a 0-d input has no class dimension."""
+    if x._data.ndim == 0:
+        raise IndexError(
+            f"{op}: input is 0-d (a single number); it needs class scores of shape (C,) or "
+            "(N, C, ...), e.g. input.unsqueeze(0)"
+        )
 
 
 def _smooth(probs: Tensor, eps: float, n: int) -> Tensor:
@@ -256,6 +267,10 @@ def binary_cross_entropy(
     if weight is not None:
         raise NotImplementedError("binary_cross_entropy: weights are not supported")
     p, t = _binary_pair(input, target, "binary_cross_entropy")
+    try:
+        domain.check_in_unit_interval("binary_cross_entropy", "input", p._data)
+    except ValueError as e:  # torch reports it as a RuntimeError
+        raise RuntimeError(str(e)) from None
     return CF.binary_cross_entropy(p, t, _reduction(size_average, reduce, reduction))
 
 
