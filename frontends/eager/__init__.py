@@ -340,4 +340,9 @@ spmm = _sparse_mod.mm
 from .missing import module_getattr  # noqa: E402
 from .surface import *  # noqa: E402, F403  (the wider torch surface: see surface.py)
 
+# ---- rounding with zero gradients (floor, ceil, round, trunc on the core's primitives) ----------
+from .rounding import ceil, fix, floor, round, trunc  # noqa: E402, A004
+
+__all__ += ["ceil", "fix", "floor", "trunc"]
+
 __getattr__ = module_getattr("torch", globals())
