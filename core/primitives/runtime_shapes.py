@@ -38,8 +38,8 @@ def as_scalar(x, op: str = "as_scalar"):
 def _arange_impl(start, limit, delta, dtype):
     from ..domain import check_step
 
-    # TF's Range: an empty range is fine, a zero step is an error (numpy would divide by it)
-    check_step("range", start.item(), limit.item(), delta.item(), empty_ok=True)
+    # TF's Range: a zero step or one pointing away from limit is an error (not empty)
+    check_step("range", start.item(), limit.item(), delta.item(), empty_ok=False)
     return np.arange(start, limit, delta).astype(dtype)
 
 
@@ -48,7 +48,7 @@ def _arange_rule(start, limit, delta, dtype):
     if all(isinstance(v, (np.ndarray, np.generic)) for v in (start, limit, delta)):
         from ..domain import check_step
 
-        check_step("range", start.item(), limit.item(), delta.item(), empty_ok=True)
+        check_step("range", start.item(), limit.item(), delta.item(), empty_ok=False)
         return AVal((len(np.arange(start, limit, delta)),), np.dtype(dtype))
     return AVal((None,), np.dtype(dtype))
 

@@ -414,7 +414,7 @@ def range(
 
         return runtime_range(start, limit, delta, dtype, name)
     dt = tfd.as_dtype(dtype) if dtype is not None else convert.infer_dtype([start, limit, delta])
-    domain.check_step("range", start, limit, delta, empty_ok=True)
+    domain.check_step("range", start, limit, delta, empty_ok=False)
     return convert.constant(np.arange(start, limit, delta).astype(dt.np_dtype), dt, name=name)
 
 
