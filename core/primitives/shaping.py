@@ -513,7 +513,8 @@ def concat(xs, axis: int = 0):
     """Join tensors along an existing axis."""
     xs = tuple(xs)
     nd = len(xs[0].shape) if xs else 0
-    a = int(axis) % nd if nd else 0
+    # an axis out of range is an error, never wrapped onto another axis
+    a = rules.normalize_axis("concat", int(axis), nd) if nd else 0
     return bind(CONCAT, *xs, axis=a)
 
 
@@ -550,7 +551,7 @@ def stack(xs, axis: int = 0):
     """Join same-shaped tensors along a new axis."""
     xs = tuple(xs)
     nd = len(xs[0].shape) + 1 if xs else 1
-    return bind(STACK, *xs, axis=int(axis) % nd)
+    return bind(STACK, *xs, axis=rules.normalize_axis("stack", int(axis), nd))
 
 
 STACK = register(

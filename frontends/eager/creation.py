@@ -95,6 +95,8 @@ def _dt(dtype: Any) -> np.dtype:
 
 def _sizes(op: str, size: tuple, dtype: Any) -> tuple:
     """A creation op's sizes: integers >= 0 whose bytes fit in memory, else a named error."""
+    if size == () and op in ("zeros", "ones"):
+        raise TypeError(f'{op}() missing 1 required positional argument: "size"; pass a shape')
     try:
         shape = domain.check_sizes(op, C.shape_args(size))
     except ValueError as e:  # torch reports bad sizes as RuntimeError

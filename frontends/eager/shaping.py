@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ...core import domain
+from ...core.errors import ShapeError
 from ...core import dtypes as D
 from ...core import ops
 from . import _convert as C
@@ -24,12 +25,12 @@ def reshape(input: Any, shape: Any):
     return ops.reshape(x, C.shape_args((shape,)))
 
 
-def _dim(dim: int, nd: int) -> int:
+def _dim(dim: int, nd: int, op: str = "") -> int:
     """`dim` as a non-negative axis of a rank-`nd` tensor; out of range is an IndexError (as
     PyTorch), never a silent wrap onto another axis."""
     if not -nd <= dim < nd:
         raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})"
+            f"{op + ': ' if op else ''}Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})"
         )
     return dim % nd
 
@@ -39,7 +40,10 @@ def view(input: Any, *shape: Any):
     x = _tensor(input)
     new = C.shape_args(shape)
     domain.check_view("view", x._data, new)
-    return ops.reshape(x, new)
+    try:
+        return ops.reshape(x, new)
+    except ShapeError as e:
+        raise ShapeError(f"view: shape {new} is invalid for the input: {e}") from None
 
 
 def flatten(input: Any, start_dim: int = 0, end_dim: int = -1):
@@ -48,7 +52,7 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1):
     shape = tuple(x._data.shape)
     if not shape:
         return ops.reshape(x, (1,))
-    s, e = _dim(start_dim, len(shape)), _dim(end_dim, len(shape))
+    s, e = _dim(start_dim, len(shape), "flatten"), _dim(end_dim, len(shape), "flatten")
     if s > e:
         raise RuntimeError(f"flatten() has invalid args: start_dim {start_dim} > end_dim {end_dim}")
     new = shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :]
@@ -70,7 +74,7 @@ def transpose(input: Any, dim0: int, dim1: int):
     if nd == 0:
         return x
     perm = list(range(nd))
-    a, b = _dim(dim0, nd), _dim(dim1, nd)
+    a, b = _dim(dim0, nd, "transpose"), _dim(dim1, nd, "transpose")
     perm[a], perm[b] = perm[b], perm[a]
     return ops.transpose(x, tuple(perm))
 
@@ -93,7 +97,8 @@ def t(input: Any):
 
 def unsqueeze(input: Any, dim: int):
     """Insert a dim of length 1 at `dim`."""
-    return ops.expand_dims(_tensor(input), dim)
+    x = _tensor(input)
+    return ops.expand_dims(x, domain.check_dim("unsqueeze", int(dim), x._data.ndim + 1))
 
 
 def squeeze(input: Any, dim: Any = None):
@@ -158,6 +163,8 @@ def cat(tensors: Any, dim: int = 0):
     if len(ts) > 1:  # PyTorch skips legacy empty 1-D tensors
         kept = [x for x in ts if not (x._data.ndim == 1 and x._data.shape[0] == 0)]
         ts = kept or ts[:1]
+    if ts:
+        dim = domain.check_dim("cat", int(dim), ts[0]._data.ndim)
     return ops.concat(ts, dim)
 
 
@@ -166,7 +173,10 @@ concat = concatenate = cat
 
 def stack(tensors: Any, dim: int = 0):
     """Join same-shaped tensors along a new dim (dtypes promoted)."""
-    return ops.stack(_common(tensors), dim)
+    ts = _common(tensors)
+    if ts:
+        dim = domain.check_dim("stack", int(dim), ts[0]._data.ndim + 1)
+    return ops.stack(ts, dim)
 
 
 def hstack(tensors: Any):

@@ -51,6 +51,11 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise RuntimeError(
             f"one_hot is only applicable to index tensor, got {C.tensor_type()._make(labels).dtype}"
         )
+    if num_classes <= 0 and not labels.size:
+        raise RuntimeError(
+            "one_hot: can not infer the number of classes from an empty tensor; "
+            "pass num_classes"
+        )
     if num_classes < 0:
         if not labels.size:
             raise RuntimeError(
@@ -143,6 +148,11 @@ def _masked_mean(per: Tensor, target: Tensor, ignore_index: int, reduction: str)
 
 def _label_loss(fn, input: Tensor, target: Tensor, reduction: str, ignore_index: int, op: str):
     _class_scores(input, op)
+    if input._data.ndim == 1 and target._data.ndim == 0:
+        # an unbatched call: class scores (C,) and one 0-d class index, as a batch of one
+        out = _label_loss(fn, ops.reshape(input, (1, -1)), ops.reshape(target, (1,)),
+                          reduction, ignore_index, op)  # fmt: skip
+        return ops.reshape(out, ()) if reduction == "none" else out
     labels = target._data
     if labels.dtype.kind not in "iu":
         raise RuntimeError(
