@@ -59,6 +59,7 @@ from .primitives.pool import (
     max_pool2d_pick,
 )
 from .primitives.reduction import argmax, argmin, count_like, max, mean, min, sum
+from .primitives.rounding import ceil, floor, round, trunc  # noqa: A004
 from .primitives.shaping import (
     broadcast_like,
     broadcast_to,
@@ -77,7 +78,6 @@ from .primitives.shaping import (
     sum_like,
     transpose,
 )
-from .primitives.rounding import ceil, floor, round, trunc  # noqa: A004
 
 __all__ = [
     "abs", "add", "argmax", "argmin", "broadcast_like", "broadcast_to", "cast", "concat",

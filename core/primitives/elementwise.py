@@ -325,6 +325,8 @@ EXP = _unary("exp", lambda g, out, x, wants: (mul(g, out),), np.exp)
 LOG = _unary("log", lambda g, out, x, wants: (div(g, x),), np.log)
 SQRT = _unary("sqrt", lambda g, out, x, wants: (div(g, mul(scalar(2, out), out)),), np.sqrt)
 ABS = _unary("abs", lambda g, out, x, wants: (mul(g, sign(x)),), np.abs, float_only=False)
+
+
 def _zero_vjp(g, out, x, wants):
     # piecewise constant: zero almost everywhere, and zero at the jumps too (as both anchors)
     from .shaping import fill_like

@@ -383,7 +383,8 @@ def _index_shape(shape: tuple, index: tuple) -> tuple:
     except IndexError as e:
         # describe array entries by shape: an index array is never printed in full
         shown = ", ".join(
-            f"<{i.dtype} array of shape {fmt_shape(i.shape)}>" if isinstance(i, np.ndarray)
+            f"<{i.dtype} array of shape {fmt_shape(i.shape)}>"
+            if isinstance(i, np.ndarray)
             else repr(i)
             for i in index
         )

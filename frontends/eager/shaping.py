@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ...core import domain
-from ...core.errors import ShapeError
+from ...core import domain, ops
 from ...core import dtypes as D
-from ...core import ops
+from ...core.errors import ShapeError
 from . import _convert as C
 from . import tensor as _t
 
@@ -30,7 +29,8 @@ def _dim(dim: int, nd: int, op: str = "") -> int:
     PyTorch), never a silent wrap onto another axis."""
     if not -nd <= dim < nd:
         raise IndexError(
-            f"{op + ': ' if op else ''}Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})"
+            f"{op + ': ' if op else ''}Dimension out of range (expected to be in range of "
+            f"[{-nd}, {nd - 1}], but got {dim})"
         )
     return dim % nd
 

@@ -49,9 +49,11 @@ def _elementwise_with_rule() -> list[str]:
     out = []
     for name, prim in sorted(REGISTRY.items()):
         if prim.elementwise and prim.vjp is not None and name in ROWS:
-            if np.float64 in ROWS[name].dtypes and _arity(name) in (1, 2) and not _sample(
-                name
-            ).params:
+            if (
+                np.float64 in ROWS[name].dtypes
+                and _arity(name) in (1, 2)
+                and not _sample(name).params
+            ):
                 out.append(name)
     return out
 

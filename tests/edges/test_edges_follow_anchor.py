@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the case tables read best one case a line)
 """Edges follow the anchor: each case runs in duograd and in real PyTorch / TF1 (when installed).
 
 Where the anchor raises, duograd raises an error naming the op; where it returns, duograd

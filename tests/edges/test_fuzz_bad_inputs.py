@@ -130,7 +130,9 @@ def _judge(name: str, args, mine, theirs) -> None:
     if name == "embedding":
         return  # the tables' random initial values differ between the two libraries
     for a, b in zip(ms, ts, strict=True):
-        assert a.shape == b.shape and a.dtype == b.dtype, f"{where}: {a.shape}{a.dtype} vs {b.shape}{b.dtype}"
+        assert a.shape == b.shape and a.dtype == b.dtype, (
+            f"{where}: {a.shape}{a.dtype} vs {b.shape}{b.dtype}"
+        )
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True, err_msg=where)
 
 

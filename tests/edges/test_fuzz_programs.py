@@ -95,7 +95,9 @@ def _build(values_in, steps, final, reduce_fn):
 
 
 def _source(values, steps, final) -> str:
-    lines = [f"x{i} = torch.tensor({v.tolist()!r}, requires_grad=True)" for i, v in enumerate(values)]
+    lines = [
+        f"x{i} = torch.tensor({v.tolist()!r}, requires_grad=True)" for i, v in enumerate(values)
+    ]
     n = len(values)
     for k, (name, idx) in enumerate(steps):
         lines.append(f"x{n + k} = bind(REGISTRY[{name!r}], {', '.join(f'x{i}' for i in idx)})")
@@ -108,7 +110,10 @@ def _eager(values, steps, final):
     ins = [torch.tensor(v, requires_grad=True) for v in values]
     out = _build(ins, steps, final, lambda t, f: getattr(torch, f)(t))
     out.sum().backward()
-    grads = [np.zeros_like(v) if t.grad is None else t.grad.numpy() for t, v in zip(ins, values)]
+    grads = [
+        np.zeros_like(v) if t.grad is None else t.grad.numpy()
+        for t, v in zip(ins, values, strict=True)
+    ]
     return out.detach().numpy(), grads
 
 
@@ -120,9 +125,11 @@ def _graph(values, steps, final, optimize: bool):
                "min": tf.reduce_min}  # fmt: skip
         out = _build(ps, steps, final, lambda t, f: red[f](t))
         grads = tf.gradients(tf.reduce_sum(out), ps)
-        fetch = [out] + [gr if gr is not None else tf.zeros_like(p) for gr, p in zip(grads, ps)]
+        fetch = [out] + [
+            gr if gr is not None else tf.zeros_like(p) for gr, p in zip(grads, ps, strict=True)
+        ]
         with tf.Session(graph=g, optimize=optimize) as s:
-            res = s.run(fetch, dict(zip(ps, values)))
+            res = s.run(fetch, dict(zip(ps, values, strict=False)))
     return res[0], res[1:]
 
 

@@ -11,9 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ....core import domain
+from ....core import domain, ops
 from ....core import functional as CF
-from ....core import ops
 from .. import _convert as C
 from .. import functions as _fn
 from ..tensor import Tensor
@@ -53,8 +52,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         )
     if num_classes <= 0 and not labels.size:
         raise RuntimeError(
-            "one_hot: can not infer the number of classes from an empty tensor; "
-            "pass num_classes"
+            "one_hot: can not infer the number of classes from an empty tensor; pass num_classes"
         )
     if num_classes < 0:
         if not labels.size:
