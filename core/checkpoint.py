@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from typing import Any
 
 import numpy as np
+
+from . import tmpfiles
 
 FORMAT = "duograd-checkpoint"
 VERSION = 1
@@ -119,7 +120,8 @@ def save_arrays(path: str | os.PathLike, tree: Any) -> None:
     payload = {f"a{i}": a for i, a in enumerate(arrays)}
     payload["__tree__"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    tmpfiles.sweep(folder)  # orphans of saves killed mid-write
+    fd, tmp = tmpfiles.make(folder, ".npz")
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **payload)
@@ -159,6 +161,11 @@ def _check_magic(path: str, head: bytes) -> None:
 def load_arrays(path: str | os.PathLike) -> Any:
     """Read a structure written by save_arrays; never executes code from the file."""
     path = os.fspath(path)
+    if tmpfiles.is_temporary(path):
+        raise CheckpointError(
+            f"{path!r} is the temporary file of an unfinished save, not a checkpoint; load the "
+            "file it was being written to"
+        )
     if not os.path.exists(path):
         raise FileNotFoundError(f"no checkpoint at {path!r}")
     try:

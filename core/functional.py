@@ -130,7 +130,7 @@ def clamp(x, lo=None, hi=None):
 def norm(x, p=2, axes=None, keepdims: bool = False):
     """The p-norm over `axes` (None = all): p = 2 (or 'fro'), 1, inf, -inf, 0 or any p > 0."""
     if p in (2, 2.0, "fro"):
-        return ops.sqrt(ops.sum(ops.square(x), axes, keepdims))
+        return _root_at_zero(ops.sum(ops.square(x), axes, keepdims), 2.0)
     if p in (1, 1.0):
         return ops.sum(ops.abs(x), axes, keepdims)
     if p == float("inf"):
@@ -143,7 +143,17 @@ def norm(x, p=2, axes=None, keepdims: bool = False):
     if isinstance(p, str) or p < 0:
         raise ValueError(f"norm: unsupported order p={p!r}; use 2, 'fro', 1, inf, -inf, 0 or p > 0")
     powered = ops.sum(ops.pow(ops.abs(x), ops.scalar(p, x)), axes, keepdims)
-    return ops.pow(powered, ops.scalar(1.0 / p, x))
+    return _root_at_zero(powered, float(p))
+
+
+def _root_at_zero(s, p: float):
+    """s ** (1 / p) whose gradient at s == 0 is 0 (the norm's minimal subgradient at the origin,
+    PyTorch's rule; the plain formula gives inf * 0 = NaN there)."""
+    zero = ops.scalar(0, s)
+    at0 = ops.equal(s, zero)
+    safe = ops.where(at0, ops.scalar(1, s), s)
+    root = ops.sqrt(safe) if p == 2.0 else ops.pow(safe, ops.scalar(1.0 / p, s))
+    return ops.where(at0, zero, root)
 
 
 def var(x, axes=None, correction: int = 1, keepdims: bool = False):
@@ -155,7 +165,9 @@ def var(x, axes=None, correction: int = 1, keepdims: bool = False):
     total = ops.sum(ops.square(centered), ax, keepdims)
     count = ops.count_like(x, ax)
     if correction:
-        count = ops.sub(count, ops.scalar(correction, x))
+        # as torch: the divisor is max(N - correction, 0), so too few elements give NaN (0 / 0)
+        # or inf, never a negative count's -0
+        count = ops.maximum(ops.sub(count, ops.scalar(correction, x)), ops.scalar(0, x))
     return ops.div(total, count)
 
 

@@ -59,6 +59,7 @@ from .primitives.pool import (
     max_pool2d_pick,
 )
 from .primitives.reduction import argmax, argmin, count_like, max, mean, min, sum
+from .primitives.rounding import ceil, floor, round, trunc  # noqa: A004
 from .primitives.shaping import (
     broadcast_like,
     broadcast_to,
@@ -89,4 +90,5 @@ __all__ = [
     "sum", "sum_like", "tanh", "tanh_grad", "transpose", "where",
     "conv2d", "conv2d_input_grad", "conv2d_filter_grad", "conv_padding", "max_pool2d",
     "max_pool2d_grad", "max_pool2d_pick", "avg_pool2d", "avg_pool2d_grad",
+    "ceil", "floor", "round", "trunc",
 ]  # fmt: skip

@@ -8,11 +8,11 @@ old file whole; reading copies nothing it does not need and never runs code from
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 
 import numpy as np
 
+from . import tmpfiles
 from .extras import require
 
 SUFFIX = ".safetensors"
@@ -40,7 +40,8 @@ def save(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], op: str = "s
     data = st.save(flat)
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=folder)
+    tmpfiles.sweep(folder)
+    fd, tmp = tmpfiles.make(folder, SUFFIX)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

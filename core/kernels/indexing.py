@@ -97,10 +97,11 @@ def _axis(axis: int, ndim: int, what: str) -> int:
 
 
 def gather(x: np.ndarray, indices: np.ndarray, axis: int = 0) -> np.ndarray:
-    """np.take(x, indices, axis) with a bounds check; negative indices count from the end."""
+    """np.take(x, indices, axis) with a bounds check: indices in [0, n), as torch.gather,
+    index_select, embedding and tf.gather (on CPU) require; a negative index is an error."""
     x = np.asarray(x)
     ax = _axis(axis, x.ndim, "gather")
-    idx = _check_bounds(_int_indices(indices, "gather"), x.shape[ax], "gather", True)
+    idx = _check_bounds(_int_indices(indices, "gather"), x.shape[ax], "gather", False)
     return np.take(x, idx, axis=ax)
 
 
@@ -112,7 +113,7 @@ def scatter_add(
     updates = np.asarray(updates)
     dt = np.dtype(dtype) if dtype is not None else updates.dtype
     ax = _axis(axis, len(shape), "scatter_add")
-    idx = _check_bounds(_int_indices(indices, "scatter_add"), shape[ax], "scatter_add", True)
+    idx = _check_bounds(_int_indices(indices, "scatter_add"), shape[ax], "scatter_add", False)
     want = shape[:ax] + idx.shape + shape[ax + 1 :]
     if updates.shape != want:
         raise ValueError(

@@ -64,6 +64,9 @@ BROADCAST = register(
         impl=_broadcast_impl,
         shape_rule=_same_rule,
         reference=lambda x, root=0: np.array(x, copy=True),
+        # a collective copy of the root's value: no gradient flows through it (as
+        # torch.distributed.broadcast), declared so rather than left without a rule
+        nondiff=(0,),
         tags={"stateful": True},
     )
 )

@@ -260,7 +260,11 @@ def _div_vjp(g, out, x, y, wants):
 def _pow_vjp(g, out, x, y, wants):
     gx = gy = None
     if wants[0]:
-        gx = sum_like(mul(g, mul(y, pow(x, sub(y, scalar(1, y))))), x)
+        dx = mul(y, pow(x, sub(y, scalar(1, y))))
+        # exponent 0: x ** 0 is constant, so its slope is 0 even at x == 0 (where the formula
+        # gives 0 * 0 ** -1 = NaN); one rule for both styles, as PyTorch gives
+        dx = where(equal(y, scalar(0, y)), scalar(0, dx), dx)
+        gx = sum_like(mul(g, dx), x)
     if wants[1]:
         # log(x) is taken only where x > 0; elsewhere the exponent gets no gradient (as in TF)
         safe_log = where(greater(x, scalar(0, x)), log(x), scalar(0, x))
@@ -321,7 +325,16 @@ EXP = _unary("exp", lambda g, out, x, wants: (mul(g, out),), np.exp)
 LOG = _unary("log", lambda g, out, x, wants: (div(g, x),), np.log)
 SQRT = _unary("sqrt", lambda g, out, x, wants: (div(g, mul(scalar(2, out), out)),), np.sqrt)
 ABS = _unary("abs", lambda g, out, x, wants: (mul(g, sign(x)),), np.abs, float_only=False)
-SIGN = _unary("sign", None, np.sign, float_only=False)
+
+
+def _zero_vjp(g, out, x, wants):
+    # piecewise constant: zero almost everywhere, and zero at the jumps too (as both anchors)
+    from .shaping import fill_like
+
+    return (fill_like(x, 0, g.dtype),)
+
+
+SIGN = _unary("sign", _zero_vjp, np.sign, float_only=False)
 TANH = _unary("tanh", lambda g, out, x, wants: (tanh_grad(out, g),), np.tanh)
 SIGMOID = _unary("sigmoid", lambda g, out, x, wants: (sigmoid_grad(out, g),), _sigmoid_ref)
 RELU = _unary("relu", lambda g, out, x, wants: (relu_grad(x, g),), lambda x: np.maximum(x, 0))
@@ -363,8 +376,17 @@ RELU_GRAD = _grad_prim(
     lambda gg, out, x, g, wants: (None, relu_grad(x, gg)),
     lambda x, g: np.where(x > 0, g, np.zeros((), x.dtype)),
 )
-SIGMOID_GRAD = _grad_prim("sigmoid_grad", None, lambda y, g: g * y * (1 - y))
-TANH_GRAD = _grad_prim("tanh_grad", None, lambda y, g: g * (1 - y * y))
+SIGMOID_GRAD = _grad_prim(
+    "sigmoid_grad",
+    # linear in g (second order through y is not declared: y is nondiff)
+    lambda gg, out, y, g, wants: (None, sum_like(sigmoid_grad(y, gg), g)),
+    lambda y, g: g * y * (1 - y),
+)
+TANH_GRAD = _grad_prim(
+    "tanh_grad",
+    lambda gg, out, y, g, wants: (None, sum_like(tanh_grad(y, gg), g)),
+    lambda y, g: g * (1 - y * y),
+)
 
 
 def _where_rule(c, x, y) -> AVal:

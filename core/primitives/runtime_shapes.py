@@ -36,12 +36,19 @@ def as_scalar(x, op: str = "as_scalar"):
 
 
 def _arange_impl(start, limit, delta, dtype):
+    from ..domain import check_step
+
+    # TF's Range: a zero step or one pointing away from limit is an error (not empty)
+    check_step("range", start.item(), limit.item(), delta.item(), empty_ok=False)
     return np.arange(start, limit, delta).astype(dtype)
 
 
 def _arange_rule(start, limit, delta, dtype):
     # the length is known only when all three bounds are concrete arrays
     if all(isinstance(v, (np.ndarray, np.generic)) for v in (start, limit, delta)):
+        from ..domain import check_step
+
+        check_step("range", start.item(), limit.item(), delta.item(), empty_ok=False)
         return AVal((len(np.arange(start, limit, delta)),), np.dtype(dtype))
     return AVal((None,), np.dtype(dtype))
 

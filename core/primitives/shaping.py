@@ -381,8 +381,15 @@ def _index_shape(shape: tuple, index: tuple) -> tuple:
             return a
         b = probe(1_000_033)
     except IndexError as e:
+        # describe array entries by shape: an index array is never printed in full
+        shown = ", ".join(
+            f"<{i.dtype} array of shape {fmt_shape(i.shape)}>"
+            if isinstance(i, np.ndarray)
+            else repr(i)
+            for i in index
+        )
         raise ShapeError(
-            f"getitem: index {index!r} does not fit shape {fmt_shape(shape)}: {e}"
+            f"getitem: index ({shown}) does not fit shape {fmt_shape(shape)}: {e}"
         ) from None
     return tuple(x if x == y else None for x, y in zip(a, b, strict=True))
 
@@ -507,7 +514,8 @@ def concat(xs, axis: int = 0):
     """Join tensors along an existing axis."""
     xs = tuple(xs)
     nd = len(xs[0].shape) if xs else 0
-    a = int(axis) % nd if nd else 0
+    # an axis out of range is an error, never wrapped onto another axis
+    a = rules.normalize_axis("concat", int(axis), nd) if nd else 0
     return bind(CONCAT, *xs, axis=a)
 
 
@@ -544,7 +552,7 @@ def stack(xs, axis: int = 0):
     """Join same-shaped tensors along a new axis."""
     xs = tuple(xs)
     nd = len(xs[0].shape) + 1 if xs else 1
-    return bind(STACK, *xs, axis=int(axis) % nd)
+    return bind(STACK, *xs, axis=rules.normalize_axis("stack", int(axis), nd))
 
 
 STACK = register(

@@ -338,6 +338,11 @@ spmm = _sparse_mod.mm
 
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from .missing import module_getattr  # noqa: E402
+
+# ---- rounding with zero gradients (floor, ceil, round, trunc on the core's primitives) ----------
+from .rounding import ceil, fix, floor, trunc  # noqa: E402
 from .surface import *  # noqa: E402, F403  (the wider torch surface: see surface.py)
+
+__all__ += ["ceil", "fix", "floor", "trunc"]
 
 __getattr__ = module_getattr("torch", globals())

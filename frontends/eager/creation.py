@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core import domain
 from ...core import dtypes as D
 from ...core import random as core_random
 from . import _convert as C
@@ -92,18 +93,30 @@ def _dt(dtype: Any) -> np.dtype:
     return get_default_dtype().np_dtype if dtype is None else to_dtype(dtype).np_dtype
 
 
+def _sizes(op: str, size: tuple, dtype: Any) -> tuple:
+    """A creation op's sizes: integers >= 0 whose bytes fit in memory, else a named error."""
+    if size == () and op in ("zeros", "ones"):
+        raise TypeError(f'{op}() missing 1 required positional argument: "size"; pass a shape')
+    try:
+        shape = domain.check_sizes(op, C.shape_args(size))
+    except ValueError as e:  # torch reports bad sizes as RuntimeError
+        raise RuntimeError(str(e)) from None
+    domain.check_memory(op, shape, dtype)
+    return shape
+
+
 def zeros(
     *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None
 ) -> Tensor:
     """A tensor of zeros."""
-    return _finish(np.zeros(C.shape_args(size), _dt(dtype)), requires_grad, device)
+    return _finish(np.zeros(_sizes("zeros", size, _dt(dtype)), _dt(dtype)), requires_grad, device)
 
 
 def ones(
     *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None
 ) -> Tensor:
     """A tensor of ones."""
-    return _finish(np.ones(C.shape_args(size), _dt(dtype)), requires_grad, device)
+    return _finish(np.ones(_sizes("ones", size, _dt(dtype)), _dt(dtype)), requires_grad, device)
 
 
 def empty(
@@ -128,7 +141,7 @@ def full(
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     dt = _fill_dtype(fill_value) if dtype is None else to_dtype(dtype).np_dtype
-    return _finish(np.full(C.shape_args((size,)), fill_value, dt), requires_grad, device)
+    return _finish(np.full(_sizes("full", (size,), dt), fill_value, dt), requires_grad, device)
 
 
 def _like(input: Tensor, dtype: Any) -> tuple[tuple, np.dtype]:
@@ -181,8 +194,10 @@ def arange(
     """Values start, start + step, ... below end (int64 when all arguments are integers)."""
     if end is None:
         start, end = 0, start
-    if step == 0:
-        raise RuntimeError("arange: step must be nonzero")
+    try:
+        domain.check_step("arange", start, end, step, empty_ok=False)
+    except ValueError as e:
+        raise RuntimeError(str(e)) from None
     ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
     dt = (D.int64 if ints else get_default_dtype().np_dtype) if dtype is None else _dt(dtype)
     n = max(0, math.ceil((end - start) / step))
@@ -300,7 +315,7 @@ def rand(
     requires_grad: bool = False,
 ) -> Tensor:
     """Uniform draws on [0, 1)."""
-    arr = _gen(generator).uniform(C.shape_args(size), _float_dt(dtype, "rand"))
+    arr = _gen(generator).uniform(_sizes("rand", size, np.float64), _float_dt(dtype, "rand"))
     return _finish(arr, requires_grad, device)
 
 
@@ -312,7 +327,7 @@ def randn(
     requires_grad: bool = False,
 ) -> Tensor:
     """Standard normal draws."""
-    arr = _gen(generator).normal(C.shape_args(size), _float_dt(dtype, "randn"))
+    arr = _gen(generator).normal(_sizes("randn", size, np.float64), _float_dt(dtype, "randn"))
     return _finish(arr, requires_grad, device)
 
 
@@ -340,7 +355,12 @@ def randint(
         size = args.pop()
     low, high = (0, args[0]) if len(args) == 1 else (args[0], args[1])
     dt = D.int64 if dtype is None else to_dtype(dtype).np_dtype
-    arr = _gen(generator).integers(int(low), int(high), C.shape_args((size,)))
+    if int(low) >= int(high):
+        raise RuntimeError(
+            f"randint: low must be less than high, got low={low} >= high={high} (draws come "
+            "from [low, high))"
+        )
+    arr = _gen(generator).integers(int(low), int(high), _sizes("randint", (size,), dt))
     return _finish(arr.astype(dt, copy=False), requires_grad, device)
 
 

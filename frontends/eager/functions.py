@@ -312,12 +312,28 @@ def dot(input: Any, other: Any):
     a, b = _tensor(input), _tensor(other)
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(
+            f"dot: inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
+            f"[{b.shape[0]}] to have the same number of elements"
+        )
     return matmul(a, b)
 
 
 def mv(input: Any, vec: Any):
     """Matrix-vector product."""
-    return matmul(input, vec)
+    a, v = _tensor(input), _tensor(vec)
+    if a.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(
+            f"mv: expects a 2-D matrix and a 1-D vector, got shapes {tuple(a.shape)} and "
+            f"{tuple(v.shape)}"
+        )
+    if a.shape[1] != v.shape[0]:
+        raise RuntimeError(
+            f"mv: size mismatch, matrix {tuple(a.shape)} needs a vector of {a.shape[1]} "
+            f"elements, got {tuple(v.shape)}"
+        )
+    return matmul(a, v)
 
 
 def outer(input: Any, vec2: Any):

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ...core import safetensors_io
+from ...core import safetensors_io, tmpfiles
 from ...core.checkpoint import load_arrays, save_arrays
 from .tensor import Tensor
 
@@ -98,10 +98,17 @@ def save(obj: Any, f: Any, pickle_module: Any = None, pickle_protocol: int = 2,
     if not _plain(obj):
         data = _PICKLED + pickle.dumps(obj, protocol=max(pickle_protocol, 2))
         if _is_path(f):
-            tmp = f"{os.fspath(f)}.tmp-{os.getpid()}"
-            with open(tmp, "wb") as out:
-                out.write(data)
-            os.replace(tmp, os.fspath(f))
+            folder = os.path.dirname(os.path.abspath(os.fspath(f)))
+            tmpfiles.sweep(folder)
+            fd, tmp = tmpfiles.make(folder)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+                os.replace(tmp, os.fspath(f))
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
         else:
             f.write(data)
         return

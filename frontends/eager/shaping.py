@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ...core import domain, ops
 from ...core import dtypes as D
-from ...core import ops
+from ...core.errors import ShapeError
 from . import _convert as C
 from . import tensor as _t
 
@@ -23,19 +24,26 @@ def reshape(input: Any, shape: Any):
     return ops.reshape(x, C.shape_args((shape,)))
 
 
-def _dim(dim: int, nd: int) -> int:
+def _dim(dim: int, nd: int, op: str = "") -> int:
     """`dim` as a non-negative axis of a rank-`nd` tensor; out of range is an IndexError (as
     PyTorch), never a silent wrap onto another axis."""
     if not -nd <= dim < nd:
         raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], but got {dim})"
+            f"{op + ': ' if op else ''}Dimension out of range (expected to be in range of "
+            f"[{-nd}, {nd - 1}], but got {dim})"
         )
     return dim % nd
 
 
 def view(input: Any, *shape: Any):
-    """Same as reshape (memory layout is managed by the kernels)."""
-    return ops.reshape(_tensor(input), C.shape_args(shape))
+    """The same data under a new shape; refuses strides it cannot honour (use reshape)."""
+    x = _tensor(input)
+    new = C.shape_args(shape)
+    domain.check_view("view", x._data, new)
+    try:
+        return ops.reshape(x, new)
+    except ShapeError as e:
+        raise ShapeError(f"view: shape {new} is invalid for the input: {e}") from None
 
 
 def flatten(input: Any, start_dim: int = 0, end_dim: int = -1):
@@ -44,7 +52,7 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1):
     shape = tuple(x._data.shape)
     if not shape:
         return ops.reshape(x, (1,))
-    s, e = _dim(start_dim, len(shape)), _dim(end_dim, len(shape))
+    s, e = _dim(start_dim, len(shape), "flatten"), _dim(end_dim, len(shape), "flatten")
     if s > e:
         raise RuntimeError(f"flatten() has invalid args: start_dim {start_dim} > end_dim {end_dim}")
     new = shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :]
@@ -66,7 +74,7 @@ def transpose(input: Any, dim0: int, dim1: int):
     if nd == 0:
         return x
     perm = list(range(nd))
-    a, b = _dim(dim0, nd), _dim(dim1, nd)
+    a, b = _dim(dim0, nd, "transpose"), _dim(dim1, nd, "transpose")
     perm[a], perm[b] = perm[b], perm[a]
     return ops.transpose(x, tuple(perm))
 
@@ -89,7 +97,8 @@ def t(input: Any):
 
 def unsqueeze(input: Any, dim: int):
     """Insert a dim of length 1 at `dim`."""
-    return ops.expand_dims(_tensor(input), dim)
+    x = _tensor(input)
+    return ops.expand_dims(x, domain.check_dim("unsqueeze", int(dim), x._data.ndim + 1))
 
 
 def squeeze(input: Any, dim: Any = None):
@@ -98,7 +107,8 @@ def squeeze(input: Any, dim: Any = None):
     if dim is None:
         return ops.squeeze(x)
     shape = x._data.shape
-    keep = tuple(d for d in C.dims(dim) if shape and shape[d] == 1)
+    dims = tuple(domain.check_dim("squeeze", int(d), len(shape)) for d in C.dims(dim))
+    keep = tuple(d for d in dims if shape and shape[d] == 1)
     return ops.squeeze(x, keep) if keep else x
 
 
@@ -153,6 +163,8 @@ def cat(tensors: Any, dim: int = 0):
     if len(ts) > 1:  # PyTorch skips legacy empty 1-D tensors
         kept = [x for x in ts if not (x._data.ndim == 1 and x._data.shape[0] == 0)]
         ts = kept or ts[:1]
+    if ts:
+        dim = domain.check_dim("cat", int(dim), ts[0]._data.ndim)
     return ops.concat(ts, dim)
 
 
@@ -161,7 +173,10 @@ concat = concatenate = cat
 
 def stack(tensors: Any, dim: int = 0):
     """Join same-shaped tensors along a new dim (dtypes promoted)."""
-    return ops.stack(_common(tensors), dim)
+    ts = _common(tensors)
+    if ts:
+        dim = domain.check_dim("stack", int(dim), ts[0]._data.ndim + 1)
+    return ops.stack(ts, dim)
 
 
 def hstack(tensors: Any):
@@ -184,12 +199,23 @@ def _slice_on(x, dim: int, sl: Any):
 def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Cut into pieces of a given size (the last may be shorter) or of the given sizes."""
     x = _tensor(tensor)
-    n = x._data.shape[dim]
+    dim = domain.check_dim("split", dim, x._data.ndim)
+    n = x._data.shape[dim] if x._data.ndim else 1
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
-        sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
+        if step < 0 or (step == 0 and n > 0):
+            raise RuntimeError(
+                f"split: split_size must be positive (0 only for an empty dimension), got "
+                f"{step} for dimension {dim} of size {n}"
+            )
+        sizes = [min(step, n - s) for s in range(0, n, step)] if step else [0]
+        sizes = sizes or [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes):
+            raise RuntimeError(
+                f"split_with_sizes: split_sizes={sizes} holds a negative size; sizes must be >= 0"
+            )
         if sum(sizes) != n:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
@@ -205,8 +231,11 @@ def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
 def chunk(input: Any, chunks: int, dim: int = 0) -> tuple:
     """Cut into `chunks` pieces of ceil(n / chunks) (the last may be shorter)."""
     x = _tensor(input)
+    if int(chunks) <= 0:
+        raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
+    dim = domain.check_dim("chunk", dim, x._data.ndim)
     n = x._data.shape[dim]
-    return split(x, max(1, -(-n // chunks)), dim)
+    return split(x, max(1, -(-n // int(chunks))), dim)
 
 
 def unbind(input: Any, dim: int = 0) -> tuple:
@@ -218,7 +247,13 @@ def unbind(input: Any, dim: int = 0) -> tuple:
 def narrow(input: Any, dim: int, start: int, length: int):
     """The slice start:start+length along `dim`."""
     x = _tensor(input)
-    return _slice_on(x, dim, slice(start, start + length))
+    d = domain.check_dim("narrow", dim, x._data.ndim)
+    n = x._data.shape[d]
+    start, length = int(start), int(length)
+    if -n <= start < 0:
+        start += n  # as torch: a negative start counts from the end
+    domain.check_extent("narrow", start, length, n, d)
+    return _slice_on(x, d, slice(start, start + length))
 
 
 def flip(input: Any, dims: Any):
@@ -236,7 +271,12 @@ def index_select(input: Any, dim: int, index: Any):
     idx = _tensor(index)._data
     if idx.ndim > 1:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got {idx.ndim}-D")
-    return ops.gather(x, idx, dim)
+    d = domain.check_dim("index_select", dim, x._data.ndim)
+    n = x._data.shape[d] if x._data.ndim else 1
+    domain.check_indices("index_select", "index", idx, n, d)
+    if x._data.ndim == 0:
+        return ops.reshape(x, tuple(idx.shape))
+    return ops.gather(x, idx, d)
 
 
 def gather(input: Any, dim: int, index: Any):
@@ -248,7 +288,15 @@ def gather(input: Any, dim: int, index: Any):
             f"gather: index {tuple(idx.shape)} must have as many dims as input "
             f"{tuple(x._data.shape)}"
         )
-    d = _dim(dim, x._data.ndim)
+    d = domain.check_dim("gather", dim, x._data.ndim)
+    xs = tuple(x._data.shape)
+    for k, (m, n) in enumerate(zip(idx.shape, xs, strict=True)):
+        if k != d and m > n:
+            raise RuntimeError(
+                f"gather: index {tuple(idx.shape)} is larger than input {xs} at dimension {k} "
+                f"({m} > {n}); only dimension {d} may differ"
+            )
+    domain.check_indices("gather", "index", idx, xs[d], d)
     grids = list(np.ogrid[tuple(slice(0, n) for n in idx.shape)])
     grids[d] = idx
     return ops.getitem(x, tuple(grids))

@@ -71,12 +71,10 @@ def triu(input: Any, diagonal: int = 0) -> Any:
 
 
 def round(input: Any, decimals: int = 0) -> Any:  # noqa: A001 - torch's name
-    """Round half to even (as torch does); the gradient is zero almost everywhere, so none."""
-    x = _tensor(input)
-    if decimals:
-        scale = 10.0**decimals
-        return _t.Tensor._make(np.round(x._data * scale) / scale).to(x.dtype)
-    return _t.Tensor._make(np.round(x._data))
+    """Round half to even (as torch does); its gradient is zero (the `round` primitive's rule)."""
+    from .rounding import round as _round
+
+    return _round(input, decimals=decimals)
 
 
 def masked_fill(input: Any, mask: Any, value: Any) -> Any:

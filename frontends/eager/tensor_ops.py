@@ -316,8 +316,8 @@ class TensorOps:
 
     # ---- shape ----------------------------------------------------------------------------------
     def reshape(self, *shape: Any):
-        """Same data, new shape."""
-        return _S.view(self, *shape)
+        """Same data, new shape (a copy when the strides need one)."""
+        return _S.reshape(self, shape[0] if len(shape) == 1 else shape)
 
     def view(self, *shape: Any):
         """Same data, new shape."""
@@ -327,7 +327,9 @@ class TensorOps:
         """Reshape to other's shape."""
         return _S.view(self, *other.shape)
 
-    reshape_as = view_as
+    def reshape_as(self, other: Any):
+        """Reshape to other's shape."""
+        return _S.reshape(self, tuple(other.shape))
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
         """Merge dims start_dim..end_dim."""

@@ -367,3 +367,10 @@ __all__ += ["data", *_attach_data(_sys_mod.modules[__name__])]
 from . import surface as _surface  # noqa: E402
 
 _surface.attach(__import__("sys").modules[__name__])
+
+# ---- rounding with zero gradients (tf.floor, tf.ceil, tf.round and their tf.math names) -------
+from . import rounding as _rounding  # noqa: E402
+from .rounding import ceil, floor, round  # noqa: E402, A004
+
+_rounding._install(math)
+__all__ += ["ceil", "floor", "round"]

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ...core import ops
+from ...core import domain, ops
+from ...core.errors import fmt_shape
 from ...core.ir import Value
 from ...core.primitives import dynamic as X
 from ...core.primitives.registry import AVal
@@ -260,7 +261,11 @@ def gather(
     def build():
         idx = indices
         if not isinstance(idx, Value):
-            idx = g.constant(convert.to_array(idx, convert.infer_dtype(idx), "gather indices"))
+            arr = convert.to_array(idx, convert.infer_dtype(idx), "gather indices")
+            a = domain.check_dim("gather", int(axis), len(x.shape), "axis")
+            if x.shape[a] is not None:  # constant indices: checked now, as TF checks at run
+                domain.check_indices("gather", "indices", arr, x.shape[a], a)
+            idx = g.constant(arr)
         return ops.gather(x, idx, int(axis))
 
     return g.build_op("GatherV2", name, build)
@@ -297,9 +302,26 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor
     """The block starting at `begin` with `size` (-1: to the end) in each axis."""
     x = _tensor(input_)
     known_rank("slice", x)
+    begin = [int(b) for b in np.asarray(begin).reshape(-1)]
+    size = [int(s) for s in np.asarray(size).reshape(-1)]
+    shape = tuple(x.shape)
+    if len(begin) != len(shape) or len(size) != len(shape):
+        raise ValueError(
+            f"slice: begin ({len(begin)} entries) and size ({len(size)} entries) must each have "
+            f"one entry per dimension of the input {fmt_shape(shape)}"
+        )
+    for d, (b, s, n) in enumerate(zip(begin, size, shape, strict=True)):
+        if s < -1:
+            raise ValueError(f"slice: size[{d}] = {s}; sizes must be >= 0 or -1 (to the end)")
+        if n is not None:
+            if s == -1:
+                domain.check_extent("slice", b, n - b if 0 <= b <= n else 0, n, d)
+            else:
+                domain.check_extent("slice", b, s, n, d)
+        elif b < 0:
+            raise ValueError(f"slice: begin[{d}] = {b}; begins must be >= 0")
     index = tuple(
-        builtins.slice(int(b), None if int(s) == -1 else int(b) + int(s))
-        for b, s in zip(begin, size, strict=False)
+        builtins.slice(b, None if s == -1 else b + s) for b, s in zip(begin, size, strict=True)
     )
     return x.graph.build_op("Slice", name, lambda: ops.getitem(x, index))
 
@@ -333,6 +355,9 @@ def _filled(shape: Any, value: Any, dtype: tfd.DType, name: str | None, type_nam
 
     def build():
         s = _shape_arg(shape, type_name)
+        if isinstance(s, tuple):
+            s = domain.check_sizes(type_name, s, "shape")
+            domain.check_memory(type_name, s, dtype.np_dtype)
         v = convert.to_array(value, dtype, type_name)
         if isinstance(s, Value):
             return X.fill_dynamic(s, v)
@@ -389,6 +414,7 @@ def range(
 
         return runtime_range(start, limit, delta, dtype, name)
     dt = tfd.as_dtype(dtype) if dtype is not None else convert.infer_dtype([start, limit, delta])
+    domain.check_step("range", start, limit, delta, empty_ok=False)
     return convert.constant(np.arange(start, limit, delta).astype(dt.np_dtype), dt, name=name)
 
 

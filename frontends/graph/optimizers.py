@@ -228,21 +228,30 @@ class Optimizer:
             hp = dict(hypers)
             for k, arr in zip(tensor_hypers, arrays[n:], strict=False):
                 hp[k] = float(arr)
-            writes: dict = {}
-            extra = self._begin(state, hp, writes)
-            if global_step is not None:
-                cur = state[global_step]
-                writes[global_step] = ops.add(cur, np.asarray(1, dtype=cur.dtype))
             guard = getattr(state, "guard", None)
-            if guard is not None and may_update_in_place:
+            if guard is not None:
+                # the run's last step: read the variables, step them and commit, all under the
+                # commit lock, so concurrent runs apply every update (none is lost) and no run
+                # sees a variable half written; in place only when no other run is in flight
                 with guard.lock:
-                    if guard.runs == 1:  # no other run can see a variable half updated
-                        self._update(state, jobs, arrays, hp, extra, writes, True)
-                        return None, writes
-            self._update(state, jobs, arrays, hp, extra, writes, False)
+                    writes: dict = {}
+                    self._step(state, jobs, arrays, hp, writes, global_step,
+                               may_update_in_place and guard.runs == 1)  # fmt: skip
+                    state.base.update(writes)
+                return None, {}
+            writes = {}
+            self._step(state, jobs, arrays, hp, writes, global_step, False)
             return None, writes
 
         return effect
+
+    def _step(self, state, jobs, arrays, hp, writes, global_step, in_place: bool) -> None:
+        """One optimizer step: per-run values, the global step, then every variable's update."""
+        extra = self._begin(state, hp, writes)
+        if global_step is not None:
+            cur = state[global_step]
+            writes[global_step] = ops.add(cur, np.asarray(1, dtype=cur.dtype))
+        self._update(state, jobs, arrays, hp, extra, writes, in_place)
 
     def _update(self, state, jobs, arrays, hp, extra, writes, in_place: bool) -> None:
         """New values of the variables and slots into `writes`: updated copies, except (when

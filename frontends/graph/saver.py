@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from typing import Any
 
 import numpy as np
 
-from ...core import checkpoint
+from ...core import checkpoint, tmpfiles
 from ...core.ir import Value
 from . import checkpoint_bridges, errors
 from .graph import GraphKeys, get_default_graph
@@ -200,7 +199,7 @@ def _write_state(folder: str, latest: str, all_paths: list[str], filename: str) 
 
     lines = [f'model_checkpoint_path: "{rel(latest)}"']
     lines += [f'all_model_checkpoint_paths: "{rel(p)}"' for p in all_paths]
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    fd, tmp = tmpfiles.make(folder)
     try:
         with os.fdopen(fd, "w") as f:
             f.write("\n".join(lines) + "\n")

@@ -181,6 +181,12 @@ class _BatchNorm(Module):
                 f"{type(self).__name__}: expected {' or '.join(f'{d}D' for d in self._dims)} "
                 f"input, got {input.ndim}D input of shape {tuple(input.shape)}"
             )
+        if input.shape[1] != self.num_features:
+            raise ValueError(
+                f"{type(self).__name__}({self.num_features}): input of shape "
+                f"{tuple(input.shape)} has {input.shape[1]} channels in dimension 1, expected "
+                f"{self.num_features}; build the layer with num_features={input.shape[1]}"
+            )
         use_batch = self.training or not self.track_running_stats
         momentum = self.momentum
         if self.training and self.track_running_stats:

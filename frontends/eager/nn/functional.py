@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ....core import domain, ops
 from ....core import functional as CF
-from ....core import ops
 from .. import _convert as C
 from .. import functions as _fn
 from ..tensor import Tensor
@@ -50,10 +50,18 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise RuntimeError(
             f"one_hot is only applicable to index tensor, got {C.tensor_type()._make(labels).dtype}"
         )
+    if num_classes <= 0 and not labels.size:
+        raise RuntimeError(
+            "one_hot: can not infer the number of classes from an empty tensor; pass num_classes"
+        )
     if num_classes < 0:
-        num_classes = int(labels.max()) + 1 if labels.size else 0
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes})")
+        if not labels.size:
+            raise RuntimeError(
+                "one_hot: can not infer the number of classes from an empty tensor; "
+                "pass num_classes"
+            )
+        num_classes = int(labels.max()) + 1
+    domain.check_indices("one_hot", "class value", labels, num_classes, exc=RuntimeError)
     return Tensor._make(CF.one_hot(labels, num_classes, np.int64))
 
 
@@ -137,6 +145,12 @@ def _masked_mean(per: Tensor, target: Tensor, ignore_index: int, reduction: str)
 
 
 def _label_loss(fn, input: Tensor, target: Tensor, reduction: str, ignore_index: int, op: str):
+    _class_scores(input, op)
+    if input._data.ndim == 1 and target._data.ndim == 0:
+        # an unbatched call: class scores (C,) and one 0-d class index, as a batch of one
+        out = _label_loss(fn, ops.reshape(input, (1, -1)), ops.reshape(target, (1,)),
+                          reduction, ignore_index, op)  # fmt: skip
+        return ops.reshape(out, ()) if reduction == "none" else out
     labels = target._data
     if labels.dtype.kind not in "iu":
         raise RuntimeError(
@@ -180,6 +194,7 @@ def cross_entropy(
         raise NotImplementedError("cross_entropy: class weights are not supported")
     red = _reduction(size_average, reduce, reduction)
     x = C.floating(input)
+    _class_scores(x, "cross_entropy")
     target = C.as_tensor_operand(target)
     if target._data.dtype.kind == "f":
         if tuple(target.shape) != tuple(x.shape):
@@ -198,6 +213,15 @@ def cross_entropy(
         probs = Tensor._make(CF.one_hot(target._data, x.shape[1], x._data.dtype))
         return CF.cross_entropy_with_probs(x, _smooth(probs, label_smoothing, x.shape[1]), red)
     return _label_loss(CF.cross_entropy_with_labels, x, target, red, ignore_index, "cross_entropy")
+
+
+def _class_scores(x: Tensor, op: str) -> None:
+    """Class scores are (C,) or (N, C, ...): a 0-d input has no class dimension."""
+    if x._data.ndim == 0:
+        raise IndexError(
+            f"{op}: input is 0-d (a single number); it needs class scores of shape (C,) or "
+            "(N, C, ...), e.g. input.unsqueeze(0)"
+        )
 
 
 def _smooth(probs: Tensor, eps: float, n: int) -> Tensor:
@@ -251,6 +275,10 @@ def binary_cross_entropy(
     if weight is not None:
         raise NotImplementedError("binary_cross_entropy: weights are not supported")
     p, t = _binary_pair(input, target, "binary_cross_entropy")
+    try:
+        domain.check_in_unit_interval("binary_cross_entropy", "input", p._data)
+    except ValueError as e:  # torch reports it as a RuntimeError
+        raise RuntimeError(str(e)) from None
     return CF.binary_cross_entropy(p, t, _reduction(size_average, reduce, reduction))
 
 

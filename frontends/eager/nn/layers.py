@@ -225,6 +225,9 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
+from ....core.domain import check_indices  # noqa: E402
+
+
 class Embedding(Module):
     """A lookup table of `num_embeddings` vectors (weights drawn from N(0, 1))."""
 
@@ -242,6 +245,7 @@ class Embedding(Module):
     def forward(self, input: Tensor) -> Tensor:
         """The rows of the table at the integer indices."""
         idx = input._data if isinstance(input, Tensor) else np.asarray(input)
+        check_indices("embedding", "input", idx, self.num_embeddings)
         return ops.gather(self.weight, idx, 0)
 
     def extra_repr(self) -> str:

@@ -14,8 +14,11 @@ def _data(shape, dtype=np.float32, seed=0):
 @pytest.mark.parametrize("axis", [0, 1, -1])
 def test_gather_matches_take(axis):
     x = _data((5, 6, 4))
-    idx = np.array([[0, -1], [2, 2], [1, 3]])
+    idx = np.array([[0, 3], [2, 2], [1, 3]])
     np.testing.assert_array_equal(IX.gather(x, idx, axis), np.take(x, idx, axis=axis))
+    # negative indices are refused, as torch.gather / index_select and tf.gather on CPU do
+    with pytest.raises(IndexError, match=r"index -1 is out of bounds .*valid \[0, "):
+        IX.gather(x, np.array([0, -1]), axis)
     np.testing.assert_array_equal(IX.gather(x, np.array(2), axis), np.take(x, 2, axis=axis))
     empty = IX.gather(x, np.zeros(0, np.int64), axis)
     assert empty.shape == np.take(x, np.zeros(0, np.int64), axis=axis).shape
@@ -37,7 +40,7 @@ def test_gather_errors():
 @pytest.mark.parametrize("axis", [0, 1, 2])
 def test_scatter_add_is_gathers_vjp(dtype, axis):
     shape = (4, 5, 3)
-    idx = np.array([[1, 1, -1], [0, 1, 2]])  # duplicates accumulate
+    idx = np.array([[1, 1, 2], [0, 1, 2]])  # duplicates accumulate
     upd_shape = shape[:axis] + idx.shape + shape[axis + 1 :]
     upd = _data(upd_shape, dtype, 1)
     got = IX.scatter_add(shape, idx, upd, axis)

@@ -1,0 +1,198 @@
+"""Domain checks shared by both frontends: indices, extents, sizes, steps and value ranges.
+
+Every check raises an error that names the operation the user called, the offending argument
+and its bad value (one value, never a whole index array) and the valid range. The checks read
+shapes, params and (for data-dependent domains such as index values) one vectorised pass over
+the operand; none runs inside a kernel's inner loop.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .errors import ShapeError
+
+# the largest element count an array may have (numpy's own limit, in elements of one byte)
+MAX_ELEMENTS = np.iinfo(np.intp).max
+
+
+def first_bad(idx: np.ndarray, lo: int, hi: int) -> int | None:
+    """The first entry of `idx` outside [lo, hi), or None when all are inside."""
+    if idx.size == 0:
+        return None
+    flat = idx.reshape(-1)
+    mn, mx = flat.min(), flat.max()
+    if mn >= lo and mx < hi:
+        return None
+    bad = (flat < lo) | (flat >= hi)
+    return int(flat[int(np.argmax(bad))])
+
+
+def check_indices(
+    op: str,
+    arg: str,
+    idx: Any,
+    size: int,
+    dim: int | None = None,
+    negative: bool = False,
+    exc: type[Exception] = IndexError,
+) -> np.ndarray:
+    """Integer indices into an axis of length `size`, or an IndexError naming the first bad one.
+
+    `negative=True` accepts Python's [-size, size) (as ``x[-1]``); otherwise [0, size), as
+    torch.gather / index_select / embedding and tf.gather on CPU require.
+    """
+    a = np.asarray(idx)
+    if a.dtype.kind not in "iu":
+        if a.dtype.kind == "b" or a.size:
+            raise TypeError(f"{op}: {arg} must hold integers, got dtype {a.dtype}")
+        a = a.astype(np.int64)
+    lo = -size if negative else 0
+    bad = first_bad(a, lo, size)
+    if bad is not None:
+        where = f" for dimension {dim}" if dim is not None else ""
+        hint = "" if negative or bad >= 0 else "; negative indices are not allowed here"
+        raise exc(
+            f"{op}: {arg} holds {bad}, out of range{where} of size {size} "
+            f"(valid range [{lo}, {size})){hint}"
+        )
+    return a
+
+
+def check_extent(op: str, start: int, length: int, size: int, dim: int) -> None:
+    """A slice start:start+length along an axis of length `size` must fit inside it."""
+    if length < 0:
+        raise ValueError(f"{op}: length {length} along dimension {dim} must be non-negative")
+    if not 0 <= start <= size or start + length > size:
+        raise IndexError(
+            f"{op}: start {start} + length {length} exceeds dimension {dim} of size {size}; "
+            f"need 0 <= start and start + length <= {size}"
+        )
+
+
+def check_sizes(op: str, shape: Any, arg: str = "size") -> tuple:
+    """A requested shape: non-negative integers whose product numpy can allocate."""
+    dims = tuple(int(d) for d in shape)
+    for d in dims:
+        if d < 0:
+            raise ValueError(
+                f"{op}: {arg} {dims} has the negative dimension {d}; sizes must be >= 0"
+            )
+    n = math.prod(dims)
+    if n > MAX_ELEMENTS:
+        raise ValueError(
+            f"{op}: {arg} {dims} has {n} elements, more than can be allocated "
+            f"(at most {MAX_ELEMENTS})"
+        )
+    return dims
+
+
+def check_memory(op: str, shape: tuple, dtype: Any) -> None:
+    """Refuse a shape whose bytes exceed what an address space can hold (numpy would say only
+    'array is too big')."""
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    if nbytes > MAX_ELEMENTS:
+        raise MemoryError(
+            f"{op}: shape {tuple(shape)} of {np.dtype(dtype)} needs {nbytes} bytes, more than "
+            "this machine can address; use a smaller size"
+        )
+
+
+def check_step(op: str, start: float, limit: float, step: float, empty_ok: bool) -> None:
+    """A range's step is nonzero and (unless `empty_ok`) points from start towards limit."""
+    if step == 0:
+        raise ValueError(f"{op}: step must be nonzero (got start={start}, limit={limit}, step=0)")
+    if not empty_ok and (limit - start) * step < 0:
+        raise ValueError(
+            f"{op}: upper bound and larger bound inconsistent with step sign: "
+            f"start={start}, end={limit}, step={step}; swap the bounds or flip the step's sign"
+        )
+    for name, v in (("start", start), ("end", limit), ("step", step)):
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"{op}: {name} must be finite, got {v}")
+
+
+def check_in_unit_interval(op: str, arg: str, x: np.ndarray) -> None:
+    """All entries of `x` in [0, 1] (NaN included as bad), else a ValueError naming one."""
+    a = np.asarray(x)
+    if a.size == 0:
+        return
+    ok = (a >= 0) & (a <= 1)
+    if not ok.all():
+        bad = a.reshape(-1)[int(np.argmin(ok.reshape(-1)))]
+        raise ValueError(
+            f"{op}: all elements of {arg} should be between 0 and 1, found {bad}; "
+            "apply sigmoid first or use the *_with_logits loss"
+        )
+
+
+def check_dim(op: str, dim: int, ndim: int, arg: str = "dim") -> int:
+    """`dim` as a non-negative axis of a rank-`ndim` tensor, or an IndexError naming it."""
+    span = max(ndim, 1)
+    if not -span <= dim < span:
+        raise IndexError(
+            f"{op}: {arg} {dim} is out of range for a {ndim}-D tensor "
+            f"(expected to be in range of [{-span}, {span - 1}])"
+        )
+    return dim % span
+
+
+def check_positive(op: str, arg: str, value: int) -> int:
+    """An integer count that must be at least 1 (chunks, split size, groups)."""
+    if int(value) <= 0:
+        raise ValueError(f"{op}: {arg} must be a positive integer, got {value}")
+    return int(value)
+
+
+def shape_error(op: str, text: str) -> ShapeError:
+    """A ShapeError whose message starts with the user's op name."""
+    return ShapeError(f"{op}: {text}")
+
+
+def view_compatible(shape: tuple, strides: tuple, new: tuple) -> bool:
+    """True when an array of `shape` / element `strides` can be viewed as `new` without a copy
+    (each run of merged or split dimensions must be contiguous within itself)."""
+    if math.prod(shape) == 0:
+        return True
+    if not shape:
+        shape, strides = (1,), (1,)
+    view_d = len(new) - 1
+    base = strides[-1]
+    tensor_numel = view_numel = 1
+    for d in range(len(shape) - 1, -1, -1):
+        tensor_numel *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != tensor_numel * base):
+            while view_d >= 0 and (view_numel < tensor_numel or new[view_d] == 1):
+                view_numel *= new[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return False
+            if d > 0:
+                base = strides[d - 1]
+                tensor_numel = view_numel = 1
+    return view_d == -1
+
+
+def check_view(op: str, data: np.ndarray, new: tuple) -> None:
+    """`view` keeps the data: refuse a shape the strides cannot express, naming reshape."""
+    if data.flags.c_contiguous or data.size == 0:
+        return
+    new = tuple(new)
+    if -1 in new:
+        known = math.prod(d for d in new if d != -1)
+        if known <= 0 or data.size % known:
+            return  # the reshape rule reports the size mismatch
+        new = tuple(data.size // known if d == -1 else d for d in new)
+    if math.prod(new) != data.size:
+        return  # the reshape rule reports the size mismatch
+    item = data.itemsize
+    strides = tuple(s // item for s in data.strides)
+    if not view_compatible(tuple(data.shape), strides, tuple(new)):
+        raise RuntimeError(
+            f"{op}: size is not compatible with the input tensor's size and stride (shape "
+            f"{tuple(data.shape)}, strides {strides}): at least one dimension spans across two "
+            "contiguous subspaces; use .reshape(...) instead"
+        )

@@ -1,0 +1,178 @@
+# ruff: noqa: E501  (the case tables read best one case a line)
+"""Edges follow the anchor: each case runs in duograd and in real PyTorch / TF1 (when installed).
+
+Where the anchor raises, duograd raises an error naming the op; where it returns, duograd
+returns the same values, shape and dtype. Python's negative indices stay where the anchor
+allows them (``x[-1]``, ``x[tensor([-1])]``, ``narrow`` with a negative start).
+"""
+
+from __future__ import annotations
+
+import duograd.frontends.eager as dt
+import duograd.frontends.graph as dtf
+import numpy as np
+import pytest
+
+# (id, op name the error must carry, the program given the torch-like module and its F)
+EAGER = [
+    ("embedding-neg", "embedding", lambda t, F: t.nn.Embedding(10, 3)(t.tensor([-1]))),
+    ("embedding-oob", "embedding", lambda t, F: t.nn.Embedding(10, 3)(t.tensor([10]))),
+    ("gather-neg", "gather", lambda t, F: t.gather(t.ones(3, 2), 0, t.tensor([[-1, 0]]))),
+    ("gather-oob", "gather", lambda t, F: t.gather(t.ones(3, 2), 0, t.tensor([[3, 0]]))),
+    ("gather-ok", None, lambda t, F: t.gather(t.arange(6.0).reshape(3, 2), 1, t.tensor([[1], [0], [1]]))),
+    ("index_select-neg", "index_select", lambda t, F: t.index_select(t.ones(3, 2), 0, t.tensor([-1]))),
+    ("index_select-oob", "index_select", lambda t, F: t.index_select(t.ones(3, 2), 1, t.tensor([2]))),
+    ("getitem-neg-ok", None, lambda t, F: t.arange(5.0)[t.tensor([-1, 0])]),
+    ("getitem-int-neg-ok", None, lambda t, F: t.arange(5.0)[-1]),
+    ("getitem-oob", "getitem", lambda t, F: t.arange(5.0)[t.tensor([7])]),
+    ("one_hot-neg", "one_hot", lambda t, F: F.one_hot(t.tensor([-1]), 3)),
+    ("one_hot-oob", "one_hot", lambda t, F: F.one_hot(t.tensor([3]), 3)),
+    ("one_hot-empty", "one_hot", lambda t, F: F.one_hot(t.tensor([], dtype=t.int64))),
+    ("one_hot-empty-classes-ok", None, lambda t, F: F.one_hot(t.tensor([], dtype=t.int64), 4)),
+    ("narrow-past-end", "narrow", lambda t, F: t.ones(4).narrow(0, 2, 5)),
+    ("narrow-neg-start-ok", None, lambda t, F: t.arange(4.0).narrow(0, -2, 2)),
+    ("split-sizes", "split", lambda t, F: t.ones(4).split([1, 2])),
+    ("split-zero", "split", lambda t, F: t.ones(4).split(0)),
+    ("chunk-zero", "chunk", lambda t, F: t.ones(4).chunk(0)),
+    ("chunk-ok", None, lambda t, F: t.arange(5.0).chunk(2)[1]),
+    ("var-empty-nan", None, lambda t, F: t.zeros(0, 4).var(0)),
+    ("var-one-nan", None, lambda t, F: t.zeros(1, 4).var(0)),
+    ("std-one-nan", None, lambda t, F: t.ones(1, 3).std(0)),
+    ("var-biased-one-ok", None, lambda t, F: t.ones(1, 3).var(0, unbiased=False)),
+    ("mean-empty-nan", None, lambda t, F: t.zeros(0, 4).mean(0)),
+    ("sum-empty-ok", None, lambda t, F: t.zeros(0, 4).sum(0)),
+    ("bce-above-1", "binary_cross_entropy", lambda t, F: F.binary_cross_entropy(t.tensor([1.5]), t.tensor([1.0]))),
+    ("bce-below-0", "binary_cross_entropy", lambda t, F: F.binary_cross_entropy(t.tensor([-0.1]), t.tensor([1.0]))),
+    ("bce-edges-ok", None, lambda t, F: F.binary_cross_entropy(t.tensor([0.0, 1.0]), t.tensor([0.0, 1.0]))),
+    ("arange-backwards", "arange", lambda t, F: t.arange(10, 0)),
+    ("arange-zero-step", "arange", lambda t, F: t.arange(0, 10, 0)),
+    ("arange-empty-ok", None, lambda t, F: t.arange(3, 3)),
+    ("arange-down-ok", None, lambda t, F: t.arange(10, 0, -3)),
+    ("view-transposed", "view", lambda t, F: t.ones(2, 3).t().view(6)),
+    ("view-transposed-split-ok", None, lambda t, F: t.arange(6.0).reshape(2, 3).t().view(3, 1, 2)),
+    ("reshape-transposed-ok", None, lambda t, F: t.arange(6.0).reshape(2, 3).t().reshape(6)),
+    ("cross_entropy-0d", "cross_entropy", lambda t, F: F.cross_entropy(t.tensor(1.0), t.tensor(0))),
+    ("squeeze-dim", "squeeze", lambda t, F: t.ones(2, 3).squeeze(4)),
+    ("zeros-negative", "zeros", lambda t, F: t.zeros(-1, 2)),
+    ("randint-low-high", "randint", lambda t, F: t.randint(5, 2, (3,))),
+    ("mv-size", "mv", lambda t, F: t.mv(t.ones(2, 3), t.ones(4))),
+    ("dot-size", "dot", lambda t, F: t.dot(t.ones(3), t.ones(4))),
+    ("batchnorm-channels", "BatchNorm2d", lambda t, F: t.nn.BatchNorm2d(3)(t.ones(2, 4, 2, 2))),
+]  # fmt: skip
+
+
+def _run(fn, mod, F):
+    try:
+        out = fn(mod, F)
+    except Exception as e:  # noqa: BLE001 - compared below
+        return e
+    return out.detach().numpy() if hasattr(out, "detach") else out
+
+
+@pytest.mark.parametrize("case", EAGER, ids=[c[0] for c in EAGER])
+def test_eager_edge_names_the_op_or_returns_the_value(case):
+    cid, op, fn = case
+    got = _run(fn, dt, dt.nn.functional)
+    if op is None:
+        assert not isinstance(got, Exception), f"{cid}: {type(got).__name__}: {got}"
+        return
+    assert isinstance(got, Exception), f"{cid}: returned {got!r}; the anchor raises"
+    msg = str(got)
+    assert op in msg, f"{cid}: {msg}"
+    assert "array(" not in msg and "tuple index" not in msg, msg
+    assert not isinstance(got, (ZeroDivisionError, AttributeError, KeyError)), repr(got)
+
+
+@pytest.mark.parametrize("case", EAGER, ids=[c[0] for c in EAGER])
+def test_eager_edge_matches_real_torch(case):
+    real = pytest.importorskip("torch")
+    cid, op, fn = case
+    want = _run(fn, real, real.nn.functional)
+    got = _run(fn, dt, dt.nn.functional)
+    if isinstance(want, Exception):
+        assert isinstance(got, Exception), f"{cid}: torch raises {want!r}, duograd returned {got}"
+        return
+    assert not isinstance(got, Exception), f"{cid}: torch returns, duograd raised {got!r}"
+    assert got.shape == want.shape and got.dtype == want.dtype, (got, want)
+    np.testing.assert_allclose(got, want, rtol=1e-6, equal_nan=True)
+
+
+def _graph(build, feeds=None):
+    g = dtf.Graph()
+    with g.as_default():
+        out = build(dtf)
+        with dtf.Session() as s:
+            return s.run(out, feeds or {})
+
+
+def _real_graph(build):
+    tf = pytest.importorskip("tensorflow")
+    tf.compat.v1.disable_eager_execution()
+    g = tf.Graph()
+    with g.as_default():
+        out = build(tf.compat.v1)
+        with tf.compat.v1.Session() as s:
+            return s.run(out)
+
+
+GRAPH = [
+    ("gather-neg", "gather", lambda tf: tf.gather(tf.zeros((3, 4)), [-1])),
+    ("gather-oob", "gather", lambda tf: tf.gather(tf.zeros((3, 4)), [3])),
+    ("gather-axis1-ok", None, lambda tf: tf.gather(tf.reshape(tf.range(12.0), (3, 4)), [3, 0], axis=1)),
+    ("embedding-neg", "gather", lambda tf: tf.nn.embedding_lookup(tf.zeros((3, 4)), [-1])),
+    ("slice-past-end", "slice", lambda tf: tf.slice(tf.zeros((3, 4)), [2, 0], [2, 4])),
+    ("slice-to-end-ok", None, lambda tf: tf.slice(tf.reshape(tf.range(12.0), (3, 4)), [1, 1], [-1, 2])),
+    ("slice-neg-begin", "slice", lambda tf: tf.slice(tf.zeros((3, 4)), [-1, 0], [1, 4])),
+    ("range-zero-step", "range", lambda tf: tf.range(0, 10, 0)),
+    ("range-backwards", "range", lambda tf: tf.range(10, 0)),
+    ("range-empty-ok", None, lambda tf: tf.range(3, 3)),
+    ("range-down-ok", None, lambda tf: tf.range(10, 0, -3)),
+    ("one_hot-oob-zeros-ok", None, lambda tf: tf.one_hot([3, -1, 1], 3)),
+    ("zeros-negative", "zeros", lambda tf: tf.zeros((-1, 2))),
+    ("split-sizes", "split", lambda tf: tf.split(tf.zeros((4,)), [1, 2])),
+]  # fmt: skip
+
+
+def _grun(fn, runner):
+    try:
+        return runner(fn)
+    except Exception as e:  # noqa: BLE001 - compared below
+        return e
+
+
+@pytest.mark.parametrize("case", GRAPH, ids=[c[0] for c in GRAPH])
+def test_graph_edge_names_the_op_or_returns_the_value(case):
+    cid, op, fn = case
+    got = _grun(fn, _graph)
+    if op is None:
+        assert not isinstance(got, Exception), f"{cid}: {type(got).__name__}: {got}"
+        return
+    assert isinstance(got, Exception), f"{cid}: returned {got!r}; the anchor raises"
+    assert op in str(got), f"{cid}: {got}"
+    assert not isinstance(got, (ZeroDivisionError, AttributeError, KeyError)), repr(got)
+
+
+@pytest.mark.parametrize("case", GRAPH, ids=[c[0] for c in GRAPH])
+def test_graph_edge_matches_real_tf(case):
+    cid, op, fn = case
+    want = _grun(fn, _real_graph)
+    got = _grun(fn, _graph)
+    if isinstance(want, Exception):
+        if isinstance(want, pytest.skip.Exception):
+            raise want
+        assert isinstance(got, Exception), f"{cid}: TF raises {want!r}, duograd returned {got}"
+        return
+    assert not isinstance(got, Exception), f"{cid}: TF returns, duograd raised {got!r}"
+    assert got.shape == want.shape and got.dtype == want.dtype, (got, want)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_fed_indices_are_checked_when_run():
+    g = dtf.Graph()
+    with g.as_default():
+        ids = dtf.placeholder(dtf.int32, [None])
+        out = dtf.gather(dtf.zeros((3, 4)), ids)
+        with dtf.Session() as s:
+            assert s.run(out, {ids: np.array([2, 0], np.int32)}).shape == (2, 4)
+            with pytest.raises(IndexError, match="gather.*-1"):
+                s.run(out, {ids: np.array([0, -1], np.int32)})
