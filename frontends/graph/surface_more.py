@@ -1,0 +1,29 @@
+"""Attach the names of math_more, image_ops and train_more to the frontend's namespaces."""
+
+from __future__ import annotations
+
+import types
+
+from . import math_more as MM
+
+_TOP = ("floor ceil round rint floordiv floormod reduce_prod cumsum cumprod boolean_mask").split()
+_MATH = _TOP + ["top_k", "zero_fraction"]
+_NN = ["top_k", "gelu", "zero_fraction"]
+
+
+def _put(mod: types.ModuleType, names: list, src: types.ModuleType = MM) -> None:
+    for n in names:
+        setattr(mod, n, getattr(src, n))
+    if hasattr(mod, "__all__"):
+        mod.__all__ = list(mod.__all__) + [n for n in names if n not in mod.__all__]
+
+
+def attach(tf: types.ModuleType) -> dict:
+    """Add the names to `tf` and its namespaces; return new namespaces by their TF prefix."""
+    _put(tf, _TOP)
+    _put(tf.math, _MATH)
+    _put(tf.nn, _NN)
+    tf.floor_div, tf.mod = MM.floordiv, MM.floormod
+    tf.math.floor_div, tf.math.mod = MM.floordiv, MM.floormod
+    tf.math.gelu = MM.gelu
+    return {}
