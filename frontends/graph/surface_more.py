@@ -26,4 +26,7 @@ def attach(tf: types.ModuleType) -> dict:
     tf.floor_div, tf.mod = MM.floordiv, MM.floormod
     tf.math.floor_div, tf.math.mod = MM.floordiv, MM.floormod
     tf.math.gelu = MM.gelu
-    return {}
+    from . import image_ops
+
+    tf.image = image_ops.namespace()
+    return {"tf.image": tf.image}
