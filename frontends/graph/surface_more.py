@@ -27,6 +27,15 @@ def attach(tf: types.ModuleType) -> dict:
     tf.math.floor_div, tf.math.mod = MM.floordiv, MM.floormod
     tf.math.gelu = MM.gelu
     from . import image_ops
+    from . import sampled_losses as SL
+    from . import train_more as TM
+
+    _put(tf.train, ["AdagradDAOptimizer", "ExponentialMovingAverage", "get_checkpoint_state"], TM)
+    samplers = ["log_uniform_candidate_sampler", "uniform_candidate_sampler"]
+    _put(tf.nn, ["nce_loss", "sampled_softmax_loss", "batch_norm_with_global_normalization"], SL)
+    _put(tf.nn, samplers, SL)
+    _put(tf.random, samplers, SL)
+    _put(tf, samplers, SL)
 
     tf.image = image_ops.namespace()
     return {"tf.image": tf.image}
