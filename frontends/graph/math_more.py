@@ -180,3 +180,58 @@ def zero_fraction(value: Any, name: str | None = None) -> Tensor:
         name,
         lambda: ops.mean(ops.cast(ops.equal(x, zero), np.float32)),
     )
+
+
+def sequence_mask(
+    lengths: Any, maxlen: Any = None, dtype: Any = tfd.bool, name: str | None = None
+) -> Tensor:
+    """mask[..., j] = j < lengths[...]; maxlen defaults to max(lengths) (known when run)."""
+    from . import array_ops as A
+    from .math_ops import cast, less, reduce_max
+
+    n = _tensor(lengths)
+    if not tfd.as_dtype(n.dtype).is_integer:
+        raise TypeError(f"sequence_mask: lengths must be integers, got {n}")
+    if maxlen is None:
+        maxlen = reduce_max(n)
+    if isinstance(maxlen, Tensor):
+        maxlen = cast(maxlen, n.dtype)
+    positions = A.range(0, maxlen, 1, dtype=n.dtype)
+    mask = less(positions, A.expand_dims(n, -1))
+    out_dt = tfd.as_dtype(dtype)
+    return mask if out_dt.is_bool else cast(mask, out_dt, name=name)
+
+
+def l2_regularizer(scale: float, scope: str | None = None) -> Any:
+    """A function weights -> scale * sum(weights ** 2) / 2 (None when scale is 0)."""
+    from .nn import l2_loss
+
+    if scale < 0:
+        raise ValueError(f"l2_regularizer: scale must be >= 0, got {scale}")
+    if scale == 0:
+        return lambda weights: None
+
+    def regularizer(weights: Any) -> Tensor:
+        w = _tensor(weights)
+        return ops_scale(l2_loss(w), scale)
+
+    return regularizer
+
+
+def l1_regularizer(scale: float, scope: str | None = None) -> Any:
+    """A function weights -> scale * sum(|weights|) (None when scale is 0)."""
+    from .math_ops import abs as abs_
+    from .math_ops import reduce_sum
+
+    if scale < 0:
+        raise ValueError(f"l1_regularizer: scale must be >= 0, got {scale}")
+    if scale == 0:
+        return lambda weights: None
+    return lambda weights: ops_scale(reduce_sum(abs_(_tensor(weights))), scale)
+
+
+def ops_scale(t: Tensor, scale: float) -> Tensor:
+    """t * scale in t's dtype."""
+    from .math_ops import multiply
+
+    return multiply(t, np.asarray(scale, dtype=tfd.as_dtype(t.dtype).np_dtype))

@@ -26,6 +26,9 @@ def attach(tf: types.ModuleType) -> dict:
     tf.floor_div, tf.mod = MM.floordiv, MM.floormod
     tf.math.floor_div, tf.math.mod = MM.floordiv, MM.floormod
     tf.math.gelu = MM.gelu
+    tf.sequence_mask = MM.sequence_mask
+    tf.contrib.layers.l2_regularizer = MM.l2_regularizer
+    tf.contrib.layers.l1_regularizer = MM.l1_regularizer
     from . import image_ops
     from . import sampled_losses as SL
     from . import train_more as TM
