@@ -7,7 +7,7 @@ MNIST_SOFTMAX = """
 rs = np.random.RandomState(0)
 protos = rs.rand(10, 784).astype(np.float32)
 labels = rs.randint(0, 10, 200)
-images = ((protos[labels] + 0.3 * rs.rand(200, 784)) / 20).astype(np.float32)
+images = ((protos[labels] + 0.3 * rs.rand(200, 784)) / 6).astype(np.float32)
 onehot = np.eye(10, dtype=np.float32)[labels]
 x = tf.placeholder(tf.float32, [None, 784])
 W = tf.Variable(tf.zeros([784, 10]))
