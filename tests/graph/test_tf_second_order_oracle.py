@@ -74,4 +74,6 @@ def test_hessian_vector_product_matches_real_tf(ref):
 
 def test_second_order_runs_are_deterministic_bitwise():
     a, b = _penalty(dg, ACTS["tanh_sigmoid"]), _penalty(dg, ACTS["tanh_sigmoid"])
-    assert all(np.asarray(p).tobytes() == np.asarray(q).tobytes() for p, q in zip(a, b))
+    assert all(
+        np.asarray(p).tobytes() == np.asarray(q).tobytes() for p, q in zip(a, b, strict=True)
+    )
