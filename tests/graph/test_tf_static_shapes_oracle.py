@@ -67,3 +67,13 @@ def test_static_and_run_time_shapes_match_real_tf(ref):
         assert ours[k].dtype == theirs[k].dtype, k
         if k != "batch_norm":
             np.testing.assert_array_equal(ours[k], theirs[k], err_msg=k)
+
+
+def test_gradients_through_a_run_time_loop_say_so():
+    with dg.Graph().as_default():
+        x = dg.placeholder(dg.float32, [2])
+        _, r = dg.while_loop(lambda i, a: i < 3, lambda i, a: (i + 1, a * x), [0, dg.ones([2])])
+        with pytest.raises(NotImplementedError, match="while"):
+            dg.gradients(dg.reduce_sum(r), x)
+        # a path around the loop still differentiates; the loop's part is refused
+        assert dg.gradients(dg.reduce_sum(x * 2.0), x)[0] is not None
