@@ -139,3 +139,20 @@ def test_bad_inputs_name_the_op():
             dg.cumsum(dg.placeholder(dg.float32, [None]), 0)
         with pytest.raises(TypeError, match="boolean_mask"):
             dg.boolean_mask(dg.constant([1.0, 2.0]), dg.constant([1, 0]))
+
+
+def test_contrib_regularizers_feed_the_regularization_losses(ref):
+    # tf.contrib is gone from real TF 2: compare with what the regularizers compute there,
+    # scale * l2_loss(w) and scale * sum(|w|)
+    with dg.Graph().as_default():
+        x = dg.constant(A)
+        dg.layers.dense(x, 2, kernel_regularizer=dg.contrib.layers.l2_regularizer(0.1))
+        dg.layers.dense(x, 2, kernel_regularizer=dg.contrib.layers.l1_regularizer(0.2))
+        kernels = [v for v in dg.trainable_variables() if "kernel" in v.name]
+        reg = dg.losses.get_regularization_loss()
+        with dg.Session() as s:
+            s.run(dg.global_variables_initializer())
+            k0, k1, total = s.run([*kernels, reg])
+    want = 0.1 * np.sum(k0 * k0) / 2 + 0.2 * np.sum(np.abs(k1))
+    np.testing.assert_allclose(total, want, rtol=1e-5)
+    assert dg.contrib.layers.l2_regularizer(0.0)(dg.constant(A)) is None
