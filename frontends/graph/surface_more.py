@@ -41,4 +41,6 @@ def attach(tf: types.ModuleType) -> dict:
     _put(tf, samplers, SL)
 
     tf.image = image_ops.namespace()
-    return {"tf.image": tf.image}
+    from . import host_more
+
+    return {"tf.image": tf.image, **host_more.attach(tf)}
