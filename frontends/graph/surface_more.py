@@ -42,6 +42,9 @@ def attach(tf: types.ModuleType) -> dict:
 
     tf.image = image_ops.namespace()
     from . import host_more
+    from . import layer_classes as LC
+
+    _put(tf.layers, LC.NAMES, LC)
     from . import runtime_ops as RO
 
     tf.py_func, tf.Print, tf.Assert = RO.py_func, RO.Print, RO.Assert
