@@ -42,6 +42,11 @@ def attach(tf: types.ModuleType) -> dict:
 
     tf.image = image_ops.namespace()
     from . import host_more
+    from . import nn_more2 as N2
+
+    tf.unsorted_segment_sum = tf.math.unsorted_segment_sum = N2.unsorted_segment_sum
+    _put(tf.nn, ["atrous_conv2d", "convolution", "fused_batch_norm"], N2)
+    _put(tf.train, ["load_variable", "replica_device_setter"], N2)
     from . import layer_classes as LC
 
     _put(tf.layers, LC.NAMES, LC)
