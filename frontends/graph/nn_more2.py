@@ -129,3 +129,30 @@ def load_variable(ckpt_dir_or_file: str, name: str) -> np.ndarray:
 def replica_device_setter(*args: Any, **kwargs: Any) -> None:
     """Accepted for compatibility: every op runs in this process on the CPU (tf.device(None))."""
     return None
+
+
+def gather_nd(params: Any, indices: Any, name: str | None = None, batch_dims: int = 0) -> Tensor:
+    """params[indices[..., 0], ..., indices[..., k-1]]: slices picked by k-tuples of indices."""
+    from ...core import ops
+
+    x, idx = _tensor(params), _tensor(indices)
+    known_rank("gather_nd", x, idx)
+    if batch_dims:
+        raise NotImplementedError("tf.gather_nd: batch_dims is not provided; use batch_dims=0")
+    k = idx.shape[-1] if len(idx.shape) else None
+    if k is None or k > len(x.shape) or k < 1:
+        raise ValueError(
+            f"gather_nd: the last dim of indices {idx} must be known and in [1, rank of {x}]"
+        )
+    lead = tuple(x.shape[:k])
+    if any(d is None for d in lead):
+        raise ValueError(f"gather_nd: the first {k} dims of {x} must be known")
+    strides = np.cumprod((1, *lead[::-1]))[:-1][::-1].astype(np.int64)
+
+    def build():
+        flat = ops.reshape(x, (int(np.prod(lead)), *x.shape[k:])) if k > 1 else x
+        i64 = ops.cast(idx, np.int64)
+        linear = ops.sum(ops.mul(i64, strides), (len(idx.shape) - 1,), False)
+        return ops.gather(flat, linear, 0)
+
+    return x.graph.build_op("GatherNd", name, build)

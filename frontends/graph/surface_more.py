@@ -45,6 +45,7 @@ def attach(tf: types.ModuleType) -> dict:
     from . import nn_more2 as N2
 
     tf.unsorted_segment_sum = tf.math.unsorted_segment_sum = N2.unsorted_segment_sum
+    tf.gather_nd = N2.gather_nd
     _put(tf.nn, ["atrous_conv2d", "convolution", "fused_batch_norm"], N2)
     _put(tf.train, ["load_variable", "replica_device_setter"], N2)
     from . import layer_classes as LC

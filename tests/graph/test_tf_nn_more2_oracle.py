@@ -25,7 +25,12 @@ D = R.uniform(-1, 1, (6, 3)).astype(np.float32)
 IDS = np.array([2, 0, 2, 3, 0, 2], np.int32)
 SCALE, OFFSET = np.array([1.0, 0.5, 2.0], np.float32), np.array([0.1, -0.2, 0.0], np.float32)
 
+GIDX = np.array([[1, 2], [0, 0], [1, 2]], np.int64)
+GIDX1 = np.array([[[1], [0]]], np.int32)
+
 PROGRAMS = {
+    "gather_nd_pairs": (lambda tf, x: tf.gather_nd(tf.reshape(x, [2, 3, 3]), GIDX), D),
+    "gather_nd_rows": (lambda tf, x: tf.gather_nd(x, GIDX1), D),
     "segment_sum": (lambda tf, x: tf.unsorted_segment_sum(x, tf.constant(IDS), 5), D),
     "atrous": (lambda tf, x: tf.nn.atrous_conv2d(x, tf.constant(W), 2, "SAME"), X),
     "convolution_2d": (
