@@ -6,6 +6,7 @@ import numpy as np
 
 from ..kernels import elementwise as K
 from . import rules
+from . import second_order as SO
 from .registry import AVal, Primitive, bind, register
 from .shaping import sum_like
 
@@ -356,7 +357,7 @@ def _grad_rule(name: str):
     return rule
 
 
-def _grad_prim(name: str, vjp, ref) -> Primitive:
+def _grad_prim(name: str, vjp, ref, nondiff: tuple = (0,)) -> Primitive:
     prim = register(
         Primitive(
             name,
@@ -364,7 +365,7 @@ def _grad_prim(name: str, vjp, ref) -> Primitive:
             shape_rule=_grad_rule(name),
             vjp=vjp,
             reference=ref,
-            nondiff=(0,),
+            nondiff=nondiff,
             elementwise=name,
         )
     )
@@ -376,17 +377,9 @@ RELU_GRAD = _grad_prim(
     lambda gg, out, x, g, wants: (None, relu_grad(x, gg)),
     lambda x, g: np.where(x > 0, g, np.zeros((), x.dtype)),
 )
-SIGMOID_GRAD = _grad_prim(
-    "sigmoid_grad",
-    # linear in g (second order through y is not declared: y is nondiff)
-    lambda gg, out, y, g, wants: (None, sum_like(sigmoid_grad(y, gg), g)),
-    lambda y, g: g * y * (1 - y),
-)
-TANH_GRAD = _grad_prim(
-    "tanh_grad",
-    lambda gg, out, y, g, wants: (None, sum_like(tanh_grad(y, gg), g)),
-    lambda y, g: g * (1 - y * y),
-)
+# both operands carry gradients: second-order rules in second_order.py
+SIGMOID_GRAD = _grad_prim("sigmoid_grad", SO.sigmoid_grad_vjp, lambda y, g: g * y * (1 - y), ())
+TANH_GRAD = _grad_prim("tanh_grad", SO.tanh_grad_vjp, lambda y, g: g * (1 - y * y), ())
 
 
 def _where_rule(c, x, y) -> AVal:

@@ -8,6 +8,7 @@ from ..errors import DTypeError, ShapeError, fmt_shape
 from ..kernels import indexing as IX
 from ..kernels import softmax as SM
 from . import rules
+from . import second_order as SO
 from .elementwise import exp, mul, sub
 from .reduction import _expand
 from .registry import AVal, Primitive, bind, register, same_dims
@@ -70,7 +71,7 @@ SOFTMAX_GRAD = register(
         impl=lambda y, g, axis: SM.softmax_grad(y, g, axis),
         shape_rule=_grad_axis_rule("softmax_grad"),
         reference=lambda y, g, axis: y * (g - np.sum(g * y, axis=axis, keepdims=True)),
-        nondiff=(0, 1),
+        vjp=SO.softmax_grad_vjp,
     )
 )
 LOG_SOFTMAX_GRAD = register(
@@ -79,7 +80,7 @@ LOG_SOFTMAX_GRAD = register(
         impl=lambda y, g, axis: SM.log_softmax_grad(y, g, axis),
         shape_rule=_grad_axis_rule("log_softmax_grad"),
         reference=lambda y, g, axis: g - np.exp(y) * np.sum(g, axis=axis, keepdims=True),
-        nondiff=(0, 1),
+        vjp=SO.log_softmax_grad_vjp,
     )
 )
 

@@ -132,9 +132,28 @@ def DEFINE_enum(name: str, default: Any, enum_values: list, help: str = "", **kw
     FLAGS._define(_Flag(name, default, help, parse))
 
 
+_REQUIRED: list[str] = []
+
+
+def mark_flag_as_required(flag_name: str, flag_values: Any = None) -> None:
+    """`run` refuses to start while this flag is still None."""
+    if flag_name not in FLAGS._flags:
+        raise ValueError(f"mark_flag_as_required: no flag --{flag_name} is defined")
+    _REQUIRED.append(flag_name)
+
+
+def mark_flags_as_required(flag_names: list, flag_values: Any = None) -> None:
+    """mark_flag_as_required for each name."""
+    for n in flag_names:
+        mark_flag_as_required(n)
+
+
 def run(main: Callable | None = None, argv: list | None = None) -> None:
     """Parse flags from argv, call main(remaining argv) and exit with its return value."""
     rest = FLAGS(list(sys.argv if argv is None else argv))
+    missing = [n for n in _REQUIRED if getattr(FLAGS, n) is None]
+    if missing:
+        raise SystemExit(f"FATAL Flags parsing error: flag --{missing[0]} must have a value")
     if main is None:
         main = sys.modules["__main__"].main
     sys.exit(main(rest))

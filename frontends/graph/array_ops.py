@@ -100,6 +100,32 @@ def _shape_arg(shape: Any, op: str) -> tuple | Tensor:
     return tuple(int(d) for d in items)
 
 
+def _partial(shape: Any, x: Any = None) -> tuple | None:
+    """The static shape TF infers from a shape list holding tensors: its Python ints known,
+    the tensors (and a -1 that cannot be resolved) unknown; None when `shape` is a tensor."""
+    if isinstance(shape, Value) or isinstance(shape, (int, np.integer)):
+        return None
+    items = list(shape)
+    dims = [None if isinstance(d, Value) or d is None or int(d) < 0 else int(d) for d in items]
+    if x is not None and sum(1 for d in items if not isinstance(d, Value) and d == -1) == 1:
+        known = [d for d in dims if d is not None]
+        total = x.shape.num_elements() if hasattr(x.shape, "num_elements") else None
+        if total is not None and len(known) == len(dims) - 1 and all(known):
+            dims[[i for i, d in enumerate(items) if not isinstance(d, Value) and d == -1][0]] = (
+                total // int(np.prod(known))
+            )
+    return tuple(dims)
+
+
+def _pin(out: Any, static: tuple | None) -> Any:
+    """`out` given the dims known when built (checked when run)."""
+    if static is None or all(d is None for d in static):
+        return out
+    from ...core.primitives.runtime_shapes import with_shape
+
+    return with_shape(out, static, "shape")
+
+
 # ---- reshaping -----------------------------------------------------------------------------------
 
 
@@ -110,7 +136,7 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
     def build():
         s = _shape_arg(shape, "reshape")
         if isinstance(s, Value):
-            return X.reshape_dynamic(x, s)
+            return _pin(X.reshape_dynamic(x, s), _partial(shape, x))
         return ops.reshape(x, s)
 
     return x.graph.build_op("Reshape", name, build)
@@ -360,7 +386,7 @@ def _filled(shape: Any, value: Any, dtype: tfd.DType, name: str | None, type_nam
             domain.check_memory(type_name, s, dtype.np_dtype)
         v = convert.to_array(value, dtype, type_name)
         if isinstance(s, Value):
-            return X.fill_dynamic(s, v)
+            return _pin(X.fill_dynamic(s, v), _partial(shape))
         return g.constant(np.full(s, v, dtype=dtype.np_dtype))
 
     return g.build_op(type_name, name, build, default=type_name.lower())

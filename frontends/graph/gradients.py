@@ -76,7 +76,36 @@ def gradients(
         out: list[Tensor | None] = []
         for x in xs:
             gx = found.get(x)
+            if gx is None:
+                _refuse_run_time_loops(ys, x)
             if gx is None and unconnected_gradients == "zero":
                 gx = ops.fill_like(x, 0)
             out.append(gx)
     return out
+
+
+def _ancestors(values: list) -> dict:
+    """Every node the values depend on (through inputs), by id."""
+    seen: dict = {}
+    stack = [v.node for v in values]
+    while stack:
+        n = stack.pop()
+        if id(n) not in seen:
+            seen[id(n)] = n
+            stack.extend(i.node for i in n.inputs)
+    return seen
+
+
+def _refuse_run_time_loops(ys: list, x: Value) -> None:
+    """A gradient that would have to pass through a loop run at run time (tf.while_loop, or
+    map_fn over a length unknown when built) is not provided: say so instead of None."""
+    for n in _ancestors(ys).values():
+        if n.kind == "op" or n.attrs.get("type") != "While":
+            continue
+        if id(x.node) in _ancestors(list(n.inputs)):
+            raise NotImplementedError(
+                f"tf.gradients: the path from {x} to the ys passes through the loop "
+                f"'{n.name}', which runs at run time and has no gradient in duograd; unroll it "
+                "(a Python loop, or tf.map_fn / tf.scan over a length known when the graph is "
+                "built), or stop the gradient before it"
+            )

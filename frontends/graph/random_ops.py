@@ -55,6 +55,12 @@ def random_normal(
     name: str | None = None,
 ) -> Tensor:
     """Normal draws: mean + stddev * z (seed ignored: one shared stream)."""
+    if isinstance(shape, (list, tuple)) and any(isinstance(d, Value) for d in shape):
+        from .array_ops import _partial, _pin, _shape_arg
+
+        static = _partial(shape)
+        out = random_normal(_shape_arg(shape, "random_normal"), mean, stddev, dtype, seed, name)
+        return out.graph.build_op("EnsureShape", None, lambda: _pin(out, static))
     if isinstance(shape, Value) and not isinstance(mean, Value) and not isinstance(stddev, Value):
         from ...core.primitives import runtime_shapes as CP
 

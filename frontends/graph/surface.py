@@ -67,6 +67,9 @@ def attach(tf: types.ModuleType) -> None:
     _put(tf.losses, LS, ["hinge_loss", "huber_loss", "cosine_distance"])
     _put(tf.nn, LS, ["weighted_cross_entropy_with_logits", "log_poisson_loss"])
     _put(tf, LS, ["pad", "reverse"])
+    from . import surface_more
+
+    more = surface_more.attach(tf)
     prefixes = {
         "tf": tf, "tf.nn": tf.nn, "tf.train": tf.train, "tf.layers": tf.layers,
         "tf.losses": tf.losses, "tf.math": tf.math, "tf.random": tf.random,
@@ -76,5 +79,6 @@ def attach(tf: types.ModuleType) -> None:
         "tf.nn.rnn_cell": tf.nn.rnn_cell, "tf.errors": tf.errors, "tf.compat": tf.compat,
         "tf.init_ops": tf.init_ops, "tf.app": app, "tf.flags": app.flags,
     }  # fmt: skip
+    prefixes.update(more)
     for prefix, mod in prefixes.items():
         install(mod, prefix)
