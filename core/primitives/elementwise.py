@@ -343,7 +343,7 @@ def _grad_rule(name: str):
     return rule
 
 
-def _grad_prim(name: str, vjp, ref) -> Primitive:
+def _grad_prim(name: str, vjp, ref, nondiff: tuple = (0,)) -> Primitive:
     prim = register(
         Primitive(
             name,
@@ -351,7 +351,7 @@ def _grad_prim(name: str, vjp, ref) -> Primitive:
             shape_rule=_grad_rule(name),
             vjp=vjp,
             reference=ref,
-            nondiff=(0,),
+            nondiff=nondiff,
             elementwise=name,
         )
     )
@@ -363,8 +363,23 @@ RELU_GRAD = _grad_prim(
     lambda gg, out, x, g, wants: (None, relu_grad(x, gg)),
     lambda x, g: np.where(x > 0, g, np.zeros((), x.dtype)),
 )
-SIGMOID_GRAD = _grad_prim("sigmoid_grad", None, lambda y, g: g * y * (1 - y))
-TANH_GRAD = _grad_prim("tanh_grad", None, lambda y, g: g * (1 - y * y))
+
+def _sigmoid_grad_vjp(gg, out, y, g, wants):
+    """Second-order rule: d/dy [g y (1 - y)] = g (1 - 2y); d/dg is the same helper."""
+    gy = mul(mul(gg, g), sub(scalar(1, y), add(y, y))) if wants[0] else None
+    return gy, sigmoid_grad(y, gg) if wants[1] else None
+
+
+def _tanh_grad_vjp(gg, out, y, g, wants):
+    """Second-order rule: d/dy [g (1 - y^2)] = -2 g y; d/dg is the same helper."""
+    gy = neg(mul(mul(gg, g), add(y, y))) if wants[0] else None
+    return gy, tanh_grad(y, gg) if wants[1] else None
+
+
+SIGMOID_GRAD = _grad_prim(
+    "sigmoid_grad", _sigmoid_grad_vjp, lambda y, g: g * y * (1 - y), nondiff=()
+)
+TANH_GRAD = _grad_prim("tanh_grad", _tanh_grad_vjp, lambda y, g: g * (1 - y * y), nondiff=())
 
 
 def _where_rule(c, x, y) -> AVal:

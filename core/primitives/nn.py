@@ -8,7 +8,8 @@ from ..errors import DTypeError, ShapeError, fmt_shape
 from ..kernels import indexing as IX
 from ..kernels import softmax as SM
 from . import rules
-from .elementwise import exp, mul, sub
+from . import reduction as R
+from .elementwise import exp, mul, neg, sub
 from .reduction import _expand
 from .registry import AVal, Primitive, bind, register, same_dims
 from .shaping import broadcast_like
@@ -64,13 +65,33 @@ def _grad_axis_rule(name: str):
     return rule
 
 
+def _sum_over(x, axis: int):
+    """sum of x along `axis`, kept as length 1 and broadcast back to x's shape."""
+    return broadcast_like(R.sum(x, (axis,), keepdims=True), x)
+
+
+def _softmax_grad_vjp(gg, y, g, axis: int) -> tuple:
+    """Second-order rule: out = y * (g - s), s = sum(g * y); for gradients of gradients."""
+    s = _sum_over(mul(g, y), axis)
+    gy = sub(mul(gg, sub(g, s)), mul(g, _sum_over(mul(gg, y), axis)))
+    return gy, softmax_grad(y, gg, axis)
+
+
+def _log_softmax_grad_vjp(gg, y, g, axis: int) -> tuple:
+    """Second-order rule: out = g - exp(y) * sum(g); for gradients of gradients."""
+    p = exp(y)
+    gy = neg(mul(mul(gg, p), _sum_over(g, axis)))
+    gg_g = sub(gg, _sum_over(mul(gg, p), axis))
+    return gy, gg_g
+
+
 SOFTMAX_GRAD = register(
     Primitive(
         "softmax_grad",
         impl=lambda y, g, axis: SM.softmax_grad(y, g, axis),
         shape_rule=_grad_axis_rule("softmax_grad"),
+        vjp=lambda gg, out, y, g, wants, axis: _softmax_grad_vjp(gg, y, g, axis),
         reference=lambda y, g, axis: y * (g - np.sum(g * y, axis=axis, keepdims=True)),
-        nondiff=(0, 1),
     )
 )
 LOG_SOFTMAX_GRAD = register(
@@ -78,8 +99,8 @@ LOG_SOFTMAX_GRAD = register(
         "log_softmax_grad",
         impl=lambda y, g, axis: SM.log_softmax_grad(y, g, axis),
         shape_rule=_grad_axis_rule("log_softmax_grad"),
+        vjp=lambda gg, out, y, g, wants, axis: _log_softmax_grad_vjp(gg, y, g, axis),
         reference=lambda y, g, axis: g - np.exp(y) * np.sum(g, axis=axis, keepdims=True),
-        nondiff=(0, 1),
     )
 )
 
