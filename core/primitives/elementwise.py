@@ -366,14 +366,14 @@ RELU_GRAD = _grad_prim(
 
 def _sigmoid_grad_vjp(gg, out, y, g, wants):
     """Second-order rule: d/dy [g y (1 - y)] = g (1 - 2y); d/dg is the same helper."""
-    gy = mul(mul(gg, g), sub(scalar(1, y), add(y, y))) if wants[0] else None
-    return gy, sigmoid_grad(y, gg) if wants[1] else None
+    gy = sum_like(mul(mul(gg, g), sub(scalar(1, y), add(y, y))), y) if wants[0] else None
+    return gy, sum_like(sigmoid_grad(y, gg), g) if wants[1] else None
 
 
 def _tanh_grad_vjp(gg, out, y, g, wants):
     """Second-order rule: d/dy [g (1 - y^2)] = -2 g y; d/dg is the same helper."""
-    gy = neg(mul(mul(gg, g), add(y, y))) if wants[0] else None
-    return gy, tanh_grad(y, gg) if wants[1] else None
+    gy = sum_like(neg(mul(mul(gg, g), add(y, y))), y) if wants[0] else None
+    return gy, sum_like(tanh_grad(y, gg), g) if wants[1] else None
 
 
 SIGMOID_GRAD = _grad_prim(
