@@ -1,6 +1,6 @@
 """Fetch the usage corpus: real public PyTorch / TF1 projects from PyPI, as a folder of .py files.
 
-Usage: python -m duograd.benchmarks.usage.fetch_corpus OUT_DIR [--download-dir DIR] [--per-package N]
+Usage: python -m duograd.benchmarks.usage.fetch_corpus OUT_DIR [--download-dir D] [--per-package N]
 
 Downloads each pinned package of PACKAGES with pip (source distribution first, since those carry
 the examples; the wheel when no source distribution can be had), unpacks it under the download

@@ -364,6 +364,7 @@ RELU_GRAD = _grad_prim(
     lambda x, g: np.where(x > 0, g, np.zeros((), x.dtype)),
 )
 
+
 def _sigmoid_grad_vjp(gg, out, y, g, wants):
     """Second-order rule: d/dy [g y (1 - y)] = g (1 - 2y); d/dg is the same helper."""
     gy = sum_like(mul(mul(gg, g), sub(scalar(1, y), add(y, y))), y) if wants[0] else None

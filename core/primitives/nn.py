@@ -7,8 +7,8 @@ import numpy as np
 from ..errors import DTypeError, ShapeError, fmt_shape
 from ..kernels import indexing as IX
 from ..kernels import softmax as SM
-from . import rules
 from . import reduction as R
+from . import rules
 from .elementwise import exp, mul, neg, sub
 from .reduction import _expand
 from .registry import AVal, Primitive, bind, register, same_dims

@@ -31,7 +31,8 @@ class _LiveNode:
         self.params = node.params
         self.input_keys = node.input_keys
         self.output_key = node
-        self.inputs = tuple(_stand_in(a, k) for a, k in zip(node.inputs, node.input_keys))
+        pairs = zip(node.inputs, node.input_keys, strict=True)
+        self.inputs = tuple(_stand_in(a, k) for a, k in pairs)
         self.output = _stand_in(node.output, node)
 
 

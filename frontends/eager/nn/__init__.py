@@ -77,5 +77,6 @@ __all__ = [
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402
 from .extra_layers import *  # noqa: E402, F403  (more modules: see extra_layers.py)
+from .norm_layers import GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: E402
 
 __getattr__ = module_getattr("torch.nn", globals())

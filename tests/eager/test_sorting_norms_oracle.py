@@ -1,0 +1,97 @@
+"""sort / argsort / topk / cumsum / prod, GroupNorm / InstanceNorm / F.normalize against torch."""
+
+from __future__ import annotations
+
+import duograd.frontends.eager as torch
+import numpy as np
+import pytest
+
+rt = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(3)
+X = RNG.standard_normal((3, 4, 5))
+XZ = X.copy()
+XZ[1, 2, 3] = 0.0  # prod's gradient must stay exact at a zero
+
+
+def _run(lib, fn, data, dtype):
+    x = lib.tensor(data.astype(dtype), requires_grad=True)
+    out = fn(lib, x)
+    out = out if isinstance(out, tuple) else (out,)
+    vals = [o.detach().numpy() for o in out]
+    floats = [o for o in out if o.is_floating_point()]
+    w = [lib.tensor(RNG_W(o.shape, dtype)) for o in floats]
+    if not floats:
+        return vals, None
+    sum((o * wi).sum() for o, wi in zip(floats, w, strict=True)).backward()
+    return vals, x.grad.numpy() if x.grad is not None else None
+
+
+def RNG_W(shape, dtype):  # noqa: N802 - weights that are the same for both libraries
+    n = int(np.prod(shape)) if len(shape) else 1
+    return np.cos(np.arange(n)).reshape(tuple(shape)).astype(dtype)
+
+
+CASES = {
+    "sort": lambda L, x: tuple(L.sort(x, dim=1)),
+    "sort_desc": lambda L, x: tuple(x.sort(dim=-1, descending=True)),
+    "argsort": lambda L, x: (x * 1).argsort(dim=0),
+    "topk": lambda L, x: tuple(L.topk(x, 2, dim=-1)),
+    "topk_small": lambda L, x: tuple(x.topk(3, dim=1, largest=False)),
+    "cumsum": lambda L, x: L.cumsum(x, dim=1),
+    "cumsum_m": lambda L, x: x.cumsum(-1),
+    "prod_all": lambda L, x: L.prod(x),
+    "prod_dim": lambda L, x: x.prod(dim=2, keepdim=True),
+    "group_norm": lambda L, x: L.nn.functional.group_norm(x.reshape(3, 4, 5, 1), 2),
+    "normalize": lambda L, x: L.nn.functional.normalize(x, dim=1),
+    "instance_norm": lambda L, x: L.nn.functional.instance_norm(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_matches_torch(name, dtype):
+    data = XZ if name.startswith("prod") else X
+    ours = _run(torch, CASES[name], data, dtype)
+    theirs = _run(rt, CASES[name], data, dtype)
+    tol = 1e-10 if dtype == np.float64 else 2e-5
+    for a, b in zip(ours[0], theirs[0], strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    if theirs[1] is None:
+        assert ours[1] is None
+    else:
+        np.testing.assert_allclose(ours[1], theirs[1], rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_norm_modules_match_torch(affine):
+    x = RNG.standard_normal((2, 6, 3, 4))
+    results = []
+    for lib in (torch, rt):
+        lib.manual_seed(0)
+        mods = [
+            lib.nn.GroupNorm(3, 6, affine=affine),
+            lib.nn.InstanceNorm2d(6, affine=affine),
+            lib.nn.InstanceNorm1d(6, affine=affine),
+        ]
+        if affine:
+            with lib.no_grad():
+                for m in mods:
+                    m.weight.copy_(lib.tensor(np.linspace(0.5, 1.5, 6)))
+                    m.bias.copy_(lib.tensor(np.linspace(-1, 1, 6)))
+        xt = lib.tensor(x, dtype=lib.float32, requires_grad=True)
+        outs = [mods[0](xt), mods[1](xt), mods[2](xt.reshape(2, 6, 12))]
+        sum((o * o.detach().cos()).sum() for o in outs).backward()
+        grads = [xt.grad.numpy()] + [p.grad.numpy() for m in mods for p in m.parameters()]
+        results.append(([o.detach().numpy() for o in outs], grads))
+    for a, b in zip(results[0][0] + results[0][1], results[1][0] + results[1][1], strict=True):
+        np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5)
+
+
+def test_broadcast_shapes_and_errors():
+    assert torch.broadcast_shapes((3, 1), (1, 4), 4) == rt.broadcast_shapes((3, 1), (1, 4), 4)
+    with pytest.raises(ValueError, match="groups"):
+        torch.nn.functional.group_norm(torch.zeros(2, 5, 3), 2)
+    with pytest.raises(RuntimeError, match="topk"):
+        torch.topk(torch.zeros(3), 4)
