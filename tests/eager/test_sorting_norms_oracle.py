@@ -95,3 +95,47 @@ def test_broadcast_shapes_and_errors():
         torch.nn.functional.group_norm(torch.zeros(2, 5, 3), 2)
     with pytest.raises(RuntimeError, match="topk"):
         torch.topk(torch.zeros(3), 4)
+
+
+@pytest.mark.parametrize("kind", ["FloatTensor", "DoubleTensor", "LongTensor", "IntTensor"])
+def test_type_with_legacy_tensor_types_matches_torch(kind):
+    for arg in (getattr(torch, kind), f"torch.{kind}"):
+        ours = torch.tensor([1.5, -2.0]).type(arg)
+        theirs = rt.tensor([1.5, -2.0]).type(getattr(rt, kind) if not isinstance(arg, str) else arg)
+        assert ours.numpy().dtype == theirs.numpy().dtype
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert ours.type() == theirs.type()
+
+
+def test_pad_and_padding_modules_match_torch():
+    x0 = RNG.standard_normal((2, 3, 4, 5))
+    outs = []
+    for lib in (torch, rt):
+        x = lib.tensor(x0, requires_grad=True)
+        F = lib.nn.functional
+        ys = [
+            F.pad(x, (1, 2)),
+            F.pad(x, (1, 0, 2, 1), value=0.5),
+            F.pad(x, (-1, 1, 0, 0, 1, 1)),
+            lib.nn.ZeroPad2d(2)(x),
+            lib.nn.ConstantPad1d((0, 3), -1.0)(x),
+        ]
+        ys.append(F.cosine_similarity(x, x.flip(1), dim=1))
+        ys.append(F.pairwise_distance(x[0, 0], x[1, 1]))
+        sum((y * y.detach().sin()).sum() for y in ys).backward()
+        outs.append([y.detach().numpy() for y in ys] + [x.grad.numpy()])
+    for a, b in zip(*outs, strict=True):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_dropout2d_zeroes_whole_channels_and_parameter_list():
+    torch.manual_seed(0)
+    y = torch.nn.Dropout2d(0.5)(torch.ones(4, 8, 3, 3))
+    per_channel = y.numpy().reshape(4, 8, -1)
+    assert set(np.unique(per_channel)) <= {0.0, 2.0}
+    assert (per_channel.min(-1) == per_channel.max(-1)).all()
+    m = torch.nn.Dropout2d(0.5).eval()
+    assert m(torch.ones(1, 2, 2, 2)).numpy().tolist() == torch.ones(1, 2, 2, 2).numpy().tolist()
+    pl = torch.nn.ParameterList([torch.zeros(2), torch.nn.Parameter(torch.ones(3))])
+    assert len(pl) == 2 and len(list(pl.parameters())) == 2 and pl[1].shape == (3,)

@@ -78,5 +78,8 @@ __all__ = [
 from ..missing import module_getattr  # noqa: E402
 from .extra_layers import *  # noqa: E402, F403  (more modules: see extra_layers.py)
 from .norm_layers import GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: E402
+from .padding_layers import (  # noqa: E402
+    ConstantPad1d, ConstantPad2d, Dropout2d, ParameterList, ZeroPad1d, ZeroPad2d,
+)  # fmt: skip
 
 __getattr__ = module_getattr("torch.nn", globals())

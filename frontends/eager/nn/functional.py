@@ -401,5 +401,6 @@ def scaled_dot_product_attention(
 from ..missing import module_getattr  # noqa: E402
 from .functional_extra import *  # noqa: E402, F403  (more functions: see functional_extra.py)
 from .norm_layers import group_norm, instance_norm, normalize  # noqa: E402
+from .padding_layers import cosine_similarity, dropout2d, pad, pairwise_distance  # noqa: E402
 
 __getattr__ = module_getattr("torch.nn.functional", globals())
