@@ -338,7 +338,7 @@ spmm = _sparse_mod.mm
 
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from .missing import module_getattr  # noqa: E402
-from .surface import *  # noqa: E402, F403  (the wider torch surface: see surface.py)
 from .sorting import *  # noqa: E402, F403  (sort, topk, cumsum, prod: see sorting.py)
+from .surface import *  # noqa: E402, F403  (the wider torch surface: see surface.py)
 
 __getattr__ = module_getattr("torch", globals())
