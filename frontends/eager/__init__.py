@@ -336,9 +336,12 @@ sparse = _sparse_mod.namespace
 sparse_coo_tensor = _sparse_mod.sparse_coo_tensor
 spmm = _sparse_mod.mm
 
+# ---- sort / topk / cumsum / prod, diagonal / trace / meshgrid / repeat_interleave ---------------
+from .matrix_ops import *  # noqa: E402, F403  (see matrix_ops.py)
+from .sorting import *  # noqa: E402, F403  (see sorting.py)
+
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from .missing import module_getattr  # noqa: E402
-from .sorting import *  # noqa: E402, F403  (sort, topk, cumsum, prod: see sorting.py)
 from .surface import *  # noqa: E402, F403  (the wider torch surface: see surface.py)
 
 __getattr__ = module_getattr("torch", globals())

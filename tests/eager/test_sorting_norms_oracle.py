@@ -139,3 +139,27 @@ def test_dropout2d_zeroes_whole_channels_and_parameter_list():
     assert m(torch.ones(1, 2, 2, 2)).numpy().tolist() == torch.ones(1, 2, 2, 2).numpy().tolist()
     pl = torch.nn.ParameterList([torch.zeros(2), torch.nn.Parameter(torch.ones(3))])
     assert len(pl) == 2 and len(list(pl.parameters())) == 2 and pl[1].shape == (3,)
+
+
+MATRIX_CASES = {
+    "diagonal": lambda L, x: L.diagonal(x, 0, 1, 2),
+    "diagonal_off": lambda L, x: x.diagonal(offset=1, dim1=-1, dim2=0),
+    "diagonal_neg": lambda L, x: x.diagonal(-2, 1, 2),
+    "trace": lambda L, x: L.trace(x[0]),
+    "trace_m": lambda L, x: x[1].trace(),
+    "repeat_interleave": lambda L, x: L.repeat_interleave(x, 2, dim=1),
+    "repeat_interleave_flat": lambda L, x: x[0, 0].repeat_interleave(L.tensor([1, 0, 2, 1, 3])),
+    "select": lambda L, x: x.select(1, -1),
+    "meshgrid_ij": lambda L, x: L.meshgrid(x[0, 0], x[1, :, 0], indexing="ij"),
+    "meshgrid_xy": lambda L, x: L.meshgrid(x[0, 0], x[1, :, 0], x[2, 1, :2], indexing="xy"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX_CASES))
+def test_matrix_ops_match_torch(name):
+    ours = _run(torch, MATRIX_CASES[name], X, np.float64)
+    theirs = _run(rt, MATRIX_CASES[name], X, np.float64)
+    for a, b in zip(ours[0], theirs[0], strict=True):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-12)
