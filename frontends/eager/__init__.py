@@ -336,12 +336,12 @@ sparse = _sparse_mod.namespace
 sparse_coo_tensor = _sparse_mod.sparse_coo_tensor
 spmm = _sparse_mod.mm
 
-# ---- sort / topk / cumsum / prod, diagonal / trace / meshgrid / repeat_interleave ---------------
-from .matrix_ops import *  # noqa: E402, F403  (see matrix_ops.py)
-from .sorting import *  # noqa: E402, F403  (see sorting.py)
-
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
+# More of the surface: diagonal / trace / meshgrid (matrix_ops.py), sort / topk / cumsum / prod
+# (sorting.py), the wider torch surface (surface.py).
+from .matrix_ops import *  # noqa: E402, F403
 from .missing import module_getattr  # noqa: E402
-from .surface import *  # noqa: E402, F403  (the wider torch surface: see surface.py)
+from .sorting import *  # noqa: E402, F403
+from .surface import *  # noqa: E402, F403
 
 __getattr__ = module_getattr("torch", globals())
