@@ -313,3 +313,6 @@ def _primitive(cls: type) -> Any:
 from .missing import module_getattr  # noqa: E402
 
 __getattr__ = module_getattr("torch.autograd", globals())
+
+# torch.autograd.functional (jacobian, hessian, vjp, jvp, hvp) over grad(create_graph=True)
+from . import autograd_functional as functional  # noqa: E402, F401
