@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import shaping as _sh
+from .functions import nonzero as _nonzero
 from .tensor import Tensor
 
 
@@ -101,6 +102,53 @@ def prod(input: Any, dim: int | None = None, keepdim: bool = False, *, dtype: An
     return (lin - lin.detach()) + Tensor._make(np.asarray(out))
 
 
+def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The lower median (of all elements, or (values, indices) along `dim`), as torch takes it."""
+    x = _as(input)
+    if dim is None:
+        flat = x.reshape(-1)
+        if flat.shape[0] == 0:
+            raise RuntimeError("median() input tensor cannot be empty")
+        v = np.sort(flat._data, kind="stable")[(flat.shape[0] - 1) // 2]
+        if not (x.requires_grad and x._data.dtype.kind == "f"):
+            return Tensor._make(np.asarray(v, x._data.dtype))
+        # the gradient is shared evenly among the elements equal to the median (torch's rule)
+        mask = Tensor._make((x._data == v).astype(x._data.dtype))
+        lin = (x * mask).sum() / float(mask._data.sum())
+        return (lin - lin.detach()) + Tensor._make(np.asarray(v, x._data.dtype))
+    n = x.shape[dim] if x.dim() else 1
+    vals, idx = sort(x, dim)
+    k = (n - 1) // 2
+    v = vals.narrow(dim, k, 1)
+    i = idx.narrow(dim, k, 1)
+    if not keepdim and x.dim():
+        v, i = v.squeeze(dim), i.squeeze(dim)
+    return _ValuesIndices(v, i)
+
+
+def unique(
+    input: Any,
+    sorted: bool = True,
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    dim: int | None = None,
+) -> Any:
+    """The distinct values, sorted (with the inverse indices and counts when asked)."""
+    x = _as(input)
+    res = np.unique(x._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    if not (return_inverse or return_counts):
+        return Tensor._make(res)
+    out = [Tensor._make(res[0])]
+    k = 1
+    if return_inverse:
+        inv = res[k].reshape(x.shape if dim is None else (-1,)).astype(np.int64)
+        out.append(Tensor._make(inv))
+        k += 1
+    if return_counts:
+        out.append(Tensor._make(res[k].astype(np.int64)))
+    return tuple(out)
+
+
 def broadcast_shapes(*shapes: Any) -> Any:
     """The shape the given shapes broadcast to."""
     from .tensor import Size
@@ -116,10 +164,17 @@ def _install() -> None:
     T.cumsum = lambda self, dim, dtype=None: cumsum(self, dim, dtype=dtype)
     T.cumsum_ = lambda self, dim, dtype=None: self.copy_(cumsum(self, dim, dtype=dtype))
     T.prod = lambda self, dim=None, keepdim=False, dtype=None: prod(self, dim, keepdim, dtype=dtype)
+    T.median = lambda self, dim=None, keepdim=False: median(self, dim, keepdim)
+    T.unique = lambda self, sorted=True, return_inverse=False, return_counts=False, dim=None: (
+        unique(self, sorted, return_inverse, return_counts, dim)
+    )
+    T.nonzero = lambda self, as_tuple=False: _nonzero(self, as_tuple=as_tuple)
     T.clamp_min = lambda self, min: self.clamp(min=min)  # noqa: A006
     T.clamp_max = lambda self, max: self.clamp(max=max)  # noqa: A006
 
 
 _install()
 
-__all__ = ["argsort", "broadcast_shapes", "cumsum", "prod", "sort", "topk"]
+__all__ = [
+    "argsort", "broadcast_shapes", "cumsum", "median", "prod", "sort", "topk", "unique",
+]  # fmt: skip

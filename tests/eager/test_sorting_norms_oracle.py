@@ -163,3 +163,22 @@ def test_matrix_ops_match_torch(name):
         assert a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=1e-12)
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-12)
+
+
+def test_median_unique_nonzero_match_torch():
+    x0 = np.array([[3.0, 1.0, 2.0, 1.0], [0.0, 5.0, 5.0, -1.0], [2.0, 2.0, 7.0, 0.0]])
+    res = []
+    for lib in (torch, rt):
+        x = lib.tensor(x0, requires_grad=True)
+        m_all = x.median()
+        m, mi = lib.median(x, dim=1)
+        mk = x.median(0, keepdim=True).values
+        (m_all + (m * lib.tensor([1.0, 2.0, 3.0])).sum() + mk.sum()).backward()
+        u, inv, cnt = lib.unique(x.detach(), return_inverse=True, return_counts=True)
+        res.append(
+            [m_all.detach(), m.detach(), mi, mk.detach(), x.grad, u, inv, cnt,
+             x.detach().unique(), (x.detach() > 1).nonzero()]
+        )  # fmt: skip
+    for a, b in zip(*res, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        assert a.numpy().dtype == b.numpy().dtype
