@@ -182,3 +182,33 @@ def test_median_unique_nonzero_match_torch():
     for a, b in zip(*res, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
         assert a.numpy().dtype == b.numpy().dtype
+
+
+def test_embedding_kl_div_prelu_hardswish_match_torch():
+    rng = np.random.default_rng(5)
+    x0 = rng.standard_normal((3, 4, 2))
+    t0 = rng.random((3, 4, 2))
+    t0[0, 0, 0] = 0.0
+    w0 = rng.standard_normal((6, 3))
+    res = []
+    for lib in (torch, rt):
+        F = lib.nn.functional
+        x = lib.tensor(x0, requires_grad=True)
+        w = lib.tensor(w0, requires_grad=True)
+        logp = F.log_softmax(x, dim=1)
+        outs = [
+            F.embedding(lib.tensor([[0, 5], [2, 2]]), w),
+            F.kl_div(logp, lib.tensor(t0), reduction="batchmean"),
+            F.kl_div(logp, lib.tensor(t0), reduction="none"),
+            F.kl_div(logp, lib.tensor(np.log(t0 + 0.1)), reduction="sum", log_target=True),
+            F.hardswish(x * 3),
+            lib.nn.Hardswish()(x),
+            F.prelu(x, lib.tensor([0.1, 0.2, 0.3, 0.4], dtype=lib.float64)),
+        ]
+        m = lib.nn.PReLU(4).double()
+        outs.append(m(x))
+        sum((o * o.detach().cos()).sum() for o in outs).backward()
+        res.append([o.detach().numpy() for o in outs] + [x.grad.numpy(), w.grad.numpy()])
+    for a, b in zip(*res, strict=True):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
