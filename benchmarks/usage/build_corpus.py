@@ -2,8 +2,10 @@
 
 Usage: python -m duograd.benchmarks.usage.build_corpus CORPUS_DIR [-o counts.json]
 
-Each file in CORPUS_DIR may start with a line `# source: OWNER/REPO PATH COMMIT` naming where it
-came from; those lines become the JSON's list of sources. Every file is parsed with `ast`; import
+Each file in CORPUS_DIR may start with a line `# source: OWNER/REPO PATH COMMIT` (an extract of a
+repository) or `# source: NAME==VERSION PATH KIND` (a file of a PyPI package, written by
+fetch_corpus.py; KIND is program or library) naming where it came from; those lines become the
+JSON's list of sources. Every file is parsed with `ast`; import
 aliases (`import torch.nn as nn`, `from torch.nn import functional as F`,
 `import tensorflow.compat.v1 as tf`, `tf = tf.compat.v1`, `FLAGS = tf.app.flags.FLAGS`) are
 resolved, and each attribute path is written in canonical form: `torch.…` for PyTorch and `tf.…`
@@ -154,6 +156,10 @@ def read_source(path: Path, text: str) -> dict:
     for line in text.splitlines()[:3]:
         if line.startswith("# source:"):
             fields = line[len("# source:") :].strip().split(" ")
+            if len(fields) >= 3 and "==" in fields[0]:  # NAME==VERSION PATH KIND (fetch_corpus)
+                name, version = fields[0].split("==", 1)
+                path, kind = " ".join(fields[1:-1]), fields[-1]
+                return {"repo": name, "version": version, "path": path, "kind": kind}
             if len(fields) >= 3:
                 return {"repo": fields[0], "path": " ".join(fields[1:-1]), "commit": fields[-1]}
     return {"repo": path.parent.name, "path": path.name, "commit": None}
@@ -195,6 +201,11 @@ def build(corpus: Path) -> dict:
         "files": len(counted),
         "repos": len({s["repo"] for s in counted}),
         "files_by_style": dict(Counter(s["style"] for s in sources)),
+        # extracts of repositories' tutorials and examples carry no kind: they are programs
+        "files_by_kind": {
+            style: dict(Counter(s.get("kind", "program") for s in counted if s["style"] == style))
+            for style in ("torch", "tf1")
+        },
         "counts": {
             k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))) for k, v in tables.items()
         },

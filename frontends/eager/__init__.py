@@ -337,10 +337,14 @@ sparse_coo_tensor = _sparse_mod.sparse_coo_tensor
 spmm = _sparse_mod.mm
 
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
+# More of the surface: diagonal / trace / meshgrid (matrix_ops.py), sort / topk / cumsum / prod
+# (sorting.py), the wider torch surface (surface.py).
+from .matrix_ops import *  # noqa: E402, F403
 from .missing import module_getattr  # noqa: E402
 
 # ---- rounding with zero gradients (floor, ceil, round, trunc on the core's primitives) ----------
 from .rounding import ceil, fix, floor, trunc  # noqa: E402
+from .sorting import *  # noqa: E402, F403
 from .surface import *  # noqa: E402, F403  (the wider torch surface: see surface.py)
 
 __all__ += ["ceil", "fix", "floor", "trunc"]

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from . import tape
+from . import higher_order, tape
 from .anomaly import (
     detect_anomaly,
     is_anomaly_check_nan_enabled,
@@ -101,10 +101,11 @@ def backward(
     inputs: Any = None,
 ) -> None:
     """Accumulate gradients of `tensors` into the ``.grad`` of the leaves (or of `inputs`)."""
-    if create_graph:
-        raise NotImplementedError("backward(create_graph=True) (higher-order gradients)")
     outputs = _as_list(tensors)
     roots = _roots(outputs, _as_list(grad_tensors) if grad_tensors is not None else [])
+    if create_graph:
+        _backward_create_graph(roots, _as_list(grad_tensors), _as_list(inputs))
+        return
     retain = bool(retain_graph)
     targets = _as_list(inputs)
     wanted = None if not targets else [_key(t) for t in targets]
@@ -145,8 +146,6 @@ def grad(
     materialize_grads: bool = False,
 ) -> tuple:
     """The gradients of `outputs` with respect to `inputs`, returned (``.grad`` is untouched)."""
-    if create_graph:
-        raise NotImplementedError("autograd.grad(create_graph=True) (higher-order gradients)")
     outs = _as_list(outputs)
     ins = _as_list(inputs)
     for i, t in enumerate(ins):
@@ -156,8 +155,12 @@ def grad(
             )
     roots = _roots(outs, _as_list(grad_outputs) if grad_outputs is not None else [])
     keys = [_key(t) for t in ins]
-    with no_grad():
-        cts, _, _ = tape.run_backward(roots, keys, bool(retain_graph))
+    if create_graph:
+        roots = _tensor_seeds(roots, _as_list(grad_outputs))
+        cts, _ = higher_order.sweep(roots, keys)
+    else:
+        with no_grad():
+            cts, _, _ = tape.run_backward(roots, keys, bool(retain_graph))
     result = []
     for i, (t, k) in enumerate(zip(ins, keys, strict=False)):
         g = cts.get(k)
@@ -171,9 +174,32 @@ def grad(
                     "used in the graph. Set allow_unused=True if this is the desired behavior."
                 )
             result.append(None)
+        elif create_graph:
+            result.append(g)
         else:
             result.append(Tensor._make(np.array(g, dtype=t._data.dtype, copy=True)))
     return tuple(result)
+
+
+def _tensor_seeds(roots: list, given: list) -> list:
+    """Seeds given as tensors stay tensors under create_graph (their history is kept)."""
+    return [
+        (k, given[i] if i < len(given) and isinstance(given[i], Tensor) else s)
+        for i, (k, s) in enumerate(roots)
+    ]
+
+
+def _backward_create_graph(roots: list, given: list, targets: list) -> None:
+    """backward(create_graph=True): leaves' ``.grad`` get gradients that have a history."""
+    roots = _tensor_seeds(roots, given)
+    wanted = None if not targets else [_key(t) for t in targets]
+    cts, leaves = higher_order.sweep(roots, wanted)
+    for t in targets or [acc.variable for acc in leaves]:
+        g = cts.get(_key(t))
+        if g is not None:
+            higher_order.accumulate(t, g)
+            if t._acc is not None and t._acc.post_hooks:
+                tape.run_post_hooks(t._acc)
 
 
 # ---- custom operations: torch.autograd.Function ------------------------------------------------
@@ -287,3 +313,6 @@ def _primitive(cls: type) -> Any:
 from .missing import module_getattr  # noqa: E402
 
 __getattr__ = module_getattr("torch.autograd", globals())
+
+# torch.autograd.functional (jacobian, hessian, vjp, jvp, hvp) over grad(create_graph=True)
+from . import autograd_functional as functional  # noqa: E402, F401

@@ -77,7 +77,29 @@ def to_dtype(d: object) -> dtype:
         return int64
     if d is _b.bool:
         return bool
+    legacy = _legacy_tensor_type(d)
+    if legacy is not None:
+        return legacy
     return _BY_NP[core_dtypes.as_dtype(d)]
+
+
+_LEGACY = {"Float": "float32", "Double": "float64", "Int": "int32", "Long": "int64", "Bool": "bool"}
+
+
+def _legacy_tensor_type(d: object) -> dtype | None:
+    """The dtype a legacy tensor type names: torch.LongTensor, torch.FloatTensor (the Tensor
+    class) or their names 'torch.LongTensor' (as ``x.type(torch.LongTensor)`` passes them)."""
+    if isinstance(d, type):
+        typed = getattr(d, "_dtype", None)
+        if typed is not None:
+            return _BY_NP[np.dtype(typed)]
+        if d.__name__ == "Tensor" and hasattr(d, "__dg_bind__"):
+            return float32
+        return None
+    if isinstance(d, str) and d.startswith("torch.") and d.endswith("Tensor"):
+        name = _LEGACY.get(d[len("torch.") : -len("Tensor")])
+        return None if name is None else _BY_NP[np.dtype(name)]
+    return None
 
 
 def from_np(npd: np.dtype) -> dtype:

@@ -76,6 +76,21 @@ __all__ = [
 
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402
+from .activations_extra import Hardswish, PReLU  # noqa: E402, F401
 from .extra_layers import *  # noqa: E402, F403  (more modules: see extra_layers.py)
+from .norm_layers import (  # noqa: E402, F401  (GroupNorm, InstanceNorm: see norm_layers.py)
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+)
+from .padding_layers import (  # noqa: E402, F401  (padding and more: see padding_layers.py)
+    ConstantPad1d,
+    ConstantPad2d,
+    Dropout2d,
+    ParameterList,
+    ZeroPad1d,
+    ZeroPad2d,
+)
 
 __getattr__ = module_getattr("torch.nn", globals())

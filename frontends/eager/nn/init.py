@@ -6,6 +6,8 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
+
 from ....core import init as core_init
 from ....core import random as core_random
 from ..grad_mode import no_grad
@@ -189,6 +191,29 @@ kaiming_normal = _deprecated("kaiming_normal", kaiming_normal_)
 uniform = _deprecated("uniform", uniform_)
 normal = _deprecated("normal", normal_)
 constant = _deprecated("constant", constant_)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix from the QR of normal draws (trailing dims flattened),
+    scaled by `gain`, as PyTorch does."""
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows if rows else 0
+    if tensor.numel() == 0:
+        return tensor
+    flat = Tensor._make(np.zeros((rows, cols), tensor._data.dtype))
+    with no_grad():
+        flat.normal_(0.0, 1.0, generator)
+    a = flat._data.astype(np.float64)
+    if rows < cols:
+        a = a.T
+    q, r = np.linalg.qr(a)
+    q = q * np.sign(np.diag(r))  # the sign convention that makes Q unique (as PyTorch's)
+    if rows < cols:
+        q = q.T
+    return _write(tensor, (gain * q).reshape(tensor.shape).astype(tensor._data.dtype))
+
 
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402

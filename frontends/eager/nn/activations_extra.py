@@ -1,0 +1,87 @@
+"""``F.embedding``, ``F.kl_div``, ``F.prelu`` / ``nn.PReLU``, ``F.hardswish`` / ``nn.Hardswish``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ....core import ops
+from ..tensor import Tensor
+from .module import Module
+from .parameter import Parameter
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, *_: Any, **__: Any):
+    """The rows of `weight` at the integer indices `input`."""
+    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"embedding: indices must be integers, got {idx.dtype}")
+    return ops.gather(weight, idx, 0)
+
+
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    size_average: Any = None,
+    reduce: Any = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """KL divergence with `input` as log-probabilities: target * (log target - input)."""
+    if log_target:
+        pointwise = target.exp() * (target - input)
+    else:
+        safe = target.clamp_min(0) + (target <= 0).to(target.dtype)  # log(1) = 0 where t <= 0
+        pointwise = target * (safe.log() - input)
+    if reduction == "none":
+        return pointwise
+    if reduction == "sum":
+        return pointwise.sum()
+    if reduction == "batchmean":
+        return pointwise.sum() / input.shape[0]
+    if reduction == "mean":
+        return pointwise.mean()
+    raise ValueError(f"kl_div: {reduction!r} is not a valid value for reduction")
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """max(0, x) + weight * min(0, x), weight per channel (dim 1) or one for all."""
+    w = weight
+    if w.numel() > 1:
+        w = w.reshape(*([-1] + [1] * (input.dim() - 2)))
+    return input.clamp_min(0) + w * input.clamp_max(0)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6."""
+    return input * (input + 3.0).clamp(0.0, 6.0) / 6.0
+
+
+class PReLU(Module):
+    """Parametric ReLU with learnable slope(s) for negative inputs (initialised to `init`)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.weight = Parameter(Tensor._make(np.full(num_parameters, init, np.float32)))
+
+    def forward(self, input: Tensor) -> Tensor:
+        """PReLU of the input."""
+        return prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        """Number of slopes."""
+        return f"num_parameters={self.num_parameters}"
+
+
+class Hardswish(Module):
+    """x * relu6(x + 3) / 6."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """Hardswish of the input."""
+        return hardswish(input)

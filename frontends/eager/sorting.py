@@ -1,0 +1,180 @@
+"""``torch.sort`` / ``argsort`` / ``topk`` / ``cumsum`` / ``prod`` and their Tensor methods
+(with ``clamp_min`` / ``clamp_max``).
+
+Orders are decided on the values (numpy's stable sort, as torch's stable=True); the values come
+back through ``gather``, a core op, so they carry gradients to the picked elements.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import shaping as _sh
+from .functions import nonzero as _nonzero
+from .tensor import Tensor
+
+
+class _ValuesIndices(NamedTuple):
+    values: Any
+    indices: Any
+
+
+def _as(x: Any) -> Any:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _order(a: np.ndarray, dim: int, descending: bool) -> np.ndarray:
+    if descending:  # stable descending: sort the negated keys (NaN last as torch puts it first)
+        key = -a if a.dtype.kind in "fi" else ~a if a.dtype.kind == "b" else -a.astype(np.int64)
+        return np.argsort(key, axis=dim, kind="stable")
+    return np.argsort(a, axis=dim, kind="stable")
+
+
+def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+    """Indices (int64) that sort `input` along `dim`."""
+    x = _as(input)
+    if x.dim() == 0:
+        return Tensor._make(np.zeros((), np.int64))
+    return Tensor._make(_order(x._data, dim, descending).astype(np.int64))
+
+
+def sort(
+    input: Any, dim: int = -1, descending: bool = False, stable: bool = False, *, out: Any = None
+) -> _ValuesIndices:
+    """(values, indices) of `input` sorted along `dim`."""
+    x = _as(input)
+    if x.dim() == 0:
+        return _ValuesIndices(x.clone(), Tensor._make(np.zeros((), np.int64)))
+    idx = argsort(x, dim, descending)
+    return _ValuesIndices(_sh.gather(x, dim, idx), idx)
+
+
+def topk(
+    input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out: Any = None
+) -> _ValuesIndices:
+    """The k largest (or smallest) elements along `dim` and their indices."""
+    x = _as(input)
+    n = x.shape[dim] if x.dim() else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk: k ({k}) out of range for dimension {dim} of size {n}")
+    order = _order(x._data, dim, largest) if x.dim() else np.zeros((), np.int64)
+    idx = Tensor._make(np.take(order, np.arange(k), axis=dim).astype(np.int64))
+    return _ValuesIndices(_sh.gather(x, dim, idx) if x.dim() else x.clone(), idx)
+
+
+def cumsum(input: Any, dim: int, *, dtype: Any = None, out: Any = None) -> Any:
+    """Running sums along `dim` (a product with a triangular matrix of ones, differentiable)."""
+    x = _as(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x._data.dtype.kind in "biu":
+        x = x.long()
+    if x.dim() == 0:
+        return x.clone()
+    n = x.shape[dim]
+    tri = Tensor._make(np.triu(np.ones((n, n), x._data.dtype)))
+    moved = x.transpose(dim, -1)
+    return (moved @ tri).transpose(dim, -1).contiguous()
+
+
+def prod(input: Any, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+    """Product of the elements (along `dim`); the gradient is the product of the others."""
+    x = _as(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    if dim is None:
+        x = x.reshape(-1)
+        dim, keepdim = 0, False
+    a = x._data
+    out = np.prod(a, axis=dim, keepdims=keepdim)
+    if not (x.requires_grad and a.dtype.kind == "f"):
+        return Tensor._make(np.asarray(out))
+    # product of the others, exact at zeros: exclusive running products from both ends
+    moved = np.moveaxis(a, dim, -1)
+    left = np.cumprod(np.concatenate([np.ones_like(moved[..., :1]), moved[..., :-1]], -1), -1)
+    rev = moved[..., ::-1]
+    right = np.cumprod(np.concatenate([np.ones_like(rev[..., :1]), rev[..., :-1]], -1), -1)
+    others = Tensor._make(np.moveaxis(left * right[..., ::-1], -1, dim).copy())
+    # value: the exact product; gradient: d/dx_i sum(x * others) = others_i
+    lin = (x * others).sum(dim=dim, keepdim=keepdim)
+    return (lin - lin.detach()) + Tensor._make(np.asarray(out))
+
+
+def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The lower median (of all elements, or (values, indices) along `dim`), as torch takes it."""
+    x = _as(input)
+    if dim is None:
+        flat = x.reshape(-1)
+        if flat.shape[0] == 0:
+            raise RuntimeError("median() input tensor cannot be empty")
+        v = np.sort(flat._data, kind="stable")[(flat.shape[0] - 1) // 2]
+        if not (x.requires_grad and x._data.dtype.kind == "f"):
+            return Tensor._make(np.asarray(v, x._data.dtype))
+        # the gradient is shared evenly among the elements equal to the median (torch's rule)
+        mask = Tensor._make((x._data == v).astype(x._data.dtype))
+        lin = (x * mask).sum() / float(mask._data.sum())
+        return (lin - lin.detach()) + Tensor._make(np.asarray(v, x._data.dtype))
+    n = x.shape[dim] if x.dim() else 1
+    vals, idx = sort(x, dim)
+    k = (n - 1) // 2
+    v = vals.narrow(dim, k, 1)
+    i = idx.narrow(dim, k, 1)
+    if not keepdim and x.dim():
+        v, i = v.squeeze(dim), i.squeeze(dim)
+    return _ValuesIndices(v, i)
+
+
+def unique(
+    input: Any,
+    sorted: bool = True,
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    dim: int | None = None,
+) -> Any:
+    """The distinct values, sorted (with the inverse indices and counts when asked)."""
+    x = _as(input)
+    res = np.unique(x._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    if not (return_inverse or return_counts):
+        return Tensor._make(res)
+    out = [Tensor._make(res[0])]
+    k = 1
+    if return_inverse:
+        inv = res[k].reshape(x.shape if dim is None else (-1,)).astype(np.int64)
+        out.append(Tensor._make(inv))
+        k += 1
+    if return_counts:
+        out.append(Tensor._make(res[k].astype(np.int64)))
+    return tuple(out)
+
+
+def broadcast_shapes(*shapes: Any) -> Any:
+    """The shape the given shapes broadcast to."""
+    from .tensor import Size
+
+    return Size(np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s) for s in shapes]))
+
+
+def _install() -> None:
+    T = Tensor  # noqa: N806
+    T.sort = lambda self, dim=-1, descending=False, stable=False: sort(self, dim, descending)
+    T.argsort = lambda self, dim=-1, descending=False, stable=False: argsort(self, dim, descending)
+    T.topk = lambda self, k, dim=-1, largest=True, sorted=True: topk(self, k, dim, largest)
+    T.cumsum = lambda self, dim, dtype=None: cumsum(self, dim, dtype=dtype)
+    T.cumsum_ = lambda self, dim, dtype=None: self.copy_(cumsum(self, dim, dtype=dtype))
+    T.prod = lambda self, dim=None, keepdim=False, dtype=None: prod(self, dim, keepdim, dtype=dtype)
+    T.median = lambda self, dim=None, keepdim=False: median(self, dim, keepdim)
+    T.unique = lambda self, sorted=True, return_inverse=False, return_counts=False, dim=None: (
+        unique(self, sorted, return_inverse, return_counts, dim)
+    )
+    T.nonzero = lambda self, as_tuple=False: _nonzero(self, as_tuple=as_tuple)
+    T.clamp_min = lambda self, min: self.clamp(min=min)  # noqa: A006
+    T.clamp_max = lambda self, max: self.clamp(max=max)  # noqa: A006
+
+
+_install()
+
+__all__ = [
+    "argsort", "broadcast_shapes", "cumsum", "median", "prod", "sort", "topk", "unique",
+]  # fmt: skip
