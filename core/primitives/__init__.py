@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     reduction,
     rnn,
     runtime_shapes,
+    scatter,
     shaping,
     sparse,
     special,
