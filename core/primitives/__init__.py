@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     randomness,
     reduction,
     rnn,
+    rnn_seq,
     runtime_shapes,
     scatter,
     shaping,

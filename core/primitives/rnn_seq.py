@@ -1,0 +1,133 @@
+"""Sequence-level LSTM primitives: a whole layer over time and its fused backward through time.
+
+``lstm_seq(x, h0, c0, wx, wh, bx, bh, lengths)`` runs an LSTM over time-major x (T, B, in) with
+gates = (x wx + bx) + (h wh + bh) (wx (in, 4H), wh (H, 4H)), the gate blocks ordered as `layout`
+says, and returns the packed (T, B, 7H) result of `kernels.rnn_seq` (outputs, carried h and c,
+gate pre-activations). Callers slice it (`core.recurrent`); the gate columns carry no gradient.
+``lstm_seq_grad`` is its VJP as one primitive: a flat array of every operand's gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError, fmt_shape
+from ..kernels import rnn as K
+from ..kernels import rnn_seq as KS
+from . import rules
+from .registry import AVal, Primitive, bind, register
+from .shaping import getitem, reshape
+
+
+def _check(x, h0, c0, wx, wh, bx, bh, lengths, layout) -> tuple:
+    op = "lstm_seq"
+    if layout not in K.ORDERS:
+        raise ValueError(f"{op}: layout must be one of {tuple(K.ORDERS)}, got {layout!r}")
+    rules.require_float(op, x)
+    rules.same_dtype(op, x, h0, c0, wx, wh, bx, bh)
+    shapes = [tuple(a.shape) for a in (x, h0, c0, wx, wh, bx, bh, lengths)]
+    if len(shapes[0]) != 3 or len(shapes[1]) != 2 or len(shapes[3]) != 2:
+        raise ShapeError(
+            f"{op}: x must be (T, B, in), h0/c0 (B, H), wx (in, 4H), wh (H, 4H); got "
+            + ", ".join(fmt_shape(s) for s in shapes)
+        )
+    t, b, n_in = shapes[0]
+    h = shapes[1][1]
+    want = [(t, b, n_in), (b, h), (b, h), (n_in, 4 * h if h else None), (h, 4 * h if h else None)]
+    want += [(4 * h if h else None,), (4 * h if h else None,), (b,)]
+    for name, s, w in zip(("x", "h0", "c0", "wx", "wh", "bx", "bh", "lengths"), shapes, want):
+        ok = len(s) == len(w) and all(a is None or c is None or a == c for a, c in zip(s, w))
+        if not ok:
+            raise ShapeError(
+                f"{op}: {name} has shape {fmt_shape(s)}, expected {fmt_shape(w)} for x "
+                f"{fmt_shape(shapes[0])} and h0 {fmt_shape(shapes[1])}"
+            )
+    if np.dtype(lengths.dtype).kind not in "iu":
+        raise TypeError(f"{op}: lengths must be integers, got {np.dtype(lengths.dtype)}")
+    return t, b, n_in, h
+
+
+def _rule(x, h0, c0, wx, wh, bx, bh, lengths, forget_bias, layout) -> AVal:
+    t, b, _, h = _check(x, h0, c0, wx, wh, bx, bh, lengths, layout)
+    return AVal((t, b, None if h is None else KS.PACK * h), np.dtype(x.dtype))
+
+
+def _grad_rule(gy, y, x, h0, c0, wx, wh, lengths, forget_bias, layout) -> AVal:
+    t, b, n_in = x.shape
+    h = h0.shape[-1]
+    dims = (t, b, n_in, h)
+    n = None if None in dims else t * b * n_in + 2 * b * h + 4 * h * (n_in + h + 1)
+    return AVal((n,), np.dtype(x.dtype))
+
+
+def _vjp(gy, y, x, h0, c0, wx, wh, bx, bh, lengths, wants, forget_bias, layout):
+    flat = lstm_seq_grad(gy, y, x, h0, c0, wx, wh, lengths, forget_bias, layout)
+    t, b, n_in = x.shape
+    h = h0.shape[-1]
+    shapes = [(t, b, n_in), (b, h), (b, h), (n_in, 4 * h), (h, 4 * h), (4 * h,)]
+    parts, start = [], 0
+    for s in shapes:
+        n = int(np.prod(s))
+        parts.append(reshape(getitem(flat, (slice(start, start + n),)), s))
+        start += n
+    dx, dh0, dc0, dwx, dwh, db = parts
+    grads = (dx, dh0, dc0, dwx, dwh, db, db, None)
+    return tuple(g if w else None for g, w in zip(grads, wants, strict=True))
+
+
+def _reference(x, h0, c0, wx, wh, bx, bh, lengths, forget_bias, layout):
+    """Step by step in float64 with numpy (independent of the kernels)."""
+    from .rnn import _blocks, _sig
+
+    t_len, b, _ = x.shape
+    h = h0.shape[-1]
+    y = np.zeros((t_len, b, KS.PACK * h))
+    hs, cs = h0.astype(np.float64), c0.astype(np.float64)
+    for t in range(t_len):
+        gates = (x[t] @ wx + bx) + (hs @ wh + bh)
+        i, f, g, o = _blocks(gates, layout)
+        c_new = _sig(f + forget_bias) * cs + _sig(i) * np.tanh(g)
+        h_new = _sig(o) * np.tanh(c_new)
+        live = (lengths > t)[:, None]
+        hs, cs = np.where(live, h_new, hs), np.where(live, c_new, cs)
+        y[t] = np.concatenate([np.where(live, h_new, 0.0), hs, cs, gates], -1)
+    return y.astype(x.dtype)
+
+
+LSTM_SEQ = register(
+    Primitive(
+        "lstm_seq",
+        impl=lambda x, h0, c0, wx, wh, bx, bh, lengths, forget_bias, layout: KS.forward(
+            x, h0, c0, wx, wh, bx, bh, lengths, forget_bias, layout
+        ),
+        shape_rule=_rule,
+        vjp=_vjp,
+        reference=_reference,
+        nondiff=(7,),
+    )
+)
+
+LSTM_SEQ_GRAD = register(
+    Primitive(
+        "lstm_seq_grad",
+        impl=lambda gy, y, x, h0, c0, wx, wh, lengths, forget_bias, layout: KS.backward(
+            gy, y, x, h0, c0, wx, wh, lengths, forget_bias, layout
+        ),
+        shape_rule=_grad_rule,
+        nondiff=tuple(range(8)),
+    )
+)
+
+
+def lstm_seq(x, h0, c0, wx, wh, bx, bh, lengths, forget_bias: float = 0.0, layout: str = "torch"):
+    """The packed (T, B, 7H) LSTM over time-major x (see the module docstring)."""
+    return bind(
+        LSTM_SEQ, x, h0, c0, wx, wh, bx, bh, lengths, forget_bias=float(forget_bias), layout=layout
+    )
+
+
+def lstm_seq_grad(gy, y, x, h0, c0, wx, wh, lengths, forget_bias: float, layout: str):
+    """Flat [dx, dh0, dc0, dwx, dwh, db] of lstm_seq for the cotangent gy of its packed result."""
+    return bind(
+        LSTM_SEQ_GRAD, gy, y, x, h0, c0, wx, wh, lengths, forget_bias=forget_bias, layout=layout
+    )
