@@ -35,8 +35,11 @@ def _check(x, h0, c0, wx, wh, bx, bh, lengths, layout) -> tuple:
     h = shapes[1][1]
     want = [(t, b, n_in), (b, h), (b, h), (n_in, 4 * h if h else None), (h, 4 * h if h else None)]
     want += [(4 * h if h else None,), (4 * h if h else None,), (b,)]
-    for name, s, w in zip(("x", "h0", "c0", "wx", "wh", "bx", "bh", "lengths"), shapes, want):
-        ok = len(s) == len(w) and all(a is None or c is None or a == c for a, c in zip(s, w))
+    names = ("x", "h0", "c0", "wx", "wh", "bx", "bh", "lengths")
+    for name, s, w in zip(names, shapes, want, strict=True):
+        ok = len(s) == len(w) and all(
+            a is None or c is None or a == c for a, c in zip(s, w, strict=True)
+        )
         if not ok:
             raise ShapeError(
                 f"{op}: {name} has shape {fmt_shape(s)}, expected {fmt_shape(w)} for x "
