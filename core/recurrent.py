@@ -63,7 +63,13 @@ def lstm_layer(
         raise ValueError(f"lstm_layer: needs a known, non-zero number of steps, got {x.shape}")
     batch = x.shape[1]
     if lengths is None:
-        lengths = np.full(batch, t_len, np.int64)
+        # every row runs all steps; shaped at run time (the batch may be unknown in a graph)
+        like = ops.getitem(x, (0, slice(None), 0)) if batch is None else None
+        lengths = (
+            np.full(batch, t_len, np.int64)
+            if like is None
+            else ops.fill_like(like, t_len, dtype=np.int64)
+        )
     wx, wh, bx, bh = _weights(params, layout, n_in)
     index = None
     if reverse:

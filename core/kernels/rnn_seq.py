@@ -50,7 +50,8 @@ def forward(x, h0, c0, wx, wh, bx, bh, lengths, forget_bias: float, layout: str)
 
 
 def backward(gy, y, x, h0, c0, wx, wh, lengths, forget_bias: float, layout: str) -> np.ndarray:
-    """Flat gradients [dx, dh0, dc0, dwx, dwh, db] of the packed forward for its cotangent gy."""
+    """Flat gradients [dwx, dwh, db, then per batch row (dh0, dc0, dx of every step)] of the
+    packed forward for its cotangent gy (weights first: their sizes never depend on the batch)."""
     t_len, b, n_in = x.shape
     h = h0.shape[-1]
     dt = x.dtype
@@ -85,4 +86,7 @@ def backward(gy, y, x, h0, c0, wx, wh, lengths, forget_bias: float, layout: str)
     dwx = matmul(x2, dg2, transpose_a=True)
     dwh = matmul(np.ascontiguousarray(h_prev), dg2, transpose_a=True)
     db = dg2.sum(0, dtype=dt) if t_len * b else np.zeros(4 * h, dt)
-    return np.concatenate([a.ravel() for a in (dx, dh, dc, dwx, dwh, db)])
+    rows = np.concatenate(
+        [dh, dc, dx.reshape(t_len, b, n_in).transpose(1, 0, 2).reshape(b, t_len * n_in)], 1
+    )
+    return np.concatenate([dwx.ravel(), dwh.ravel(), db.ravel(), rows.ravel()])

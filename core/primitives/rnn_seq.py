@@ -16,7 +16,7 @@ from ..kernels import rnn as K
 from ..kernels import rnn_seq as KS
 from . import rules
 from .registry import AVal, Primitive, bind, register
-from .shaping import getitem, reshape
+from .shaping import getitem, reshape, transpose
 
 
 def _check(x, h0, c0, wx, wh, bx, bh, lengths, layout) -> tuple:
@@ -58,22 +58,26 @@ def _rule(x, h0, c0, wx, wh, bx, bh, lengths, forget_bias, layout) -> AVal:
 def _grad_rule(gy, y, x, h0, c0, wx, wh, lengths, forget_bias, layout) -> AVal:
     t, b, n_in = x.shape
     h = h0.shape[-1]
-    dims = (t, b, n_in, h)
-    n = None if None in dims else t * b * n_in + 2 * b * h + 4 * h * (n_in + h + 1)
+    dims = (t, b, n_in, h)  # the batch part may be unknown (graph placeholders)
+    n = None if None in dims else b * (2 * h + t * n_in) + 4 * h * (n_in + h + 1)
     return AVal((n,), np.dtype(x.dtype))
 
 
 def _vjp(gy, y, x, h0, c0, wx, wh, bx, bh, lengths, wants, forget_bias, layout):
     flat = lstm_seq_grad(gy, y, x, h0, c0, wx, wh, lengths, forget_bias, layout)
-    t, b, n_in = x.shape
-    h = h0.shape[-1]
-    shapes = [(t, b, n_in), (b, h), (b, h), (n_in, 4 * h), (h, 4 * h), (4 * h,)]
+    t, n_in, h = x.shape[0], x.shape[-1], h0.shape[-1]
     parts, start = [], 0
-    for s in shapes:
+    for s in ((n_in, 4 * h), (h, 4 * h), (4 * h,)):  # static sizes first
         n = int(np.prod(s))
         parts.append(reshape(getitem(flat, (slice(start, start + n),)), s))
         start += n
-    dx, dh0, dc0, dwx, dwh, db = parts
+    dwx, dwh, db = parts
+    rows = reshape(getitem(flat, (slice(start, None),)), (-1, 2 * h + t * n_in))
+    dh0 = getitem(rows, (slice(None), slice(0, h)))
+    dc0 = getitem(rows, (slice(None), slice(h, 2 * h)))
+    dx = transpose(
+        reshape(getitem(rows, (slice(None), slice(2 * h, None))), (-1, t, n_in)), (1, 0, 2)
+    )
     grads = (dx, dh0, dc0, dwx, dwh, db, db, None)
     return tuple(g if w else None for g, w in zip(grads, wants, strict=True))
 

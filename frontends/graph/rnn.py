@@ -53,6 +53,15 @@ def _masked_step(cell: Any, sequence_length: Any):
     return step
 
 
+def _lengths(sequence_length: Any) -> Any:
+    if sequence_length is None:
+        return None
+    lengths = _tensor(sequence_length)
+    if not tfd.as_dtype(lengths.dtype).is_integer or len(lengths.shape) != 1:
+        raise ValueError(f"sequence_length must be a vector of integers, got {lengths}")
+    return lengths
+
+
 def _check_inputs(op: str, inputs: Any, time_major: bool) -> Any:
     x = _tensor(inputs)
     known_rank(op, x)
@@ -84,8 +93,13 @@ def dynamic_rnn(
         state = _initial_state(cell, x, 1 if time_major else 0, initial_state, dtype)
         if not time_major:
             x = ops.transpose(x, (1, 0, 2))
-        step = _masked_step(cell, sequence_length) if sequence_length is not None else cell
-        outputs, state = CF.rnn_unroll(step, x, state)
+        fused = getattr(cell, "_sequence", None)
+        done = None if fused is None else fused(x, state, _lengths(sequence_length))
+        if done is not None:  # a standard LSTM cell: the whole sequence as one primitive
+            outputs, state = done
+        else:
+            step = _masked_step(cell, sequence_length) if sequence_length is not None else cell
+            outputs, state = CF.rnn_unroll(step, x, state)
         if not time_major:
             outputs = ops.transpose(outputs, (1, 0, 2))
     return outputs, state

@@ -25,6 +25,7 @@ import numpy as np
 from ....core import functional as CF
 from ....core import init as core_init
 from ....core import ops
+from ....core import recurrent as R
 from ..dtype import get_default_dtype, to_dtype
 from ..tensor import Tensor
 from .module import Module
@@ -143,6 +144,10 @@ class _RNNBase(Module):
     def _step(self, params: tuple):
         raise NotImplementedError
 
+    def _layer(self, params: tuple, x: Any, state: Any, reverse: bool) -> tuple:
+        """One layer-direction over time-major x -> (outputs, final state); cell by cell."""
+        return CF.rnn_unroll(self._step(params), x, state, reverse=reverse)
+
     def _initial(self, hx: Any, batch: int, dt: np.dtype, batched: bool) -> list:
         raise NotImplementedError
 
@@ -177,7 +182,7 @@ class _RNNBase(Module):
             for d in range(dirs):
                 k = layer * dirs + d
                 params = _cell_params(self, self._specs[k], self.bias, self.mode, self.layout)
-                out, final = CF.rnn_unroll(self._step(params), x, states[k], reverse=d == 1)
+                out, final = self._layer(params, x, states[k], d == 1)
                 outs.append(out)
                 finals.append(final)
             x = outs[0] if dirs == 1 else ops.concat(outs, -1)
@@ -240,6 +245,13 @@ class LSTM(_RNNBase):
             return h, (h, c)
 
         return step
+
+    def _layer(self, params: tuple, x: Any, state: Any, reverse: bool) -> tuple:
+        # the whole sequence as one fused primitive (core.recurrent): same forward bits
+        out, h, c = R.lstm_layer(
+            x, state[0], state[1], params, self.layout, self.forget_bias, reverse
+        )
+        return out, (h, c)
 
     def _initial(self, hx, batch, dt, batched):
         if hx is None:
