@@ -71,12 +71,14 @@ def backward(gy, y, x, h0, c0, wx, wh, lengths, forget_bias: float, layout: str)
             "state_grad_gates", gates, (c_prev, dc_tot), forget_bias, layout
         )
         dc_prev = K.run("state_grad_c", gates, (dc_tot,), forget_bias, layout)
-        dh_prev = matmul(dg, wh, transpose_b=True)
         if not full:
             live = (lengths > t)[:, None]
             dg = np.where(live, dg, np.zeros((), dt))
-            dh_prev = np.where(live, dh_prev, dh)
             dc_prev = np.where(live, dc_prev, dc)
+        dg = dg + gy[t, :, 3 * h :]  # the saved gate columns are outputs too
+        dh_prev = matmul(dg, wh, transpose_b=True)
+        if not full:
+            dh_prev = np.where(live, dh_prev, dh_prev + dh)
         dgates[t] = dg
         dh, dc = dh_prev, dc_prev
     dg2 = dgates.reshape(t_len * b, 4 * h)

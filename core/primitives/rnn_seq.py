@@ -3,7 +3,7 @@
 ``lstm_seq(x, h0, c0, wx, wh, bx, bh, lengths)`` runs an LSTM over time-major x (T, B, in) with
 gates = (x wx + bx) + (h wh + bh) (wx (in, 4H), wh (H, 4H)), the gate blocks ordered as `layout`
 says, and returns the packed (T, B, 7H) result of `kernels.rnn_seq` (outputs, carried h and c,
-gate pre-activations). Callers slice it (`core.recurrent`); the gate columns carry no gradient.
+gate pre-activations). Callers slice it (`core.recurrent`).
 ``lstm_seq_grad`` is its VJP as one primitive: a flat array of every operand's gradient.
 """
 
@@ -101,6 +101,46 @@ def _reference(x, h0, c0, wx, wh, bx, bh, lengths, forget_bias, layout):
     return y.astype(x.dtype)
 
 
+def _reference_grad(gy, y, x, h0, c0, wx, wh, lengths, forget_bias, layout):
+    """Backward through time step by step in float64 with numpy, packed as the kernel packs."""
+    from .rnn import _blocks, _sig
+
+    t_len, b, n_in = x.shape
+    h = h0.shape[-1]
+    f64, out_dt = np.float64, np.dtype(x.dtype)
+    gy, y, x, h0, c0, wx, wh = (np.asarray(a, f64) for a in (gy, y, x, h0, c0, wx, wh))
+    dwx, dwh, db = np.zeros_like(wx), np.zeros_like(wh), np.zeros(4 * h)
+    dx = np.zeros_like(x)
+    dh, dc = np.zeros((b, h)), np.zeros((b, h))
+    order = K.ORDERS[layout]
+    for t in range(t_len - 1, -1, -1):
+        gates, c_t = y[t, :, 3 * h :], y[t, :, 2 * h : 3 * h]
+        c_prev = y[t - 1, :, 2 * h : 3 * h] if t else c0
+        h_prev = y[t - 1, :, h : 2 * h] if t else h0
+        live = (lengths > t)[:, None]
+        dh = dh + gy[t, :, h : 2 * h]
+        dc = dc + gy[t, :, 2 * h : 3 * h]
+        dh_tot = dh + gy[t, :, :h]
+        i, f, g, o = _blocks(gates, layout)
+        si, sf, tg, so = _sig(i), _sig(f + forget_bias), np.tanh(g), _sig(o)
+        tc = np.tanh(c_t)
+        dc_tot = dc + dh_tot * so * (1 - tc * tc)
+        parts = {"i": dc_tot * tg * si * (1 - si), "f": dc_tot * c_prev * sf * (1 - sf),
+                 "g": dc_tot * si * (1 - tg * tg), "o": dh_tot * tc * so * (1 - so)}  # fmt: skip
+        dg = np.concatenate([parts[k] for k in order], -1)
+        dg = np.where(live, dg, 0.0) + gy[t, :, 3 * h :]
+        dh_new = dg @ wh.T + np.where(live, 0.0, dh)
+        dc = np.where(live, dc_tot * sf, dc)
+        dh = dh_new
+        dwx += x[t].T @ dg
+        dwh += h_prev.T @ dg
+        db += dg.sum(0)
+        dx[t] = dg @ wx.T
+    rows = np.concatenate([dh, dc, dx.transpose(1, 0, 2).reshape(b, t_len * n_in)], 1)
+    flat = np.concatenate([dwx.ravel(), dwh.ravel(), db, rows.ravel()])
+    return flat.astype(out_dt)
+
+
 LSTM_SEQ = register(
     Primitive(
         "lstm_seq",
@@ -121,6 +161,7 @@ LSTM_SEQ_GRAD = register(
             gy, y, x, h0, c0, wx, wh, lengths, forget_bias, layout
         ),
         shape_rule=_grad_rule,
+        reference=_reference_grad,
         nondiff=tuple(range(8)),
     )
 )
