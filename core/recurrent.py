@@ -62,6 +62,7 @@ def lstm_layer(
     if t_len is None or t_len == 0:
         raise ValueError(f"lstm_layer: needs a known, non-zero number of steps, got {x.shape}")
     batch = x.shape[1]
+    given = lengths is not None
     if lengths is None:
         # every row runs all steps; shaped at run time (the batch may be unknown in a graph)
         like = ops.getitem(x, (0, slice(None), 0)) if batch is None else None
@@ -73,7 +74,7 @@ def lstm_layer(
     wx, wh, bx, bh = _weights(params, layout, n_in)
     index = None
     if reverse:
-        if isinstance(lengths, np.ndarray) and bool(np.all(lengths >= t_len)):
+        if not given or (isinstance(lengths, np.ndarray) and bool(np.all(lengths >= t_len))):
             index = (slice(None, None, -1),)
         elif isinstance(lengths, np.ndarray):
             index = _reverse_index(lengths, t_len)

@@ -4,6 +4,8 @@ The time loop is unrolled statically (the time dimension must be known when the 
 by `core.functional.rnn_unroll`, the loop the eager `nn.LSTM` / `nn.GRU` run, so a graph RNN and
 an eager one with the same cell convention and weights create the same nodes in the same order.
 `sequence_length` zeroes the outputs past each row's length and carries its state through.
+A standard LSTMCell / BasicLSTMCell runs the whole sequence as one primitive instead
+(`core.recurrent.lstm_layer`), as the eager nn.LSTM does.
 """
 
 from __future__ import annotations
@@ -119,11 +121,16 @@ def static_rnn(
         raise ValueError("static_rnn: inputs must not be empty")
     with variable_scope(scope or "rnn"):
         state = _initial_state(cell, xs[0], 0, initial_state, dtype)
-        step = _masked_step(cell, sequence_length) if sequence_length is not None else cell
-        outputs = []
-        for x in xs:
-            out, state = step(x, state)
-            outputs.append(out)
+        fused = getattr(cell, "_sequence", None)
+        done = None if fused is None else fused(ops.stack(xs, 0), state, _lengths(sequence_length))
+        if done is not None:  # a standard LSTM cell: one sequence primitive over the stacked steps
+            outputs, state = [ops.getitem(done[0], (t,)) for t in range(len(xs))], done[1]
+        else:
+            step = _masked_step(cell, sequence_length) if sequence_length is not None else cell
+            outputs = []
+            for x in xs:
+                out, state = step(x, state)
+                outputs.append(out)
     return outputs, state
 
 
@@ -154,7 +161,12 @@ def bidirectional_dynamic_rnn(
         ):
             with variable_scope(name):
                 state = _initial_state(cell, x, batch_axis, init, dtype)
-                out, state = CF.rnn_unroll(cell, xt, state, reverse=rev)
+                fused = getattr(cell, "_sequence", None)
+                done = None if fused is None else fused(xt, state, None, rev)
+                if done is not None:  # a standard LSTM cell: one sequence primitive
+                    out, state = done
+                else:
+                    out, state = CF.rnn_unroll(cell, xt, state, reverse=rev)
                 if not time_major:
                     out = ops.transpose(out, (1, 0, 2))
                 results.append((out, state))

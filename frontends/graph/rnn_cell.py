@@ -245,7 +245,7 @@ class BasicLSTMCell(_GatedCell):
         n = self._num_units
         return LSTMStateTuple(n, n) if self._state_is_tuple else 2 * n
 
-    def _sequence(self, x: Any, state: Any, lengths: Any) -> tuple | None:
+    def _sequence(self, x: Any, state: Any, lengths: Any, reverse: bool = False) -> tuple | None:
         """Run over time-major x with the sequence-level LSTM -> (outputs, final state), or None
         when this cell is not the standard one (a subclass with its own step)."""
         if type(self).call is not BasicLSTMCell.call or not self._state_is_tuple:
@@ -258,7 +258,7 @@ class BasicLSTMCell(_GatedCell):
                 self.built = True
             c, h = state
             out, h_n, c_n = R.lstm_layer(
-                x, h, c, self._params, self._layout, self._forget_bias, lengths=lengths
+                x, h, c, self._params, self._layout, self._forget_bias, reverse, lengths
             )
         return out, LSTMStateTuple(c_n, h_n)
 

@@ -185,3 +185,52 @@ def test_shape_errors_name_the_op_and_operand():
         lstm_seq(x, h0, c0, w_ih.T, w_ih.T, b_ih, b_hh, lens)
     with pytest.raises(TypeError, match="lstm_seq: lengths must be integers"):
         lstm_seq(x, h0, c0, w_ih.T, w_hh.T, b_ih, b_hh, lens.astype(np.float32))
+
+
+def test_bidirectional_and_static_rnn_bitwise_equal_to_eager():
+    """Eager nn.LSTM(bidirectional) against graph bidirectional_dynamic_rnn, and static_rnn
+    against dynamic_rnn, with LSTMCell(layout="torch"): the same primitive, the same bits."""
+    torch.manual_seed(4)
+    model = torch.nn.LSTM(I, H, batch_first=True, bidirectional=True)
+    values = [p.detach().numpy().copy() for p in model.parameters()]
+    x = RNG.standard_normal((B, T, I)).astype(np.float32)
+    xt = torch.tensor(x, requires_grad=True)
+    out, _ = model(xt)
+    (out * out).sum().backward()
+    want = [out.detach().numpy(), xt.grad.numpy()] + [p.grad.numpy() for p in model.parameters()]
+
+    with tf.Graph().as_default():
+        xp = tf.placeholder(tf.float32, [None, T, I])
+        cells = [tf.nn.rnn_cell.LSTMCell(H, layout="torch") for _ in range(2)]
+        (fw, bw), _ = tf.nn.bidirectional_dynamic_rnn(*cells, xp, dtype=tf.float32)
+        y = tf.concat([fw, bw], 2)
+        variables = tf.trainable_variables()
+        grads = tf.gradients(tf.reduce_sum(y * y), [xp] + variables)
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            for v, a in zip(variables, values, strict=True):
+                v.load(a, s)
+            got = s.run([y] + grads, {xp: x})
+    for a, b in zip(want, got, strict=True):
+        assert np.array_equal(a, b)
+
+    def graph(static):
+        with tf.Graph().as_default():
+            xp = tf.placeholder(tf.float32, [None, T, I])
+            cell = tf.nn.rnn_cell.LSTMCell(H, layout="torch")
+            if static:
+                outs, st = tf.nn.static_rnn(cell, tf.unstack(xp, axis=1), dtype=tf.float32)
+                y = tf.stack(outs, 1)
+            else:
+                y, st = tf.nn.dynamic_rnn(cell, xp, dtype=tf.float32)
+            variables = tf.trainable_variables()
+            loss = tf.reduce_sum(y * y) + tf.reduce_sum(st.c)
+            grads = tf.gradients(loss, [xp] + variables)
+            with tf.Session() as s:
+                s.run(tf.global_variables_initializer())
+                for v, a in zip(variables, values[:4], strict=True):
+                    v.load(a, s)
+                return s.run([y] + grads, {xp: x})
+
+    for a, b in zip(graph(True), graph(False), strict=True):
+        assert np.array_equal(a, b)
