@@ -18,6 +18,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from .primitives.elementwise import add
+from .primitives.scatter import scatter_sum
+from .primitives.shaping import getitem_grad
 
 
 class SweepNode(Protocol):
@@ -45,6 +47,49 @@ def _differentiable(value: Any) -> bool:
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 _MISSING = object()
+
+
+class _Pieces:
+    """A cotangent still in pieces: slices' cotangents, each at its index, after a dense base.
+
+    Many slices of one value (unstack, split, x[t] in a loop) each send back a piece; keeping
+    them apart until the value's cotangent is read sums them with one scatter_sum, so the cost is
+    linear in the number of slices instead of one zero-filled copy of the whole value each.
+    """
+
+    __slots__ = ("like", "base", "pieces", "indexes")
+
+    def __init__(self, like: Any, base: Any) -> None:
+        self.like, self.base, self.pieces, self.indexes = like, base, [], []
+
+    def total(self) -> Any:
+        """The summed cotangent: base + (the pieces added in arrival order)."""
+        if len(self.pieces) == 1:
+            s = getitem_grad(self.pieces[0], self.like, self.indexes[0])
+        else:
+            s = scatter_sum(self.like, self.pieces, self.indexes)
+        return s if self.base is None else add(self.base, s)
+
+
+def _accumulate(cts: dict, k: Hashable, gi: Any) -> None:
+    """Add a dense cotangent `gi` into key `k` (after whatever is there)."""
+    prev = cts.get(k, _MISSING)
+    if prev is _MISSING:
+        cts[k] = gi
+    elif type(prev) is _Pieces:
+        cts[k] = add(prev.total(), gi)
+    else:
+        cts[k] = add(prev, gi)
+
+
+def _accumulate_piece(cts: dict, k: Hashable, like: Any, index: Any, g: Any) -> None:
+    """Add `g` placed at `index` of zeros shaped like `like` into key `k`, kept in pieces."""
+    prev = cts.get(k, _MISSING)
+    if type(prev) is not _Pieces:
+        prev = _Pieces(like, None if prev is _MISSING else prev)
+        cts[k] = prev
+    prev.pieces.append(g)
+    prev.indexes.append(index)
 
 
 def reverse_sweep(
@@ -92,6 +137,10 @@ def reverse_sweep(
         g = get(okey, _MISSING) if okey in keep else pop(okey, _MISSING)
         if g is _MISSING:
             continue
+        if type(g) is _Pieces:
+            g = g.total()
+            if okey in keep:
+                cts[okey] = g
         keys = node.input_keys
         prim = node.prim  # read only through a live key: IR placeholders have none
         # which operands want a cotangent; one and two operands (most nodes) are unrolled
@@ -128,6 +177,10 @@ def reverse_sweep(
             if not (dt is f32 or dt is f64 or _differentiable(node.inputs[0])):
                 continue
             wants = (True,)
+            at = prim.cotangent_at
+            if at is not None:  # a slice: keep its cotangent as a piece (see _Pieces)
+                _accumulate_piece(cts, k0, node.inputs[0], at(node.params), g)
+                continue
         else:
             wants = []
             some = False
@@ -160,12 +213,22 @@ def reverse_sweep(
                 gi = grads[0]
                 if gi is not None:
                     prev = get(k0, _MISSING)
-                    cts[k0] = gi if prev is _MISSING else add(prev, gi)
+                    if prev is _MISSING:
+                        cts[k0] = gi
+                    elif type(prev) is _Pieces:
+                        _accumulate(cts, k0, gi)
+                    else:
+                        cts[k0] = add(prev, gi)
             if w1:
                 gi = grads[1]
                 if gi is not None:
                     prev = get(k1, _MISSING)
-                    cts[k1] = gi if prev is _MISSING else add(prev, gi)
+                    if prev is _MISSING:
+                        cts[k1] = gi
+                    elif type(prev) is _Pieces:
+                        _accumulate(cts, k1, gi)
+                    else:
+                        cts[k1] = add(prev, gi)
             continue
         for i, k in enumerate(keys):
             if not wants[i]:
@@ -173,9 +236,9 @@ def reverse_sweep(
             gi = grads[i]
             if gi is None:
                 continue
-            prev = get(k, _MISSING)
-            cts[k] = gi if prev is _MISSING else add(prev, gi)
+            _accumulate(cts, k, gi)
     for k in keep:
         if k in cts:
-            result[k] = cts[k]
+            v = cts[k]
+            result[k] = v.total() if type(v) is _Pieces else v
     return result

@@ -236,6 +236,43 @@ def _lstm_output(cx, node, ins):
     return cx.emit("Mul", [cx.emit("Sigmoid", [g["o"]]), cx.emit("Tanh", [ins[1]])])
 
 
+def _lstm_seq(cx, node, ins):
+    """The whole-sequence LSTM unrolled over its static steps into the packed (T, B, 7H)."""
+    x, h, c, wx, wh, bx, bh, lengths = ins
+    t_len = tuple(node.inputs[0].shape)[0]
+    dt = np.dtype(node.output.dtype)
+    fb = float(node.params.get("forget_bias", 0.0))
+    ldt = np.dtype(node.inputs[7].dtype)
+    zero = cx.const(np.zeros((), dt))
+    steps = []
+    for t in range(t_len):
+        xt = cx.emit("Gather", [x, cx.const(np.asarray(t, np.int64))], axis=0)
+        xp = cx.emit("Add", [cx.emit("MatMul", [xt, wx]), bx])
+        gates = cx.emit("Add", [xp, cx.emit("Add", [cx.emit("MatMul", [h, wh]), bh])])
+        g = dict(zip(ORDERS[node.params["layout"]], cx.emit_n("Split", [gates], 4, axis=-1),
+                     strict=True))  # fmt: skip
+        f = g["f"] if not fb else cx.emit("Add", [g["f"], cx.const(np.asarray(fb, dt))])
+        keep = cx.emit("Mul", [cx.emit("Sigmoid", [f]), c])
+        c_new = cx.emit("Add", [keep, cx.emit("Mul", [cx.emit("Sigmoid", [g["i"]]),
+                                                      cx.emit("Tanh", [g["g"]])])])  # fmt: skip
+        h_new = cx.emit("Mul", [cx.emit("Sigmoid", [g["o"]]), cx.emit("Tanh", [c_new])])
+        live = cx.emit("Less", [cx.const(np.asarray(t, ldt)), lengths])
+        live = cx.emit("Unsqueeze", [live, cx.const(np.asarray([1], np.int64))])
+        out = cx.emit("Where", [live, h_new, zero])
+        h, c = cx.emit("Where", [live, h_new, h]), cx.emit("Where", [live, c_new, c])
+        step = cx.emit("Concat", [out, h, c, gates], axis=-1)
+        steps.append(cx.emit("Unsqueeze", [step, cx.const(np.asarray([0], np.int64))]))
+    return cx.emit("Concat", steps, axis=0)
+
+
+def _fill_like(cx, node, ins):
+    value = np.asarray([node.params["value"]], np.dtype(node.output.dtype))
+    return cx.emit(
+        "ConstantOfShape", [cx.emit("Shape", [ins[0]])],
+        value=cx.onnx.numpy_helper.from_array(value),
+    )  # fmt: skip
+
+
 def _gather(cx, node, ins):
     # np.take semantics; ONNX's Gather takes int32/int64 indices the same way
     return cx.emit("Gather", ins, axis=int(node.params.get("axis", 0)))
@@ -255,6 +292,7 @@ RULES: dict[str, Rule] = {
     "squeeze": _squeeze, "broadcast_to": _broadcast_to, "concat": _concat, "stack": _stack,
     "getitem": _getitem, "conv2d": _conv2d, "max_pool2d": _pool("MaxPool"),
     "avg_pool2d": _pool("AveragePool"), "lstm_state": _lstm_state, "lstm_output": _lstm_output,
+    "lstm_seq": _lstm_seq, "fill_like": _fill_like,
     "where": _where, "gather": _gather,
 }  # fmt: skip
 

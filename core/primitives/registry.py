@@ -8,6 +8,7 @@ field                   read by
 ======================  =====================================================================
 impl, shape_rule        `bind` (both frontends), the executor, verify mode
 vjp, nondiff            `core.autodiff` (the one reverse sweep of the tape and tf.gradients)
+cotangent_at            `core.autodiff`: sum slices' cotangents with one scatter_sum
 saves                   the eager tape: what the VJP reads by value (derived from the rule by
                         `core.saved`; declared only for a rule that cannot be traced)
 reference               the op-table tests (tests/op_table*.py)
@@ -132,6 +133,10 @@ class Primitive:
     # ---- what the VJP reads by value: (operand indexes, reads the output); None = derive it
     # once from the rule (see `saves_of`)
     saves: tuple[tuple[int, ...], bool] | None = None
+    # ---- sparse cotangents: ``cotangent_at(params) -> index`` when operand 0's cotangent is
+    # the output's cotangent placed at that index of zeros (getitem); the reverse sweep then sums
+    # many of them with one scatter instead of one zero-filled array each
+    cotangent_at: Callable[[dict], Any] | None = None
 
     def __post_init__(self) -> None:
         # the older spelling of some facts as tags stays valid

@@ -422,6 +422,7 @@ GETITEM = register(
         vjp=lambda g, out, x, wants, index: (getitem_grad(g, x, index),),
         reference=lambda x, index: np.asarray(x[index]),
         alias=VIEW,
+        cotangent_at=lambda params: params["index"],
     )
 )
 

@@ -4,6 +4,8 @@ The time loop is unrolled statically (the time dimension must be known when the 
 by `core.functional.rnn_unroll`, the loop the eager `nn.LSTM` / `nn.GRU` run, so a graph RNN and
 an eager one with the same cell convention and weights create the same nodes in the same order.
 `sequence_length` zeroes the outputs past each row's length and carries its state through.
+A standard LSTMCell / BasicLSTMCell runs the whole sequence as one primitive instead
+(`core.recurrent.lstm_layer`), as the eager nn.LSTM does.
 """
 
 from __future__ import annotations
@@ -53,6 +55,15 @@ def _masked_step(cell: Any, sequence_length: Any):
     return step
 
 
+def _lengths(sequence_length: Any) -> Any:
+    if sequence_length is None:
+        return None
+    lengths = _tensor(sequence_length)
+    if not tfd.as_dtype(lengths.dtype).is_integer or len(lengths.shape) != 1:
+        raise ValueError(f"sequence_length must be a vector of integers, got {lengths}")
+    return lengths
+
+
 def _check_inputs(op: str, inputs: Any, time_major: bool) -> Any:
     x = _tensor(inputs)
     known_rank(op, x)
@@ -84,8 +95,13 @@ def dynamic_rnn(
         state = _initial_state(cell, x, 1 if time_major else 0, initial_state, dtype)
         if not time_major:
             x = ops.transpose(x, (1, 0, 2))
-        step = _masked_step(cell, sequence_length) if sequence_length is not None else cell
-        outputs, state = CF.rnn_unroll(step, x, state)
+        fused = getattr(cell, "_sequence", None)
+        done = None if fused is None else fused(x, state, _lengths(sequence_length))
+        if done is not None:  # a standard LSTM cell: the whole sequence as one primitive
+            outputs, state = done
+        else:
+            step = _masked_step(cell, sequence_length) if sequence_length is not None else cell
+            outputs, state = CF.rnn_unroll(step, x, state)
         if not time_major:
             outputs = ops.transpose(outputs, (1, 0, 2))
     return outputs, state
@@ -105,11 +121,16 @@ def static_rnn(
         raise ValueError("static_rnn: inputs must not be empty")
     with variable_scope(scope or "rnn"):
         state = _initial_state(cell, xs[0], 0, initial_state, dtype)
-        step = _masked_step(cell, sequence_length) if sequence_length is not None else cell
-        outputs = []
-        for x in xs:
-            out, state = step(x, state)
-            outputs.append(out)
+        fused = getattr(cell, "_sequence", None)
+        done = None if fused is None else fused(ops.stack(xs, 0), state, _lengths(sequence_length))
+        if done is not None:  # a standard LSTM cell: one sequence primitive over the stacked steps
+            outputs, state = [ops.getitem(done[0], (t,)) for t in range(len(xs))], done[1]
+        else:
+            step = _masked_step(cell, sequence_length) if sequence_length is not None else cell
+            outputs = []
+            for x in xs:
+                out, state = step(x, state)
+                outputs.append(out)
     return outputs, state
 
 
@@ -140,7 +161,12 @@ def bidirectional_dynamic_rnn(
         ):
             with variable_scope(name):
                 state = _initial_state(cell, x, batch_axis, init, dtype)
-                out, state = CF.rnn_unroll(cell, xt, state, reverse=rev)
+                fused = getattr(cell, "_sequence", None)
+                done = None if fused is None else fused(xt, state, None, rev)
+                if done is not None:  # a standard LSTM cell: one sequence primitive
+                    out, state = done
+                else:
+                    out, state = CF.rnn_unroll(cell, xt, state, reverse=rev)
                 if not time_major:
                     out = ops.transpose(out, (1, 0, 2))
                 results.append((out, state))

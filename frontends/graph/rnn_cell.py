@@ -21,6 +21,7 @@ from typing import Any
 
 from ...core import functional as CF
 from ...core import ops
+from ...core import recurrent as R
 from ...core.ir import Value
 from . import dtypes as tfd
 from . import init_ops
@@ -243,6 +244,23 @@ class BasicLSTMCell(_GatedCell):
         """LSTMStateTuple(num_units, num_units), or 2 * num_units when not a tuple."""
         n = self._num_units
         return LSTMStateTuple(n, n) if self._state_is_tuple else 2 * n
+
+    def _sequence(self, x: Any, state: Any, lengths: Any, reverse: bool = False) -> tuple | None:
+        """Run over time-major x with the sequence-level LSTM -> (outputs, final state), or None
+        when this cell is not the standard one (a subclass with its own step)."""
+        if type(self).call is not BasicLSTMCell.call or not self._state_is_tuple:
+            return None
+        arg = self._scope if self._scope is not None else self.name
+        with variable_scope(arg, default_name=self._default_name, reuse=self._reuse) as vs:
+            if not self.built:
+                self._scope = vs
+                self.build(int(x.shape[-1]), x.dtype)
+                self.built = True
+            c, h = state
+            out, h_n, c_n = R.lstm_layer(
+                x, h, c, self._params, self._layout, self._forget_bias, reverse, lengths
+            )
+        return out, LSTMStateTuple(c_n, h_n)
 
     def call(self, inputs, state):
         """(new h, new state)."""

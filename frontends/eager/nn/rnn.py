@@ -25,8 +25,10 @@ import numpy as np
 from ....core import functional as CF
 from ....core import init as core_init
 from ....core import ops
+from ....core import recurrent as R
 from ..dtype import get_default_dtype, to_dtype
 from ..tensor import Tensor
+from . import packed as P
 from .module import Module
 from .parameter import Parameter
 
@@ -143,6 +145,15 @@ class _RNNBase(Module):
     def _step(self, params: tuple):
         raise NotImplementedError
 
+    def _layer(self, params: tuple, x: Any, state: Any, reverse: bool, lengths: Any = None):
+        """One layer-direction over time-major x -> (outputs, final state); cell by cell."""
+        if lengths is not None:
+            raise NotImplementedError(
+                f"{type(self).__name__}: packed (variable-length) input is supported by nn.LSTM "
+                "only; pad the batch and mask instead"
+            )
+        return CF.rnn_unroll(self._step(params), x, state, reverse=reverse)
+
     def _initial(self, hx: Any, batch: int, dt: np.dtype, batched: bool) -> list:
         raise NotImplementedError
 
@@ -160,13 +171,14 @@ class _RNNBase(Module):
             )
         return x.ndim == 3
 
-    def _run(self, input: Tensor, hx: Any) -> tuple:
-        """(time-major output, [final state per layer-direction], batched?)."""
+    def _run(self, input: Tensor, hx: Any, lengths: Any = None) -> tuple:
+        """(time-major output, [final state per layer-direction], batched?); with `lengths`
+        the input is time-major (unpacked from a PackedSequence)."""
         batched = self._check_input(input)
         x = input
         if not batched:
             x = ops.expand_dims(x, 1)
-        elif self.batch_first:
+        elif self.batch_first and lengths is None:
             x = ops.transpose(x, (1, 0, 2))
         dt = np.dtype(x.dtype)
         states = self._initial(hx, x.shape[1], dt, batched)
@@ -177,7 +189,7 @@ class _RNNBase(Module):
             for d in range(dirs):
                 k = layer * dirs + d
                 params = _cell_params(self, self._specs[k], self.bias, self.mode, self.layout)
-                out, final = CF.rnn_unroll(self._step(params), x, states[k], reverse=d == 1)
+                out, final = self._layer(params, x, states[k], d == 1, lengths)
                 outs.append(out)
                 finals.append(final)
             x = outs[0] if dirs == 1 else ops.concat(outs, -1)
@@ -185,7 +197,7 @@ class _RNNBase(Module):
                 x = CF.dropout(x, self.dropout, True)
         if not batched:
             x = ops.squeeze(x, (1,))
-        elif self.batch_first:
+        elif self.batch_first and lengths is None:
             x = ops.transpose(x, (1, 0, 2))
         return x, finals, batched
 
@@ -241,6 +253,13 @@ class LSTM(_RNNBase):
 
         return step
 
+    def _layer(self, params: tuple, x: Any, state: Any, reverse: bool, lengths: Any = None):
+        # the whole sequence as one fused primitive (core.recurrent): same forward bits
+        out, h, c = R.lstm_layer(
+            x, state[0], state[1], params, self.layout, self.forget_bias, reverse, lengths
+        )
+        return out, (h, c)
+
     def _initial(self, hx, batch, dt, batched):
         if hx is None:
             hs = cs = self._state_arg(None, dt, batch, batched, "hx")
@@ -251,12 +270,31 @@ class LSTM(_RNNBase):
             cs = self._state_arg(hx[1], dt, batch, batched, "hidden[1]")
         return list(zip(hs, cs, strict=True))
 
-    def forward(self, input: Tensor, hx: Any = None) -> tuple:
-        """(output, (h_n, c_n)); output holds the last layer's h at every step."""
+    def forward(self, input: Any, hx: Any = None) -> tuple:
+        """(output, (h_n, c_n)); output holds the last layer's h at every step (a
+        PackedSequence in, a PackedSequence out)."""
+        if isinstance(input, P.PackedSequence):
+            return self._forward_packed(input, hx)
         out, finals, batched = self._run(input, hx)
         h_n = self._stack_states([f[0] for f in finals], batched)
         c_n = self._stack_states([f[1] for f in finals], batched)
         return out, (h_n, c_n)
+
+    def _forward_packed(self, seq: Any, hx: Any) -> tuple:
+        x, lengths = P.padded_sorted(seq)
+        if hx is not None and seq.sorted_indices is not None:
+            order = (slice(None), np.asarray(seq.sorted_indices._data))
+            hx = (ops.getitem(hx[0], order), ops.getitem(hx[1], order))
+        out, finals, _ = self._run(x, hx, lengths)
+        sizes = np.asarray(seq.batch_sizes._data)
+        data = ops.concat([ops.getitem(out, (t, slice(0, int(n)))) for t, n in enumerate(sizes)])
+        h_n = self._stack_states([f[0] for f in finals], True)
+        c_n = self._stack_states([f[1] for f in finals], True)
+        if seq.unsorted_indices is not None:
+            back = (slice(None), np.asarray(seq.unsorted_indices._data))
+            h_n, c_n = ops.getitem(h_n, back), ops.getitem(c_n, back)
+        packed = P.PackedSequence(data, seq.batch_sizes, seq.sorted_indices, seq.unsorted_indices)
+        return packed, (h_n, c_n)
 
 
 class _SingleState(_RNNBase):
@@ -265,6 +303,11 @@ class _SingleState(_RNNBase):
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple:
         """(output, h_n)."""
+        if isinstance(input, P.PackedSequence):
+            raise NotImplementedError(
+                f"{type(self).__name__}: packed (variable-length) input is supported by nn.LSTM "
+                "only so far; pad the batch (pad_packed_sequence) and mask the outputs instead"
+            )
         out, finals, batched = self._run(input, hx)
         return out, self._stack_states(finals, batched)
 

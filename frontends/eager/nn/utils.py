@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 
 import numpy as np
@@ -56,6 +57,11 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened into one vector."""
     return ops.concat([ops.reshape(p, (-1,)) for p in parameters], 0)
 
+
+# torch.nn.utils.rnn: a module of its own, importable by its dotted name too
+from . import packed as rnn  # noqa: E402
+
+sys.modules[__name__ + ".rnn"] = rnn
 
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402

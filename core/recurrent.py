@@ -1,0 +1,91 @@
+"""Recurrent layers over whole sequences on the sequence-level primitives (both frontends).
+
+`lstm_layer` maps either weight layout onto `primitives.rnn_seq.lstm_seq` (one fused forward and
+one fused backward through time) and slices its packed result; reversed directions and
+variable lengths are index gathers around it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .primitives.rnn_seq import lstm_seq
+
+
+def _zeros_bias(w):
+    """A zero bias with the gate width of weight `w` (in, G)."""
+    return ops.fill_like(ops.getitem(w, (0,)), 0.0)
+
+
+def _weights(params: tuple, layout: str, n_in: int):
+    """(wx, wh, bx, bh) in the (in, G) / (H, G) form the primitive takes."""
+    if layout == "torch":
+        w_ih, w_hh, b_ih, b_hh = params
+        wx, wh = ops.transpose(w_ih, (1, 0)), ops.transpose(w_hh, (1, 0))
+        bx = b_ih if b_ih is not None else _zeros_bias(wx)
+        bh = b_hh if b_hh is not None else _zeros_bias(wx)
+        return wx, wh, bx, bh
+    kernel, bias = params
+    wx = ops.getitem(kernel, (slice(0, n_in),))
+    wh = ops.getitem(kernel, (slice(n_in, None),))
+    bx = bias if bias is not None else _zeros_bias(wx)
+    return wx, wh, bx, _zeros_bias(wx)
+
+
+def _reverse_index(lengths: np.ndarray, t_len: int) -> tuple:
+    """Index (time, batch) reversing each sequence within its own length (padding stays put)."""
+    t = np.arange(t_len)[:, None]
+    lens = np.asarray(lengths)[None, :]
+    rows = np.where(t < lens, lens - 1 - t, t)
+    return (rows, np.arange(lens.shape[1])[None, :])
+
+
+def lstm_layer(
+    x,
+    h0,
+    c0,
+    params: tuple,
+    layout: str = "torch",
+    forget_bias: float = 0.0,
+    reverse: bool = False,
+    lengths: Any = None,
+) -> tuple:
+    """One LSTM layer-direction over time-major x (T, B, in) -> (outputs (T, B, H), h_n, c_n).
+
+    `lengths` (B,) ints: rows stop at their length (outputs past it are zero, the state is that
+    of the last valid step); `reverse` runs each sequence from its last valid step back.
+    """
+    t_len, n_in = x.shape[0], x.shape[-1]
+    if t_len is None or t_len == 0:
+        raise ValueError(f"lstm_layer: needs a known, non-zero number of steps, got {x.shape}")
+    batch = x.shape[1]
+    given = lengths is not None
+    if lengths is None:
+        # every row runs all steps; shaped at run time (the batch may be unknown in a graph)
+        like = ops.getitem(x, (0, slice(None), 0)) if batch is None else None
+        lengths = (
+            np.full(batch, t_len, np.int64)
+            if like is None
+            else ops.fill_like(like, t_len, dtype=np.int64)
+        )
+    wx, wh, bx, bh = _weights(params, layout, n_in)
+    index = None
+    if reverse:
+        if not given or (isinstance(lengths, np.ndarray) and bool(np.all(lengths >= t_len))):
+            index = (slice(None, None, -1),)
+        elif isinstance(lengths, np.ndarray):
+            index = _reverse_index(lengths, t_len)
+        else:
+            raise ValueError("lstm_layer: a reversed direction needs concrete lengths")
+        x = ops.getitem(x, index)
+    y = lstm_seq(x, h0, c0, wx, wh, bx, bh, lengths, forget_bias, layout)
+    hid = h0.shape[-1]
+    out = ops.getitem(y, (slice(None), slice(None), slice(0, hid)))
+    h_n = ops.getitem(y, (t_len - 1, slice(None), slice(hid, 2 * hid)))
+    c_n = ops.getitem(y, (t_len - 1, slice(None), slice(2 * hid, 3 * hid)))
+    if index is not None:
+        out = ops.getitem(out, index)  # the reversal is its own inverse
+    return out, h_n, c_n
