@@ -336,6 +336,13 @@ sparse = _sparse_mod.namespace
 sparse_coo_tensor = _sparse_mod.sparse_coo_tensor
 spmm = _sparse_mod.mm
 
+# ---- torch.compile, torch.jit: eager code captured as core IR graphs --------------------------------
+from . import jit  # noqa: E402
+from .compile import compile  # noqa: E402, A004
+from .compile import namespace as _compile_namespace  # noqa: E402
+
+_dynamo = compiler = _compile_namespace
+
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from .missing import module_getattr  # noqa: E402
 from .surface import *  # noqa: E402, F403  (the wider torch surface: see surface.py)

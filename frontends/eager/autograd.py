@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from . import dispatch as _dispatch
 from . import tape
 from .anomaly import (
     detect_anomaly,
@@ -93,6 +94,7 @@ def _roots(outputs: list, grads: list) -> list[tuple[Any, np.ndarray]]:
     return roots
 
 
+@_dispatch.replayed
 def backward(
     tensors: Any,
     grad_tensors: Any = None,
@@ -145,6 +147,8 @@ def grad(
     materialize_grads: bool = False,
 ) -> tuple:
     """The gradients of `outputs` with respect to `inputs`, returned (``.grad`` is untouched)."""
+    if _dispatch._event is not None:
+        _dispatch.event("escape", "torch.autograd.grad inside the compiled function")
     if create_graph:
         raise NotImplementedError("autograd.grad(create_graph=True) (higher-order gradients)")
     outs = _as_list(outputs)

@@ -340,3 +340,41 @@ def full_reduction(prim: Any, slow: Callable) -> Callable:
         return slow(input, dim, keepdim, dtype)
 
     return _wrapped(fn, slow)
+
+
+# ---- what leaves the traced world ----------------------------------------------------------------
+
+# Set while ``torch.compile`` captures a call: ``_event(kind, *details)`` hears of what the
+# operations above do not show (a tensor's value read by Python, an in-place write, backward(),
+# an optimizer step). None otherwise, so each such site pays one global read.
+_event: Callable | None = None
+
+
+def event(kind: str, *details: Any) -> None:
+    """Tell the capture in progress (if any) about `kind` ("escape", "inplace", "call", ...)."""
+    if _event is not None:
+        _event(kind, *details)
+
+
+def replayed(method: Callable) -> Callable:
+    """Mark a call a captured program repeats as a call (``loss.backward()``, ``opt.step()``):
+    a capture in progress records it, and hears nothing of what the call itself does."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        global _event
+        hook = _event
+        if hook is None:
+            return method(*args, **kwargs)
+        hook("call", method, args, kwargs)
+        _event = None
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _event = hook
+
+    wrapper.__name__ = method.__name__
+    wrapper.__qualname__ = method.__qualname__
+    wrapper.__doc__ = method.__doc__
+    wrapper.__module__ = method.__module__
+    wrapper.__wrapped__ = method
+    return wrapper

@@ -1,0 +1,1 @@
+"""``torch.jit``: trace (placeholder while being written)."""
