@@ -81,36 +81,60 @@ class Segment:
     plan: Plan | None = None
     grad_plans: dict = field(default_factory=dict)
     prims: list = field(default_factory=list)
+    saved: list = field(default_factory=list)  # forward values the gradient plans read
 
     def finish(self, needed: set) -> None:
-        """Fix the outputs later steps read; build the plan."""
-        self.outputs = [(v, tid) for v, tid in self.outputs if tid in needed]
-        fetch = [v for v, _ in self.outputs] + [v for _, v in self.writebacks]
-        self.plan = Plan(self.graph, fetch, self.placeholders)
-        self.prims = [_segment_prim(self, k) for k in range(len(self.outputs))]
+        """Fix the outputs later steps read; derive the gradient programs; build the plans.
 
-    def grad_plan(self, k: int, wants: tuple) -> tuple[Plan, list[int]]:
-        """The plan computing the gradients of output k w.r.t. the wanted placeholders."""
-        key = (k, wants)
-        hit = self.grad_plans.get(key)
-        if hit is not None:
-            return hit
-        out = self.outputs[k][0]
+        The gradient of each output that carries one is derived now, by the one reverse sweep
+        over this graph; the forward values its rules read are fetched by the forward plan and
+        fed to the gradient plan, so backward never runs a forward operation again (a random
+        one would draw anew).
+        """
+        self.outputs = [(v, tid) for v, tid in self.outputs if tid in needed]
         g = self.graph
-        cot = g.placeholder(out.shape, out.dtype, name="cotangent")
+        n_fwd = len(g.nodes)
         tracked = self.tracked
+        grads = []
+        idx = [
+            i
+            for i, p in enumerate(self.placeholders)
+            if tracked.get(p) and np.dtype(p.dtype).kind == "f"
+        ]
         nodes = [
             _SweepNode(n, tuple(v if tracked.get(v) else None for v in n.inputs))
             for n in g.nodes
             if n.kind == "op" and tracked.get(n.output)
         ]
-        idx = [i for i, w in enumerate(wants) if w]
-        wanted = [self.placeholders[i] for i in idx]
-        cts = reverse_sweep(nodes, [(out, cot)], wanted)
-        have = [i for i, p in zip(idx, wanted, strict=True) if p in cts]
-        plan = Plan(g, [cts[self.placeholders[i]] for i in have], [*self.placeholders, cot])
-        self.grad_plans[key] = (plan, have)
-        return plan, have
+        for out, _ in self.outputs:
+            if not (idx and tracked.get(out) and np.dtype(out.dtype).kind == "f"):
+                grads.append(None)
+                continue
+            cot = g.placeholder(out.shape, out.dtype, name="cotangent")
+            wanted = [self.placeholders[i] for i in idx]
+            cts = reverse_sweep(nodes, [(out, cot)], wanted)
+            have = [i for i, p in zip(idx, wanted, strict=True) if p in cts]
+            grads.append((cot, [cts[self.placeholders[i]] for i in have], have))
+        fed = set(self.placeholders)
+        saved: list = []
+        seen: set = set()
+        for node in g.nodes[n_fwd:]:
+            for v in node.inputs:
+                if v.node.index < n_fwd and v.node.kind == "op" and v not in fed and v not in seen:
+                    seen.add(v)
+                    saved.append(v)
+        self.saved = saved
+        fetch = [v for v, _ in self.outputs] + [v for _, v in self.writebacks] + saved
+        self.plan = Plan(g, fetch, self.placeholders)
+        self.grad_plans = {}
+        self.prims = []
+        for k, entry in enumerate(grads):
+            if entry is None:
+                self.prims.append(None)
+                continue
+            cot, values, have = entry
+            self.grad_plans[k] = (Plan(g, values, [*self.placeholders, *saved, cot]), have)
+            self.prims.append(_segment_prim(self, k))
 
 
 class _SweepNode:
@@ -129,7 +153,8 @@ class _SweepNode:
 
 def _segment_prim(seg: Segment, k: int) -> Primitive:
     def vjp(g: Any, out: Any, *inputs: Any, wants: tuple) -> tuple:
-        plan, have = seg.grad_plan(k, tuple(wants))
+        # inputs: the segment's feeds, then its saved forward values (see Segment.finish)
+        plan, have = seg.grad_plans[k]
         grads = plan.run([*inputs, np.asarray(g)], {})
         result: list = [None] * len(inputs)
         for i, gr in zip(have, grads, strict=True):
@@ -207,6 +232,8 @@ class _Src:
 
 
 _new = object.__new__
+_NO_PARAMS: dict = {}
+_ndarray = np.ndarray
 
 
 def _run_segment(seg: Segment, flat: list, env: dict) -> None:
@@ -214,20 +241,22 @@ def _run_segment(seg: Segment, flat: list, env: dict) -> None:
     arrays = [t._data for t in ins]
     outs = seg.plan.run(arrays, {})
     n = len(seg.outputs)
-    grad = _State.enabled
+    nw = len(seg.writebacks)
+    grad = _State.enabled and any(t._rg for t in ins)
     if grad:
-        track = any(t._rg for t in ins)
-        arr_t = tuple(arrays)
-        tens = tuple(ins)
+        saved = tuple(outs[n + nw :])
+        arr_t = (*arrays, *saved)
+        tens = (*ins, *saved)
+    prims = seg.prims
     for k in range(n):
-        v, tid = seg.outputs[k]
         t = _new(Tensor)
-        t._data = outs[k]
+        arr = outs[k]
+        t._data = arr if type(arr) is _ndarray else np.asarray(arr)
         t._rg = False
         t._node = t._grad = t._vc = t._acc = t._base = None
-        if grad and track and seg.tracked.get(v) and t._data.dtype.kind == "f":
-            dispatch.record(seg.prims[k], {}, tens, arr_t, t, ((), False))
-        env[tid] = t
+        if grad and prims[k] is not None:
+            dispatch.record(prims[k], _NO_PARAMS, tens, arr_t, t, ((), False))
+        env[seg.outputs[k][1]] = t
     for j, (src, _) in enumerate(seg.writebacks):
         target = _source(src, flat, env)
         np.copyto(target._data, outs[n + j])

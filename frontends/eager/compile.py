@@ -156,7 +156,11 @@ class CompiledFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         flat: list = []
-        key = (_State.enabled, _flatten(args, flat), _flatten(kwargs, flat))
+        if not kwargs and all(type(a) is Tensor for a in args):  # the everyday call, at once
+            flat = list(args)
+            key = (_State.enabled, tuple((a._data.shape, a._data.dtype, a._rg) for a in args))
+        else:
+            key = (_State.enabled, _flatten(args, flat), _flatten(kwargs, flat))
         entry = self.cache.get(key)
         if entry is not None and entry.state == self._state() and _live_ok(entry.live):
             if entry.program is None:
