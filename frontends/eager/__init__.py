@@ -336,9 +336,9 @@ sparse = _sparse_mod.namespace
 sparse_coo_tensor = _sparse_mod.sparse_coo_tensor
 spmm = _sparse_mod.mm
 
-# ---- torch.compile, torch.jit: eager code captured as core IR graphs --------------------------------
-from . import jit  # noqa: E402
-from .compile import compile  # noqa: E402, A004
+# ---- torch.compile, torch.jit: eager code captured as core IR graphs -----------------------------
+from . import jit  # noqa: E402, F401
+from .compile import compile  # noqa: E402, F401, A004
 from .compile import namespace as _compile_namespace  # noqa: E402
 
 _dynamo = compiler = _compile_namespace

@@ -82,6 +82,7 @@ class Segment:
     grad_plans: dict = field(default_factory=dict)
     prims: list = field(default_factory=list)
     saved: list = field(default_factory=list)  # forward values the gradient plans read
+    n_fwd: int = 0  # nodes of the graph before the gradient programs were added
 
     def finish(self, needed: set) -> None:
         """Fix the outputs later steps read; derive the gradient programs; build the plans.
@@ -93,7 +94,7 @@ class Segment:
         """
         self.outputs = [(v, tid) for v, tid in self.outputs if tid in needed]
         g = self.graph
-        n_fwd = len(g.nodes)
+        n_fwd = self.n_fwd = len(g.nodes)
         tracked = self.tracked
         grads = []
         idx = [
