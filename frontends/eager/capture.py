@@ -36,7 +36,8 @@ from . import dispatch
 from .grad_mode import _State
 from .tensor import Tensor
 
-_PKG = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_PKGS = (os.path.join(_ROOT, "frontends") + os.sep, os.path.join(_ROOT, "core") + os.sep)
 
 
 class GraphBreak(RuntimeError):
@@ -58,7 +59,7 @@ class Break:
 
 def _user_frame() -> tuple[str, int, str]:
     for fr in reversed(traceback.extract_stack()[:-2]):
-        if not os.path.abspath(fr.filename).startswith(_PKG):
+        if not os.path.abspath(fr.filename).startswith(_PKGS):
             return fr.filename, fr.lineno or 0, (fr.line or "").strip()
     return "<unknown>", 0, ""
 
