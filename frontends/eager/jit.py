@@ -25,6 +25,7 @@ from ...core.checkpoint import CheckpointError, load_arrays, save_arrays
 from ...core.ir import Graph
 from ...core.primitives.registry import REGISTRY
 from .capture import ARG, ENV, LIVE, GraphBreak, Program, Segment, _Src, capture
+from .grad_mode import enable_grad
 from .nn.module import Module
 from .nn.parameter import Parameter
 from .tensor import Tensor
@@ -81,6 +82,11 @@ class TracedModule(Module):
         """``torch.jit.save(self, f)``."""
         save(self, f)
 
+    def graph_spec(self) -> dict:
+        """The traced computation as plain data, for another frontend to build (see
+        ``tf.import_traced``): inputs, named state arrays, constants, operations, outputs."""
+        return _spec(self, copy=False)
+
 
 ScriptModule = TracedModule
 
@@ -129,8 +135,12 @@ def trace(func: Any, example_inputs: Any = None, *args: Any, **kwargs: Any) -> T
             names[id(p)] = n
         for n, b in func.named_buffers():
             names[id(b)] = n
+    # float inputs enter as leaves that require grad (copies), so the capture knows which values
+    # a gradient can flow through whatever the inputs of a later call require
+    leaves = tuple(Tensor._make(x._data, rg=x._data.dtype.kind == "f") for x in inputs)
     try:
-        _, program, breaks = capture(func, inputs, {}, list(inputs), True)
+        with enable_grad():
+            _, program, breaks = capture(func, leaves, {}, list(leaves), True)
     except GraphBreak as e:
         raise TracingError(f"torch.jit.trace: {e}") from None
     segs = [s for s in program.steps if type(s) is Segment]
@@ -224,12 +234,7 @@ def _dec(x: Any, where: str) -> Any:
     raise CheckpointError(f"torch.jit.load: {where} holds a malformed parameter {x!r}")
 
 
-def save(m: TracedModule, f: str | os.PathLike) -> None:
-    """Write a traced module to `f` (the checkpoint format: arrays and plain data, no code)."""
-    if not isinstance(m, TracedModule):
-        raise TypeError(
-            f"torch.jit.save: expected a module made by torch.jit.trace, got {type(m).__name__}"
-        )
+def _spec(m: TracedModule, copy: bool = True) -> dict:
     seg = m._segment
     g = seg.graph
     ref: dict = {}
@@ -242,7 +247,7 @@ def save(m: TracedModule, f: str | os.PathLike) -> None:
             ref[p] = ["in", src[1]]
         elif src[0] is LIVE and id(src[1]) in m._names:
             name = m._names[id(src[1])]
-            state[name] = src[1]._data.copy()
+            state[name] = src[1]._data.copy() if copy else src[1]._data
             ref[p] = ["state", name, isinstance(src[1], Parameter), bool(src[1]._rg)]
         else:
             consts.append(np.array(src[1]._data, copy=True))
@@ -252,27 +257,36 @@ def save(m: TracedModule, f: str | os.PathLike) -> None:
             consts.append(np.asarray(node.params["value"]))
             ref[node.output] = ["const", len(consts) - 1]
         elif node.kind == "op":
-            where = f"operation '{node.name}' ({node.prim.name})"
             nodes.append(
                 {
                     "op": node.prim.name,
                     "ins": [ref[v] for v in node.inputs],
-                    "params": _enc(dict(node.params), where),
+                    "params": dict(node.params),
                     "tracked": bool(seg.tracked.get(node.output)),
                 }
             )
             ref[node.output] = ["node", len(nodes) - 1]
-    outputs = {str(tid): ref[v] for v, tid in seg.outputs}
-    tree = {
+    return {
         "format": FORMAT,
         "version": VERSION,
         "inputs": [[list(s), np.dtype(d).name] for s, d in m._inputs],
         "nodes": nodes,
         "consts": consts,
         "state": state,
-        "outputs": outputs,
+        "outputs": {str(tid): ref[v] for v, tid in seg.outputs},
         "result": _enc_result(m._result),
     }
+
+
+def save(m: TracedModule, f: str | os.PathLike) -> None:
+    """Write a traced module to `f` (the checkpoint format: arrays and plain data, no code)."""
+    if not isinstance(m, TracedModule):
+        raise TypeError(
+            f"torch.jit.save: expected a module made by torch.jit.trace, got {type(m).__name__}"
+        )
+    tree = _spec(m)
+    for k, n in enumerate(tree["nodes"]):
+        n["params"] = _enc(n["params"], f"operation {k} ({n['op']})")
     save_arrays(f, tree)
 
 
@@ -387,3 +401,82 @@ def _placeholder(seg: Segment, shape: Sequence, dt: Any, src: tuple, tracked: bo
     seg.sources.append(src)
     seg.tracked[p] = bool(tracked)
     return p
+
+
+# ---- a graph-frontend subgraph as an eager module ---------------------------------------------
+
+
+def from_graph(
+    inputs: Any, outputs: Any, session: Any = None, example_inputs: Any = None
+) -> TracedModule:
+    """An eager module computing `outputs` of a graph-frontend graph from its `inputs`
+    (placeholders); the graph's variables become its parameters, named by the variables'
+    names ('dense/kernel' -> 'dense.kernel'), with their current values in `session`.
+    Placeholders with unknown dims take their shapes from `example_inputs`."""
+    ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    single = not isinstance(outputs, (list, tuple))
+    outs = [outputs] if single else list(outputs)
+    if not outs:
+        raise ValueError("torch.jit.from_graph: outputs must hold at least one tensor")
+    g = outs[0].graph
+    examples = _flat_inputs(example_inputs) if example_inputs is not None else None
+    shapes = []
+    for i, p in enumerate(ins):
+        if getattr(p, "graph", None) is not g or p.node.kind != "placeholder":
+            raise TypeError(f"torch.jit.from_graph: input {i} is not a placeholder of the graph")
+        shape = tuple(p.shape)
+        if any(d is None for d in shape):
+            if examples is None:
+                raise ValueError(
+                    f"torch.jit.from_graph: placeholder '{p.node.name}' has shape {list(shape)} "
+                    "with unknown dims; pass example_inputs to fix them"
+                )
+            shape = examples[i]._data.shape
+        shapes.append((tuple(shape), np.dtype(p.dtype)))
+    # the nodes the outputs need, stopping at the inputs
+    stop = {id(p) for p in ins}
+    need: dict = {}
+    stack = [o.node for o in outs]
+    while stack:
+        n = stack.pop()
+        if n.index in need or id(n.output) in stop:
+            continue
+        need[n.index] = n
+        stack.extend(v.node for v in n.inputs)
+    seg = Segment()
+    sg = seg.graph
+    ref: dict = {}
+    names: dict = {}
+    for i, p in enumerate(ins):
+        ref[id(p)] = _placeholder(seg, shapes[i][0], shapes[i][1], (ARG, i), True)
+    for idx in sorted(need):
+        n = need[idx]
+        if n.kind == "const":
+            ref[id(n.output)] = sg.constant(np.asarray(n.params["value"]))
+        elif n.kind == "variable":
+            if session is None:
+                raise ValueError(
+                    f"torch.jit.from_graph: the outputs read variable '{n.name}'; pass the "
+                    "session that holds its value"
+                )
+            arr = np.array(session.run(n.output), copy=True)
+            t = Parameter(Tensor._make(arr), arr.dtype.kind == "f")
+            names[id(t)] = n.name.replace("/", ".").replace(":", "_")
+            ref[id(n.output)] = _placeholder(seg, arr.shape, arr.dtype, (LIVE, t), t._rg)
+        elif n.kind == "op":
+            v = sg.apply(n.prim, [ref[id(x)] for x in n.inputs], dict(n.params))
+            seg.tracked[v] = np.dtype(v.dtype).kind == "f"
+            ref[id(n.output)] = v
+        else:
+            raise TypeError(
+                f"torch.jit.from_graph: node '{n.name}' ({n.kind}) cannot run eagerly: only "
+                "placeholders given as inputs, variables, constants and operations can"
+            )
+    seg.n_fwd = len(sg.nodes)
+    seg.outputs = [(ref[id(o)], f"out{k}") for k, o in enumerate(outs)]
+    for k, o in enumerate(outs):
+        if id(o) in stop:
+            raise ValueError(f"torch.jit.from_graph: output {k} is an input; nothing to compute")
+    seg.finish({f"out{k}" for k in range(len(outs))})
+    srcs = [_Src((ENV, f"out{k}")) for k in range(len(outs))]
+    return TracedModule(seg, srcs[0] if single else srcs, shapes, names)

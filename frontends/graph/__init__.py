@@ -367,3 +367,7 @@ __all__ += ["data", *_attach_data(_sys_mod.modules[__name__])]
 from . import surface as _surface  # noqa: E402
 
 _surface.attach(__import__("sys").modules[__name__])
+
+
+# ---- a traced eager module built into the graph -------------------------------------------------
+from .import_traced import import_traced  # noqa: E402, F401
