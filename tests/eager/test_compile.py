@@ -386,3 +386,56 @@ def test_hostile_traced_files_are_refused(tmp_path):
     (tmp_path / "bad4.pt").write_bytes(b"\x80\x04 not a zip")
     with pytest.raises(CheckpointError):
         torch.jit.load(tmp_path / "bad4.pt")
+
+
+# ---- 8. across styles ---------------------------------------------------------------------------
+
+
+def test_traced_eager_module_served_by_the_graph_frontend(tmp_path):
+    tf = pytest.importorskip("duograd.frontends.graph")
+    m = _model()
+    x = torch.tensor(RNG.standard_normal((5, 8)).astype(np.float32))
+    tm = torch.jit.trace(m, x)
+    g = tf.Graph()
+    with g.as_default():
+        (px,), out = tf.import_traced(tm)
+        variables = tf.global_variables()
+        grads = tf.gradients(tf.reduce_sum(out), variables)
+        saver = tf.train.Saver()
+        sess = tf.Session()
+        sess.run(tf.global_variables_initializer())
+        o, gr = sess.run([out, grads], {px: x.numpy()})
+        saver.save(sess, str(tmp_path / "ckpt"))
+    assert [v.op.name for v in variables] == list(m.state_dict())
+    assert o.tobytes() == m(x).detach().numpy().tobytes()
+    m(x).sum().backward()
+    for a, p in zip(gr, m.parameters(), strict=True):
+        assert a.tobytes() == p.grad.numpy().tobytes()
+    with pytest.raises(TypeError, match="torch.jit.trace"):
+        tf.import_traced(m)
+
+
+def test_graph_subgraph_wrapped_as_eager_module():
+    tf = pytest.importorskip("duograd.frontends.graph")
+    x = torch.tensor(RNG.standard_normal((5, 8)).astype(np.float32))
+    g = tf.Graph()
+    with g.as_default():
+        p = tf.placeholder(tf.float32, [None, 8])
+        w = tf.Variable(RNG.standard_normal((8, 4)).astype(np.float32), name="dense/w")
+        b = tf.Variable(np.full(4, 0.1, np.float32), name="dense/b")
+        y = tf.tanh(tf.matmul(p, w) + b)
+        gw = tf.gradients(tf.reduce_sum(y), [w, b])
+        sess = tf.Session()
+        sess.run(tf.global_variables_initializer())
+        yo, go = sess.run([y, gw], {p: x.numpy()})
+    with pytest.raises(ValueError, match="example_inputs"):
+        torch.jit.from_graph(p, y, sess)
+    em = torch.jit.from_graph(p, y, sess, example_inputs=x)
+    assert list(em.state_dict()) == ["dense.w", "dense.b"]
+    ye = em(x)
+    assert ye.detach().numpy().tobytes() == yo.tobytes()
+    ye.sum().backward()
+    for a, prm in zip(go, em.parameters(), strict=True):
+        assert a.tobytes() == prm.grad.numpy().tobytes()
+    with pytest.raises(ValueError, match="session"):
+        torch.jit.from_graph(p, y, None, example_inputs=x)
