@@ -134,6 +134,43 @@ def record(
     out._rg = True
 
 
+def _record2(prim: Any, params: dict, a: Any, b: Any, arrays: tuple, t: Any, spec: tuple) -> None:
+    # `record` unrolled for two operands (the everyday binary operators), which keeps a
+    # recorded ``x + y`` as cheap as before the dispatch paths were merged
+    idx, with_out = spec
+    saved: tuple = ()
+    ka = kb = None
+    if type(a) is not _ndarray and isinstance(a, Tensor):
+        if a._rg:
+            ka = a._node
+            if ka is None:
+                ka = a._acc
+                if ka is None:
+                    ka = a._acc = _AccumulateGrad(a)
+        if 0 in idx:
+            vc = a._vc
+            if vc is None:
+                vc = a._vc = _VersionCounter()
+            saved = ((vc, vc.v, 0),)
+    if type(b) is not _ndarray and isinstance(b, Tensor):
+        if b._rg:
+            kb = b._node
+            if kb is None:
+                kb = b._acc
+                if kb is None:
+                    kb = b._acc = _AccumulateGrad(b)
+        if 1 in idx:
+            vc = b._vc
+            if vc is None:
+                vc = b._vc = _VersionCounter()
+            saved += ((vc, vc.v, 1),)
+    if with_out:
+        vc = t._vc = _VersionCounter()
+        saved += ((vc, 0, -1),)
+    t._node = _Node(prim, params, arrays, t._data, (ka, kb), saved)
+    t._rg = True
+
+
 def finish(
     prim: Any,
     params: dict,
@@ -158,7 +195,10 @@ def finish(
             t._vc = _counter(base)
             t._base = base if base._base is None else base._base
     if track and _State.enabled and prim.vjp is not None and out.dtype.kind == "f":
-        record(prim, params, args, arrays, t, spec)
+        if spec is not None and len(args) == 2:
+            _record2(prim, params, args[0], args[1], arrays, t, spec)
+        else:
+            record(prim, params, args, arrays, t, spec)
     if _observe is not None:
         _observe(prim, params, args, t)
     return t
