@@ -5,10 +5,10 @@ arguments' values, grad mode) runs eagerly while `capture` records it; later cal
 signature replay the captured program when its guards hold: the module's parameters are the same
 objects with the same shapes, its ``training`` flags and plain Python attributes (numbers,
 strings, bools, tuples of them) are unchanged, and so are the plain values the function's
-closure and globals hold. A call that fails a guard captures again; after `cache_size_limit`
-captures of one function it runs eagerly, with one warning. A call whose capture met a graph
-break runs eagerly for that signature (``fullgraph=True`` raises the break instead);
-`explain` lists the breaks with file, line and reason.
+closure holds and its module's plain globals. A call that fails a guard captures again;
+after `cache_size_limit` captures of one function it runs eagerly, with one warning. A call
+whose capture met a graph break runs eagerly for that signature (``fullgraph=True`` raises the
+break instead); `explain` lists the breaks with file, line and reason.
 """
 
 from __future__ import annotations
@@ -81,20 +81,25 @@ def _module_state(module: Any) -> tuple:
     return params, tuple(flags)
 
 
-def _function_state(fn: Callable) -> tuple:
-    """The plain values a function reads from its closure and its globals."""
+def _function_state(fn: Callable, names: tuple) -> tuple:
+    """The plain values a function holds in its closure and in the given globals."""
     fn = getattr(fn, "__func__", fn)
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return ()
     cells = tuple(
         c.cell_contents if _simple(c.cell_contents) else id(c.cell_contents)
-        for c in (fn.__closure__ or ())
+        for c in (getattr(fn, "__closure__", None) or ())
         if _filled(c)
     )
-    g = getattr(fn, "__globals__", {})
-    names = tuple((n, g[n]) for n in code.co_names if n in g and _simple(g[n]))
-    return cells, names
+    g = getattr(fn, "__globals__", None)
+    if g is None:
+        return cells
+    return cells, tuple(g.get(n) for n in names)
+
+
+def _plain_globals(fn: Callable) -> tuple:
+    """Names of the plain values (numbers, strings, tuples) in the function's module globals:
+    those the guards compare at each call."""
+    g = getattr(getattr(fn, "__func__", fn), "__globals__", None) or {}
+    return tuple(k for k, v in g.items() if not k.startswith("__") and _simple(v))
 
 
 def _filled(cell: Any) -> bool:
@@ -146,13 +151,16 @@ class CompiledFunction:
     breaks: list = field(default_factory=list)
     captures: int = 0
     _warned: bool = False
+    _globals: tuple | None = None
 
     def __post_init__(self) -> None:
         functools.update_wrapper(self, self.fn, updated=())
 
     def _state(self) -> tuple:
         mod = () if self.module is None else _module_state(self.module)
-        return mod, _function_state(self.fn)
+        if self._globals is None:
+            self._globals = _plain_globals(self.fn)
+        return mod, _function_state(self.fn, self._globals)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         flat: list = []

@@ -439,3 +439,24 @@ def test_graph_subgraph_wrapped_as_eager_module():
         assert a.tobytes() == prm.grad.numpy().tobytes()
     with pytest.raises(ValueError, match="session"):
         torch.jit.from_graph(p, y, None, example_inputs=x)
+
+
+SCALE = 2.0
+
+
+def test_closure_and_global_values_are_guarded():
+    global SCALE
+    k = [3.0]
+
+    def f(x):
+        return x * SCALE * k[0]
+
+    cf = torch.compile(f)
+    x = torch.tensor(X)
+    assert same(cf(x), f(x))
+    SCALE = 4.0
+    try:
+        assert same(cf(x), x * 4.0 * 3.0)
+    finally:
+        SCALE = 2.0
+    assert same(cf(x), f(x))
