@@ -171,6 +171,15 @@ def _record2(prim: Any, params: dict, a: Any, b: Any, arrays: tuple, t: Any, spe
     t._rg = True
 
 
+def plain(out: np.ndarray) -> Any:
+    """A new tensor holding `out`, outside autograd: the one place eager results are made."""
+    t = _new(Tensor)
+    t._data = out
+    t._rg = False
+    t._node = t._grad = t._vc = t._acc = t._base = None
+    return t
+
+
 def finish(
     prim: Any,
     params: dict,
@@ -183,10 +192,7 @@ def finish(
     """The tensor holding `out`, the result of `prim` on `args` (their arrays `arrays`): the one
     place an eager result is built, shares its base's version counter when it may be a view,
     gets its tape node when `track` (an operand requires grad) and is shown to the observers."""
-    t = _new(Tensor)
-    t._data = out
-    t._rg = False
-    t._node = t._grad = t._vc = t._acc = t._base = None
+    t = plain(out)
     # an output that may be a view of operand 0 shares its version counter, so an in-place
     # change through either is seen by autograd's saved-value check
     if prim.alias is not _FRESH:
@@ -273,6 +279,7 @@ def binary_operator(
     # `fast` would look up, without the call (see kernels.elementwise.dispatcher)
     table = fast.table
     spec = saves(prim, 2)
+    fresh = prim.alias is _FRESH
     scalar_kinds = "f" if float_only else "fi"
 
     def method(self: Any, other: Any) -> Any:
@@ -297,6 +304,8 @@ def binary_operator(
         else:
             out = _empty(e[1], e[2])
             e[0](x.ravel(), y.ravel(), out.ravel())
+        if not track and _observe is None and fresh:  # nothing to record or show
+            return plain(out)
         return finish(prim, _NO_PARAMS, (self, other), (x, y), out, track, spec)
 
     method.__name__ = f"__{'r' if reflected else ''}{prim.name}__"
@@ -310,6 +319,7 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
     fast = prim.fast
     table = fast.table  # as in binary_operator
     spec = saves(prim, 1)
+    fresh = prim.alias is _FRESH
 
     def fn(input: Any) -> Any:  # noqa: A002 - PyTorch's name
         if isinstance(input, Tensor):
@@ -322,6 +332,8 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
                 else:
                     out = _empty(e[1], e[2])
                     e[0](x.ravel(), out.ravel())
+                if not input._rg and _observe is None and fresh:
+                    return plain(out)
                 return finish(prim, _NO_PARAMS, (input,), (x,), out, input._rg, spec)
         return slow(input)
 
