@@ -10,7 +10,13 @@ from .runner import CaseResult
 from .workload import COLUMNS
 
 # one colour per column, the same in every chart, so the charts read side by side
-_COLORS = {"graph": "#1f77b4", "eager": "#ff7f0e", "torch": "#2ca02c", "tf1": "#d62728"}
+_COLORS = {
+    "graph": "#1f77b4",
+    "eager": "#ff7f0e",
+    "compiled": "#9467bd",
+    "torch": "#2ca02c",
+    "tf1": "#d62728",
+}
 _OTHER = ["#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 SUMMARY = "summary.png"
 

@@ -86,7 +86,7 @@ def bench(args: argparse.Namespace) -> int:
             return 2
     else:
         names = [n for n, wl in available.items() if wl.in_quick]
-    columns = ["graph", "eager"]
+    columns = ["graph", "eager", "compiled"]
     notes = [f"workload file {name}.py could not be loaded: {err}" for name, err in BROKEN.items()]
     if not args.no_oracles:
         if peers.torch() is not None:

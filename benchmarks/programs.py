@@ -23,10 +23,20 @@ def graph_module():
 
 def eager_columns(build) -> dict:
     """Columns for an eager-style program `build(torch_module)`: duograd eager and real torch."""
-    cols = {"eager": lambda: build(eager_module())}
+    cols = {"eager": lambda: build(eager_module()), "compiled": lambda: compiled(build)}
     if peers._cache.get("torch") is not None:
         cols["torch"] = lambda: build(peers.torch())
     return cols
+
+
+def compiled(build):
+    """The eager program of `build` with its step under ``torch.compile`` (the `compiled`
+    column). A `Stepper`'s final step (the one that also reads the results) runs eagerly."""
+    torch = eager_module()
+    step = build(torch)
+    if isinstance(step, Stepper):
+        return Stepper(torch.compile(step.step), step.final)
+    return torch.compile(step)
 
 
 def graph_columns(build) -> dict:

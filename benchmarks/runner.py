@@ -111,7 +111,8 @@ def parity(case: Case) -> str:
     if not case.parity or "graph" not in case.impls or "eager" not in case.impls:
         return ""
     results = []
-    for col in ("graph", "eager"):
+    cols = ("graph", "eager", "compiled") if "compiled" in case.impls else ("graph", "eager")
+    for col in cols:
         try:
             step = case.impls[col]()
             for _ in range(case.parity_steps - 1):
@@ -120,7 +121,12 @@ def parity(case: Case) -> str:
             results.append(getattr(step, "final", step)())
         except Exception as e:
             return f"{col} failed: {_short_error(e)}"
-    return compare(results[0], results[1])
+    verdict = compare(results[0], results[1])
+    if len(results) == 3 and verdict == "bitwise":
+        other = compare(results[1], results[2])
+        if other != "bitwise":
+            return f"compiled vs eager: {other}"
+    return verdict
 
 
 def _calibrate(step, target: float, cap: int) -> int:

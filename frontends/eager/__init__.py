@@ -336,6 +336,13 @@ sparse = _sparse_mod.namespace
 sparse_coo_tensor = _sparse_mod.sparse_coo_tensor
 spmm = _sparse_mod.mm
 
+# ---- torch.compile, torch.jit: eager code captured as core IR graphs -----------------------------
+from . import jit  # noqa: E402, F401
+from .compile import compile  # noqa: E402, F401, A004
+from .compile import namespace as _compile_namespace  # noqa: E402
+
+_dynamo = compiler = _compile_namespace
+
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 # More of the surface: diagonal / trace / meshgrid (matrix_ops.py), sort / topk / cumsum / prod
 # (sorting.py), the wider torch surface (surface.py).

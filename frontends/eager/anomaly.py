@@ -7,11 +7,10 @@ the code that created it, and backward checks what every VJP rule returns: the e
 node (e.g. "Function 'LogBackward0' returned nan values in its 0th output.") and shows where its
 forward operation was created.
 
-Zero cost while off: nothing on the hot path tests a flag. Turning the mode on swaps checking
-wrappers in for names the eager frontend looks up as module globals at each call: the tape-node
-constructor the recording paths call (``dispatch._Node``), the general dispatch hook
-(``dispatch.bind_hook`` / ``Tensor.__dg_bind__``) and the sweep the tape runs
-(``tape.reverse_sweep``); turning it off puts the originals back.
+Near zero cost while off: turning the mode on adds an observer to the one exit every eager
+operation leaves through (``dispatch.finish``, which otherwise only tests that no observer is
+set) and swaps a checking wrapper in for the sweep the tape runs (``tape.reverse_sweep``);
+turning it off removes both.
 """
 
 from __future__ import annotations
@@ -98,19 +97,11 @@ def _check_forward(prim: Any, operands: tuple, out: np.ndarray) -> None:
     )
 
 
-def _checked_node(prim, params, inputs, output, input_keys, saved) -> Any:
-    """`tape.Node` as the recording paths call it, checking the result and keeping the stack."""
-    _check_forward(prim, inputs, output)
-    node = _originals["_Node"](prim, params, inputs, output, input_keys, saved)
-    _traces[node] = traceback.extract_stack()[:-1]
-    return node
-
-
-def _checked_bind_hook(self: Any, prim: Any, args: tuple, params: dict) -> Any:
-    out = _originals["bind_hook"](self, prim, args, params)
-    if isinstance(out, Tensor) and out._node is None:  # recorded results were checked already
-        _check_forward(prim, args, out._data)
-    return out
+def _observe(prim: Any, params: dict, args: tuple, t: Any) -> None:
+    """Every eager result, as `dispatch.finish` builds it: checked, and its node's stack kept."""
+    _check_forward(prim, args, t._data)
+    if t._node is not None:
+        _traces[t._node] = traceback.extract_stack()[:-2]
 
 
 # ---- backward checks ---------------------------------------------------------------------------
@@ -177,11 +168,7 @@ def _checked_sweep(nodes, seeds, wanted, keep=(), *, self_keyed=False, all_live=
 
 # ---- switching ---------------------------------------------------------------------------------
 
-_HOOKS = (
-    (dispatch, "_Node", _checked_node),
-    (dispatch, "bind_hook", _checked_bind_hook),
-    (tape, "reverse_sweep", _checked_sweep),
-)
+_HOOKS = ((tape, "reverse_sweep", _checked_sweep),)
 
 
 def _set(mode: bool, check_nan: bool) -> None:
@@ -193,11 +180,11 @@ def _set(mode: bool, check_nan: bool) -> None:
             for module, name, checked in _HOOKS:
                 _originals[name] = getattr(module, name)
                 setattr(module, name, checked)
-            Tensor.__dg_bind__ = _checked_bind_hook
+            dispatch.add_observer(_observe)
         else:
             for module, name, _ in _HOOKS:
                 setattr(module, name, _originals[name])
-            Tensor.__dg_bind__ = _originals["bind_hook"]
+            dispatch.remove_observer(_observe)
         _Mode.enabled = bool(mode)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from . import dispatch as _dispatch
 from . import higher_order, tape
 from .anomaly import (
     detect_anomaly,
@@ -93,6 +94,7 @@ def _roots(outputs: list, grads: list) -> list[tuple[Any, np.ndarray]]:
     return roots
 
 
+@_dispatch.replayed
 def backward(
     tensors: Any,
     grad_tensors: Any = None,
@@ -146,6 +148,8 @@ def grad(
     materialize_grads: bool = False,
 ) -> tuple:
     """The gradients of `outputs` with respect to `inputs`, returned (``.grad`` is untouched)."""
+    if _dispatch._event is not None:
+        _dispatch.event("escape", "torch.autograd.grad inside the compiled function")
     outs = _as_list(outputs)
     ins = _as_list(inputs)
     for i, t in enumerate(ins):

@@ -10,7 +10,10 @@ import numpy as np
 from ...core import domain
 from ...core import dtypes as D
 from ...core import random as core_random
+from ...core.primitives.randomness import RANDOM_NORMAL, RANDOM_UNIFORM
+from ...core.primitives.registry import bind
 from . import _convert as C
+from . import dispatch as _dispatch
 from .dtype import get_default_dtype, to_dtype
 from .tensor import Tensor, check_device
 
@@ -307,6 +310,19 @@ def _float_dt(dtype: Any, fn: str) -> np.dtype:
     return dt
 
 
+def _draw(
+    prim: Any, size: tuple, dt: np.dtype, requires_grad: bool, device: Any, **bounds: float
+) -> Tensor:
+    # the shared stream's draw as the random primitive, through the one exit of eager ops, so a
+    # captured program draws it again (in the same order) on every call
+    check_device(device)
+    params = {"shape": tuple(size), "dtype": dt, **bounds}
+    t = _dispatch.finish(prim, params, (), (), bind(prim, **params), False)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
 def rand(
     *size: Any,
     generator: Generator | None = None,
@@ -315,6 +331,10 @@ def rand(
     requires_grad: bool = False,
 ) -> Tensor:
     """Uniform draws on [0, 1)."""
+    if generator is None:
+        dt = _float_dt(dtype, "rand")
+        shape = _sizes("rand", size, np.float64)
+        return _draw(RANDOM_UNIFORM, shape, dt, requires_grad, device, low=0.0, high=1.0)
     arr = _gen(generator).uniform(_sizes("rand", size, np.float64), _float_dt(dtype, "rand"))
     return _finish(arr, requires_grad, device)
 
@@ -327,6 +347,10 @@ def randn(
     requires_grad: bool = False,
 ) -> Tensor:
     """Standard normal draws."""
+    if generator is None:
+        dt = _float_dt(dtype, "randn")
+        shape = _sizes("randn", size, np.float64)
+        return _draw(RANDOM_NORMAL, shape, dt, requires_grad, device, mean=0.0, std=1.0)
     arr = _gen(generator).normal(_sizes("randn", size, np.float64), _float_dt(dtype, "randn"))
     return _finish(arr, requires_grad, device)
 

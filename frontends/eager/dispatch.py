@@ -1,13 +1,14 @@
-"""The eager hot path: run a core primitive on tensors now, and record it for autograd.
+"""The eager hot path: every eager operation runs a core primitive and leaves through `finish`.
 
-`bind_hook` is ``Tensor.__dg_bind__``, what `bind` hands a primitive to when an operand is a
-Tensor: it unwraps the arrays, runs the primitive (its cached dispatch ``prim.fast`` when it has
-one and the call has no params, else shape rule + kernel), wraps the result and records a tape
-node when an operand requires grad. `binary_operator` and `unary_function` build ``x + y``,
-``x * 2.0``, ``torch.exp(x)``, ...: for the everyday operands (tensors of one dtype, a float
-tensor and a Python number) they do what `bind` -> `bind_hook` would, inlined; anything else
-takes the general conversion path (`_convert`) unchanged. `matmul_function` and `full_reduction`
-do the same for ``torch.matmul`` of two matrices and ``torch.sum`` over every dim.
+Each entry point reads the primitive's record (its cached kernel choice ``prim.fast`` /
+``prim.fast_params`` and the dispatcher's table, its alias, its VJP and what the VJP saves) and
+computes the output array; `finish` is the one place a result becomes a tensor: the view
+bookkeeping, the tape node when an operand requires grad, and the observers (anomaly mode, graph
+capture by ``torch.compile``) that must see every operation. `bind_hook` is
+``Tensor.__dg_bind__``, what `bind` hands a primitive to when an operand is a Tensor;
+`binary_operator`, `unary_function`, `matmul_function` and `full_reduction` build ``x + y``,
+``torch.exp(x)``, ``torch.matmul`` of two matrices and ``torch.sum`` over every dim for the
+everyday operands, and hand anything else to the general conversion path (`_convert`).
 """
 
 from __future__ import annotations
@@ -60,7 +61,34 @@ def constant(value: float | int, dt: np.dtype) -> np.ndarray:
     return c
 
 
-# ---- running and recording ---------------------------------------------------------------------
+# ---- observers: code that must see every eager operation -----------------------------------------
+
+# Called as ``observer(prim, params, args, result)`` after every operation, in order; None when
+# nobody watches (the hot path then pays one global read and one comparison).
+_observe: Callable | None = None
+_observers: list = []
+
+
+def add_observer(fn: Callable) -> None:
+    """Have `fn(prim, params, args, result)` called after every eager operation."""
+    global _observe
+    _observers.append(fn)
+    _observe = _observers[0] if len(_observers) == 1 else _observe_all
+
+
+def remove_observer(fn: Callable) -> None:
+    """Stop calling `fn` (added by `add_observer`)."""
+    global _observe
+    _observers.remove(fn)
+    _observe = None if not _observers else _observers[0] if len(_observers) == 1 else _observe_all
+
+
+def _observe_all(prim: Any, params: dict, args: tuple, t: Any) -> None:
+    for fn in tuple(_observers):
+        fn(prim, params, args, t)
+
+
+# ---- the one exit --------------------------------------------------------------------------------
 
 
 def _key(t: Any) -> Any:
@@ -79,20 +107,24 @@ def _counter(t: Any) -> Any:
     return vc
 
 
-def record(prim: Any, params: dict, args: tuple, arrays: tuple, out: Any) -> None:
-    """Attach the tape node of `prim` (run on `args`) to its fresh output tensor `out`."""
+def record(
+    prim: Any, params: dict, args: tuple, arrays: tuple, out: Any, spec: tuple | None = None
+) -> None:
+    """Attach the tape node of `prim` (run on `args`) to its fresh output tensor `out`; `spec`
+    (from `saves`, else derived for this call) says which values the VJP reads."""
     keys = []
-    for a in args:
-        keys.append(_key(a) if isinstance(a, Tensor) and a._rg else None)
-    spec = saves_of(prim, arrays, out._data, params)
     saved = []
     if spec is None:
-        idx, with_out = range(len(args)), True
-    else:
-        idx, with_out = spec
+        spec = saves_of(prim, arrays, out._data, params)
+        if spec is None:
+            spec = (range(len(args)), True)
+    idx, with_out = spec
+    for a in args:
+        rg = type(a) is not _ndarray and isinstance(a, Tensor) and a._rg
+        keys.append(_key(a) if rg else None)
     for i in idx:
         a = args[i]
-        if isinstance(a, Tensor):
+        if type(a) is not _ndarray and isinstance(a, Tensor):
             vc = _counter(a)
             saved.append((vc, vc.v, i))
     if with_out:
@@ -100,6 +132,82 @@ def record(prim: Any, params: dict, args: tuple, arrays: tuple, out: Any) -> Non
         saved.append((vc, 0, -1))
     out._node = _Node(prim, params, arrays, out._data, tuple(keys), tuple(saved))
     out._rg = True
+
+
+def _record2(prim: Any, params: dict, a: Any, b: Any, arrays: tuple, t: Any, spec: tuple) -> None:
+    # `record` unrolled for two operands (the everyday binary operators), which keeps a
+    # recorded ``x + y`` as cheap as before the dispatch paths were merged
+    idx, with_out = spec
+    saved: tuple = ()
+    ka = kb = None
+    if type(a) is not _ndarray and isinstance(a, Tensor):
+        if a._rg:
+            ka = a._node
+            if ka is None:
+                ka = a._acc
+                if ka is None:
+                    ka = a._acc = _AccumulateGrad(a)
+        if 0 in idx:
+            vc = a._vc
+            if vc is None:
+                vc = a._vc = _VersionCounter()
+            saved = ((vc, vc.v, 0),)
+    if type(b) is not _ndarray and isinstance(b, Tensor):
+        if b._rg:
+            kb = b._node
+            if kb is None:
+                kb = b._acc
+                if kb is None:
+                    kb = b._acc = _AccumulateGrad(b)
+        if 1 in idx:
+            vc = b._vc
+            if vc is None:
+                vc = b._vc = _VersionCounter()
+            saved += ((vc, vc.v, 1),)
+    if with_out:
+        vc = t._vc = _VersionCounter()
+        saved += ((vc, 0, -1),)
+    t._node = _Node(prim, params, arrays, t._data, (ka, kb), saved)
+    t._rg = True
+
+
+def plain(out: np.ndarray) -> Any:
+    """A new tensor holding `out`, outside autograd: the one place eager results are made."""
+    t = _new(Tensor)
+    t._data = out
+    t._rg = False
+    t._node = t._grad = t._vc = t._acc = t._base = None
+    return t
+
+
+def finish(
+    prim: Any,
+    params: dict,
+    args: tuple,
+    arrays: tuple,
+    out: np.ndarray,
+    track: bool,
+    spec: tuple | None = None,
+) -> Any:
+    """The tensor holding `out`, the result of `prim` on `args` (their arrays `arrays`): the one
+    place an eager result is built, shares its base's version counter when it may be a view,
+    gets its tape node when `track` (an operand requires grad) and is shown to the observers."""
+    t = plain(out)
+    # an output that may be a view of operand 0 shares its version counter, so an in-place
+    # change through either is seen by autograd's saved-value check
+    if prim.alias is not _FRESH:
+        base = args[0]
+        if isinstance(base, Tensor) and np.may_share_memory(out, arrays[0]):
+            t._vc = _counter(base)
+            t._base = base if base._base is None else base._base
+    if track and _State.enabled and prim.vjp is not None and out.dtype.kind == "f":
+        if spec is not None and len(args) == 2:
+            _record2(prim, params, args[0], args[1], arrays, t, spec)
+        else:
+            record(prim, params, args, arrays, t, spec)
+    if _observe is not None:
+        _observe(prim, params, args, t)
+    return t
 
 
 def bind_hook(self: Any, prim: Any, args: tuple, params: dict) -> Any:
@@ -134,105 +242,25 @@ def bind_hook(self: Any, prim: Any, args: tuple, params: dict) -> Any:
         out = prim.impl(*arrays, **params)
     if type(out) is not _ndarray:
         out = np.asarray(out)
-    t = _new(Tensor)
-    t._data = out
-    t._rg = False
-    t._node = t._grad = t._vc = t._acc = t._base = None
-    # an output that may be a view of operand 0 shares its version counter, so an in-place
-    # change through either is seen by autograd's saved-value check
-    if prim.alias is not _FRESH:
-        base = args[0]
-        if isinstance(base, Tensor) and np.may_share_memory(out, arrays[0]):
-            t._vc = _counter(base)
-            t._base = base if base._base is None else base._base
-    if track and _State.enabled and prim.vjp is not None and out.dtype.kind == "f":
-        record(prim, params, args, tuple(arrays), t)
-    return t
+    return finish(prim, params, args, tuple(arrays), out, track)
 
 
-def saves(prim: Any, n: int) -> tuple[bool, ...]:
-    """For each of the n operands, then the output: whether `prim`'s VJP reads its value."""
+def saves(prim: Any, n: int) -> tuple:
+    """(operand indexes, reads the output) of `prim`'s VJP on the everyday calls of n operands
+    (derived once, from the rule), as `record` takes it."""
     spec = saves_for_calls(prim, n)
-    idx, with_out = (range(n), True) if spec is None else spec
-    return (*[i in idx for i in range(n)], with_out)
-
-
-def record1(
-    prim: Any,
-    save_x: bool,
-    save_out: bool,
-    a: Any,
-    x: np.ndarray,
-    t: Any,
-    params: dict = _NO_PARAMS,
-) -> None:
-    """`record` for a one-operand primitive on tensor `a` (requires grad); save_x and save_out
-    come from `saves`."""
-    saved: tuple = ()
-    if save_x:
-        vc = a._vc
-        if vc is None:
-            vc = a._vc = _VersionCounter()
-        saved = ((vc, vc.v, 0),)
-    if save_out:
-        vc = t._vc = _VersionCounter()
-        saved += ((vc, 0, -1),)
-    n = a._node
-    if n is None:
-        n = a._acc
-        if n is None:
-            n = a._acc = _AccumulateGrad(a)
-    t._node = _Node(prim, params, (x,), t._data, (n,), saved)
-    t._rg = True
-
-
-def record2(
-    prim: Any,
-    spec: tuple,
-    a: Any,
-    b: Any,
-    x: np.ndarray,
-    y: np.ndarray,
-    t: Any,
-    params: dict = _NO_PARAMS,
-) -> None:
-    """`record` for a two-operand primitive; a and b are tensors or arrays, spec comes from
-    `saves`."""
-    save_x, save_y, save_out = spec
-    saved: tuple = ()
-    ka = kb = None
-    if type(a) is not _ndarray:
-        if a._rg:
-            ka = a._node
-            if ka is None:
-                ka = a._acc
-                if ka is None:
-                    ka = a._acc = _AccumulateGrad(a)
-        if save_x:
-            vc = a._vc
-            if vc is None:
-                vc = a._vc = _VersionCounter()
-            saved = ((vc, vc.v, 0),)
-    if type(b) is not _ndarray:
-        if b._rg:
-            kb = b._node
-            if kb is None:
-                kb = b._acc
-                if kb is None:
-                    kb = b._acc = _AccumulateGrad(b)
-        if save_y:
-            vc = b._vc
-            if vc is None:
-                vc = b._vc = _VersionCounter()
-            saved += ((vc, vc.v, 1),)
-    if save_out:
-        vc = t._vc = _VersionCounter()
-        saved += ((vc, 0, -1),)
-    t._node = _Node(prim, params, (x, y), t._data, (ka, kb), saved)
-    t._rg = True
+    return (tuple(range(n)), True) if spec is None else spec
 
 
 # ---- operators and math functions ----------------------------------------------------------------
+
+
+def _wrapped(fn: Callable, slow: Callable) -> Callable:
+    fn.__name__ = fn.__qualname__ = slow.__name__
+    fn.__doc__ = slow.__doc__
+    fn.__module__ = slow.__module__
+    fn.__wrapped__ = slow
+    return fn
 
 
 def binary_operator(
@@ -250,8 +278,8 @@ def binary_operator(
     # the dispatcher's table, read here directly: the kernel entry for (shapes, dtypes) that
     # `fast` would look up, without the call (see kernels.elementwise.dispatcher)
     table = fast.table
-    has_vjp = prim.vjp is not None
     spec = saves(prim, 2)
+    fresh = prim.alias is _FRESH
     scalar_kinds = "f" if float_only else "fi"
 
     def method(self: Any, other: Any) -> Any:
@@ -268,31 +296,17 @@ def binary_operator(
                 return slow(other, self) if reflected else slow(self, other)
             other = y = constant(other, dt)
             track = self._rg
-        # what bind -> Tensor.__dg_bind__ -> fast would do, inlined
         if reflected:
-            e = table.get((y.shape, x.shape, dt, dt))
-            if e is None or e[0] is None:
-                out = fast(y, x)
-            else:
-                out = _empty(e[1], e[2])
-                e[0](y.ravel(), x.ravel(), out.ravel())
+            self, other, x, y = other, self, y, x
+        e = table.get((x.shape, y.shape, dt, dt))
+        if e is None or e[0] is None:
+            out = fast(x, y)
         else:
-            e = table.get((x.shape, y.shape, dt, dt))
-            if e is None or e[0] is None:
-                out = fast(x, y)
-            else:
-                out = _empty(e[1], e[2])
-                e[0](x.ravel(), y.ravel(), out.ravel())
-        t = _new(Tensor)
-        t._data = out
-        t._rg = False
-        t._node = t._grad = t._vc = t._acc = t._base = None
-        if track and _State.enabled and has_vjp:
-            if reflected:
-                record2(prim, spec, other, self, y, x, t)
-            else:
-                record2(prim, spec, self, other, x, y, t)
-        return t
+            out = _empty(e[1], e[2])
+            e[0](x.ravel(), y.ravel(), out.ravel())
+        if not track and _observe is None and fresh:  # nothing to record or show
+            return plain(out)
+        return finish(prim, _NO_PARAMS, (self, other), (x, y), out, track, spec)
 
     method.__name__ = f"__{'r' if reflected else ''}{prim.name}__"
     method.__doc__ = slow.__doc__
@@ -304,8 +318,8 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
     `float_only`: the general path casts the others first); anything else goes to `slow`."""
     fast = prim.fast
     table = fast.table  # as in binary_operator
-    has_vjp = prim.vjp is not None
-    save_x, save_out = saves(prim, 1)
+    spec = saves(prim, 1)
+    fresh = prim.alias is _FRESH
 
     def fn(input: Any) -> Any:  # noqa: A002 - PyTorch's name
         if isinstance(input, Tensor):
@@ -318,28 +332,19 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
                 else:
                     out = _empty(e[1], e[2])
                     e[0](x.ravel(), out.ravel())
-                t = _new(Tensor)
-                t._data = out
-                t._rg = False
-                t._node = t._grad = t._vc = t._acc = t._base = None
-                if input._rg and _State.enabled and has_vjp:
-                    record1(prim, save_x, save_out, input, x, t)
-                return t
+                if not input._rg and _observe is None and fresh:
+                    return plain(out)
+                return finish(prim, _NO_PARAMS, (input,), (x,), out, input._rg, spec)
         return slow(input)
 
-    fn.__name__ = fn.__qualname__ = slow.__name__
-    fn.__doc__ = slow.__doc__
-    fn.__module__ = slow.__module__
-    fn.__wrapped__ = slow
-    return fn
+    return _wrapped(fn, slow)
 
 
 def matmul_function(prim: Any, slow: Callable) -> Callable:
-    """``torch.matmul``: two matrices of one dtype go straight to the tensors' bind hook with
-    what `_convert.pair` + `ops.matmul` would hand it for them; anything else goes to `slow`."""
+    """``torch.matmul``: two matrices of one dtype run the primitive's cached kernel with the
+    params `_convert.pair` + `ops.matmul` would give it; anything else goes to `slow`."""
     params = {"transpose_a": False, "transpose_b": False}  # shared: nothing mutates node params
     fast = prim.fast_params
-    plain_hook = bind_hook
     spec = saves(prim, 2)
 
     def fn(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's name
@@ -347,39 +352,26 @@ def matmul_function(prim: Any, slow: Callable) -> Callable:
             x = input._data
             y = other._data
             if x.ndim == 2 and y.ndim == 2 and x.dtype is y.dtype:
-                # the hook `bind` would pick (anomaly mode swaps its own in on the class)
-                hook = type(input).__dg_bind__
-                if hook is plain_hook and type(x) is _ndarray and type(y) is _ndarray:
-                    # what that hook does for two matrices, inlined
-                    try:
-                        out = fast(x, y, False, False)
-                    except TypeError:  # its rule's error (a DTypeError), raised by the hook
-                        return hook(input, prim, (input, other), params)
-                    t = _new(Tensor)
-                    t._data = out
-                    t._rg = False
-                    t._node = t._grad = t._vc = t._acc = t._base = None
-                    if (input._rg or other._rg) and _State.enabled:
-                        record2(prim, spec, input, other, x, y, t, params)
-                    return t
-                return hook(input, prim, (input, other), params)
+                args = (input, other)
+                if type(x) is not _ndarray or type(y) is not _ndarray:
+                    return bind_hook(input, prim, args, params)
+                try:
+                    out = fast(x, y, False, False)
+                except TypeError:  # its rule's error (a DTypeError), raised by the general path
+                    return bind_hook(input, prim, args, params)
+                return finish(prim, params, args, (x, y), out, input._rg or other._rg, spec)
         return slow(input, other)
 
-    fn.__name__ = fn.__qualname__ = slow.__name__
-    fn.__doc__ = slow.__doc__
-    fn.__module__ = slow.__module__
-    fn.__wrapped__ = slow
-    return fn
+    return _wrapped(fn, slow)
 
 
 def full_reduction(prim: Any, slow: Callable) -> Callable:
     """``torch.sum``-style function: a tensor reduced over all its dims (dim and dtype None, a
-    bool keepdim) goes straight to its bind hook with the params `ops.sum` would hand it;
+    bool keepdim) runs the primitive's cached kernel with the params `ops.sum` would give it;
     anything else goes to `slow`."""
     params_of: dict = {}  # (ndim, keepdim) -> params, shared: nothing mutates node params
     fast = prim.fast_params
-    plain_hook = bind_hook
-    save_x, save_out = saves(prim, 1)
+    spec = saves(prim, 1)
 
     def fn(input: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:  # noqa: A002
         if dim is None and dtype is None and isinstance(input, Tensor) and type(keepdim) is bool:
@@ -388,27 +380,53 @@ def full_reduction(prim: Any, slow: Callable) -> Callable:
             params = params_of.get(key)
             if params is None:
                 params = params_of[key] = {"axes": tuple(range(key[0])), "keepdims": keepdim}
-            hook = type(input).__dg_bind__
-            if hook is not plain_hook or type(x) is not _ndarray:
-                return hook(input, prim, (input,), params)
-            # what the hook does for one plain operand, inlined
+            if type(x) is not _ndarray:
+                return bind_hook(input, prim, (input,), params)
             try:
                 out = fast(x, params["axes"], keepdim)
-            except TypeError:  # the rule reports it, through the hook
-                return hook(input, prim, (input,), params)
+            except TypeError:  # the rule reports it, through the general path
+                return bind_hook(input, prim, (input,), params)
             if type(out) is not _ndarray:
                 out = np.asarray(out)
-            t = _new(Tensor)
-            t._data = out
-            t._rg = False
-            t._node = t._grad = t._vc = t._acc = t._base = None
-            if input._rg and _State.enabled and out.dtype.kind == "f":
-                record1(prim, save_x, save_out, input, x, t, params)
-            return t
+            return finish(prim, params, (input,), (x,), out, input._rg, spec)
         return slow(input, dim, keepdim, dtype)
 
-    fn.__name__ = fn.__qualname__ = slow.__name__
-    fn.__doc__ = slow.__doc__
-    fn.__module__ = slow.__module__
-    fn.__wrapped__ = slow
-    return fn
+    return _wrapped(fn, slow)
+
+
+# ---- what leaves the traced world ----------------------------------------------------------------
+
+# Set while ``torch.compile`` captures a call: ``_event(kind, *details)`` hears of what the
+# operations above do not show (a tensor's value read by Python, an in-place write, backward(),
+# an optimizer step). None otherwise, so each such site pays one global read.
+_event: Callable | None = None
+
+
+def event(kind: str, *details: Any) -> None:
+    """Tell the capture in progress (if any) about `kind` ("escape", "inplace", "call", ...)."""
+    if _event is not None:
+        _event(kind, *details)
+
+
+def replayed(method: Callable) -> Callable:
+    """Mark a call a captured program repeats as a call (``loss.backward()``, ``opt.step()``):
+    a capture in progress records it, and hears nothing of what the call itself does."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        global _event
+        hook = _event
+        if hook is None:
+            return method(*args, **kwargs)
+        hook("call", method, args, kwargs)
+        _event = None
+        try:
+            return method(*args, **kwargs)
+        finally:
+            _event = hook
+
+    wrapper.__name__ = method.__name__
+    wrapper.__qualname__ = method.__qualname__
+    wrapper.__doc__ = method.__doc__
+    wrapper.__module__ = method.__module__
+    wrapper.__wrapped__ = method
+    return wrapper

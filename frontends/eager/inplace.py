@@ -17,6 +17,7 @@ import numpy as np
 from ...core import ops
 from ...core import random as core_random
 from . import _convert as C
+from . import dispatch as _dispatch
 from . import tensor as _t
 from .grad_mode import _State
 
@@ -33,6 +34,8 @@ _VIEW_MSG = (
 def bump(t) -> None:
     """Record one in-place change of t's memory."""
     _t._counter(t).v += 1
+    if _dispatch._event is not None:
+        _dispatch.event("bump", t)
 
 
 def apply(self, op: str, fn: Callable, *operands: Any):
@@ -68,6 +71,8 @@ def apply(self, op: str, fn: Callable, *operands: Any):
             "clone() it first"
         )
     self._data[...] = arr
+    if _dispatch._event is not None:
+        _dispatch.event("inplace", self, res)
     bump(self)
     if record:
         self._node = res._node

@@ -27,8 +27,6 @@ HINTS: dict[str, str] = {
     "torch.nn.parallel.DistributedDataParallel": f"{_CPU_ONLY}, in one process: use the module "
     "itself",
     "torch.distributed": f"{_CPU_ONLY}, in one process: train without torch.distributed",
-    "torch.compile": "duograd runs eagerly: call the function or module directly",
-    "torch.jit": "duograd runs eagerly: call the function or module directly (no TorchScript)",
     "torch.cuda.amp": f"{_CPU_ONLY}: run in float32 without autocast",
     "torch.amp": f"{_CPU_ONLY}: run in float32 without autocast",
     "torch.Tensor.pin_memory": f"{_CPU_ONLY}: pinned memory does not apply; drop the call",

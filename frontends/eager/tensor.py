@@ -139,6 +139,8 @@ class Tensor(TensorOps, SurfaceMethods):
     # ---- conversion to Python and numpy -------------------------------------------------------
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
+        if _dispatch._event is not None:
+            _dispatch.event("escape", "Tensor.item()")
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar "
@@ -148,10 +150,14 @@ class Tensor(TensorOps, SurfaceMethods):
 
     def tolist(self) -> Any:
         """Nested Python lists of the values."""
+        if _dispatch._event is not None:
+            _dispatch.event("escape", "Tensor.tolist()")
         return self._data.tolist()
 
     def numpy(self, force: bool = False) -> np.ndarray:
         """The underlying array (shared memory) of a tensor that does not require grad."""
+        if _dispatch._event is not None:
+            _dispatch.event("escape", "Tensor.numpy()")
         if self._rg and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
@@ -160,6 +166,8 @@ class Tensor(TensorOps, SurfaceMethods):
         return self._data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if _dispatch._event is not None:
+            _dispatch.event("escape", "numpy.asarray(Tensor)")
         arr = self._data
         if dtype is not None and np.dtype(dtype) != arr.dtype:
             if copy is False:
@@ -192,6 +200,8 @@ class Tensor(TensorOps, SurfaceMethods):
             yield self[i]
 
     def __bool__(self) -> bool:
+        if _dispatch._event is not None:
+            _dispatch.event("escape", "bool(Tensor) (a Python branch on a tensor's value)")
         if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous "
@@ -218,6 +228,8 @@ class Tensor(TensorOps, SurfaceMethods):
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
+        if _dispatch._event is not None:
+            _dispatch.event("escape", "printing a Tensor")
         suffixes = []
         if self._node is not None:
             suffixes.append(f"grad_fn=<{self._node.name()}>")

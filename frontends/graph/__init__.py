@@ -374,3 +374,6 @@ from .rounding import ceil, floor, round  # noqa: E402, A004
 
 _rounding._install(math)
 __all__ += ["ceil", "floor", "round"]
+
+# ---- a traced eager module built into the graph -------------------------------------------------
+from .import_traced import import_traced  # noqa: E402, F401

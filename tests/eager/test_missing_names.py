@@ -44,8 +44,7 @@ def test_missing_tensor_method_names_it():
 def test_cuda_only_names_point_at_the_cpu_alternative():
     with pytest.raises(NotImplementedError, match="CPU only"):
         torch.cuda.no_such_cuda_thing  # noqa: B018
-    with pytest.raises(NotImplementedError, match="call the function or module directly"):
-        torch.compile  # noqa: B018
+    assert callable(torch.compile) and callable(torch.jit.trace)  # real names now, no stubs
 
 
 def test_near_spellings_are_suggested():

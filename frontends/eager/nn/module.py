@@ -252,6 +252,13 @@ class Module:
             raise AttributeError(f"{type(m).__name__} has no parameter `{name}`")
         return m._parameters[name]
 
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """Compile this module in place: later calls run its forward as captured graphs (see
+        ``torch.compile``)."""
+        from ..compile import compile_module_in_place
+
+        compile_module_in_place(self, *args, **kwargs)
+
     # ---- modes and bulk changes -----------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
         """Set training mode (dropout active) on this module and its descendants."""

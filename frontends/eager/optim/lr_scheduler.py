@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .. import dispatch as _dispatch
 from .optimizer import Optimizer
 
 
@@ -31,6 +32,7 @@ class LRScheduler:
         """The lrs set by the last step()."""
         return list(self._last_lr)
 
+    @_dispatch.replayed
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch and update the optimizer's lrs."""
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import dispatch as _dispatch
 from ..grad_mode import enable_grad, no_grad
 from ..inplace import bump
 from ..tensor import Tensor
@@ -156,6 +157,7 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
 
+    @_dispatch.replayed
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of every parameter (to None by default, as PyTorch)."""
         for g in self.param_groups:
@@ -168,6 +170,7 @@ class Optimizer:
                     p._grad.zero_()
 
     # ---- stepping -------------------------------------------------------------------------------
+    @_dispatch.replayed
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (a closure re-evaluates the loss first)."""
         loss = None

@@ -1,0 +1,471 @@
+"""Capturing one eager call as core IR programs, and replaying it (what ``torch.compile`` runs).
+
+A capture runs the function eagerly once, for real, while it watches the one exit every eager
+operation leaves through (`dispatch.finish`): each operation is added, with its primitive and
+params, to a core IR graph (`core.ir.Graph`, the graph the graph frontend builds). Tensors the
+call did not make (arguments, parameters, tensors held by the function) become placeholders fed
+at each call with their current arrays, so an in-place change between calls is always seen.
+Calls that must happen again but cannot be graphs (``loss.backward()``, ``opt.step()``,
+``opt.zero_grad()``, ``scheduler.step()``) split the program into segments; each segment runs as
+one executor plan (the same passes and plan cache as ``Session.run``), the calls between them
+run as calls. Each float output of a segment that requires grad gets one tape node whose
+backward runs the segment's gradient program, derived by the one reverse sweep over the IR.
+
+What cannot be replayed (a tensor's value read by Python: ``.item()``, ``.tolist()``,
+``.numpy()``, ``bool(t)``, printing; ``autograd.grad`` inside; an in-place write the capture
+cannot follow) is a graph break: the capture records it with the file and line, and the caller
+runs that call signature eagerly (or raises, with ``fullgraph=True``).
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ...core.autodiff import reverse_sweep
+from ...core.executor import Plan
+from ...core.ir import Graph, Value
+from ...core.primitives.registry import Primitive
+from ...core.primitives.shaping import STOP_GRADIENT
+from . import dispatch
+from .grad_mode import _State
+from .tensor import Tensor
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_PKGS = (os.path.join(_ROOT, "frontends") + os.sep, os.path.join(_ROOT, "core") + os.sep)
+
+
+class GraphBreak(RuntimeError):
+    """What a capture cannot turn into a graph; with ``fullgraph=True`` it is raised."""
+
+
+@dataclass
+class Break:
+    """One graph break: what happened and where in the user's code."""
+
+    reason: str
+    filename: str
+    lineno: int
+    line: str
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.lineno}: {self.reason} (`{self.line}`)"
+
+
+def _user_frame() -> tuple[str, int, str]:
+    for fr in reversed(traceback.extract_stack()[:-2]):
+        if not os.path.abspath(fr.filename).startswith(_PKGS):
+            return fr.filename, fr.lineno or 0, (fr.line or "").strip()
+    return "<unknown>", 0, ""
+
+
+# ---- sources: where a placeholder's array comes from at each call ----------------------------
+
+ARG, LIVE, ENV, GRAD = "arg", "live", "env", "grad"
+
+
+@dataclass
+class Segment:
+    """Operations between two replayed calls: one graph, run by one plan."""
+
+    graph: Graph = field(default_factory=Graph)
+    sources: list = field(default_factory=list)  # (kind, what) per placeholder
+    placeholders: list = field(default_factory=list)
+    tracked: dict = field(default_factory=dict)  # Value -> bool: carries a gradient
+    outputs: list = field(default_factory=list)  # (Value, capture-time tensor id)
+    writebacks: list = field(default_factory=list)  # (source, Value): in-place results
+    plan: Plan | None = None
+    grad_plans: dict = field(default_factory=dict)
+    prims: list = field(default_factory=list)
+    saved: list = field(default_factory=list)  # forward values the gradient plans read
+    n_fwd: int = 0  # nodes of the graph before the gradient programs were added
+
+    def finish(self, needed: set) -> None:
+        """Fix the outputs later steps read; derive the gradient programs; build the plans.
+
+        The gradient of each output that carries one is derived now, by the one reverse sweep
+        over this graph; the forward values its rules read are fetched by the forward plan and
+        fed to the gradient plan, so backward never runs a forward operation again (a random
+        one would draw anew).
+        """
+        self.outputs = [(v, tid) for v, tid in self.outputs if tid in needed]
+        g = self.graph
+        n_fwd = self.n_fwd = len(g.nodes)
+        tracked = self.tracked
+        grads = []
+        idx = [
+            i
+            for i, p in enumerate(self.placeholders)
+            if tracked.get(p) and np.dtype(p.dtype).kind == "f"
+        ]
+        nodes = [
+            _SweepNode(n, tuple(v if tracked.get(v) else None for v in n.inputs))
+            for n in g.nodes
+            if n.kind == "op" and tracked.get(n.output)
+        ]
+        for out, _ in self.outputs:
+            if not (idx and tracked.get(out) and np.dtype(out.dtype).kind == "f"):
+                grads.append(None)
+                continue
+            cot = g.placeholder(out.shape, out.dtype, name="cotangent")
+            wanted = [self.placeholders[i] for i in idx]
+            cts = reverse_sweep(nodes, [(out, cot)], wanted)
+            have = [i for i, p in zip(idx, wanted, strict=True) if p in cts]
+            grads.append((cot, [cts[self.placeholders[i]] for i in have], have))
+        fed = set(self.placeholders)
+        saved: list = []
+        seen: set = set()
+        for node in g.nodes[n_fwd:]:
+            for v in node.inputs:
+                if v.node.index < n_fwd and v.node.kind == "op" and v not in fed and v not in seen:
+                    seen.add(v)
+                    saved.append(v)
+        self.saved = saved
+        fetch = [v for v, _ in self.outputs] + [v for _, v in self.writebacks] + saved
+        self.plan = Plan(g, fetch, self.placeholders)
+        self.grad_plans = {}
+        self.prims = []
+        for k, entry in enumerate(grads):
+            if entry is None:
+                self.prims.append(None)
+                continue
+            cot, values, have = entry
+            self.grad_plans[k] = (Plan(g, values, [*self.placeholders, *saved, cot]), have)
+            self.prims.append(_segment_prim(self, k))
+
+
+class _SweepNode:
+    """An IR node as the sweep sees it, with the operands eager did not track cut off."""
+
+    __slots__ = ("prim", "params", "inputs", "output", "input_keys", "output_key")
+
+    def __init__(self, node: Any, keys: tuple) -> None:
+        self.prim = node.prim
+        self.params = node.params
+        self.inputs = node.inputs
+        self.output = node.output
+        self.input_keys = keys
+        self.output_key = node.output
+
+
+def _segment_prim(seg: Segment, k: int) -> Primitive:
+    def vjp(g: Any, out: Any, *inputs: Any, wants: tuple) -> tuple:
+        # inputs: the segment's feeds, then its saved forward values (see Segment.finish)
+        plan, have = seg.grad_plans[k]
+        grads = plan.run([*inputs, np.asarray(g)], {})
+        result: list = [None] * len(inputs)
+        for i, gr in zip(have, grads, strict=True):
+            result[i] = gr
+        return tuple(result)
+
+    return Primitive("Compiled", impl=None, shape_rule=None, vjp=vjp)
+
+
+@dataclass
+class Call:
+    """A replayed call: `fn(*args, **kwargs)` with captured tensors resolved at each call."""
+
+    fn: Callable
+    args: tuple
+    kwargs: dict
+
+
+@dataclass
+class Program:
+    """A captured call: segments and calls in order, and how to build the result."""
+
+    steps: list
+    result: Any  # the output structure, tensors as ("src", source)
+    arg_count: int
+    grad_sources: dict
+
+    def run(self, flat: list) -> Any:
+        """Replay on the flattened tensor arguments `flat`; return the output structure."""
+        env: dict = {}
+        for step in self.steps:
+            if type(step) is Segment:
+                _run_segment(step, flat, env)
+            else:
+                args = _resolve_tree(step.args, flat, env)
+                kwargs = _resolve_tree(step.kwargs, flat, env)
+                step.fn(*args, **kwargs)
+        return _resolve_tree(self.result, flat, env)
+
+
+def _source(src: tuple, flat: list, env: dict) -> Any:
+    kind, what = src
+    if kind is ARG:
+        return flat[what]
+    if kind is LIVE:
+        return what
+    if kind is ENV:
+        return env[what]
+    g = what._grad  # GRAD: the .grad a replayed backward() left on a tensor
+    if g is None:
+        raise RuntimeError(
+            "torch.compile: the captured program reads a .grad that is None on this call; "
+            "the function behaves differently from its first call (compile it again)"
+        )
+    return g
+
+
+def _resolve_tree(x: Any, flat: list, env: dict) -> Any:
+    if type(x) is _Src:
+        return _source(x.src, flat, env)
+    if isinstance(x, tuple):
+        return tuple(_resolve_tree(a, flat, env) for a in x)
+    if isinstance(x, list):
+        return [_resolve_tree(a, flat, env) for a in x]
+    if isinstance(x, dict):
+        return {k: _resolve_tree(v, flat, env) for k, v in x.items()}
+    return x
+
+
+class _Src:
+    __slots__ = ("src",)
+
+    def __init__(self, src: tuple) -> None:
+        self.src = src
+
+
+_new = object.__new__
+_NO_PARAMS: dict = {}
+_ndarray = np.ndarray
+
+
+def _run_segment(seg: Segment, flat: list, env: dict) -> None:
+    ins = [_source(s, flat, env) for s in seg.sources]
+    arrays = [t._data for t in ins]
+    outs = seg.plan.run(arrays, {})
+    n = len(seg.outputs)
+    nw = len(seg.writebacks)
+    grad = _State.enabled and any(t._rg for t in ins)
+    if grad:
+        saved = tuple(outs[n + nw :])
+        arr_t = (*arrays, *saved)
+        tens = (*ins, *saved)
+    prims = seg.prims
+    for k in range(n):
+        t = _new(Tensor)
+        arr = outs[k]
+        t._data = arr if type(arr) is _ndarray else np.asarray(arr)
+        t._rg = False
+        t._node = t._grad = t._vc = t._acc = t._base = None
+        if grad and prims[k] is not None:
+            dispatch.record(prims[k], _NO_PARAMS, tens, arr_t, t, ((), False))
+        env[seg.outputs[k][1]] = t
+    for j, (src, _) in enumerate(seg.writebacks):
+        target = _source(src, flat, env)
+        np.copyto(target._data, outs[n + j])
+        dispatch._counter(target).v += 1
+
+
+# ---- capturing -----------------------------------------------------------------------------------
+
+
+class Capture:
+    """Watches one eager call and builds its `Program` (or the breaks that prevent one)."""
+
+    def __init__(self, flat: list, fullgraph: bool) -> None:
+        self.fullgraph = fullgraph
+        self.breaks: list[Break] = []
+        self.steps: list = []
+        self.seg = Segment()
+        self.vals: dict[int, tuple[Any, Value]] = {}  # id(tensor) -> (tensor, value)
+        self.sources: dict[int, tuple] = {}  # id(tensor) -> source, for tensors not made here
+        self.arrays: dict[int, tuple[Any, int]] = {}  # id(array) -> (array, tensor id)
+        self.keep: list = []  # every tensor seen, so that no id is reused during the capture
+        self.made: set[int] = set()  # ids of tensors made by captured operations
+        self.remapped: set[int] = set()
+        self.live_snap: list = []  # (tensor, copy of its array when first seen)
+        self.calls = 0
+        for i, t in enumerate(flat):
+            self.sources[id(t)] = (ARG, i)
+            self.keep.append(t)
+        self.grad_sources: dict[int, tuple] = {}
+        self.needed: set[int] = set()
+        self.pending_after = False  # a replayed call ran since the last thing seen
+
+    # ---- the hooks ------------------------------------------------------------------------------
+    def observe(self, prim: Any, params: dict, args: tuple, t: Any) -> None:
+        """An eager operation ran: add it to the current segment."""
+        if self.pending_after:
+            self.after_call()
+        ins = []
+        for a in args:
+            if isinstance(a, Tensor):
+                ins.append(self.value_of(a))
+            else:
+                ins.append(a)
+        seg = self.seg
+        try:
+            v = seg.graph.apply(prim, ins, dict(params))
+        except Exception as e:  # noqa: BLE001 - the eager op ran; the graph form could not
+            self.note_break(f"operation '{prim.name}' could not be captured ({e})")
+            return
+        seg.tracked[v] = bool(t._rg)
+        self.keep.append(t)
+        self.vals[id(t)] = (t, v)
+        self.made.add(id(t))
+        self.arrays[id(t._data)] = (t._data, id(t))
+        seg.outputs.append((v, id(t)))
+
+    def event(self, kind: str, *details: Any) -> None:
+        """Something the operations do not show (see `dispatch.event`)."""
+        if kind == "escape":
+            self.note_break(details[0])
+        elif kind == "inplace":
+            target, res = details
+            entry = self.vals.get(id(res))
+            if entry is None or entry[0] is not res:
+                self.note_break("an in-place write of a value computed outside the capture")
+                return
+            if target._rg and target._node is None:
+                self.note_break("an in-place write to a tensor that requires grad")
+                return
+            v = entry[1]
+            self.value_of(target)  # a tensor from outside gets its placeholder first
+            src = self.sources.get(id(target))
+            if src is not None:
+                self.seg.writebacks = [w for w in self.seg.writebacks if w[0] != src]
+                self.seg.writebacks.append((src, v))
+            self.vals[id(target)] = (target, v)
+            self.remapped.add(id(target))
+        elif kind == "bump":
+            t = details[0]
+            if id(t) in self.remapped:
+                self.remapped.discard(id(t))
+            else:
+                self.note_break("an in-place change the capture cannot follow (e.g. fill_)")
+        elif kind == "call":
+            fn, args, kwargs = details
+            self.cut()
+            self.steps.append(Call(fn, self.tree(args), self.tree(kwargs)))
+            self.calls += 1
+            self.pending_after = True
+
+    def after_call(self) -> None:
+        """After a replayed call: the .grad tensors it left are read from their owners."""
+        self.pending_after = False
+        for t in list(self.keep):
+            if isinstance(t, Tensor) and t._grad is not None and id(t) not in self.made:
+                g = t._grad
+                self.grad_sources[id(g)] = (GRAD, t)
+                self.vals.pop(id(g), None)
+                self.sources[id(g)] = (GRAD, t)
+
+    def note_break(self, reason: str) -> None:
+        """Record a graph break (raise it under fullgraph)."""
+        fn, line, text = _user_frame()
+        b = Break(reason, fn, line, text)
+        self.breaks.append(b)
+        if self.fullgraph:
+            raise GraphBreak(f"torch.compile(fullgraph=True): graph break at {b}")
+
+    # ---- values ---------------------------------------------------------------------------------
+    def value_of(self, t: Any) -> Value:
+        """The current segment's value for tensor t (a placeholder when it comes from outside)."""
+        entry = self.vals.get(id(t))
+        if entry is not None and entry[0] is t and entry[1].graph is self.seg.graph:
+            return entry[1]
+        seg = self.seg
+        if entry is not None and entry[0] is t and id(t) in self.made:
+            src = (ENV, id(t))  # made by an earlier segment
+            self.needed.add(id(t))
+        else:
+            src = self.sources.get(id(t))
+            if src is None:
+                alias = self.arrays.get(id(t._data))
+                if alias is not None and alias[0] is t._data:
+                    # .detach() / .data of a tensor made here: the same value, no gradient
+                    base = self.vals.get(alias[1])
+                    if base is not None and base[1].graph is seg.graph:
+                        v = seg.graph.apply(STOP_GRADIENT, [base[1]], {})
+                        seg.tracked[v] = False
+                        self.vals[id(t)] = (t, v)
+                        self.keep.append(t)
+                        return v
+                src = (LIVE, t)
+                self.live_snap.append((t, t._data.copy()))
+            self.sources[id(t)] = src
+        arr = t._data
+        p = seg.graph.placeholder(arr.shape, arr.dtype, name=f"in{len(seg.placeholders)}")
+        seg.placeholders.append(p)
+        seg.sources.append(src)
+        seg.tracked[p] = bool(t._rg)
+        self.keep.append(t)
+        self.vals[id(t)] = (t, p)
+        return p
+
+    def tree(self, x: Any) -> Any:
+        """A structure with tensors replaced by where they will come from at replay."""
+        if self.pending_after:
+            self.after_call()
+        if isinstance(x, Tensor):
+            entry = self.vals.get(id(x))
+            if entry is not None and entry[0] is x and id(x) in self.made:
+                self.needed.add(id(x))
+                return _Src((ENV, id(x)))
+            src = self.sources.get(id(x))
+            if src is None:
+                src = (LIVE, x)
+                self.keep.append(x)
+                self.live_snap.append((x, x._data.copy()))
+            return _Src(src)
+        if isinstance(x, tuple):
+            return tuple(self.tree(a) for a in x)
+        if isinstance(x, list):
+            return [self.tree(a) for a in x]
+        if isinstance(x, dict):
+            return {k: self.tree(v) for k, v in x.items()}
+        return x
+
+    def cut(self) -> None:
+        """End the current segment (before a replayed call)."""
+        seg = self.seg
+        if seg.graph.nodes:
+            # each tensor made here leaves with its last value (after in-place writes)
+            outs, seen = [], set()
+            for _, tid in seg.outputs:
+                if tid not in seen:
+                    seen.add(tid)
+                    outs.append((self.vals[tid][1], tid))
+            seg.outputs = outs
+            self.steps.append(seg)
+        self.seg = Segment()
+
+    def program(self, result: Any, arg_count: int) -> Program | None:
+        """The replayable program, or None when the call broke the graph."""
+        result_tree = self.tree(result)
+        self.cut()
+        for t, snap in self.live_snap:
+            if self.calls == 0 and not np.array_equal(t._data, snap, equal_nan=True):
+                self.note_break("a tensor from outside changed in a way the capture cannot follow")
+        if self.breaks:
+            return None
+        for step in self.steps:
+            if type(step) is Segment:
+                step.finish(self.needed)
+        return Program(self.steps, result_tree, arg_count, self.grad_sources)
+
+
+def capture(
+    fn: Callable, args: tuple, kwargs: dict, flat: list, fullgraph: bool
+) -> tuple[Any, Program | None, list[Break]]:
+    """Run fn(*args, **kwargs) eagerly while capturing it: (its result, program, breaks)."""
+    cap = Capture(flat, fullgraph)
+    prev_event = dispatch._event
+    dispatch.add_observer(cap.observe)
+    dispatch._event = cap.event
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        dispatch._event = prev_event
+        dispatch.remove_observer(cap.observe)
+    prog = cap.program(result, len(flat))
+    return result, prog, cap.breaks

@@ -1,0 +1,317 @@
+"""``torch.compile``: an eager function or module captured as core IR programs and replayed.
+
+The first call with a new signature (tensor shapes, dtypes and ``requires_grad``, the other
+arguments' values, grad mode) runs eagerly while `capture` records it; later calls with that
+signature replay the captured program when its guards hold: the module's parameters are the same
+objects with the same shapes, its ``training`` flags and plain Python attributes (numbers,
+strings, bools, tuples of them) are unchanged, and so are the plain values the function's
+closure holds and its module's plain globals. A call that fails a guard captures again;
+after `cache_size_limit` captures of one function it runs eagerly, with one warning. A call
+whose capture met a graph break runs eagerly for that signature (``fullgraph=True`` raises the
+break instead); `explain` lists the breaks with file, line and reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .capture import Break, GraphBreak, Program, Segment, capture
+from .grad_mode import _State
+from .tensor import Tensor
+
+__all__ = ["CompiledFunction", "GraphBreak", "compile", "explain", "reset"]
+
+cache_size_limit = 8  # captures per compiled function before it runs eagerly (torch's default)
+
+_MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+_SIMPLE = (int, float, bool, str, type(None))
+
+
+def _simple(x: Any) -> bool:
+    if isinstance(x, _SIMPLE):
+        return True
+    if isinstance(x, tuple):
+        return all(_simple(a) for a in x)
+    return False
+
+
+def _flatten(x: Any, flat: list) -> Any:
+    """The signature of an argument structure; its tensors are appended to `flat`."""
+    if isinstance(x, Tensor):
+        flat.append(x)
+        d = x._data
+        return (d.shape, d.dtype, x._rg)
+    if isinstance(x, (tuple, list)):
+        return (type(x), tuple(_flatten(a, flat) for a in x))
+    if isinstance(x, dict):
+        return (dict, tuple((k, _flatten(v, flat)) for k, v in x.items()))
+    if _simple(x):
+        return (type(x), x)
+    return ("id", id(x))
+
+
+def _rebind(x: Any, flat: list, pos: list) -> Any:
+    """`x` with each tensor replaced by the next of `flat` (the structure `_flatten` read)."""
+    if isinstance(x, Tensor):
+        t = flat[pos[0]]
+        pos[0] += 1
+        return t
+    if isinstance(x, (tuple, list)):
+        return type(x)(_rebind(a, flat, pos) for a in x)
+    if isinstance(x, dict):
+        return {k: _rebind(v, flat, pos) for k, v in x.items()}
+    return x
+
+
+# ---- guards -------------------------------------------------------------------------------------
+
+
+def _module_state(module: Any) -> tuple:
+    """Parameter identities and shapes, training flags and plain attributes of a module tree."""
+    params = tuple((id(p), p._data.shape, p._data.dtype) for p in module.parameters())
+    flags = []
+    for m in module.modules():
+        attrs = tuple((k, v) for k, v in vars(m).items() if not k.startswith("_") and _simple(v))
+        flags.append((m.training, attrs))
+    return params, tuple(flags)
+
+
+def _function_state(fn: Callable, names: tuple) -> tuple:
+    """The plain values a function holds in its closure and in the given globals."""
+    fn = getattr(fn, "__func__", fn)
+    cells = tuple(
+        c.cell_contents if _simple(c.cell_contents) else id(c.cell_contents)
+        for c in (getattr(fn, "__closure__", None) or ())
+        if _filled(c)
+    )
+    g = getattr(fn, "__globals__", None)
+    if g is None:
+        return cells
+    return cells, tuple(g.get(n) for n in names)
+
+
+def _plain_globals(fn: Callable) -> tuple:
+    """Names of the plain values (numbers, strings, tuples) in the function's module globals:
+    those the guards compare at each call."""
+    g = getattr(getattr(fn, "__func__", fn), "__globals__", None) or {}
+    return tuple(k for k, v in g.items() if not k.startswith("__") and _simple(v))
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell raises
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass
+class _Entry:
+    program: Program | None
+    state: tuple
+    live: list  # (tensor, shape, dtype, requires_grad) read by the program
+
+
+def _live_guards(program: Program | None) -> list:
+    if program is None:
+        return []
+    out = []
+    for step in program.steps:
+        if type(step) is Segment:
+            for kind, what in step.sources:
+                if kind == "live":
+                    out.append((what, what._data.shape, what._data.dtype, what._rg))
+    return out
+
+
+def _live_ok(live: list) -> bool:
+    for t, shape, dt, rg in live:
+        d = t._data
+        if d.shape != shape or d.dtype != dt or t._rg != rg:
+            return False
+    return True
+
+
+# ---- the compiled callable ----------------------------------------------------------------------
+
+
+@dataclass
+class CompiledFunction:
+    """What ``torch.compile(fn)`` returns: call it as fn; `breaks` lists the graph breaks."""
+
+    fn: Callable
+    module: Any = None
+    fullgraph: bool = False
+    cache: dict = field(default_factory=dict)
+    breaks: list = field(default_factory=list)
+    captures: int = 0
+    _warned: bool = False
+    _globals: tuple | None = None
+
+    def __post_init__(self) -> None:
+        functools.update_wrapper(self, self.fn, updated=())
+
+    def _state(self) -> tuple:
+        mod = () if self.module is None else _module_state(self.module)
+        if self._globals is None:
+            self._globals = _plain_globals(self.fn)
+        return mod, _function_state(self.fn, self._globals)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        flat: list = []
+        if not kwargs and all(type(a) is Tensor for a in args):  # the everyday call, at once
+            flat = list(args)
+            key = (_State.enabled, tuple((a._data.shape, a._data.dtype, a._rg) for a in args))
+        else:
+            key = (_State.enabled, _flatten(args, flat), _flatten(kwargs, flat))
+        entry = self.cache.get(key)
+        if entry is not None and entry.state == self._state() and _live_ok(entry.live):
+            if entry.program is None:
+                return self.fn(*args, **kwargs)
+            return entry.program.run(flat)
+        if self.captures >= cache_size_limit:
+            if not self._warned:
+                self._warned = True
+                warnings.warn(
+                    f"torch.compile: {self.__name__} was captured {self.captures} times "
+                    f"(cache_size_limit = {cache_size_limit}, e.g. changing shapes or values); "
+                    "it runs eagerly from now on",
+                    stacklevel=2,
+                )
+            return self.fn(*args, **kwargs)
+        state = self._state()
+        result, program, breaks = capture(self.fn, args, kwargs, flat, self.fullgraph)
+        self.captures += 1
+        self.breaks.extend(breaks)
+        self.cache[key] = _Entry(program, state, _live_guards(program))
+        return result
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        # a compiled function stored on a class binds like a method
+        return self if obj is None else types.MethodType(self, obj)
+
+
+def compile(  # noqa: A001 - PyTorch's name
+    model: Any = None,
+    *,
+    fullgraph: bool = False,
+    dynamic: bool | None = None,
+    backend: Any = None,
+    mode: str | None = None,
+    options: dict | None = None,
+    disable: bool = False,
+) -> Any:
+    """Capture `model` (a function or an nn.Module) as graphs on its first calls; replay them.
+
+    Also a decorator (``@torch.compile`` or ``@torch.compile(fullgraph=True)``). `dynamic`,
+    `backend`, `mode` and `options` are accepted for compatibility: there is one backend, the
+    core executor, and each new input shape is captured once (up to `cache_size_limit`).
+    """
+    if backend not in (None, "inductor", "eager", "aot_eager", "duograd"):
+        raise ValueError(
+            f"torch.compile: unknown backend {backend!r}; duograd compiles with its core executor "
+            "(backend=None)"
+        )
+    if mode not in (
+        None,
+        "default",
+        "reduce-overhead",
+        "max-autotune",
+        "max-autotune-no-cudagraphs",
+    ):
+        raise ValueError(f"torch.compile: unknown mode {mode!r}")
+    if model is None:
+        return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend,
+                                 mode=mode, options=options, disable=disable)  # fmt: skip
+    if disable:
+        return model
+    from .nn.module import Module
+
+    if isinstance(model, Module):
+        return OptimizedModule(model, fullgraph)
+    if not callable(model):
+        raise TypeError(
+            f"torch.compile: expected a function or an nn.Module, got {type(model).__name__}"
+        )
+    return CompiledFunction(model, fullgraph=fullgraph)
+
+
+class OptimizedModule:
+    """``torch.compile(module)``: calls run the module's compiled forward (hooks included);
+    attributes are the module's (``_orig_mod`` is the module itself)."""
+
+    def __init__(self, module: Any, fullgraph: bool = False) -> None:
+        object.__setattr__(self, "_orig_mod", module)
+        object.__setattr__(self, "_compiled", CompiledFunction(module.__call__, module, fullgraph))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._compiled(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._orig_mod, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._orig_mod, name, value)
+
+    def __repr__(self) -> str:
+        return f"OptimizedModule({self._orig_mod!r})"
+
+
+def compile_module_in_place(module: Any, *args: Any, **kwargs: Any) -> None:
+    """``nn.Module.compile()``: later calls of this module run its compiled forward."""
+    fullgraph = kwargs.get("fullgraph", False)
+    module.forward = CompiledFunction(module.forward, module, fullgraph)
+
+
+# ---- listing graph breaks -----------------------------------------------------------------------
+
+
+@dataclass
+class ExplainOutput:
+    """What `explain` reports (as ``torch._dynamo.explain``): graphs, breaks and their reasons."""
+
+    graph_count: int
+    graph_break_count: int
+    break_reasons: list[Break]
+    ops_per_graph: list[list[str]]
+
+    def __str__(self) -> str:
+        lines = [f"Graph Count: {self.graph_count}", f"Graph Break Count: {self.graph_break_count}"]
+        lines.append(f"Op Count: {sum(len(o) for o in self.ops_per_graph)}")
+        if self.break_reasons:
+            lines.append("Break Reasons:")
+            lines += [f"  Break Reason {i + 1}: {b}" for i, b in enumerate(self.break_reasons)]
+        return "\n".join(lines)
+
+
+def explain(fn: Callable) -> Callable[..., ExplainOutput]:
+    """``explain(fn)(*args)``: capture one call of fn (it runs once, eagerly) and report."""
+    target = fn._orig_mod if isinstance(fn, OptimizedModule) else fn
+    target = target.fn if isinstance(target, CompiledFunction) else target
+
+    def run(*args: Any, **kwargs: Any) -> ExplainOutput:
+        flat: list = []
+        _flatten(args, flat)
+        _flatten(kwargs, flat)
+        _, program, breaks = capture(target, args, kwargs, flat, False)
+        ops: list[list[str]] = []
+        if program is not None:
+            for step in program.steps:
+                if type(step) is Segment:
+                    ops.append([n.prim.name for n in step.graph.nodes if n.kind == "op"])
+        return ExplainOutput(len(ops), len(breaks), list(breaks), ops)
+
+    return run
+
+
+def reset() -> None:
+    """Accepted for compatibility: each compiled function keeps its own cache."""
+
+
+namespace = types.SimpleNamespace(explain=explain, reset=reset, GraphBreak=GraphBreak)
+"""``torch._dynamo`` / ``torch.compiler``: `explain` and `reset`."""
