@@ -79,3 +79,4 @@ from ..missing import module_getattr  # noqa: E402
 from .extra_layers import *  # noqa: E402, F403  (more modules: see extra_layers.py)
 
 __getattr__ = module_getattr("torch.nn", globals())
+from .pooling import *  # noqa: E402, F403  (adaptive pooling: see pooling.py)

@@ -104,7 +104,9 @@ class MaxPool2d(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Pooled input."""
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding)
+        return F.max_pool2d(
+            input, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode
+        )
 
     def extra_repr(self) -> str:
         """Window, stride, padding."""
@@ -125,8 +127,7 @@ class AvgPool2d(Module):
     ) -> None:
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.count_include_pad = count_include_pad
-        F._pool_args("AvgPool2d", 1, ceil_mode)
+        self.count_include_pad, self.ceil_mode = count_include_pad, ceil_mode
 
     def forward(self, input: Tensor) -> Tensor:
         """Pooled input."""
@@ -135,6 +136,7 @@ class AvgPool2d(Module):
             self.kernel_size,
             self.stride,
             self.padding,
+            ceil_mode=self.ceil_mode,
             count_include_pad=self.count_include_pad,
         )
 

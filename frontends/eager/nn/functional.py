@@ -293,8 +293,23 @@ def conv2d(
 
 
 def _pool_args(op: str, dilation: Any, ceil_mode: bool, return_indices: bool = False) -> None:
-    if dilation not in (1, (1, 1)) or ceil_mode or return_indices:
-        raise NotImplementedError(f"{op}: dilation, ceil_mode and return_indices are not supported")
+    if dilation not in (1, (1, 1)) or return_indices:
+        raise NotImplementedError(f"{op}: dilation and return_indices are not supported")
+
+
+def _ceil_geometry(op: str, input: Tensor, kernel_size: Any, stride: Any, padding: Any):
+    """(k, s, p) pairs and the ((top, bottom), (left, right)) padding of a ceil-mode pooling."""
+    from ....core import adaptive_pool as AP
+    from ....core.kernels import conv_geometry as geo
+
+    if isinstance(padding, str) or len(input.shape) != 4:
+        raise ValueError(f"{op}: ceil_mode needs a 4-D input and integer padding, got {padding!r}")
+    k = geo.pair(kernel_size, "kernel_size", op)
+    s = k if stride is None else geo.pair(stride, "stride", op)
+    p = geo.pair(padding, "padding", op, minimum=0)
+    extra = [AP.ceil_pads(n, kk, ss, pp)[1]
+             for n, kk, ss, pp in zip(input.shape[2:], k, s, p, strict=True)]  # fmt: skip
+    return k, s, p, ((p[0], p[0] + extra[0]), (p[1], p[1] + extra[1]))
 
 
 def max_pool2d(
@@ -309,6 +324,9 @@ def max_pool2d(
     """Window maxima over (N, C, H, W) input (stride defaults to the window)."""
     _pool_args("max_pool2d", dilation, ceil_mode, return_indices)
     stride = None if stride is None or stride == [] else stride
+    if ceil_mode:
+        k, s, _, pads = _ceil_geometry("max_pool2d", input, kernel_size, stride, padding)
+        return ops.max_pool2d(input, k, s, pads)
     return ops.max_pool2d(input, kernel_size, stride, _padding(padding))
 
 
@@ -323,6 +341,11 @@ def avg_pool2d(
     """Window means over (N, C, H, W) input (stride defaults to the window)."""
     _pool_args("avg_pool2d", 1, ceil_mode)
     stride = None if stride is None or stride == [] else stride
+    if ceil_mode:
+        from ....core import adaptive_pool as AP
+
+        k, s, p, _ = _ceil_geometry("avg_pool2d", input, kernel_size, stride, padding)
+        return AP.avg_pool2d_ceil(input, k, s, p, count_include_pad)
     return ops.avg_pool2d(
         input, kernel_size, stride, _padding(padding), count_include_pad=count_include_pad
     )
@@ -402,3 +425,9 @@ from ..missing import module_getattr  # noqa: E402
 from .functional_extra import *  # noqa: E402, F403  (more functions: see functional_extra.py)
 
 __getattr__ = module_getattr("torch.nn.functional", globals())
+from .pooling import (  # noqa: E402, F401  (adaptive pooling: see pooling.py)
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+)
