@@ -255,16 +255,32 @@ def _peer(column: str):
     }[column]()
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory in MiB.
+
+    Linux's VmHWM belongs to the process image, while ru_maxrss survives exec and would report
+    the parent's (the bench's) peak in a child it started.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak / 1024 if sys.platform == "darwin" else peak  # bytes on macOS, KiB on Linux
+
+
 def measure_peak(column: str) -> dict:
     """Run in a child process: build the training program, take a few steps, report peak RSS."""
     mod = _peer(column)
-    after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    after_import = peak_rss_mib()
     build = _graph_train if column in ("graph", "tf1") else _eager_train
     step = build(mod)
     for _ in range(STEPS_FOR_MEMORY):
         step()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return {"peak_rss_mib": round(peak, 1), "import_rss_mib": round(after_import, 1)}
+    return {"peak_rss_mib": round(peak_rss_mib(), 1), "import_rss_mib": round(after_import, 1)}
 
 
 def _memory(column: str):

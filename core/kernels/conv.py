@@ -239,7 +239,9 @@ def from_nhwc(a: np.ndarray, data_format: str) -> np.ndarray:
     """A fresh array holding the NHWC array a in data_format."""
     if data_format == "NHWC":
         return a
-    return np.ascontiguousarray(a.transpose(0, 3, 1, 2))
+    # always a copy: with one channel (or a 1x1 image) the transpose is already contiguous, and
+    # ascontiguousarray would hand back a view of the scratch buffer a usually lives in
+    return a.transpose(0, 3, 1, 2).copy()
 
 
 def patches(x_nhwc: np.ndarray, vec: np.ndarray) -> np.ndarray:

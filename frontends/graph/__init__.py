@@ -367,3 +367,8 @@ __all__ += ["data", *_attach_data(_sys_mod.modules[__name__])]
 from . import surface as _surface  # noqa: E402
 
 _surface.attach(__import__("sys").modules[__name__])
+
+# ---- 3-D convolution (tf.nn.conv3d): see conv_more.py ---------------------------------------
+from .conv_more import conv3d as _conv3d  # noqa: E402
+
+nn.conv3d = _conv3d

@@ -79,4 +79,5 @@ from ..missing import module_getattr  # noqa: E402
 from .extra_layers import *  # noqa: E402, F403  (more modules: see extra_layers.py)
 
 __getattr__ = module_getattr("torch.nn", globals())
+from .conv3d import *  # noqa: E402, F403  (3-D convolution: see conv3d.py)
 from .pooling import *  # noqa: E402, F403  (adaptive pooling: see pooling.py)

@@ -288,7 +288,11 @@ def conv2d(
 ) -> Tensor:
     """2-D convolution of (N, C, H, W) input with (O, C, kh, kw) filters, plus bias."""
     if groups != 1:
-        raise NotImplementedError(f"conv2d: groups={groups} is not supported; only groups=1 is")
+        from ....core import conv_more
+
+        return conv_more.grouped_conv2d(
+            input, weight, bias, stride, _padding(padding), dilation, groups
+        )
     return CF.conv2d(input, weight, bias, stride, _padding(padding), dilation)
 
 
@@ -425,6 +429,7 @@ from ..missing import module_getattr  # noqa: E402
 from .functional_extra import *  # noqa: E402, F403  (more functions: see functional_extra.py)
 
 __getattr__ = module_getattr("torch.nn.functional", globals())
+from .conv3d import conv3d  # noqa: E402, F401
 from .pooling import (  # noqa: E402, F401  (adaptive pooling: see pooling.py)
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
