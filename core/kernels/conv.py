@@ -254,6 +254,10 @@ def patches(x_nhwc: np.ndarray, vec: np.ndarray) -> np.ndarray:
     """
     n = x_nhwc.shape[0]
     m = n * int(vec[_OH]) * int(vec[_OW])
+    pointwise = (vec[_KH], vec[_KW], vec[_SH], vec[_SW], vec[_PT], vec[_PL]) == (1, 1, 1, 1, 0, 0)
+    if pointwise and vec[_OH] == vec[_H] and vec[_OW] == vec[_W]:
+        # a 1x1 convolution without stride or padding: the NHWC data is the patch matrix
+        return np.ascontiguousarray(x_nhwc).reshape(m, int(vec[_C]))
     cols = workspace("cols", (m, int(vec[_KH] * vec[_KW] * vec[_C])), x_nhwc.dtype)
     _run("im2col", x_nhwc, vec, cols, n * int(vec[_OH]))
     return cols
