@@ -187,3 +187,14 @@ def transformer_init(vocab: int, length: int, d: int, ff: int, layers: int, seed
             p[k + n + ".bias"] = np.zeros(d, np.float32)
     p["head.weight"], p["head.bias"] = u((vocab, d), d), u((vocab,), d)
     return p
+
+
+def digits_32x32x3(seed: int = 0, test_fraction: float = 0.2):
+    """The 8x8 digits upscaled to (N, 3, 32, 32) (each pixel a 4x4 block, grey in 3 channels)."""
+    x_train, y_train, x_test, y_test = digits(seed, test_fraction)
+
+    def up(x):
+        big = np.repeat(np.repeat(x, 4, axis=2), 4, axis=3)
+        return np.ascontiguousarray(np.repeat(big, 3, axis=1))
+
+    return up(x_train), y_train, up(x_test), y_test

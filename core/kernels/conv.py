@@ -32,6 +32,9 @@ __all__ = ["conv2d", "conv2d_filter_grad", "conv2d_input_grad", "geometry", "pat
 # reused: a fresh multi-megabyte buffer per call costs more in page faults than the convolution.
 WORKSPACE_MAX_BYTES = 1 << 24
 _local = threading.local()
+# Patch rows are built and multiplied a block of images at a time, about this many bytes of
+# patches per block: small enough to stay in the last-level cache between im2col and matmul.
+BLOCK_BYTES = 1 << 21
 
 # Below this many written elements the serial loops run (a parallel region costs a few us).
 PARALLEL_MIN = 1 << 15
@@ -239,7 +242,9 @@ def from_nhwc(a: np.ndarray, data_format: str) -> np.ndarray:
     """A fresh array holding the NHWC array a in data_format."""
     if data_format == "NHWC":
         return a
-    return np.ascontiguousarray(a.transpose(0, 3, 1, 2))
+    # always a copy: with one channel (or a 1x1 image) the transpose is already contiguous, and
+    # ascontiguousarray would hand back a view of the scratch buffer a usually lives in
+    return a.transpose(0, 3, 1, 2).copy()
 
 
 def patches(x_nhwc: np.ndarray, vec: np.ndarray) -> np.ndarray:
@@ -249,6 +254,10 @@ def patches(x_nhwc: np.ndarray, vec: np.ndarray) -> np.ndarray:
     """
     n = x_nhwc.shape[0]
     m = n * int(vec[_OH]) * int(vec[_OW])
+    pointwise = (vec[_KH], vec[_KW], vec[_SH], vec[_SW], vec[_PT], vec[_PL]) == (1, 1, 1, 1, 0, 0)
+    if pointwise and vec[_OH] == vec[_H] and vec[_OW] == vec[_W]:
+        # a 1x1 convolution without stride or padding: the NHWC data is the patch matrix
+        return np.ascontiguousarray(x_nhwc).reshape(m, int(vec[_C]))
     cols = workspace("cols", (m, int(vec[_KH] * vec[_KW] * vec[_C])), x_nhwc.dtype)
     _run("im2col", x_nhwc, vec, cols, n * int(vec[_OH]))
     return cols
@@ -261,17 +270,36 @@ def filter_matrix(w: np.ndarray, filter_format: str) -> np.ndarray:
     return np.ascontiguousarray(w).reshape(-1, w.shape[3])
 
 
+def images_per_block(n: int, rows_per_image: int, width: int, itemsize: int) -> int:
+    """How many images' patch rows fit one block of about BLOCK_BYTES (at least one image)."""
+    per_image = max(1, rows_per_image * width * itemsize)
+    return max(1, min(n, BLOCK_BYTES // per_image))
+
+
 def conv2d(x, w, stride, padding, dilation, data_format, filter_format) -> np.ndarray:
-    """Cross-correlation of x with w (no groups); output in data_format."""
+    """Cross-correlation of x with w (no groups); output in data_format.
+
+    The patch matrix is built and multiplied a block of images at a time, so it stays in cache
+    instead of being one whole-batch matrix; every output element is still the same FMA chain
+    over the same taps, so the bits do not depend on the block size.
+    """
     n = x.shape[0]
-    o, _, kh, kw = oihw(w.shape, filter_format)
+    o, c, kh, kw = oihw(w.shape, filter_format)
     vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
-    cols = patches(to_nhwc(x, data_format, "x"), vec)
+    xn = to_nhwc(x, data_format, "x")
     wk = filter_matrix(w, filter_format)
+    rows = oh * ow
     if data_format == "NHWC":
-        return matmul(cols, wk).reshape(n, oh, ow, o)
-    out = workspace("y", (n * oh * ow, o), cols.dtype)
-    matmul_out(cols, wk, out)
+        out = np.empty((n * rows, o), xn.dtype)
+    else:
+        out = workspace("y", (n * rows, o), xn.dtype)
+    if n == 0 or rows == 0:
+        return from_nhwc(out.reshape(n, oh, ow, o), data_format)
+    nb = images_per_block(n, rows, wk.shape[0], xn.dtype.itemsize)
+    for i0 in range(0, n, nb):
+        i1 = min(n, i0 + nb)
+        cols = patches(xn[i0:i1], vec)
+        matmul_out(cols, wk, out[i0 * rows : i1 * rows])
     return from_nhwc(out.reshape(n, oh, ow, o), data_format)
 
 
@@ -284,14 +312,19 @@ def conv2d_input_grad(
         (n, c, h, wd), oihw(w.shape, filter_format)[2:], stride, padding, dilation
     )
     wk = filter_matrix(w, filter_format)
-    gm = to_nhwc(g, data_format, "g").reshape(n * oh * ow, wk.shape[1])
-    dcols = workspace("dcols", (n * oh * ow, wk.shape[0]), g.dtype)
-    matmul_out(gm, wk, dcols, transpose_b=True)
+    rows = oh * ow
+    gm = to_nhwc(g, data_format, "g").reshape(n * rows, wk.shape[1])
     if data_format == "NHWC":
         dx = np.empty((n, h, wd, c), g.dtype)
     else:
         dx = workspace("dx", (n, h, wd, c), g.dtype)
-    _run("col2im", dcols, vec, dx, n)
+    # a block of images at a time (see conv2d): each pixel's taps are added in the same order
+    nb = images_per_block(n, rows, wk.shape[0], g.dtype.itemsize)
+    for i0 in range(0, n, nb):
+        i1 = min(n, i0 + nb)
+        dcols = workspace("dcols", ((i1 - i0) * rows, wk.shape[0]), g.dtype)
+        matmul_out(gm[i0 * rows : i1 * rows], wk, dcols, transpose_b=True)
+        _run("col2im", dcols, vec, dx[i0:i1], i1 - i0)
     return from_nhwc(dx, data_format)
 
 
@@ -302,9 +335,23 @@ def conv2d_filter_grad(
     o, c, kh, kw = oihw(tuple(w_shape), filter_format)
     n = x.shape[0]
     vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
-    cols = patches(to_nhwc(x, data_format, "x"), vec)
-    gm = to_nhwc(g, data_format, "g").reshape(n * oh * ow, o)
-    dw = matmul(cols, gm, transpose_a=True).reshape(kh, kw, c, o)  # HWIO
+    xn = to_nhwc(x, data_format, "x")
+    rows = oh * ow
+    gm = to_nhwc(g, data_format, "g").reshape(n * rows, o)
+    # a block of images at a time (see conv2d); each block's product is added to the sum in
+    # block order, so the result is fixed for a given BLOCK_BYTES whatever the thread count
+    nb = images_per_block(n, rows, kh * kw * c, xn.dtype.itemsize)
+    dw = None
+    for i0 in range(0, n, nb):
+        i1 = min(n, i0 + nb)
+        part = matmul(patches(xn[i0:i1], vec), gm[i0 * rows : i1 * rows], transpose_a=True)
+        if dw is None:
+            dw = part
+        else:
+            dw += part
+    if dw is None:
+        dw = np.zeros((kh * kw * c, o), g.dtype)
+    dw = dw.reshape(kh, kw, c, o)  # HWIO
     if filter_format == "OIHW":
         return np.ascontiguousarray(dw.transpose(3, 2, 0, 1))
     return dw

@@ -375,5 +375,8 @@ from .rounding import ceil, floor, round  # noqa: E402, A004
 _rounding._install(math)
 __all__ += ["ceil", "floor", "round"]
 
-# ---- a traced eager module built into the graph -------------------------------------------------
+# ---- 3-D convolution (tf.nn.conv3d, conv_more.py); a traced eager module built into the graph ----
+from .conv_more import conv3d as _conv3d  # noqa: E402
 from .import_traced import import_traced  # noqa: E402, F401
+
+nn.conv3d = _conv3d

@@ -83,3 +83,11 @@ def test_stdlib_text_is_gathered_locally_and_deterministically():
     data = runpy.run_path(str(EXAMPLES / "_model_data.py"))
     a, b = data["stdlib_text"](20_000), data["stdlib_text"](20_000)
     assert a == b and len(a) == 20_000 and all(32 <= ord(c) < 127 or c == "\n" for c in a)
+
+
+def test_resnet_both_styles_agree_bitwise():
+    pytest.importorskip("sklearn")
+    eager = _train("resnet_eager", 1, 16, 3, True)
+    graph = _train("resnet_graph", 1, 16, 3, True)
+    _assert_bitwise(eager, graph)
+    assert eager["accuracy"] == graph["accuracy"]

@@ -94,3 +94,5 @@ from .padding_layers import (  # noqa: E402, F401  (padding and more: see paddin
 )
 
 __getattr__ = module_getattr("torch.nn", globals())
+from .conv3d import *  # noqa: E402, F403  (3-D convolution: see conv3d.py)
+from .pooling import *  # noqa: E402, F403  (adaptive pooling: see pooling.py)

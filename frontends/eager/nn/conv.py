@@ -25,6 +25,15 @@ def _np_dtype(dtype: Any) -> np.dtype:
     return (to_dtype(dtype) if dtype is not None else get_default_dtype()).np_dtype
 
 
+def _check_groups(op: str, in_channels: int, out_channels: int, groups: int) -> None:
+    """groups must divide both channel counts (PyTorch's rule)."""
+    if groups < 1 or in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"{op}: groups={groups} must be >= 1 and divide in_channels={in_channels} and "
+            f"out_channels={out_channels}"
+        )
+
+
 class Conv2d(Module):
     """2-D convolution with (O, C, kh, kw) weights, initialised as PyTorch's Conv2d."""
 
@@ -43,14 +52,15 @@ class Conv2d(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        if groups != 1 or padding_mode != "zeros":
-            raise NotImplementedError("Conv2d: only groups=1 and padding_mode='zeros'")
-        self.in_channels, self.out_channels = in_channels, out_channels
+        if padding_mode != "zeros":
+            raise NotImplementedError("Conv2d: only padding_mode='zeros' is supported")
+        _check_groups("Conv2d", in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _pair(kernel_size)
         self.stride, self.padding, self.dilation = _pair(stride), padding, _pair(dilation)
         if not isinstance(padding, str):
             self.padding = _pair(padding)
-        shape = (out_channels, in_channels) + self.kernel_size
+        shape = (out_channels, in_channels // groups) + self.kernel_size
         dt = _np_dtype(dtype)
         self.weight = Parameter(Tensor._make(np.zeros(shape, dt)))
         if bias:
@@ -70,7 +80,9 @@ class Conv2d(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """The convolution plus bias."""
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        return F.conv2d(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
     def extra_repr(self) -> str:
         """Channels, kernel, stride (and padding, bias when not the defaults)."""
@@ -104,7 +116,9 @@ class MaxPool2d(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Pooled input."""
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding)
+        return F.max_pool2d(
+            input, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode
+        )
 
     def extra_repr(self) -> str:
         """Window, stride, padding."""
@@ -125,8 +139,7 @@ class AvgPool2d(Module):
     ) -> None:
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.count_include_pad = count_include_pad
-        F._pool_args("AvgPool2d", 1, ceil_mode)
+        self.count_include_pad, self.ceil_mode = count_include_pad, ceil_mode
 
     def forward(self, input: Tensor) -> Tensor:
         """Pooled input."""
@@ -135,6 +148,7 @@ class AvgPool2d(Module):
             self.kernel_size,
             self.stride,
             self.padding,
+            ceil_mode=self.ceil_mode,
             count_include_pad=self.count_include_pad,
         )
 

@@ -11,7 +11,7 @@ import numpy as np
 from ....core import init as core_init
 from ..tensor import Tensor
 from . import functional_extra as FX
-from .conv import _np_dtype
+from .conv import _check_groups, _np_dtype
 from .loss import _Loss
 from .module import Module
 from .parameter import Parameter
@@ -41,14 +41,15 @@ class Conv1d(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        if groups != 1 or padding_mode != "zeros":
-            raise NotImplementedError("Conv1d: only groups=1 and padding_mode='zeros'")
-        self.in_channels, self.out_channels = in_channels, out_channels
+        if padding_mode != "zeros":
+            raise NotImplementedError("Conv1d: only padding_mode='zeros' is supported")
+        _check_groups("Conv1d", in_channels, out_channels, groups)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = (_one(kernel_size),)
         self.stride, self.dilation = (_one(stride),), (_one(dilation),)
         self.padding = padding if isinstance(padding, str) else (_one(padding),)
         dt = _np_dtype(dtype)
-        shape = (out_channels, in_channels, self.kernel_size[0])
+        shape = (out_channels, in_channels // groups, self.kernel_size[0])
         self.weight = Parameter(Tensor._make(np.zeros(shape, dt)))
         if bias:
             self.bias = Parameter(Tensor._make(np.zeros((out_channels,), dt)))
@@ -68,7 +69,9 @@ class Conv1d(Module):
     def forward(self, input: Tensor) -> Tensor:
         """The convolution plus bias."""
         pad = self.padding if isinstance(self.padding, str) else self.padding[0]
-        return FX.conv1d(input, self.weight, self.bias, self.stride[0], pad, self.dilation[0])
+        return FX.conv1d(
+            input, self.weight, self.bias, self.stride[0], pad, self.dilation[0], self.groups
+        )
 
     def extra_repr(self) -> str:
         """Channels, kernel and stride."""

@@ -316,13 +316,32 @@ def conv2d(
 ) -> Tensor:
     """2-D convolution of (N, C, H, W) input with (O, C, kh, kw) filters, plus bias."""
     if groups != 1:
-        raise NotImplementedError(f"conv2d: groups={groups} is not supported; only groups=1 is")
+        from ....core import conv_more
+
+        return conv_more.grouped_conv2d(
+            input, weight, bias, stride, _padding(padding), dilation, groups
+        )
     return CF.conv2d(input, weight, bias, stride, _padding(padding), dilation)
 
 
 def _pool_args(op: str, dilation: Any, ceil_mode: bool, return_indices: bool = False) -> None:
-    if dilation not in (1, (1, 1)) or ceil_mode or return_indices:
-        raise NotImplementedError(f"{op}: dilation, ceil_mode and return_indices are not supported")
+    if dilation not in (1, (1, 1)) or return_indices:
+        raise NotImplementedError(f"{op}: dilation and return_indices are not supported")
+
+
+def _ceil_geometry(op: str, input: Tensor, kernel_size: Any, stride: Any, padding: Any):
+    """(k, s, p) pairs and the ((top, bottom), (left, right)) padding of a ceil-mode pooling."""
+    from ....core import adaptive_pool as AP
+    from ....core.kernels import conv_geometry as geo
+
+    if isinstance(padding, str) or len(input.shape) != 4:
+        raise ValueError(f"{op}: ceil_mode needs a 4-D input and integer padding, got {padding!r}")
+    k = geo.pair(kernel_size, "kernel_size", op)
+    s = k if stride is None else geo.pair(stride, "stride", op)
+    p = geo.pair(padding, "padding", op, minimum=0)
+    extra = [AP.ceil_pads(n, kk, ss, pp)[1]
+             for n, kk, ss, pp in zip(input.shape[2:], k, s, p, strict=True)]  # fmt: skip
+    return k, s, p, ((p[0], p[0] + extra[0]), (p[1], p[1] + extra[1]))
 
 
 def max_pool2d(
@@ -337,6 +356,9 @@ def max_pool2d(
     """Window maxima over (N, C, H, W) input (stride defaults to the window)."""
     _pool_args("max_pool2d", dilation, ceil_mode, return_indices)
     stride = None if stride is None or stride == [] else stride
+    if ceil_mode:
+        k, s, _, pads = _ceil_geometry("max_pool2d", input, kernel_size, stride, padding)
+        return ops.max_pool2d(input, k, s, pads)
     return ops.max_pool2d(input, kernel_size, stride, _padding(padding))
 
 
@@ -351,6 +373,11 @@ def avg_pool2d(
     """Window means over (N, C, H, W) input (stride defaults to the window)."""
     _pool_args("avg_pool2d", 1, ceil_mode)
     stride = None if stride is None or stride == [] else stride
+    if ceil_mode:
+        from ....core import adaptive_pool as AP
+
+        k, s, p, _ = _ceil_geometry("avg_pool2d", input, kernel_size, stride, padding)
+        return AP.avg_pool2d_ceil(input, k, s, p, count_include_pad)
     return ops.avg_pool2d(
         input, kernel_size, stride, _padding(padding), count_include_pad=count_include_pad
     )
@@ -433,3 +460,10 @@ from .norm_layers import group_norm, instance_norm, normalize  # noqa: E402, F40
 from .padding_layers import cosine_similarity, dropout2d, pad, pairwise_distance  # noqa: E402, F401
 
 __getattr__ = module_getattr("torch.nn.functional", globals())
+from .conv3d import conv3d  # noqa: E402, F401
+from .pooling import (  # noqa: E402, F401  (adaptive pooling: see pooling.py)
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+)
