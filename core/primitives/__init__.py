@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (each module registers its primitives)
     conv,
+    ctc,
     dynamic,
     elementwise,
     linalg,

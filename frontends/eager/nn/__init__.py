@@ -9,6 +9,7 @@ from .attention import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from .ctc import CTCLoss
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, LayerNorm, MaxPool2d
 from .layers import (
@@ -39,6 +40,7 @@ __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
+    "CTCLoss",
     "Dropout",
     "Embedding",
     "Flatten",
