@@ -367,3 +367,8 @@ __all__ += ["data", *_attach_data(_sys_mod.modules[__name__])]
 from . import surface as _surface  # noqa: E402
 
 _surface.attach(__import__("sys").modules[__name__])
+
+# ---- speech: CTC loss and decoders, edit distance, sparse placeholders: see speech_surface.py
+from . import speech_surface as _speech  # noqa: E402
+
+_speech.attach(__import__("sys").modules[__name__])
