@@ -121,6 +121,35 @@ def _ref(lp, targets, in_len, tgt_len, blank, collapse, merge, zero_inf, strict)
     return out
 
 
+def _ref_grad(lp, targets, in_len, tgt_len, g, blank, collapse, merge, zero_inf, strict):
+    """Minus g times each (t, class)'s share of the total probability (small cases only)."""
+    import itertools
+
+    T, N, C = lp.shape
+    out = np.zeros(lp.shape, lp.dtype)
+    for n in range(N):
+        lab = [int(c) for c in targets[n, : tgt_len[n]]]
+        if collapse:
+            lab = [c for i, c in enumerate(lab) if i == 0 or lab[i - 1] != c]
+        share, total = np.zeros((T, C)), 0.0
+        for path in itertools.product(range(C), repeat=int(in_len[n])):
+            seq, prev = [], None
+            for c in path:
+                if c != blank and (c != prev or not merge):
+                    seq.append(c)
+                prev = c
+            if seq == lab:
+                p = np.exp(sum(float(lp[t, n, c]) for t, c in enumerate(path)))
+                total += p
+                for t, c in enumerate(path):
+                    share[t, c] += p
+        if total > 0:
+            out[:, n, :] = -float(g[n]) * share / total
+        elif not zero_inf:
+            out[: int(in_len[n]), n, :] = np.nan
+    return out
+
+
 CTC_LOSS = register(
     Primitive(
         "ctc_loss",
@@ -143,6 +172,7 @@ CTC_LOSS_GRAD = register(
         "ctc_loss_grad",
         impl=_grad_impl,
         shape_rule=_grad_rule,
+        reference=_ref_grad,
         nondiff=(0, 1, 2, 3, 4),
         shape_from=0,
     )

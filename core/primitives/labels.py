@@ -76,6 +76,8 @@ def _s2d_rule(indices, values, dense_shape, default) -> AVal:
             "sparse_to_dense: the rank (length of dense_shape) must be known; give the sparse "
             "placeholder a shape such as [None, None]"
         )
+    if isinstance(dense_shape, np.ndarray):  # concrete: the shape is the value
+        return AVal(tuple(int(d) for d in dense_shape.reshape(-1)), np.dtype(values.dtype))
     return AVal((None,) * rank, np.dtype(values.dtype))
 
 
@@ -111,6 +113,8 @@ def _part_impl(dense, part):
 def _part_rule(dense, part) -> AVal:
     if len(dense.shape) != 2:
         raise ShapeError(f"padded_to_sparse: expected (N, S) labels, got {fmt_shape(dense.shape)}")
+    if isinstance(dense, np.ndarray):  # concrete: the shape follows from the values
+        return AVal(_part_impl(dense, part).shape, _I64)
     shape = {"indices": (None, 2), "values": (None,), "shape": (2,)}[part]
     return AVal(shape, _I64)
 
@@ -245,11 +249,17 @@ def _ed_impl(h_idx, h_val, h_shape, t_idx, t_val, t_shape, normalize):
     return out
 
 
+def _ed_rule(h_idx, h_val, h_shape, t_idx, t_val, t_shape, normalize) -> AVal:
+    if isinstance(h_shape, np.ndarray) and isinstance(t_shape, np.ndarray):
+        return AVal((int(max(h_shape.reshape(-1)[0], t_shape.reshape(-1)[0])),), np.dtype(np.float32))
+    return AVal((None,), np.dtype(np.float32))
+
+
 EDIT_DISTANCE = register(
     Primitive(
         "edit_distance",
         impl=_ed_impl,
-        shape_rule=lambda *a, normalize: AVal((None,), np.dtype(np.float32)),
+        shape_rule=_ed_rule,
         reference=_ed_impl,
         nondiff=(0, 1, 2, 3, 4, 5),
     )
