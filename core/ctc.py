@@ -112,7 +112,9 @@ def beam_decode(
     lp = np.asarray(log_probs, np.float64)
     T, N, C = lp.shape
     if top_paths > beam_width:
-        raise ValueError(f"ctc_beam_search_decoder: top_paths {top_paths} > beam_width {beam_width}")
+        raise ValueError(
+            f"ctc_beam_search_decoder: top_paths {top_paths} > beam_width {beam_width}"
+        )
     all_paths, all_scores = [], np.full((N, top_paths), -np.inf)
     for n in range(N):
         # prefix -> (log p ending in blank, log p ending in a label)

@@ -57,7 +57,9 @@ def _beam(rng, dt):
     lp = _log_probs(rng, 4, 2, 3, dt)
     il = np.array([4, 3], np.int64)
     ps = {"blank": 2, "merge": True, "width": 4, "top": 2}
-    return [Sample((lp, il), {**ps, "k": k, "part": p}) for k in (0, 1) for p in ("labels", "score")]
+    return [
+        Sample((lp, il), {**ps, "k": k, "part": p}) for k in (0, 1) for p in ("labels", "score")
+    ]
 
 
 def _ed(rng, dt):

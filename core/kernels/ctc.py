@@ -57,7 +57,7 @@ def _alpha(lp, n, tin, ext, merge):
                 v = a[t - 1, s]
             if s >= 1:
                 v = _lse2(v, a[t - 1, s - 1])
-            if s >= 2 and s % 2 == 1 and ext[s - 2] != c:
+            if s >= 2 and s % 2 == 1 and (ext[s - 2] != c or not merge):
                 v = _lse2(v, a[t - 1, s - 2])
             a[t, s] = v + lp[t, n, c] if v != _NEG_INF else _NEG_INF
     return a
@@ -80,7 +80,7 @@ def _beta(lp, n, tin, ext, merge):
                 v = b[t + 1, s]
             if s + 1 < L:
                 v = _lse2(v, b[t + 1, s + 1])
-            if s + 2 < L and s % 2 == 1 and ext[s + 2] != c:
+            if s + 2 < L and s % 2 == 1 and (ext[s + 2] != c or not merge):
                 v = _lse2(v, b[t + 1, s + 2])
             b[t, s] = v + lp[t, n, c] if v != _NEG_INF else _NEG_INF
     return b

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 from ..errors import DTypeError, ShapeError, fmt_shape
 from .registry import AVal, Primitive, bind, register
 
@@ -152,7 +151,9 @@ def _greedy_impl(scores, lengths, blank, merge, part):
 
 def _greedy_rule(scores, lengths, blank, merge, part) -> AVal:
     if len(scores.shape) != 3:
-        raise ShapeError(f"ctc_greedy_decoder: inputs must be (T, N, C), got {fmt_shape(scores.shape)}")
+        raise ShapeError(
+            f"ctc_greedy_decoder: inputs must be (T, N, C), got {fmt_shape(scores.shape)}"
+        )
     T, N, _ = scores.shape
     if part == "score":
         return AVal((N, 1), np.dtype(scores.dtype))
@@ -251,7 +252,9 @@ def _ed_impl(h_idx, h_val, h_shape, t_idx, t_val, t_shape, normalize):
 
 def _ed_rule(h_idx, h_val, h_shape, t_idx, t_val, t_shape, normalize) -> AVal:
     if isinstance(h_shape, np.ndarray) and isinstance(t_shape, np.ndarray):
-        return AVal((int(max(h_shape.reshape(-1)[0], t_shape.reshape(-1)[0])),), np.dtype(np.float32))
+        return AVal(
+            (int(max(h_shape.reshape(-1)[0], t_shape.reshape(-1)[0])),), np.dtype(np.float32)
+        )
     return AVal((None,), np.dtype(np.float32))
 
 

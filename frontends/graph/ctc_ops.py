@@ -169,7 +169,9 @@ def ctc_beam_search_decoder(
         return ops.log_softmax(x, -1)
 
     paths = [
-        _decoded(g.build_op("CTCBeamSearchDecoder", None, lambda k=k: L.ctc_beam(lp(), seq, *args, k)))
+        _decoded(
+            g.build_op("CTCBeamSearchDecoder", None, lambda k=k: L.ctc_beam(lp(), seq, *args, k))
+        )
         for k in range(top_paths)
     ]
     scores = g.build_op(

@@ -12,6 +12,10 @@ def _to_dense(sp_input: Any, default_value: Any = None, validate_indices: bool =
     """tf.sparse.to_dense for static and run-time sparse tensors alike."""
     if isinstance(sp_input, sparse_feed.DynamicSparseTensor):
         return sparse_feed.dynamic_to_dense(sp_input, default_value, name)
+    sp = sparse_ops._sp(sp_input, "sparse.to_dense")
+    if sp.values.dtype.np_dtype.kind != "f":  # integer labels: the run-time op (no product)
+        parts = sparse_feed.DynamicSparseTensor(sp._idx.T.copy(), sp.values, list(sp._shape))
+        return sparse_feed.dynamic_to_dense(parts, default_value, name)
     return sparse_ops.to_dense(sp_input, default_value, validate_indices, name)
 
 

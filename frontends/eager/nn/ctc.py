@@ -70,9 +70,7 @@ class CTCLoss(Module):
         )  # fmt: skip
 
 
-def ctc_greedy_decode(
-    log_probs: Any, input_lengths: Any = None, blank: int = 0
-) -> list[list[int]]:
+def ctc_greedy_decode(log_probs: Any, input_lengths: Any = None, blank: int = 0) -> list[list[int]]:
     """Best-path decoding of (T, N, C) scores: one label list per batch element."""
     lp = log_probs._data if isinstance(log_probs, Tensor) else np.asarray(log_probs)
     lengths = (
