@@ -29,9 +29,14 @@ def ctc_loss(
     if reduction not in REDUCTIONS:
         raise ValueError(f"ctc_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     per = _ctc_nll(
-        log_probs, targets, input_lengths, target_lengths, blank, zero_infinity=zero_infinity,
+        log_probs,
+        targets,
+        input_lengths,
+        target_lengths,
+        blank,
+        zero_infinity=zero_infinity,
         **flags,
-    )  # fmt: skip
+    )
     if reduction == "none":
         return per
     if reduction == "sum":

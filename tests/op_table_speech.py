@@ -49,8 +49,11 @@ def _padded(rng, dt):
 def _greedy(rng, dt):
     lp = _log_probs(rng, 6, 2, 4, dt)
     il = np.array([6, 3], np.int64)
-    return [Sample((lp, il), {"blank": 3, "merge": m, "part": p}) for m in (True, False)
-            for p in ("labels", "score")]  # fmt: skip
+    return [
+        Sample((lp, il), {"blank": 3, "merge": m, "part": p})
+        for m in (True, False)
+        for p in ("labels", "score")
+    ]
 
 
 def _beam(rng, dt):
@@ -63,10 +66,16 @@ def _beam(rng, dt):
 
 
 def _ed(rng, dt):
-    h = (np.array([[0, 0], [0, 1], [1, 0]], np.int64), np.array([1, 2, 3], np.int64),
-         np.array([2, 2], np.int64))  # fmt: skip
-    t = (np.array([[0, 0], [1, 0], [1, 1]], np.int64), np.array([1, 3, 3], np.int64),
-         np.array([2, 2], np.int64))  # fmt: skip
+    h = (
+        np.array([[0, 0], [0, 1], [1, 0]], np.int64),
+        np.array([1, 2, 3], np.int64),
+        np.array([2, 2], np.int64),
+    )
+    t = (
+        np.array([[0, 0], [1, 0], [1, 1]], np.int64),
+        np.array([1, 3, 3], np.int64),
+        np.array([2, 2], np.int64),
+    )
     return [Sample(h + t, {"normalize": n}) for n in (True, False)]
 
 

@@ -22,9 +22,11 @@ def check_sparse(indices, values, dense_shape, op: str) -> tuple:
     if idx.dtype.kind not in "iu":
         raise DTypeError(f"{op}: indices must be integers, got {idx.dtype}")
     shape = np.asarray(dense_shape, np.int64).reshape(-1)
-    idx = np.asarray(idx, np.int64).reshape(-1, shape.shape[0]) if idx.size else (
-        np.zeros((0, shape.shape[0]), np.int64)
-    )  # fmt: skip
+    idx = (
+        np.asarray(idx, np.int64).reshape(-1, shape.shape[0])
+        if idx.size
+        else (np.zeros((0, shape.shape[0]), np.int64))
+    )
     vals = np.asarray(values)
     # one scalar value for every index (tf.sparse_to_dense allows it)
     vals = np.broadcast_to(vals, (idx.shape[0],)) if vals.ndim == 0 else vals.reshape(-1)
@@ -216,9 +218,16 @@ CTC_BEAM = register(
 def ctc_beam(scores, lengths, blank, merge, width, top, k=0, part="labels"):
     """Path k of a prefix beam search as -1-padded (N, T) labels, or the (N, top) log-probs."""
     return bind(
-        CTC_BEAM, scores, lengths, blank=int(blank), merge=bool(merge), width=int(width),
-        top=int(top), k=int(k), part=part,
-    )  # fmt: skip
+        CTC_BEAM,
+        scores,
+        lengths,
+        blank=int(blank),
+        merge=bool(merge),
+        width=int(width),
+        top=int(top),
+        k=int(k),
+        part=part,
+    )
 
 
 # ---- edit distance of two rank-2 sparse label batches ---------------------------------------

@@ -70,10 +70,15 @@ def ctc_loss(
     `label_length`/`logit_length`/`blank_index` is given."""
     if label_length is not None or logit_length is not None or blank_index is not None:
         return ctc_loss_v2(
-            labels, logits if logits is not None else inputs, label_length,
+            labels,
+            logits if logits is not None else inputs,
+            label_length,
             logit_length if logit_length is not None else sequence_length,
-            logits_time_major, unique, blank_index, name,
-        )  # fmt: skip
+            logits_time_major,
+            unique,
+            blank_index,
+            name,
+        )
     op = "ctc_loss"
     x = convert_to_tensor(inputs if inputs is not None else logits)
     if sequence_length is None:
@@ -85,11 +90,17 @@ def ctc_loss(
         lp = ops.log_softmax(_time_major(x, time_major), -1)
         dense, lengths = _labels(labels, op)
         return CC.ctc_loss(
-            lp, dense, seq, lengths, _classes(x, op) - 1, "none",
+            lp,
+            dense,
+            seq,
+            lengths,
+            _classes(x, op) - 1,
+            "none",
             zero_infinity=ignore_longer_outputs_than_inputs,
-            collapse=preprocess_collapse_repeated, merge=ctc_merge_repeated,
+            collapse=preprocess_collapse_repeated,
+            merge=ctc_merge_repeated,
             strict=not ignore_longer_outputs_than_inputs,
-        )  # fmt: skip
+        )
 
     return g.build_op("CTCLoss", name, build)
 

@@ -54,11 +54,13 @@ def test_ctc_blank_last_and_module_float64():
     tg = TARGETS.copy() - 1
     tg[tg < 0] = 0
     il = np.array([12, 10, 8, 7])
-    want = _torch_run(torch, x, torch.tensor(tg), torch.tensor(il), torch.tensor(TGT_LEN),
-                      blank=C - 1)  # fmt: skip
+    want = _torch_run(
+        torch, x, torch.tensor(tg), torch.tensor(il), torch.tensor(TGT_LEN), blank=C - 1
+    )
     xt = dt.tensor(x, requires_grad=True)
-    loss = dt.nn.CTCLoss(blank=C - 1)(xt.log_softmax(2), dt.tensor(tg), dt.tensor(il),
-                                      dt.tensor(TGT_LEN))  # fmt: skip
+    loss = dt.nn.CTCLoss(blank=C - 1)(
+        xt.log_softmax(2), dt.tensor(tg), dt.tensor(il), dt.tensor(TGT_LEN)
+    )
     loss.backward()
     assert loss.dtype == dt.float64
     np.testing.assert_allclose(loss.detach().numpy(), want[0], rtol=1e-10)
@@ -107,8 +109,11 @@ def test_tf1_ctc_loss_matches_tensorflow(collapse, merge, time_major):
     tg = np.where(TARGETS == 0, 0, TARGETS - 1)  # blank is the last class in TF1
     il = np.array([12, 10, 8, 7], np.int32)
     x = X if time_major else X.transpose(1, 0, 2).copy()
-    kw = {"preprocess_collapse_repeated": collapse, "ctc_merge_repeated": merge,
-          "time_major": time_major}  # fmt: skip
+    kw = {
+        "preprocess_collapse_repeated": collapse,
+        "ctc_merge_repeated": merge,
+        "time_major": time_major,
+    }
     labels = _sparse(tg, TGT_LEN)
     with real.Graph().as_default():
         want = _tf_program(real, x, il, labels, **kw)
@@ -141,8 +146,9 @@ def test_ctc_loss_v2_dense_labels_matches_tensorflow():
 
     def prog(tf):
         xin = tf.compat.v1.placeholder(tf.float32, [T, N, C])
-        loss = tf.compat.v1.nn.ctc_loss_v2(TARGETS.astype(np.int32), xin, TGT_LEN.astype(np.int32), il,
-                                 blank_index=0)  # fmt: skip
+        loss = tf.compat.v1.nn.ctc_loss_v2(
+            TARGETS.astype(np.int32), xin, TGT_LEN.astype(np.int32), il, blank_index=0
+        )
         grad = tf.gradients(tf.reduce_sum(loss), xin)[0]
         with tf.compat.v1.Session() as s:
             return s.run([loss, grad], {xin: X})
@@ -168,8 +174,9 @@ def test_decoders_and_edit_distance_match_tensorflow():
         sp = tf.compat.v1.SparseTensor(*truth)
         ed = tf.edit_distance(tf.cast(g, tf.int32) if hasattr(g, "op") else g, sp)
         with tf.compat.v1.Session() as s:
-            return s.run([g.indices, g.values, g.dense_shape, gs, b0.values, b1.values, bs, ed],
-                         {xin: X})  # fmt: skip
+            return s.run(
+                [g.indices, g.values, g.dense_shape, gs, b0.values, b1.values, bs, ed], {xin: X}
+            )
 
     with real.Graph().as_default():
         want = prog(real)
@@ -200,8 +207,9 @@ def test_eager_and_graph_ctc_are_bitwise_equal():
             per, r, g = s.run([lg, red, grad], {xin: X})
     assert np.array_equal(r, loss.detach().numpy())
     assert np.array_equal(g, xt.grad.numpy())
-    per_e = dt.nn.functional.ctc_loss(dt.tensor(X).log_softmax(2), TARGETS, il, TGT_LEN,
-                                      reduction="none")  # fmt: skip
+    per_e = dt.nn.functional.ctc_loss(
+        dt.tensor(X).log_softmax(2), TARGETS, il, TGT_LEN, reduction="none"
+    )
     assert np.array_equal(per, per_e.numpy())
 
 

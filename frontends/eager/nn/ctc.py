@@ -65,18 +65,24 @@ class CTCLoss(Module):
     ) -> Tensor:
         """The loss."""
         return ctc_loss(
-            log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+            log_probs,
+            targets,
+            input_lengths,
+            target_lengths,
+            self.blank,
+            self.reduction,
             self.zero_infinity,
-        )  # fmt: skip
+        )
 
 
 def ctc_greedy_decode(log_probs: Any, input_lengths: Any = None, blank: int = 0) -> list[list[int]]:
     """Best-path decoding of (T, N, C) scores: one label list per batch element."""
     lp = log_probs._data if isinstance(log_probs, Tensor) else np.asarray(log_probs)
     lengths = (
-        np.full(lp.shape[1], lp.shape[0]) if input_lengths is None
+        np.full(lp.shape[1], lp.shape[0])
+        if input_lengths is None
         else _host_ints(input_lengths, "input_lengths").reshape(-1)
-    )  # fmt: skip
+    )
     return CC.greedy_decode(lp, lengths, blank)[0]
 
 
@@ -86,7 +92,8 @@ def ctc_beam_decode(
     """Prefix beam-search decoding of (T, N, C) log-probabilities: the best label list each."""
     lp = log_probs._data if isinstance(log_probs, Tensor) else np.asarray(log_probs)
     lengths = (
-        np.full(lp.shape[1], lp.shape[0]) if input_lengths is None
+        np.full(lp.shape[1], lp.shape[0])
+        if input_lengths is None
         else _host_ints(input_lengths, "input_lengths").reshape(-1)
-    )  # fmt: skip
+    )
     return [p[0] for p in CC.beam_decode(lp, lengths, beam_width, 1, blank)[0]]
