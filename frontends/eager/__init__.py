@@ -336,6 +336,12 @@ sparse = _sparse_mod.namespace
 sparse_coo_tensor = _sparse_mod.sparse_coo_tensor
 spmm = _sparse_mod.mm
 
+# ---- complex tensors, torch.fft, stft/istft, windows (see spectral.py) ---------------------------
+from . import spectral as _spectral  # noqa: E402
+
+_spectral.attach(__import__("sys").modules[__name__])
+fft = _spectral.fft
+
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from .missing import module_getattr  # noqa: E402
 from .surface import *  # noqa: E402, F403  (the wider torch surface: see surface.py)

@@ -145,7 +145,7 @@ def bind_hook(self: Any, prim: Any, args: tuple, params: dict) -> Any:
         if isinstance(base, Tensor) and np.may_share_memory(out, arrays[0]):
             t._vc = _counter(base)
             t._base = base if base._base is None else base._base
-    if track and _State.enabled and prim.vjp is not None and out.dtype.kind == "f":
+    if track and _State.enabled and prim.vjp is not None and out.dtype.kind in "fc":
         record(prim, params, args, tuple(arrays), t)
     return t
 
@@ -235,6 +235,16 @@ def record2(
 # ---- operators and math functions ----------------------------------------------------------------
 
 
+def _complex_op(prim: Any, a: Any, b: Any, reflected: bool) -> Any:
+    """An operator with a complex operand: the core's complex arithmetic (see spectral.py)."""
+    from .spectral import complex_binary
+
+    op = {"add": "add", "sub": "sub", "mul": "mul", "div": "div"}.get(prim.name)
+    if op is None:
+        raise TypeError(f"{prim.name} is not supported for complex tensors")
+    return complex_binary(b, a, op) if reflected else complex_binary(a, b, op)
+
+
 def binary_operator(
     prim: Any, slow: Callable, reflected: bool = False, float_only: bool = False
 ) -> Callable:
@@ -259,12 +269,16 @@ def binary_operator(
         dt = x.dtype
         if isinstance(other, Tensor):
             y = other._data
-            if y.dtype is not dt or (float_only and dt.kind != "f"):
+            if y.dtype is not dt or (float_only and dt.kind != "f") or dt.kind == "c":
+                if dt.kind == "c" or y.dtype.kind == "c":
+                    return _complex_op(prim, self, other, reflected)
                 return slow(other, self) if reflected else slow(self, other)
             track = self._rg or other._rg
         else:
             tp = type(other)
             if not ((tp is float and dt.kind == "f") or (tp is int and dt.kind in scalar_kinds)):
+                if dt.kind == "c" or tp is complex:
+                    return _complex_op(prim, self, other, reflected)
                 return slow(other, self) if reflected else slow(self, other)
             other = y = constant(other, dt)
             track = self._rg
@@ -402,7 +416,7 @@ def full_reduction(prim: Any, slow: Callable) -> Callable:
             t._data = out
             t._rg = False
             t._node = t._grad = t._vc = t._acc = t._base = None
-            if input._rg and _State.enabled and out.dtype.kind == "f":
+            if input._rg and _State.enabled and out.dtype.kind in "fc":
                 record1(prim, save_x, save_out, input, x, t, params)
             return t
         return slow(input, dim, keepdim, dtype)
