@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import ctc_ops, sparse_feed, sparse_ops
+from . import ctc_ops, signal_ops, sparse_feed, sparse_ops
 
 
 def _to_dense(sp_input: Any, default_value: Any = None, validate_indices: bool = True, name=None):
@@ -32,3 +32,4 @@ def attach(tf: Any) -> None:
     tf.sparse.to_dense = _to_dense
     tf.sparse.placeholder = sparse_feed.sparse_placeholder
     tf.sparse.SparseTensorValue = sparse_ops.SparseTensorValue
+    signal_ops.attach(tf)
