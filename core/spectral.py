@@ -132,6 +132,8 @@ def _padded_window(window, win_length: int, n_fft: int, dtype):
         w = np.ones(win_length, dtype)
     else:
         w = window
+        if np.dtype(w.dtype) != np.dtype(dtype):  # a float32 window on float64 signals
+            w = ops.cast(w, dtype)
         if tuple(w.shape) != (win_length,):
             raise ValueError(
                 f"stft: window must be 1-D of win_length {win_length}, got {tuple(w.shape)}"

@@ -341,6 +341,7 @@ from . import spectral as _spectral  # noqa: E402
 
 _spectral.attach(__import__("sys").modules[__name__])
 fft = _spectral.fft
+from . import audio  # noqa: E402, F401  (torchaudio-style MelSpectrogram)
 
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from .missing import module_getattr  # noqa: E402

@@ -73,9 +73,7 @@ complex128 = dtype("complex128", np.complex128)
 cfloat = complex64
 cdouble = complex128
 
-_BY_NP = {
-    d.np_dtype: d for d in (float32, float64, int32, int64, bool, complex64, complex128)
-}
+_BY_NP = {d.np_dtype: d for d in (float32, float64, int32, int64, bool, complex64, complex128)}
 _default = [float32]
 
 

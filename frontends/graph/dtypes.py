@@ -148,9 +148,7 @@ int16 = UnsupportedDType("int16")
 complex64 = DType("complex64", np.complex64)
 complex128 = DType("complex128", np.complex128)
 
-_BY_NP = {
-    d.np_dtype: d for d in (float32, float64, int32, int64, bool, complex64, complex128)
-}
+_BY_NP = {d.np_dtype: d for d in (float32, float64, int32, int64, bool, complex64, complex128)}
 _NAMES = {
     "float": float32,
     "float32": float32,
