@@ -24,8 +24,11 @@ def _one(make):
 
 
 def _cbin(rng, dt):
-    return [Sample((_c(rng, (3, 4), dt), _c(rng, sb, dt)), {"op": op})
-            for op in ("add", "sub", "mul", "div") for sb in ((3, 4), (4,))]  # fmt: skip
+    return [
+        Sample((_c(rng, (3, 4), dt), _c(rng, sb, dt)), {"op": op})
+        for op in ("add", "sub", "mul", "div")
+        for sb in ((3, 4), (4,))
+    ]
 
 
 def _pair(rng, dt):
@@ -37,19 +40,27 @@ def _sum_to(rng, dt):
 
 
 def _fftc(rng, dt):
-    return [Sample((_c(rng, (3, 8), dt),), {"n": n, "axis": 1, "norm": nm, "inverse": inv,
-                                           "fit": None})
-            for n in (None, 10, 6) for nm in ("backward", "ortho") for inv in (False, True)]  # fmt: skip
+    return [
+        Sample((_c(rng, (3, 8), dt),), {"n": n, "axis": 1, "norm": nm, "inverse": inv, "fit": None})
+        for n in (None, 10, 6)
+        for nm in ("backward", "ortho")
+        for inv in (False, True)
+    ]
 
 
 def _rfft(rng, dt):
-    return [Sample((_r(rng, (3, 8), dt),), {"n": n, "axis": 1, "norm": nm})
-            for n in (None, 9, 6) for nm in ("backward", "forward")]  # fmt: skip
+    return [
+        Sample((_r(rng, (3, 8), dt),), {"n": n, "axis": 1, "norm": nm})
+        for n in (None, 9, 6)
+        for nm in ("backward", "forward")
+    ]
 
 
 def _irfft(rng, dt):
-    return [Sample((_c(rng, (3, 5), dt),), {"n": n, "axis": 1, "norm": "backward"})
-            for n in (None, 9, 6)]  # fmt: skip
+    return [
+        Sample((_c(rng, (3, 5), dt),), {"n": n, "axis": 1, "norm": "backward"})
+        for n in (None, 9, 6)
+    ]
 
 
 def _rfft_adj(rng, dt):
@@ -71,13 +82,13 @@ ROWS_EXTRA: list[OpRow] = [
         "complex_abs_grad",
         lambda rng, dt: [Sample((_r(rng, (3,), dt), _c(rng, (3,), dt)))],
         **_HELPER,
-    ),  # fmt: skip
+    ),
     OpRow("complex_angle", _one(_c), **_NO),
     OpRow(
         "complex_angle_grad",
         lambda rng, dt: [Sample((_r(rng, (3,), dt), _c(rng, (3,), dt)))],
         **_HELPER,
-    ),  # fmt: skip
+    ),
     OpRow("complex_neg", _one(_c), **_NO),
     OpRow("complex_binary", _cbin, **_NO),
     OpRow("complex_sum_to", _sum_to, **_NO),
@@ -85,7 +96,7 @@ ROWS_EXTRA: list[OpRow] = [
         "complex_broadcast_as",
         lambda rng, dt: [Sample((_c(rng, (1, 4), dt), np.zeros((3, 4), np.complex64)))],
         **_NO,
-    ),  # fmt: skip
+    ),
     OpRow("fft_c2c", _fftc, **_NO),
     OpRow("rfft", _rfft, rtol32=1e-5),
     OpRow("irfft", _irfft, **_NO),
