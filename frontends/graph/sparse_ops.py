@@ -108,6 +108,11 @@ def _floatish(v: Any) -> np.ndarray:
 def _sp(x: Any, op: str) -> SparseTensor:
     if isinstance(x, SparseTensorValue):
         return SparseTensor.from_value(x)
+    if hasattr(x, "_feed_name"):  # a SparseTensor of run-time parts (sparse_feed.py)
+        raise TypeError(
+            f"{op}: the sparse operand's indices must be static (numpy or a list) here; this "
+            "SparseTensor's parts are graph tensors known only at run time"
+        )
     if not isinstance(x, SparseTensor):
         raise TypeError(f"{op}: expected a tf.SparseTensor, got {type(x).__name__}")
     return x
