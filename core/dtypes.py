@@ -109,7 +109,7 @@ def infer_dtype(value: object) -> np.dtype:
     if arr.dtype.kind == "b":
         return bool_
     if arr.dtype.kind == "c":  # Python complex numbers -> complex64, as floats -> float32
-        return complex128 if isinstance(value, np.ndarray) and arr.dtype == complex128 else (
-            complex64
+        return (
+            complex128 if isinstance(value, np.ndarray) and arr.dtype == complex128 else (complex64)
         )
     raise TypeError(f"cannot make a tensor from {type(value).__name__} with dtype {arr.dtype}")

@@ -9,9 +9,9 @@ from .attention import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
-from .ctc import CTCLoss
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, LayerNorm, MaxPool2d
+from .ctc import CTCLoss
 from .layers import (
     Dropout,
     Embedding,

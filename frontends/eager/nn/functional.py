@@ -399,7 +399,7 @@ def scaled_dot_product_attention(
 
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402
-from .functional_extra import *  # noqa: E402, F403  (more functions: see functional_extra.py)
 from .ctc import ctc_beam_decode, ctc_greedy_decode, ctc_loss  # noqa: E402, F401
+from .functional_extra import *  # noqa: E402, F403  (more functions: see functional_extra.py)
 
 __getattr__ = module_getattr("torch.nn.functional", globals())
