@@ -23,6 +23,14 @@ def _lse2(a: float, b: float) -> float:
     return m + math.log(math.exp(a - m) + math.exp(b - m))
 
 
+@njit(cache=True, inline="always")
+def _lse3(a: float, b: float, c: float) -> float:
+    m = max(a, max(b, c))
+    if m == _NEG_INF:
+        return _NEG_INF
+    return m + math.log(math.exp(a - m) + math.exp(b - m) + math.exp(c - m))
+
+
 @njit(cache=True)
 def _extended(targets, n, tlen, blank, collapse):
     """The label sequence with blanks around every label (optionally repeats collapsed first)."""
@@ -52,13 +60,13 @@ def _alpha(lp, n, tin, ext, merge):
     for t in range(1, tin):
         for s in range(L):
             c = ext[s]
-            v = _NEG_INF
-            if merge or s % 2 == 0:
-                v = a[t - 1, s]
-            if s >= 1:
-                v = _lse2(v, a[t - 1, s - 1])
+            # one log-sum-exp over the (up to) three predecessors: stay, step, skip a blank
+            v0 = a[t - 1, s] if (merge or s % 2 == 0) else _NEG_INF
+            v1 = a[t - 1, s - 1] if s >= 1 else _NEG_INF
+            v2 = _NEG_INF
             if s >= 2 and s % 2 == 1 and (ext[s - 2] != c or not merge):
-                v = _lse2(v, a[t - 1, s - 2])
+                v2 = a[t - 1, s - 2]
+            v = _lse3(v0, v1, v2)
             a[t, s] = v + lp[t, n, c] if v != _NEG_INF else _NEG_INF
     return a
 
@@ -75,13 +83,12 @@ def _beta(lp, n, tin, ext, merge):
     for t in range(tin - 2, -1, -1):
         for s in range(L):
             c = ext[s]
-            v = _NEG_INF
-            if merge or s % 2 == 0:
-                v = b[t + 1, s]
-            if s + 1 < L:
-                v = _lse2(v, b[t + 1, s + 1])
+            v0 = b[t + 1, s] if (merge or s % 2 == 0) else _NEG_INF
+            v1 = b[t + 1, s + 1] if s + 1 < L else _NEG_INF
+            v2 = _NEG_INF
             if s + 2 < L and s % 2 == 1 and (ext[s + 2] != c or not merge):
-                v = _lse2(v, b[t + 1, s + 2])
+                v2 = b[t + 1, s + 2]
+            v = _lse3(v0, v1, v2)
             b[t, s] = v + lp[t, n, c] if v != _NEG_INF else _NEG_INF
     return b
 
@@ -127,15 +134,19 @@ def ctc_backward(lp, targets, in_len, tgt_len, g, blank, collapse, merge, zero_i
         b = _beta(lp, n, tin, ext, merge)
         acc = np.empty(C)
         gn = float(g[n])
+        if nll == np.inf:  # no alignment: every posterior is 0 / 0
+            for t in range(tin):
+                for c in range(C):
+                    out[t, n, c] = np.nan
+            continue
         for t in range(tin):
             for c in range(C):
-                acc[c] = _NEG_INF
+                acc[c] = 0.0
+            # posteriors summed in linear space: each term is a probability (no overflow)
             for s in range(L):
                 c = ext[s]
-                acc[c] = _lse2(acc[c], a[t, s] + b[t, s])
+                acc[c] += math.exp(a[t, s] + b[t, s] + nll - lp[t, n, c])
             for c in range(C):
-                if acc[c] != _NEG_INF:
-                    out[t, n, c] = -gn * math.exp(acc[c] + nll - lp[t, n, c])
-                elif nll == np.inf:
-                    out[t, n, c] = np.nan
+                if acc[c] != 0.0:
+                    out[t, n, c] = -gn * acc[c]
     return out
