@@ -17,9 +17,17 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .primitives.elementwise import add
+from .primitives.complex import cbinary
+from .primitives.elementwise import add as _add_real
 from .primitives.scatter import scatter_sum
 from .primitives.shaping import getitem_grad
+
+
+def add(a: Any, b: Any) -> Any:
+    """Accumulate two cotangents (complex ones with the core's complex addition)."""
+    if np.dtype(a.dtype).kind == "c":
+        return cbinary(a, b, "add")
+    return _add_real(a, b)
 
 
 class SweepNode(Protocol):
@@ -41,7 +49,7 @@ def _differentiable(value: Any) -> bool:
     dt = value.dtype
     if dt is _F32 or dt is _F64:  # the everyday dtypes (numpy's singletons), decided at once
         return True
-    return np.dtype(dt).kind == "f"
+    return np.dtype(dt).kind in "fc"  # complex values carry conjugate-Wirtinger cotangents
 
 
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)

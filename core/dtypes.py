@@ -16,12 +16,15 @@ float64 = np.dtype(np.float64)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
+complex64 = np.dtype(np.complex64)
+complex128 = np.dtype(np.complex128)
 
 DEFAULT_FLOAT = float32
 FLOATS = (float32, float64)
-SUPPORTED = (float32, float64, int32, int64, bool_)
+SUPPORTED = (float32, float64, int32, int64, bool_, complex64, complex128)
+COMPLEX = (complex64, complex128)
 
-_RANK = {bool_: 0, int32: 1, int64: 2, float32: 3, float64: 4}
+_RANK = {bool_: 0, int32: 1, int64: 2, float32: 3, float64: 4, complex64: 5, complex128: 6}
 
 _ALIASES = {
     "float": float32,
@@ -33,6 +36,10 @@ _ALIASES = {
     "int64": int64,
     "long": int64,
     "bool": bool_,
+    "complex64": complex64,
+    "cfloat": complex64,
+    "complex128": complex128,
+    "cdouble": complex128,
 }
 
 
@@ -56,8 +63,27 @@ def is_float(dt: np.dtype) -> bool:
 
 
 def promote(a: np.dtype, b: np.dtype) -> np.dtype:
-    """The dtype two arrays meet in (bool < int32 < int64 < float32 < float64)."""
-    return a if _RANK[a] >= _RANK[b] else b
+    """The dtype two arrays meet in (bool < int32 < int64 < float32 < float64 < complex64 <
+    complex128; float64 meeting complex64 gives complex128)."""
+    hi, lo = (a, b) if _RANK[a] >= _RANK[b] else (b, a)
+    if hi == complex64 and lo == float64:
+        return complex128
+    return hi
+
+
+def is_complex(dt: np.dtype) -> bool:
+    """True for complex64 and complex128."""
+    return np.dtype(dt).kind == "c"
+
+
+def real_of(dt: np.dtype) -> np.dtype:
+    """The real dtype of a complex one (float32 for complex64); other dtypes unchanged."""
+    return {complex64: float32, complex128: float64}.get(np.dtype(dt), np.dtype(dt))
+
+
+def complex_of(dt: np.dtype) -> np.dtype:
+    """The complex dtype with this real part (complex64 for float32)."""
+    return complex128 if np.dtype(dt) in (float64, complex128) else complex64
 
 
 def scalar_dtype(value: object, other: np.dtype) -> np.dtype:
@@ -82,4 +108,8 @@ def infer_dtype(value: object) -> np.dtype:
         return int64 if not isinstance(value, np.ndarray) else as_dtype(arr.dtype)
     if arr.dtype.kind == "b":
         return bool_
+    if arr.dtype.kind == "c":  # Python complex numbers -> complex64, as floats -> float32
+        return (
+            complex128 if isinstance(value, np.ndarray) and arr.dtype == complex128 else (complex64)
+        )
     raise TypeError(f"cannot make a tensor from {type(value).__name__} with dtype {arr.dtype}")

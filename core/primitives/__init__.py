@@ -1,9 +1,12 @@
 """The primitives table: every core operation declared once (kernel, shape rule, VJP, reference)."""
 
 from . import (  # noqa: F401  (each module registers its primitives)
+    complex,
     conv,
+    ctc,
     dynamic,
     elementwise,
+    labels,
     linalg,
     nn,
     numerics,

@@ -589,7 +589,12 @@ def _cast_scalar(in_dtypes: list, out_dtype: np.dtype) -> tuple[str | None, str]
 
 def _cast_vjp(g, out, x, wants, dtype):
     # only float -> float casts pass a gradient (as TF); a cast to int or bool has none
-    ok = dtypes.is_float(np.dtype(x.dtype)) and dtypes.is_float(np.dtype(dtype))
+    src, dst = np.dtype(x.dtype), np.dtype(dtype)
+    if src.kind == "f" and dst.kind == "c":  # real -> complex: the real part of the cotangent
+        from .complex import view_as_real
+
+        return (cast(getitem(view_as_real(g), (..., 0)), src),)
+    ok = src.kind in "fc" and dst.kind in "fc"  # complex <- real passes g + 0i
     return (cast(g, x.dtype) if ok else None,)
 
 

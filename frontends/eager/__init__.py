@@ -343,6 +343,13 @@ from .compile import namespace as _compile_namespace  # noqa: E402
 
 _dynamo = compiler = _compile_namespace
 
+# ---- complex tensors, torch.fft, stft/istft, windows (see spectral.py) ---------------------------
+from . import spectral as _spectral  # noqa: E402
+
+_spectral.attach(__import__("sys").modules[__name__])
+fft = _spectral.fft
+from . import audio  # noqa: E402, F401  (torchaudio-style MelSpectrogram)
+
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 # More of the surface: diagonal / trace / meshgrid (matrix_ops.py), sort / topk / cumsum / prod
 # (sorting.py), the wider torch surface (surface.py).

@@ -56,6 +56,8 @@ def _supported_like(dt: np.dtype) -> np.dtype:
         return D.int64
     if dt.kind == "b":
         return D.bool_
+    if dt.kind == "c":
+        return D.complex128 if dt.itemsize > 8 else D.complex64
     raise TypeError(f"cannot make a tensor from data of numpy dtype {dt}")
 
 

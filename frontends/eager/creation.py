@@ -49,6 +49,8 @@ def _infer(data: Any, arr: np.ndarray) -> np.dtype:
         return D.int64
     if kind == "b":
         return D.bool_
+    if kind == "c":  # Python complex numbers: the complex dtype of the default float
+        return D.complex_of(get_default_dtype().np_dtype)
     raise TypeError(
         f"cannot make a tensor from {type(data).__name__} holding {arr.dtype} values; "
         "use numbers, bools, nested lists of them, or numpy arrays"

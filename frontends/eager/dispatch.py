@@ -200,7 +200,7 @@ def finish(
         if isinstance(base, Tensor) and np.may_share_memory(out, arrays[0]):
             t._vc = _counter(base)
             t._base = base if base._base is None else base._base
-    if track and _State.enabled and prim.vjp is not None and out.dtype.kind == "f":
+    if track and _State.enabled and prim.vjp is not None and out.dtype.kind in "fc":
         if spec is not None and len(args) == 2:
             _record2(prim, params, args[0], args[1], arrays, t, spec)
         else:
@@ -263,6 +263,16 @@ def _wrapped(fn: Callable, slow: Callable) -> Callable:
     return fn
 
 
+def _complex_op(prim: Any, a: Any, b: Any, reflected: bool) -> Any:
+    """An operator with a complex operand: the core's complex arithmetic (see spectral.py)."""
+    from .spectral import complex_binary
+
+    op = {"add": "add", "sub": "sub", "mul": "mul", "div": "div"}.get(prim.name)
+    if op is None:
+        raise TypeError(f"{prim.name} is not supported for complex tensors")
+    return complex_binary(b, a, op) if reflected else complex_binary(a, b, op)
+
+
 def binary_operator(
     prim: Any, slow: Callable, reflected: bool = False, float_only: bool = False
 ) -> Callable:
@@ -287,12 +297,16 @@ def binary_operator(
         dt = x.dtype
         if isinstance(other, Tensor):
             y = other._data
-            if y.dtype is not dt or (float_only and dt.kind != "f"):
+            if y.dtype is not dt or (float_only and dt.kind != "f") or dt.kind == "c":
+                if dt.kind == "c" or y.dtype.kind == "c":
+                    return _complex_op(prim, self, other, reflected)
                 return slow(other, self) if reflected else slow(self, other)
             track = self._rg or other._rg
         else:
             tp = type(other)
             if not ((tp is float and dt.kind == "f") or (tp is int and dt.kind in scalar_kinds)):
+                if dt.kind == "c" or tp is complex:
+                    return _complex_op(prim, self, other, reflected)
                 return slow(other, self) if reflected else slow(self, other)
             other = y = constant(other, dt)
             track = self._rg

@@ -30,6 +30,11 @@ class dtype:  # noqa: N801 - named as PyTorch names it
         return self.np_dtype
 
     @property
+    def is_complex(self) -> _b.bool:
+        """True for complex64 and complex128."""
+        return self.np_dtype.kind == "c"
+
+    @property
     def kind(self) -> str:
         """numpy's kind letter ('f', 'i', 'b')."""
         return self.np_dtype.kind
@@ -63,7 +68,12 @@ double = float64
 long = int64
 int = int32  # noqa: A001
 
-_BY_NP = {d.np_dtype: d for d in (float32, float64, int32, int64, bool)}
+complex64 = dtype("complex64", np.complex64)
+complex128 = dtype("complex128", np.complex128)
+cfloat = complex64
+cdouble = complex128
+
+_BY_NP = {d.np_dtype: d for d in (float32, float64, int32, int64, bool, complex64, complex128)}
 _default = [float32]
 
 

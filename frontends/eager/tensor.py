@@ -246,7 +246,7 @@ class Tensor(TensorOps, SurfaceMethods):
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         value = bool(value)
-        if value and self._data.dtype.kind != "f":
+        if value and self._data.dtype.kind not in "fc":
             raise RuntimeError(
                 "only Tensors of floating point dtype can require gradients "
                 f"(this one is {self.dtype}); convert it with .float() first"

@@ -41,8 +41,13 @@ class DType:
 
     @property
     def real_dtype(self) -> DType:
-        """Itself (no complex dtypes)."""
-        return self
+        """The dtype of the real part (float32 for complex64), else itself."""
+        return _BY_NP[core_dtypes.real_of(self.np_dtype)]
+
+    @property
+    def is_complex(self) -> bool:
+        """True for complex64 and complex128."""
+        return self.np_dtype.kind == "c"
 
     @property
     def is_floating(self) -> bool:
@@ -140,9 +145,10 @@ float16 = half = UnsupportedDType("float16")
 uint8 = UnsupportedDType("uint8")
 int8 = UnsupportedDType("int8")
 int16 = UnsupportedDType("int16")
-complex64 = UnsupportedDType("complex64")
+complex64 = DType("complex64", np.complex64)
+complex128 = DType("complex128", np.complex128)
 
-_BY_NP = {d.np_dtype: d for d in (float32, float64, int32, int64, bool)}
+_BY_NP = {d.np_dtype: d for d in (float32, float64, int32, int64, bool, complex64, complex128)}
 _NAMES = {
     "float": float32,
     "float32": float32,
@@ -153,6 +159,8 @@ _NAMES = {
     "int64": int64,
     "long": int64,
     "bool": bool,
+    "complex64": complex64,
+    "complex128": complex128,
 }
 
 

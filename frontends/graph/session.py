@@ -21,6 +21,7 @@ from ...core.ir import Value
 from ...core.ownership import disown
 from . import errors
 from . import fetches as _fetches
+from . import sparse_feed as _sparse_feed
 from .config import plan_options
 from .graph import Graph, get_default_graph
 from .shapes import is_unknown_rank
@@ -223,6 +224,8 @@ class Session:
             with self._compile_lock:
                 self._cache = {}
                 self._cache_version = self._graph.version
+        if feed_dict and _sparse_feed.needs_expanding(feed_dict):
+            feed_dict = _sparse_feed.expand_feeds(feed_dict)
         feed_keys = tuple(feed_dict) if feed_dict else ()
         try:
             key = (fetches if type(fetches) is Tensor else _fetch_key(fetches), feed_keys)

@@ -38,6 +38,14 @@ def _static(x: Any, what: str, op: str) -> np.ndarray:
 class SparseTensor:
     """A sparse tensor: (nnz, ndim) int64 indices, nnz values, a dense shape."""
 
+    def __new__(cls, indices: Any = None, values: Any = None, dense_shape: Any = None):
+        # graph-tensor indices or shape are known only at run time: the dynamic kind
+        if isinstance(indices, Tensor) or isinstance(dense_shape, Tensor):
+            from .sparse_feed import DynamicSparseTensor
+
+            return DynamicSparseTensor(indices, values, dense_shape)
+        return super().__new__(cls)
+
     def __init__(self, indices: Any, values: Any, dense_shape: Any) -> None:
         shape = tuple(int(d) for d in _static(dense_shape, "dense_shape", "tf.SparseTensor"))
         idx = _static(indices, "indices", "tf.SparseTensor").reshape(-1, len(shape))
@@ -100,6 +108,11 @@ def _floatish(v: Any) -> np.ndarray:
 def _sp(x: Any, op: str) -> SparseTensor:
     if isinstance(x, SparseTensorValue):
         return SparseTensor.from_value(x)
+    if hasattr(x, "_feed_name"):  # a SparseTensor of run-time parts (sparse_feed.py)
+        raise TypeError(
+            f"{op}: the sparse operand's indices must be static (numpy or a list) here; this "
+            "SparseTensor's parts are graph tensors known only at run time"
+        )
     if not isinstance(x, SparseTensor):
         raise TypeError(f"{op}: expected a tf.SparseTensor, got {type(x).__name__}")
     return x

@@ -61,7 +61,7 @@ def _differentiable_inputs(prim, args):
     return [
         i
         for i, a in enumerate(args)
-        if i not in prim.nondiff and isinstance(a, np.ndarray) and a.dtype.kind == "f"
+        if i not in prim.nondiff and isinstance(a, np.ndarray) and a.dtype.kind in "fc"
     ]
 
 
@@ -73,6 +73,8 @@ def test_vjp_matches_finite_differences(row, dt, sample, _id):
     out = np.asarray(bind(prim, *args, **params))
     rng = np.random.default_rng(0)
     g = rng.standard_normal(out.shape)
+    if out.dtype.kind == "c":  # a complex cotangent; the loss below is Re(sum(conj(g) * out))
+        g = (g + 1j * rng.standard_normal(out.shape)).astype(out.dtype)
     diff = _differentiable_inputs(prim, args)
     assert diff, f"{row.name}: marked differentiable but no float input"
     wants = tuple(i in diff for i in range(len(args)))
@@ -81,18 +83,20 @@ def test_vjp_matches_finite_differences(row, dt, sample, _id):
     eps = 1e-6
     for i in diff:
         x = args[i]
-        num = np.zeros(x.shape)
+        num = np.zeros(x.shape, x.dtype if x.dtype.kind == "c" else np.float64)
         flat = num.reshape(-1)
-        for j in range(x.size):
-            plus = x.copy().reshape(-1)
-            minus = x.copy().reshape(-1)
-            plus[j] += eps
-            minus[j] -= eps
-            a_p = args[:i] + (plus.reshape(x.shape),) + args[i + 1 :]
-            a_m = args[:i] + (minus.reshape(x.shape),) + args[i + 1 :]
-            f_p = np.sum(np.asarray(bind(prim, *a_p, **params)) * g)
-            f_m = np.sum(np.asarray(bind(prim, *a_m, **params)) * g)
-            flat[j] = (f_p - f_m) / (2 * eps)
+        # complex inputs: d/dRe + i d/dIm (the conjugate Wirtinger convention of the VJPs)
+        for step in (1, 1j) if x.dtype.kind == "c" else (1,):
+            for j in range(x.size):
+                plus = x.copy().reshape(-1)
+                minus = x.copy().reshape(-1)
+                plus[j] += eps * step
+                minus[j] -= eps * step
+                a_p = args[:i] + (plus.reshape(x.shape),) + args[i + 1 :]
+                a_m = args[:i] + (minus.reshape(x.shape),) + args[i + 1 :]
+                f_p = np.sum(np.real(np.asarray(bind(prim, *a_p, **params)) * np.conj(g)))
+                f_m = np.sum(np.real(np.asarray(bind(prim, *a_m, **params)) * np.conj(g)))
+                flat[j] += step * (f_p - f_m) / (2 * eps)
         got = np.zeros(x.shape) if grads[i] is None else np.asarray(grads[i])
         assert got.shape == x.shape, f"{row.name}: cotangent {got.shape} for input {x.shape}"
         np.testing.assert_allclose(got, num, rtol=1e-5, atol=1e-6, err_msg=f"input {i}")

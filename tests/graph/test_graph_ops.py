@@ -269,8 +269,9 @@ def test_dtype_objects():
     assert tf.float32.base_dtype is tf.float32 and tf.double is tf.float64
     assert tf.int32.max == 2**31 - 1
     assert np.dtype(tf.float64) == np.float64
+    assert tf.as_dtype("complex128") is tf.complex128 and tf.complex64.real_dtype is tf.float32
     with pytest.raises(TypeError):
-        tf.as_dtype("complex128")
+        tf.as_dtype("string")
 
 
 def test_compat_v1_is_the_module():

@@ -143,5 +143,6 @@ def test_bad_inputs_are_named():
     tf.reset_default_graph()
     with pytest.raises(ValueError, match="cannot multiply a sparse"):
         tf.sparse_tensor_dense_matmul(tf.SparseTensor([[0, 0]], [1.0], [2, 3]), np.ones((2, 2)))
+    dyn = tf.SparseTensor(tf.placeholder(tf.int64, [None, 2]), [1.0], [2, 3])  # run-time parts
     with pytest.raises(TypeError, match="static"):
-        tf.SparseTensor(tf.placeholder(tf.int64, [None, 2]), [1.0], [2, 3])
+        tf.sparse_tensor_dense_matmul(dyn, np.ones((3, 2)))

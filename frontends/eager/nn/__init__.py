@@ -11,6 +11,7 @@ from .attention import (
 )
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, LayerNorm, MaxPool2d
+from .ctc import CTCLoss
 from .layers import (
     Dropout,
     Embedding,
@@ -39,6 +40,7 @@ __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
+    "CTCLoss",
     "Dropout",
     "Embedding",
     "Flatten",

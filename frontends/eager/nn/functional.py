@@ -455,6 +455,7 @@ def scaled_dot_product_attention(
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402
 from .activations_extra import embedding, hardswish, kl_div, prelu  # noqa: E402, F401
+from .ctc import ctc_beam_decode, ctc_greedy_decode, ctc_loss  # noqa: E402, F401
 from .functional_extra import *  # noqa: E402, F403  (more functions: see functional_extra.py)
 from .norm_layers import group_norm, instance_norm, normalize  # noqa: E402, F401
 from .padding_layers import cosine_similarity, dropout2d, pad, pairwise_distance  # noqa: E402, F401
