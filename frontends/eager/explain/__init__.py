@@ -1,0 +1,33 @@
+"""Model interpretation in the eager style with Captum's `captum.attr` interface.
+
+`from captum.attr import IntegratedGradients` becomes
+`from duograd.frontends.eager.explain import IntegratedGradients`; the arithmetic is the shared
+`duograd.core.attribution`, so the graph style's `explain` gives the same bits.
+"""
+
+from ....core.attribution.visualization import (
+    visualize_image_attr,
+    visualize_image_attr_multiple,
+    visualize_text,
+    VisualizationDataRecord,
+)
+from ._gradient import (
+    Attribution,
+    FeatureAblation,
+    GradientShap,
+    InputXGradient,
+    IntegratedGradients,
+    NoiseTunnel,
+    Occlusion,
+    Saliency,
+)
+from ._hooks import Deconvolution, DeepLift, DeepLiftShap, GuidedBackprop
+from ._layer import LayerGradCam, LayerIntegratedGradients, NeuronGradient
+
+__all__ = [
+    "Attribution", "Deconvolution", "DeepLift", "DeepLiftShap", "FeatureAblation",
+    "GradientShap", "GuidedBackprop", "InputXGradient", "IntegratedGradients", "LayerGradCam",
+    "LayerIntegratedGradients", "NeuronGradient", "NoiseTunnel", "Occlusion", "Saliency",
+    "VisualizationDataRecord", "visualize_image_attr", "visualize_image_attr_multiple",
+    "visualize_text",
+]  # fmt: skip
