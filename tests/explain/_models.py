@@ -71,7 +71,7 @@ def graph_cnn(w: dict, batch: int | None = None, pool: bool = True):
     x = tf.placeholder(tf.float32, [batch, 1, 8, 8], name="x")
     k = tf.constant(w["conv.weight"].transpose(2, 3, 1, 0))
     h = tf.nn.conv2d(x, k, strides=1, padding="SAME", data_format="NCHW")
-    h = tf.nn.bias_add(h, tf.constant(w["conv.bias"]), data_format="NCHW")
+    h = h + tf.reshape(tf.constant(w["conv.bias"]), [1, 4, 1, 1])
     act = tf.nn.relu(h)
     if pool:
         p = tf.nn.max_pool(act, 2, 2, "VALID", data_format="NCHW")

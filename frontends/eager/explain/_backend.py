@@ -22,9 +22,10 @@ def as_array(x: Any) -> Any:
 class EagerBackend(LayerBackend):
     """Runs `forward_func` on tensors made from the methods' arrays."""
 
-    def __init__(self, forward_func: Any, name: str) -> None:
+    def __init__(self, forward_func: Any, name: str, rescale_model: Any = None) -> None:
         self.forward_func = forward_func
         self.name = name
+        self.rescale_model = rescale_model
 
     def leaf(self, x: Any) -> Tensor:
         """A fresh tensor that requires grad holding `x`."""
@@ -65,6 +66,22 @@ class EagerBackend(LayerBackend):
         if kind == "normal":
             return default_generator.normal(shape, dtype, a, b)
         return default_generator.uniform(shape, dtype, a, b)
+
+    def forward_rescaled(self, inputs, extra, eps: float) -> Tensor:
+        """The output with every ReLU / Sigmoid / Tanh module's output given the rescale rule."""
+        from ....core.attribution.rescale import rescaled
+        from ..nn.layers import ReLU, Sigmoid, Tanh
+
+        def hook(module, args, out):
+            return rescaled(args[0], out, args[0]._data, out._data, eps)
+
+        handles = [m.register_forward_hook(hook) for m in self.rescale_model.modules()
+                   if isinstance(m, (ReLU, Sigmoid, Tanh))]  # fmt: skip
+        try:
+            return self.forward(inputs, extra)
+        finally:
+            for h in handles:
+                h.remove()
 
     def forward_layer(self, inputs, extra, layer, replace=None) -> tuple:
         """(model output, the layer module's output), optionally replacing that output."""

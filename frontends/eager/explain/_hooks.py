@@ -1,7 +1,8 @@
 """Attribution methods that change the backward pass of nonlinearity modules through hooks.
 
-DeepLift's rescale rule, guided backpropagation and deconvolution replace the gradient a ReLU
-(Sigmoid, Tanh) module passes back, with `register_full_backward_hook`, as Captum does.
+Guided backpropagation and deconvolution replace the gradient a ReLU module passes back, with
+`register_full_backward_hook`, as Captum does; DeepLift's rescale rule replaces the output of each
+ReLU / Sigmoid / Tanh module (a forward hook) by the shared `core.attribution.rescale.rescaled`.
 Nonlinearities called as functions (F.relu) are not modules and keep their plain gradient.
 """
 
@@ -13,24 +14,13 @@ import numpy as np
 
 from ....core import ops
 from ....core.attribution.backend import select_target
-from ....core.attribution.gradient import baselines_for
-from ..nn.layers import ReLU, Sigmoid, Tanh
+from ....core.attribution.rescale import deep_lift
+from ..nn.layers import ReLU
 from ..tensor import Tensor
 from ._backend import EagerBackend
 from ._format import baselines_arg, extra_tuple, inputs_tuple, target_arg, tensor, wrap
 from ._gradient import Attribution
 
-NONLINEAR = (ReLU, Sigmoid, Tanh)
-
-
-def _hooked(model: Any, backward_hook: Any, forward_hook: Any = None) -> list:
-    handles = []
-    for m in model.modules():
-        if isinstance(m, NONLINEAR):
-            handles.append(m.register_full_backward_hook(backward_hook))
-            if forward_hook is not None:
-                handles.append(m.register_forward_hook(forward_hook))
-    return handles
 
 
 class _ReluOverride(Attribution):
@@ -105,58 +95,13 @@ class DeepLift(Attribution):
             raise NotImplementedError("DeepLift: custom_attribution_func")
         name = type(self).__name__
         xs, is_tuple = inputs_tuple(name, inputs)
-        be = EagerBackend(self.forward_func, name)
-        bases = tuple(np.ascontiguousarray(b) for b in
-                      baselines_for(be, xs, baselines_arg(baselines, len(xs))))  # fmt: skip
-        extra = extra_tuple(additional_forward_args)
-        grads = rescale_gradients(be, self.model, xs, bases, target_arg(target), extra, self.eps)
-        if self.multiplies_by_inputs:
-            attrs = tuple(ops.mul(ops.sub(x, b), g) for x, b, g in zip(xs, bases, grads))
-        else:
-            attrs = grads
-        if not return_convergence_delta:
-            return wrap(attrs, is_tuple)
-        from ....core.attribution.backend import per_example_sum, target_values
-
-        end = target_values(be, xs, extra, target_arg(target))
-        start = target_values(be, bases, extra, target_arg(target))
-        total = None
-        for a in attrs:
-            s = per_example_sum(a)
-            total = s if total is None else ops.add(total, s)
-        return wrap(attrs, is_tuple), tensor(ops.sub(total, ops.sub(end, start)))
-
-
-def rescale_gradients(be, model, xs, bases, target, extra, eps) -> tuple:
-    """Gradients of the target where each nonlinearity passes back the rescale multiplier."""
-    n = xs[0].shape[0]
-    seen: dict = {}
-
-    def fwd(module, args, out):
-        seen[id(module)] = (args[0]._data, out._data)
-
-    def bwd(module, grad_input, grad_output):
-        x, y = seen[id(module)]
-        dx = ops.sub(x[:n], x[n:])
-        dy = ops.sub(y[:n], y[n:])
-        dx2, dy2 = np.concatenate([dx, dx]), np.concatenate([dy, dy])
-        small = ops.less(ops.abs(dx2), np.asarray(eps, x.dtype))
-        safe = ops.where(small, np.ones((), x.dtype), dx2)
-        g = ops.where(small, grad_input[0]._data,
-                      ops.mul(grad_output[0]._data, ops.div(dy2, safe)))  # fmt: skip
-        return (Tensor._make(np.ascontiguousarray(g)),)
-
-    handles = _hooked(model, bwd, fwd)
-    try:
-        leaves = tuple(be.leaf(np.concatenate([x, b])) for x, b in zip(xs, bases))
-        ext = tuple(np.concatenate([a, a]) if isinstance(a, np.ndarray) and a.ndim else a
-                    for a in extra)  # fmt: skip
-        out = be.forward(leaves, ext)
-        grads = be.grad(ops.sum(select_target(be.name, out, target, repeat=2)), leaves)
-    finally:
-        for h in handles:
-            h.remove()
-    return tuple(g[:n] for g in grads)
+        be = EagerBackend(self.forward_func, name, rescale_model=self.model)
+        res = deep_lift(be, xs, baselines_arg(baselines, len(xs)), target_arg(target),
+                        extra_tuple(additional_forward_args), self.eps,
+                        self.multiplies_by_inputs, return_convergence_delta)  # fmt: skip
+        if return_convergence_delta:
+            return wrap(res[0], is_tuple), tensor(res[1])
+        return wrap(res, is_tuple)
 
 
 class DeepLiftShap(DeepLift):
