@@ -95,3 +95,44 @@ def neuron_gradient(be: LayerBackend, inputs: Sequence[Any], layer: Any, neuron_
         )
     neuron = ops.getitem(acts, (slice(None),) + tuple(int(i) for i in neuron_selector))
     return be.grad(ops.sum(neuron), leaves)
+
+
+def layer_conductance(
+    be: LayerBackend,
+    inputs: Sequence[Any],
+    layer: Any,
+    baselines: Sequence[Any],
+    target: Any = None,
+    extra: Sequence[Any] = (),
+    n_steps: int = 50,
+    method: str = "gausslegendre",
+) -> Any:
+    """Conductance of the layer's neurons: gradient times the change of the neuron along the
+    input path, summed over n_steps + 1 path points (all points in one batch)."""
+    inputs, baselines = tuple(inputs), tuple(baselines)
+    _, alphas = step_sizes_and_alphas(method, n_steps + 1)
+    n = len(alphas)
+    points = []
+    for x, b in zip(inputs, baselines, strict=True):
+        d = ops.sub(x, b)
+        points.append(ops.concat([ops.add(b, ops.mul(be.scalar(a, x), d)) for a in alphas], 0))
+    leaves = tuple(be.leaf(p) for p in points)
+    out, acts = be.forward_layer(leaves, expand_extra(extra, n), layer)
+    (g,) = be.grad(ops.sum(select_target(be.name, out, target, repeat=n)), (acts,))
+    rest = shape_of(acts)[1:]
+    a = ops.reshape(be.value(acts), (n, -1) + rest)
+    g = ops.reshape(g, (n, -1) + rest)
+    diffs = ops.sub(ops.getitem(a, (slice(1, None),)), ops.getitem(a, (slice(0, n - 1),)))
+    return ops.sum(ops.mul(diffs, ops.getitem(g, (slice(0, n - 1),))), axes=(0,))
+
+
+def upsample_nearest(x: Any, size: tuple) -> Any:
+    """(N, C, h, w, ...) resized to `size` over the trailing dims by nearest neighbour."""
+    nd = len(shape_of(x))
+    for k, out in enumerate(size):
+        axis = nd - len(size) + k
+        src = int(shape_of(x)[axis])
+        if src != out:
+            idx = np.floor(np.arange(out) * (src / out)).astype(np.int64)
+            x = ops.gather(x, np.minimum(idx, src - 1), axis=axis)
+    return x

@@ -260,9 +260,32 @@ def deep_lift(output: Value, inputs: Any, baselines: Any = None, target: Any = N
     return _out(res, t)
 
 
+def shapley_value_sampling(output: Value, inputs: Any, baselines: Any = None,
+                           target: Any = None, feature_mask: Any = None, n_samples: int = 25,
+                           perturbations_per_eval: int = 1) -> Any:
+    """Sampled Shapley values (feature orders drawn from the shared stream at build time)."""
+    xs, t = _inputs(inputs)
+    be = GraphBackend(output, xs, "shapley_value_sampling")
+    return _out(A.shapley_value_sampling(be, xs, baselines, target, (), feature_mask, n_samples,
+                                         perturbations_per_eval), t)  # fmt: skip
+
+
+def layer_conductance(output: Value, layer_tensor: Value, inputs: Any, baselines: Any = None,
+                      target: Any = None, n_steps: int = 50,
+                      method: str = "gausslegendre") -> Value:
+    """Conductance of the neurons of `layer_tensor` along the input path."""
+    from ...core.attribution.gradient import baselines_for
+
+    xs, _ = _inputs(inputs)
+    be = GraphBackend(output, xs, "layer_conductance")
+    bs = baselines_for(be, xs, baselines)
+    return A.layer_conductance(be, xs, layer_tensor, bs, target, (), n_steps, method)
+
+
 __all__ = [
     "GraphBackend", "VisualizationDataRecord", "deep_lift", "feature_ablation", "grad_cam",
-    "gradient_shap", "input_x_gradient", "integrated_gradients", "layer_integrated_gradients",
+    "gradient_shap", "input_x_gradient", "integrated_gradients", "layer_conductance",
+    "layer_integrated_gradients", "shapley_value_sampling",
     "neuron_gradient", "noise_tunnel", "occlusion", "saliency", "visualize_image_attr",
     "visualize_image_attr_multiple", "visualize_text",
 ]  # fmt: skip

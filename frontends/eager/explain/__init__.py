@@ -20,13 +20,20 @@ from ._gradient import (
     NoiseTunnel,
     Occlusion,
     Saliency,
+    ShapleyValueSampling,
 )
 from ._hooks import Deconvolution, DeepLift, DeepLiftShap, GuidedBackprop
-from ._layer import LayerGradCam, LayerIntegratedGradients, NeuronGradient
+from ._layer import (
+    GuidedGradCam,
+    LayerConductance,
+    LayerGradCam,
+    LayerIntegratedGradients,
+    NeuronGradient,
+)
 
 __all__ = [
     "Attribution", "Deconvolution", "DeepLift", "DeepLiftShap", "FeatureAblation",
-    "GradientShap", "GuidedBackprop", "InputXGradient", "IntegratedGradients", "LayerGradCam",
+    "GradientShap", "GuidedBackprop", "GuidedGradCam", "LayerConductance", "ShapleyValueSampling", "InputXGradient", "IntegratedGradients", "LayerGradCam",
     "LayerIntegratedGradients", "NeuronGradient", "NoiseTunnel", "Occlusion", "Saliency",
     "VisualizationDataRecord", "visualize_image_attr", "visualize_image_attr_multiple",
     "visualize_text",

@@ -172,3 +172,19 @@ class FeatureAblation(Attribution):
                                  target_arg(target), extra_tuple(additional_forward_args),
                                  feature_mask, perturbations_per_eval)  # fmt: skip
         return wrap(out, is_tuple)
+
+
+class ShapleyValueSampling(Attribution):
+    """Shapley values estimated from random orders of the feature groups."""
+
+    def attribute(self, inputs: Any, baselines: Any = None, target: Any = None,
+                  additional_forward_args: Any = None, feature_mask: Any = None,
+                  n_samples: int = 25, perturbations_per_eval: int = 1,
+                  show_progress: bool = False) -> Any:
+        """Sampled Shapley values, one map per input (orders from the shared stream)."""
+        xs, is_tuple = inputs_tuple(type(self).__name__, inputs)
+        out = A.shapley_value_sampling(self._backend(), xs, baselines_arg(baselines, len(xs)),
+                                       target_arg(target), extra_tuple(additional_forward_args),
+                                       feature_mask, n_samples,
+                                       perturbations_per_eval)  # fmt: skip
+        return wrap(out, is_tuple)

@@ -84,3 +84,60 @@ class NeuronGradient(_LayerAttribution):
         out = A.neuron_gradient(self._backend(), xs, self.layer, neuron_selector,
                                 extra_tuple(additional_forward_args))  # fmt: skip
         return wrap(out, is_tuple)
+
+
+class LayerConductance(_LayerAttribution):
+    """Conductance: how much each neuron of the layer carries of the input path's attribution."""
+
+    def has_convergence_delta(self) -> bool:
+        """Conductance could report a delta; this one does not yet."""
+        return False
+
+    def attribute(self, inputs: Any, baselines: Any = None, target: Any = None,
+                  additional_forward_args: Any = None, n_steps: int = 50,
+                  method: str = "gausslegendre", internal_batch_size: int | None = None,
+                  return_convergence_delta: bool = False,
+                  attribute_to_layer_input: bool = False) -> Any:
+        """Conductance of the layer's output neurons, shaped like the layer's output."""
+        _no_layer_input("LayerConductance", attribute_to_layer_input)
+        if internal_batch_size is not None or return_convergence_delta:
+            raise NotImplementedError(
+                "LayerConductance: internal_batch_size / return_convergence_delta"
+            )
+        from ....core.attribution.gradient import baselines_for
+
+        xs, _ = inputs_tuple("LayerConductance", inputs)
+        be = self._backend()
+        bs = baselines_for(be, xs, baselines_arg(baselines, len(xs)))
+        return tensor(A.layer_conductance(be, xs, self.layer, bs, target_arg(target),
+                                          extra_tuple(additional_forward_args), n_steps,
+                                          method))  # fmt: skip
+
+
+class GuidedGradCam(_LayerAttribution):
+    """Guided backpropagation times Grad-CAM (ReLU'd) upsampled to the input's size."""
+
+    def __init__(self, model: Any, layer: Any, device_ids: Any = None) -> None:
+        super().__init__(model, layer, device_ids)
+        self.model = model
+
+    def attribute(self, inputs: Any, target: Any = None, additional_forward_args: Any = None,
+                  interpolate_mode: str = "nearest",
+                  attribute_to_layer_input: bool = False) -> Any:
+        """One map per input, shaped like the input."""
+        from ....core import ops
+        from ._hooks import GuidedBackprop
+
+        _no_layer_input("GuidedGradCam", attribute_to_layer_input)
+        if interpolate_mode != "nearest":
+            raise NotImplementedError(f"GuidedGradCam: interpolate_mode {interpolate_mode!r}")
+        xs, is_tuple = inputs_tuple("GuidedGradCam", inputs)
+        cam = A.grad_cam(self._backend(), xs, self.layer, target_arg(target),
+                         extra_tuple(additional_forward_args), relu_attributions=True)
+        gbp = GuidedBackprop(self.model).attribute(wrap(xs, True), target,
+                                                   additional_forward_args)  # fmt: skip
+        out = []
+        for x, g in zip(xs, gbp, strict=True):
+            up = A.upsample_nearest(cam, tuple(x.shape[2:]))
+            out.append(ops.mul(g._data, up))
+        return wrap(out, is_tuple)
