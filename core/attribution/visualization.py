@@ -129,8 +129,6 @@ def visualize_image_attr(
                    "absolute_value": "Blues"}[sign]  # fmt: skip
         cmap = cmap or default
         vmin, vmax = (-1, 1) if sign == "all" else (0, 1)
-        if sign == "negative":
-            norm = -norm
         if method == "heat_map":
             heat = ax.imshow(norm, cmap=cmap, vmin=vmin, vmax=vmax)
         elif method == "blended_heat_map":
