@@ -84,8 +84,12 @@ def visualize_image_attr(
     mpl = require("matplotlib", "charts", "visualize_image_attr")
     from matplotlib.figure import Figure
 
-    attr = _array(attr)
     img = _array(original_image)
+    if attr is None and method == "original_image" and img is not None:
+        attr = np.zeros(img.shape[:2])
+    attr = _array(attr)
+    if attr is None:
+        raise ValueError("visualize_image_attr: attr is None; give the attribution map")
     if attr.ndim == 2:
         attr = attr[:, :, None]
     if attr.ndim != 3:
