@@ -15,9 +15,8 @@ import numpy as np
 
 
 def _nets(seed: int = 0):
-    import torch as rt
-
     import duograd.frontends.eager as dg
+    import torch as rt
 
     def build(lib):
         nn = lib.nn
@@ -60,10 +59,9 @@ def _median(fn, repeats: int) -> float:
 def run(repeats: int = 5, batch: int = 32) -> list[tuple[str, float, float]]:
     """(workload, duograd seconds, captum seconds) for each workload."""
     import captum.attr as C
-    import torch as rt
-
     import duograd.frontends.eager as dg
     import duograd.frontends.eager.explain as E
+    import torch as rt
 
     d, t = _nets()
     x = np.random.default_rng(1).random((batch, 1, 8, 8)).astype(np.float32) * 16

@@ -36,11 +36,17 @@ def trained_model(steps: int, quiet: bool) -> tuple:
 def explain(model, x: np.ndarray, target: np.ndarray) -> dict:
     """IG (50 steps), Grad-CAM at conv2 and 2x2 occlusion for images x (N, 1, 8, 8)."""
     inputs, t = torch.from_numpy(x), torch.from_numpy(target)
-    ig, delta = IntegratedGradients(model).attribute(inputs, target=t, n_steps=50,
-                                                     return_convergence_delta=True)
+    ig, delta = IntegratedGradients(model).attribute(
+        inputs, target=t, n_steps=50, return_convergence_delta=True
+    )
     cam = LayerGradCam(model, model.conv2).attribute(inputs, target=t, relu_attributions=True)
-    occ = Occlusion(model).attribute(inputs, sliding_window_shapes=(1, 2, 2), strides=(1, 1, 1),
-                                     target=t, perturbations_per_eval=49)
+    occ = Occlusion(model).attribute(
+        inputs,
+        sliding_window_shapes=(1, 2, 2),
+        strides=(1, 1, 1),
+        target=t,
+        perturbations_per_eval=49,
+    )
     return {"ig": ig.numpy(), "ig_delta": delta.numpy(), "grad_cam": cam.numpy(),
             "occlusion": occ.numpy()}  # fmt: skip
 

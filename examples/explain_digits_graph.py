@@ -43,11 +43,13 @@ def attributions(weights: dict, x: np.ndarray, target: np.ndarray) -> dict:
     with graph.as_default():
         px, c2, logits = model(weights, len(x))
         t = [int(v) for v in target]
-        ig, delta = explain.integrated_gradients(logits, px, t, n_steps=50,
-                                                 return_convergence_delta=True)
+        ig, delta = explain.integrated_gradients(
+            logits, px, t, n_steps=50, return_convergence_delta=True
+        )
         cam = explain.grad_cam(logits, c2, t, relu_attributions=True)
-        occ = explain.occlusion(logits, px, (1, 2, 2), (1, 1, 1), target=t,
-                                perturbations_per_eval=49)
+        occ = explain.occlusion(
+            logits, px, (1, 2, 2), (1, 1, 1), target=t, perturbations_per_eval=49
+        )
         with tf.Session() as sess:
             vals = sess.run([ig, delta, cam, occ], {px: x})
     return dict(zip(["ig", "ig_delta", "grad_cam", "occlusion"], vals, strict=True))

@@ -142,8 +142,9 @@ def target_grads(
     return be.grad(ops.sum(select_target(be.name, out, target, repeat)), inputs)
 
 
-def target_values(be: Backend, inputs: Sequence[Any], extra: Sequence[Any], target: Any,
-                  repeat: int = 1) -> Any:
+def target_values(
+    be: Backend, inputs: Sequence[Any], extra: Sequence[Any], target: Any, repeat: int = 1
+) -> Any:
     """The targeted outputs, one per example, as plain values (no gradient)."""
     return be.value(select_target(be.name, be.forward(inputs, extra), target, repeat))
 
@@ -151,7 +152,8 @@ def target_values(be: Backend, inputs: Sequence[Any], extra: Sequence[Any], targ
 def expand_extra(extra: Sequence[Any], times: int) -> tuple:
     """Additional forward arguments repeated `times` along the batch (tensors only)."""
     return tuple(
-        tile_batch(a, times) if len(getattr(a, "shape", ())) and not isinstance(a, (int, float))
+        tile_batch(a, times)
+        if len(getattr(a, "shape", ())) and not isinstance(a, (int, float))
         else a
         for a in extra
     )
@@ -187,8 +189,9 @@ def as_tuple(name: str, what: str, value: Any, n: int) -> tuple:
 class LayerBackend(Backend):
     """A backend that can also reach one inner layer of the model (its output value)."""
 
-    def forward_layer(self, inputs: Sequence[Any], extra: Sequence[Any], layer: Any,
-                      replace: Any = None) -> tuple:
+    def forward_layer(
+        self, inputs: Sequence[Any], extra: Sequence[Any], layer: Any, replace: Any = None
+    ) -> tuple:
         """(model output, the layer's output) on `inputs`; with `replace`, the layer's output is
         replaced by that value (made a leaf) and the model continues from it."""
         raise NotImplementedError

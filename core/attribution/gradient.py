@@ -18,19 +18,24 @@ from .backend import (
     rest_shape,
     target_grads,
     target_values,
-    tile_batch,
 )
 
 
-def saliency(be: Backend, inputs: Sequence[Any], target: Any = None, extra: Sequence[Any] = (),
-             abs: bool = True) -> tuple:
+def saliency(
+    be: Backend,
+    inputs: Sequence[Any],
+    target: Any = None,
+    extra: Sequence[Any] = (),
+    abs: bool = True,
+) -> tuple:
     """Gradients of the target with respect to each input (their absolute values by default)."""
     grads = target_grads(be, tuple(be.leaf(x) for x in inputs), extra, target)
     return tuple(ops.abs(g) for g in grads) if abs else tuple(grads)
 
 
-def input_x_gradient(be: Backend, inputs: Sequence[Any], target: Any = None,
-                     extra: Sequence[Any] = ()) -> tuple:
+def input_x_gradient(
+    be: Backend, inputs: Sequence[Any], target: Any = None, extra: Sequence[Any] = ()
+) -> tuple:
     """Each input times the gradient of the target with respect to it."""
     grads = target_grads(be, tuple(be.leaf(x) for x in inputs), extra, target)
     return tuple(ops.mul(x, g) for x, g in zip(inputs, grads, strict=True))

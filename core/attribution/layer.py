@@ -13,8 +13,9 @@ from .backend import LayerBackend, expand_extra, select_target, shape_of, tile_b
 from .gradient import _dt
 
 
-def grad_cam_from(acts: Any, grads: Any, relu_attributions: bool = False,
-                  attr_dim_summation: bool = True) -> Any:
+def grad_cam_from(
+    acts: Any, grads: Any, relu_attributions: bool = False, attr_dim_summation: bool = True
+) -> Any:
     """Grad-CAM from a layer's activations and gradients: channel weights are mean gradients."""
     nd = len(shape_of(acts))
     weights = ops.mean(grads, axes=tuple(range(2, nd)), keepdims=True) if nd > 2 else grads
@@ -24,10 +25,16 @@ def grad_cam_from(acts: Any, grads: Any, relu_attributions: bool = False,
     return ops.relu(cam) if relu_attributions else cam
 
 
-def grad_cam(be: LayerBackend, inputs: Sequence[Any], layer: Any, target: Any = None,
-             extra: Sequence[Any] = (), relu_attributions: bool = False,
-             attr_dim_summation: bool = True) -> Any:
-    """Grad-CAM at `layer`: its activations weighted by their mean gradient, summed over channels."""
+def grad_cam(
+    be: LayerBackend,
+    inputs: Sequence[Any],
+    layer: Any,
+    target: Any = None,
+    extra: Sequence[Any] = (),
+    relu_attributions: bool = False,
+    attr_dim_summation: bool = True,
+) -> Any:
+    """Grad-CAM at `layer`: activations weighted by their mean gradient, summed over channels."""
     out, acts = be.forward_layer(tuple(inputs), extra, layer)
     (g,) = be.grad(ops.sum(select_target(be.name, out, target)), (acts,))
     return grad_cam_from(be.value(acts), g, relu_attributions, attr_dim_summation)
@@ -78,8 +85,13 @@ def layer_integrated_gradients(
     return attr, ops.sub(per_example_sum(attr), ops.sub(end, start))
 
 
-def neuron_gradient(be: LayerBackend, inputs: Sequence[Any], layer: Any, neuron_selector: Any,
-                    extra: Sequence[Any] = ()) -> tuple:
+def neuron_gradient(
+    be: LayerBackend,
+    inputs: Sequence[Any],
+    layer: Any,
+    neuron_selector: Any,
+    extra: Sequence[Any] = (),
+) -> tuple:
     """Gradient of one neuron of the layer's output (summed over the batch) w.r.t. each input."""
     leaves = tuple(be.leaf(x) for x in inputs)
     _, acts = be.forward_layer(leaves, extra, layer)

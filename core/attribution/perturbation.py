@@ -99,7 +99,7 @@ def ablate(
         xe, be_ = ops.expand_dims(x, 0), ops.expand_dims(b, 0)
         total = None
         for s in range(0, m.shape[0], perturbations_per_eval):
-            chunk = m[s:s + perturbations_per_eval]
+            chunk = m[s : s + perturbations_per_eval]
             k = chunk.shape[0]
             keep = (1 - chunk).astype(dt)
             ablated = ops.add(ops.mul(xe, keep), ops.mul(be_, chunk))

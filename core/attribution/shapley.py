@@ -71,7 +71,7 @@ def shapley_value_sampling(
         batch_in = []
         for x, b, st in zip(inputs, bases, states, strict=True):
             dt = _dt(x)
-            chunk = np.stack(st[s:s + n]).astype(dt)
+            chunk = np.stack(st[s : s + n]).astype(dt)
             diff = ops.sub(ops.expand_dims(x, 0), ops.expand_dims(b, 0))
             point = ops.add(ops.expand_dims(b, 0), ops.mul(diff, chunk))
             batch_in.append(ops.reshape(point, (-1,) + rest_shape(be.name, x)))

@@ -39,8 +39,9 @@ def cumulative_sum_threshold(values: np.ndarray, percentile: float) -> float:
     return float(flat[idx])
 
 
-def normalize_attr(attr: np.ndarray, sign: str, outlier_perc: float = 2,
-                   reduction_axis: int | None = 2) -> np.ndarray:
+def normalize_attr(
+    attr: np.ndarray, sign: str, outlier_perc: float = 2, reduction_axis: int | None = 2
+) -> np.ndarray:
     """Attributions summed over channels, kept by sign and scaled into [-1, 1]."""
     if sign not in SIGNS:
         raise ValueError(f"visualize_image_attr: sign must be one of {SIGNS}, got {sign!r}")
@@ -196,9 +197,17 @@ def visualize_image_attr_multiple(
 class VisualizationDataRecord:
     """One explained text example: word attributions and the prediction (Captum's record)."""
 
-    def __init__(self, word_attributions: Any, pred_prob: float, pred_class: Any,
-                 true_class: Any, attr_class: Any, attr_score: float, raw_input_ids: Sequence,
-                 convergence_score: Any) -> None:
+    def __init__(
+        self,
+        word_attributions: Any,
+        pred_prob: float,
+        pred_class: Any,
+        true_class: Any,
+        attr_class: Any,
+        attr_score: float,
+        raw_input_ids: Sequence,
+        convergence_score: Any,
+    ) -> None:
         self.word_attributions = _array(word_attributions)
         self.pred_prob = pred_prob
         self.pred_class = pred_class
@@ -220,9 +229,7 @@ def _color(attr: float) -> str:
 def format_words(words: Sequence[str], attrs: np.ndarray) -> str:
     """The tokens as HTML spans shaded by attribution."""
     if len(words) != len(attrs):
-        raise ValueError(
-            f"visualize_text: {len(words)} tokens but {len(attrs)} word attributions"
-        )
+        raise ValueError(f"visualize_text: {len(words)} tokens but {len(attrs)} word attributions")
     spans = (
         f'<mark style="background-color: {_color(a)}; opacity:1.0; line-height:1.75">'
         f"<font color='black'> {html.escape(str(w))} </font></mark>"
@@ -231,8 +238,9 @@ def format_words(words: Sequence[str], attrs: np.ndarray) -> str:
     return "<td>" + "".join(spans) + "</td>"
 
 
-def visualize_text(datarecords: Sequence[VisualizationDataRecord], legend: bool = True,
-                   out_path: str | None = None) -> str:
+def visualize_text(
+    datarecords: Sequence[VisualizationDataRecord], legend: bool = True, out_path: str | None = None
+) -> str:
     """An HTML table of text attributions (Captum's visualize_text); returns the HTML."""
     rows = ["<table width: 100%><tr><th>True Label</th><th>Predicted Label</th>"
             "<th>Attribution Label</th><th>Attribution Score</th>"

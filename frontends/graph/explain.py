@@ -117,7 +117,7 @@ def check_layer(name: str, output: Value, layer: Any) -> None:
 
 def _reaches(src: Value, dst: Value) -> bool:
     live = {id(src)}
-    for node in src.graph.nodes[src.node.index + 1: dst.node.index + 1]:
+    for node in src.graph.nodes[src.node.index + 1 : dst.node.index + 1]:
         if any(id(i) in live for i in node.inputs):
             live.add(id(node.output))
     return id(dst) in live
@@ -170,9 +170,16 @@ _METHODS = {"saliency": A.saliency, "input_x_gradient": A.input_x_gradient,
             "integrated_gradients": A.integrated_gradients}  # fmt: skip
 
 
-def noise_tunnel(output: Value, inputs: Any, method: str = "saliency",
-                 nt_type: str = "smoothgrad", nt_samples: int = 5, stdevs: Any = 1.0,
-                 target: Any = None, **kwargs: Any) -> Any:
+def noise_tunnel(
+    output: Value,
+    inputs: Any,
+    method: str = "saliency",
+    nt_type: str = "smoothgrad",
+    nt_samples: int = 5,
+    stdevs: Any = 1.0,
+    target: Any = None,
+    **kwargs: Any,
+) -> Any:
     """SmoothGrad / SmoothGrad-squared / VarGrad of "saliency", "input_x_gradient" or
     "integrated_gradients" (noise from the shared stream, drawn at each run)."""
     if method not in _METHODS:
@@ -187,8 +194,15 @@ def noise_tunnel(output: Value, inputs: Any, method: str = "saliency",
     return _out(A.noise_tunnel(be, run, xs, nt_type, nt_samples, stdevs, target), t)
 
 
-def gradient_shap(output: Value, inputs: Any, baselines: Any, n_samples: int = 5,
-                  stdevs: Any = 0.0, target: Any = None, multiply_by_inputs: bool = True) -> Any:
+def gradient_shap(
+    output: Value,
+    inputs: Any,
+    baselines: Any,
+    n_samples: int = 5,
+    stdevs: Any = 0.0,
+    target: Any = None,
+    multiply_by_inputs: bool = True,
+) -> Any:
     """GradientShap (expected gradients) tensors; draws from the shared stream at each run."""
     xs, t = _inputs(inputs)
     bs = tuple(baselines) if isinstance(baselines, (tuple, list)) else (baselines,)
@@ -197,8 +211,15 @@ def gradient_shap(output: Value, inputs: Any, baselines: Any, n_samples: int = 5
                                 multiply_by_inputs), t)  # fmt: skip
 
 
-def occlusion(output: Value, inputs: Any, sliding_window_shapes: Any, strides: Any = None,
-              baselines: Any = None, target: Any = None, perturbations_per_eval: int = 1) -> Any:
+def occlusion(
+    output: Value,
+    inputs: Any,
+    sliding_window_shapes: Any,
+    strides: Any = None,
+    baselines: Any = None,
+    target: Any = None,
+    perturbations_per_eval: int = 1,
+) -> Any:
     """Occlusion tensors: the mean output drop when a sliding window takes the baseline."""
     xs, t = _inputs(inputs)
     if not t:
@@ -209,8 +230,14 @@ def occlusion(output: Value, inputs: Any, sliding_window_shapes: Any, strides: A
                             perturbations_per_eval), t)  # fmt: skip
 
 
-def feature_ablation(output: Value, inputs: Any, baselines: Any = None, target: Any = None,
-                     feature_mask: Any = None, perturbations_per_eval: int = 1) -> Any:
+def feature_ablation(
+    output: Value,
+    inputs: Any,
+    baselines: Any = None,
+    target: Any = None,
+    feature_mask: Any = None,
+    perturbations_per_eval: int = 1,
+) -> Any:
     """Feature ablation tensors: the output drop when each feature group takes the baseline."""
     xs, t = _inputs(inputs)
     be = GraphBackend(output, xs, "feature_ablation")
@@ -218,38 +245,65 @@ def feature_ablation(output: Value, inputs: Any, baselines: Any = None, target: 
                                    perturbations_per_eval), t)  # fmt: skip
 
 
-def grad_cam(output: Value, layer_tensor: Value, target: Any = None,
-             relu_attributions: bool = False, attr_dim_summation: bool = True) -> Value:
+def grad_cam(
+    output: Value,
+    layer_tensor: Value,
+    target: Any = None,
+    relu_attributions: bool = False,
+    attr_dim_summation: bool = True,
+) -> Value:
     """Grad-CAM at `layer_tensor` (NCHW): activations weighted by their mean gradient."""
     be = GraphBackend(output, (), "grad_cam")
     return A.grad_cam(be, (), layer_tensor, target, (), relu_attributions, attr_dim_summation)
 
 
-def layer_integrated_gradients(output: Value, layer_tensor: Value, inputs: Any,
-                               baselines: Any = None, target: Any = None, n_steps: int = 50,
-                               method: str = "gausslegendre", multiply_by_inputs: bool = True,
-                               return_convergence_delta: bool = False) -> Any:
+def layer_integrated_gradients(
+    output: Value,
+    layer_tensor: Value,
+    inputs: Any,
+    baselines: Any = None,
+    target: Any = None,
+    n_steps: int = 50,
+    method: str = "gausslegendre",
+    multiply_by_inputs: bool = True,
+    return_convergence_delta: bool = False,
+) -> Any:
     """Integrated gradients of `layer_tensor` along the path from its value at the baselines."""
     from ...core.attribution.gradient import baselines_for
 
     xs, _ = _inputs(inputs)
     be = GraphBackend(output, xs, "layer_integrated_gradients")
     bs = baselines_for(be, xs, baselines)
-    return A.layer_integrated_gradients(be, xs, layer_tensor, bs, target, (), n_steps, method,
-                                        multiply_by_inputs, return_convergence_delta)
+    return A.layer_integrated_gradients(
+        be,
+        xs,
+        layer_tensor,
+        bs,
+        target,
+        (),
+        n_steps,
+        method,
+        multiply_by_inputs,
+        return_convergence_delta,
+    )
 
 
-def neuron_gradient(output: Value, layer_tensor: Value, inputs: Any,
-                    neuron_selector: Any) -> Any:
+def neuron_gradient(output: Value, layer_tensor: Value, inputs: Any, neuron_selector: Any) -> Any:
     """Gradient of one neuron of `layer_tensor` with respect to the inputs."""
     xs, t = _inputs(inputs)
     be = GraphBackend(output, xs, "neuron_gradient")
     return _out(A.neuron_gradient(be, xs, layer_tensor, neuron_selector), t)
 
 
-def deep_lift(output: Value, inputs: Any, baselines: Any = None, target: Any = None,
-              eps: float = 1e-10, multiply_by_inputs: bool = True,
-              return_convergence_delta: bool = False) -> Any:
+def deep_lift(
+    output: Value,
+    inputs: Any,
+    baselines: Any = None,
+    target: Any = None,
+    eps: float = 1e-10,
+    multiply_by_inputs: bool = True,
+    return_convergence_delta: bool = False,
+) -> Any:
     """DeepLift (rescale rule at every Relu / Sigmoid / Tanh op between inputs and output)."""
     xs, t = _inputs(inputs)
     be = GraphBackend(output, xs, "deep_lift")
@@ -260,9 +314,15 @@ def deep_lift(output: Value, inputs: Any, baselines: Any = None, target: Any = N
     return _out(res, t)
 
 
-def shapley_value_sampling(output: Value, inputs: Any, baselines: Any = None,
-                           target: Any = None, feature_mask: Any = None, n_samples: int = 25,
-                           perturbations_per_eval: int = 1) -> Any:
+def shapley_value_sampling(
+    output: Value,
+    inputs: Any,
+    baselines: Any = None,
+    target: Any = None,
+    feature_mask: Any = None,
+    n_samples: int = 25,
+    perturbations_per_eval: int = 1,
+) -> Any:
     """Sampled Shapley values (feature orders drawn from the shared stream at build time)."""
     xs, t = _inputs(inputs)
     be = GraphBackend(output, xs, "shapley_value_sampling")
@@ -270,9 +330,15 @@ def shapley_value_sampling(output: Value, inputs: Any, baselines: Any = None,
                                          perturbations_per_eval), t)  # fmt: skip
 
 
-def layer_conductance(output: Value, layer_tensor: Value, inputs: Any, baselines: Any = None,
-                      target: Any = None, n_steps: int = 50,
-                      method: str = "gausslegendre") -> Value:
+def layer_conductance(
+    output: Value,
+    layer_tensor: Value,
+    inputs: Any,
+    baselines: Any = None,
+    target: Any = None,
+    n_steps: int = 50,
+    method: str = "gausslegendre",
+) -> Value:
     """Conductance of the neurons of `layer_tensor` along the input path."""
     from ...core.attribution.gradient import baselines_for
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-from explain_models import eager_cnn, graph_cnn, images, weights
-
 import duograd.frontends.eager as torch
 import duograd.frontends.eager.explain as E
 import duograd.frontends.graph as tf
 import duograd.frontends.graph.explain as G
+import numpy as np
+import pytest
+from explain_models import eager_cnn, graph_cnn, images, weights
 
 X = torch.from_numpy(images())
 
@@ -91,5 +90,6 @@ def test_a_failed_attribution_leaves_the_model_unhooked(m):
     assert not any(mod._forward_hooks or mod._backward_hooks for mod in m.modules())
     x = X.clone().requires_grad_()
     m(x)[:, 1].sum().backward()
-    np.testing.assert_array_equal(E.Saliency(m).attribute(X, target=1, abs=False).numpy(),
-                                  x.grad.numpy())
+    np.testing.assert_array_equal(
+        E.Saliency(m).attribute(X, target=1, abs=False).numpy(), x.grad.numpy()
+    )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import duograd.frontends.eager as torch
 import numpy as np
 import pytest
-
-import duograd.frontends.eager as torch
 
 
 def _lin():
@@ -39,7 +38,7 @@ def test_full_backward_hook_against_torch():
     m = _lin()
     tm = rt.nn.Sequential(rt.nn.Linear(3, 4), rt.nn.ReLU(), rt.nn.Linear(4, 2))
     with rt.no_grad():
-        for (_, p), (_, q) in zip(m.named_parameters(), tm.named_parameters()):
+        for (_, p), (_, q) in zip(m.named_parameters(), tm.named_parameters(), strict=True):
             q.copy_(rt.from_numpy(p.detach().numpy()))
     got = {}
     m[1].register_full_backward_hook(lambda mod, gi, go: got.update(d=gi[0].numpy()))

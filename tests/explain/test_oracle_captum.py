@@ -41,10 +41,14 @@ def _same(a, b):
 def test_saliency_and_input_x_gradient(models, target):
     m = models
     tt = rt.tensor(target) if isinstance(target, list) else target
-    _same(E.Saliency(m["d"]).attribute(m["dx"], target=target),
-          C.Saliency(m["t"]).attribute(m["tx"], target=tt))
-    _same(E.Saliency(m["d"]).attribute(m["dx"], target=target, abs=False),
-          C.Saliency(m["t"]).attribute(m["tx"], target=tt, abs=False))
+    _same(
+        E.Saliency(m["d"]).attribute(m["dx"], target=target),
+        C.Saliency(m["t"]).attribute(m["tx"], target=tt),
+    )
+    _same(
+        E.Saliency(m["d"]).attribute(m["dx"], target=target, abs=False),
+        C.Saliency(m["t"]).attribute(m["tx"], target=tt, abs=False),
+    )
     _same(E.InputXGradient(m["d"]).attribute(m["dx"], target=torch.tensor(target)),
           C.InputXGradient(m["t"]).attribute(m["tx"], target=tt))  # fmt: skip
 
@@ -100,15 +104,21 @@ def test_integrated_gradients_additional_forward_args(models):
 
 def test_perturbation_methods(models):
     m = models
-    _same(E.Occlusion(m["d"]).attribute(m["dx"], (1, 3, 3), strides=(1, 2, 2), target=0),
-          C.Occlusion(m["t"]).attribute(m["tx"], (1, 3, 3), strides=(1, 2, 2), target=0))
-    _same(E.Occlusion(m["d"]).attribute(m["dx"], (1, 2, 2), target=1, baselines=0.5,
-                                        perturbations_per_eval=16),
-          C.Occlusion(m["t"]).attribute(m["tx"], (1, 2, 2), target=1, baselines=0.5))
+    _same(
+        E.Occlusion(m["d"]).attribute(m["dx"], (1, 3, 3), strides=(1, 2, 2), target=0),
+        C.Occlusion(m["t"]).attribute(m["tx"], (1, 3, 3), strides=(1, 2, 2), target=0),
+    )
+    _same(
+        E.Occlusion(m["d"]).attribute(
+            m["dx"], (1, 2, 2), target=1, baselines=0.5, perturbations_per_eval=16
+        ),
+        C.Occlusion(m["t"]).attribute(m["tx"], (1, 2, 2), target=1, baselines=0.5),
+    )
     fm = np.arange(64).reshape(1, 1, 8, 8) // 8
-    _same(E.FeatureAblation(m["d"]).attribute(m["dx"], target=0,
-                                              feature_mask=torch.from_numpy(fm)),
-          C.FeatureAblation(m["t"]).attribute(m["tx"], target=0, feature_mask=rt.from_numpy(fm)))
+    _same(
+        E.FeatureAblation(m["d"]).attribute(m["dx"], target=0, feature_mask=torch.from_numpy(fm)),
+        C.FeatureAblation(m["t"]).attribute(m["tx"], target=0, feature_mask=rt.from_numpy(fm)),
+    )
     _same(E.FeatureAblation(m["d"]).attribute(m["dx"][:1], target=2, perturbations_per_eval=9),
           C.FeatureAblation(m["t"]).attribute(m["tx"][:1], target=2))  # fmt: skip
 
@@ -126,65 +136,93 @@ def test_shapley_value_sampling_on_an_additive_model():
         tl[1].bias.copy_(rt.from_numpy(dl[1].bias.detach().numpy()))
     x = images()
     fm = np.arange(64).reshape(1, 1, 8, 8) // 4
-    _same(E.ShapleyValueSampling(dl).attribute(torch.from_numpy(x), target=2,
-                                               feature_mask=torch.from_numpy(fm), n_samples=3,
-                                               perturbations_per_eval=5),
-          C.ShapleyValueSampling(tl).attribute(rt.from_numpy(x), target=2,
-                                               feature_mask=rt.from_numpy(fm), n_samples=3))
+    _same(
+        E.ShapleyValueSampling(dl).attribute(
+            torch.from_numpy(x),
+            target=2,
+            feature_mask=torch.from_numpy(fm),
+            n_samples=3,
+            perturbations_per_eval=5,
+        ),
+        C.ShapleyValueSampling(tl).attribute(
+            rt.from_numpy(x), target=2, feature_mask=rt.from_numpy(fm), n_samples=3
+        ),
+    )
 
 
 def test_layer_methods(models):
     m = models
-    _same(E.LayerGradCam(m["d"], m["d"].conv).attribute(m["dx"], target=1),
-          C.LayerGradCam(m["t"], m["t"].conv).attribute(m["tx"], target=1))
-    _same(E.LayerGradCam(m["d"], m["d"].relu).attribute(m["dx"], target=[1, 0, 2, 2],
-                                                        relu_attributions=True),
-          C.LayerGradCam(m["t"], m["t"].relu).attribute(m["tx"], target=[1, 0, 2, 2],
-                                                        relu_attributions=True))
+    _same(
+        E.LayerGradCam(m["d"], m["d"].conv).attribute(m["dx"], target=1),
+        C.LayerGradCam(m["t"], m["t"].conv).attribute(m["tx"], target=1),
+    )
+    _same(
+        E.LayerGradCam(m["d"], m["d"].relu).attribute(
+            m["dx"], target=[1, 0, 2, 2], relu_attributions=True
+        ),
+        C.LayerGradCam(m["t"], m["t"].relu).attribute(
+            m["tx"], target=[1, 0, 2, 2], relu_attributions=True
+        ),
+    )
     a, d = E.LayerIntegratedGradients(m["d"], m["d"].conv).attribute(
-        m["dx"], target=1, n_steps=10, return_convergence_delta=True)
+        m["dx"], target=1, n_steps=10, return_convergence_delta=True
+    )
     b, e = C.LayerIntegratedGradients(m["t"], m["t"].conv).attribute(
-        m["tx"], target=1, n_steps=10, return_convergence_delta=True)
+        m["tx"], target=1, n_steps=10, return_convergence_delta=True
+    )
     _same(a, b)
     _same(d, e)
-    _same(E.LayerConductance(m["d"], m["d"].conv).attribute(m["dx"], target=1, n_steps=10),
-          C.LayerConductance(m["t"], m["t"].conv).attribute(m["tx"], target=1, n_steps=10))
-    _same(E.NeuronGradient(m["d"], m["d"].conv).attribute(m["dx"], (1, 2, 3)),
-          C.NeuronGradient(m["t"], m["t"].conv).attribute(m["tx"], (1, 2, 3)))
+    _same(
+        E.LayerConductance(m["d"], m["d"].conv).attribute(m["dx"], target=1, n_steps=10),
+        C.LayerConductance(m["t"], m["t"].conv).attribute(m["tx"], target=1, n_steps=10),
+    )
+    _same(
+        E.NeuronGradient(m["d"], m["d"].conv).attribute(m["dx"], (1, 2, 3)),
+        C.NeuronGradient(m["t"], m["t"].conv).attribute(m["tx"], (1, 2, 3)),
+    )
     _same(E.GuidedGradCam(m["d"], m["d"].conv).attribute(m["dx"], target=1),
           C.GuidedGradCam(m["t"], m["t"].conv).attribute(m["tx"], target=1))  # fmt: skip
 
 
 def test_backprop_overrides(models):
     m = models
-    _same(E.GuidedBackprop(m["d"]).attribute(m["dx"], target=1),
-          C.GuidedBackprop(m["t"]).attribute(m["tx"], target=1))
+    _same(
+        E.GuidedBackprop(m["d"]).attribute(m["dx"], target=1),
+        C.GuidedBackprop(m["t"]).attribute(m["tx"], target=1),
+    )
     _same(E.Deconvolution(m["d"]).attribute(m["dx"], target=2),
           C.Deconvolution(m["t"]).attribute(m["tx"], target=2))  # fmt: skip
 
 
 def test_deeplift_and_deepliftshap(models):
     m = models
-    a, d = E.DeepLift(m["d_avg"]).attribute(m["dx"], baselines=0.1, target=1,
-                                            return_convergence_delta=True)
-    b, e = C.DeepLift(m["t_avg"]).attribute(m["tx"], baselines=0.1, target=1,
-                                            return_convergence_delta=True)
+    a, d = E.DeepLift(m["d_avg"]).attribute(
+        m["dx"], baselines=0.1, target=1, return_convergence_delta=True
+    )
+    b, e = C.DeepLift(m["t_avg"]).attribute(
+        m["tx"], baselines=0.1, target=1, return_convergence_delta=True
+    )
     _same(a, b)
     _same(d, e)
     bl = images(3, 5)
-    _same(E.DeepLiftShap(m["d_avg"]).attribute(m["dx"], baselines=torch.from_numpy(bl),
-                                               target=1),
-          C.DeepLiftShap(m["t_avg"]).attribute(m["tx"], baselines=rt.from_numpy(bl), target=1))
+    _same(
+        E.DeepLiftShap(m["d_avg"]).attribute(m["dx"], baselines=torch.from_numpy(bl), target=1),
+        C.DeepLiftShap(m["t_avg"]).attribute(m["tx"], baselines=rt.from_numpy(bl), target=1),
+    )
 
 
 @pytest.mark.parametrize("nt_type", ["smoothgrad", "smoothgrad_sq", "vargrad"])
 def test_noise_tunnel_aggregation(models, nt_type):
     # with zero noise the draws do not matter, so the aggregation itself is compared
     m = models
-    _same(E.NoiseTunnel(E.IntegratedGradients(m["d"])).attribute(
-              m["dx"], nt_type=nt_type, nt_samples=3, stdevs=0.0, target=1, n_steps=5),
-          C.NoiseTunnel(C.IntegratedGradients(m["t"])).attribute(
-              m["tx"], nt_type=nt_type, nt_samples=3, stdevs=0.0, target=1, n_steps=5))
+    _same(
+        E.NoiseTunnel(E.IntegratedGradients(m["d"])).attribute(
+            m["dx"], nt_type=nt_type, nt_samples=3, stdevs=0.0, target=1, n_steps=5
+        ),
+        C.NoiseTunnel(C.IntegratedGradients(m["t"])).attribute(
+            m["tx"], nt_type=nt_type, nt_samples=3, stdevs=0.0, target=1, n_steps=5
+        ),
+    )
 
 
 def test_gradient_shap_on_a_linear_model():
@@ -197,5 +235,7 @@ def test_gradient_shap_on_a_linear_model():
     with rt.no_grad():
         tl[1].weight.copy_(rt.from_numpy(lw))
     x, bl = images(), images(1, 3)
-    _same(E.GradientShap(dl).attribute(torch.from_numpy(x), torch.from_numpy(bl), target=1),
-          C.GradientShap(tl).attribute(rt.from_numpy(x), rt.from_numpy(bl), target=1))
+    _same(
+        E.GradientShap(dl).attribute(torch.from_numpy(x), torch.from_numpy(bl), target=1),
+        C.GradientShap(tl).attribute(rt.from_numpy(x), rt.from_numpy(bl), target=1),
+    )

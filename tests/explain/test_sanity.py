@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-from explain_models import eager_cnn, graph_cnn, images, weights
-
 import duograd.frontends.eager as torch
 import duograd.frontends.eager.explain as E
 import duograd.frontends.graph as tf
 import duograd.frontends.graph.explain as G
+import numpy as np
+import pytest
+from explain_models import eager_cnn, graph_cnn, images, weights
 
 X = images()
 
@@ -18,8 +17,9 @@ X = images()
 def test_ig_completeness_eager(method):
     m = eager_cnn(weights())
     x = torch.from_numpy(X)
-    attr, delta = E.IntegratedGradients(m).attribute(x, target=1, n_steps=64, method=method,
-                                                     return_convergence_delta=True)
+    attr, delta = E.IntegratedGradients(m).attribute(
+        x, target=1, n_steps=64, method=method, return_convergence_delta=True
+    )
     with torch.no_grad():
         gap = (m(x)[:, 1] - m(torch.zeros_like(x))[:, 1]).numpy()
     total = attr.numpy().reshape(4, -1).sum(axis=1)
@@ -33,8 +33,9 @@ def test_ig_completeness_graph():
     g = tf.Graph()
     with g.as_default():
         px, _, logits = graph_cnn(weights())
-        attr, delta = G.integrated_gradients(logits, px, 0, n_steps=64,
-                                             return_convergence_delta=True)
+        attr, delta = G.integrated_gradients(
+            logits, px, 0, n_steps=64, return_convergence_delta=True
+        )
         with tf.Session() as s:
             a, d, full = s.run([attr, delta, logits], {px: X})
             base = s.run(logits, {px: np.zeros_like(X)})

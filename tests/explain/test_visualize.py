@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-
 import duograd.frontends.eager.explain as E
 import duograd.frontends.graph.explain as G
+import numpy as np
+import pytest
 from duograd.core.attribution import visualization as V
 
 pytest.importorskip("matplotlib")
@@ -16,15 +15,17 @@ ATTR = RNG.standard_normal((8, 8, 1)).astype(np.float32)
 IMG = RNG.random((8, 8, 1)).astype(np.float32)
 
 
-@pytest.mark.parametrize("method", ["heat_map", "blended_heat_map", "masked_image",
-                                    "alpha_scaling", "original_image"])
+@pytest.mark.parametrize(
+    "method", ["heat_map", "blended_heat_map", "masked_image", "alpha_scaling", "original_image"]
+)
 @pytest.mark.parametrize("sign", ["all", "positive", "negative", "absolute_value"])
 def test_image_views_write_png(tmp_path, method, sign):
     if method in ("masked_image", "alpha_scaling") and sign == "all":
         sign = "absolute_value"
     path = tmp_path / f"{method}_{sign}.png"
-    fig, ax = E.visualize_image_attr(ATTR, IMG, method, sign, out_path=str(path), title=method,
-                                     show_colorbar=True)
+    fig, ax = E.visualize_image_attr(
+        ATTR, IMG, method, sign, out_path=str(path), title=method, show_colorbar=True
+    )
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert ax.get_title() == method
 
@@ -32,8 +33,13 @@ def test_image_views_write_png(tmp_path, method, sign):
 def test_multiple_views(tmp_path):
     path = tmp_path / "multi.png"
     fig, axes = G.visualize_image_attr_multiple(
-        ATTR, IMG, ["original_image", "heat_map", "blended_heat_map"],
-        ["all", "absolute_value", "positive"], titles=["a", "b", "c"], out_path=str(path))
+        ATTR,
+        IMG,
+        ["original_image", "heat_map", "blended_heat_map"],
+        ["all", "absolute_value", "positive"],
+        titles=["a", "b", "c"],
+        out_path=str(path),
+    )
     assert len(axes) == 3 and path.stat().st_size > 0
 
 
@@ -78,12 +84,14 @@ def test_missing_matplotlib_names_the_charts_extra(monkeypatch):
 
 
 def test_text_view(tmp_path):
-    rec = E.VisualizationDataRecord(np.array([0.5, -0.8, 0.0]), 0.91, "pos", "pos", "pos", 1.2,
-                                    ["good", "<bad>", "film"], 0.01)
+    rec = E.VisualizationDataRecord(
+        np.array([0.5, -0.8, 0.0]), 0.91, "pos", "pos", "pos", 1.2, ["good", "<bad>", "film"], 0.01
+    )
     path = tmp_path / "text.html"
     out = E.visualize_text([rec], out_path=str(path))
     assert "&lt;bad&gt;" in out and "hsl(120" in out and "hsl(0" in out
     assert path.read_text() == out
     with pytest.raises(ValueError, match="3 tokens but 2 word attributions"):
-        V.visualize_text([E.VisualizationDataRecord(np.zeros(2), 1, 0, 0, 0, 0, ["a", "b", "c"],
-                                                     0)])
+        V.visualize_text(
+            [E.VisualizationDataRecord(np.zeros(2), 1, 0, 0, 0, 0, ["a", "b", "c"], 0)]
+        )

@@ -6,10 +6,10 @@
 """
 
 from ....core.attribution.visualization import (
+    VisualizationDataRecord,
     visualize_image_attr,
     visualize_image_attr_multiple,
     visualize_text,
-    VisualizationDataRecord,
 )
 from ._gradient import (
     Attribution,
@@ -33,8 +33,8 @@ from ._layer import (
 
 __all__ = [
     "Attribution", "Deconvolution", "DeepLift", "DeepLiftShap", "FeatureAblation",
-    "GradientShap", "GuidedBackprop", "GuidedGradCam", "LayerConductance", "ShapleyValueSampling", "InputXGradient", "IntegratedGradients", "LayerGradCam",
-    "LayerIntegratedGradients", "NeuronGradient", "NoiseTunnel", "Occlusion", "Saliency",
-    "VisualizationDataRecord", "visualize_image_attr", "visualize_image_attr_multiple",
-    "visualize_text",
+    "GradientShap", "GuidedBackprop", "GuidedGradCam", "InputXGradient", "IntegratedGradients",
+    "LayerConductance", "LayerGradCam", "LayerIntegratedGradients", "NeuronGradient",
+    "NoiseTunnel", "Occlusion", "Saliency", "ShapleyValueSampling", "VisualizationDataRecord",
+    "visualize_image_attr", "visualize_image_attr_multiple", "visualize_text",
 ]  # fmt: skip

@@ -28,8 +28,9 @@ class Attribution:
 class Saliency(Attribution):
     """Gradients of the target with respect to the inputs (absolute values by default)."""
 
-    def attribute(self, inputs: Any, target: Any = None, abs: bool = True,
-                  additional_forward_args: Any = None) -> Any:
+    def attribute(
+        self, inputs: Any, target: Any = None, abs: bool = True, additional_forward_args: Any = None
+    ) -> Any:
         """Saliency maps, one per input."""
         xs, is_tuple = inputs_tuple(type(self).__name__, inputs)
         out = A.saliency(self._backend(), xs, target_arg(target),
@@ -43,8 +44,9 @@ class InputXGradient(Attribution):
     def __init__(self, forward_func: Any) -> None:
         super().__init__(forward_func)
 
-    def attribute(self, inputs: Any, target: Any = None,
-                  additional_forward_args: Any = None) -> Any:
+    def attribute(
+        self, inputs: Any, target: Any = None, additional_forward_args: Any = None
+    ) -> Any:
         """Input x gradient, one map per input."""
         xs, is_tuple = inputs_tuple(type(self).__name__, inputs)
         out = A.input_x_gradient(self._backend(), xs, target_arg(target),
@@ -63,10 +65,17 @@ class IntegratedGradients(Attribution):
         """Integrated gradients reports a convergence delta."""
         return True
 
-    def attribute(self, inputs: Any, baselines: Any = None, target: Any = None,
-                  additional_forward_args: Any = None, n_steps: int = 50,
-                  method: str = "gausslegendre", internal_batch_size: int | None = None,
-                  return_convergence_delta: bool = False) -> Any:
+    def attribute(
+        self,
+        inputs: Any,
+        baselines: Any = None,
+        target: Any = None,
+        additional_forward_args: Any = None,
+        n_steps: int = 50,
+        method: str = "gausslegendre",
+        internal_batch_size: int | None = None,
+        return_convergence_delta: bool = False,
+    ) -> Any:
         """Attributions (and the per-example convergence delta when asked)."""
         xs, is_tuple = inputs_tuple(type(self).__name__, inputs)
         res = A.integrated_gradients(
@@ -86,9 +95,16 @@ class GradientShap(Attribution):
         super().__init__(forward_func)
         self.multiplies_by_inputs = multiply_by_inputs
 
-    def attribute(self, inputs: Any, baselines: Any, n_samples: int = 5, stdevs: Any = 0.0,
-                  target: Any = None, additional_forward_args: Any = None,
-                  return_convergence_delta: bool = False) -> Any:
+    def attribute(
+        self,
+        inputs: Any,
+        baselines: Any,
+        n_samples: int = 5,
+        stdevs: Any = 0.0,
+        target: Any = None,
+        additional_forward_args: Any = None,
+        return_convergence_delta: bool = False,
+    ) -> Any:
         """Attributions averaged over n_samples draws per example."""
         if return_convergence_delta:
             raise NotImplementedError("GradientShap: return_convergence_delta")
@@ -110,9 +126,16 @@ class NoiseTunnel:
         self.attribution_method = attribution_method
         self.forward_func = getattr(attribution_method, "forward_func", None)
 
-    def attribute(self, inputs: Any, nt_type: str = "smoothgrad", nt_samples: int = 5,
-                  nt_samples_batch_size: int | None = None, stdevs: Any = 1.0,
-                  draw_baseline_from_distrib: bool = False, **kwargs: Any) -> Any:
+    def attribute(
+        self,
+        inputs: Any,
+        nt_type: str = "smoothgrad",
+        nt_samples: int = 5,
+        nt_samples_batch_size: int | None = None,
+        stdevs: Any = 1.0,
+        draw_baseline_from_distrib: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         """The wrapped method's attributions aggregated over noisy copies of the inputs."""
         if draw_baseline_from_distrib:
             raise NotImplementedError("NoiseTunnel: draw_baseline_from_distrib=True")
@@ -143,10 +166,17 @@ def _tgt(t: Any) -> Any:
 class Occlusion(Attribution):
     """Slide a window of baseline values over the inputs; the mean output drop per element."""
 
-    def attribute(self, inputs: Any, sliding_window_shapes: Any, strides: Any = None,
-                  baselines: Any = None, target: Any = None,
-                  additional_forward_args: Any = None, perturbations_per_eval: int = 1,
-                  show_progress: bool = False) -> Any:
+    def attribute(
+        self,
+        inputs: Any,
+        sliding_window_shapes: Any,
+        strides: Any = None,
+        baselines: Any = None,
+        target: Any = None,
+        additional_forward_args: Any = None,
+        perturbations_per_eval: int = 1,
+        show_progress: bool = False,
+    ) -> Any:
         """Occlusion attributions, one map per input."""
         xs, is_tuple = inputs_tuple(type(self).__name__, inputs)
         if not is_tuple:
@@ -162,10 +192,17 @@ class Occlusion(Attribution):
 class FeatureAblation(Attribution):
     """Replace each feature (group) by its baseline; the output drop is its attribution."""
 
-    def attribute(self, inputs: Any, baselines: Any = None, target: Any = None,
-                  additional_forward_args: Any = None, feature_mask: Any = None,
-                  perturbations_per_eval: int = 1, show_progress: bool = False,
-                  **kwargs: Any) -> Any:
+    def attribute(
+        self,
+        inputs: Any,
+        baselines: Any = None,
+        target: Any = None,
+        additional_forward_args: Any = None,
+        feature_mask: Any = None,
+        perturbations_per_eval: int = 1,
+        show_progress: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         """Feature ablation attributions, one map per input."""
         xs, is_tuple = inputs_tuple(type(self).__name__, inputs)
         out = A.feature_ablation(self._backend(), xs, baselines_arg(baselines, len(xs)),
@@ -177,10 +214,17 @@ class FeatureAblation(Attribution):
 class ShapleyValueSampling(Attribution):
     """Shapley values estimated from random orders of the feature groups."""
 
-    def attribute(self, inputs: Any, baselines: Any = None, target: Any = None,
-                  additional_forward_args: Any = None, feature_mask: Any = None,
-                  n_samples: int = 25, perturbations_per_eval: int = 1,
-                  show_progress: bool = False) -> Any:
+    def attribute(
+        self,
+        inputs: Any,
+        baselines: Any = None,
+        target: Any = None,
+        additional_forward_args: Any = None,
+        feature_mask: Any = None,
+        n_samples: int = 25,
+        perturbations_per_eval: int = 1,
+        show_progress: bool = False,
+    ) -> Any:
         """Sampled Shapley values, one map per input (orders from the shared stream)."""
         xs, is_tuple = inputs_tuple(type(self).__name__, inputs)
         out = A.shapley_value_sampling(self._backend(), xs, baselines_arg(baselines, len(xs)),

@@ -22,7 +22,6 @@ from ._format import baselines_arg, extra_tuple, inputs_tuple, target_arg, tenso
 from ._gradient import Attribution
 
 
-
 class _ReluOverride(Attribution):
     """Gradients where each ReLU module passes back a rectified gradient."""
 
@@ -32,8 +31,9 @@ class _ReluOverride(Attribution):
         super().__init__(model)
         self.model = model
 
-    def attribute(self, inputs: Any, target: Any = None,
-                  additional_forward_args: Any = None) -> Any:
+    def attribute(
+        self, inputs: Any, target: Any = None, additional_forward_args: Any = None
+    ) -> Any:
         """One attribution map per input."""
         name = type(self).__name__
         xs, is_tuple = inputs_tuple(name, inputs)
@@ -49,8 +49,12 @@ class _ReluOverride(Attribution):
                 g = ops.mul(g, ops.cast(ops.greater(x, np.zeros((), x.dtype)), x.dtype))
             return (Tensor._make(np.ascontiguousarray(g)),)
 
-        handles = [h for m in self.model.modules() if isinstance(m, ReLU)
-                   for h in (m.register_forward_hook(fwd), m.register_full_backward_hook(bwd))]
+        handles = [
+            h
+            for m in self.model.modules()
+            if isinstance(m, ReLU)
+            for h in (m.register_forward_hook(fwd), m.register_full_backward_hook(bwd))
+        ]
         try:
             be = EagerBackend(self.forward_func, name)
             leaves = tuple(be.leaf(x) for x in xs)
@@ -87,9 +91,15 @@ class DeepLift(Attribution):
         """DeepLift reports a convergence delta."""
         return True
 
-    def attribute(self, inputs: Any, baselines: Any = None, target: Any = None,
-                  additional_forward_args: Any = None, return_convergence_delta: bool = False,
-                  custom_attribution_func: Any = None) -> Any:
+    def attribute(
+        self,
+        inputs: Any,
+        baselines: Any = None,
+        target: Any = None,
+        additional_forward_args: Any = None,
+        return_convergence_delta: bool = False,
+        custom_attribution_func: Any = None,
+    ) -> Any:
         """Attributions (and the per-example convergence delta when asked)."""
         if custom_attribution_func is not None:
             raise NotImplementedError("DeepLift: custom_attribution_func")
@@ -107,9 +117,15 @@ class DeepLift(Attribution):
 class DeepLiftShap(DeepLift):
     """DeepLift averaged over a distribution of baselines (one row each)."""
 
-    def attribute(self, inputs: Any, baselines: Any, target: Any = None,
-                  additional_forward_args: Any = None, return_convergence_delta: bool = False,
-                  custom_attribution_func: Any = None) -> Any:
+    def attribute(
+        self,
+        inputs: Any,
+        baselines: Any,
+        target: Any = None,
+        additional_forward_args: Any = None,
+        return_convergence_delta: bool = False,
+        custom_attribution_func: Any = None,
+    ) -> Any:
         """The mean DeepLift attribution over the baseline rows."""
         if return_convergence_delta or custom_attribution_func is not None:
             raise NotImplementedError("DeepLiftShap: convergence delta / custom functions")
@@ -122,6 +138,10 @@ class DeepLiftShap(DeepLift):
             res = DeepLift.attribute(self, wrap(xs, True), tuple(b[r:r + 1] for b in bs), target,
                                      additional_forward_args)  # fmt: skip
             arrs = tuple(t._data for t in res)
-            total = arrs if total is None else tuple(ops.add(a, b) for a, b in zip(total, arrs))
+            total = (
+                arrs
+                if total is None
+                else tuple(ops.add(a, b) for a, b in zip(total, arrs, strict=True))
+            )
         k = np.asarray(rows, total[0].dtype)
         return wrap(tuple(ops.div(t, k) for t in total), is_tuple)

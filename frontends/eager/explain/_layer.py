@@ -26,9 +26,15 @@ def _no_layer_input(name: str, flag: bool) -> None:
 class LayerGradCam(_LayerAttribution):
     """Grad-CAM: the layer's activations weighted by their spatially averaged gradients."""
 
-    def attribute(self, inputs: Any, target: Any = None, additional_forward_args: Any = None,
-                  attribute_to_layer_input: bool = False, relu_attributions: bool = False,
-                  attr_dim_summation: bool = True) -> Any:
+    def attribute(
+        self,
+        inputs: Any,
+        target: Any = None,
+        additional_forward_args: Any = None,
+        attribute_to_layer_input: bool = False,
+        relu_attributions: bool = False,
+        attr_dim_summation: bool = True,
+    ) -> Any:
         """The class activation map at the layer's resolution, shape (batch, 1, ...)."""
         _no_layer_input("LayerGradCam", attribute_to_layer_input)
         xs, _ = inputs_tuple("LayerGradCam", inputs)
@@ -41,8 +47,9 @@ class LayerGradCam(_LayerAttribution):
 class LayerIntegratedGradients(_LayerAttribution):
     """Integrated gradients of the layer's output, from its activations at the baselines."""
 
-    def __init__(self, forward_func: Any, layer: Any, device_ids: Any = None,
-                 multiply_by_inputs: bool = True) -> None:
+    def __init__(
+        self, forward_func: Any, layer: Any, device_ids: Any = None, multiply_by_inputs: bool = True
+    ) -> None:
         super().__init__(forward_func, layer, device_ids)
         self.multiplies_by_inputs = multiply_by_inputs
 
@@ -50,11 +57,18 @@ class LayerIntegratedGradients(_LayerAttribution):
         """Layer integrated gradients reports a convergence delta."""
         return True
 
-    def attribute(self, inputs: Any, baselines: Any = None, target: Any = None,
-                  additional_forward_args: Any = None, n_steps: int = 50,
-                  method: str = "gausslegendre", internal_batch_size: int | None = None,
-                  return_convergence_delta: bool = False,
-                  attribute_to_layer_input: bool = False) -> Any:
+    def attribute(
+        self,
+        inputs: Any,
+        baselines: Any = None,
+        target: Any = None,
+        additional_forward_args: Any = None,
+        n_steps: int = 50,
+        method: str = "gausslegendre",
+        internal_batch_size: int | None = None,
+        return_convergence_delta: bool = False,
+        attribute_to_layer_input: bool = False,
+    ) -> Any:
         """Attributions of the layer's output (and the convergence delta when asked)."""
         _no_layer_input("LayerIntegratedGradients", attribute_to_layer_input)
         if internal_batch_size is not None:
@@ -76,8 +90,13 @@ class LayerIntegratedGradients(_LayerAttribution):
 class NeuronGradient(_LayerAttribution):
     """Gradient of one neuron of the layer's output with respect to the inputs."""
 
-    def attribute(self, inputs: Any, neuron_selector: Any, additional_forward_args: Any = None,
-                  attribute_to_neuron_input: bool = False) -> Any:
+    def attribute(
+        self,
+        inputs: Any,
+        neuron_selector: Any,
+        additional_forward_args: Any = None,
+        attribute_to_neuron_input: bool = False,
+    ) -> Any:
         """One gradient map per input."""
         _no_layer_input("NeuronGradient", attribute_to_neuron_input)
         xs, is_tuple = inputs_tuple("NeuronGradient", inputs)
@@ -93,11 +112,18 @@ class LayerConductance(_LayerAttribution):
         """Conductance could report a delta; this one does not yet."""
         return False
 
-    def attribute(self, inputs: Any, baselines: Any = None, target: Any = None,
-                  additional_forward_args: Any = None, n_steps: int = 50,
-                  method: str = "gausslegendre", internal_batch_size: int | None = None,
-                  return_convergence_delta: bool = False,
-                  attribute_to_layer_input: bool = False) -> Any:
+    def attribute(
+        self,
+        inputs: Any,
+        baselines: Any = None,
+        target: Any = None,
+        additional_forward_args: Any = None,
+        n_steps: int = 50,
+        method: str = "gausslegendre",
+        internal_batch_size: int | None = None,
+        return_convergence_delta: bool = False,
+        attribute_to_layer_input: bool = False,
+    ) -> Any:
         """Conductance of the layer's output neurons, shaped like the layer's output."""
         _no_layer_input("LayerConductance", attribute_to_layer_input)
         if internal_batch_size is not None or return_convergence_delta:
@@ -121,9 +147,14 @@ class GuidedGradCam(_LayerAttribution):
         super().__init__(model, layer, device_ids)
         self.model = model
 
-    def attribute(self, inputs: Any, target: Any = None, additional_forward_args: Any = None,
-                  interpolate_mode: str = "nearest",
-                  attribute_to_layer_input: bool = False) -> Any:
+    def attribute(
+        self,
+        inputs: Any,
+        target: Any = None,
+        additional_forward_args: Any = None,
+        interpolate_mode: str = "nearest",
+        attribute_to_layer_input: bool = False,
+    ) -> Any:
         """One map per input, shaped like the input."""
         from ....core import ops
         from ._hooks import GuidedBackprop
@@ -132,8 +163,14 @@ class GuidedGradCam(_LayerAttribution):
         if interpolate_mode != "nearest":
             raise NotImplementedError(f"GuidedGradCam: interpolate_mode {interpolate_mode!r}")
         xs, is_tuple = inputs_tuple("GuidedGradCam", inputs)
-        cam = A.grad_cam(self._backend(), xs, self.layer, target_arg(target),
-                         extra_tuple(additional_forward_args), relu_attributions=True)
+        cam = A.grad_cam(
+            self._backend(),
+            xs,
+            self.layer,
+            target_arg(target),
+            extra_tuple(additional_forward_args),
+            relu_attributions=True,
+        )
         gbp = GuidedBackprop(self.model).attribute(wrap(xs, True), target,
                                                    additional_forward_args)  # fmt: skip
         out = []

@@ -50,9 +50,7 @@ class _CallHooks(Function):
 def call_with_backward_hooks(module: Any, hooks: dict, args: tuple, run: Callable) -> Any:
     """Run `run(*args)` with the hooks attached to the gradients of its inputs and output."""
     state = {"hooks": hooks, "module": module}
-    args = tuple(
-        _CallHooks.apply(a, state) if isinstance(a, Tensor) and a._rg else a for a in args
-    )
+    args = tuple(_CallHooks.apply(a, state) if isinstance(a, Tensor) and a._rg else a for a in args)
     out = run(*args)
     if isinstance(out, Tensor) and out._rg:
         out = _NoteGradOutput.apply(out, state)
