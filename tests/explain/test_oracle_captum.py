@@ -239,3 +239,14 @@ def test_gradient_shap_on_a_linear_model():
         E.GradientShap(dl).attribute(torch.from_numpy(x), torch.from_numpy(bl), target=1),
         C.GradientShap(tl).attribute(rt.from_numpy(x), rt.from_numpy(bl), target=1),
     )
+
+
+@pytest.mark.parametrize("pool", [True, False])
+def test_lrp(pool):
+    w = weights()
+    d, t = eager_cnn(w, pool), torch_cnn(w, pool)
+    x = images()
+    a, da = E.LRP(d).attribute(torch.from_numpy(x), target=1, return_convergence_delta=True)
+    b, db = C.LRP(t).attribute(rt.from_numpy(x), target=1, return_convergence_delta=True)
+    _same(a, b)
+    _same(da, db)

@@ -65,6 +65,7 @@ def _methods(m):
         "LayerConductance": lambda: E.LayerConductance(m, m.conv).attribute(x, target=1,
                                                                             n_steps=8),
         "NeuronGradient": lambda: E.NeuronGradient(m, m.conv).attribute(x, (0, 3, 3)),
+        "LRP": lambda: E.LRP(m).attribute(x, target=1),
         "GuidedGradCam": lambda: E.GuidedGradCam(m, m.conv).attribute(x, target=1),
     }  # fmt: skip
 

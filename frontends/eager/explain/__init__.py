@@ -30,11 +30,12 @@ from ._layer import (
     LayerIntegratedGradients,
     NeuronGradient,
 )
+from ._lrp import LRP
 
 __all__ = [
     "Attribution", "Deconvolution", "DeepLift", "DeepLiftShap", "FeatureAblation",
     "GradientShap", "GuidedBackprop", "GuidedGradCam", "InputXGradient", "IntegratedGradients",
-    "LayerConductance", "LayerGradCam", "LayerIntegratedGradients", "NeuronGradient",
+    "LRP", "LayerConductance", "LayerGradCam", "LayerIntegratedGradients", "NeuronGradient",
     "NoiseTunnel", "Occlusion", "Saliency", "ShapleyValueSampling", "VisualizationDataRecord",
     "visualize_image_attr", "visualize_image_attr_multiple", "visualize_text",
 ]  # fmt: skip
