@@ -40,6 +40,7 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation; subclasses define it."""
@@ -52,7 +53,14 @@ class Module:
             res = hook(self, args)
             if res is not None:
                 args = res if isinstance(res, tuple) else (res,)
-        out = self.forward(*args, **kwargs)
+        if self.__dict__.get("_backward_hooks"):
+            from .backward_hooks import call_with_backward_hooks
+
+            out = call_with_backward_hooks(
+                self, self._backward_hooks, args, lambda *a: self.forward(*a, **kwargs)
+            )
+        else:
+            out = self.forward(*args, **kwargs)
         for hook in self._forward_hooks.values():
             res = hook(self, args, out)
             if res is not None:
@@ -66,6 +74,13 @@ class Module:
     def register_forward_pre_hook(self, hook: Callable) -> Any:
         """Call hook(module, inputs) before each forward; returns a handle to remove it."""
         return _Handle(self._forward_pre_hooks, hook)
+
+    def register_full_backward_hook(self, hook: Callable) -> Any:
+        """Call hook(module, grad_input, grad_output) in backward; it may return a new
+        grad_input. Returns a handle to remove it."""
+        if "_backward_hooks" not in self.__dict__:  # modules unpickled from older versions
+            object.__setattr__(self, "_backward_hooks", OrderedDict())
+        return _Handle(self._backward_hooks, hook)
 
     # ---- attribute registration -----------------------------------------------------------------
     def _check_init(self, name: str) -> None:
