@@ -125,6 +125,11 @@ def uniform_cdf(x: Any, low: Any, high: Any) -> Any:
 
 
 # ---- Categorical / Bernoulli ---------------------------------------------------------------------
+def categorical_normalize(logits: Any) -> Any:
+    """logits - logsumexp(logits) over the last axis: log-probabilities (torch's `.logits`)."""
+    return ops.sub(logits, ops.logsumexp(logits, (len(logits.shape) - 1,), True))
+
+
 def categorical_log_prob(logits: Any, value: Any) -> Any:
     """log softmax(logits)[value] along the last axis."""
     return ops.pick(ops.log_softmax(logits, -1), value)

@@ -100,6 +100,30 @@ def random_normal_dynamic(shape, dtype, mean: float = 0.0, std: float = 1.0):
     return bind(RANDOM_NORMAL_DYNAMIC, shape, dtype=np.dtype(dtype), mean=mean, std=std)
 
 
+def _dyn_uniform_impl(shape, dtype, low, high):
+    from ...core.random import default_generator
+
+    return default_generator.uniform(tuple(int(d) for d in np.asarray(shape)), dtype, low, high)
+
+
+RANDOM_UNIFORM_DYNAMIC = register(
+    Primitive(
+        "random_uniform_dynamic",
+        impl=_dyn_uniform_impl,
+        shape_rule=lambda shape, dtype, low, high: _dyn_normal_rule(shape, dtype, low, high),
+        nondiff=(0,),
+        random=True,
+        tags=dict(_RANKED),
+    )
+)
+
+
+def random_uniform_dynamic(shape, dtype, low: float = 0.0, high: float = 1.0):
+    """Uniform draws on [low, high) from the shared stream, shaped by a 1-D int tensor known
+    when run (the same draws as a static shape's)."""
+    return bind(RANDOM_UNIFORM_DYNAMIC, shape, dtype=np.dtype(dtype), low=low, high=high)
+
+
 def _with_shape_impl(x, shape, op):
     got = np.shape(x)
     if len(got) != len(shape) or any(

@@ -349,7 +349,7 @@ def _logits_of(probs: Any, logits: Any, name: str, binary: bool = False) -> tupl
         logits = _t(logits)
         if binary:
             return None, logits
-        return None, logits - logits.logsumexp(-1, keepdim=True)
+        return None, D.categorical_normalize(logits)
     probs = _t(probs)
     if binary:
         p = probs.clamp(1e-7 if probs.dtype == np.float32 else 1e-15, 1 - 1e-7)

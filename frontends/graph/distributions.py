@@ -230,13 +230,20 @@ class Categorical(Distribution):
         super().__init__(validate_args, **kw)
         self.logits = _logits(logits, probs, "Categorical")
         self.dtype = dtype
-        shape = _static(self.logits, "logits")
+        shape = tuple(self.logits.shape)
+        if not shape or shape[-1] is None:
+            raise ValueError(
+                f"tf.distributions.Categorical: the number of classes (the last dim of logits) "
+                f"must be known when the graph is built, got logits of shape {self.logits.shape}"
+            )
         self._batch, self._k = shape[:-1], shape[-1]
+        # log-probabilities, computed as the eager style does, so both styles give the same bits
+        self._log_probs = D.categorical_normalize(self.logits)
 
     @property
     def probs(self) -> Tensor:
         """softmax(logits)."""
-        return ops.softmax(self.logits, -1)
+        return ops.softmax(self._log_probs, -1)
 
     @property
     def event_size(self) -> int:
@@ -245,14 +252,24 @@ class Categorical(Distribution):
 
     def sample(self, sample_shape: Any = (), seed: Any = None, name: str = "sample") -> Tensor:
         """Gumbel-max draws over uniforms drawn when the graph runs."""
-        shape = _sample_shape(sample_shape) + self._batch + (self._k,)
-        u = random_ops.random_uniform(shape, dtype=self.logits.dtype)
-        return math_ops.cast(D.gumbel_max(self.logits, u), self.dtype)
+        extra = _sample_shape(sample_shape)
+        if None in self._batch:  # a batch known when run: draw the logits' run-time shape
+            if extra:
+                raise ValueError(
+                    "tf.distributions.Categorical.sample: a sample_shape needs the batch shape of "
+                    f"logits known when the graph is built, got {self.logits.shape}"
+                )
+            from .array_ops import shape as shape_of
+
+            u = random_ops.random_uniform(shape_of(self.logits), dtype=self.logits.dtype)
+        else:
+            u = random_ops.random_uniform(extra + self._batch + (self._k,), dtype=self.logits.dtype)
+        return math_ops.cast(D.gumbel_max(self._log_probs, u), self.dtype)
 
     def log_prob(self, value: Any, name: str = "log_prob") -> Tensor:
         """log softmax(logits)[value]."""
         v = math_ops.cast(_t(value, int64), int64)
-        logits = self.logits
+        logits = self._log_probs
         if tuple(v.shape) != self._batch:
             shape = D.broadcast_shape(_static(v, "value"), self._batch)
             logits = ops.broadcast_to(logits, shape + (self._k,))
@@ -261,7 +278,7 @@ class Categorical(Distribution):
 
     def entropy(self, name: str = "entropy") -> Tensor:
         """-sum p log p."""
-        return D.categorical_entropy(self.logits)
+        return D.categorical_entropy(self._log_probs)
 
     def mode(self, name: str = "mode") -> Tensor:
         """The most likely class."""
@@ -359,7 +376,7 @@ def _kl_normal(a: Normal, b: Normal, name: Any = None) -> Tensor:
 
 @RegisterKL(Categorical, Categorical)
 def _kl_categorical(a: Categorical, b: Categorical, name: Any = None) -> Tensor:
-    return D.categorical_kl(a.logits, b.logits)
+    return D.categorical_kl(a._log_probs, b._log_probs)
 
 
 @RegisterKL(Bernoulli, Bernoulli)

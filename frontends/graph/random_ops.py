@@ -138,6 +138,20 @@ def random_uniform(
             default="random_uniform",
         )
     high = 1.0 if maxval is None else _number(maxval, "maxval", "random_uniform")
+    low = _number(minval, "minval", "random_uniform")
+    if isinstance(shape, (list, tuple)) and any(isinstance(d, Value) for d in shape):
+        from .array_ops import _partial, _pin, _shape_arg
+
+        static = _partial(shape)
+        out = random_uniform(_shape_arg(shape, "random_uniform"), low, high, dtype, seed, name)
+        return out.graph.build_op("EnsureShape", None, lambda: _pin(out, static))
+    if isinstance(shape, Value):  # a shape known when the graph runs
+        from ...core.primitives import runtime_shapes as CP
+
+        return shape.graph.build_op(
+            "RandomUniform", name,
+            lambda: CP.random_uniform_dynamic(shape, dt.np_dtype, low, high),
+        )  # fmt: skip
     return _draw(
         randomness.RANDOM_UNIFORM,
         "RandomUniform",
@@ -145,7 +159,7 @@ def random_uniform(
         shape,
         dtype,
         name,
-        low=_number(minval, "minval", "random_uniform"),
+        low=low,
         high=high,
     )
 

@@ -51,6 +51,11 @@ PAIRS = {
         lambda tf, x: tf.random_normal(tf.shape(x)),
         (None, None),
     ),
+    "random_uniform_dynamic": (
+        lambda x: torch.rand_like(x),
+        lambda tf, x: tf.random_uniform(tf.shape(x)),
+        (None, None),
+    ),
     "init_draw": (
         # torch's weight is (out, in), TF's (in, out); both fill their draws in row-major order
         lambda x: torch.nn.init.xavier_uniform_(torch.empty(5, 4)).reshape(4, 5),
