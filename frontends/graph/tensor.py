@@ -10,26 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from ...core.ir import Node, Value
+from ...core.primitives.tf_types import TF_OP_TYPES
 from . import dtypes as tfd
 from .shapes import TensorShape, fmt_tf_shape
 
 # op types shown by Operation.type for nodes built straight from a core primitive (e.g. the
 # gradient nodes made by the autodiff sweep); frontend ops set their TF type explicitly
-_PRIM_TYPES = {
-    "add": "AddV2", "sub": "Sub", "mul": "Mul", "div": "RealDiv", "pow": "Pow", "neg": "Neg",
-    "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "abs": "Abs", "sign": "Sign", "tanh": "Tanh",
-    "sigmoid": "Sigmoid", "relu": "Relu", "square": "Square", "maximum": "Maximum",
-    "minimum": "Minimum", "matmul": "MatMul", "sum": "Sum", "mean": "Mean", "max": "Max",
-    "min": "Min", "argmax": "ArgMax", "argmin": "ArgMin", "softmax": "Softmax",
-    "log_softmax": "LogSoftmax", "reshape": "Reshape", "transpose": "Transpose",
-    "expand_dims": "ExpandDims", "squeeze": "Squeeze", "cast": "Cast", "identity": "Identity",
-    "stop_gradient": "StopGradient", "concat": "ConcatV2", "stack": "Pack", "gather": "GatherV2",
-    "where": "SelectV2", "eq": "Equal", "ne": "NotEqual", "lt": "Less", "le": "LessEqual",
-    "gt": "Greater", "ge": "GreaterEqual", "relu_grad": "ReluGrad", "sigmoid_grad": "SigmoidGrad",
-    "tanh_grad": "TanhGrad", "fill_like": "Fill", "broadcast_to": "BroadcastTo",
-    "random_normal": "RandomStandardNormal", "random_uniform": "RandomUniform",
-    "truncated_normal": "TruncatedNormal",
-}  # fmt: skip
 _KIND_TYPES = {"const": "Const", "placeholder": "Placeholder", "variable": "VariableV2"}
 
 
@@ -223,7 +209,7 @@ class Operation:
         if t is not None:
             return t
         if node.kind == "op":
-            return _PRIM_TYPES.get(node.prim.name, node.prim.name)
+            return TF_OP_TYPES.get(node.prim.name, node.prim.name)
         return _KIND_TYPES.get(node.kind, node.kind)
 
     @property
