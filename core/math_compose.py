@@ -1,8 +1,8 @@
 """Rounding, running sums/products, products and top-k, written once with core operations.
 
 Both frontends can call these (they take arrays or symbolic values alike), so a program using
-them in either style runs the same primitives in the same order. Rounding is exact: values too
-large to have a fraction are returned as they are, the rest are truncated through int64.
+them in either style runs the same primitives in the same order. Rounding is the core's
+floor / ceil / round primitives (float inputs only here, as TF requires).
 Running sums and products accumulate left to right, one element at a time, as a sequential
 scan does; their gradients follow from the core rules of the steps.
 """
@@ -13,17 +13,10 @@ import numpy as np
 
 from . import ops
 
-# float magnitudes at and beyond which every value is an integer already
-_EXACT = {
-    np.dtype(np.float16): 2.0**10,
-    np.dtype(np.float32): 2.0**23,
-    np.dtype(np.float64): 2.0**52,
-}
-
 
 def _require_float(op: str, x) -> np.dtype:
     dt = np.dtype(x.dtype)
-    if dt not in _EXACT:
+    if dt.kind != "f":
         raise TypeError(
             f"{op}: expects a float tensor, got dtype {dt.name}; cast it first (integers are "
             "already whole)"
@@ -33,34 +26,20 @@ def _require_float(op: str, x) -> np.dtype:
 
 def floor(x):
     """The largest integer not above x (NaN and infinities pass through)."""
-    dt = _require_float("floor", x)
-    small = ops.less(ops.abs(x), ops.scalar(_EXACT[dt], x))
-    # only small values go through int64; the others (and NaN) are replaced by 0 first
-    t = ops.cast(ops.cast(ops.where(small, x, ops.scalar(0, x)), np.int64), dt)
-    fl = ops.where(ops.greater(t, x), ops.sub(t, ops.scalar(1, x)), t)
-    return ops.where(small, fl, x)
+    _require_float("floor", x)
+    return ops.floor(x)
 
 
 def ceil(x):
     """The smallest integer not below x."""
     _require_float("ceil", x)
-    return ops.neg(floor(ops.neg(x)))
+    return ops.ceil(x)
 
 
 def round_half_even(x):
-    """The nearest integer, halves to the even neighbour (banker's rounding)."""
+    """The nearest integer, halves to the even neighbour (banker's rounding, as TF and torch)."""
     _require_float("round", x)
-    f = floor(x)
-    d = ops.sub(x, f)  # exact: x and floor(x) share their exponent range
-    half, one = ops.scalar(0.5, x), ops.scalar(1, x)
-    up = ops.add(f, one)
-    f_even = ops.equal(
-        ops.sub(f, ops.mul(ops.scalar(2, x), floor(ops.mul(f, half)))), ops.scalar(0, x)
-    )
-    tie = ops.where(f_even, f, up)
-    r = ops.where(ops.greater(d, half), up, ops.where(ops.less(d, half), f, tie))
-    # NaN and infinities: d is NaN, so keep x itself there
-    return ops.where(ops.equal(d, d), r, x)
+    return ops.round(x)
 
 
 def _axis(op: str, x, axis: int) -> int:

@@ -7,7 +7,7 @@ The normalised adjacency is a sparse COO tensor; each layer is `torch.sparse.mm(
 import _common
 import duograd.frontends.eager as torch
 import numpy as np
-from _citation_graph import citation_graph, gcn_init
+from _citation_data import citation_graph, gcn_init
 
 HIDDEN = 16
 

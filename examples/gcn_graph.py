@@ -8,7 +8,7 @@ nodes (PyTorch's epsilon placement). Same data, start and updates as gcn_eager.p
 import _common
 import duograd.frontends.graph as tf
 import numpy as np
-from _citation_graph import citation_graph, gcn_init
+from _citation_data import citation_graph, gcn_init
 
 HIDDEN = 16
 

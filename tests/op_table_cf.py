@@ -41,7 +41,15 @@ def _random_normal_dynamic(rng, dt):
     ]
 
 
+def _random_uniform_dynamic(rng, dt):
+    return [
+        Sample((np.asarray(s, np.int32),), {"dtype": np.dtype(dt), "low": -1.0, "high": 3.0})
+        for s in ((3, 4), (5,))
+    ]
+
+
 ROWS_EXTRA += [
     OpRow("with_shape", _with_shape, grad=False),
     OpRow("random_normal_dynamic", _random_normal_dynamic, grad=False, random=True),
+    OpRow("random_uniform_dynamic", _random_uniform_dynamic, grad=False, random=True),
 ]

@@ -110,12 +110,13 @@ def _observe(prim: Any, params: dict, args: tuple, t: Any) -> None:
 class _CheckedPrim:
     """A primitive's face for the sweep whose VJP checks what the rule returns."""
 
-    __slots__ = ("name", "nondiff", "vjp")
+    __slots__ = ("name", "nondiff", "cotangent_at", "vjp")
 
     def __init__(self, node: Any) -> None:
         prim = node.prim
         self.name = prim.name
         self.nondiff = prim.nondiff
+        self.cotangent_at = prim.cotangent_at
         self.vjp = None if prim.vjp is None else functools.partial(_checked_vjp, node)
 
 

@@ -368,12 +368,6 @@ from . import surface as _surface  # noqa: E402
 
 _surface.attach(__import__("sys").modules[__name__])
 
-# ---- rounding with zero gradients (tf.floor, tf.ceil, tf.round and their tf.math names) -------
-from . import rounding as _rounding  # noqa: E402
-from .rounding import ceil, floor, round  # noqa: E402, A004
-
-_rounding._install(math)
-__all__ += ["ceil", "floor", "round"]
 
 # ---- 3-D convolution (tf.nn.conv3d, conv_more.py); a traced eager module built into the graph ----
 from .conv_more import conv3d as _conv3d  # noqa: E402

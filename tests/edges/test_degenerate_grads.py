@@ -120,6 +120,11 @@ CASES = {
 }
 
 
+# tf.floor / tf.ceil / tf.round have no gradient in TF (None, so optimizers skip the variable);
+# torch gives zeros. Each style keeps its anchor's answer.
+NO_GRAPH_GRADIENT = {"floor", "ceil", "round"}
+
+
 def _const(m, v):
     a = np.asarray(v, np.float64)
     return torch.tensor(a) if m is torch else tf.constant(a)
@@ -144,6 +149,8 @@ def _graph_grad(fn, x):
     with g.as_default():
         p = tf.placeholder(tf.float64, [len(x)])
         (gr,) = tf.gradients(tf.reduce_sum(fn(tf, p)), [p])
+        if gr is None:
+            return None
         with tf.Session() as s, np.errstate(all="ignore"):
             return s.run(gr, {p: np.asarray(x, np.float64)})
 
@@ -155,6 +162,9 @@ def test_convention_is_one_rule_in_both_styles(case):
         e = _eager_grad(fn, x)
     gph = _graph_grad(fn, x)
     np.testing.assert_array_equal(e, np.asarray(want, np.float64))
+    if case in NO_GRAPH_GRADIENT:  # TF registers no gradient: tf.gradients reports None
+        assert gph is None, (case, gph)
+        return
     assert e.tobytes() == gph.tobytes(), (case, e, gph)
 
 
