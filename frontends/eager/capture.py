@@ -332,7 +332,7 @@ class Capture:
             self.value_of(target)  # a tensor from outside gets its placeholder first
             src = self.sources.get(id(target))
             if src is not None:
-                self.seg.writebacks = [w for w in self.seg.writebacks if w[0] != src]
+                self.seg.writebacks = [w for w in self.seg.writebacks if w[0] is not src]
                 self.seg.writebacks.append((src, v))
             self.vals[id(target)] = (target, v)
             self.remapped.add(id(target))
