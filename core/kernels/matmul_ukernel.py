@@ -4,8 +4,10 @@ import llvmlite.binding as llb
 import numba
 from llvmlite import ir
 from numba import njit, types
-from numba.core import cgutils
+from numba.core import cgutils, config
 from numba.extending import intrinsic
+
+from .pymath import exact_fma
 
 # CPUs whose default LLVM features include AVX-512 (used only when numba is given a CPU
 # name with an empty feature string, so the name's defaults apply).
@@ -115,6 +117,11 @@ def fma(typingctx, x, y, z):
         return builder.call(_fma_decl(builder, args[0].type), list(args))
 
     return x(x, y, z), codegen
+
+
+if config.DISABLE_JIT:
+    # an intrinsic has no plain-Python form; the coverage pass runs the exact rounding instead
+    fma = exact_fma  # noqa: F811
 
 
 def _emit_ukernel(context, builder, signature, args, mr, nv, vl, packed=False):

@@ -11,6 +11,7 @@ ufuncs on scalars: NaN and inf results, and the operand's precision kept.
 from __future__ import annotations
 
 import math as _math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -66,3 +67,29 @@ math = IEEEMath() if config.DISABLE_JIT else _math
 IMPORT_LINE = (
     "from duograd.core.kernels.pymath import math" if config.DISABLE_JIT else "import math"
 ) + "\nfrom duograd.core.kernels.vecmath import f64_from_bits, i64_from_f64"
+
+
+def exact_fma(x: Any, y: Any, z: Any) -> Any:
+    """x * y + z rounded once to the operands' float type: the plain-Python form of the FMA step."""
+    kind = type(x) if isinstance(x, np.floating) else np.float64
+    with np.errstate(all="ignore"):
+        plain = kind(x) * kind(y) + kind(z)
+    if not (np.isfinite(x) and np.isfinite(y) and np.isfinite(z)):
+        return plain  # NaN and inf propagate as in IEEE arithmetic
+    exact = Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z))
+    if exact == 0:
+        return plain  # an exact zero takes its sign by the IEEE rules, as the plain sum does
+    try:
+        guess = kind(float(exact))
+    except OverflowError:
+        return kind(_math.inf if exact > 0 else -_math.inf)
+    if not np.isfinite(guess):
+        return guess
+    # float(exact) rounds to float64 first; for float32 that can round twice, so the nearest of
+    # the guess and its two neighbours is taken (ties to the even bit pattern)
+    candidates = (np.nextafter(guess, kind(-np.inf)), guess, np.nextafter(guess, kind(np.inf)))
+    finite = [c for c in candidates if np.isfinite(c)]
+    return min(finite, key=lambda c: (abs(Fraction(float(c)) - exact), int(c.view(_INT[kind])) & 1))
+
+
+_INT = {np.float32: np.int32, np.float64: np.int64}
