@@ -5,10 +5,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 import pytest
-from numba.core import config
-
 from duograd.core.kernels.matmul_ukernel import fma
 from duograd.core.kernels.pymath import exact_fma
+from numba.core import config
 
 pytestmark = pytest.mark.skipif(
     config.DISABLE_JIT, reason="NUMBA_DISABLE_JIT=1: the compiled intrinsic is the reference"
@@ -34,6 +33,6 @@ def test_exact_fma_matches_the_intrinsic_bitwise(dtype: type) -> None:
     x[8:] = x[8:] * np.array(2.0, dtype) ** rng.integers(-20, 20, x.size - 8)
     z[8:] = np.where(rng.random(z.size - 8) < 0.3, -(x[8:] * y[8:]), z[8:])
     want = _compiled(x, y, z)
-    got = np.array([exact_fma(a, b, c) for a, b, c in zip(x, y, z)], dtype=dtype)
+    got = np.array([exact_fma(a, b, c) for a, b, c in zip(x, y, z, strict=True)], dtype=dtype)
     bits = np.int32 if dtype == np.float32 else np.int64
     assert np.array_equal(got.view(bits), want.view(bits))
