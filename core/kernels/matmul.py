@@ -12,9 +12,11 @@ products of a few thousand multiply-adds (matmul_tiny).
 
 import numba
 import numpy as np
+from numba.core import config
 
 from . import matmul_direct as _direct
 from . import matmul_gemm as _gemm
+from . import matmul_plain as _plain
 from .cpu_share import threads as _cpu_threads
 from .matmul_tiny import TINY_MAX_WORK, tiny
 from .matmul_ukernel import TILES
@@ -167,6 +169,7 @@ def plan(a: np.ndarray, b: np.ndarray, transpose_a: bool = False, transpose_b: b
 _plans: dict = {}
 _MAX_PLANS = 1024  # a full table is simply reset (plans are cheap to rebuild)
 _ndarray = np.ndarray
+_JIT_OFF = config.DISABLE_JIT  # every product takes matmul_plain (see there)
 _empty = np.empty
 
 
@@ -215,7 +218,7 @@ def run_plan(plan: tuple, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if _force_path is not None or _force_direct_a is not None:  # tests pin the driver
         return matmul(a, b, *plan[-1])
     dims = plan[0]
-    if dims is not None:
+    if dims is not None and not _JIT_OFF:
         out = _empty(plan[1], plan[2])
         # the flat views keep the operands' writeable flags: marking them read-only (as the
         # other drivers do, to share one specialisation) would cost more than the product
@@ -229,7 +232,9 @@ def run_plan(plan: tuple, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     bf.setflags(write=False)
     out = np.empty(oshape, dt)
     c = out.reshape(-1)
-    if path == "direct":
+    if _JIT_OFF:
+        _launch(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k)
+    elif path == "direct":
         _direct.direct_serial(af, aoffs, ars, acs, bf, boffs, brs, c, m, n, k)
     elif path == "serial":
         _gemm.batch_serial(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k, direct_a)
@@ -307,6 +312,9 @@ def _launch(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k) -> None:
             path = "split"
         else:
             path = "batch"
+    if _JIT_OFF:  # the micro-kernel has no plain-Python form (see matmul_plain)
+        _plain.launch(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k)
+        return
     if path.startswith("direct") and not (m <= _MR[c.itemsize] and bcs == 1):
         raise ValueError(f"matmul: direct path forced for m={m}, op(b) column stride {bcs}")
     if path == "direct":

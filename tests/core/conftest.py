@@ -25,6 +25,13 @@ NO_JIT_SKIPS = (
     ("test_conv.py::test_conv_gradients", "conv2d runs on the matmul micro-kernel; " + _INTRINSIC),
     ("test_conv.py::test_conv_matches", "conv2d runs on the matmul micro-kernel; " + _INTRINSIC),
     ("test_same_padding_unknown_size", "it runs conv2d; " + _INTRINSIC),
+    (
+        "test_conv_more.py::test_matches_torch",
+        "grouped conv runs on the matmul micro-kernel; " + _INTRINSIC,
+    ),
+    ("test_conv_more.py::test_conv3d", "conv3d runs on the matmul micro-kernel; " + _INTRINSIC),
+    ("test_conv_more.py::test_tf_conv3d", "conv3d runs on the matmul micro-kernel; " + _INTRINSIC),
+    ("test_conv_more.py::test_one_channel_nchw", "it runs conv2d; " + _INTRINSIC),
     ("test_import_compiles_nothing", _CACHE),
     ("[(64, 16, 16, 16,", "too large to run as plain Python in the coverage job (~50 s)"),
 )
