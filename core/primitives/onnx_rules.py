@@ -29,6 +29,7 @@ _UNARY = {
     "neg": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "tanh": "Tanh",
     "sigmoid": "Sigmoid", "relu": "Relu", "abs": "Abs", "sign": "Sign", "sin": "Sin",
     "cos": "Cos", "identity": "Identity", "stop_gradient": "Identity",
+    "with_shape": "Identity",  # a static shape checked when run: ONNX checks shapes itself
 }  # fmt: skip
 _BINARY = {
     "add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
@@ -304,10 +305,15 @@ def _shape_of(cx, node, ins):
     return _cast_to(cx, cx.emit("Shape", ins), node.output.dtype)
 
 
-def _cast_to(cx, name, dtype):
-    if np.dtype(dtype) == np.int64:
+def _cast_to(cx, name, dtype, have=np.int64):
+    if np.dtype(dtype) == np.dtype(have):
         return name
     return cx.emit("Cast", [name], to=cx.onnx_dtype(dtype))
+
+
+def _fill_dynamic(cx, node, ins):
+    shape = cx.emit("Cast", [ins[0]], to=cx.onnx_dtype(np.int64))
+    return cx.emit("Expand", [_cast_to(cx, ins[1], node.output.dtype, node.inputs[1].dtype), shape])
 
 
 def _gather(cx, node, ins):
@@ -331,6 +337,7 @@ RULES: dict[str, Rule] = {
     "avg_pool2d": _pool("AveragePool"), "lstm_state": _lstm_state, "lstm_output": _lstm_output,
     "lstm_seq": _lstm_seq, "fill_like": _fill_like,
     "where": _where, "gather": _gather, "shape_of": _shape_of,
+    "fill_dynamic": _fill_dynamic,
 }  # fmt: skip
 
 
