@@ -58,6 +58,61 @@ def test_real_torch_file_loads_into_duograd_and_back(tmp_path):
     )
 
 
+def _cnn(nn):
+    return nn.Sequential(
+        nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(3 * 3 * 3, 4),
+    )  # fmt: skip
+
+
+def test_real_torch_cnn_with_batch_norm_buffers_both_ways(tmp_path):
+    real = pytest.importorskip("torch")
+    st = pytest.importorskip("safetensors.torch")
+    real.manual_seed(3)
+    rm = _cnn(real.nn)
+    rm.train()
+    with real.no_grad():  # non-trivial running statistics and num_batches_tracked (int64)
+        for _ in range(3):
+            rm(real.randn(4, 1, 8, 8))
+    rm.eval()
+    st.save_file(rm.state_dict(), str(tmp_path / "real_cnn.safetensors"))
+    sd = torch.load(tmp_path / "real_cnn.safetensors")
+    assert sd["1.num_batches_tracked"].dtype == torch.int64
+    assert sd["1.num_batches_tracked"].item() == 3
+    m = _cnn(torch.nn)
+    m.load_state_dict(sd)
+    m.eval()
+    x = np.random.default_rng(6).standard_normal((5, 1, 8, 8)).astype(np.float32)
+    with real.no_grad():
+        theirs = rm(real.from_numpy(x)).numpy()
+    np.testing.assert_allclose(m(torch.from_numpy(x)).detach().numpy(), theirs, rtol=1e-5,
+                               atol=1e-6)  # fmt: skip
+    # the reverse: duograd's file (with its buffers) into a fresh real module
+    torch.save(m.state_dict(), tmp_path / "dg_cnn.safetensors")
+    real.manual_seed(9)
+    rm2 = _cnn(real.nn).eval()
+    rm2.load_state_dict(st.load_file(str(tmp_path / "dg_cnn.safetensors")))
+    with real.no_grad():
+        np.testing.assert_allclose(rm2(real.from_numpy(x)).numpy(), theirs, rtol=1e-6, atol=1e-7)
+
+
+def test_graph_saver_renames_through_a_var_list_dict(tmp_path):
+    st = pytest.importorskip("safetensors.numpy")
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(np.array([1.0, 2.0], np.float32), name="v")
+        saver = tf.train.Saver({"model/weights": v})
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            path = saver.save(sess, str(tmp_path / "renamed.safetensors"))
+    assert list(st.load_file(path)) == ["model/weights"]
+    st.save_file({"model/weights": np.array([5.0, 6.0], np.float32)}, path)
+    with g.as_default(), tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        saver.restore(sess, path)
+        assert sess.run(v).tolist() == [5.0, 6.0]
+
+
 def _graph(seed):
     g = tf.Graph()
     with g.as_default():
