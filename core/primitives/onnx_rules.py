@@ -159,6 +159,10 @@ def _stack(cx, node, ins):
 def _getitem(cx, node, ins):
     index = node.params["index"]
     index = index if isinstance(index, tuple) else (index,)
+    if sum(i is Ellipsis for i in index) == 1:  # `...` stands for the axes not named
+        at, rank = index.index(Ellipsis), _rank(node.inputs[0])
+        fill = (slice(None),) * (rank - len(index) + 1)
+        index = index[:at] + fill + index[at + 1 :]
     if any(i is None or i is Ellipsis or isinstance(i, np.ndarray) for i in index):
         raise NotImplementedError(
             f"ONNX export: getitem with index {index!r} (only ints and slices are exported)"

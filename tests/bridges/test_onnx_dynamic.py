@@ -87,6 +87,76 @@ def test_eager_export_at_batch_2_runs_at_other_batches(name):
         assert "batch" in [d.dim_param for d in out.type.tensor_type.shape.dim], out.name
 
 
+class _ClassToken(nn.Module):
+    """A learned token expanded to the batch (``expand(x.size(0), -1, -1)``), then pooled."""
+
+    def __init__(self):
+        super().__init__()
+        self.token = nn.Parameter(torch.randn(1, 1, 4))
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        t = self.token.expand(x.size(0), -1, -1)
+        return self.fc(torch.cat([t, x], 1)).sum(1)
+
+
+class _InPlace(nn.Module):
+    """In-place ops in the forward: the tensor stands for the value written into it."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.fc = nn.Linear(2 * 6 * 6, 2)
+
+    def forward(self, x):
+        h = self.conv(x)
+        h.relu_()
+        h += 1.0
+        return self.fc(torch.flatten(h, 1))
+
+
+def _more(name):
+    torch.manual_seed(4)
+    return {
+        "lstm_time_major": (nn.LSTM(3, 4), (5, 2, 3), 1),  # the batch is axis 1
+        "gru": (nn.GRU(3, 4, batch_first=True), (2, 5, 3), 0),
+        "expand": (_ClassToken(), (2, 3, 4), 0),
+        "inplace": (_InPlace(), (2, 1, 8, 8), 0),
+        "relu_inplace": (
+            nn.Sequential(
+                nn.Conv2d(1, 2, 3), nn.ReLU(inplace=True), nn.Flatten(), nn.Linear(72, 2)
+            ),
+            (2, 1, 8, 8),
+            0,
+        ),  # fmt: skip
+    }[name]
+
+
+@pytest.mark.parametrize("name", ["lstm_time_major", "gru", "expand", "inplace", "relu_inplace"])
+def test_eager_export_follows_the_batch_through_other_ops(name):
+    model, shape, axis = _more(name)
+    model.eval()
+    buf = io.BytesIO()
+    torch.onnx.export(model, (torch.randn(*shape),), buf, input_names=["x"],
+                      dynamic_axes={"x": {axis: "batch"}})  # fmt: skip
+    sess = _session(buf.getvalue())
+    rng = np.random.default_rng(7)
+    for b in BATCHES:
+        size = list(shape)
+        size[axis] = b
+        x = rng.standard_normal(size).astype(np.float32)
+        got = sess.run(None, {"x": x})
+        with torch.no_grad():
+            want = model(torch.from_numpy(x))
+        if isinstance(want, tuple):  # (output, state) or (output, (h, c))
+            state = want[1] if isinstance(want[1], tuple) else (want[1],)
+            want = [want[0], *state]
+        else:
+            want = [want]
+        for g, w in zip(got, want, strict=True):
+            _close(g, w.numpy())
+
+
 def test_eager_export_two_dynamic_axes_batch_and_length():
     torch.manual_seed(2)
     layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
