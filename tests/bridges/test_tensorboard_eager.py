@@ -1,5 +1,6 @@
 """torch.utils.tensorboard.SummaryWriter: event files read back, and the real server serves them."""
 
+import io
 import json
 import os
 import socket
@@ -130,3 +131,19 @@ def test_real_tensorboard_server_serves_the_run(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_image_pixels_decode_as_written(tmp_path):
+    pil = pytest.importorskip("PIL.Image")
+    rgb = np.random.default_rng(0).random((3, 4, 5)).astype(np.float32)  # CHW floats in [0, 1]
+    gray = np.arange(20, dtype=np.uint8).reshape(4, 5) * 12
+    with SummaryWriter(str(tmp_path)) as w:
+        w.add_image("rgb", torch.from_numpy(rgb), 0)
+        w.add_image("gray", gray, 0, dataformats="HW")
+    acc = EventAccumulator(str(tmp_path), size_guidance=_ALL)
+    acc.Reload()
+    got = np.asarray(pil.open(io.BytesIO(acc.Images("rgb")[0].encoded_image_string)))
+    want = np.clip(np.round(rgb.transpose(1, 2, 0) * 255), 0, 255).astype(np.uint8)
+    assert np.array_equal(got, want)
+    got = np.asarray(pil.open(io.BytesIO(acc.Images("gray")[0].encoded_image_string)))
+    assert np.array_equal(got.reshape(4, 5, -1)[..., 0], gray)
