@@ -113,6 +113,11 @@ class _Context:
         if twin is None:
             return list(shape)
         other = [_size(d) for d in tuple(twin.shape)]
+        if len(other) != len(shape):
+            raise ExportError(
+                f"{self.op}: '{v.node.name}' has rank {len(shape)} at one size of the dynamic "
+                f"axes and {len(other)} at another; its rank must not depend on them"
+            )
         return [a if a == b else self.dim_of(a, b) for a, b in zip(shape, other, strict=True)]
 
     def alt_params(self, node: Any) -> dict | None:

@@ -50,7 +50,8 @@ class _Recorder:
     """Every operation run while it watches, with each operand resolved at the time of use to
     ("op", k) / ("input", i) / ("const", array or number)."""
 
-    def __init__(self, leaves: list[Tensor]) -> None:
+    def __init__(self, leaves: list[Tensor], fixed: set[int]) -> None:
+        self.fixed = fixed  # ids of the parameters' and buffers' arrays: read, never copied
         self.ops: list[tuple[Any, dict, list]] = []
         self.keep: list[Any] = []  # what was seen stays alive, so no id() is reused
         self.current: dict[int, tuple] = {id(t): ("input", i) for i, t in enumerate(leaves)}
@@ -59,10 +60,14 @@ class _Recorder:
     def resolve(self, a: Any) -> tuple:
         if isinstance(a, Tensor):
             ref = self.current.get(id(a)) or self.by_array.get(id(a._data))
-            return ref or ("const", a._data.copy(), id(a._data))
+            return ref or self._const(a._data)
         if isinstance(a, np.ndarray):
-            return self.by_array.get(id(a)) or ("const", a.copy(), id(a))
+            return self.by_array.get(id(a)) or self._const(a)
         return ("const", a, None)
+
+    def _const(self, arr: np.ndarray) -> tuple:
+        # a snapshot, since a later in-place write must not change what this op read
+        return ("const", arr if id(arr) in self.fixed else arr.copy(), id(arr))
 
     def observe(self, prim: Any, params: dict, args: tuple, t: Any) -> None:
         ref = ("op", len(self.ops))
@@ -93,7 +98,7 @@ def trace_module(
     names.update(dict(getattr(model, "named_buffers", lambda: [])()))
     param_names = {id(t._data): n for n, t in names.items()}
     leaves = [Tensor._make(a._data.copy()) for a in args]
-    rec = _Recorder(leaves)
+    rec = _Recorder(leaves, set(param_names))
     prev_event = dispatch._event
     dispatch.add_observer(rec.observe)
     dispatch._event = rec.event
