@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ...core.onnx_export import ExportError, export_graph, grown, grown_sizes
+from ...core.onnx_export import OPSET, ExportError, export_graph, grown, grown_sizes
 from .grad_mode import no_grad
 from .tensor import Tensor
 from .trace import trace_module
@@ -59,6 +59,16 @@ def export(
 ) -> Any:
     """Trace `model(*args)` and write it to `f` (a path or a binary file) as ONNX."""
     op = "torch.onnx.export"
+    if opset_version is not None and int(opset_version) != OPSET:
+        raise ExportError(
+            f"{op}: duograd writes ONNX opset {OPSET}; opset_version={opset_version} is not "
+            f"available (omit it or pass {OPSET})"
+        )
+    if not export_params:
+        raise ExportError(
+            f"{op}: export_params=False (weights as graph inputs) is not supported; the "
+            "weights are written into the file as named initializers"
+        )
     if not isinstance(args, tuple):
         args = (args,)
     names = list(input_names or [f"input_{i}" for i in range(len(args))])

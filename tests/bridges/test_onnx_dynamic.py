@@ -269,3 +269,13 @@ def test_graph_export_refuses_a_dynamic_axis_on_a_fixed_placeholder():
         with tf.Session() as sess:
             with pytest.raises(ValueError, match="give the placeholder None at that axis"):
                 graph_onnx.export(sess, [x], [y], io.BytesIO(), dynamic_axes={"x": [0]})
+
+
+def test_eager_export_opset_and_export_params_are_checked():
+    model = nn.Linear(2, 2)
+    proto = torch.onnx.export(model, (torch.randn(1, 2),), io.BytesIO(), opset_version=17)
+    assert [o.version for o in proto.opset_import] == [17]
+    with pytest.raises(ValueError, match="writes ONNX opset 17; opset_version=11"):
+        torch.onnx.export(model, (torch.randn(1, 2),), io.BytesIO(), opset_version=11)
+    with pytest.raises(ValueError, match="export_params=False"):
+        torch.onnx.export(model, (torch.randn(1, 2),), io.BytesIO(), export_params=False)
