@@ -279,3 +279,33 @@ def test_eager_export_opset_and_export_params_are_checked():
         torch.onnx.export(model, (torch.randn(1, 2),), io.BytesIO(), opset_version=11)
     with pytest.raises(ValueError, match="export_params=False"):
         torch.onnx.export(model, (torch.randn(1, 2),), io.BytesIO(), export_params=False)
+
+
+def test_eager_export_two_inputs_sharing_the_batch_axis():
+    torch.manual_seed(5)
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
+
+    class Masked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.TransformerEncoder(layer, 1)
+
+        def forward(self, x, pad):
+            return self.enc(x, src_key_padding_mask=pad)
+
+    model = Masked().eval()
+    pad = np.zeros((2, 5), bool)
+    pad[1, 3:] = True
+    buf = io.BytesIO()
+    torch.onnx.export(model, (torch.randn(2, 5, 8), torch.from_numpy(pad)), buf,
+                      input_names=["x", "pad"],
+                      dynamic_axes={"x": {0: "batch"}, "pad": {0: "batch"}})  # fmt: skip
+    sess = _session(buf.getvalue())
+    rng = np.random.default_rng(6)
+    for b in BATCHES:
+        xs = rng.standard_normal((b, 5, 8)).astype(np.float32)
+        ps = np.zeros((b, 5), bool)
+        ps[0, 4:] = True
+        (got,) = sess.run(None, {"x": xs, "pad": ps})
+        with torch.no_grad():
+            _close(got, model(torch.from_numpy(xs), torch.from_numpy(ps)).numpy())
