@@ -17,6 +17,10 @@ def _tqdm():
     return tqdm
 
 
+def _fmt(v: float) -> str:
+    return str(v) if isinstance(v, int) else f"{v:.4f}"  # counts stay whole numbers
+
+
 class Progress:
     """Step count, latest loss and elapsed time of a training run, updated once per step."""
 
@@ -30,14 +34,14 @@ class Progress:
         if tqdm is not None:
             self._bar = tqdm(total=self.total, desc=desc, unit="step", file=sys.stdout)
 
-    def update(self, step: int, loss: float, **extra: float) -> None:
+    def update(self, step: int, loss: float | None = None, **extra: float) -> None:
         """Show step `step` (0-based) of the run; a full plain line every `every` steps."""
         if self.quiet:
             return
         done = step + 1
-        figures = {"loss": loss, **extra}
+        figures = {**({} if loss is None else {"loss": loss}), **extra}
         if self._bar is not None:
-            self._bar.set_postfix({k: f"{v:.4f}" for k, v in figures.items()}, refresh=False)
+            self._bar.set_postfix({k: _fmt(v) for k, v in figures.items()}, refresh=False)
             self._bar.update(done - self._bar.n)
             if done >= self.total:
                 self._bar.close()
@@ -47,7 +51,7 @@ class Progress:
         width = 24
         fill = int(width * done / self.total)
         bar = "#" * fill + "." * (width - fill)
-        text = " ".join(f"{k} {v:.4f}" for k, v in figures.items())
+        text = " ".join(f"{k} {_fmt(v)}" for k, v in figures.items())
         print(f"step {done:5d}/{self.total} [{bar}] {text} {self.elapsed():6.1f}s", flush=True)
 
     def elapsed(self) -> float:

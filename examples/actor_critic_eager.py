@@ -5,6 +5,7 @@ import _common
 import duograd.frontends.eager as torch
 import numpy as np
 from _cartpole import CartPole, actor_critic_init, discounted_returns
+from _progress import Progress
 
 nn = torch.nn
 
@@ -30,6 +31,7 @@ def train(episodes: int, quiet: bool = False):
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     torch.manual_seed(0)  # the action draws
     lengths = []
+    progress = Progress(episodes, quiet, desc="episodes")
     for episode in range(episodes):
         state, done, states, actions, rewards = env.reset(), False, [], [], []
         while not done:
@@ -49,8 +51,7 @@ def train(episodes: int, quiet: bool = False):
         loss.backward()
         opt.step()
         lengths.append(len(rewards))
-        if not quiet and episode % max(1, episodes // 5) == 0:
-            print(f"episode {episode}: length {len(rewards)}")
+        progress.update(episode, loss.item(), length=len(rewards))
     return [p.detach().numpy().copy() for p in model.parameters()], lengths
 
 

@@ -6,6 +6,7 @@ import _common
 import duograd.frontends.graph as tf
 import numpy as np
 from _cartpole import CartPole, actor_critic_init, discounted_returns
+from _progress import Progress
 
 
 def _dense(x, w, b):
@@ -43,6 +44,7 @@ def train(episodes: int, quiet: bool = False):
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             tf.set_random_seed(0)  # the action draws
+            progress = Progress(episodes, quiet, desc="episodes")
             for episode in range(episodes):
                 state, done, seen, taken, rewards = env.reset(), False, [], [], []
                 while not done:
@@ -58,8 +60,7 @@ def train(episodes: int, quiet: bool = False):
                 }
                 sess.run(step, feed)
                 lengths.append(len(rewards))
-                if not quiet and episode % max(1, episodes // 5) == 0:
-                    print(f"episode {episode}: length {len(rewards)}")
+                progress.update(episode, length=len(rewards))
             values_out = sess.run(params)
     return values_out, lengths
 

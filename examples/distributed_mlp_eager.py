@@ -10,6 +10,7 @@ import hashlib
 
 import _common
 import duograd.frontends.eager as torch
+from _progress import Progress
 from duograd.frontends.eager.utils.data import DataLoader, TensorDataset
 from duograd.frontends.eager.utils.data.distributed import DistributedSampler
 
@@ -38,6 +39,7 @@ def main() -> None:
     sampler = DistributedSampler(data, shuffle=True, seed=0)
     loader = DataLoader(data, batch_size=BATCH, sampler=sampler, drop_last=True)
     step, epoch = 0, 0
+    progress = Progress(args.steps, rank != 0 or args.quiet)  # rank 0 reports
     while step < args.steps:
         sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on every rank
         for xb, yb in loader:
@@ -45,8 +47,7 @@ def main() -> None:
             loss = loss_fn(ddp(xb), yb)
             loss.backward()
             opt.step()
-            if rank == 0 and not args.quiet and step % max(1, args.steps // 5) == 0:
-                print(f"step {step:4d}  loss on rank 0's batch {loss.item():.4f}")
+            progress.update(step, loss.item())
             step += 1
             if step == args.steps:
                 break

@@ -11,6 +11,7 @@ import hashlib
 import _common
 import duograd.frontends.graph as tf
 import numpy as np
+from _progress import Progress
 from duograd.core.distributed import shard_indices
 
 SIZES = (4, 32, 3)
@@ -49,13 +50,13 @@ def main() -> None:
             sess.run(tf.global_variables_initializer())
             hook.after_create_session(sess)
             step, epoch = 0, 0
+            progress = Progress(args.steps, rank != 0 or args.quiet)  # rank 0 reports
             while step < args.steps:
                 idx = np.array(shard_indices(len(x_data), size, rank, seed=0, epoch=epoch))
                 for start in range(0, len(idx) - BATCH + 1, BATCH):
                     rows = idx[start : start + BATCH]
                     _, value = sess.run([train_op, loss], {x: x_data[rows], y: y_data[rows]})
-                    if rank == 0 and not args.quiet and step % max(1, args.steps // 5) == 0:
-                        print(f"step {step:4d}  loss on rank 0's batch {value:.4f}")
+                    progress.update(step, float(value))
                     step += 1
                     if step == args.steps:
                         break

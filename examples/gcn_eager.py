@@ -8,6 +8,7 @@ import _common
 import duograd.frontends.eager as torch
 import numpy as np
 from _citation_data import citation_graph, gcn_init
+from _progress import Progress
 
 HIDDEN = 16
 
@@ -34,13 +35,13 @@ def train(steps: int, quiet: bool = False):
     model = GCN(gcn_init(feats.shape[1], HIDDEN, int(labels.max()) + 1))
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     loss = None
+    progress = Progress(steps, quiet)
     for step in range(steps):
         opt.zero_grad()
         loss = torch.nn.functional.cross_entropy(model(adj, x)[train_idx], y[train_idx])
         loss.backward()
         opt.step()
-        if not quiet and step % max(1, steps // 5) == 0:
-            print(f"step {step}: loss {loss.item():.4f}")
+        progress.update(step, loss.item())
     with torch.no_grad():
         pred = model(adj, x).argmax(1).numpy()
     acc = float((pred[~mask] == labels[~mask]).mean())

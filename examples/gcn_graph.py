@@ -9,6 +9,7 @@ import _common
 import duograd.frontends.graph as tf
 import numpy as np
 from _citation_data import citation_graph, gcn_init
+from _progress import Progress
 
 HIDDEN = 16
 
@@ -41,10 +42,10 @@ def train(steps: int, quiet: bool = False):
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             value = None
+            progress = Progress(steps, quiet)
             for step in range(steps):
                 _, value = sess.run([step_op, loss])
-                if not quiet and step % max(1, steps // 5) == 0:
-                    print(f"step {step}: loss {value:.4f}")
+                progress.update(step, float(value))
             got = sess.run(pred)
             params = sess.run([w1, b1, w2, b2])
     acc = float((got[~mask] == labels[~mask]).mean())

@@ -36,6 +36,7 @@ def train(epochs=2, batch=64, steps=None, quiet=False, lr=0.05) -> dict:
     per_epoch = len(y_train) // batch
     total = epochs * per_epoch if steps is None else min(steps, epochs * per_epoch)
     losses, epoch_s, t0 = [], [], time.perf_counter()
+    progress = data.Progress(total, quiet)
     for step, idx in enumerate(data.batches(len(y_train), batch, total)):
         opt.zero_grad()
         loss = loss_fn(model(torch.from_numpy(x_train[idx])), torch.from_numpy(y_train[idx]))
@@ -45,8 +46,7 @@ def train(epochs=2, batch=64, steps=None, quiet=False, lr=0.05) -> dict:
         if (step + 1) % per_epoch == 0 or step + 1 == total:
             epoch_s.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            if not quiet:
-                print(f"step {step + 1}/{total}: loss {losses[-1]:.4f} ({epoch_s[-1]:.1f}s)")
+        progress.update(step, losses[-1])
     with torch.no_grad():
         pred = model(torch.from_numpy(x_test)).argmax(dim=1).numpy()
     weights = {f"p{i}": w for i, w in enumerate(resnet._eager_read(model, mods))}

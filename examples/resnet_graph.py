@@ -37,14 +37,14 @@ def train(epochs=2, batch=64, steps=None, quiet=False, lr=0.05) -> dict:
     per_epoch = len(y_train) // batch
     total = epochs * per_epoch if steps is None else min(steps, epochs * per_epoch)
     losses, epoch_s, t0 = [], [], time.perf_counter()
+    progress = data.Progress(total, quiet)
     for step, idx in enumerate(data.batches(len(y_train), batch, total)):
         _, value = sess.run([train_op, loss], {px: x_train[idx], py: y_train[idx]})
         losses.append(float(value))
         if (step + 1) % per_epoch == 0 or step + 1 == total:
             epoch_s.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            if not quiet:
-                print(f"step {step + 1}/{total}: loss {losses[-1]:.4f} ({epoch_s[-1]:.1f}s)")
+        progress.update(step, losses[-1])
     predicted = sess.run(pred, {px: x_test})
     weights = {f"p{i}": w for i, w in enumerate(resnet._graph_read(sess.run(variables)))}
     weights = {k: np.ascontiguousarray(v) for k, v in weights.items()}

@@ -10,6 +10,7 @@ import duograd.frontends.eager as torch
 import duograd.frontends.graph as tf
 import numpy as np
 from _digit_records import mlp_init, write_digit_records
+from _progress import Progress
 from duograd.frontends.eager.utils.data import DataLoader, Dataset
 
 BATCH = 64
@@ -45,6 +46,7 @@ def train(steps: int, quiet: bool = False, folder: str | None = None):
     torch.manual_seed(0)  # the shuffling order
     loader = DataLoader(DigitRecords(path), batch_size=BATCH, shuffle=True)
     losses = []
+    progress = Progress(steps, quiet)
     while len(losses) < steps:
         for x, y in loader:
             opt.zero_grad()
@@ -52,8 +54,7 @@ def train(steps: int, quiet: bool = False, folder: str | None = None):
             loss.backward()
             opt.step()
             losses.append(loss.item())
-            if not quiet and (len(losses) - 1) % max(1, steps // 5) == 0:
-                print(f"step {len(losses) - 1}: loss {losses[-1]:.4f}")
+            progress.update(len(losses) - 1, losses[-1])
             if len(losses) == steps:
                 break
     with torch.no_grad():

@@ -8,6 +8,7 @@ import tempfile
 import _common
 import duograd.frontends.graph as tf
 from _digit_records import mlp_init, write_digit_records
+from _progress import Progress
 
 BATCH = 64
 FEATURES = {
@@ -48,10 +49,10 @@ def train(steps: int, quiet: bool = False, folder: str | None = None):
         losses = []
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
+            progress = Progress(steps, quiet)
             for i in range(steps):
                 losses.append(float(sess.run([step, loss])[1]))
-                if not quiet and i % max(1, steps // 5) == 0:
-                    print(f"step {i}: loss {losses[-1]:.4f}")
+                progress.update(i, losses[-1])
             return sess.run(params), losses, float(sess.run(accuracy))
 
 

@@ -5,6 +5,11 @@ ONNX value holding the node's output. Elementwise primitives map one to one; the
 with transposed operands, conv2d in either layout, indexing, the LSTM cell's two steps) expand
 into a few standard ONNX operators (opset 17). A primitive without a rule cannot be exported and
 the exporter says so, naming it.
+
+Sizes are read through the context (`cx.dims`), never from the example's shapes directly, so a
+dimension that follows a dynamic axis is computed at run time; a rule whose parameters hold
+sizes (a reshape's target, a broadcast's shape) is marked `dynamic_params` and writes those
+that change with the dynamic axes as run-time shapes.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ _UNARY = {
     "neg": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "tanh": "Tanh",
     "sigmoid": "Sigmoid", "relu": "Relu", "abs": "Abs", "sign": "Sign", "sin": "Sin",
     "cos": "Cos", "identity": "Identity", "stop_gradient": "Identity",
+    "with_shape": "Identity",  # a static shape checked when run: ONNX checks shapes itself
 }  # fmt: skip
 _BINARY = {
     "add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
@@ -65,9 +71,23 @@ def _matmul(cx, node, ins):
     return cx.emit("MatMul", [a, b])
 
 
+def _dynamic(rule: Rule) -> Rule:
+    rule.dynamic_params = True  # type: ignore[attr-defined]
+    return rule
+
+
+@_dynamic
 def _reshape(cx, node, ins):
-    shape = cx.const(np.asarray(node.params["shape"], dtype=np.int64))
-    return cx.emit("Reshape", [ins[0], shape])
+    shape = [int(d) for d in node.params["shape"]]
+    twin = cx.alt_params(node)
+    other = shape if twin is None else [int(d) for d in twin["shape"]]
+    moving = [i for i, (a, b) in enumerate(zip(shape, other, strict=True)) if a != b]
+    if len(moving) == 1 and -1 not in shape:
+        shape[moving[0]] = -1  # the one size that follows the dynamic axes is inferred
+    elif moving:
+        dims = [cx.dim_of(a, b) if a != b else a for a, b in zip(shape, other, strict=True)]
+        return cx.emit("Reshape", [ins[0], cx.shape_tensor(dims, node)])
+    return cx.emit("Reshape", [ins[0], cx.const(np.asarray(shape, dtype=np.int64))])
 
 
 def _reshape_like(cx, node, ins):
@@ -110,15 +130,19 @@ def _expand_dims(cx, node, ins):
 
 
 def _squeeze(cx, node, ins):
-    shape = tuple(node.inputs[0].shape)
+    shape = cx.dims(node.inputs[0])
     axes = node.params.get("axes", node.params.get("axis"))
     axes = [i for i, d in enumerate(shape) if d == 1] if axes is None else _axes(axes, len(shape))
     return cx.emit("Squeeze", [ins[0], cx.const(np.asarray(axes, np.int64))])
 
 
+@_dynamic
 def _broadcast_to(cx, node, ins):
-    shape = cx.const(np.asarray(tuple(node.output.shape), dtype=np.int64))
-    return cx.emit("Expand", [ins[0], shape])
+    out, x = cx.dims(node.output), cx.dims(node.inputs[0])
+    x = [1] * (len(out) - len(x)) + x
+    # a dynamic size the input already has is kept by Expand's 1; others are computed
+    shape = [1 if not isinstance(o, int) and o == i else o for o, i in zip(out, x, strict=True)]
+    return cx.emit("Expand", [ins[0], cx.shape_tensor(shape, node)])
 
 
 def _concat(cx, node, ins):
@@ -135,7 +159,10 @@ def _stack(cx, node, ins):
 def _getitem(cx, node, ins):
     index = node.params["index"]
     index = index if isinstance(index, tuple) else (index,)
-    shape = tuple(node.inputs[0].shape)
+    if sum(i is Ellipsis for i in index) == 1:  # `...` stands for the axes not named
+        at, rank = index.index(Ellipsis), _rank(node.inputs[0])
+        fill = (slice(None),) * (rank - len(index) + 1)
+        index = index[:at] + fill + index[at + 1 :]
     if any(i is None or i is Ellipsis or isinstance(i, np.ndarray) for i in index):
         raise NotImplementedError(
             f"ONNX export: getitem with index {index!r} (only ints and slices are exported)"
@@ -143,12 +170,12 @@ def _getitem(cx, node, ins):
     starts, ends, axes, steps, picks = [], [], [], [], []
     for ax, ix in enumerate(index):
         if isinstance(ix, slice):
-            s, e, st = ix.indices(shape[ax]) if shape[ax] is not None else (
-                ix.start or 0, ix.stop if ix.stop is not None else 2**62, ix.step or 1
-            )  # fmt: skip
-            if (s, e, st) != (0, shape[ax], 1):
-                if st < 0 and e < 0:
-                    e = -(2**62)  # "before the first element" for a reversed slice
+            # ONNX's Slice clamps and counts from the end as Python does, so the slice is
+            # written as given (not resolved against the example's size, which may change)
+            st = 1 if ix.step is None else int(ix.step)
+            s = int(ix.start) if ix.start is not None else (0 if st > 0 else -1)
+            e = int(ix.stop) if ix.stop is not None else (2**62 if st > 0 else -(2**62))
+            if (s, e, st) != (0, 2**62, 1):
                 starts.append(s), ends.append(e), axes.append(ax), steps.append(st)
         else:
             picks.append((ax, int(ix)))
@@ -239,7 +266,12 @@ def _lstm_output(cx, node, ins):
 def _lstm_seq(cx, node, ins):
     """The whole-sequence LSTM unrolled over its static steps into the packed (T, B, 7H)."""
     x, h, c, wx, wh, bx, bh, lengths = ins
-    t_len = tuple(node.inputs[0].shape)[0]
+    t_len = cx.dims(node.inputs[0])[0]
+    if not isinstance(t_len, int):
+        raise NotImplementedError(
+            "ONNX export: the LSTM is unrolled over its time steps, so the sequence length "
+            "must be fixed (make only the batch axis dynamic)"
+        )
     dt = np.dtype(node.output.dtype)
     fb = float(node.params.get("forget_bias", 0.0))
     ldt = np.dtype(node.inputs[7].dtype)
@@ -273,6 +305,21 @@ def _fill_like(cx, node, ins):
     )  # fmt: skip
 
 
+def _shape_of(cx, node, ins):
+    return _cast_to(cx, cx.emit("Shape", ins), node.output.dtype)
+
+
+def _cast_to(cx, name, dtype, have=np.int64):
+    if np.dtype(dtype) == np.dtype(have):
+        return name
+    return cx.emit("Cast", [name], to=cx.onnx_dtype(dtype))
+
+
+def _fill_dynamic(cx, node, ins):
+    shape = cx.emit("Cast", [ins[0]], to=cx.onnx_dtype(np.int64))
+    return cx.emit("Expand", [_cast_to(cx, ins[1], node.output.dtype, node.inputs[1].dtype), shape])
+
+
 def _gather(cx, node, ins):
     # np.take semantics; ONNX's Gather takes int32/int64 indices the same way
     return cx.emit("Gather", ins, axis=int(node.params.get("axis", 0)))
@@ -293,7 +340,8 @@ RULES: dict[str, Rule] = {
     "getitem": _getitem, "conv2d": _conv2d, "max_pool2d": _pool("MaxPool"),
     "avg_pool2d": _pool("AveragePool"), "lstm_state": _lstm_state, "lstm_output": _lstm_output,
     "lstm_seq": _lstm_seq, "fill_like": _fill_like,
-    "where": _where, "gather": _gather,
+    "where": _where, "gather": _gather, "shape_of": _shape_of,
+    "fill_dynamic": _fill_dynamic,
 }  # fmt: skip
 
 

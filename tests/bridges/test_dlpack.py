@@ -56,3 +56,40 @@ def test_array_protocol_and_priority():
     out = np.array([10.0, 20.0], dtype=np.float32) + t
     assert isinstance(out, torch.Tensor)
     assert out.tolist() == [11.0, 22.0]
+
+
+def test_tensor_made_by_real_torch_is_shared_both_ways():
+    real = pytest.importorskip("torch")
+    r = real.arange(12, dtype=real.float32).reshape(3, 4)
+    t = torch.from_dlpack(r)
+    assert t.numpy().ctypes.data == r.data_ptr() and tuple(t.shape) == (3, 4)
+    t.numpy()[1, 1] = -5.0
+    assert r[1, 1].item() == -5.0
+    r[2, 3] = 9.0
+    assert t[2, 3].item() == 9.0
+    # a transposed (strided) view comes across as the same view, not a copy
+    rt = r.t()
+    tt = torch.from_dlpack(rt)
+    assert tuple(tt.shape) == (4, 3) and tt.numpy().ctypes.data == rt.data_ptr()
+    assert np.array_equal(tt.numpy(), rt.numpy())
+
+
+def test_strided_duograd_tensor_goes_out_as_a_view():
+    real = pytest.importorskip("torch")
+    d = torch.arange(6, dtype=torch.float32).reshape(2, 3).t()
+    a = np.from_dlpack(d)
+    assert a.shape == (3, 2) and np.shares_memory(a, d.numpy()) and np.array_equal(a, d.numpy())
+    r = real.from_dlpack(d)
+    assert r.stride() == (1, 3) and np.array_equal(r.numpy(), d.numpy())
+    r[0, 1] = 100.0
+    assert d[0, 1].item() == 100.0 and a[0, 1] == 100.0
+
+
+def test_numpy_on_the_left_defers_to_the_tensor():
+    t = torch.tensor([1.0, 2.0])
+    assert t.__array_priority__ > 0
+    a = np.array([10.0, 20.0], dtype=np.float32)
+    for got, want in ((a - t, [9.0, 18.0]), (a * t, [10.0, 40.0]), (a / t, [10.0, 10.0])):
+        assert isinstance(got, torch.Tensor) and got.tolist() == want
+    m = np.eye(2, dtype=np.float32) @ t
+    assert isinstance(m, torch.Tensor) and m.tolist() == [1.0, 2.0]

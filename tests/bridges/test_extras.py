@@ -38,12 +38,41 @@ def _file_writer(p):
     tf.summary.FileWriter(str(p))
 
 
+def _summary_writer(p):
+    from duograd.frontends.eager.utils.tensorboard import SummaryWriter
+
+    SummaryWriter(str(p))
+
+
+def _saver_safetensors(p):
+    g = tf.Graph()
+    with g.as_default():
+        tf.Variable(1.0, name="v")
+        saver = tf.train.Saver()
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            saver.save(sess, str(p / "w.safetensors"))
+
+
+def _graph_onnx(p):
+    from duograd.frontends.graph import onnx as graph_onnx
+
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        with tf.Session() as sess:
+            graph_onnx.export(sess, [x], [x * 2.0], str(p / "g.onnx"))
+
+
 @pytest.mark.parametrize(
     ("blocked", "extra", "action"),
     [
         ("safetensors", "safetensors", _save_safetensors),
         ("onnx", "onnx", _export_onnx),
         ("tensorboard", "tensorboard", _file_writer),
+        ("tensorboard", "tensorboard", _summary_writer),
+        ("safetensors", "safetensors", _saver_safetensors),
+        ("onnx", "onnx", _graph_onnx),
     ],
 )
 def test_a_missing_extra_is_named(monkeypatch, tmp_path, blocked, extra, action):
@@ -54,3 +83,14 @@ def test_a_missing_extra_is_named(monkeypatch, tmp_path, blocked, extra, action)
     with pytest.raises(ImportError, match=rf"pip install 'duograd\[{extra}\]'"):
         action(tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+def test_loading_a_safetensors_file_without_the_extra_names_it(monkeypatch, tmp_path):
+    pytest.importorskip("safetensors")
+    _save_safetensors(tmp_path)
+    for name in list(sys.modules):
+        if name == "safetensors" or name.startswith("safetensors."):
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "safetensors", None)
+    with pytest.raises(ImportError, match=r"pip install 'duograd\[safetensors\]'"):
+        torch.load(tmp_path / "a.safetensors")

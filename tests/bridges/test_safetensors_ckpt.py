@@ -58,6 +58,61 @@ def test_real_torch_file_loads_into_duograd_and_back(tmp_path):
     )
 
 
+def _cnn(nn):
+    return nn.Sequential(
+        nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(3 * 3 * 3, 4),
+    )  # fmt: skip
+
+
+def test_real_torch_cnn_with_batch_norm_buffers_both_ways(tmp_path):
+    real = pytest.importorskip("torch")
+    st = pytest.importorskip("safetensors.torch")
+    real.manual_seed(3)
+    rm = _cnn(real.nn)
+    rm.train()
+    with real.no_grad():  # non-trivial running statistics and num_batches_tracked (int64)
+        for _ in range(3):
+            rm(real.randn(4, 1, 8, 8))
+    rm.eval()
+    st.save_file(rm.state_dict(), str(tmp_path / "real_cnn.safetensors"))
+    sd = torch.load(tmp_path / "real_cnn.safetensors")
+    assert sd["1.num_batches_tracked"].dtype == torch.int64
+    assert sd["1.num_batches_tracked"].item() == 3
+    m = _cnn(torch.nn)
+    m.load_state_dict(sd)
+    m.eval()
+    x = np.random.default_rng(6).standard_normal((5, 1, 8, 8)).astype(np.float32)
+    with real.no_grad():
+        theirs = rm(real.from_numpy(x)).numpy()
+    np.testing.assert_allclose(m(torch.from_numpy(x)).detach().numpy(), theirs, rtol=1e-5,
+                               atol=1e-6)  # fmt: skip
+    # the reverse: duograd's file (with its buffers) into a fresh real module
+    torch.save(m.state_dict(), tmp_path / "dg_cnn.safetensors")
+    real.manual_seed(9)
+    rm2 = _cnn(real.nn).eval()
+    rm2.load_state_dict(st.load_file(str(tmp_path / "dg_cnn.safetensors")))
+    with real.no_grad():
+        np.testing.assert_allclose(rm2(real.from_numpy(x)).numpy(), theirs, rtol=1e-6, atol=1e-7)
+
+
+def test_graph_saver_renames_through_a_var_list_dict(tmp_path):
+    st = pytest.importorskip("safetensors.numpy")
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(np.array([1.0, 2.0], np.float32), name="v")
+        saver = tf.train.Saver({"model/weights": v})
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            path = saver.save(sess, str(tmp_path / "renamed.safetensors"))
+    assert list(st.load_file(path)) == ["model/weights"]
+    st.save_file({"model/weights": np.array([5.0, 6.0], np.float32)}, path)
+    with g.as_default(), tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        saver.restore(sess, path)
+        assert sess.run(v).tolist() == [5.0, 6.0]
+
+
 def _graph(seed):
     g = tf.Graph()
     with g.as_default():
@@ -148,3 +203,50 @@ def test_real_tf_checkpoint_into_eager_module(tmp_path):
     load_tf_checkpoint(m, prefix, {"weight": transposed("dense/kernel"), "bias": "dense/bias"})
     got = m(torch.from_numpy(xs)).detach().numpy()
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_real_tf_cnn_checkpoint_with_batch_norm_and_global_step(tmp_path):
+    real_tf = pytest.importorskip("tensorflow")
+    v1 = real_tf.compat.v1
+    rng = np.random.default_rng(8)
+    xs = rng.standard_normal((3, 6, 6, 1)).astype(np.float32)
+    init = v1.random_normal_initializer(stddev=0.5, seed=1)
+    rg = real_tf.Graph()
+    with rg.as_default():
+        rx = v1.placeholder(real_tf.float32, [None, 6, 6, 1])
+        with v1.variable_scope("conv2d"):
+            k = v1.get_variable("kernel", [3, 3, 1, 4], initializer=init)
+            b = v1.get_variable("bias", [4], initializer=init)
+        h = v1.nn.conv2d(rx, k, [1, 1, 1, 1], "SAME") + b
+        with v1.variable_scope("batch_normalization"):
+            stats = [
+                v1.get_variable(n, [4], initializer=v1.constant_initializer(v))
+                for n, v in (("gamma", [1.0, 0.5, 2.0, 1.5]), ("beta", [0.1, -0.1, 0.0, 0.2]),
+                             ("moving_mean", [0.3, -0.2, 0.1, 0.0]),
+                             ("moving_variance", [1.5, 0.7, 2.0, 0.9]))
+            ]  # fmt: skip
+        gamma, beta, mean, var = stats
+        h = v1.nn.relu(v1.nn.batch_normalization(h, mean, var, beta, gamma, 1e-3))
+        with v1.variable_scope("dense"):
+            w = v1.get_variable("kernel", [6 * 6 * 4, 2], initializer=init)
+            wb = v1.get_variable("bias", [2], initializer=init)
+        ry = v1.matmul(v1.reshape(h, [-1, 6 * 6 * 4]), w) + wb
+        gs = v1.train.get_or_create_global_step()
+        with v1.Session(graph=rg) as rs:
+            rs.run(v1.global_variables_initializer())
+            rs.run(v1.assign(gs, 42))
+            want = rs.run(ry, {rx: xs})
+            prefix = v1.train.Saver().save(rs, str(tmp_path / "cnn.ckpt"), global_step=gs)
+    assert prefix.endswith("cnn.ckpt-42")
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 6, 6, 1])
+        h = tf.layers.conv2d(x, 4, 3, padding="same")
+        h = tf.nn.relu(tf.layers.batch_normalization(h, training=False))
+        y = tf.layers.dense(tf.layers.flatten(h), 2)
+        step = tf.train.get_or_create_global_step()
+        saver = tf.train.Saver()
+        with tf.Session() as sess:
+            saver.restore(sess, prefix)
+            assert sess.run(step) == 42
+            np.testing.assert_allclose(sess.run(y, {x: xs}), want, rtol=1e-5, atol=1e-5)

@@ -69,3 +69,35 @@ def test_scalar_summary_of_a_vector_fails_clearly():
         s = tf.summary.scalar("v", tf.constant([1.0, 2.0]))
         with tf.Session() as sess, pytest.raises(ValueError, match="summary.scalar 'v'"):
             sess.run(s)
+
+
+def test_merge_of_chosen_summaries_and_add_graph_after_opening(tmp_path):
+    g = tf.Graph()
+    with g.as_default():
+        w = tf.Variable(np.array([1.0, 2.0], np.float32), name="w")
+        loss = tf.reduce_sum(tf.square(w), name="total")
+        s_loss = tf.summary.scalar("loss", loss)
+        s_norm = tf.summary.scalar("norm", tf.sqrt(loss))
+        tf.summary.scalar("not_merged", loss * 0.0)
+        merged = tf.summary.merge([s_loss, s_norm])
+        step = tf.assign_sub(w, 0.25 * w)
+        init = tf.global_variables_initializer()
+    writer = tf.summary.FileWriter(str(tmp_path))  # no graph yet
+    with tf.Session(graph=g) as sess:
+        sess.run(init)
+        for i in range(2):
+            raw, _ = sess.run([merged, loss])
+            assert sorted(v.tag for v in Summary.FromString(raw).value) == ["loss", "norm"]
+            writer.add_summary(raw, i)
+            sess.run(step)
+    writer.add_graph(g)
+    writer.close()
+    acc = _accumulate(tmp_path)
+    assert sorted(acc.Tags()["scalars"]) == ["loss", "norm"]
+    assert [round(e.value, 6) for e in acc.Scalars("loss")] == [5.0, round(5.0 * 0.75**2, 6)]
+    assert [round(e.value, 5) for e in acc.Scalars("norm")] == [
+        round(5.0**0.5, 5),
+        round(0.75 * 5.0**0.5, 5),
+    ]
+    names = {n.name for n in acc.Graph().node}
+    assert {"w", "total"} <= names

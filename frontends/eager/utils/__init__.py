@@ -9,4 +9,14 @@ __all__ = ["data", "dlpack"]
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402
 
-__getattr__ = module_getattr("torch.utils", globals())
+_missing = module_getattr("torch.utils", globals())
+
+
+def __getattr__(name: str):
+    """``torch.utils.tensorboard`` loads on first use (the tensorboard package only when
+    writing); any other unknown name is a missing feature."""
+    if name == "tensorboard":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.tensorboard")
+    return _missing(name)
