@@ -30,6 +30,9 @@ def cholesky(a: Any) -> Any:
     """The lower Cholesky factor of symmetric positive-definite (..., d, d) matrices."""
     d = int(a.shape[-1])
     dt = np.dtype(a.dtype)
+    # read as a symmetric matrix: both triangles share the gradient, as PyTorch's rule does
+    # (the values are unchanged, 0.5 (a + a) == a)
+    a = ops.mul(ops.add(a, _transpose_last(a)), _s(0.5, a))
     cols: list = []
     for j in range(d):
         v = ops.getitem(a, (Ellipsis, slice(None), j))  # column j: (..., d)
