@@ -47,3 +47,58 @@ def test_a_batch_is_not_a_view_of_the_source():
             first = s.run(nxt)
     first[:] = 5
     assert not x.any()
+
+
+class _Big:
+    """Examples large enough that their batches travel through shared memory."""
+
+    def __len__(self) -> int:
+        return 40
+
+    def __getitem__(self, i: int):
+        x = np.full((784,), i, np.float32) * np.float32(0.5)
+        return {"x": x, "pair": (np.arange(300, dtype=np.int64) + i, i)}
+
+
+def _leftovers() -> list:
+    import glob
+
+    return glob.glob("/dev/shm/duograd-dl-*")
+
+
+def test_worker_batches_through_shared_memory_equal_the_in_process_ones():
+    from duograd.frontends.eager.utils.data import DataLoader, shm
+
+    if not shm.available():
+        pytest.skip("no /dev/shm here: batches go through the pipe")
+    before = set(_leftovers())
+    ref = list(DataLoader(_Big(), batch_size=16, num_workers=0))
+    got = list(DataLoader(_Big(), batch_size=16, num_workers=2))
+    assert len(got) == len(ref) == 3
+    for a, b in zip(got, ref, strict=True):
+        assert a["x"].numpy().tobytes() == b["x"].numpy().tobytes()
+        assert a["pair"][0].numpy().tobytes() == b["pair"][0].numpy().tobytes()
+        assert a["pair"][1].numpy().tobytes() == b["pair"][1].numpy().tobytes()
+    got[0]["x"].add_(1.0)  # a batch is an ordinary writable tensor
+    assert got[1]["x"].numpy()[0, 0] == 8.0
+    assert set(_leftovers()) <= before
+
+
+def test_leaving_an_epoch_early_leaves_no_files():
+    from duograd.frontends.eager.utils.data import DataLoader
+
+    before = set(_leftovers())
+    for loader in (
+        DataLoader(_Big(), batch_size=4, num_workers=2, prefetch_factor=4),
+        DataLoader(_Big(), batch_size=4, num_workers=2, persistent_workers=True),
+    ):
+        for i, _ in enumerate(loader):
+            if i == 1:
+                break
+        pool = getattr(loader, "_workers", None)
+        if pool is not None:
+            pool.shutdown()
+    import gc
+
+    gc.collect()
+    assert set(_leftovers()) <= before
