@@ -13,6 +13,7 @@ Run: python -m duograd.benchmarks.data_feeding [--rounds N] [--steps N]
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -35,17 +36,22 @@ class Transformed:
         return (self.x[i] * np.float32(0.5) + np.float32(0.1)).astype(np.float32), self.y[i]
 
 
-def _interleaved(columns: dict[str, Callable[[], None]], rounds: int) -> dict[str, float]:
+def _interleaved(columns: dict[str, Callable[[], None]], rounds: int) -> dict[str, tuple]:
+    """Per column: (median wall time of a round, median CPU time of this process in a round).
+    The CPU time (all threads of the main process, not the workers) shows what feeding costs
+    the training process itself, which machine load hardly changes."""
     for fn in columns.values():
         fn()  # warm-up: compiles, starts workers
     times: dict[str, list] = {k: [] for k in columns}
+    cpu: dict[str, list] = {k: [] for k in columns}
     for _ in range(rounds):
         for k, fn in columns.items():
             time.sleep(0.05)  # let spinning BLAS / worker threads settle between columns
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             fn()
             times[k].append(time.perf_counter() - t)
-    return {k: statistics.median(v) for k, v in times.items()}
+            cpu[k].append(time.process_time() - c)
+    return {k: (statistics.median(times[k]), statistics.median(cpu[k])) for k in columns}
 
 
 def _data(steps: int) -> tuple:
@@ -140,10 +146,12 @@ def graph(steps: int, rounds: int) -> None:
 
 
 def _report(style: str, t: dict, base: str, steps: int) -> None:
-    for k, v in t.items():
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    for k, (wall, cpu) in t.items():
         print(
-            f"{style:5s} {k:28s} {v / steps * 1e3:7.2f} ms/step  ratio {v / t[base]:.3f}x "
-            f"(vs {base})"
+            f"{style:5s} {k:28s} {wall / steps * 1e3:7.2f} ms/step  ratio {wall / t[base][0]:.3f}x"
+            f"  | main-process CPU {cpu / steps * 1e3:6.2f} ms/step  ratio "
+            f"{cpu / t[base][1]:.3f}x  (vs {base}; load average {load:.1f})"
         )
 
 
