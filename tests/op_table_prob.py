@@ -50,7 +50,18 @@ def _transport(rng, dt):
     return out
 
 
+def _igamma(rng, dt):
+    out = []
+    for sa, sx in [((3, 4), (3, 4)), ((4,), (3, 4)), ((), (5,)), ((0,), (0,))]:
+        a = np.asarray(rng.uniform(0.3, 6.0, size=sa)).astype(dt)
+        x = np.asarray(rng.uniform(0.05, 9.0, size=sx)).astype(dt)
+        out.append(Sample((a, x)))
+    return out
+
+
 ROWS_EXTRA: list[OpRow] = [
+    OpRow("igamma", _igamma, rtol32=1e-5),
+    OpRow("igamma_da", _igamma, dtypes=(np.float32,), grad=False, rtol32=1e-4),
     OpRow("lgamma", _lgamma),
     OpRow("digamma", _positive()),
     OpRow("polygamma", _polygamma),

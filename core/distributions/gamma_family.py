@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 from .. import ops
-from ..primitives.probability import digamma, lgamma, standard_gamma
+from ..primitives.probability import digamma, igamma, lgamma, standard_gamma
 
 
 def _s(value: float, like: Any) -> Any:
@@ -159,3 +159,4 @@ def beta_variance(c1: Any, c0: Any) -> Any:
 
 
 LOG_2PI = math.log(2 * math.pi)
+__all__ = ["digamma", "igamma", "lgamma"]  # re-exported for the frontends' KL rules

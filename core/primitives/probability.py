@@ -160,6 +160,69 @@ GAMMA_TRANSPORT = register(
 )
 
 
+def _igamma_rule(a, x) -> AVal:
+    dt = rules.same_dtype("igamma", a, x)
+    rules.require_float("igamma", a)
+    return AVal(rules.broadcast_shapes("igamma", tuple(a.shape), tuple(x.shape)), dt)
+
+
+def _igamma_vjp(g, out, a, x, wants):
+    from .elementwise import exp, greater, log, scalar, sub, where
+    from .shaping import sum_like
+
+    ga = sum_like(mul(g, igamma_da(a, x)), a) if wants[0] else None
+    gx = None
+    if wants[1]:
+        # the Gamma(a, 1) density at x (0 for x <= 0)
+        inside = greater(x, scalar(0, x))
+        safe = where(inside, x, scalar(1, x))
+        log_pdf = sub(sub(mul(sub(a, scalar(1, a)), log(safe)), safe), lgamma(a))
+        gx = sum_like(mul(g, where(inside, exp(log_pdf), scalar(0, x))), x)
+    return ga, gx
+
+
+def _igamma_ref(a, x):
+    return _scipy("gammainc")(a, x).astype(np.result_type(a.dtype, x.dtype))
+
+
+IGAMMA = register(
+    Primitive(
+        "igamma",
+        impl=K.igamma,
+        shape_rule=_igamma_rule,
+        vjp=_igamma_vjp,
+        reference=_igamma_ref,
+    )
+)
+
+
+def _igamma_da_ref(a, x):
+    h = 1e-6 * np.asarray(a, np.float64)
+    f = _scipy("gammainc")
+    return ((f(a + h, x) - f(a - h, x)) / (2 * h)).astype(np.result_type(a.dtype, x.dtype))
+
+
+IGAMMA_DA = register(
+    Primitive(
+        "igamma_da",
+        impl=K.igamma_da,
+        shape_rule=_igamma_rule,
+        reference=_igamma_da_ref,
+        nondiff=(0, 1),
+    )
+)
+
+
+def igamma(a, x):
+    """The regularised lower incomplete gamma function P(a, x) (torch.special.gammainc)."""
+    return bind(IGAMMA, a, x)
+
+
+def igamma_da(a, x):
+    """d P(a, x) / d a."""
+    return bind(IGAMMA_DA, a, x)
+
+
 def lgamma(x):
     """log |Gamma(x)|, elementwise."""
     return bind(LGAMMA, x)

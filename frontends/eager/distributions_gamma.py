@@ -99,6 +99,11 @@ class Gamma(Distribution):
     def entropy(self) -> Tensor:
         return G.gamma_entropy(self.concentration, self.rate)
 
+    def cdf(self, value: Any) -> Tensor:
+        value = _t(value, self.rate)
+        self._validate_sample(value)
+        return G.igamma(self.concentration, value * self.rate)
+
 
 class Dirichlet(Distribution):
     """Dirichlet(concentration) on the simplex of the last axis."""

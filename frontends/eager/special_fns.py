@@ -34,6 +34,18 @@ def polygamma(n: int, input: Any) -> Tensor:  # noqa: A002
     return digamma(input) if n == 0 else P.polygamma(_float(input), n)
 
 
+def igamma(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The regularised lower incomplete gamma function P(input, other)."""
+    a = _float(input)
+    x = other if isinstance(other, Tensor) else as_tensor(other, dtype=a.dtype)
+    return P.igamma(a, x)
+
+
+def igammac(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """The regularised upper incomplete gamma function Q = 1 - P."""
+    return 1 - igamma(input, other)
+
+
 def _standard_gamma(input: Any) -> Tensor:  # noqa: A002
     """Gamma(input, 1) draws shaped like input, with implicit gradients to input."""
     return P.standard_gamma(_float(input))
@@ -46,6 +58,8 @@ def attach(torch: types.ModuleType) -> None:
         ("digamma", digamma),
         ("polygamma", polygamma),
         ("_standard_gamma", _standard_gamma),
+        ("igamma", igamma),
+        ("igammac", igammac),
     ):
         if not hasattr(torch, name):
             setattr(torch, name, fn)
@@ -61,6 +75,8 @@ def attach(torch: types.ModuleType) -> None:
         ("digamma", digamma),
         ("psi", digamma),
         ("polygamma", polygamma),
+        ("gammainc", igamma),
+        ("gammaincc", igammac),
     ):
         if not hasattr(special, name):
             setattr(special, name, fn)

@@ -53,6 +53,11 @@ class Gamma(Distribution):
         """The differential entropy."""
         return G.gamma_entropy(self.concentration, self.rate)
 
+    def cdf(self, value: Any, name: str = "cdf") -> Tensor:
+        """P(concentration, rate value)."""
+        v = _t(value, self.rate.dtype)
+        return P.igamma(self.concentration, v * self.rate)
+
     def mean(self, name: str = "mean") -> Tensor:
         """concentration / rate."""
         return self.concentration / self.rate
@@ -198,6 +203,18 @@ def lgamma(x: Any, name: Any = None) -> Tensor:
 def digamma(x: Any, name: Any = None) -> Tensor:
     """psi(x), the derivative of lgamma."""
     return P.digamma(_t(x))
+
+
+def igamma(a: Any, x: Any, name: Any = None) -> Tensor:
+    """The regularised lower incomplete gamma function P(a, x)."""
+    a = _t(a)
+    return P.igamma(a, _t(x, a.dtype))
+
+
+def igammac(a: Any, x: Any, name: Any = None) -> Tensor:
+    """The regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x)."""
+    p = igamma(a, x)
+    return ops.sub(ops.scalar(1, p), p)
 
 
 def polygamma(a: Any, x: Any, name: Any = None) -> Tensor:
