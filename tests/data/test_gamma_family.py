@@ -359,3 +359,18 @@ def test_gamma_cdf_equal_across_styles_and_against_real_tf():
     with real.Graph().as_default(), real.compat.v1.Session() as s:
         want = s.run(real.math.igamma(C.astype(np.float32), x))
     np.testing.assert_allclose(got[1], want, rtol=1e-5, atol=1e-6)
+
+
+def test_multivariate_normal_rsample_is_reparameterised():
+    loc = dg.tensor(LOC[0].astype(np.float64), requires_grad=True)
+    tril = dg.tensor(np.linalg.cholesky(COV[0]), requires_grad=True)
+    dg.manual_seed(2)
+    x = D.MultivariateNormal(loc, scale_tril=tril).rsample((50,))
+    w = np.random.default_rng(1).standard_normal(x.shape)
+    (x * dg.tensor(w)).sum().backward()
+    eps = np.linalg.solve(tril.detach().numpy(), (x.detach().numpy() - LOC[0]).T).T
+    np.testing.assert_allclose(loc.grad.numpy(), w.sum(0), rtol=1e-10)
+    # x = loc + L eps: d/dL[i, j] = sum_s w[s, i] eps[s, j] (on the lower triangle)
+    want = np.tril(w.T @ eps)
+    np.testing.assert_allclose(np.tril(tril.grad.numpy()), want, rtol=1e-8, atol=1e-10)
+    assert D.MultivariateNormal(loc, scale_tril=tril).sample((2,)).requires_grad is False
