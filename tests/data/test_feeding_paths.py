@@ -102,3 +102,25 @@ def test_leaving_an_epoch_early_leaves_no_files():
 
     gc.collect()
     assert set(_leftovers()) <= before
+
+
+def test_a_full_shared_memory_falls_back_to_the_pipe(monkeypatch):
+    import errno
+    import multiprocessing
+    import os
+
+    from duograd.frontends.eager.utils.data import DataLoader
+
+    if not hasattr(os, "posix_fallocate") or "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs posix_fallocate and forked workers (which inherit the patch)")
+
+    def full(fd, offset, size):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    before = set(_leftovers())
+    monkeypatch.setattr(os, "posix_fallocate", full)
+    got = list(DataLoader(_Big(), batch_size=16, num_workers=2, multiprocessing_context="fork"))
+    ref = list(DataLoader(_Big(), batch_size=16, num_workers=0))
+    for a, b in zip(got, ref, strict=True):
+        assert a["x"].numpy().tobytes() == b["x"].numpy().tobytes()
+    assert set(_leftovers()) <= before

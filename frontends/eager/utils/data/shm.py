@@ -77,9 +77,18 @@ def pack(data: Any, owner: str) -> Any:
     path = os.path.join(ROOT, f"duograd-dl-{owner}-{os.getpid()}-{next(_count)}")
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
     try:
-        os.ftruncate(fd, size)
+        # reserve the pages now: a full /dev/shm then fails here with an OSError (and the batch
+        # goes through the pipe) instead of killing the worker with SIGBUS on a write
+        if hasattr(os, "posix_fallocate"):
+            os.posix_fallocate(fd, 0, size)
+        else:
+            os.ftruncate(fd, size)
         mm = mmap.mmap(fd, size)
-    finally:
+    except OSError:
+        os.close(fd)
+        os.unlink(path)
+        raise
+    else:
         os.close(fd)
     for arr in found:
         dst = np.frombuffer(mm, arr.dtype, arr.size, offsets[id(arr)]).reshape(arr.shape)
