@@ -27,6 +27,16 @@ def check_indices(indices: np.ndarray, shape: tuple, op: str) -> np.ndarray:
     return idx
 
 
+def frozen_pattern(indices: np.ndarray) -> tuple:
+    """The (rows, cols) of 2-D COO indices as read-only int64 arrays: kept on a sparse tensor,
+    they let the spmm kernel sort the pattern into CSR once and reuse it on every product."""
+    rows = np.array(indices[0], np.int64)
+    cols = np.array(indices[1], np.int64)
+    rows.setflags(write=False)
+    cols.setflags(write=False)
+    return rows, cols
+
+
 def matmul(rows: np.ndarray, cols: np.ndarray, values, dense, n_rows: int):
     """The sparse (rows, cols, values) matrix times `dense`."""
     return spmm(rows, cols, values, dense, n_rows)

@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     nn,
     numerics,
     pool,
+    probability,
     randomness,
     reduction,
     rnn,

@@ -328,6 +328,9 @@ __all__ = [
 
 # ---- torch.distributions (math in core.distributions) --------------------------------------------
 from . import distributions  # noqa: E402, F401
+from . import special_fns as _special_fns  # noqa: E402  (lgamma, digamma, polygamma)
+
+_special_fns.attach(__import__("sys").modules[__name__])
 
 # ---- sparse COO tensors (products on the core's spmm primitive) ----------------------------------
 from . import sparse as _sparse_mod  # noqa: E402

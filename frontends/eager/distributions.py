@@ -794,8 +794,12 @@ kl = type(
     {"kl_divergence": staticmethod(kl_divergence), "register_kl": staticmethod(register_kl)},
 )
 
+# Gamma, Beta, Dirichlet, MultivariateNormal and their KL pairs (registered on import)
+from .distributions_gamma import Beta, Dirichlet, Gamma, MultivariateNormal  # noqa: E402
+
 __all__ = [
-    "AffineTransform", "Bernoulli", "Categorical", "Distribution", "ExpTransform",
+    "AffineTransform", "Beta", "Dirichlet", "Gamma", "MultivariateNormal", "Bernoulli",
+    "Categorical", "Distribution", "ExpTransform",
     "Independent", "Laplace", "LogNormal", "Normal", "OneHotCategorical",
     "RelaxedOneHotCategorical", "SigmoidTransform", "Transform", "TransformedDistribution",
     "Uniform", "constraints", "kl", "kl_divergence", "register_kl",

@@ -25,6 +25,12 @@ class SparseTensor:
         self._vals = values
         self._shape = tuple(int(d) for d in size)
         self._coalesced = coalesced
+        self._rc: tuple | None = None  # frozen (rows, cols): the product's CSR is cached on them
+
+    def _pattern(self) -> tuple:
+        if self._rc is None:
+            self._rc = CS.frozen_pattern(self._idx)
+        return self._rc
 
     # ---- structure -------------------------------------------------------------------------------
     @property
@@ -192,7 +198,8 @@ def mm(sparse: SparseTensor, dense: Any) -> Tensor:
             f"torch.sparse.mm: shapes cannot be multiplied ({sp.shape[0]}x{sp.shape[1]} and "
             f"{'x'.join(str(d) for d in dense.shape)})"
         )
-    return CS.matmul(sp._idx[0], sp._idx[1], sp._vals, dense, sp.shape[0])
+    rows, cols = sp._pattern()
+    return CS.matmul(rows, cols, sp._vals, dense, sp.shape[0])
 
 
 def sparse_sum(input: SparseTensor, dim: Any = None, dtype: Any = None) -> Tensor:  # noqa: A002

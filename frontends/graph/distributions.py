@@ -404,8 +404,12 @@ def multinomial(
     return categorical(logits, num_samples, output_dtype, seed, name)
 
 
+# Beta, Gamma, Dirichlet and their KL rules (registered on import)
+from .distributions_gamma import Beta, Dirichlet, Gamma  # noqa: E402
+
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "Laplace", "Normal", "RegisterKL", "Uniform",
+    "Beta", "Dirichlet", "Gamma", "Bernoulli", "Categorical", "Distribution", "Laplace",
+    "Normal", "RegisterKL", "Uniform",
     "categorical", "kl_divergence", "multinomial",
 ]  # fmt: skip
 _ = float32

@@ -62,6 +62,12 @@ class SparseTensor:
             )
         self.values = vals
         self._shape = shape
+        self._rc: tuple | None = None  # frozen (rows, cols): the product's CSR is cached on them
+
+    def _pattern(self) -> tuple:
+        if self._rc is None:
+            self._rc = CS.frozen_pattern(self._idx)
+        return self._rc
 
     @staticmethod
     def from_value(value: SparseTensorValue) -> SparseTensor:
@@ -129,7 +135,7 @@ def sparse_tensor_dense_matmul(
     b = convert_to_tensor(b)
     if adjoint_b:
         b = ops.transpose(b, (1, 0))
-    rows, cols = sp._idx[0], sp._idx[1]
+    rows, cols = sp._pattern()
     m, k = sp._shape
     if adjoint_a:
         rows, cols, m, k = cols, rows, k, m

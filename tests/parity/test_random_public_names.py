@@ -56,6 +56,13 @@ PAIRS = {
         lambda tf, x: tf.random_uniform(tf.shape(x)),
         (None, None),
     ),
+    "random_gamma": (
+        lambda x: torch.distributions.Gamma(torch.full((4,), 2.5), torch.full((4,), 2.0)).sample(
+            (3,)
+        ),
+        lambda tf, x: tf.distributions.Gamma(np.full(4, 2.5, np.float32), 2.0).sample(3),
+        None,
+    ),
     "init_draw": (
         # torch's weight is (out, in), TF's (in, out); both fill their draws in row-major order
         lambda x: torch.nn.init.xavier_uniform_(torch.empty(5, 4)).reshape(4, 5),

@@ -59,6 +59,13 @@ def attach(tf: Any) -> list[str]:
     tf.distributions = distributions
     tf.random.categorical = distributions.categorical
     tf.random.multinomial = distributions.multinomial
+    from .. import distributions_gamma as dgam
+
+    tf.random.gamma = dgam.random_gamma
+    for k in ("lgamma", "digamma", "polygamma", "igamma", "igammac"):
+        math_ns = getattr(tf, "math", None)
+        if math_ns is not None and not hasattr(math_ns, k):
+            setattr(math_ns, k, getattr(dgam, k))
     from .. import sparse_ops as sp
 
     if not isinstance(getattr(tf, "sparse", None), types.ModuleType):
@@ -81,6 +88,10 @@ def attach(tf: Any) -> list[str]:
     for k, v in top.items():
         if not hasattr(tf, k):
             setattr(tf, k, v)
+            added.append(k)
+    for k in ("random_gamma", "lgamma", "digamma", "polygamma", "igamma", "igammac"):
+        if not hasattr(tf, k):
+            setattr(tf, k, getattr(dgam, k))
             added.append(k)
     if not hasattr(tf, "multinomial"):
         tf.multinomial = distributions.multinomial

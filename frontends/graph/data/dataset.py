@@ -290,6 +290,22 @@ class _Slices(Dataset):
         for i in range(n.pop()):
             yield nest.pack(self._struct, [leaf[i] for leaf in leaves])
 
+    def _blocks(self, ctx: _Context, size: int, drop: bool) -> Iterator[Any]:
+        """Batches of `size` consecutive slices, cut as blocks (the values np.stack of the
+        slices gives, without touching each element)."""
+        leaves = [np.asarray(ctx.value(x)) for x in nest.flatten(self._struct)]
+        n = {leaf.shape[0] for leaf in leaves}
+        if len(n) > 1:
+            raise ValueError(
+                f"Dataset.from_tensor_slices: the fed components have different first "
+                f"dimensions {sorted(n)}"
+            )
+        total = n.pop()
+        for i in range(0, total, size):
+            if drop and i + size > total:
+                return
+            yield nest.pack(self._struct, [leaf[i : i + size].copy() for leaf in leaves])
+
 
 class _Tensors(Dataset):
     def __init__(self, tensors: Any) -> None:
@@ -630,6 +646,10 @@ class _Batch(Dataset):
         return [self._ds]
 
     def _iterate(self, ctx: _Context) -> Iterator[Any]:
+        if type(self._ds) is _Slices and self._padded is None:
+            # batches of plain slices are blocks of the arrays: no per-element work
+            yield from self._ds._blocks(ctx, self._n, self._drop)
+            return
         it = self._ds._iterate(ctx)
         while True:
             items = list(itertools.islice(it, self._n))

@@ -9,7 +9,9 @@ stream is the same with or without workers.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
+import os
 import queue
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +22,7 @@ import numpy as np
 from .....core import random as core_random
 from ...creation import Generator
 from ...tensor import Tensor
+from . import shm
 from .collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
@@ -196,6 +199,9 @@ class DataLoader:
             pool.shutdown()
 
 
+_POOLS = itertools.count()
+
+
 class _WorkerPool:
     """The worker processes of one DataLoader (for one epoch, or persistent)."""
 
@@ -215,6 +221,9 @@ class _WorkerPool:
         self.procs = []
         seed = loader._base_seed()
         fetch = loader._fetcher()
+        # batches come back through shared memory files where the system has them (see shm.py)
+        self.shm_owner = f"{os.getpid()}x{next(_POOLS)}"
+        fetch.shm_owner = self.shm_owner if shm.available() else None
         for w in range(self.n):
             q = ctx.Queue()
             p = ctx.Process(
@@ -287,7 +296,7 @@ class _WorkerPool:
                 if isinstance(data, Failure):
                     self.shutdown()
                     data.reraise()
-                yield data
+                yield shm.unpack(data)
             self.clean = True
         finally:
             if close_after or not self.clean:
@@ -332,3 +341,4 @@ class _WorkerPool:
         for q in [*self.index_queues, self.results]:
             q.cancel_join_thread()
             q.close()
+        shm.sweep(self.shm_owner)  # batches made but never received

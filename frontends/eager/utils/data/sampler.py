@@ -158,6 +158,14 @@ class BatchSampler(Sampler):
         self.drop_last = drop_last
 
     def __iter__(self) -> Iterator[list]:
+        if type(self.sampler) in _WHOLE_ORDER:
+            # these samplers make their whole order of Python ints when iterated: cut it into
+            # batches by slicing instead of one append per index (the same lists)
+            order = list(self.sampler)
+            stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
+            for i in range(0, stop, self.batch_size):
+                yield order[i : i + self.batch_size]
+            return
         batch: list = []
         for i in self.sampler:
             batch.append(int(i))
@@ -170,3 +178,7 @@ class BatchSampler(Sampler):
     def __len__(self) -> int:
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+# samplers whose iteration is a ready list of Python ints (BatchSampler slices it)
+_WHOLE_ORDER = (SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler)

@@ -7,6 +7,7 @@ import traceback
 from typing import Any
 
 from .....core import random as core_random
+from . import shm
 
 _info = None
 
@@ -114,6 +115,12 @@ def worker_loop(
         except Exception as e:  # noqa: BLE001 - re-raised in the main process
             what = "while iterating" if iterable else f"while fetching index {indices}"
             data = Failure(e, worker_id, what)
+        owner = getattr(fetch, "shm_owner", None)
+        if owner is not None and not isinstance(data, (Failure, IterEnd)):
+            try:
+                data = shm.pack(data, owner)
+            except OSError:  # /dev/shm full or gone: the pipe still works
+                pass
         result_queue.put((idx, data))
 
 
