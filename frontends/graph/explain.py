@@ -267,6 +267,7 @@ def layer_integrated_gradients(
     method: str = "gausslegendre",
     multiply_by_inputs: bool = True,
     return_convergence_delta: bool = False,
+    internal_batch_size: int | None = None,
 ) -> Any:
     """Integrated gradients of `layer_tensor` along the path from its value at the baselines."""
     from ...core.attribution.gradient import baselines_for
@@ -275,17 +276,9 @@ def layer_integrated_gradients(
     be = GraphBackend(output, xs, "layer_integrated_gradients")
     bs = baselines_for(be, xs, baselines)
     return A.layer_integrated_gradients(
-        be,
-        xs,
-        layer_tensor,
-        bs,
-        target,
-        (),
-        n_steps,
-        method,
-        multiply_by_inputs,
-        return_convergence_delta,
-    )
+        be, xs, layer_tensor, bs, target, (), n_steps, method, multiply_by_inputs,
+        return_convergence_delta, internal_batch_size, batch=shape_of(xs[0])[0],
+    )  # fmt: skip
 
 
 def neuron_gradient(output: Value, layer_tensor: Value, inputs: Any, neuron_selector: Any) -> Any:
@@ -338,14 +331,18 @@ def layer_conductance(
     target: Any = None,
     n_steps: int = 50,
     method: str = "gausslegendre",
-) -> Value:
+    internal_batch_size: int | None = None,
+    return_convergence_delta: bool = False,
+) -> Any:
     """Conductance of the neurons of `layer_tensor` along the input path."""
     from ...core.attribution.gradient import baselines_for
 
     xs, _ = _inputs(inputs)
     be = GraphBackend(output, xs, "layer_conductance")
     bs = baselines_for(be, xs, baselines)
-    return A.layer_conductance(be, xs, layer_tensor, bs, target, (), n_steps, method)
+    return A.layer_conductance(be, xs, layer_tensor, bs, target, (), n_steps, method,
+                               internal_batch_size, shape_of(xs[0])[0],
+                               return_convergence_delta)  # fmt: skip
 
 
 __all__ = [

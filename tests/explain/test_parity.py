@@ -146,3 +146,24 @@ def test_random_methods_with_the_same_seed(model):
         a,
         _graph(lambda p, _a, y: G.gradient_shap(y, p, tf.constant(bl), 3, 0.1, 1), batch=4, seed=4),
     )
+
+
+def test_layer_methods_chunked_and_deltas(model):
+    m, x = model
+    ea, ed = E.LayerConductance(m, m.relu).attribute(
+        x, target=2, n_steps=6, internal_batch_size=12, return_convergence_delta=True
+    )
+    ga, gd = _graph(
+        lambda p, a, y: G.layer_conductance(
+            y, a, p, target=2, n_steps=6, internal_batch_size=12, return_convergence_delta=True
+        ),
+        4,
+    )
+    _equal(ea, ga)
+    _equal(ed, gd)
+    _equal(
+        E.LayerIntegratedGradients(m, m.relu).attribute(x, target=1, n_steps=5,
+                                                        internal_batch_size=8),
+        _graph(lambda p, a, y: G.layer_integrated_gradients(y, a, p, target=1, n_steps=5,
+                                                            internal_batch_size=8), 4),
+    )  # fmt: skip
