@@ -16,6 +16,7 @@ from .backend import (
     expand_extra,
     per_example_sum,
     rest_shape,
+    shape_of,
     target_grads,
     target_values,
 )
@@ -156,6 +157,49 @@ def expand_target(target: Any, times: int) -> Any:
     return arr if arr.ndim == 0 else np.repeat(arr, times)
 
 
+def _is_array(b: Any) -> bool:
+    return not isinstance(b, (int, float, np.number)) and len(getattr(b, "shape", ())) > 0
+
+
+def _like_rows(x: Any) -> Any:
+    """A (rows,) value of `x`'s batch, to shape draws of one number per row."""
+    return ops.reshape(per_example_sum(x), (-1,))
+
+
+def draw_rows(be: Backend, name: str, inputs: Sequence[Any], baselines: Sequence[Any]) -> tuple:
+    """For each row of the (expanded) inputs, one row of each baseline drawn uniformly.
+
+    Each baseline tensor is a distribution of rows shaped like one example; every input draws
+    its own row indices from the shared stream (numbers stay numbers).
+    """
+    out = []
+    like = _like_rows(inputs[0])
+    for i, (x, b) in enumerate(zip(inputs, baselines, strict=True)):
+        if not _is_array(b):
+            out.append(b)
+            continue
+        if tuple(shape_of(b)[1:]) != tuple(shape_of(x)[1:]):
+            raise ValueError(
+                f"{name}: baseline {i} must be rows shaped like one example "
+                f"{tuple(shape_of(x)[1:])} to draw baselines from, got shape {shape_of(b)}"
+            )
+        nrows = int(shape_of(b)[0])
+        u = be.random("uniform", like, np.dtype(np.float64), 0.0, float(nrows))
+        pick = ops.minimum(ops.cast(u, np.int64), np.asarray(nrows - 1, np.int64))
+        out.append(ops.gather(b, pick, axis=0))
+    return tuple(out)
+
+
+def expand_baselines(inputs: Sequence[Any], baselines: Sequence[Any], times: int) -> tuple:
+    """Per-example baselines repeated for each of `times` consecutive copies of an example."""
+    return tuple(
+        repeat_interleave(b, times)
+        if _is_array(b) and shape_of(b)[0] == shape_of(x)[0] and (shape_of(b)[0] or 0) > 1
+        else b
+        for x, b in zip(inputs, baselines, strict=True)
+    )
+
+
 def noise_tunnel(
     be: Backend,
     method: Callable[..., Any],
@@ -165,12 +209,18 @@ def noise_tunnel(
     stdevs: float | Sequence[float] = 1.0,
     target: Any = None,
     extra: Sequence[Any] = (),
-) -> tuple:
+    baselines: Any = None,
+    draw_baseline_from_distrib: bool = False,
+    return_convergence_delta: bool = False,
+) -> Any:
     """Aggregate a method's attributions over noisy copies of the inputs (SmoothGrad and kin).
 
     Every example is repeated `nt_samples` times in a row with Gaussian noise of std `stdevs`
-    drawn from the shared stream; `method(noisy_inputs, target, extra)` runs once on the whole
-    expanded batch.
+    drawn from the shared stream; `method(noisy_inputs, target, extra, baselines)` runs once on
+    the whole expanded batch. Baselines (a tuple, one per input, or None) are repeated with
+    their examples, or with `draw_baseline_from_distrib` one row is drawn per noisy example.
+    With `return_convergence_delta` the method returns (attributions, delta) and the delta of
+    every noisy example is returned after the aggregated attributions.
     """
     if nt_type not in NT_TYPES:
         raise ValueError(f"{be.name}: nt_type must be one of {NT_TYPES}, got {nt_type!r}")
@@ -184,7 +234,17 @@ def noise_tunnel(
         noisy.append(ops.add(rep, be.random("normal", rep, _dt(x), 0.0, float(sd))))
     ext = tuple(repeat_interleave(a, nt_samples) if len(getattr(a, "shape", ())) else a
                 for a in extra)  # fmt: skip
-    attrs = method(tuple(noisy), expand_target(target, nt_samples), ext)
+    bases = None
+    if baselines is not None:
+        bases = as_tuple(be.name, "baselines", baselines, len(inputs))
+        if draw_baseline_from_distrib:
+            bases = draw_rows(be, be.name, noisy, bases)
+        else:
+            bases = expand_baselines(inputs, bases, nt_samples)
+    elif draw_baseline_from_distrib:
+        raise ValueError(f"{be.name}: draw_baseline_from_distrib needs baselines to draw from")
+    res = method(tuple(noisy), expand_target(target, nt_samples), ext, bases)
+    attrs, delta = res if return_convergence_delta else (res, None)
     out = []
     for a, x in zip(attrs, inputs, strict=True):
         rest = rest_shape(be.name, x)
@@ -196,7 +256,7 @@ def noise_tunnel(
             continue
         mean_sq = ops.div(ops.sum(ops.mul(grouped, grouped), axes=(1,)), k)
         out.append(mean_sq if nt_type == "smoothgrad_sq" else ops.sub(mean_sq, ops.mul(mean, mean)))
-    return tuple(out)
+    return (tuple(out), delta) if return_convergence_delta else tuple(out)
 
 
 def gradient_shap(
@@ -208,47 +268,42 @@ def gradient_shap(
     target: Any = None,
     extra: Sequence[Any] = (),
     multiply_by_inputs: bool = True,
-) -> tuple:
+    return_convergence_delta: bool = False,
+) -> Any:
     """Expected gradients: a random baseline row and a random point on the path per sample.
 
-    For each of `n_samples` noisy copies of every example: a baseline row drawn uniformly from
-    `baselines`, alpha ~ U[0, 1), and gradient(baseline + alpha (noisy - baseline)) times
-    (noisy - baseline); the result is their mean.
+    For each of `n_samples` noisy copies of every example: a row of each baseline drawn
+    uniformly, alpha ~ U[0, 1), and gradient(baseline + alpha (noisy - baseline)) times
+    (noisy - baseline); the result is their mean. The convergence delta (one per noisy copy) is
+    sum(attribution) - (f(noisy) - f(baseline)).
     """
     inputs = tuple(inputs)
     if not isinstance(baselines, (tuple, list)):
         baselines = (baselines,)
     if len(baselines) != len(inputs):
         raise ValueError(f"{be.name}: {len(baselines)} baselines for {len(inputs)} inputs")
-    rows = set()
     for i, (x, b) in enumerate(zip(inputs, baselines, strict=True)):
-        if isinstance(b, (int, float)) or tuple(b.shape[1:]) != tuple(x.shape[1:]):
+        if not _is_array(b) or tuple(b.shape[1:]) != tuple(x.shape[1:]):
             raise ValueError(
                 f"{be.name}: baseline {i} must be a tensor of rows shaped like one example "
                 f"{tuple(x.shape[1:])}, got {getattr(b, 'shape', b)}"
             )
-        rows.add(int(b.shape[0]))
-    if len(rows) != 1:
-        raise ValueError(f"{be.name}: every baseline needs the same number of rows, got {rows}")
-    nrows = rows.pop()
 
-    def _one(noisy, tgt, ext):
-        like = ops.reshape(per_example_sum(noisy[0]), (-1,))
-        # the chosen baseline row of each sample: floor(u * rows)
-        u = be.random("uniform", like, np.dtype(np.float64), 0.0, float(nrows))
-        pick = ops.minimum(ops.cast(u, np.int64), np.asarray(nrows - 1, np.int64))
-        alpha = be.random("uniform", like, _dt(noisy[0]), 0.0, 1.0)
+    def _one(noisy, tgt, ext, bases):
+        alpha = be.random("uniform", _like_rows(noisy[0]), _dt(noisy[0]), 0.0, 1.0)
         leaves, diffs = [], []
-        for x, b in zip(noisy, baselines, strict=True):
+        for x, base in zip(noisy, bases, strict=True):
             rest = tuple(int(d) for d in x.shape[1:])
-            base = ops.gather(b, pick, axis=0)
             a = ops.reshape(alpha, (-1,) + (1,) * len(rest))
             d = ops.sub(x, base)
             leaves.append(be.leaf(ops.add(base, ops.mul(a, d))))
             diffs.append(d)
         grads = target_grads(be, leaves, ext, tgt)
-        if not multiply_by_inputs:
+        if multiply_by_inputs:
+            grads = tuple(ops.mul(g, d) for g, d in zip(grads, diffs, strict=True))
+        if not return_convergence_delta:
             return tuple(grads)
-        return tuple(ops.mul(g, d) for g, d in zip(grads, diffs, strict=True))
+        return tuple(grads), convergence_delta(be, grads, noisy, bases, tgt, ext)
 
-    return noise_tunnel(be, _one, inputs, "smoothgrad", n_samples, stdevs, target, extra)
+    return noise_tunnel(be, _one, inputs, "smoothgrad", n_samples, stdevs, target, extra,
+                        tuple(baselines), True, return_convergence_delta)  # fmt: skip

@@ -178,20 +178,36 @@ def noise_tunnel(
     nt_samples: int = 5,
     stdevs: Any = 1.0,
     target: Any = None,
+    draw_baseline_from_distrib: bool = False,
     **kwargs: Any,
 ) -> Any:
     """SmoothGrad / SmoothGrad-squared / VarGrad of "saliency", "input_x_gradient" or
-    "integrated_gradients" (noise from the shared stream, drawn at each run)."""
+    "integrated_gradients" (noise from the shared stream, drawn at each run); for integrated
+    gradients `baselines` may be a distribution to draw rows from and
+    `return_convergence_delta=True` adds the delta of every noisy copy."""
     if method not in _METHODS:
         raise ValueError(f"noise_tunnel: method must be one of {sorted(_METHODS)}, got {method!r}")
     xs, t = _inputs(inputs)
     be = GraphBackend(output, xs, "noise_tunnel")
     fn = _METHODS[method]
+    delta = bool(kwargs.pop("return_convergence_delta", False))
+    if delta and method != "integrated_gradients":
+        raise ValueError(f"noise_tunnel: return_convergence_delta=True, but {method} has no delta")
+    has_bases = "baselines" in kwargs
+    bases = kwargs.pop("baselines", None)
+    if has_bases:
+        bases = (0.0,) * len(xs) if bases is None else bases
+        bases = tuple(bases) if isinstance(bases, (tuple, list)) else (bases,) * len(xs)
+    if delta:
+        kwargs["return_convergence_delta"] = True
 
-    def run(noisy, tgt, ext):
-        return fn(be, noisy, target=tgt, extra=ext, **kwargs)
+    def run(noisy, tgt, ext, bs):
+        more = dict(kwargs) if bs is None else dict(kwargs, baselines=bs)
+        return fn(be, noisy, target=tgt, extra=ext, **more)
 
-    return _out(A.noise_tunnel(be, run, xs, nt_type, nt_samples, stdevs, target), t)
+    res = A.noise_tunnel(be, run, xs, nt_type, nt_samples, stdevs, target, (), bases,
+                         draw_baseline_from_distrib, delta)  # fmt: skip
+    return (_out(res[0], t), res[1]) if delta else _out(res, t)
 
 
 def gradient_shap(
@@ -202,13 +218,16 @@ def gradient_shap(
     stdevs: Any = 0.0,
     target: Any = None,
     multiply_by_inputs: bool = True,
+    return_convergence_delta: bool = False,
 ) -> Any:
-    """GradientShap (expected gradients) tensors; draws from the shared stream at each run."""
+    """GradientShap (expected gradients) tensors; draws from the shared stream at each run
+    (with the convergence delta of every draw when asked)."""
     xs, t = _inputs(inputs)
     bs = tuple(baselines) if isinstance(baselines, (tuple, list)) else (baselines,)
     be = GraphBackend(output, xs, "gradient_shap")
-    return _out(A.gradient_shap(be, xs, bs, n_samples, stdevs, target, (),
-                                multiply_by_inputs), t)  # fmt: skip
+    res = A.gradient_shap(be, xs, bs, n_samples, stdevs, target, (), multiply_by_inputs,
+                          return_convergence_delta)  # fmt: skip
+    return (_out(res[0], t), res[1]) if return_convergence_delta else _out(res, t)
 
 
 def occlusion(

@@ -167,3 +167,46 @@ def test_layer_methods_chunked_and_deltas(model):
         _graph(lambda p, a, y: G.layer_integrated_gradients(y, a, p, target=1, n_steps=5,
                                                             internal_batch_size=8), 4),
     )  # fmt: skip
+
+
+def test_random_methods_with_deltas_and_drawn_baselines(model):
+    m, x = model
+    bl = images(3, 7)
+    torch.manual_seed(6)
+    ea, ed = E.NoiseTunnel(E.IntegratedGradients(m)).attribute(
+        x, nt_samples=2, stdevs=0.1, target=1, n_steps=4, baselines=torch.from_numpy(bl),
+        draw_baseline_from_distrib=True, return_convergence_delta=True,
+    )  # fmt: skip
+    ga, gd = _graph(
+        lambda p, _a, y: G.noise_tunnel(
+            y,
+            p,
+            "integrated_gradients",
+            "smoothgrad",
+            2,
+            0.1,
+            1,
+            draw_baseline_from_distrib=True,
+            baselines=tf.constant(bl),
+            n_steps=4,
+            return_convergence_delta=True,
+        ),
+        batch=4,
+        seed=6,
+    )
+    _equal(ea, ga)
+    _equal(ed, gd)
+    torch.manual_seed(8)
+    ea, ed = E.GradientShap(m).attribute(
+        x, baselines=torch.from_numpy(bl), n_samples=3, stdevs=0.1, target=2,
+        return_convergence_delta=True,
+    )  # fmt: skip
+    ga, gd = _graph(
+        lambda p, _a, y: G.gradient_shap(
+            y, p, tf.constant(bl), 3, 0.1, 2, return_convergence_delta=True
+        ),
+        batch=4,
+        seed=8,
+    )
+    _equal(ea, ga)
+    _equal(ed, gd)

@@ -126,17 +126,26 @@ class DeepLiftShap(DeepLift):
         return_convergence_delta: bool = False,
         custom_attribution_func: Any = None,
     ) -> Any:
-        """The mean DeepLift attribution over the baseline rows."""
-        if return_convergence_delta or custom_attribution_func is not None:
-            raise NotImplementedError("DeepLiftShap: convergence delta / custom functions")
+        """The mean DeepLift attribution over the baseline rows (and, when asked, the delta of
+        every (example, baseline row) pair, example-major as Captum: shape (batch * rows,))."""
+        if custom_attribution_func is not None:
+            raise NotImplementedError("DeepLiftShap: custom_attribution_func")
         xs, is_tuple = inputs_tuple("DeepLiftShap", inputs)
+        if callable(baselines):
+            baselines = baselines(wrap(xs, is_tuple))
         bs = baselines_arg(baselines, len(xs))
         bs = bs if isinstance(bs, tuple) else (bs,)
+        if any(getattr(b, "ndim", 0) == 0 or b.shape[0] < 1 for b in bs):
+            raise ValueError("DeepLiftShap: baselines must be tensors of one or more rows")
         rows = bs[0].shape[0]
-        total = None
+        total, deltas = None, []
         for r in range(rows):
             res = DeepLift.attribute(self, wrap(xs, True), tuple(b[r:r + 1] for b in bs), target,
-                                     additional_forward_args)  # fmt: skip
+                                     additional_forward_args,
+                                     return_convergence_delta)  # fmt: skip
+            if return_convergence_delta:
+                res, d = res
+                deltas.append(d._data)
             arrs = tuple(t._data for t in res)
             total = (
                 arrs
@@ -144,4 +153,8 @@ class DeepLiftShap(DeepLift):
                 else tuple(ops.add(a, b) for a, b in zip(total, arrs, strict=True))
             )
         k = np.asarray(rows, total[0].dtype)
-        return wrap(tuple(ops.div(t, k) for t in total), is_tuple)
+        out = wrap(tuple(ops.div(t, k) for t in total), is_tuple)
+        if not return_convergence_delta:
+            return out
+        # rows computed baseline-major; Captum orders the pairs example-major
+        return out, tensor(ops.reshape(ops.transpose(ops.stack(deltas, 0), (1, 0)), (-1,)))
