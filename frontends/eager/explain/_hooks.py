@@ -1,8 +1,9 @@
 """Attribution methods that change the backward pass of nonlinearity modules through hooks.
 
-Guided backpropagation and deconvolution replace the gradient a ReLU module passes back, with
-`register_full_backward_hook`, as Captum does; DeepLift's rescale rule replaces the output of each
-ReLU / Sigmoid / Tanh module (a forward hook) by the shared `core.attribution.rescale.rescaled`.
+Guided backpropagation and deconvolution give each ReLU module's output the shared rectified
+backward rule (`core.attribution.rules`, through a forward hook); DeepLift's rescale rule
+replaces the output of each ReLU / Sigmoid / Tanh module (a forward hook) by the shared
+`core.attribution.rescale.rescaled`.
 Nonlinearities called as functions (F.relu) are not modules and keep their plain gradient.
 """
 
@@ -13,13 +14,32 @@ from typing import Any
 import numpy as np
 
 from ....core import ops
-from ....core.attribution.backend import select_target
 from ....core.attribution.rescale import deep_lift
+from ....core.attribution.rules import deconv_relu, guided_relu, rectified_backprop
 from ..nn.layers import ReLU
 from ..tensor import Tensor
 from ._backend import EagerBackend
 from ._format import baselines_arg, extra_tuple, inputs_tuple, target_arg, tensor, wrap
 from ._gradient import Attribution
+
+
+class RectifiedBackend(EagerBackend):
+    """Runs the model with each ReLU module's backward pass rectified (shared core rules)."""
+
+    def __init__(self, forward_func: Any, name: str, model: Any) -> None:
+        super().__init__(forward_func, name)
+        self.model = model
+
+    def forward_rectified(self, inputs, extra, guided: bool) -> Tensor:
+        """The output, every ReLU module giving guided_relu / deconv_relu."""
+        rule = guided_relu if guided else deconv_relu
+        handles = [m.register_forward_hook(lambda mod, a, out: rule(a[0], out))
+                   for m in self.model.modules() if isinstance(m, ReLU)]  # fmt: skip
+        try:
+            return self.forward(inputs, extra)
+        finally:
+            for h in handles:
+                h.remove()
 
 
 class _ReluOverride(Attribution):
@@ -37,32 +57,9 @@ class _ReluOverride(Attribution):
         """One attribution map per input."""
         name = type(self).__name__
         xs, is_tuple = inputs_tuple(name, inputs)
-        seen: dict = {}
-
-        def fwd(module, args, out):
-            seen[id(module)] = args[0]._data
-
-        def bwd(module, grad_input, grad_output):
-            g = ops.relu(grad_output[0]._data)
-            if self.guided:
-                x = seen[id(module)]
-                g = ops.mul(g, ops.cast(ops.greater(x, np.zeros((), x.dtype)), x.dtype))
-            return (Tensor._make(np.ascontiguousarray(g)),)
-
-        handles = [
-            h
-            for m in self.model.modules()
-            if isinstance(m, ReLU)
-            for h in (m.register_forward_hook(fwd), m.register_full_backward_hook(bwd))
-        ]
-        try:
-            be = EagerBackend(self.forward_func, name)
-            leaves = tuple(be.leaf(x) for x in xs)
-            out = be.forward(leaves, extra_tuple(additional_forward_args))
-            grads = be.grad(ops.sum(select_target(name, out, target_arg(target))), leaves)
-        finally:
-            for h in handles:
-                h.remove()
+        be = RectifiedBackend(self.forward_func, name, self.model)
+        grads = rectified_backprop(be, xs, target_arg(target),
+                                   extra_tuple(additional_forward_args), self.guided)  # fmt: skip
         return wrap(grads, is_tuple)
 
 
