@@ -371,3 +371,18 @@ __all__ = [
     "neuron_gradient", "noise_tunnel", "occlusion", "saliency", "visualize_image_attr",
     "visualize_image_attr_multiple", "visualize_text",
 ]  # fmt: skip
+
+# rewritten backward passes (guided backprop, deconvolution, LRP) and LRP's rules
+from ...core.attribution.rules import (  # noqa: E402
+    Alpha1_Beta0_Rule,
+    EpsilonRule,
+    GammaRule,
+    IdentityRule,
+    PropagationRule,
+)
+from .explain_rules import deconvolution, guided_backprop, guided_grad_cam, lrp  # noqa: E402
+
+__all__ += [
+    "Alpha1_Beta0_Rule", "EpsilonRule", "GammaRule", "IdentityRule", "PropagationRule",
+    "deconvolution", "guided_backprop", "guided_grad_cam", "lrp",
+]  # fmt: skip
