@@ -212,6 +212,7 @@ def noise_tunnel(
     baselines: Any = None,
     draw_baseline_from_distrib: bool = False,
     return_convergence_delta: bool = False,
+    batch_size: int | None = None,
 ) -> Any:
     """Aggregate a method's attributions over noisy copies of the inputs (SmoothGrad and kin).
 
@@ -220,43 +221,64 @@ def noise_tunnel(
     the whole expanded batch. Baselines (a tuple, one per input, or None) are repeated with
     their examples, or with `draw_baseline_from_distrib` one row is drawn per noisy example.
     With `return_convergence_delta` the method returns (attributions, delta) and the delta of
-    every noisy example is returned after the aggregated attributions.
+    every noisy example is returned after the aggregated attributions. `batch_size` limits
+    the copies of each example in one run (chunks of samples, drawn chunk after chunk).
     """
     if nt_type not in NT_TYPES:
         raise ValueError(f"{be.name}: nt_type must be one of {NT_TYPES}, got {nt_type!r}")
     if not isinstance(nt_samples, (int, np.integer)) or nt_samples < 1:
         raise ValueError(f"{be.name}: nt_samples must be an int >= 1, got {nt_samples!r}")
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        raise ValueError(
+            f"{be.name}: nt_samples_batch_size must be an int >= 1, got {batch_size!r}"
+        )
     inputs = tuple(inputs)
     stds = as_tuple(be.name, "stdevs", stdevs, len(inputs))
-    noisy = []
-    for x, sd in zip(inputs, stds, strict=True):
-        rep = repeat_interleave(x, nt_samples)
-        noisy.append(ops.add(rep, be.random("normal", rep, _dt(x), 0.0, float(sd))))
-    ext = tuple(repeat_interleave(a, nt_samples) if len(getattr(a, "shape", ())) else a
-                for a in extra)  # fmt: skip
-    bases = None
+    given = None
     if baselines is not None:
-        bases = as_tuple(be.name, "baselines", baselines, len(inputs))
-        if draw_baseline_from_distrib:
-            bases = draw_rows(be, be.name, noisy, bases)
-        else:
-            bases = expand_baselines(inputs, bases, nt_samples)
+        given = as_tuple(be.name, "baselines", baselines, len(inputs))
     elif draw_baseline_from_distrib:
         raise ValueError(f"{be.name}: draw_baseline_from_distrib needs baselines to draw from")
-    res = method(tuple(noisy), expand_target(target, nt_samples), ext, bases)
-    attrs, delta = res if return_convergence_delta else (res, None)
+    chunk = nt_samples if batch_size is None else min(nt_samples, int(batch_size))
+    sums, sums_sq, deltas = None, None, []
+    for start in range(0, nt_samples, chunk):
+        n = min(chunk, nt_samples - start)
+        noisy = []
+        for x, sd in zip(inputs, stds, strict=True):
+            rep = repeat_interleave(x, n)
+            noisy.append(ops.add(rep, be.random("normal", rep, _dt(x), 0.0, float(sd))))
+        ext = tuple(repeat_interleave(a, n) if len(getattr(a, "shape", ())) else a
+                    for a in extra)  # fmt: skip
+        bases = None
+        if given is not None:
+            bases = (draw_rows(be, be.name, noisy, given) if draw_baseline_from_distrib
+                     else expand_baselines(inputs, given, n))  # fmt: skip
+        res = method(tuple(noisy), expand_target(target, n), ext, bases)
+        attrs, delta = res if return_convergence_delta else (res, None)
+        deltas.append(delta)
+        part, part_sq = [], []
+        for a, x in zip(attrs, inputs, strict=True):
+            grouped = ops.reshape(a, (-1, n) + rest_shape(be.name, x))
+            part.append(ops.sum(grouped, axes=(1,)))
+            if nt_type != "smoothgrad":
+                part_sq.append(ops.sum(ops.mul(grouped, grouped), axes=(1,)))
+        if sums is None:
+            sums, sums_sq = part, part_sq
+        else:
+            sums = [ops.add(t, p) for t, p in zip(sums, part, strict=True)]
+            sums_sq = [ops.add(t, p) for t, p in zip(sums_sq, part_sq, strict=True)]
     out = []
-    for a, x in zip(attrs, inputs, strict=True):
-        rest = rest_shape(be.name, x)
-        grouped = ops.reshape(a, (-1, nt_samples) + rest)
-        k = be.scalar(nt_samples, a)
-        mean = ops.div(ops.sum(grouped, axes=(1,)), k)
+    for i, total in enumerate(sums):
+        k = be.scalar(nt_samples, total)
+        mean = ops.div(total, k)
         if nt_type == "smoothgrad":
             out.append(mean)
             continue
-        mean_sq = ops.div(ops.sum(ops.mul(grouped, grouped), axes=(1,)), k)
+        mean_sq = ops.div(sums_sq[i], k)
         out.append(mean_sq if nt_type == "smoothgrad_sq" else ops.sub(mean_sq, ops.mul(mean, mean)))
-    return (tuple(out), delta) if return_convergence_delta else tuple(out)
+    if not return_convergence_delta:
+        return tuple(out)
+    return tuple(out), deltas[0] if len(deltas) == 1 else ops.concat(deltas, axis=0)
 
 
 def gradient_shap(

@@ -179,6 +179,7 @@ def noise_tunnel(
     stdevs: Any = 1.0,
     target: Any = None,
     draw_baseline_from_distrib: bool = False,
+    nt_samples_batch_size: int | None = None,
     **kwargs: Any,
 ) -> Any:
     """SmoothGrad / SmoothGrad-squared / VarGrad of "saliency", "input_x_gradient" or
@@ -206,7 +207,7 @@ def noise_tunnel(
         return fn(be, noisy, target=tgt, extra=ext, **more)
 
     res = A.noise_tunnel(be, run, xs, nt_type, nt_samples, stdevs, target, (), bases,
-                         draw_baseline_from_distrib, delta)  # fmt: skip
+                         draw_baseline_from_distrib, delta, nt_samples_batch_size)  # fmt: skip
     return (_out(res[0], t), res[1]) if delta else _out(res, t)
 
 

@@ -161,3 +161,14 @@ def test_bad_requests(m):
         E.NoiseTunnel(E.IntegratedGradients(m["d"])).attribute(
             m["dx"], target=1, baselines=torch.zeros(2, 8, 8), draw_baseline_from_distrib=True
         )
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 4])
+def test_noise_tunnel_samples_in_chunks(m, batch_size):
+    # chunks of samples (a remainder chunk for 2 of 5) give Captum's aggregation and deltas
+    kw = dict(nt_type="vargrad", nt_samples=5, nt_samples_batch_size=batch_size, stdevs=0.0,
+              target=[0, 1, 2, 1], n_steps=4, return_convergence_delta=True)  # fmt: skip
+    a = E.NoiseTunnel(E.IntegratedGradients(m["d"])).attribute(m["dx"], **kw)
+    b = C.NoiseTunnel(C.IntegratedGradients(m["t"])).attribute(m["tx"], **kw)
+    assert tuple(a[1].shape) == (20,)
+    _same(a, b)

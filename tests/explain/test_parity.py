@@ -210,3 +210,21 @@ def test_random_methods_with_deltas_and_drawn_baselines(model):
     )
     _equal(ea, ga)
     _equal(ed, gd)
+
+
+def test_noise_tunnel_in_chunks(model):
+    m, x = model
+    torch.manual_seed(9)
+    a = E.NoiseTunnel(E.Saliency(m)).attribute(
+        x, nt_type="smoothgrad_sq", nt_samples=5, nt_samples_batch_size=2, stdevs=0.3, target=0
+    )
+    _equal(
+        a,
+        _graph(
+            lambda p, _a, y: G.noise_tunnel(
+                y, p, "saliency", "smoothgrad_sq", 5, 0.3, 0, nt_samples_batch_size=2
+            ),
+            batch=4,
+            seed=9,
+        ),
+    )

@@ -181,7 +181,8 @@ class NoiseTunnel:
             return (attrs, res[1]._data) if delta else attrs
 
         res = A.noise_tunnel(be, run, xs, nt_type, nt_samples, stdevs, target_arg(target), extra,
-                             bases, draw_baseline_from_distrib, delta)  # fmt: skip
+                             bases, draw_baseline_from_distrib, delta,
+                             nt_samples_batch_size)  # fmt: skip
         if delta:
             return wrap(res[0], is_tuple), tensor(res[1])
         return wrap(res, is_tuple)
