@@ -154,7 +154,7 @@ def expand_target(target: Any, times: int) -> Any:
     if target is None or isinstance(target, (int, np.integer, tuple)):
         return target
     arr = np.asarray(getattr(target, "_data", target))
-    return arr if arr.ndim == 0 else np.repeat(arr, times)
+    return arr if arr.ndim == 0 else np.repeat(arr, times, axis=0)
 
 
 def _is_array(b: Any) -> bool:

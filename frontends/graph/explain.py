@@ -316,12 +316,25 @@ def deep_lift(
     eps: float = 1e-10,
     multiply_by_inputs: bool = True,
     return_convergence_delta: bool = False,
+    custom_attribution_func: Any = None,
 ) -> Any:
-    """DeepLift (rescale rule at every Relu / Sigmoid / Tanh op between inputs and output)."""
+    """DeepLift (rescale rule at every Relu / Sigmoid / Tanh op between inputs and output);
+    `custom_attribution_func(multipliers[, inputs[, baselines]])` (tuples of tensors) may
+    turn the multipliers into attributions, as Captum's."""
     xs, t = _inputs(inputs)
     be = GraphBackend(output, xs, "deep_lift")
+    custom = None
+    if custom_attribution_func is not None:
+        import inspect
+
+        n = len(inspect.signature(custom_attribution_func).parameters)
+
+        def custom(mults, ins, bases):
+            res = custom_attribution_func(*(mults, ins, bases)[:n])
+            return res if isinstance(res, (tuple, list)) else (res,)
+
     res = _deep_lift(be, xs, baselines, target, (), eps, multiply_by_inputs,
-                     return_convergence_delta)  # fmt: skip
+                     return_convergence_delta, custom)  # fmt: skip
     if return_convergence_delta:
         return _out(res[0], t), res[1]
     return _out(res, t)

@@ -1,4 +1,4 @@
-"""NoiseTunnel / GradientShap / DeepLiftShap deltas and drawn baselines against Captum."""
+"""NoiseTunnel / GradientShap / DeepLiftShap deltas, drawn baselines, tuple targets vs Captum."""
 
 from __future__ import annotations
 
@@ -172,3 +172,50 @@ def test_noise_tunnel_samples_in_chunks(m, batch_size):
     b = C.NoiseTunnel(C.IntegratedGradients(m["t"])).attribute(m["tx"], **kw)
     assert tuple(a[1].shape) == (20,)
     _same(a, b)
+
+
+def test_a_list_of_tuple_targets(m):
+    # a model with (batch, 3, 2) outputs: one (row, column) target per example
+    def dfun(x):
+        return torch.reshape(torch.cat([m["d"](x), m["d"](x * 0.5)], 1), (-1, 3, 2))
+
+    def tfun(x):
+        return rt.reshape(rt.cat([m["t"](x), m["t"](x * 0.5)], 1), (-1, 3, 2))
+
+    target = [(0, 1), (2, 0), (1, 1), (2, 1)]
+    _same(E.Saliency(dfun).attribute(m["dx"], target=target),
+          C.Saliency(tfun).attribute(m["tx"], target=target))  # fmt: skip
+    kw = dict(target=target, n_steps=4, return_convergence_delta=True)
+    _same(E.IntegratedGradients(dfun).attribute(m["dx"], **kw),
+          C.IntegratedGradients(tfun).attribute(m["tx"], **kw))  # fmt: skip
+    _same(
+        E.Occlusion(dfun).attribute(m["dx"], (1, 4, 4), strides=(1, 4, 4), target=target),
+        C.Occlusion(tfun).attribute(m["tx"], (1, 4, 4), strides=(1, 4, 4), target=target),
+    )
+    kw = dict(nt_samples=2, stdevs=0.0, target=target, n_steps=3)
+    _same(E.NoiseTunnel(E.IntegratedGradients(dfun)).attribute(m["dx"], **kw),
+          C.NoiseTunnel(C.IntegratedGradients(tfun)).attribute(m["tx"], **kw))  # fmt: skip
+    with pytest.raises(IndexError, match="Saliency: target tuples"):
+        E.Saliency(dfun).attribute(m["dx"], target=[(0, 1), (3, 0), (1, 1), (2, 1)])
+
+
+def _times_two(multipliers, inputs, baselines):
+    return tuple(2 * m * (x - b) for m, x, b in zip(multipliers, inputs, baselines, strict=True))
+
+
+def _squared(multipliers):
+    return tuple(m * m for m in multipliers)
+
+
+@pytest.mark.parametrize("func", [_times_two, _squared])
+def test_deeplift_custom_attribution_func(m, func):
+    kw = dict(baselines=0.1, target=1, custom_attribution_func=func, return_convergence_delta=True)
+    _same(E.DeepLift(m["d_avg"]).attribute(m["dx"], **kw),
+          C.DeepLift(m["t_avg"]).attribute(m["tx"], **kw))  # fmt: skip
+    bl = images(3, 5)
+    _same(
+        E.DeepLiftShap(m["d_avg"]).attribute(m["dx"], torch.from_numpy(bl), target=1,
+                                             custom_attribution_func=func),
+        C.DeepLiftShap(m["t_avg"]).attribute(m["tx"], rt.from_numpy(bl), target=1,
+                                             custom_attribution_func=func),
+    )  # fmt: skip

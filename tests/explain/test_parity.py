@@ -228,3 +228,25 @@ def test_noise_tunnel_in_chunks(model):
             seed=9,
         ),
     )
+
+
+def test_deep_lift_custom_attribution_func():
+    def func(mults, inputs, bases):
+        return tuple(m * m * (x - b) for m, x, b in zip(mults, inputs, bases, strict=True))
+
+    m = eager_cnn(W, pool=False)
+    a, d = E.DeepLift(m).attribute(
+        torch.from_numpy(X),
+        baselines=0.1,
+        target=1,
+        custom_attribution_func=func,
+        return_convergence_delta=True,
+    )
+    b, e = _graph(
+        lambda p, _a, y: G.deep_lift(
+            y, p, 0.1, 1, return_convergence_delta=True, custom_attribution_func=func
+        ),
+        pool=False,
+    )
+    _equal(a, b)
+    _equal(d, e)

@@ -9,6 +9,7 @@ Nonlinearities called as functions (F.relu) are not modules and keep their plain
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -98,14 +99,13 @@ class DeepLift(Attribution):
         custom_attribution_func: Any = None,
     ) -> Any:
         """Attributions (and the per-example convergence delta when asked)."""
-        if custom_attribution_func is not None:
-            raise NotImplementedError("DeepLift: custom_attribution_func")
         name = type(self).__name__
         xs, is_tuple = inputs_tuple(name, inputs)
         be = EagerBackend(self.forward_func, name, rescale_model=self.model)
         res = deep_lift(be, xs, baselines_arg(baselines, len(xs)), target_arg(target),
                         extra_tuple(additional_forward_args), self.eps,
-                        self.multiplies_by_inputs, return_convergence_delta)  # fmt: skip
+                        self.multiplies_by_inputs, return_convergence_delta,
+                        _custom(name, custom_attribution_func))  # fmt: skip
         if return_convergence_delta:
             return wrap(res[0], is_tuple), tensor(res[1])
         return wrap(res, is_tuple)
@@ -125,8 +125,6 @@ class DeepLiftShap(DeepLift):
     ) -> Any:
         """The mean DeepLift attribution over the baseline rows (and, when asked, the delta of
         every (example, baseline row) pair, example-major as Captum: shape (batch * rows,))."""
-        if custom_attribution_func is not None:
-            raise NotImplementedError("DeepLiftShap: custom_attribution_func")
         xs, is_tuple = inputs_tuple("DeepLiftShap", inputs)
         if callable(baselines):
             baselines = baselines(wrap(xs, is_tuple))
@@ -138,8 +136,8 @@ class DeepLiftShap(DeepLift):
         total, deltas = None, []
         for r in range(rows):
             res = DeepLift.attribute(self, wrap(xs, True), tuple(b[r:r + 1] for b in bs), target,
-                                     additional_forward_args,
-                                     return_convergence_delta)  # fmt: skip
+                                     additional_forward_args, return_convergence_delta,
+                                     custom_attribution_func)  # fmt: skip
             if return_convergence_delta:
                 res, d = res
                 deltas.append(d._data)
@@ -155,3 +153,30 @@ class DeepLiftShap(DeepLift):
             return out
         # rows computed baseline-major; Captum orders the pairs example-major
         return out, tensor(ops.reshape(ops.transpose(ops.stack(deltas, 0), (1, 0)), (-1,)))
+
+
+def _custom(name: str, func: Any) -> Any:
+    """Captum's custom_attribution_func (1 to 3 parameters) on arrays, through tensors."""
+    if func is None:
+        return None
+    if not callable(func):
+        raise TypeError(f"{name}: custom_attribution_func must be callable, got {func!r}")
+    n = len(inspect.signature(func).parameters)
+    if not 1 <= n <= 3:
+        raise ValueError(
+            f"{name}: custom_attribution_func must take 1 to 3 arguments (multipliers, inputs, "
+            f"baselines), it takes {n}"
+        )
+
+    def call(mults, inputs, bases):
+        args = (wrap(mults, True), wrap(inputs, True), wrap(bases, True))[:n]
+        res = func(*args)
+        res = res if isinstance(res, (tuple, list)) else (res,)
+        if len(res) != len(mults) or not all(isinstance(r, Tensor) for r in res):
+            raise ValueError(
+                f"{name}: custom_attribution_func must return one tensor per input "
+                f"({len(mults)}), got {len(res)} values"
+            )
+        return tuple(r._data for r in res)
+
+    return call
