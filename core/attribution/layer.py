@@ -196,3 +196,35 @@ def upsample_nearest(x: Any, size: tuple) -> Any:
             idx = np.floor(np.arange(out) * (src / out)).astype(np.int64)
             x = ops.gather(x, np.minimum(idx, src - 1), axis=axis)
     return x
+
+
+def upsample_linear(x: Any, size: tuple) -> Any:
+    """(N, C, ...) resized to `size` over the trailing dims by (bi/tri)linear interpolation, as
+    torch's interpolate with align_corners=False (one dim after another)."""
+    nd = len(shape_of(x))
+    dt = np.dtype(getattr(x.dtype, "as_numpy_dtype", x.dtype))
+    for k, out in enumerate(size):
+        axis = nd - len(size) + k
+        src = int(shape_of(x)[axis])
+        if src == out:
+            continue
+        pos = np.maximum((np.arange(out) + 0.5) * (src / out) - 0.5, 0.0)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, src - 1)
+        w = (pos - lo).astype(dt).reshape((-1,) + (1,) * (nd - axis - 1))
+        x = ops.add(ops.mul(ops.gather(x, lo, axis=axis), (1 - w).astype(dt)),
+                    ops.mul(ops.gather(x, hi, axis=axis), w))  # fmt: skip
+    return x
+
+
+INTERPOLATE_MODES = {"nearest": upsample_nearest, "linear": upsample_linear,
+                     "bilinear": upsample_linear, "trilinear": upsample_linear}  # fmt: skip
+
+
+def upsample(name: str, x: Any, size: tuple, mode: str) -> Any:
+    """`x` resized to `size` over its trailing dims by `mode` (Captum's interpolate modes)."""
+    if mode not in INTERPOLATE_MODES:
+        raise ValueError(
+            f"{name}: interpolate_mode must be one of {sorted(INTERPOLATE_MODES)}, got {mode!r}"
+        )
+    return INTERPOLATE_MODES[mode](x, size)

@@ -15,7 +15,7 @@ from typing import Any
 from ...core import ops
 from ...core.attribution import rules as R
 from ...core.attribution.layer import grad_cam as _grad_cam
-from ...core.attribution.layer import upsample_nearest
+from ...core.attribution.layer import upsample
 from ...core.ir import GraphError, Value
 from ...core.replay import replay
 from .explain import GraphBackend, _inputs, _out
@@ -168,7 +168,13 @@ def deconvolution(output: Value, inputs: Any, target: Any = None) -> Any:
     return _out(R.rectified_backprop(be, xs, target, (), False), t)
 
 
-def guided_grad_cam(output: Value, layer_tensor: Value, inputs: Any, target: Any = None) -> Any:
+def guided_grad_cam(
+    output: Value,
+    layer_tensor: Value,
+    inputs: Any,
+    target: Any = None,
+    interpolate_mode: str = "nearest",
+) -> Any:
     """Guided backpropagation times Grad-CAM (ReLU'd) at `layer_tensor`, upsampled to each input."""
     xs, t = _inputs(inputs)
     cam = _grad_cam(GraphBackend(output, (), "guided_grad_cam"), (), layer_tensor, target, (),
@@ -181,7 +187,8 @@ def guided_grad_cam(output: Value, layer_tensor: Value, inputs: Any, target: Any
                 f"guided_grad_cam: the Grad-CAM map of shape {tuple(cam.shape)} cannot be "
                 f"resized to the input's shape {tuple(x.shape)}; give a convolutional layer"
             )
-        res.append(ops.mul(gr, upsample_nearest(cam, tuple(int(d) for d in x.shape[2:]))))
+        size = tuple(int(d) for d in x.shape[2:])
+        res.append(ops.mul(gr, upsample("guided_grad_cam", cam, size, interpolate_mode)))
     return _out(tuple(res), t)
 
 

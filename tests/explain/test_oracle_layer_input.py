@@ -103,3 +103,11 @@ def test_bad_layer_input_requests(m):
     net = Net()
     with pytest.raises(TypeError, match="LayerGradCam: attribute_to_layer_input needs a layer"):
         E.LayerGradCam(net, net.two).attribute(m["dx"], target=0, attribute_to_layer_input=True)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+def test_guided_grad_cam_interpolation(m, mode):
+    # the pooled layer is 4x4: its map is resized to the 8x8 input
+    _same(*_pair(m, "GuidedGradCam", "pool", target=[0, 2, 1, 1], interpolate_mode=mode))
+    with pytest.raises(ValueError, match="GuidedGradCam: interpolate_mode must be one of"):
+        E.GuidedGradCam(m["d"], m["d"].pool).attribute(m["dx"], target=0, interpolate_mode="area")

@@ -106,3 +106,14 @@ def test_bad_graph_rules():
 
     with pytest.raises(ValueError, match="lrp: IdentityRule on 'Conv2D' needs"):
         _run(identity_on_conv)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+def test_guided_grad_cam_interpolated(mode):
+    m, x = eager_cnn(W), torch.from_numpy(X)
+
+    def build(p, a, y):
+        pooled = [n.output for n in y.graph.nodes if n.attrs.get("type") == "MaxPool"][0]
+        return G.guided_grad_cam(y, pooled, p, 1, interpolate_mode=mode)
+
+    _equal(E.GuidedGradCam(m, m.pool).attribute(x, target=1, interpolate_mode=mode), _run(build))

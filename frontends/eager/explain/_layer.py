@@ -155,10 +155,9 @@ class GuidedGradCam(_LayerAttribution):
     ) -> Any:
         """One map per input, shaped like the input."""
         from ....core import ops
+        from ....core.attribution.layer import upsample
         from ._hooks import GuidedBackprop
 
-        if interpolate_mode != "nearest":
-            raise NotImplementedError(f"GuidedGradCam: interpolate_mode {interpolate_mode!r}")
         xs, is_tuple = inputs_tuple("GuidedGradCam", inputs)
         cam = A.grad_cam(
             self._backend(attribute_to_layer_input),
@@ -181,6 +180,6 @@ class GuidedGradCam(_LayerAttribution):
                 )
                 out.append(np.empty((0,), x.dtype))
                 continue
-            up = A.upsample_nearest(cam, tuple(x.shape[2:]))
+            up = upsample("GuidedGradCam", cam, tuple(x.shape[2:]), interpolate_mode)
             out.append(ops.mul(g._data, up))
         return wrap(out, is_tuple)
