@@ -257,8 +257,8 @@ def noise_tunnel(
         attrs, delta = res if return_convergence_delta else (res, None)
         deltas.append(delta)
         part, part_sq = [], []
-        for a, x in zip(attrs, inputs, strict=True):
-            grouped = ops.reshape(a, (-1, n) + rest_shape(be.name, x))
+        for a in attrs:  # shaped like the inputs, or like a layer for layer methods
+            grouped = ops.reshape(a, (-1, n) + rest_shape(be.name, a))
             part.append(ops.sum(grouped, axes=(1,)))
             if nt_type != "smoothgrad":
                 part_sq.append(ops.sum(ops.mul(grouped, grouped), axes=(1,)))

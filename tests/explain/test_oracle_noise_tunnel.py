@@ -219,3 +219,16 @@ def test_deeplift_custom_attribution_func(m, func):
         C.DeepLiftShap(m["t_avg"]).attribute(m["tx"], rt.from_numpy(bl), target=1,
                                              custom_attribution_func=func),
     )  # fmt: skip
+
+
+def test_noise_tunnel_around_layer_methods(m):
+    kw = dict(nt_type="smoothgrad_sq", nt_samples=3, stdevs=0.0, target=1)
+    _same(
+        E.NoiseTunnel(E.LayerGradCam(m["d"], m["d"].conv)).attribute(m["dx"], **kw),
+        C.NoiseTunnel(C.LayerGradCam(m["t"], m["t"].conv)).attribute(m["tx"], **kw),
+    )
+    kw = dict(nt_samples=2, stdevs=0.0, target=2, n_steps=4, return_convergence_delta=True)
+    _same(
+        E.NoiseTunnel(E.LayerIntegratedGradients(m["d"], m["d"].relu)).attribute(m["dx"], **kw),
+        C.NoiseTunnel(C.LayerIntegratedGradients(m["t"], m["t"].relu)).attribute(m["tx"], **kw),
+    )

@@ -174,18 +174,23 @@ class NoiseTunnel:
                 more["baselines"] = tuple(tensor(b) if getattr(b, "ndim", 0) else b for b in bs)
             if delta:
                 more["return_convergence_delta"] = True
-            res = method.attribute(wrap(noisy, True), target=_tgt(tgt),
+            res = method.attribute(wrap(noisy, is_tuple), target=_tgt(tgt),
                                    additional_forward_args=ext or None, **more)  # fmt: skip
             attrs = res[0] if delta else res
-            attrs = tuple(r._data for r in (attrs if isinstance(attrs, tuple) else (attrs,)))
+            # as Captum: the result is a tuple when the method returned one (layer methods
+            # return one tensor whatever the inputs)
+            out_tuple[0] = isinstance(attrs, tuple)
+            attrs = tuple(r._data for r in (attrs if out_tuple[0] else (attrs,)))
             return (attrs, res[1]._data) if delta else attrs
+
+        out_tuple = [is_tuple]
 
         res = A.noise_tunnel(be, run, xs, nt_type, nt_samples, stdevs, target_arg(target), extra,
                              bases, draw_baseline_from_distrib, delta,
                              nt_samples_batch_size)  # fmt: skip
         if delta:
-            return wrap(res[0], is_tuple), tensor(res[1])
-        return wrap(res, is_tuple)
+            return wrap(res[0], out_tuple[0]), tensor(res[1])
+        return wrap(res, out_tuple[0])
 
 
 def _tgt(t: Any) -> Any:
