@@ -18,7 +18,7 @@ from ...core.attribution.layer import grad_cam as _grad_cam
 from ...core.attribution.layer import upsample
 from ...core.ir import GraphError, Value
 from ...core.replay import replay
-from .explain import GraphBackend, _inputs, _out
+from .explain import GraphBackend, _extra, _inputs, _out
 
 WEIGHTED_TYPES = ("Conv2D", "MatMul")
 POOL_TYPES = ("MaxPool", "AvgPool")
@@ -29,18 +29,20 @@ THROUGH_TYPES = ("Relu", "Tanh")
 class RuleBackend(GraphBackend):
     """A graph backend that can rebuild the model with rewritten backward rules."""
 
-    def __init__(self, output: Value, inputs: Any, name: str, rules: Any = None) -> None:
-        super().__init__(output, inputs, name)
+    def __init__(
+        self, output: Value, inputs: Any, name: str, rules: Any = None, extra: Any = ()
+    ) -> None:
+        super().__init__(output, inputs, name, extra)
         self.rules = _rule_map(name, output, rules)
 
-    def _all(self, inputs) -> dict:
+    def _all(self, inputs, extra) -> dict:
         # every input mapped (to itself too) so that the whole model is rebuilt
-        return {id(p): x for p, x in zip(self.inputs, inputs, strict=True)}
+        m = {id(p): x for p, x in zip(self.inputs, inputs, strict=True)}
+        m.update({id(p): a for p, a in zip(self.extra, extra, strict=True) if a is not p})
+        return m
 
     def forward_rectified(self, inputs, extra, guided: bool) -> Any:
         """The output rebuilt with every Relu op given guided_relu / deconv_relu."""
-        if extra:
-            raise NotImplementedError(f"{self.name}: additional forward arguments (graph style)")
         rule = R.guided_relu if guided else R.deconv_relu
 
         def rewrite(node, new):
@@ -48,13 +50,11 @@ class RuleBackend(GraphBackend):
                 return None
             return rule(new.node.inputs[0], new)
 
-        return replay([self.output], self._all(inputs), rewrite)[0]
+        return replay([self.output], self._all(inputs, extra), rewrite)[0]
 
     def forward_lrp(self, inputs, extra) -> tuple:
         """(the output, the output rebuilt as LRP's relevance pass)."""
-        if extra:
-            raise NotImplementedError(f"{self.name}: additional forward arguments (graph style)")
-        return self.forward(inputs, extra), _relevance_pass(self, self._all(inputs))
+        return self.forward(inputs, extra), _relevance_pass(self, self._all(inputs, extra))
 
 
 def _rule_map(name: str, output: Value, rules: Any) -> dict:
@@ -153,19 +153,25 @@ def _relevance_pass(be: RuleBackend, mapping: dict) -> Value:
     return memo[id(output)]
 
 
-def guided_backprop(output: Value, inputs: Any, target: Any = None) -> Any:
+def guided_backprop(
+    output: Value, inputs: Any, target: Any = None, additional_forward_args: Any = None
+) -> Any:
     """Guided backpropagation: gradients with every Relu passing back only positive gradients
     where its input is positive."""
     xs, t = _inputs(inputs)
-    be = RuleBackend(output, xs, "guided_backprop")
-    return _out(R.rectified_backprop(be, xs, target, (), True), t)
+    ex = _extra(additional_forward_args)
+    be = RuleBackend(output, xs, "guided_backprop", extra=ex)
+    return _out(R.rectified_backprop(be, xs, target, ex, True), t)
 
 
-def deconvolution(output: Value, inputs: Any, target: Any = None) -> Any:
+def deconvolution(
+    output: Value, inputs: Any, target: Any = None, additional_forward_args: Any = None
+) -> Any:
     """Deconvolution: gradients with every Relu passing back the positive part of its gradient."""
     xs, t = _inputs(inputs)
-    be = RuleBackend(output, xs, "deconvolution")
-    return _out(R.rectified_backprop(be, xs, target, (), False), t)
+    ex = _extra(additional_forward_args)
+    be = RuleBackend(output, xs, "deconvolution", extra=ex)
+    return _out(R.rectified_backprop(be, xs, target, ex, False), t)
 
 
 def guided_grad_cam(
@@ -198,13 +204,15 @@ def lrp(
     target: Any = None,
     rules: Any = None,
     return_convergence_delta: bool = False,
+    additional_forward_args: Any = None,
 ) -> Any:
     """Layer-wise relevance propagation; `rules` maps layer output tensors (a Conv2D / MatMul
     op's output or its bias add's, a pooling op's output) to EpsilonRule / GammaRule /
     Alpha1_Beta0_Rule / IdentityRule (EpsilonRule elsewhere)."""
     xs, t = _inputs(inputs)
-    be = RuleBackend(output, xs, "lrp", rules)
-    res = R.lrp(be, xs, target, (), return_convergence_delta)
+    ex = _extra(additional_forward_args)
+    be = RuleBackend(output, xs, "lrp", rules, ex)
+    res = R.lrp(be, xs, target, ex, return_convergence_delta)
     return (_out(res[0], t), res[1]) if return_convergence_delta else _out(res, t)
 
 

@@ -117,3 +117,55 @@ def test_guided_grad_cam_interpolated(mode):
         return G.guided_grad_cam(y, pooled, p, 1, interpolate_mode=mode)
 
     _equal(E.GuidedGradCam(m, m.pool).attribute(x, target=1, interpolate_mode=mode), _run(build))
+
+
+def test_additional_forward_args():
+    # the model reads a second tensor (a per-example scale): expanded with the batch wherever a
+    # method expands it (IG steps, occluded copies, noisy copies, DeepLift's stacked baselines)
+    scale = np.array([[2.0], [0.5], [-1.0], [1.5]], np.float32)
+
+    class Scaled(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = eager_cnn(W, pool=False)
+
+        def forward(self, x, s):
+            return self.net(x) * s
+
+    m, x, s = Scaled(), torch.from_numpy(X), torch.from_numpy(scale)
+
+    def run(build):
+        g = tf.Graph()
+        with g.as_default():
+            px, _, logits = graph_cnn(W, 4, pool=False)
+            ps = tf.placeholder(tf.float32, [4, 1])
+            t = build(px, logits * ps, ps)
+            with tf.Session() as sess:
+                return sess.run(t, {px: X, ps: scale})
+
+    torch.manual_seed(2)
+    eager = [
+        E.IntegratedGradients(m).attribute(x, target=1, n_steps=4, additional_forward_args=s),
+        E.Occlusion(m).attribute(x, (1, 4, 4), strides=(1, 4, 4), target=0,
+                                 additional_forward_args=s, perturbations_per_eval=2),
+        E.DeepLift(m).attribute(x, baselines=0.1, target=2, additional_forward_args=s),
+        E.GuidedBackprop(m).attribute(x, target=1, additional_forward_args=s),
+        E.LRP(m).attribute(x, target=1, additional_forward_args=s),
+        E.NoiseTunnel(E.Saliency(m)).attribute(x, nt_samples=2, stdevs=0.2, target=1,
+                                               additional_forward_args=s),
+    ]  # fmt: skip
+
+    def build(p, y, ps):
+        tf.set_random_seed(2)
+        return [
+            G.integrated_gradients(y, p, 1, n_steps=4, additional_forward_args=ps),
+            G.occlusion(y, p, (1, 4, 4), (1, 4, 4), target=0, perturbations_per_eval=2,
+                        additional_forward_args=ps),
+            G.deep_lift(y, p, 0.1, 2, additional_forward_args=ps),
+            G.guided_backprop(y, p, 1, additional_forward_args=ps),
+            G.lrp(y, p, 1, additional_forward_args=ps),
+            G.noise_tunnel(y, p, "saliency", "smoothgrad", 2, 0.2, 1, additional_forward_args=ps),
+        ]  # fmt: skip
+
+    for e, g in zip(eager, run(build), strict=True):
+        _equal(e, g)
