@@ -217,8 +217,29 @@ def upsample_linear(x: Any, size: tuple) -> Any:
     return x
 
 
+def resize_area(x: Any, size: tuple) -> Any:
+    """(N, C, ...) resized to `size` over the trailing dims by averaging the input cells each
+    output cell covers (torch's "area" mode: adaptive average pooling), one dim after another."""
+    nd = len(shape_of(x))
+    dt = np.dtype(getattr(x.dtype, "as_numpy_dtype", x.dtype))
+    for k, out in enumerate(size):
+        axis = nd - len(size) + k
+        src = int(shape_of(x)[axis])
+        if src == out:
+            continue
+        weights = np.zeros((src, out), dt)
+        for i in range(out):
+            lo, hi = (i * src) // out, -(-((i + 1) * src) // out)
+            weights[lo:hi, i] = 1.0 / (hi - lo)
+        perm = tuple(d for d in range(nd) if d != axis) + (axis,)
+        back = tuple(int(np.argsort(perm)[d]) for d in range(nd))
+        x = ops.transpose(ops.matmul(ops.transpose(x, perm), weights), back)
+    return x
+
+
 INTERPOLATE_MODES = {"nearest": upsample_nearest, "linear": upsample_linear,
-                     "bilinear": upsample_linear, "trilinear": upsample_linear}  # fmt: skip
+                     "bilinear": upsample_linear, "trilinear": upsample_linear,
+                     "area": resize_area}  # fmt: skip
 
 
 def upsample(name: str, x: Any, size: tuple, mode: str) -> Any:

@@ -105,9 +105,22 @@ def test_bad_layer_input_requests(m):
         E.LayerGradCam(net, net.two).attribute(m["dx"], target=0, attribute_to_layer_input=True)
 
 
-@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "area"])
 def test_guided_grad_cam_interpolation(m, mode):
     # the pooled layer is 4x4: its map is resized to the 8x8 input
     _same(*_pair(m, "GuidedGradCam", "pool", target=[0, 2, 1, 1], interpolate_mode=mode))
     with pytest.raises(ValueError, match="GuidedGradCam: interpolate_mode must be one of"):
-        E.GuidedGradCam(m["d"], m["d"].pool).attribute(m["dx"], target=0, interpolate_mode="area")
+        E.GuidedGradCam(m["d"], m["d"].pool).attribute(
+            m["dx"], target=0, interpolate_mode="bicubic"
+        )
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "area"])
+@pytest.mark.parametrize("size", [(7, 9), (3, 4), (5, 5)])
+def test_resizing_matches_torch_interpolate(mode, size):
+    from duograd.core.attribution.layer import upsample
+
+    x = np.random.default_rng(3).standard_normal((2, 3, 5, 6)).astype(np.float32)
+    kw = {} if mode in ("nearest", "area") else {"align_corners": False}
+    want = rt.nn.functional.interpolate(rt.from_numpy(x), size=size, mode=mode, **kw).numpy()
+    assert_matches(np.asarray(upsample("t", x, size, mode)), want, rtol=1e-5, atol=1e-6)

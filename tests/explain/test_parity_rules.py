@@ -108,7 +108,7 @@ def test_bad_graph_rules():
         _run(identity_on_conv)
 
 
-@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "area"])
 def test_guided_grad_cam_interpolated(mode):
     m, x = eager_cnn(W), torch.from_numpy(X)
 
