@@ -1,4 +1,4 @@
-"""Attribution speed next to Captum: IG (batch 32, 50 steps) and occlusion on the digits CNN.
+"""Attribution speed next to Captum: IG (batch 32, 50 steps), occlusion and LRP, digits CNN.
 
 Run: python -m duograd.benchmarks.explain_bench [--repeats N]. Needs torch and captum (test
 oracles). Both sides get the same network and inputs; each figure is the median of N runs after
@@ -26,12 +26,13 @@ def _nets(seed: int = 0):
                 super().__init__()
                 self.conv1 = nn.Conv2d(1, 16, 3, padding=1)
                 self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
-                self.pool = nn.MaxPool2d(2)
+                # two pooling modules (no weights): LRP needs each layer used once
+                self.pool1, self.pool2 = nn.MaxPool2d(2), nn.MaxPool2d(2)
                 self.fc = nn.Linear(128, 10)
 
             def forward(self, x):
-                x = self.pool(lib.relu(self.conv1(x)))
-                x = self.pool(lib.relu(self.conv2(x)))
+                x = self.pool1(lib.relu(self.conv1(x)))
+                x = self.pool2(lib.relu(self.conv2(x)))
                 return self.fc(lib.flatten(x, 1))
 
         return Net()
@@ -62,6 +63,7 @@ def run(repeats: int = 5, batch: int = 32) -> list[tuple[str, float, float]]:
     import duograd.frontends.eager as dg
     import duograd.frontends.eager.explain as E
     import torch as rt
+    from captum.attr._utils import lrp_rules as CR
 
     d, t = _nets()
     x = np.random.default_rng(1).random((batch, 1, 8, 8)).astype(np.float32) * 16
@@ -82,6 +84,12 @@ def run(repeats: int = 5, batch: int = 32) -> list[tuple[str, float, float]]:
         f"occlusion b{batch} 2x2 window, 1 per eval (default)": (
             lambda: E.Occlusion(d).attribute(dx, (1, 2, 2), target=target),
             lambda: C.Occlusion(t).attribute(tx, (1, 2, 2), target=tt),
+        ),
+        f"lrp b{batch} (GammaRule on conv1, epsilon elsewhere)": (
+            lambda: (setattr(d.conv1, "rule", E.GammaRule()),
+                     E.LRP(d).attribute(dx, target=target)),
+            lambda: (setattr(t.conv1, "rule", CR.GammaRule()),  # Captum drops rules after use
+                     C.LRP(t).attribute(tx, target=tt)),
         ),
     }  # fmt: skip
     rows = []

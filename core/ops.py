@@ -6,6 +6,7 @@ handed symbolic values, it adds a node to their graph.
 
 from __future__ import annotations
 
+from .primitives.attribution import rectify_grad
 from .primitives.conv import conv2d, conv2d_filter_grad, conv2d_input_grad, conv_padding
 from .primitives.elementwise import (
     abs,
@@ -91,4 +92,5 @@ __all__ = [
     "conv2d", "conv2d_input_grad", "conv2d_filter_grad", "conv_padding", "max_pool2d",
     "max_pool2d_grad", "max_pool2d_pick", "avg_pool2d", "avg_pool2d_grad",
     "ceil", "floor", "round", "trunc",
+    "rectify_grad",
 ]  # fmt: skip

@@ -111,6 +111,8 @@ def select_target(name: str, out: Any, target: Any, repeat: int = 1) -> Any:
     labels = np.asarray(getattr(target, "_data", target))
     if labels.ndim == 0 and labels.dtype.kind in "iu":
         return select_target(name, out, int(labels), repeat)
+    if labels.ndim == 2 and labels.dtype.kind in "iu":
+        return _select_tuples(name, out, labels, repeat)
     if labels.ndim != 1 or (labels.size and labels.dtype.kind not in "iu"):
         raise ValueError(
             f"{name}: target must be an int, a tuple of ints or one int per example, got {target!r}"
@@ -132,6 +134,30 @@ def select_target(name: str, out: Any, target: Any, repeat: int = 1) -> Any:
             "examples; give one target per example or one int for all"
         )
     return ops.pick(out, labels)
+
+
+def _select_tuples(name: str, out: Any, labels: np.ndarray, repeat: int) -> Any:
+    """One output element per example, each picked by its own tuple of non-batch indices."""
+    shape = shape_of(out)
+    rest = shape[1:]
+    if labels.shape[1] != len(rest) or None in rest:
+        raise ValueError(
+            f"{name}: each target tuple must index the {len(rest)} non-batch dims of the model's "
+            f"output of shape {shape}, got tuples of {labels.shape[1]}"
+        )
+    if ((labels < -np.array(rest)) | (labels >= np.array(rest))).any():
+        raise IndexError(
+            f"{name}: target tuples {labels.tolist()} are out of range for the model's output "
+            f"of shape {shape}"
+        )
+    flat = np.ravel_multi_index(tuple((labels % np.array(rest)).T), rest).astype(np.int64)
+    flat = np.tile(flat, repeat)
+    if shape[0] is not None and flat.size != shape[0]:
+        raise ValueError(
+            f"{name}: {flat.size // repeat} targets for a batch of {shape[0] // repeat} "
+            "examples; give one target per example or one for all"
+        )
+    return ops.pick(ops.reshape(out, (-1, int(np.prod(rest)))), flat)
 
 
 def target_grads(

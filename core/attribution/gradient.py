@@ -16,6 +16,7 @@ from .backend import (
     expand_extra,
     per_example_sum,
     rest_shape,
+    shape_of,
     target_grads,
     target_values,
 )
@@ -153,7 +154,50 @@ def expand_target(target: Any, times: int) -> Any:
     if target is None or isinstance(target, (int, np.integer, tuple)):
         return target
     arr = np.asarray(getattr(target, "_data", target))
-    return arr if arr.ndim == 0 else np.repeat(arr, times)
+    return arr if arr.ndim == 0 else np.repeat(arr, times, axis=0)
+
+
+def _is_array(b: Any) -> bool:
+    return not isinstance(b, (int, float, np.number)) and len(getattr(b, "shape", ())) > 0
+
+
+def _like_rows(x: Any) -> Any:
+    """A (rows,) value of `x`'s batch, to shape draws of one number per row."""
+    return ops.reshape(per_example_sum(x), (-1,))
+
+
+def draw_rows(be: Backend, name: str, inputs: Sequence[Any], baselines: Sequence[Any]) -> tuple:
+    """For each row of the (expanded) inputs, one row of each baseline drawn uniformly.
+
+    Each baseline tensor is a distribution of rows shaped like one example; every input draws
+    its own row indices from the shared stream (numbers stay numbers).
+    """
+    out = []
+    like = _like_rows(inputs[0])
+    for i, (x, b) in enumerate(zip(inputs, baselines, strict=True)):
+        if not _is_array(b):
+            out.append(b)
+            continue
+        if tuple(shape_of(b)[1:]) != tuple(shape_of(x)[1:]):
+            raise ValueError(
+                f"{name}: baseline {i} must be rows shaped like one example "
+                f"{tuple(shape_of(x)[1:])} to draw baselines from, got shape {shape_of(b)}"
+            )
+        nrows = int(shape_of(b)[0])
+        u = be.random("uniform", like, np.dtype(np.float64), 0.0, float(nrows))
+        pick = ops.minimum(ops.cast(u, np.int64), np.asarray(nrows - 1, np.int64))
+        out.append(ops.gather(b, pick, axis=0))
+    return tuple(out)
+
+
+def expand_baselines(inputs: Sequence[Any], baselines: Sequence[Any], times: int) -> tuple:
+    """Per-example baselines repeated for each of `times` consecutive copies of an example."""
+    return tuple(
+        repeat_interleave(b, times)
+        if _is_array(b) and shape_of(b)[0] == shape_of(x)[0] and (shape_of(b)[0] or 0) > 1
+        else b
+        for x, b in zip(inputs, baselines, strict=True)
+    )
 
 
 def noise_tunnel(
@@ -165,38 +209,76 @@ def noise_tunnel(
     stdevs: float | Sequence[float] = 1.0,
     target: Any = None,
     extra: Sequence[Any] = (),
-) -> tuple:
+    baselines: Any = None,
+    draw_baseline_from_distrib: bool = False,
+    return_convergence_delta: bool = False,
+    batch_size: int | None = None,
+) -> Any:
     """Aggregate a method's attributions over noisy copies of the inputs (SmoothGrad and kin).
 
     Every example is repeated `nt_samples` times in a row with Gaussian noise of std `stdevs`
-    drawn from the shared stream; `method(noisy_inputs, target, extra)` runs once on the whole
-    expanded batch.
+    drawn from the shared stream; `method(noisy_inputs, target, extra, baselines)` runs once on
+    the whole expanded batch. Baselines (a tuple, one per input, or None) are repeated with
+    their examples, or with `draw_baseline_from_distrib` one row is drawn per noisy example.
+    With `return_convergence_delta` the method returns (attributions, delta) and the delta of
+    every noisy example is returned after the aggregated attributions. `batch_size` limits
+    the copies of each example in one run (chunks of samples, drawn chunk after chunk).
     """
     if nt_type not in NT_TYPES:
         raise ValueError(f"{be.name}: nt_type must be one of {NT_TYPES}, got {nt_type!r}")
     if not isinstance(nt_samples, (int, np.integer)) or nt_samples < 1:
         raise ValueError(f"{be.name}: nt_samples must be an int >= 1, got {nt_samples!r}")
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        raise ValueError(
+            f"{be.name}: nt_samples_batch_size must be an int >= 1, got {batch_size!r}"
+        )
     inputs = tuple(inputs)
     stds = as_tuple(be.name, "stdevs", stdevs, len(inputs))
-    noisy = []
-    for x, sd in zip(inputs, stds, strict=True):
-        rep = repeat_interleave(x, nt_samples)
-        noisy.append(ops.add(rep, be.random("normal", rep, _dt(x), 0.0, float(sd))))
-    ext = tuple(repeat_interleave(a, nt_samples) if len(getattr(a, "shape", ())) else a
-                for a in extra)  # fmt: skip
-    attrs = method(tuple(noisy), expand_target(target, nt_samples), ext)
+    given = None
+    if baselines is not None:
+        given = as_tuple(be.name, "baselines", baselines, len(inputs))
+    elif draw_baseline_from_distrib:
+        raise ValueError(f"{be.name}: draw_baseline_from_distrib needs baselines to draw from")
+    chunk = nt_samples if batch_size is None else min(nt_samples, int(batch_size))
+    sums, sums_sq, deltas = None, None, []
+    for start in range(0, nt_samples, chunk):
+        n = min(chunk, nt_samples - start)
+        noisy = []
+        for x, sd in zip(inputs, stds, strict=True):
+            rep = repeat_interleave(x, n)
+            noisy.append(ops.add(rep, be.random("normal", rep, _dt(x), 0.0, float(sd))))
+        ext = tuple(repeat_interleave(a, n) if len(getattr(a, "shape", ())) else a
+                    for a in extra)  # fmt: skip
+        bases = None
+        if given is not None:
+            bases = (draw_rows(be, be.name, noisy, given) if draw_baseline_from_distrib
+                     else expand_baselines(inputs, given, n))  # fmt: skip
+        res = method(tuple(noisy), expand_target(target, n), ext, bases)
+        attrs, delta = res if return_convergence_delta else (res, None)
+        deltas.append(delta)
+        part, part_sq = [], []
+        for a in attrs:  # shaped like the inputs, or like a layer for layer methods
+            grouped = ops.reshape(a, (-1, n) + rest_shape(be.name, a))
+            part.append(ops.sum(grouped, axes=(1,)))
+            if nt_type != "smoothgrad":
+                part_sq.append(ops.sum(ops.mul(grouped, grouped), axes=(1,)))
+        if sums is None:
+            sums, sums_sq = part, part_sq
+        else:
+            sums = [ops.add(t, p) for t, p in zip(sums, part, strict=True)]
+            sums_sq = [ops.add(t, p) for t, p in zip(sums_sq, part_sq, strict=True)]
     out = []
-    for a, x in zip(attrs, inputs, strict=True):
-        rest = rest_shape(be.name, x)
-        grouped = ops.reshape(a, (-1, nt_samples) + rest)
-        k = be.scalar(nt_samples, a)
-        mean = ops.div(ops.sum(grouped, axes=(1,)), k)
+    for i, total in enumerate(sums):
+        k = be.scalar(nt_samples, total)
+        mean = ops.div(total, k)
         if nt_type == "smoothgrad":
             out.append(mean)
             continue
-        mean_sq = ops.div(ops.sum(ops.mul(grouped, grouped), axes=(1,)), k)
+        mean_sq = ops.div(sums_sq[i], k)
         out.append(mean_sq if nt_type == "smoothgrad_sq" else ops.sub(mean_sq, ops.mul(mean, mean)))
-    return tuple(out)
+    if not return_convergence_delta:
+        return tuple(out)
+    return tuple(out), deltas[0] if len(deltas) == 1 else ops.concat(deltas, axis=0)
 
 
 def gradient_shap(
@@ -208,47 +290,42 @@ def gradient_shap(
     target: Any = None,
     extra: Sequence[Any] = (),
     multiply_by_inputs: bool = True,
-) -> tuple:
+    return_convergence_delta: bool = False,
+) -> Any:
     """Expected gradients: a random baseline row and a random point on the path per sample.
 
-    For each of `n_samples` noisy copies of every example: a baseline row drawn uniformly from
-    `baselines`, alpha ~ U[0, 1), and gradient(baseline + alpha (noisy - baseline)) times
-    (noisy - baseline); the result is their mean.
+    For each of `n_samples` noisy copies of every example: a row of each baseline drawn
+    uniformly, alpha ~ U[0, 1), and gradient(baseline + alpha (noisy - baseline)) times
+    (noisy - baseline); the result is their mean. The convergence delta (one per noisy copy) is
+    sum(attribution) - (f(noisy) - f(baseline)).
     """
     inputs = tuple(inputs)
     if not isinstance(baselines, (tuple, list)):
         baselines = (baselines,)
     if len(baselines) != len(inputs):
         raise ValueError(f"{be.name}: {len(baselines)} baselines for {len(inputs)} inputs")
-    rows = set()
     for i, (x, b) in enumerate(zip(inputs, baselines, strict=True)):
-        if isinstance(b, (int, float)) or tuple(b.shape[1:]) != tuple(x.shape[1:]):
+        if not _is_array(b) or tuple(b.shape[1:]) != tuple(x.shape[1:]):
             raise ValueError(
                 f"{be.name}: baseline {i} must be a tensor of rows shaped like one example "
                 f"{tuple(x.shape[1:])}, got {getattr(b, 'shape', b)}"
             )
-        rows.add(int(b.shape[0]))
-    if len(rows) != 1:
-        raise ValueError(f"{be.name}: every baseline needs the same number of rows, got {rows}")
-    nrows = rows.pop()
 
-    def _one(noisy, tgt, ext):
-        like = ops.reshape(per_example_sum(noisy[0]), (-1,))
-        # the chosen baseline row of each sample: floor(u * rows)
-        u = be.random("uniform", like, np.dtype(np.float64), 0.0, float(nrows))
-        pick = ops.minimum(ops.cast(u, np.int64), np.asarray(nrows - 1, np.int64))
-        alpha = be.random("uniform", like, _dt(noisy[0]), 0.0, 1.0)
+    def _one(noisy, tgt, ext, bases):
+        alpha = be.random("uniform", _like_rows(noisy[0]), _dt(noisy[0]), 0.0, 1.0)
         leaves, diffs = [], []
-        for x, b in zip(noisy, baselines, strict=True):
+        for x, base in zip(noisy, bases, strict=True):
             rest = tuple(int(d) for d in x.shape[1:])
-            base = ops.gather(b, pick, axis=0)
             a = ops.reshape(alpha, (-1,) + (1,) * len(rest))
             d = ops.sub(x, base)
             leaves.append(be.leaf(ops.add(base, ops.mul(a, d))))
             diffs.append(d)
         grads = target_grads(be, leaves, ext, tgt)
-        if not multiply_by_inputs:
+        if multiply_by_inputs:
+            grads = tuple(ops.mul(g, d) for g, d in zip(grads, diffs, strict=True))
+        if not return_convergence_delta:
             return tuple(grads)
-        return tuple(ops.mul(g, d) for g, d in zip(grads, diffs, strict=True))
+        return tuple(grads), convergence_delta(be, grads, noisy, bases, tgt, ext)
 
-    return noise_tunnel(be, _one, inputs, "smoothgrad", n_samples, stdevs, target, extra)
+    return noise_tunnel(be, _one, inputs, "smoothgrad", n_samples, stdevs, target, extra,
+                        tuple(baselines), True, return_convergence_delta)  # fmt: skip

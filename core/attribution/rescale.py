@@ -40,8 +40,12 @@ def deep_lift(
     eps: float = 1e-10,
     multiply_by_inputs: bool = True,
     return_convergence_delta: bool = False,
+    custom: Any = None,
 ) -> Any:
     """DeepLift (rescale rule): the model runs once on inputs then baselines stacked.
+
+    `custom(multipliers, inputs, baselines)`, when given, turns the multipliers (tuples, one per
+    input) into the attributions in place of (input - baseline) * multiplier.
 
     `be.forward_rescaled(inputs, extra, eps)` runs the model with each nonlinearity replaced by
     `rescaled`.
@@ -54,12 +58,17 @@ def deep_lift(
     leaves = tuple(be.leaf(ops.concat([x, b], axis=0)) for x, b in zip(inputs, bases, strict=True))
     out = be.forward_rescaled(leaves, expand_extra(extra, 2), eps)
     grads = be.grad(ops.sum(select_target(be.name, out, target, repeat=2)), leaves)
-    attrs = []
-    for x, b, g in zip(inputs, bases, grads, strict=True):
+    halves = []
+    for g in grads:
         rest = tuple(int(d) for d in g.shape[1:])
-        half = ops.getitem(ops.reshape(g, (2, -1) + rest), (0,))
-        attrs.append(ops.mul(ops.sub(x, b), half) if multiply_by_inputs else half)
-    attrs = tuple(attrs)
+        halves.append(ops.getitem(ops.reshape(g, (2, -1) + rest), (0,)))
+    if custom is not None:
+        attrs = tuple(custom(tuple(halves), inputs, bases))
+    elif multiply_by_inputs:
+        attrs = tuple(ops.mul(ops.sub(x, b), h) for x, b, h in zip(inputs, bases, halves,
+                                                                   strict=True))  # fmt: skip
+    else:
+        attrs = tuple(halves)
     if not return_convergence_delta:
         return attrs
     end = target_values(be, inputs, extra, target)

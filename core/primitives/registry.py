@@ -137,6 +137,10 @@ class Primitive:
     # the output's cotangent placed at that index of zeros (getitem); the reverse sweep then sums
     # many of them with one scatter instead of one zero-filled array each
     cotangent_at: Callable[[dict], Any] | None = None
+    # ---- the VJP is a rewritten backward pass on purpose, not the derivative (guided
+    # backpropagation's rectified gradient): finite differences do not apply; the op table
+    # checks it by its own test instead
+    vjp_rewritten: bool = False
 
     def __post_init__(self) -> None:
         # the older spelling of some facts as tags stays valid

@@ -35,7 +35,9 @@ RESCALED_TYPES = ("Relu", "Sigmoid", "Tanh")
 class GraphBackend(LayerBackend):
     """Reaches the model through its graph: the output rebuilt on other input tensors."""
 
-    def __init__(self, output: Value, inputs: Sequence[Value], name: str) -> None:
+    def __init__(
+        self, output: Value, inputs: Sequence[Value], name: str, extra: Sequence[Value] = ()
+    ) -> None:
         if not isinstance(output, Value):
             raise TypeError(f"{name}: output must be the model's output tensor, got {output!r}")
         for i, x in enumerate(inputs):
@@ -43,22 +45,31 @@ class GraphBackend(LayerBackend):
                 raise TypeError(
                     f"{name}: input {i} must be a tensor of the output's graph, got {x!r}"
                 )
+        for i, a in enumerate(extra):
+            if not isinstance(a, Value) or a.graph is not output.graph:
+                raise TypeError(
+                    f"{name}: additional forward argument {i} must be a tensor of the output's "
+                    f"graph (one the model reads, e.g. a placeholder), got {a!r}"
+                )
         self.output = output
         self.inputs = tuple(inputs)
+        self.extra = tuple(extra)
         self.name = name
 
     def leaf(self, x: Any) -> Any:
         """Any tensor can be differentiated against."""
         return x
 
-    def _map(self, inputs: Sequence[Any]) -> dict:
-        return {id(p): x for p, x in zip(self.inputs, inputs, strict=True) if x is not p}
+    def _map(self, inputs: Sequence[Any], extra: Sequence[Any] = ()) -> dict:
+        m = {id(p): x for p, x in zip(self.inputs, inputs, strict=True) if x is not p}
+        if extra:
+            # the additional tensors, expanded with the batch where a method expands it
+            m.update({id(p): a for p, a in zip(self.extra, extra, strict=True) if a is not p})
+        return m
 
     def forward(self, inputs: Sequence[Any], extra: Sequence[Any]) -> Any:
         """The output rebuilt on `inputs` (the output itself when they are the placeholders)."""
-        if extra:
-            raise NotImplementedError(f"{self.name}: additional forward arguments (graph style)")
-        mapping = self._map(inputs)
+        mapping = self._map(inputs, extra)
         return replay([self.output], mapping)[0] if mapping else self.output
 
     def grad(self, y: Any, xs: Sequence[Any]) -> tuple:
@@ -79,10 +90,8 @@ class GraphBackend(LayerBackend):
 
     def forward_layer(self, inputs, extra, layer, replace=None) -> tuple:
         """(output, layer tensor) rebuilt on `inputs`, the layer's value replaced when asked."""
-        if extra:
-            raise NotImplementedError(f"{self.name}: additional forward arguments (graph style)")
         check_layer(self.name, self.output, layer)
-        mapping = self._map(inputs)
+        mapping = self._map(inputs, extra)
         if replace is not None:
             mapping[id(layer)] = replace
         if not mapping:
@@ -92,8 +101,6 @@ class GraphBackend(LayerBackend):
 
     def forward_rescaled(self, inputs, extra, eps: float) -> Any:
         """The output rebuilt on `inputs` with each Relu / Sigmoid / Tanh op rescaled."""
-        if extra:
-            raise NotImplementedError(f"{self.name}: additional forward arguments (graph style)")
 
         def rewrite(node, new):
             if node.attrs.get("type") not in RESCALED_TYPES or len(node.inputs) != 1:
@@ -101,7 +108,7 @@ class GraphBackend(LayerBackend):
             x = new.node.inputs[0]
             return rescaled(x, new, x, new, eps)
 
-        return replay([self.output], self._map(inputs), rewrite)[0]
+        return replay([self.output], self._map(inputs, extra), rewrite)[0]
 
 
 def check_layer(name: str, output: Value, layer: Any) -> None:
@@ -128,20 +135,38 @@ def _inputs(inputs: Any) -> tuple[tuple, bool]:
     return (tuple(inputs) if is_tuple else (inputs,)), is_tuple
 
 
+def _extra(args: Any) -> tuple:
+    """additional_forward_args as a tuple of tensors."""
+    if args is None:
+        return ()
+    return tuple(args) if isinstance(args, (tuple, list)) else (args,)
+
+
 def _out(res: tuple, is_tuple: bool) -> Any:
     return list(res) if is_tuple else res[0]
 
 
-def saliency(output: Value, inputs: Any, target: Any = None, abs: bool = True) -> Any:
+def saliency(
+    output: Value,
+    inputs: Any,
+    target: Any = None,
+    abs: bool = True,
+    additional_forward_args: Any = None,
+) -> Any:
     """Gradients of the target with respect to the inputs (absolute values by default)."""
     xs, t = _inputs(inputs)
-    return _out(A.saliency(GraphBackend(output, xs, "saliency"), xs, target, (), abs), t)
+    ex = _extra(additional_forward_args)
+    return _out(A.saliency(GraphBackend(output, xs, "saliency", ex), xs, target, ex, abs), t)
 
 
-def input_x_gradient(output: Value, inputs: Any, target: Any = None) -> Any:
+def input_x_gradient(
+    output: Value, inputs: Any, target: Any = None, additional_forward_args: Any = None
+) -> Any:
     """Each input times the gradient of the target with respect to it."""
     xs, t = _inputs(inputs)
-    return _out(A.input_x_gradient(GraphBackend(output, xs, "input_x_gradient"), xs, target), t)
+    ex = _extra(additional_forward_args)
+    be = GraphBackend(output, xs, "input_x_gradient", ex)
+    return _out(A.input_x_gradient(be, xs, target, ex), t)
 
 
 def integrated_gradients(
@@ -154,11 +179,13 @@ def integrated_gradients(
     internal_batch_size: int | None = None,
     multiply_by_inputs: bool = True,
     return_convergence_delta: bool = False,
+    additional_forward_args: Any = None,
 ) -> Any:
     """Integrated gradients tensors (and the per-example convergence delta when asked)."""
     xs, t = _inputs(inputs)
-    be = GraphBackend(output, xs, "integrated_gradients")
-    res = A.integrated_gradients(be, xs, baselines, target, (), n_steps, method,
+    ex = _extra(additional_forward_args)
+    be = GraphBackend(output, xs, "integrated_gradients", ex)
+    res = A.integrated_gradients(be, xs, baselines, target, ex, n_steps, method,
                                  internal_batch_size, multiply_by_inputs,
                                  return_convergence_delta, batch=shape_of(xs[0])[0])  # fmt: skip
     if return_convergence_delta:
@@ -178,20 +205,39 @@ def noise_tunnel(
     nt_samples: int = 5,
     stdevs: Any = 1.0,
     target: Any = None,
+    draw_baseline_from_distrib: bool = False,
+    nt_samples_batch_size: int | None = None,
+    additional_forward_args: Any = None,
     **kwargs: Any,
 ) -> Any:
     """SmoothGrad / SmoothGrad-squared / VarGrad of "saliency", "input_x_gradient" or
-    "integrated_gradients" (noise from the shared stream, drawn at each run)."""
+    "integrated_gradients" (noise from the shared stream, drawn at each run); for integrated
+    gradients `baselines` may be a distribution to draw rows from and
+    `return_convergence_delta=True` adds the delta of every noisy copy."""
     if method not in _METHODS:
         raise ValueError(f"noise_tunnel: method must be one of {sorted(_METHODS)}, got {method!r}")
     xs, t = _inputs(inputs)
-    be = GraphBackend(output, xs, "noise_tunnel")
+    ex = _extra(additional_forward_args)
+    be = GraphBackend(output, xs, "noise_tunnel", ex)
     fn = _METHODS[method]
+    delta = bool(kwargs.pop("return_convergence_delta", False))
+    if delta and method != "integrated_gradients":
+        raise ValueError(f"noise_tunnel: return_convergence_delta=True, but {method} has no delta")
+    has_bases = "baselines" in kwargs
+    bases = kwargs.pop("baselines", None)
+    if has_bases:
+        bases = (0.0,) * len(xs) if bases is None else bases
+        bases = tuple(bases) if isinstance(bases, (tuple, list)) else (bases,) * len(xs)
+    if delta:
+        kwargs["return_convergence_delta"] = True
 
-    def run(noisy, tgt, ext):
-        return fn(be, noisy, target=tgt, extra=ext, **kwargs)
+    def run(noisy, tgt, ext, bs):
+        more = dict(kwargs) if bs is None else dict(kwargs, baselines=bs)
+        return fn(be, noisy, target=tgt, extra=ext, **more)
 
-    return _out(A.noise_tunnel(be, run, xs, nt_type, nt_samples, stdevs, target), t)
+    res = A.noise_tunnel(be, run, xs, nt_type, nt_samples, stdevs, target, ex, bases,
+                         draw_baseline_from_distrib, delta, nt_samples_batch_size)  # fmt: skip
+    return (_out(res[0], t), res[1]) if delta else _out(res, t)
 
 
 def gradient_shap(
@@ -202,13 +248,18 @@ def gradient_shap(
     stdevs: Any = 0.0,
     target: Any = None,
     multiply_by_inputs: bool = True,
+    return_convergence_delta: bool = False,
+    additional_forward_args: Any = None,
 ) -> Any:
-    """GradientShap (expected gradients) tensors; draws from the shared stream at each run."""
+    """GradientShap (expected gradients) tensors; draws from the shared stream at each run
+    (with the convergence delta of every draw when asked)."""
     xs, t = _inputs(inputs)
+    ex = _extra(additional_forward_args)
     bs = tuple(baselines) if isinstance(baselines, (tuple, list)) else (baselines,)
-    be = GraphBackend(output, xs, "gradient_shap")
-    return _out(A.gradient_shap(be, xs, bs, n_samples, stdevs, target, (),
-                                multiply_by_inputs), t)  # fmt: skip
+    be = GraphBackend(output, xs, "gradient_shap", ex)
+    res = A.gradient_shap(be, xs, bs, n_samples, stdevs, target, ex, multiply_by_inputs,
+                          return_convergence_delta)  # fmt: skip
+    return (_out(res[0], t), res[1]) if return_convergence_delta else _out(res, t)
 
 
 def occlusion(
@@ -219,14 +270,16 @@ def occlusion(
     baselines: Any = None,
     target: Any = None,
     perturbations_per_eval: int = 1,
+    additional_forward_args: Any = None,
 ) -> Any:
     """Occlusion tensors: the mean output drop when a sliding window takes the baseline."""
     xs, t = _inputs(inputs)
+    ex = _extra(additional_forward_args)
     if not t:
         sliding_window_shapes = (sliding_window_shapes,)
         strides = None if strides is None else (strides,)
-    be = GraphBackend(output, xs, "occlusion")
-    return _out(A.occlusion(be, xs, sliding_window_shapes, strides, baselines, target, (),
+    be = GraphBackend(output, xs, "occlusion", ex)
+    return _out(A.occlusion(be, xs, sliding_window_shapes, strides, baselines, target, ex,
                             perturbations_per_eval), t)  # fmt: skip
 
 
@@ -237,11 +290,13 @@ def feature_ablation(
     target: Any = None,
     feature_mask: Any = None,
     perturbations_per_eval: int = 1,
+    additional_forward_args: Any = None,
 ) -> Any:
     """Feature ablation tensors: the output drop when each feature group takes the baseline."""
     xs, t = _inputs(inputs)
-    be = GraphBackend(output, xs, "feature_ablation")
-    return _out(A.feature_ablation(be, xs, baselines, target, (), feature_mask,
+    ex = _extra(additional_forward_args)
+    be = GraphBackend(output, xs, "feature_ablation", ex)
+    return _out(A.feature_ablation(be, xs, baselines, target, ex, feature_mask,
                                    perturbations_per_eval), t)  # fmt: skip
 
 
@@ -267,32 +322,34 @@ def layer_integrated_gradients(
     method: str = "gausslegendre",
     multiply_by_inputs: bool = True,
     return_convergence_delta: bool = False,
+    internal_batch_size: int | None = None,
+    additional_forward_args: Any = None,
 ) -> Any:
     """Integrated gradients of `layer_tensor` along the path from its value at the baselines."""
     from ...core.attribution.gradient import baselines_for
 
     xs, _ = _inputs(inputs)
-    be = GraphBackend(output, xs, "layer_integrated_gradients")
+    ex = _extra(additional_forward_args)
+    be = GraphBackend(output, xs, "layer_integrated_gradients", ex)
     bs = baselines_for(be, xs, baselines)
     return A.layer_integrated_gradients(
-        be,
-        xs,
-        layer_tensor,
-        bs,
-        target,
-        (),
-        n_steps,
-        method,
-        multiply_by_inputs,
-        return_convergence_delta,
-    )
+        be, xs, layer_tensor, bs, target, ex, n_steps, method, multiply_by_inputs,
+        return_convergence_delta, internal_batch_size, batch=shape_of(xs[0])[0],
+    )  # fmt: skip
 
 
-def neuron_gradient(output: Value, layer_tensor: Value, inputs: Any, neuron_selector: Any) -> Any:
+def neuron_gradient(
+    output: Value,
+    layer_tensor: Value,
+    inputs: Any,
+    neuron_selector: Any,
+    additional_forward_args: Any = None,
+) -> Any:
     """Gradient of one neuron of `layer_tensor` with respect to the inputs."""
     xs, t = _inputs(inputs)
-    be = GraphBackend(output, xs, "neuron_gradient")
-    return _out(A.neuron_gradient(be, xs, layer_tensor, neuron_selector), t)
+    ex = _extra(additional_forward_args)
+    be = GraphBackend(output, xs, "neuron_gradient", ex)
+    return _out(A.neuron_gradient(be, xs, layer_tensor, neuron_selector, ex), t)
 
 
 def deep_lift(
@@ -303,12 +360,27 @@ def deep_lift(
     eps: float = 1e-10,
     multiply_by_inputs: bool = True,
     return_convergence_delta: bool = False,
+    custom_attribution_func: Any = None,
+    additional_forward_args: Any = None,
 ) -> Any:
-    """DeepLift (rescale rule at every Relu / Sigmoid / Tanh op between inputs and output)."""
+    """DeepLift (rescale rule at every Relu / Sigmoid / Tanh op between inputs and output);
+    `custom_attribution_func(multipliers[, inputs[, baselines]])` (tuples of tensors) may
+    turn the multipliers into attributions, as Captum's."""
     xs, t = _inputs(inputs)
-    be = GraphBackend(output, xs, "deep_lift")
-    res = _deep_lift(be, xs, baselines, target, (), eps, multiply_by_inputs,
-                     return_convergence_delta)  # fmt: skip
+    ex = _extra(additional_forward_args)
+    be = GraphBackend(output, xs, "deep_lift", ex)
+    custom = None
+    if custom_attribution_func is not None:
+        import inspect
+
+        n = len(inspect.signature(custom_attribution_func).parameters)
+
+        def custom(mults, ins, bases):
+            res = custom_attribution_func(*(mults, ins, bases)[:n])
+            return res if isinstance(res, (tuple, list)) else (res,)
+
+    res = _deep_lift(be, xs, baselines, target, ex, eps, multiply_by_inputs,
+                     return_convergence_delta, custom)  # fmt: skip
     if return_convergence_delta:
         return _out(res[0], t), res[1]
     return _out(res, t)
@@ -322,11 +394,13 @@ def shapley_value_sampling(
     feature_mask: Any = None,
     n_samples: int = 25,
     perturbations_per_eval: int = 1,
+    additional_forward_args: Any = None,
 ) -> Any:
     """Sampled Shapley values (feature orders drawn from the shared stream at build time)."""
     xs, t = _inputs(inputs)
-    be = GraphBackend(output, xs, "shapley_value_sampling")
-    return _out(A.shapley_value_sampling(be, xs, baselines, target, (), feature_mask, n_samples,
+    ex = _extra(additional_forward_args)
+    be = GraphBackend(output, xs, "shapley_value_sampling", ex)
+    return _out(A.shapley_value_sampling(be, xs, baselines, target, ex, feature_mask, n_samples,
                                          perturbations_per_eval), t)  # fmt: skip
 
 
@@ -338,14 +412,20 @@ def layer_conductance(
     target: Any = None,
     n_steps: int = 50,
     method: str = "gausslegendre",
-) -> Value:
+    internal_batch_size: int | None = None,
+    return_convergence_delta: bool = False,
+    additional_forward_args: Any = None,
+) -> Any:
     """Conductance of the neurons of `layer_tensor` along the input path."""
     from ...core.attribution.gradient import baselines_for
 
     xs, _ = _inputs(inputs)
-    be = GraphBackend(output, xs, "layer_conductance")
+    ex = _extra(additional_forward_args)
+    be = GraphBackend(output, xs, "layer_conductance", ex)
     bs = baselines_for(be, xs, baselines)
-    return A.layer_conductance(be, xs, layer_tensor, bs, target, (), n_steps, method)
+    return A.layer_conductance(be, xs, layer_tensor, bs, target, ex, n_steps, method,
+                               internal_batch_size, shape_of(xs[0])[0],
+                               return_convergence_delta)  # fmt: skip
 
 
 __all__ = [
@@ -354,4 +434,19 @@ __all__ = [
     "layer_integrated_gradients", "shapley_value_sampling",
     "neuron_gradient", "noise_tunnel", "occlusion", "saliency", "visualize_image_attr",
     "visualize_image_attr_multiple", "visualize_text",
+]  # fmt: skip
+
+# rewritten backward passes (guided backprop, deconvolution, LRP) and LRP's rules
+from ...core.attribution.rules import (  # noqa: E402
+    Alpha1_Beta0_Rule,
+    EpsilonRule,
+    GammaRule,
+    IdentityRule,
+    PropagationRule,
+)
+from .explain_rules import deconvolution, guided_backprop, guided_grad_cam, lrp  # noqa: E402
+
+__all__ += [
+    "Alpha1_Beta0_Rule", "EpsilonRule", "GammaRule", "IdentityRule", "PropagationRule",
+    "deconvolution", "guided_backprop", "guided_grad_cam", "lrp",
 ]  # fmt: skip

@@ -85,3 +85,53 @@ def graph_cnn(w: dict, batch: int | None = None, pool: bool = True):
 def images(n: int = 4, seed: int = 1) -> np.ndarray:
     """Random inputs of shape (n, 1, 8, 8)."""
     return np.random.default_rng(seed).standard_normal((n, 1, 8, 8)).astype(np.float32)
+
+
+def mlp_weights(seed: int = 0) -> dict:
+    """Weights of a small MLP on (N, 1, 8, 8) inputs: 64 -> 16 -> 16 -> relu -> 16 -> tanh -> 3."""
+    rng = np.random.default_rng(seed)
+    shapes = {"0": (16, 64), "1": (16, 16), "3": (16, 16), "6": (3, 16)}
+    w = {}
+    for k, s in shapes.items():
+        w[f"layers.{k}.weight"] = (rng.standard_normal(s) * 0.4).astype(np.float32)
+        w[f"layers.{k}.bias"] = (rng.standard_normal(s[0]) * 0.2).astype(np.float32)
+    return w
+
+
+def mlp(lib, w: dict):
+    """The MLP as a module of `lib` (duograd eager or real torch), eval mode, weights `w`."""
+    nn = lib.nn
+
+    class Mlp(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.Sequential(
+                nn.Linear(64, 16), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 16), nn.Tanh(),
+                nn.Dropout(0.5), nn.Linear(16, 3),
+            )  # fmt: skip
+
+        def forward(self, x):
+            return self.layers(lib.flatten(x, 1))
+
+    m = Mlp()
+    with lib.no_grad():
+        for k, p in m.named_parameters():
+            p.copy_(lib.from_numpy(w[k]))
+    return m.eval()
+
+
+def graph_mlp(w: dict, batch: int | None = None):
+    """The MLP in the graph style: (x, logits, {layer index: layer output tensor})."""
+    import duograd.frontends.graph as tf
+
+    x = tf.placeholder(tf.float32, [batch, 1, 8, 8], name="x")
+    h = tf.reshape(x, [-1, 64])
+    outs = {}
+    for k, act in (("0", None), ("1", tf.nn.relu), ("3", tf.tanh), ("6", None)):
+        h = tf.matmul(h, tf.constant(w[f"layers.{k}.weight"].T)) + tf.constant(
+            w[f"layers.{k}.bias"]
+        )
+        outs[k] = h
+        if act is not None:
+            h = act(h)
+    return x, h, outs

@@ -146,3 +146,107 @@ def test_random_methods_with_the_same_seed(model):
         a,
         _graph(lambda p, _a, y: G.gradient_shap(y, p, tf.constant(bl), 3, 0.1, 1), batch=4, seed=4),
     )
+
+
+def test_layer_methods_chunked_and_deltas(model):
+    m, x = model
+    ea, ed = E.LayerConductance(m, m.relu).attribute(
+        x, target=2, n_steps=6, internal_batch_size=12, return_convergence_delta=True
+    )
+    ga, gd = _graph(
+        lambda p, a, y: G.layer_conductance(
+            y, a, p, target=2, n_steps=6, internal_batch_size=12, return_convergence_delta=True
+        ),
+        4,
+    )
+    _equal(ea, ga)
+    _equal(ed, gd)
+    _equal(
+        E.LayerIntegratedGradients(m, m.relu).attribute(x, target=1, n_steps=5,
+                                                        internal_batch_size=8),
+        _graph(lambda p, a, y: G.layer_integrated_gradients(y, a, p, target=1, n_steps=5,
+                                                            internal_batch_size=8), 4),
+    )  # fmt: skip
+
+
+def test_random_methods_with_deltas_and_drawn_baselines(model):
+    m, x = model
+    bl = images(3, 7)
+    torch.manual_seed(6)
+    ea, ed = E.NoiseTunnel(E.IntegratedGradients(m)).attribute(
+        x, nt_samples=2, stdevs=0.1, target=1, n_steps=4, baselines=torch.from_numpy(bl),
+        draw_baseline_from_distrib=True, return_convergence_delta=True,
+    )  # fmt: skip
+    ga, gd = _graph(
+        lambda p, _a, y: G.noise_tunnel(
+            y,
+            p,
+            "integrated_gradients",
+            "smoothgrad",
+            2,
+            0.1,
+            1,
+            draw_baseline_from_distrib=True,
+            baselines=tf.constant(bl),
+            n_steps=4,
+            return_convergence_delta=True,
+        ),
+        batch=4,
+        seed=6,
+    )
+    _equal(ea, ga)
+    _equal(ed, gd)
+    torch.manual_seed(8)
+    ea, ed = E.GradientShap(m).attribute(
+        x, baselines=torch.from_numpy(bl), n_samples=3, stdevs=0.1, target=2,
+        return_convergence_delta=True,
+    )  # fmt: skip
+    ga, gd = _graph(
+        lambda p, _a, y: G.gradient_shap(
+            y, p, tf.constant(bl), 3, 0.1, 2, return_convergence_delta=True
+        ),
+        batch=4,
+        seed=8,
+    )
+    _equal(ea, ga)
+    _equal(ed, gd)
+
+
+def test_noise_tunnel_in_chunks(model):
+    m, x = model
+    torch.manual_seed(9)
+    a = E.NoiseTunnel(E.Saliency(m)).attribute(
+        x, nt_type="smoothgrad_sq", nt_samples=5, nt_samples_batch_size=2, stdevs=0.3, target=0
+    )
+    _equal(
+        a,
+        _graph(
+            lambda p, _a, y: G.noise_tunnel(
+                y, p, "saliency", "smoothgrad_sq", 5, 0.3, 0, nt_samples_batch_size=2
+            ),
+            batch=4,
+            seed=9,
+        ),
+    )
+
+
+def test_deep_lift_custom_attribution_func():
+    def func(mults, inputs, bases):
+        return tuple(m * m * (x - b) for m, x, b in zip(mults, inputs, bases, strict=True))
+
+    m = eager_cnn(W, pool=False)
+    a, d = E.DeepLift(m).attribute(
+        torch.from_numpy(X),
+        baselines=0.1,
+        target=1,
+        custom_attribution_func=func,
+        return_convergence_delta=True,
+    )
+    b, e = _graph(
+        lambda p, _a, y: G.deep_lift(
+            y, p, 0.1, 1, return_convergence_delta=True, custom_attribution_func=func
+        ),
+        pool=False,
+    )
+    _equal(a, b)
+    _equal(d, e)

@@ -66,6 +66,10 @@ def _methods(m):
                                                                             n_steps=8),
         "NeuronGradient": lambda: E.NeuronGradient(m, m.conv).attribute(x, (0, 3, 3)),
         "LRP": lambda: E.LRP(m).attribute(x, target=1),
+        "LRP_GammaRule": lambda: (setattr(m.conv, "rule", E.GammaRule()),
+                                  E.LRP(m).attribute(x, target=1))[1],
+        "LRP_Alpha1_Beta0_Rule": lambda: (setattr(m.conv, "rule", E.Alpha1_Beta0_Rule()),
+                                          E.LRP(m).attribute(x, target=1))[1],
         "GuidedGradCam": lambda: E.GuidedGradCam(m, m.conv).attribute(x, target=1),
     }  # fmt: skip
 

@@ -284,6 +284,7 @@ ELSEWHERE = {
     "broadcast": "tests/distributed (collectives need processes)",
     "spmm": "tests/parity/test_sparse.py",
     "sddmm": "tests/parity/test_sparse.py",
+    "rectify_grad": "tests/explain/test_parity_rules.py (guided backprop / deconvolution, bitwise)",
     "check_numerics": "graph only (tf.check_numerics; eager has anomaly mode instead)",
     # whole programs in both styles, bitwise: the char-LSTM example trains through these
     **dict.fromkeys(

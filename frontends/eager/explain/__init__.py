@@ -5,6 +5,13 @@
 `duograd.core.attribution`, so the graph style's `explain` gives the same bits.
 """
 
+from ....core.attribution.rules import (
+    Alpha1_Beta0_Rule,
+    EpsilonRule,
+    GammaRule,
+    IdentityRule,
+    PropagationRule,
+)
 from ....core.attribution.visualization import (
     VisualizationDataRecord,
     visualize_image_attr,
@@ -33,6 +40,7 @@ from ._layer import (
 from ._lrp import LRP
 
 __all__ = [
+    "Alpha1_Beta0_Rule", "EpsilonRule", "GammaRule", "IdentityRule", "PropagationRule",
     "Attribution", "Deconvolution", "DeepLift", "DeepLiftShap", "FeatureAblation",
     "GradientShap", "GuidedBackprop", "GuidedGradCam", "InputXGradient", "IntegratedGradients",
     "LRP", "LayerConductance", "LayerGradCam", "LayerIntegratedGradients", "NeuronGradient",

@@ -22,10 +22,14 @@ def as_array(x: Any) -> Any:
 class EagerBackend(LayerBackend):
     """Runs `forward_func` on tensors made from the methods' arrays."""
 
-    def __init__(self, forward_func: Any, name: str, rescale_model: Any = None) -> None:
+    def __init__(
+        self, forward_func: Any, name: str, rescale_model: Any = None, layer_input: bool = False
+    ) -> None:
         self.forward_func = forward_func
         self.name = name
         self.rescale_model = rescale_model
+        # attribute to the layer's input (its first positional argument) instead of its output
+        self.layer_input = layer_input
 
     def leaf(self, x: Any) -> Tensor:
         """A fresh tensor that requires grad holding `x`."""
@@ -84,25 +88,50 @@ class EagerBackend(LayerBackend):
                 h.remove()
 
     def forward_layer(self, inputs, extra, layer, replace=None) -> tuple:
-        """(model output, the layer module's output), optionally replacing that output."""
+        """(model output, the layer module's output or input), optionally replacing that value."""
         seen: list = []
 
-        def hook(module, args, out):
-            if isinstance(out, tuple):
-                raise TypeError(f"{self.name}: the layer must return one Tensor")
+        def take(value):
+            if not isinstance(value, Tensor):
+                what = "input" if self.layer_input else "output"
+                raise TypeError(
+                    f"{self.name}: the layer's {what} must be one Tensor, "
+                    f"got {type(value).__name__}"
+                )
             if replace is not None:
                 leaf = self.leaf(replace)
-                if leaf.shape != out.shape:
+                if leaf.shape != value.shape:
+                    what = "input" if self.layer_input else "output"
                     raise ValueError(
-                        f"{self.name}: the replacement of the layer's output has shape "
-                        f"{tuple(leaf.shape)}, the layer gives {tuple(out.shape)}"
+                        f"{self.name}: the replacement of the layer's {what} has shape "
+                        f"{tuple(leaf.shape)}, the layer gives {tuple(value.shape)}"
                     )
                 seen.append(leaf)
                 return leaf
-            seen.append(out)
+            if not value.requires_grad:
+                # the model's own input reaches the layer unrecorded: differentiate from here
+                value = self.leaf(value)
+                seen.append(value)
+                return value
+            seen.append(value)
             return None
 
-        handle = layer.register_forward_hook(hook)
+        def post(module, args, out):
+            return take(out)
+
+        def pre(module, args):
+            if len(args) != 1:
+                raise TypeError(
+                    f"{self.name}: attribute_to_layer_input needs a layer called with one tensor, "
+                    f"{type(module).__name__} got {len(args)} arguments"
+                )
+            new = take(args[0])
+            return None if new is None else (new,)
+
+        if self.layer_input:
+            handle = layer.register_forward_pre_hook(pre)
+        else:
+            handle = layer.register_forward_hook(post)
         try:
             out = self.forward(inputs, extra)
         finally:

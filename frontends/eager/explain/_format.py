@@ -56,9 +56,7 @@ def target_arg(target: Any) -> Any:
         arr = target._data
         return int(arr) if arr.ndim == 0 else arr
     if isinstance(target, list):
-        if target and isinstance(target[0], tuple):
-            raise NotImplementedError("a list of tuple targets (one per example)")
-        return np.asarray(target, dtype=np.int64)
+        return np.asarray(target, dtype=np.int64)  # ints, or tuples (one per example)
     return target
 
 

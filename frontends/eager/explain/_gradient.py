@@ -95,6 +95,10 @@ class GradientShap(Attribution):
         super().__init__(forward_func)
         self.multiplies_by_inputs = multiply_by_inputs
 
+    def has_convergence_delta(self) -> bool:
+        """GradientShap reports a convergence delta (one per random sample)."""
+        return True
+
     def attribute(
         self,
         inputs: Any,
@@ -105,16 +109,19 @@ class GradientShap(Attribution):
         additional_forward_args: Any = None,
         return_convergence_delta: bool = False,
     ) -> Any:
-        """Attributions averaged over n_samples draws per example."""
-        if return_convergence_delta:
-            raise NotImplementedError("GradientShap: return_convergence_delta")
+        """Attributions averaged over n_samples draws per example (and, when asked, the
+        convergence delta of every draw, shape (batch * n_samples,))."""
         xs, is_tuple = inputs_tuple(type(self).__name__, inputs)
+        if callable(baselines):
+            baselines = baselines(wrap(xs, is_tuple))
         bs = baselines_arg(baselines, len(xs))
-        out = A.gradient_shap(self._backend(), xs, bs if isinstance(bs, tuple) else (bs,),
+        res = A.gradient_shap(self._backend(), xs, bs if isinstance(bs, tuple) else (bs,),
                               n_samples, stdevs, target_arg(target),
                               extra_tuple(additional_forward_args),
-                              self.multiplies_by_inputs)  # fmt: skip
-        return wrap(out, is_tuple)
+                              self.multiplies_by_inputs, return_convergence_delta)  # fmt: skip
+        if return_convergence_delta:
+            return wrap(res[0], is_tuple), tensor(res[1])
+        return wrap(res, is_tuple)
 
 
 class NoiseTunnel:
@@ -126,6 +133,11 @@ class NoiseTunnel:
         self.attribution_method = attribution_method
         self.forward_func = getattr(attribution_method, "forward_func", None)
 
+    def has_convergence_delta(self) -> bool:
+        """Whether the wrapped method reports a convergence delta."""
+        has = getattr(self.attribution_method, "has_convergence_delta", None)
+        return bool(has()) if has is not None else False
+
     def attribute(
         self,
         inputs: Any,
@@ -136,25 +148,49 @@ class NoiseTunnel:
         draw_baseline_from_distrib: bool = False,
         **kwargs: Any,
     ) -> Any:
-        """The wrapped method's attributions aggregated over noisy copies of the inputs."""
-        if draw_baseline_from_distrib:
-            raise NotImplementedError("NoiseTunnel: draw_baseline_from_distrib=True")
-        if kwargs.get("return_convergence_delta"):
-            raise NotImplementedError("NoiseTunnel: return_convergence_delta")
-        kwargs.pop("return_convergence_delta", None)
+        """The wrapped method's attributions aggregated over noisy copies of the inputs (and,
+        with return_convergence_delta=True, the delta of every noisy copy)."""
+        delta = bool(kwargs.pop("return_convergence_delta", False))
+        if delta and not self.has_convergence_delta():
+            raise ValueError(
+                f"NoiseTunnel: return_convergence_delta=True, but "
+                f"{type(self.attribution_method).__name__} has no convergence delta"
+            )
         xs, is_tuple = inputs_tuple("NoiseTunnel", inputs)
         be = EagerBackend(self.forward_func, "NoiseTunnel")
         target = kwargs.pop("target", None)
         extra = extra_tuple(kwargs.pop("additional_forward_args", None))
+        has_bases = "baselines" in kwargs
+        bases = baselines_arg(kwargs.pop("baselines", None), len(xs))
+        if has_bases and bases is None:
+            bases = (0.0,) * len(xs)
+        if bases is not None and not isinstance(bases, tuple):
+            bases = (bases,)
         method = self.attribution_method
 
-        def run(noisy, tgt, ext):
-            res = method.attribute(wrap(noisy, True), target=_tgt(tgt),
-                                   additional_forward_args=ext or None, **kwargs)  # fmt: skip
-            return tuple(r._data for r in (res if isinstance(res, tuple) else (res,)))
+        def run(noisy, tgt, ext, bs):
+            more = dict(kwargs)
+            if bs is not None:
+                more["baselines"] = tuple(tensor(b) if getattr(b, "ndim", 0) else b for b in bs)
+            if delta:
+                more["return_convergence_delta"] = True
+            res = method.attribute(wrap(noisy, is_tuple), target=_tgt(tgt),
+                                   additional_forward_args=ext or None, **more)  # fmt: skip
+            attrs = res[0] if delta else res
+            # as Captum: the result is a tuple when the method returned one (layer methods
+            # return one tensor whatever the inputs)
+            out_tuple[0] = isinstance(attrs, tuple)
+            attrs = tuple(r._data for r in (attrs if out_tuple[0] else (attrs,)))
+            return (attrs, res[1]._data) if delta else attrs
 
-        out = A.noise_tunnel(be, run, xs, nt_type, nt_samples, stdevs, target_arg(target), extra)
-        return wrap(out, is_tuple)
+        out_tuple = [is_tuple]
+
+        res = A.noise_tunnel(be, run, xs, nt_type, nt_samples, stdevs, target_arg(target), extra,
+                             bases, draw_baseline_from_distrib, delta,
+                             nt_samples_batch_size)  # fmt: skip
+        if delta:
+            return wrap(res[0], out_tuple[0]), tensor(res[1])
+        return wrap(res, out_tuple[0])
 
 
 def _tgt(t: Any) -> Any:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+import numpy as np
+
 from ....core import attribution as A
-from ._backend import check_layer
+from ._backend import EagerBackend, check_layer
 from ._format import baselines_arg, extra_tuple, inputs_tuple, target_arg, tensor, wrap
 from ._gradient import Attribution
 
@@ -17,10 +20,8 @@ class _LayerAttribution(Attribution):
         self.layer = layer
         self.device_ids = device_ids
 
-
-def _no_layer_input(name: str, flag: bool) -> None:
-    if flag:
-        raise NotImplementedError(f"{name}: attribute_to_layer_input=True")
+    def _backend(self, layer_input: bool = False) -> EagerBackend:
+        return EagerBackend(self.forward_func, type(self).__name__, layer_input=bool(layer_input))
 
 
 class LayerGradCam(_LayerAttribution):
@@ -36,9 +37,9 @@ class LayerGradCam(_LayerAttribution):
         attr_dim_summation: bool = True,
     ) -> Any:
         """The class activation map at the layer's resolution, shape (batch, 1, ...)."""
-        _no_layer_input("LayerGradCam", attribute_to_layer_input)
         xs, _ = inputs_tuple("LayerGradCam", inputs)
-        out = A.grad_cam(self._backend(), xs, self.layer, target_arg(target),
+        be = self._backend(attribute_to_layer_input)
+        out = A.grad_cam(be, xs, self.layer, target_arg(target),
                          extra_tuple(additional_forward_args), relu_attributions,
                          attr_dim_summation)  # fmt: skip
         return tensor(out)
@@ -70,17 +71,15 @@ class LayerIntegratedGradients(_LayerAttribution):
         attribute_to_layer_input: bool = False,
     ) -> Any:
         """Attributions of the layer's output (and the convergence delta when asked)."""
-        _no_layer_input("LayerIntegratedGradients", attribute_to_layer_input)
-        if internal_batch_size is not None:
-            raise NotImplementedError("LayerIntegratedGradients: internal_batch_size")
         xs, _ = inputs_tuple("LayerIntegratedGradients", inputs)
         from ....core.attribution.gradient import baselines_for
 
-        be = self._backend()
+        be = self._backend(attribute_to_layer_input)
         bs = baselines_for(be, xs, baselines_arg(baselines, len(xs)))
         res = A.layer_integrated_gradients(
             be, xs, self.layer, bs, target_arg(target), extra_tuple(additional_forward_args),
             n_steps, method, self.multiplies_by_inputs, return_convergence_delta,
+            internal_batch_size, batch=xs[0].shape[0],
         )  # fmt: skip
         if return_convergence_delta:
             return tensor(res[0]), tensor(res[1])
@@ -98,9 +97,9 @@ class NeuronGradient(_LayerAttribution):
         attribute_to_neuron_input: bool = False,
     ) -> Any:
         """One gradient map per input."""
-        _no_layer_input("NeuronGradient", attribute_to_neuron_input)
         xs, is_tuple = inputs_tuple("NeuronGradient", inputs)
-        out = A.neuron_gradient(self._backend(), xs, self.layer, neuron_selector,
+        be = self._backend(attribute_to_neuron_input)
+        out = A.neuron_gradient(be, xs, self.layer, neuron_selector,
                                 extra_tuple(additional_forward_args))  # fmt: skip
         return wrap(out, is_tuple)
 
@@ -109,8 +108,8 @@ class LayerConductance(_LayerAttribution):
     """Conductance: how much each neuron of the layer carries of the input path's attribution."""
 
     def has_convergence_delta(self) -> bool:
-        """Conductance could report a delta; this one does not yet."""
-        return False
+        """Conductance reports a convergence delta."""
+        return True
 
     def attribute(
         self,
@@ -125,19 +124,18 @@ class LayerConductance(_LayerAttribution):
         attribute_to_layer_input: bool = False,
     ) -> Any:
         """Conductance of the layer's output neurons, shaped like the layer's output."""
-        _no_layer_input("LayerConductance", attribute_to_layer_input)
-        if internal_batch_size is not None or return_convergence_delta:
-            raise NotImplementedError(
-                "LayerConductance: internal_batch_size / return_convergence_delta"
-            )
         from ....core.attribution.gradient import baselines_for
 
         xs, _ = inputs_tuple("LayerConductance", inputs)
-        be = self._backend()
+        be = self._backend(attribute_to_layer_input)
         bs = baselines_for(be, xs, baselines_arg(baselines, len(xs)))
-        return tensor(A.layer_conductance(be, xs, self.layer, bs, target_arg(target),
-                                          extra_tuple(additional_forward_args), n_steps,
-                                          method))  # fmt: skip
+        res = A.layer_conductance(be, xs, self.layer, bs, target_arg(target),
+                                  extra_tuple(additional_forward_args), n_steps, method,
+                                  internal_batch_size, xs[0].shape[0],
+                                  return_convergence_delta)  # fmt: skip
+        if return_convergence_delta:
+            return tensor(res[0]), tensor(res[1])
+        return tensor(res)
 
 
 class GuidedGradCam(_LayerAttribution):
@@ -157,14 +155,12 @@ class GuidedGradCam(_LayerAttribution):
     ) -> Any:
         """One map per input, shaped like the input."""
         from ....core import ops
+        from ....core.attribution.layer import upsample
         from ._hooks import GuidedBackprop
 
-        _no_layer_input("GuidedGradCam", attribute_to_layer_input)
-        if interpolate_mode != "nearest":
-            raise NotImplementedError(f"GuidedGradCam: interpolate_mode {interpolate_mode!r}")
         xs, is_tuple = inputs_tuple("GuidedGradCam", inputs)
         cam = A.grad_cam(
-            self._backend(),
+            self._backend(attribute_to_layer_input),
             xs,
             self.layer,
             target_arg(target),
@@ -175,6 +171,15 @@ class GuidedGradCam(_LayerAttribution):
                                                    additional_forward_args)  # fmt: skip
         out = []
         for x, g in zip(xs, gbp, strict=True):
-            up = A.upsample_nearest(cam, tuple(x.shape[2:]))
+            if cam.ndim != x.ndim:
+                # as Captum: a map that cannot be resized to this input gives an empty tensor
+                warnings.warn(
+                    f"GuidedGradCam: the layer's Grad-CAM map of shape {cam.shape} cannot be "
+                    f"resized to the input's shape {x.shape}; returning an empty tensor for it",
+                    stacklevel=2,
+                )
+                out.append(np.empty((0,), x.dtype))
+                continue
+            up = upsample("GuidedGradCam", cam, tuple(x.shape[2:]), interpolate_mode)
             out.append(ops.mul(g._data, up))
         return wrap(out, is_tuple)

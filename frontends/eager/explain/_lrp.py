@@ -1,9 +1,12 @@
-"""Layer-wise relevance propagation (epsilon rule) for Linear, Conv2d, pooling and ReLU modules.
+"""Layer-wise relevance propagation with Captum's rules, assigned per module (`module.rule`).
 
-As Captum's LRP: the backward pass through each Linear / Conv2d / MaxPool2d / AvgPool2d module
-divides the incoming signal by the module's output (stabilised by epsilon) and multiplies what
-reaches its input by that input; ReLU / Tanh modules pass the signal through unchanged. The
-relevance of the inputs is the result times the target output.
+As Captum's LRP: a plain forward pass records each rule layer's input; a second pass runs every
+rule layer on that recorded input with the weights its rule asks for (GammaRule,
+Alpha1_Beta0_Rule) and relevance crosses it by the shared rules of `core.attribution.rules`
+(`times_input`, `over_output`; `through` for IdentityRule and for ReLU / Tanh / Dropout). Rule
+layers: Linear, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d (EpsilonRule unless
+the module has a `rule`), and any leaf module given a `rule`. Leaf modules without parameters and
+without a rule (Flatten) keep their plain gradient.
 """
 
 from __future__ import annotations
@@ -12,72 +15,130 @@ from typing import Any
 
 import numpy as np
 
-from ....core import ops
-from ....core.attribution.backend import select_target
-from ..autograd import Function
-from ..nn.conv import Conv2d
-from ..nn.layers import Linear, ReLU, Tanh
-from ..tensor import Tensor
+from ....core.attribution import rules as R
+from ..nn.conv import AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+from ..nn.layers import Dropout, Linear, ReLU, Tanh
+from ..nn.pooling import AdaptiveAvgPool2d
 from ._backend import EagerBackend
 from ._format import extra_tuple, inputs_tuple, target_arg, tensor, wrap
 from ._gradient import Attribution
 
-EPS = 1e-9
+RULE_LAYERS = (Linear, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d)
+THROUGH_LAYERS = (ReLU, Tanh, Dropout)
+_NO_RULE = object()
 
 
-class _Through(Function):
-    """Value of `y`; the gradient passes to `x` unchanged (a ReLU without its mask)."""
+def leaf_layers(model: Any) -> list:
+    """The model's modules without children (the model itself excluded), in order."""
+    return [m for m in model.modules() if m is not model and not list(m.children())]
+
+
+def layer_rules(name: str, model: Any) -> tuple[list, list]:
+    """([(rule layer, rule)], [pass-through layers]) of the model, as Captum assigns them."""
+    ruled, passing = [], []
+    for m in leaf_layers(model):
+        rule = getattr(m, "rule", _NO_RULE)
+        if rule is not _NO_RULE and rule is not None:
+            R.check_rule(name, type(m).__name__, rule)
+            ruled.append((m, rule))
+        elif isinstance(m, THROUGH_LAYERS):
+            passing.append(m)
+        elif isinstance(m, RULE_LAYERS):
+            ruled.append((m, R.EpsilonRule()))
+        elif list(m.parameters()) or rule is None:
+            raise TypeError(
+                f"{name}: no rule for the module {type(m).__name__}; give it one "
+                "(module.rule = EpsilonRule() / GammaRule() / Alpha1_Beta0_Rule() / IdentityRule())"
+            )
+    return ruled, passing
+
+
+class LrpBackend(EagerBackend):
+    """Runs the plain pass and the relevance pass of LRP on the model's modules."""
+
+    def __init__(self, forward_func: Any, name: str, model: Any) -> None:
+        super().__init__(forward_func, name)
+        self.model = model
+
+    def forward_lrp(self, inputs, extra) -> tuple:
+        """(the plain output, the relevance pass's output)."""
+        ruled, passing = layer_rules(self.name, self.model)
+        seen: dict = {}
+
+        def record(module, args):
+            if id(module) in seen:
+                raise RuntimeError(
+                    f"{self.name}: the module {type(module).__name__} runs more than once in the "
+                    "model's forward; LRP needs each rule layer used once"
+                )
+            if len(args) != 1:
+                raise TypeError(
+                    f"{self.name}: the rule layer {type(module).__name__} must be called with one "
+                    f"tensor, got {len(args)} arguments"
+                )
+            seen[id(module)] = args[0]._data
+
+        handles = [m.register_forward_pre_hook(record) for m, _ in ruled]
+        try:
+            plain = self.forward(inputs, extra)
+        finally:
+            for h in handles:
+                h.remove()
+        saved = []
+        handles = []
+        try:
+            for m, rule in ruled:
+                for pname, p in m.named_parameters(recurse=False):
+                    if pname == "weight":
+                        saved.append((p, p._data))
+                        p._data = np.ascontiguousarray(rule.weight(p._data))
+                    elif pname == "bias" and rule.set_bias_to_zero:
+                        saved.append((p, p._data))
+                        p._data = np.zeros_like(p._data)
+                handles.extend(self._relevance_hooks(m, rule, seen))
+            for m in passing:
+                handles.append(m.register_forward_hook(lambda mod, a, out: R.through(a[0], out)))
+            return plain, self.forward(inputs, extra)
+        finally:
+            for h in handles:
+                h.remove()
+            for p, data in reversed(saved):
+                p._data = data
 
     @staticmethod
-    def forward(ctx, x, y):
-        return Tensor._make(y._data)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, None
-
-
-class _TimesInput(Function):
-    """Identity whose backward multiplies the signal by the value (signal -> relevance)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.x = x._data
-        return Tensor._make(x._data)
-
-    @staticmethod
-    def backward(ctx, g):
-        return Tensor._make(np.ascontiguousarray(ops.mul(g._data, ctx.x)))
-
-
-class _OverOutput(Function):
-    """Identity whose backward divides the signal by the value stabilised by epsilon."""
-
-    @staticmethod
-    def forward(ctx, z):
-        ctx.z = z._data
-        return Tensor._make(z._data)
-
-    @staticmethod
-    def backward(ctx, g):
-        z = ctx.z
-        sign = np.where(z >= 0, 1, -1).astype(z.dtype)
-        den = ops.add(z, ops.mul(sign, np.asarray(EPS, z.dtype)))
-        return Tensor._make(np.ascontiguousarray(ops.div(g._data, den)))
-
-
-def _rule_layers() -> tuple:
-    from ..nn.conv import AvgPool2d, MaxPool2d
-
-    return (Linear, Conv2d, MaxPool2d, AvgPool2d)
+    def _relevance_hooks(m: Any, rule: Any, seen: dict) -> list:
+        if rule.identity:
+            where = type(m).__name__
+            return [m.register_forward_hook(
+                lambda mod, a, out: R.identity_layer("LRP", where, a[0], out))]  # fmt: skip
+        eps = rule.STABILITY_FACTOR
+        return [
+            m.register_forward_pre_hook(lambda mod, a: (R.times_input(a[0], seen[id(mod)]),)),
+            m.register_forward_hook(lambda mod, a, out: R.over_output(out, eps)),
+        ]
 
 
 class LRP(Attribution):
-    """Layer-wise relevance propagation with the epsilon rule (Captum's default rules)."""
+    """Layer-wise relevance propagation with per-module rules (`module.rule = GammaRule()`)."""
 
     def __init__(self, model: Any) -> None:
         super().__init__(model)
+        from ..nn.module import Module
+
+        if not isinstance(model, Module):
+            raise TypeError(f"LRP: the model must be a Module, got {type(model).__name__}")
         self.model = model
+        for m in model.modules():
+            R.check_rule("LRP", type(m).__name__, getattr(m, "rule", None))
+
+    def has_convergence_delta(self) -> bool:
+        """LRP reports a convergence delta (output minus the total relevance)."""
+        return True
+
+    @property
+    def multiplies_by_inputs(self) -> bool:
+        """Relevance is input times a (modified) gradient."""
+        return True
 
     def attribute(
         self,
@@ -87,44 +148,14 @@ class LRP(Attribution):
         return_convergence_delta: bool = False,
         verbose: bool = False,
     ) -> Any:
-        """Relevance of each input element for the target output."""
-        name = "LRP"
-        xs, is_tuple = inputs_tuple(name, inputs)
-        rules = _rule_layers()
-        handles = []
-        for m in self.model.modules():
-            if isinstance(m, rules):
-                handles.append(
-                    m.register_forward_pre_hook(
-                        lambda mod, args: tuple(_TimesInput.apply(a) for a in args)
-                    )
-                )
-                handles.append(
-                    m.register_forward_hook(lambda mod, args, out: _OverOutput.apply(out))
-                )
-            elif isinstance(m, (ReLU, Tanh)):
-                handles.append(
-                    m.register_forward_hook(lambda mod, args, out: _Through.apply(args[0], out))
-                )
-            elif not list(m.children()) and m is not self.model and list(m.parameters()):
-                for h in handles:
-                    h.remove()
-                raise TypeError(f"LRP: no rule for the module {type(m).__name__}")
-        try:
-            be = EagerBackend(self.forward_func, name)
-            leaves = tuple(be.leaf(x) for x in xs)
-            out = be.forward(leaves, extra_tuple(additional_forward_args))
-            sel = select_target(name, out, target_arg(target))
-            grads = be.grad(ops.sum(sel), leaves)
-        finally:
-            for h in handles:
-                h.remove()
-        value = be.value(sel)
-        rel = tuple(ops.mul(g, ops.reshape(value, (-1,) + (1,) * (g.ndim - 1))) for g in grads)
+        """Relevance of each input element for the target output (and the delta when asked)."""
+        xs, is_tuple = inputs_tuple("LRP", inputs)
+        be = LrpBackend(self.forward_func, "LRP", self.model)
+        if verbose:
+            for m, rule in layer_rules("LRP", self.model)[0]:
+                print(f"Applied {rule} on layer {m}")
+        res = R.lrp(be, xs, target_arg(target), extra_tuple(additional_forward_args),
+                    return_convergence_delta)  # fmt: skip
         if return_convergence_delta:
-            total = None
-            for r in rel:
-                s = ops.sum(ops.reshape(r, (r.shape[0], -1)), axes=(1,))
-                total = s if total is None else ops.add(total, s)
-            return wrap(rel, is_tuple), tensor(ops.sub(value, total))  # Captum: output - sum
-        return wrap(rel, is_tuple)
+            return wrap(res[0], is_tuple), tensor(res[1])
+        return wrap(res, is_tuple)
