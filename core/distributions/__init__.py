@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from ..primitives import special
 
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -30,18 +31,14 @@ def broadcast_shape(*shapes: tuple) -> tuple:
 
 
 def erf(x: Any) -> Any:
-    """erf(x) by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7) over core ops."""
-    a1, a2, a3, a4, a5 = 0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429
-    p = 0.3275911
-    sign = ops.sign(x)
-    ax = ops.abs(x)
-    t = ops.div(_s(1, x), ops.add(_s(1, x), ops.mul(_s(p, x), ax)))
-    poly = _s(a5, x)
-    for c in (a4, a3, a2, a1):
-        poly = ops.add(ops.mul(poly, t), _s(c, x))
-    poly = ops.mul(poly, t)
-    y = ops.sub(_s(1, x), ops.mul(poly, ops.exp(ops.neg(ops.square(ax)))))
-    return ops.mul(sign, y)
+    """erf(x), the core primitive (exact to the last bits, as torch's and TF's)."""
+    return special.erf(x)
+
+
+def normal_icdf(p: Any, loc: Any, scale: Any) -> Any:
+    """loc + scale * sqrt(2) * erfinv(2 p - 1), the normal quantile."""
+    z = special.erfinv(ops.sub(ops.mul(_s(2, p), p), _s(1, p)))
+    return ops.add(loc, ops.mul(scale, ops.mul(_s(math.sqrt(2.0), z), z)))
 
 
 # ---- Normal --------------------------------------------------------------------------------------

@@ -261,6 +261,10 @@ class Normal(_LocScale):
         self._validate_sample(value)
         return D.normal_cdf(value, self.loc, self.scale)
 
+    def icdf(self, value: Any) -> Tensor:
+        value = _t(value, self.loc)
+        return D.normal_icdf(value, self.loc, self.scale)
+
 
 class Laplace(_LocScale):
     """Laplace(loc, scale)."""

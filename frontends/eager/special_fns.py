@@ -46,6 +46,21 @@ def igammac(input: Any, other: Any) -> Tensor:  # noqa: A002
     return 1 - igamma(input, other)
 
 
+def erfinv(input: Any) -> Tensor:  # noqa: A002
+    """The inverse error function, elementwise (NaN outside [-1, 1], +-inf at +-1)."""
+    from ...core.primitives.special import erfinv as core_erfinv
+
+    return core_erfinv(_float(input))
+
+
+def ndtri(input: Any) -> Tensor:  # noqa: A002
+    """The standard normal quantile function sqrt(2) * erfinv(2 input - 1)."""
+    from ...core import distributions as D
+
+    p = _float(input)
+    return D.normal_icdf(p, as_tensor(0.0, dtype=p.dtype), as_tensor(1.0, dtype=p.dtype))
+
+
 def _standard_gamma(input: Any) -> Tensor:  # noqa: A002
     """Gamma(input, 1) draws shaped like input, with implicit gradients to input."""
     return P.standard_gamma(_float(input))
@@ -60,12 +75,14 @@ def attach(torch: types.ModuleType) -> None:
         ("_standard_gamma", _standard_gamma),
         ("igamma", igamma),
         ("igammac", igammac),
+        ("erfinv", erfinv),
     ):
         if not hasattr(torch, name):
             setattr(torch, name, fn)
     Tensor.lgamma = lambda self: lgamma(self)
     Tensor.digamma = lambda self: digamma(self)
     Tensor.polygamma = lambda self, n: polygamma(n, self)
+    Tensor.erfinv = lambda self: erfinv(self)
     special = getattr(torch, "special", None)
     if special is None:
         special = types.ModuleType("special", "torch.special: special functions.")
@@ -77,6 +94,8 @@ def attach(torch: types.ModuleType) -> None:
         ("polygamma", polygamma),
         ("gammainc", igamma),
         ("gammaincc", igammac),
+        ("erfinv", erfinv),
+        ("ndtri", ndtri),
     ):
         if not hasattr(special, name):
             setattr(special, name, fn)

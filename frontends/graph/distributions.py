@@ -24,7 +24,9 @@ def _t(x: Any, dtype: Any = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     arr = np.asarray(x)
-    if dtype is None and arr.dtype.kind in "fiu":
+    # as TF: a numpy float array keeps its dtype, Python numbers and integers become float32
+    keep = isinstance(x, (np.ndarray, np.floating)) and arr.dtype.kind == "f"
+    if dtype is None and arr.dtype.kind in "fiu" and not keep:
         arr = arr.astype(np.float32)
     return convert_to_tensor(arr, dtype=dtype)
 
@@ -113,6 +115,10 @@ class Normal(Distribution):
     def cdf(self, value: Any, name: str = "cdf") -> Tensor:
         """The normal cdf."""
         return D.normal_cdf(_t(value, self.loc.dtype), self.loc, self.scale)
+
+    def quantile(self, value: Any, name: str = "quantile") -> Tensor:
+        """The inverse cdf: loc + scale * sqrt(2) * erfinv(2 value - 1)."""
+        return D.normal_icdf(_t(value, self.loc.dtype), self.loc, self.scale)
 
     def entropy(self, name: str = "entropy") -> Tensor:
         """0.5 log(2 pi e scale^2)."""

@@ -221,3 +221,20 @@ def polygamma(a: Any, x: Any, name: Any = None) -> Tensor:
     """The a-th derivative of digamma (a a static integer >= 1; 0 is digamma)."""
     n = int(np.asarray(a))
     return digamma(x) if n == 0 else P.polygamma(_t(x), n)
+
+
+def erfinv(x: Any, name: Any = None) -> Tensor:
+    """The inverse error function (NaN outside [-1, 1])."""
+    from ...core.primitives.special import erfinv as core_erfinv
+    from .convert import convert_to_tensor
+
+    return core_erfinv(convert_to_tensor(x))
+
+
+def ndtri(x: Any, name: Any = None) -> Tensor:
+    """The standard normal quantile function sqrt(2) * erfinv(2 x - 1)."""
+    from ...core import distributions as D
+    from .convert import convert_to_tensor
+
+    p = convert_to_tensor(x)
+    return D.normal_icdf(p, ops.scalar(0, p), ops.scalar(1, p))

@@ -62,7 +62,7 @@ def attach(tf: Any) -> list[str]:
     from .. import distributions_gamma as dgam
 
     tf.random.gamma = dgam.random_gamma
-    for k in ("lgamma", "digamma", "polygamma", "igamma", "igammac"):
+    for k in ("lgamma", "digamma", "polygamma", "igamma", "igammac", "erfinv", "ndtri"):
         math_ns = getattr(tf, "math", None)
         if math_ns is not None and not hasattr(math_ns, k):
             setattr(math_ns, k, getattr(dgam, k))
@@ -89,7 +89,7 @@ def attach(tf: Any) -> list[str]:
         if not hasattr(tf, k):
             setattr(tf, k, v)
             added.append(k)
-    for k in ("random_gamma", "lgamma", "digamma", "polygamma", "igamma", "igammac"):
+    for k in ("random_gamma", "lgamma", "digamma", "polygamma", "igamma", "igammac", "erfinv"):
         if not hasattr(tf, k):
             setattr(tf, k, getattr(dgam, k))
             added.append(k)
