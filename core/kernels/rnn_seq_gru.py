@@ -78,6 +78,8 @@ def backward(cell: str, gy, y, x, h0, wx, wh, lengths) -> np.ndarray:
     for t in range(t_len - 1, -1, -1):
         gout, gcar = gy[t, :, :h], gy[t, :, h : 2 * h]
         dh_tot = np.ascontiguousarray(((gout + direct) + mat) + gcar)
+        # a stopped row's state passes through unchanged (before the kernel reuses `direct`)
+        passing = None if full else (direct + mat) + gcar
         yt = y[t]
         if cell == "gru":
             hprev = np.ascontiguousarray(y[t - 1, :, h : 2 * h]) if t else h0
@@ -86,7 +88,6 @@ def backward(cell: str, gy, y, x, h0, wx, wh, lengths) -> np.ndarray:
             KC.run(f"{cell}_bwd", h, yt, dh_tot, dgx[t])
         if not full:
             live = (lengths > t)[:, None]
-            passing = (direct + mat) + gcar  # a stopped row's state passes through unchanged
             dgx[t] = np.where(live, dgx[t], zero)
             if cell == "gru":
                 dgh[t] = np.where(live, dgh[t], zero)
@@ -102,7 +103,7 @@ def backward(cell: str, gy, y, x, h0, wx, wh, lengths) -> np.ndarray:
         else:
             dgx[t] += gy[t, :, 2 * h : 3 * h]
         mat = matmul(dgh[t], wh, transpose_b=True)
-        direct = dd if (cell == "gru" or not full) else direct
+        direct = dd.copy() if (cell == "gru" or not full) else direct
     dh0 = direct + mat
     dgx2 = dgx.reshape(t_len * b, g * h)
     dgh2 = dgh.reshape(t_len * b, g * h)

@@ -26,7 +26,9 @@ def _cell_of(op: str, nonlinearity: str | None) -> str:
     if op == "gru_seq":
         return "gru"
     if nonlinearity not in NONLINEARITIES:
-        raise ValueError(f"{op}: nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}")
+        raise ValueError(
+            f"{op}: nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}"
+        )
     return nonlinearity
 
 
