@@ -56,11 +56,10 @@ def scaled_dot_product_attention(
     if mask is not None and np.dtype(mask.dtype) == np.bool_:
         # here True means "attend" (the opposite of nn.MultiheadAttention's bool masks)
         mask = ops.equal(mask, np.asarray(False))
-    if is_causal:
-        mask = causal_mask(query.shape[-2], query.dtype.np_dtype)._data
     out, _ = CF.scaled_dot_product_attention(
-        query, key, value, mask, scale, dropout_p, training=dropout_p > 0
-    )
+        query, key, value, mask, scale, dropout_p, training=dropout_p > 0, need_weights=False,
+        causal=is_causal,
+    )  # fmt: skip
     return out
 
 
