@@ -75,9 +75,15 @@ def backward(cell: str, gy, y, x, h0, wx, wh, lengths) -> np.ndarray:
     dd = np.zeros((b, h), dt)
     full = bool(np.all(lengths >= t_len))
     zero = np.zeros((), dt)
+    # callers slice the outputs and the last carried state: the other cotangents are zeros,
+    # and adding them per step would only cost time (skipped when a whole column block is zero)
+    car_live = gy[:, :, h : 2 * h].any(axis=(1, 2)) if t_len else []
+    saved_live = bool(gy[:, :, 2 * h :].any())
     for t in range(t_len - 1, -1, -1):
         gout, gcar = gy[t, :, :h], gy[t, :, h : 2 * h]
-        dh_tot = np.ascontiguousarray(((gout + direct) + mat) + gcar)
+        dh_tot = (gout + direct) + mat
+        if car_live[t]:
+            dh_tot = dh_tot + gcar
         # a stopped row's state passes through unchanged (before the kernel reuses `direct`)
         passing = None if full else (direct + mat) + gcar
         yt = y[t]
@@ -95,15 +101,16 @@ def backward(cell: str, gy, y, x, h0, wx, wh, lengths) -> np.ndarray:
             else:
                 dd = np.where(live, zero, passing)
         # the saved columns are outputs too
-        if cell == "gru":
+        if saved_live and cell == "gru":
             dgx[t, :, : 2 * h] += gy[t, :, 2 * h : 4 * h]
             dgx[t, :, 2 * h :] += gy[t, :, 4 * h : 5 * h]
             dgh[t, :, : 2 * h] += gy[t, :, 2 * h : 4 * h]
             dgh[t, :, 2 * h :] += gy[t, :, 5 * h : 6 * h]
-        else:
+        elif saved_live:
             dgx[t] += gy[t, :, 2 * h : 3 * h]
         mat = matmul(dgh[t], wh, transpose_b=True)
-        direct = dd.copy() if (cell == "gru" or not full) else direct
+        if cell == "gru" or not full:
+            direct, dd = dd, direct  # the next step's kernel writes into the spent buffer
     dh0 = direct + mat
     dgx2 = dgx.reshape(t_len * b, g * h)
     dgh2 = dgh.reshape(t_len * b, g * h)
