@@ -114,7 +114,7 @@ def decoder_layer(x, memory, p: Mapping, cfg: Config, tgt_mask=None, memory_mask
     return _norm(ops.add(x, _drop(feed_forward(x, p, cfg), cfg)), p, "norm3", cfg)
 
 
-def sub(p: Mapping, prefix: str) -> dict:
+def under(p: Mapping, prefix: str) -> dict:
     """The entries of p under `prefix.` with the prefix taken off."""
     n = len(prefix) + 1
     return {k[n:]: v for k, v in p.items() if k.startswith(prefix + ".")}
@@ -123,7 +123,7 @@ def sub(p: Mapping, prefix: str) -> dict:
 def encoder(x, p: Mapping, cfg: Config, num_layers: int, mask=None, pad=None):
     """`layers.{i}` in turn, then `norm` when p has one."""
     for i in range(num_layers):
-        x = encoder_layer(x, sub(p, f"layers.{i}"), cfg, mask, pad)
+        x = encoder_layer(x, under(p, f"layers.{i}"), cfg, mask, pad)
     return _norm(x, p, "norm", cfg) if "norm.weight" in p else x
 
 
@@ -131,7 +131,7 @@ def decoder(x, memory, p: Mapping, cfg: Config, num_layers: int, tgt_mask=None,
             memory_mask=None, tgt_pad=None, memory_pad=None):  # fmt: skip
     """`layers.{i}` in turn over the memory, then `norm` when p has one."""
     for i in range(num_layers):
-        x = decoder_layer(x, memory, sub(p, f"layers.{i}"), cfg, tgt_mask, memory_mask,
+        x = decoder_layer(x, memory, under(p, f"layers.{i}"), cfg, tgt_mask, memory_mask,
                           tgt_pad, memory_pad)  # fmt: skip
     return _norm(x, p, "norm", cfg) if "norm.weight" in p else x
 
@@ -140,6 +140,6 @@ def transformer(src, tgt, p: Mapping, cfg: Config, num_encoder_layers: int,
                 num_decoder_layers: int, src_mask=None, tgt_mask=None, memory_mask=None,
                 src_pad=None, tgt_pad=None, memory_pad=None):  # fmt: skip
     """nn.Transformer's forward: encode src, decode tgt over the memory."""
-    memory = encoder(src, sub(p, "encoder"), cfg, num_encoder_layers, src_mask, src_pad)
-    return decoder(tgt, memory, sub(p, "decoder"), cfg, num_decoder_layers, tgt_mask,
+    memory = encoder(src, under(p, "encoder"), cfg, num_encoder_layers, src_mask, src_pad)
+    return decoder(tgt, memory, under(p, "decoder"), cfg, num_decoder_layers, tgt_mask,
                    memory_mask, tgt_pad, memory_pad)  # fmt: skip

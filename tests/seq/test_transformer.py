@@ -150,3 +150,33 @@ def test_graph_transformer_bitwise_equal_to_eager(kw):
     assert np.array_equal(got[1], ds_e) and np.array_equal(got[2], dt_e)
     for k, g in zip(names, got[3:], strict=True):
         assert np.array_equal(g, grads_e[k]), k
+
+
+def test_graph_transformer_encoder_bitwise_equal_to_eager():
+    """A causal encoder stack with a final norm: tf.attention.transformer_encoder against
+    nn.TransformerEncoder, values and gradients."""
+    torch.manual_seed(5)
+    layer = torch.nn.TransformerEncoderLayer(D, NH, FF, dropout=0.0, batch_first=True)
+    model = torch.nn.TransformerEncoder(layer, 2, torch.nn.LayerNorm(D))
+    x = RNG.standard_normal((N, S, D)).astype(np.float32)
+    xt = torch.tensor(x, requires_grad=True)
+    out = model(xt, is_causal=True)
+    w = np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)).astype(np.float32)
+    (out * torch.tensor(w)).sum().backward()
+    want = [out.detach().numpy(), xt.grad.numpy()]
+    want += [p.grad.numpy() for p in model.parameters()]
+    with tf.Graph().as_default():
+        xp = tf.placeholder(tf.float32, [None, S, D])
+        y = tf.attention.transformer_encoder(
+            xp, 2, D, NH, FF, batch_first=True, norm=True, is_causal=True, name="enc"
+        )
+        variables = tf.attention.transformer_variables("enc")
+        assert list(variables) == list(model.state_dict())
+        grads = tf.gradients(tf.reduce_sum(y * w), [xp, *variables.values()])
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            for k, v in model.state_dict().items():
+                variables[k].load(v.numpy(), sess)
+            got = sess.run([y, *grads], {xp: x})
+    for a, b in zip(got, want, strict=True):
+        assert np.array_equal(a, b)
