@@ -451,8 +451,10 @@ def scaled_dot_product_attention(
 def _fusable(q, k, v) -> bool:
     """Whether q, k, v have the same batch axes (the fused primitive does not broadcast them)."""
     shapes = [tuple(t.shape) for t in (q, k, v)]
-    return len({len(s) for s in shapes}) == 1 and len(shapes[0]) >= 2 and (
-        shapes[0][:-2] == shapes[1][:-2] == shapes[2][:-2]
+    return (
+        len({len(s) for s in shapes}) == 1
+        and len(shapes[0]) >= 2
+        and (shapes[0][:-2] == shapes[1][:-2] == shapes[2][:-2])
     )
 
 
