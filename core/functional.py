@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops
+from .primitives.attention import sdpa
 from .primitives.randomness import dropout_mask_like
 from .primitives.rnn import lstm_output, lstm_state
 
@@ -414,21 +415,47 @@ def additive_mask(mask, like):
 
 
 def scaled_dot_product_attention(
-    q, k, v, mask=None, scale: float | None = None, dropout_p: float = 0.0, training: bool = True
+    q,
+    k,
+    v,
+    mask=None,
+    scale: float | None = None,
+    dropout_p: float = 0.0,
+    training: bool = True,
+    need_weights: bool = True,
+    causal: bool = False,
 ):
-    """softmax((q * scale) k^T + mask) v over the last two axes -> (output, weights).
+    """softmax((q * scale) k^T + mask) v over the last two axes -> (output, weights or None).
 
     q (..., L, d), k (..., S, d), v (..., S, dv); `mask` is additive (broadcasting to
-    (..., L, S)) or bool with True = masked out; scale defaults to 1 / sqrt(d).
+    (..., L, S)) or bool with True = masked out; `causal` adds PyTorch's top-left causal mask;
+    scale defaults to 1 / sqrt(d). Without dropout and when the weights are not wanted, this is
+    the fused, blocked `sdpa` primitive (the same bits, no (..., L, S) arrays kept).
     """
+    dropping = bool(dropout_p) and training
+    if not need_weights and not dropping and _fusable(q, k, v):
+        return sdpa(q, k, v, mask, scale, causal), None
     d = q.shape[-1]
     s = 1.0 / float(np.sqrt(d)) if scale is None else float(scale)
     scores = ops.matmul(ops.mul(q, ops.scalar(s, q)), k, transpose_b=True)
+    if causal:
+        length, source = q.shape[-2], k.shape[-2]
+        mask = np.triu(np.full((length, source), -np.inf, np.dtype(q.dtype)), 1)
     if mask is not None:
         scores = ops.add(scores, additive_mask(mask, scores))
     weights = ops.softmax(scores, -1)
     dropped = dropout(weights, dropout_p, training) if dropout_p else weights
     return ops.matmul(dropped, v), weights
+
+
+def _fusable(q, k, v) -> bool:
+    """Whether q, k, v have the same batch axes (the fused primitive does not broadcast them)."""
+    shapes = [tuple(t.shape) for t in (q, k, v)]
+    return (
+        len({len(s) for s in shapes}) == 1
+        and len(shapes[0]) >= 2
+        and (shapes[0][:-2] == shapes[1][:-2] == shapes[2][:-2])
+    )
 
 
 def _heads(x, n_heads: int):
@@ -486,7 +513,7 @@ def multi_head_attention(
         pad = ops.reshape(additive_mask(key_padding_mask, q), (-1, 1, 1, src))
         mask = pad if mask is None else ops.add(mask, pad)
     out, weights = scaled_dot_product_attention(
-        q, k, v, mask, dropout_p=dropout_p, training=training
+        q, k, v, mask, dropout_p=dropout_p, training=training, need_weights=need_weights
     )
     out = ops.reshape(ops.transpose(out, (0, 2, 1, 3)), (-1, length, e))
     out = linear(out, out_proj_weight, out_proj_bias)

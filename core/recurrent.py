@@ -1,8 +1,9 @@
 """Recurrent layers over whole sequences on the sequence-level primitives (both frontends).
 
-`lstm_layer` maps either weight layout onto `primitives.rnn_seq.lstm_seq` (one fused forward and
-one fused backward through time) and slices its packed result; reversed directions and
-variable lengths are index gathers around it.
+`lstm_layer`, `gru_layer` and `rnn_layer` map a weight layout onto the sequence primitives
+(`primitives.rnn_seq`, `primitives.rnn_seq_cells`: one fused forward and one fused backward
+through time each) and slice their packed results; reversed directions and variable lengths
+are index gathers around them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 
 from . import ops
 from .primitives.rnn_seq import lstm_seq
+from .primitives.rnn_seq_cells import gru_seq, rnn_seq
 
 
 def _zeros_bias(w):
@@ -43,6 +45,43 @@ def _reverse_index(lengths: np.ndarray, t_len: int) -> tuple:
     return (rows, np.arange(lens.shape[1])[None, :])
 
 
+def _prepare(op: str, x, lengths: Any, reverse: bool) -> tuple:
+    """(x read in the direction to run, lengths as an int array or tensor, the reversing index
+    or None): shared by every sequence layer."""
+    t_len = x.shape[0]
+    if t_len is None or t_len == 0:
+        raise ValueError(f"{op}: needs a known, non-zero number of steps, got {x.shape}")
+    batch = x.shape[1]
+    given = lengths is not None
+    if lengths is None:
+        # every row runs all steps; shaped at run time (the batch may be unknown in a graph)
+        like = ops.getitem(x, (0, slice(None), 0)) if batch is None else None
+        lengths = (
+            np.full(batch, t_len, np.int64)
+            if like is None
+            else ops.fill_like(like, t_len, dtype=np.int64)
+        )
+    index = None
+    if reverse:
+        if not given or (isinstance(lengths, np.ndarray) and bool(np.all(lengths >= t_len))):
+            index = (slice(None, None, -1),)
+        elif isinstance(lengths, np.ndarray):
+            index = _reverse_index(lengths, t_len)
+        else:
+            raise ValueError(f"{op}: a reversed direction needs concrete lengths")
+        x = ops.getitem(x, index)
+    return x, lengths, index
+
+
+def _finish(y, hid: int, t_len: int, index) -> tuple:
+    """(outputs (T, B, H), h_n) sliced from a packed sequence result."""
+    out = ops.getitem(y, (slice(None), slice(None), slice(0, hid)))
+    h_n = ops.getitem(y, (t_len - 1, slice(None), slice(hid, 2 * hid)))
+    if index is not None:
+        out = ops.getitem(out, index)  # the reversal is its own inverse
+    return out, h_n
+
+
 def lstm_layer(
     x,
     h0,
@@ -59,33 +98,50 @@ def lstm_layer(
     of the last valid step); `reverse` runs each sequence from its last valid step back.
     """
     t_len, n_in = x.shape[0], x.shape[-1]
-    if t_len is None or t_len == 0:
-        raise ValueError(f"lstm_layer: needs a known, non-zero number of steps, got {x.shape}")
-    batch = x.shape[1]
-    given = lengths is not None
-    if lengths is None:
-        # every row runs all steps; shaped at run time (the batch may be unknown in a graph)
-        like = ops.getitem(x, (0, slice(None), 0)) if batch is None else None
-        lengths = (
-            np.full(batch, t_len, np.int64)
-            if like is None
-            else ops.fill_like(like, t_len, dtype=np.int64)
-        )
+    x, lengths, index = _prepare("lstm_layer", x, lengths, reverse)
     wx, wh, bx, bh = _weights(params, layout, n_in)
-    index = None
-    if reverse:
-        if not given or (isinstance(lengths, np.ndarray) and bool(np.all(lengths >= t_len))):
-            index = (slice(None, None, -1),)
-        elif isinstance(lengths, np.ndarray):
-            index = _reverse_index(lengths, t_len)
-        else:
-            raise ValueError("lstm_layer: a reversed direction needs concrete lengths")
-        x = ops.getitem(x, index)
     y = lstm_seq(x, h0, c0, wx, wh, bx, bh, lengths, forget_bias, layout)
     hid = h0.shape[-1]
-    out = ops.getitem(y, (slice(None), slice(None), slice(0, hid)))
-    h_n = ops.getitem(y, (t_len - 1, slice(None), slice(hid, 2 * hid)))
+    out, h_n = _finish(y, hid, t_len, index)
     c_n = ops.getitem(y, (t_len - 1, slice(None), slice(2 * hid, 3 * hid)))
-    if index is not None:
-        out = ops.getitem(out, index)  # the reversal is its own inverse
     return out, h_n, c_n
+
+
+def gru_layer(
+    x, h0, params: tuple, layout: str = "torch", reverse: bool = False, lengths: Any = None
+) -> tuple:
+    """One GRU layer-direction over time-major x (T, B, in) -> (outputs (T, B, H), h_n).
+
+    PyTorch's weights (w_ih, w_hh, b_ih, b_hh) with gate blocks r, z, n; `lengths` and `reverse`
+    as in `lstm_layer`. TF's GRUCell multiplies r * h by its candidate kernel, a different
+    recurrence: layout "tf" is not a sequence primitive (see `sequence_layout_supported`).
+    """
+    if not sequence_layout_supported("GRU", layout):
+        raise ValueError("gru_layer: only PyTorch's weight layout runs as a sequence primitive")
+    t_len, n_in = x.shape[0], x.shape[-1]
+    x, lengths, index = _prepare("gru_layer", x, lengths, reverse)
+    wx, wh, bx, bh = _weights(params, layout, n_in)
+    return _finish(gru_seq(x, h0, wx, wh, bx, bh, lengths), h0.shape[-1], t_len, index)
+
+
+def rnn_layer(
+    x,
+    h0,
+    params: tuple,
+    layout: str = "torch",
+    nonlinearity: str = "tanh",
+    reverse: bool = False,
+    lengths: Any = None,
+) -> tuple:
+    """One plain-RNN (tanh or relu) layer-direction over time-major x -> (outputs, h_n);
+    either weight layout; `lengths` and `reverse` as in `lstm_layer`."""
+    t_len, n_in = x.shape[0], x.shape[-1]
+    x, lengths, index = _prepare("rnn_layer", x, lengths, reverse)
+    wx, wh, bx, bh = _weights(params, layout, n_in)
+    y = rnn_seq(x, h0, wx, wh, bx, bh, lengths, nonlinearity)
+    return _finish(y, h0.shape[-1], t_len, index)
+
+
+def sequence_layout_supported(mode: str, layout: str) -> bool:
+    """Whether a layer of `mode` ("LSTM", "GRU", "RNN") in `layout` runs as one primitive."""
+    return not (mode == "GRU" and layout == "tf")

@@ -297,6 +297,61 @@ def _lstm_seq(cx, node, ins):
     return cx.emit("Concat", steps, axis=0)
 
 
+def _sdpa(cx, node, ins):
+    """Fused attention as its composed ONNX ops: scale, q k^T, + mask, Softmax, @ v."""
+    q, k, v, mask = ins
+    rank = _rank(node.inputs[0])
+    dt = np.dtype(node.output.dtype)
+    qs = cx.emit("Mul", [q, cx.const(np.asarray(node.params["scale"], dt))])
+    perm = list(range(rank - 2)) + [rank - 1, rank - 2]
+    scores = cx.emit("MatMul", [qs, cx.emit("Transpose", [k], perm=perm)])
+    if node.params["has_mask"]:
+        if np.dtype(node.inputs[3].dtype) == np.bool_:
+            inf, zero = cx.const(np.asarray(-np.inf, dt)), cx.const(np.asarray(0, dt))
+            mask = cx.emit("Where", [mask, inf, zero])
+        scores = cx.emit("Add", [scores, mask])
+    elif node.params["causal"]:
+        length, source = tuple(node.inputs[0].shape)[-2], tuple(node.inputs[1].shape)[-2]
+        tri = np.triu(np.full((length, source), -np.inf, dt), 1)
+        scores = cx.emit("Add", [scores, cx.const(tri)])
+    return cx.emit("MatMul", [cx.emit("Softmax", [scores], axis=rank - 1), v])
+
+
+def _seq_cells(cx, node, ins):
+    """The whole-sequence GRU / plain RNN unrolled over its static steps into its packed result."""
+    x, h, wx, wh, bx, bh, lengths = ins
+    t_len = tuple(node.inputs[0].shape)[0]
+    dt = np.dtype(node.output.dtype)
+    act = node.params.get("nonlinearity")  # None: the GRU
+    ldt = np.dtype(node.inputs[6].dtype)
+    zero, one = cx.const(np.zeros((), dt)), cx.const(np.ones((), dt))
+    steps = []
+    for t in range(t_len):
+        xt = cx.emit("Gather", [x, cx.const(np.asarray(t, np.int64))], axis=0)
+        xp = cx.emit("Add", [cx.emit("MatMul", [xt, wx]), bx])
+        hp = cx.emit("Add", [cx.emit("MatMul", [h, wh]), bh])
+        if act is None:
+            xr, xz, xn = cx.emit_n("Split", [xp], 3, axis=-1)
+            hr, hz, hn = cx.emit_n("Split", [hp], 3, axis=-1)
+            ar, az = cx.emit("Add", [xr, hr]), cx.emit("Add", [xz, hz])
+            r, z = cx.emit("Sigmoid", [ar]), cx.emit("Sigmoid", [az])
+            n = cx.emit("Tanh", [cx.emit("Add", [xn, cx.emit("Mul", [r, hn])])])
+            keep = cx.emit("Mul", [cx.emit("Sub", [one, z]), n])
+            h_new = cx.emit("Add", [keep, cx.emit("Mul", [z, h])])
+            saved = [ar, az, xn, hn]
+        else:
+            a = cx.emit("Add", [xp, hp])
+            h_new = cx.emit("Tanh" if act == "tanh" else "Relu", [a])
+            saved = [a]
+        live = cx.emit("Less", [cx.const(np.asarray(t, ldt)), lengths])
+        live = cx.emit("Unsqueeze", [live, cx.const(np.asarray([1], np.int64))])
+        out = cx.emit("Where", [live, h_new, zero])
+        h = cx.emit("Where", [live, h_new, h])
+        step = cx.emit("Concat", [out, h, *saved], axis=-1)
+        steps.append(cx.emit("Unsqueeze", [step, cx.const(np.asarray([0], np.int64))]))
+    return cx.emit("Concat", steps, axis=0)
+
+
 def _fill_like(cx, node, ins):
     value = np.asarray([node.params["value"]], np.dtype(node.output.dtype))
     return cx.emit(
@@ -339,7 +394,8 @@ RULES: dict[str, Rule] = {
     "squeeze": _squeeze, "broadcast_to": _broadcast_to, "concat": _concat, "stack": _stack,
     "getitem": _getitem, "conv2d": _conv2d, "max_pool2d": _pool("MaxPool"),
     "avg_pool2d": _pool("AveragePool"), "lstm_state": _lstm_state, "lstm_output": _lstm_output,
-    "lstm_seq": _lstm_seq, "fill_like": _fill_like,
+    "lstm_seq": _lstm_seq, "fill_like": _fill_like, "sdpa": _sdpa, "gru_seq": _seq_cells,
+    "rnn_seq": _seq_cells,
     "where": _where, "gather": _gather, "shape_of": _shape_of,
     "fill_dynamic": _fill_dynamic,
 }  # fmt: skip

@@ -179,3 +179,6 @@ def lstm_seq_grad(gy, y, x, h0, c0, wx, wh, lengths, forget_bias: float, layout:
     return bind(
         LSTM_SEQ_GRAD, gy, y, x, h0, c0, wx, wh, lengths, forget_bias=forget_bias, layout=layout
     )
+
+
+from . import rnn_seq_cells  # noqa: E402, F401  (registers the GRU and plain-RNN sequence primitives)

@@ -178,6 +178,12 @@ def positional_encoding(length: int, depth: int, dtype: Any = tfd.float32) -> np
     return table.astype(tfd.as_dtype(dtype).np_dtype)
 
 
+from .transformer import (  # noqa: E402  (the whole Transformer: see transformer.py)
+    transformer,
+    transformer_encoder,
+    transformer_variables,
+)
+
 __all__ = [
     "causal_mask",
     "contrib_layer_norm",
@@ -185,4 +191,7 @@ __all__ = [
     "multi_head_attention",
     "positional_encoding",
     "scaled_dot_product_attention",
+    "transformer",
+    "transformer_encoder",
+    "transformer_variables",
 ]

@@ -137,6 +137,25 @@ class RNNCell(Layer):
         return v
 
 
+class _BuildingScope:
+    """Enter a cell's variable scope and build its variables if they are not yet built."""
+
+    def __init__(self, cell: Any, scope: Any, x: Any) -> None:
+        self.cell, self.scope, self.x = cell, scope, x
+
+    def __enter__(self) -> Any:
+        vs = self.scope.__enter__()
+        cell = self.cell
+        if not cell.built:
+            cell._scope = vs
+            cell.build(int(self.x.shape[-1]), self.x.dtype)
+            cell.built = True
+        return vs
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self.scope.__exit__(*exc)
+
+
 def _torch_init(hidden: int) -> Any:
     bound = 1.0 / math.sqrt(hidden)
     return init_ops.RandomUniform(-bound, bound)
@@ -178,6 +197,12 @@ class _GatedCell(RNNCell):
         else:
             self._params = self._tf_build(input_depth, dtype)
 
+    def _sequence_scope(self, x: Any) -> Any:
+        """The cell's variable scope, building its variables for x's depth on first use."""
+        arg = self._scope if self._scope is not None else self.name
+        vs = variable_scope(arg, default_name=self._default_name, reuse=self._reuse)
+        return _BuildingScope(self, vs, x)
+
     def _tf_build(self, input_depth: int, dtype: tfd.DType) -> tuple:
         n, g = self._num_units, self._gates
         kernel = self._var("kernel", (input_depth + n, g * n), dtype, self._initializer)
@@ -212,6 +237,14 @@ class BasicRNNCell(_GatedCell):
         """The new h (output and state)."""
         h = CF.rnn_tanh_cell(inputs, state, self._params, self._layout, self._act)
         return h, h
+
+    def _sequence(self, x: Any, state: Any, lengths: Any, reverse: bool = False) -> tuple | None:
+        """Run over time-major x with the sequence-level RNN -> (outputs, final state), or None
+        when this cell is not the standard one (a subclass with its own step)."""
+        if type(self).call is not BasicRNNCell.call:
+            return None
+        with self._sequence_scope(x):
+            return R.rnn_layer(x, state, self._params, self._layout, self._act, reverse, lengths)
 
 
 class BasicLSTMCell(_GatedCell):
@@ -353,6 +386,16 @@ class GRUCell(_GatedCell):
         """The new h (output and state)."""
         h = CF.gru_cell(inputs, state, self._params, self._layout)
         return h, h
+
+    def _sequence(self, x: Any, state: Any, lengths: Any, reverse: bool = False) -> tuple | None:
+        """Run over time-major x with the sequence-level GRU (PyTorch's layout only: TF's GRU
+        is another recurrence) -> (outputs, final state), or None."""
+        if type(self).call is not GRUCell.call:
+            return None
+        if not R.sequence_layout_supported("GRU", self._layout):
+            return None
+        with self._sequence_scope(x):
+            return R.gru_layer(x, state, self._params, self._layout, reverse, lengths)
 
 
 class MultiRNNCell(RNNCell):

@@ -31,11 +31,13 @@ def _eager_models():
         "mlp": (nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)), torch.randn(2, 4)),
         "cnn": (cnn, torch.randn(2, 1, 8, 8)),
         "lstm": (nn.LSTM(3, 5, batch_first=True), torch.randn(2, 4, 3)),
+        "gru": (nn.GRU(3, 5, batch_first=True), torch.randn(2, 4, 3)),
+        "rnn": (nn.RNN(3, 5, nonlinearity="relu"), torch.randn(4, 2, 3)),
         "transformer": (nn.TransformerEncoder(layer, 2), torch.randn(2, 5, 8)),
     }
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn", "lstm", "transformer"])
+@pytest.mark.parametrize("name", ["mlp", "cnn", "lstm", "gru", "rnn", "transformer"])
 def test_eager_export_matches_onnxruntime(name, tmp_path):
     model, x = _eager_models()[name]
     model.eval()
@@ -45,7 +47,10 @@ def test_eager_export_matches_onnxruntime(name, tmp_path):
     got = _run(path.read_bytes(), {"x": x.numpy()})
     with torch.no_grad():
         want = model(x)
-    want = [want] if isinstance(want, torch.Tensor) else [want[0], *want[1]]
+    if isinstance(want, torch.Tensor):
+        want = [want]
+    else:  # (output, state): the state is h_n, or the tuple (h_n, c_n)
+        want = [want[0], *(want[1] if isinstance(want[1], tuple) else [want[1]])]
     assert len(got) == len(want)
     for g, w in zip(got, want, strict=True):
         assert g.dtype == np.float32

@@ -299,6 +299,14 @@ ELSEWHERE = {
         "tests/seq (sequence LSTM and slice gradients, eager vs graph bitwise)",
     ),
     **dict.fromkeys(
+        ["gru_seq", "gru_seq_grad", "rnn_seq", "rnn_seq_grad"],
+        "tests/seq/test_gru_rnn_seq.py (nn.GRU/RNN vs dynamic_rnn, eager vs graph bitwise)",
+    ),
+    **dict.fromkeys(
+        ["sdpa", "sdpa_grad"],
+        "tests/seq/test_transformer.py (the Transformer, eager vs graph bitwise)",
+    ),
+    **dict.fromkeys(
         ["boolean_mask", "boolean_mask_grad"],
         "tests/graph/test_tf_math_more_oracle.py (tf.boolean_mask; eager indexes by mask)",
     ),

@@ -72,8 +72,8 @@ def test_packed_lstm_matches_real_torch(bidirectional):
                                    atol=1e-5, err_msg=name)  # fmt: skip
 
 
-def test_gru_with_packed_input_says_it_is_not_supported():
-    gru = torch.nn.GRU(I, H)
+def test_tf_layout_gru_with_packed_input_says_it_is_not_supported():
+    gru = torch.nn.GRU(I, H, layout="tf")
     p = pack_padded_sequence(torch.tensor(np.zeros((T, 2, I), np.float32)), [5, 3])
     with pytest.raises(NotImplementedError, match="GRU: packed"):
         gru(p)

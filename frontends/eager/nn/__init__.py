@@ -29,6 +29,7 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss,
 from .module import Module
 from .parameter import Parameter
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .transformer import TransformerDecoder, TransformerDecoderLayer
 
 __all__ = [
     "AvgPool2d",
@@ -70,6 +71,8 @@ __all__ = [
     "Transformer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
     "functional",
     "parallel",
     "init",

@@ -1,4 +1,4 @@
-"""Attention: nn.MultiheadAttention, F.scaled_dot_product_attention and Transformer encoders.
+"""Attention: nn.MultiheadAttention and F.scaled_dot_product_attention (see transformer.py).
 
 The arithmetic is `core.functional.multi_head_attention` / `scaled_dot_product_attention`, the
 compositions the graph frontend's `attention.multi_head_attention` calls too, with PyTorch's
@@ -8,7 +8,6 @@ parameter layout: `in_proj_weight` (3E, E) holding W_q, W_k, W_v as row blocks,
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
@@ -18,10 +17,7 @@ from ....core import init as core_init
 from ....core import ops
 from ..dtype import get_default_dtype, to_dtype
 from ..tensor import Tensor
-from . import functional as F
-from .containers import ModuleList
-from .conv import LayerNorm
-from .layers import Dropout, Linear
+from .layers import Linear
 from .module import Module
 from .parameter import Parameter
 
@@ -60,11 +56,10 @@ def scaled_dot_product_attention(
     if mask is not None and np.dtype(mask.dtype) == np.bool_:
         # here True means "attend" (the opposite of nn.MultiheadAttention's bool masks)
         mask = ops.equal(mask, np.asarray(False))
-    if is_causal:
-        mask = causal_mask(query.shape[-2], query.dtype.np_dtype)._data
     out, _ = CF.scaled_dot_product_attention(
-        query, key, value, mask, scale, dropout_p, training=dropout_p > 0
-    )
+        query, key, value, mask, scale, dropout_p, training=dropout_p > 0, need_weights=False,
+        causal=is_causal,
+    )  # fmt: skip
     return out
 
 
@@ -152,95 +147,12 @@ class MultiheadAttention(Module):
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
 
 
-class TransformerEncoderLayer(Module):
-    """Self-attention then a feed-forward block, each with a residual and a LayerNorm."""
-
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: Any = "relu",
-        layer_norm_eps: float = 1e-5,
-        batch_first: bool = False,
-        norm_first: bool = False,
-        bias: bool = True,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__()
-        if activation not in ("relu", F.relu):
-            raise NotImplementedError("TransformerEncoderLayer: only the relu activation")
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dtype
-        )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-
-    def _sa(self, x: Tensor, mask: Any, pad: Any) -> Tensor:
-        out, _ = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=pad, need_weights=False)
-        return self.dropout1(out)
-
-    def _ff(self, x: Tensor) -> Tensor:
-        return self.dropout2(self.linear2(self.dropout(F.relu(self.linear1(x)))))
-
-    def forward(
-        self, src: Tensor, src_mask: Any = None, src_key_padding_mask: Any = None, is_causal=False
-    ) -> Tensor:
-        """x + SA(x), then x + FF(x), normalised after (or before, with norm_first) each."""
-        x = src
-        if self.norm_first:
-            x = x + self._sa(self.norm1(x), src_mask, src_key_padding_mask)
-            return x + self._ff(self.norm2(x))
-        x = self.norm1(x + self._sa(x, src_mask, src_key_padding_mask))
-        return self.norm2(x + self._ff(x))
-
-
-class TransformerEncoder(Module):
-    """A stack of `num_layers` copies of an encoder layer, optionally followed by a norm."""
-
-    def __init__(
-        self,
-        encoder_layer: TransformerEncoderLayer,
-        num_layers: int,
-        norm: Module | None = None,
-        enable_nested_tensor: bool = True,
-        mask_check: bool = True,
-    ) -> None:
-        super().__init__()
-        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
-        self.num_layers = num_layers
-        self.norm = norm
-
-    def forward(
-        self, src: Tensor, mask: Any = None, src_key_padding_mask: Any = None, is_causal=None
-    ) -> Tensor:
-        """Each layer in turn."""
-        x = src
-        for layer in self.layers:
-            x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask)
-        return self.norm(x) if self.norm is not None else x
-
-
-def generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
-    """The causal mask of nn.Transformer: -inf above the diagonal, 0 elsewhere."""
-    return causal_mask(sz, dtype)
-
-
-class Transformer:
-    """Namespace for `nn.Transformer.generate_square_subsequent_mask` (the full model is not
-    provided; build one from TransformerEncoderLayer and MultiheadAttention)."""
-
-    generate_square_subsequent_mask = staticmethod(generate_square_subsequent_mask)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError(
-            "nn.Transformer (encoder-decoder) is not provided; use nn.TransformerEncoder"
-        )
+# The Transformer modules live in transformer.py (imported here for the old import path).
+from .transformer import (  # noqa: E402, F401
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+    generate_square_subsequent_mask,
+)

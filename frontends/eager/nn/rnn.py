@@ -149,8 +149,8 @@ class _RNNBase(Module):
         """One layer-direction over time-major x -> (outputs, final state); cell by cell."""
         if lengths is not None:
             raise NotImplementedError(
-                f"{type(self).__name__}: packed (variable-length) input is supported by nn.LSTM "
-                "only; pad the batch and mask instead"
+                f"{type(self).__name__}: packed (variable-length) input needs a layer that runs "
+                "as a sequence primitive (layout='torch' for nn.GRU)"
             )
         return CF.rnn_unroll(self._step(params), x, state, reverse=reverse)
 
@@ -301,15 +301,40 @@ class _SingleState(_RNNBase):
     def _initial(self, hx, batch, dt, batched):
         return self._state_arg(hx, dt, batch, batched, "hx")
 
-    def forward(self, input: Tensor, hx: Any = None) -> tuple:
-        """(output, h_n)."""
+    def _layer(self, params: tuple, x: Any, state: Any, reverse: bool, lengths: Any = None):
+        if R.sequence_layout_supported(_SEQ_MODE[self.mode], self.layout):
+            return self._sequence(params, x, state, reverse, lengths)
+        return super()._layer(params, x, state, reverse, lengths)
+
+    def _sequence(self, params: tuple, x: Any, h0: Any, reverse: bool, lengths: Any) -> tuple:
+        raise NotImplementedError
+
+    def forward(self, input: Any, hx: Any = None) -> tuple:
+        """(output, h_n) (a PackedSequence in, a PackedSequence out)."""
         if isinstance(input, P.PackedSequence):
-            raise NotImplementedError(
-                f"{type(self).__name__}: packed (variable-length) input is supported by nn.LSTM "
-                "only so far; pad the batch (pad_packed_sequence) and mask the outputs instead"
-            )
+            return self._forward_packed(input, hx)
         out, finals, batched = self._run(input, hx)
         return out, self._stack_states(finals, batched)
+
+    def _forward_packed(self, seq: Any, hx: Any) -> tuple:
+        if not R.sequence_layout_supported(_SEQ_MODE[self.mode], self.layout):
+            raise NotImplementedError(
+                f"{type(self).__name__}: packed (variable-length) input needs layout='torch'"
+            )
+        x, lengths = P.padded_sorted(seq)
+        if hx is not None and seq.sorted_indices is not None:
+            hx = ops.getitem(hx, (slice(None), np.asarray(seq.sorted_indices._data)))
+        out, finals, _ = self._run(x, hx, lengths)
+        sizes = np.asarray(seq.batch_sizes._data)
+        data = ops.concat([ops.getitem(out, (t, slice(0, int(n)))) for t, n in enumerate(sizes)])
+        h_n = self._stack_states(finals, True)
+        if seq.unsorted_indices is not None:
+            h_n = ops.getitem(h_n, (slice(None), np.asarray(seq.unsorted_indices._data)))
+        packed = P.PackedSequence(data, seq.batch_sizes, seq.sorted_indices, seq.unsorted_indices)
+        return packed, h_n
+
+
+_SEQ_MODE = {"GRU": "GRU", "RNN_TANH": "RNN", "RNN_RELU": "RNN"}
 
 
 class GRU(_SingleState):
@@ -326,6 +351,10 @@ class GRU(_SingleState):
             return h, h
 
         return step
+
+    def _sequence(self, params: tuple, x: Any, h0: Any, reverse: bool, lengths: Any) -> tuple:
+        # the whole sequence as one fused primitive (core.recurrent): same forward bits
+        return R.gru_layer(x, h0, params, self.layout, reverse, lengths)
 
 
 class RNN(_SingleState):
@@ -345,6 +374,9 @@ class RNN(_SingleState):
             return h, h
 
         return step
+
+    def _sequence(self, params: tuple, x: Any, h0: Any, reverse: bool, lengths: Any) -> tuple:
+        return R.rnn_layer(x, h0, params, self.layout, self.nonlinearity, reverse, lengths)
 
 
 # ---- single-step cells ------------------------------------------------------------------------

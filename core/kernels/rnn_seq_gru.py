@@ -1,0 +1,125 @@
+"""Whole-sequence GRU and plain RNN (tanh / relu): forward over all steps and backward through time.
+
+As for the LSTM (`kernels.rnn_seq`): the input projection of every step is one matmul, the
+recurrence one hidden matmul plus one fused cell kernel (`kernels.rnn_seq_cells`) per step, and
+backward runs one fused cell-gradient kernel per step with the weight and input gradients as
+one matmul each over all steps. Rows past their sequence's length keep their state and output
+zeros. The hidden state's cotangent is summed in the order the op-by-op reverse sweep sums it
+(the step's output, then the next step's direct use, then the next step's hidden matmul), so
+the input and initial-state gradients have the composition's bits.
+
+The packed result (T, B, P*H) holds per step the output h (zero past a row's length), the
+carried h and what backward needs: the GRU (P = 6) its r and z pre-activations and the two n
+halves (x W_in + b_in, h W_hn + b_hn); the RNN (P = 3) its pre-activation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..primitives.linalg import matmul
+from . import rnn_seq_cells as KC
+
+GATES = {"gru": 3, "tanh": 1, "relu": 1}
+PACK = {"gru": 6, "tanh": 3, "relu": 3}
+
+
+def forward(cell: str, x, h0, wx, wh, bx, bh, lengths) -> np.ndarray:
+    """Packed (T, B, P*H) result of the layer over time-major x (T, B, in)."""
+    t_len, b, n_in = x.shape
+    h = h0.shape[-1]
+    g = GATES[cell]
+    y = np.empty((t_len, b, PACK[cell] * h), x.dtype)
+    if t_len == 0 or b == 0:
+        return y
+    xp = matmul(np.ascontiguousarray(x).reshape(t_len * b, n_in), wx)
+    xp = (xp + bx).reshape(t_len, b, g * h)
+    hs = np.ascontiguousarray(h0)
+    full = bool(np.all(lengths >= t_len))
+    zero = np.zeros((), x.dtype)
+    for t in range(t_len):
+        hp = matmul(hs, wh) + bh
+        yt = y[t]
+        if cell == "gru":
+            KC.run("gru_fwd", h, xp[t], hp, hs, yt)
+        else:
+            KC.run(f"{cell}_fwd", h, xp[t], hp, yt)
+        h_new = yt[:, h : 2 * h]
+        if full:
+            yt[:, :h] = h_new
+        else:
+            live = (lengths > t)[:, None]
+            yt[:, :h] = np.where(live, h_new, zero)
+            yt[:, h : 2 * h] = np.where(live, h_new, hs)
+        hs = np.ascontiguousarray(yt[:, h : 2 * h])
+    return y
+
+
+def grad_size(cell: str, t_len: int, b: int, n_in: int, h: int) -> int:
+    """Length of the flat gradient of `backward`."""
+    g = GATES[cell]
+    return g * h * (n_in + h + 2) + b * (h + t_len * n_in)
+
+
+def backward(cell: str, gy, y, x, h0, wx, wh, lengths) -> np.ndarray:
+    """Flat gradients [dwx, dwh, dbx, dbh, then per batch row (dh0, dx of every step)] of the
+    packed forward for its cotangent gy (weights first: their sizes never depend on the batch)."""
+    t_len, b, n_in = x.shape
+    h = h0.shape[-1]
+    g = GATES[cell]
+    dt = x.dtype
+    dgx = np.zeros((t_len, b, g * h), dt)
+    dgh = np.zeros((t_len, b, g * h), dt) if cell == "gru" else dgx
+    direct = np.zeros((b, h), dt)  # the next step's direct use of h (the GRU's z * h)
+    mat = np.zeros((b, h), dt)  # the next step's hidden matmul
+    dd = np.zeros((b, h), dt)
+    full = bool(np.all(lengths >= t_len))
+    zero = np.zeros((), dt)
+    # callers slice the outputs and the last carried state: the other cotangents are zeros,
+    # and adding them per step would only cost time (skipped when a whole column block is zero)
+    car_live = gy[:, :, h : 2 * h].any(axis=(1, 2)) if t_len else []
+    saved_live = bool(gy[:, :, 2 * h :].any())
+    for t in range(t_len - 1, -1, -1):
+        gout, gcar = gy[t, :, :h], gy[t, :, h : 2 * h]
+        dh_tot = (gout + direct) + mat
+        if car_live[t]:
+            dh_tot = dh_tot + gcar
+        # a stopped row's state passes through unchanged (before the kernel reuses `direct`)
+        passing = None if full else (direct + mat) + gcar
+        yt = y[t]
+        if cell == "gru":
+            hprev = np.ascontiguousarray(y[t - 1, :, h : 2 * h]) if t else h0
+            KC.run("gru_bwd", h, yt, dh_tot, hprev, dgx[t], dgh[t], dd)
+        else:
+            KC.run(f"{cell}_bwd", h, yt, dh_tot, dgx[t])
+        if not full:
+            live = (lengths > t)[:, None]
+            dgx[t] = np.where(live, dgx[t], zero)
+            if cell == "gru":
+                dgh[t] = np.where(live, dgh[t], zero)
+                dd = np.where(live, dd, passing)
+            else:
+                dd = np.where(live, zero, passing)
+        # the saved columns are outputs too
+        if saved_live and cell == "gru":
+            dgx[t, :, : 2 * h] += gy[t, :, 2 * h : 4 * h]
+            dgx[t, :, 2 * h :] += gy[t, :, 4 * h : 5 * h]
+            dgh[t, :, : 2 * h] += gy[t, :, 2 * h : 4 * h]
+            dgh[t, :, 2 * h :] += gy[t, :, 5 * h : 6 * h]
+        elif saved_live:
+            dgx[t] += gy[t, :, 2 * h : 3 * h]
+        mat = matmul(dgh[t], wh, transpose_b=True)
+        if cell == "gru" or not full:
+            direct, dd = dd, direct  # the next step's kernel writes into the spent buffer
+    dh0 = direct + mat
+    dgx2 = dgx.reshape(t_len * b, g * h)
+    dgh2 = dgh.reshape(t_len * b, g * h)
+    x2 = np.ascontiguousarray(x).reshape(t_len * b, n_in)
+    h_prev = np.concatenate([h0[None], y[:-1, :, h : 2 * h]], 0).reshape(t_len * b, h)
+    dx = matmul(dgx2, wx, transpose_b=True)
+    dwx = matmul(x2, dgx2, transpose_a=True)
+    dwh = matmul(np.ascontiguousarray(h_prev), dgh2, transpose_a=True)
+    dbx = dgx2.sum(0, dtype=dt) if t_len * b else np.zeros(g * h, dt)
+    dbh = dgh2.sum(0, dtype=dt) if t_len * b else np.zeros(g * h, dt)
+    rows = np.concatenate([dh0, dx.reshape(t_len, b, n_in).transpose(1, 0, 2).reshape(b, -1)], 1)
+    return np.concatenate([dwx.ravel(), dwh.ravel(), dbx, dbh, rows.ravel()])

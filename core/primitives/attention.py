@@ -1,0 +1,162 @@
+"""Fused scaled-dot-product attention: one primitive for the forward, one for its VJP.
+
+``sdpa(q, k, v, mask, scale, has_mask, causal)`` is softmax((q * scale) k^T + mask) v over the
+last two axes, q (..., L, d), k (..., S, d), v (..., S, dv) with the same batch axes; `mask`
+(used when has_mask) broadcasts to (..., L, S), additive or bool (True = masked out); `causal`
+adds PyTorch's top-left causal mask instead. It runs block by block (`kernels.sdpa`) with the
+composed form's kernels, so its values and gradients are the composed form's bits while at most
+one block of scores exists at a time. ``sdpa_grad`` returns (N, L*d + S*d + S*dv): per
+flattened batch entry the gradients of q, k and v.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError, fmt_shape
+from ..kernels import sdpa as KA
+from . import rules
+from .registry import AVal, Primitive, bind, register
+from .shaping import getitem, reshape
+
+
+def _same(a, b) -> bool:
+    return a is None or b is None or a == b
+
+
+def _check(q, k, v, mask, has_mask: bool) -> tuple:
+    op = "sdpa"
+    rules.require_float(op, q)
+    rules.same_dtype(op, q, k, v)
+    qs, ks, vs = tuple(q.shape), tuple(k.shape), tuple(v.shape)
+    ok = len(qs) >= 2 and len(qs) == len(ks) == len(vs)
+    ok = ok and all(
+        _same(a, b) and _same(a, c) for a, b, c in zip(qs[:-2], ks[:-2], vs[:-2], strict=False)
+    )
+    ok = ok and _same(qs[-1], ks[-1]) and _same(ks[-2], vs[-2])
+    if not ok:
+        raise ShapeError(
+            f"{op}: expected q (..., L, d), k (..., S, d), v (..., S, dv) with the same batch "
+            f"axes, got q {fmt_shape(qs)}, k {fmt_shape(ks)}, v {fmt_shape(vs)}"
+        )
+    if has_mask:
+        ms = tuple(mask.shape)
+        want = qs[:-2] + (qs[-2], ks[-2])
+        fits = len(ms) <= len(want) and all(
+            m is None or w is None or m in (1, w)
+            for m, w in zip(ms[::-1], want[::-1], strict=False)
+        )
+        if not fits:
+            raise ShapeError(
+                f"{op}: the mask {fmt_shape(ms)} does not broadcast to the scores {fmt_shape(want)}"
+            )
+        if not (np.dtype(mask.dtype) == np.bool_ or np.dtype(mask.dtype) == np.dtype(q.dtype)):
+            raise TypeError(
+                f"{op}: the mask must be bool or {np.dtype(q.dtype)}, got {np.dtype(mask.dtype)}"
+            )
+    return qs, ks, vs
+
+
+def _rule(q, k, v, mask, scale, has_mask, causal) -> AVal:
+    qs, _, vs = _check(q, k, v, mask, has_mask)
+    return AVal(qs[:-1] + (vs[-1],), np.dtype(q.dtype))
+
+
+def _grad_rule(g, q, k, v, mask, scale, has_mask, causal) -> AVal:
+    qs, ks, vs = _check(q, k, v, mask, has_mask)
+    batch = qs[:-2]
+    n = None if None in batch else int(np.prod(batch)) if batch else 1
+    dims = (qs[-2], qs[-1], ks[-2], vs[-1])
+    w = None if None in dims else dims[0] * dims[1] + dims[2] * (dims[1] + dims[3])
+    return AVal((n, w), np.dtype(q.dtype))
+
+
+def _vjp(g, out, q, k, v, mask, wants, scale, has_mask, causal):
+    flat = sdpa_grad(g, q, k, v, mask, scale, has_mask, causal)
+    length, d = q.shape[-2], q.shape[-1]
+    source, dv = k.shape[-2], v.shape[-1]
+    cuts = [0, length * d, length * d + source * d, length * d + source * (d + dv)]
+    grads = []
+    for j, x in enumerate((q, k, v)):
+        part = getitem(flat, (slice(None), slice(cuts[j], cuts[j + 1])))
+        shape = tuple(-1 if s is None else s for s in x.shape)
+        grads.append(reshape(part, shape) if wants[j] else None)
+    return (*grads, None)
+
+
+def _reference(q, k, v, mask, scale, has_mask, causal):
+    """The composed form in float64 with numpy."""
+    f = np.float64
+    s = np.matmul(np.asarray(q, f) * scale, np.swapaxes(np.asarray(k, f), -1, -2))
+    if has_mask:
+        m = np.asarray(mask)
+        s = s + (np.where(m, -np.inf, 0.0) if m.dtype == np.bool_ else m)
+    elif causal:
+        s = s + KA.causal_additive(s.shape[-2], s.shape[-1], np.dtype(f))
+    s = s - s.max(-1, keepdims=True)
+    w = np.exp(s)
+    w = w / w.sum(-1, keepdims=True)
+    return np.matmul(w, np.asarray(v, f)).astype(q.dtype)
+
+
+def _reference_grad(g, q, k, v, mask, scale, has_mask, causal):
+    f = np.float64
+    q64, k64, v64, g64 = (np.asarray(a, f) for a in (q, k, v, g))
+    s = np.matmul(q64 * scale, np.swapaxes(k64, -1, -2))
+    if has_mask:
+        m = np.asarray(mask)
+        s = s + (np.where(m, -np.inf, 0.0) if m.dtype == np.bool_ else m)
+    elif causal:
+        s = s + KA.causal_additive(s.shape[-2], s.shape[-1], np.dtype(f))
+    w = np.exp(s - s.max(-1, keepdims=True))
+    w = w / w.sum(-1, keepdims=True)
+    gw = np.matmul(g64, np.swapaxes(v64, -1, -2))
+    gv = np.matmul(np.swapaxes(w, -1, -2), g64)
+    gs = w * (gw - (gw * w).sum(-1, keepdims=True))
+    gq = np.matmul(gs, k64) * scale
+    gk = np.matmul(np.swapaxes(gs, -1, -2), q64 * scale)
+    n = gq.reshape(-1, *gq.shape[-2:]).shape[0]
+    out = np.concatenate([gq.reshape(n, -1), gk.reshape(n, -1), gv.reshape(n, -1)], 1)
+    return out.astype(q.dtype)
+
+
+SDPA = register(
+    Primitive(
+        "sdpa",
+        impl=lambda q, k, v, mask, scale, has_mask, causal: KA.forward(
+            q, k, v, mask, scale, has_mask, causal
+        ),
+        shape_rule=_rule,
+        vjp=_vjp,
+        reference=_reference,
+        nondiff=(3,),
+    )
+)
+
+SDPA_GRAD = register(
+    Primitive(
+        "sdpa_grad",
+        impl=lambda g, q, k, v, mask, scale, has_mask, causal: KA.backward(
+            g, q, k, v, mask, scale, has_mask, causal
+        ),
+        shape_rule=_grad_rule,
+        reference=_reference_grad,
+        nondiff=tuple(range(5)),
+    )
+)
+
+
+def sdpa(q, k, v, mask=None, scale: float | None = None, causal: bool = False):
+    """softmax((q * scale) k^T + mask) v, fused and blocked (see the module docstring)."""
+    if causal and mask is not None:
+        raise ValueError("sdpa: give either a mask or causal=True, not both")
+    d = q.shape[-1]
+    s = 1.0 / float(np.sqrt(d)) if scale is None else float(scale)
+    has = mask is not None
+    m = mask if has else np.zeros((), np.dtype(q.dtype))
+    return bind(SDPA, q, k, v, m, scale=s, has_mask=has, causal=bool(causal))
+
+
+def sdpa_grad(g, q, k, v, mask, scale: float, has_mask: bool, causal: bool):
+    """Per flattened batch entry [dq, dk, dv] of sdpa for the cotangent g."""
+    return bind(SDPA_GRAD, g, q, k, v, mask, scale=scale, has_mask=has_mask, causal=causal)
