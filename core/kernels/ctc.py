@@ -141,25 +141,59 @@ def _class_probs(lp, t, n, pc, used):
 
 
 @njit(cache=True)
+def _moves(ext, merge):
+    """Per state: 1.0 where it may stay on itself, and 1.0 where it may be entered from two
+    states back (skipping a blank between two different labels); 0.0 elsewhere."""
+    L = ext.shape[0]
+    stay = np.empty(L)
+    skip = np.zeros(L + 2)  # two spare zeros: skip[s + 2] is the backward move from s
+    for s in range(L):
+        stay[s] = 1.0 if (merge or s % 2 == 0) else 0.0
+        if s >= 2 and s % 2 == 1 and (ext[s - 2] != ext[s] or not merge):
+            skip[s] = 1.0
+    return stay, skip
+
+
+@njit(cache=True)
+def _finish_row(row, base, lo, hi, L, r):
+    """Divide row[base + lo : base + hi] by its max r (dropping values under _TINY) and zero the
+    rest of the L states; returns the count of dropped values."""
+    drops = 0
+    inv = 1.0 / r
+    for s in range(lo, hi):
+        q = row[base + s] * inv
+        if q < _TINY:
+            if q != 0.0:
+                drops += 1
+            q = 0.0
+        row[base + s] = q
+    for s in range(0, lo):
+        row[base + s] = 0.0
+    for s in range(hi, L):
+        row[base + s] = 0.0
+    return drops
+
+
+@njit(cache=True)
 def _alpha_scaled(lp, n, tin, ext, merge, A, off, pc):
-    """Scaled alpha rows A[t] (max 1) and their log offsets; the count of dropped states, or
-    -1 if a row dies out."""
+    """Scaled alpha rows (max 1): state s of frame t at A[t, s + 2] (two zero columns in front,
+    so the recursion needs no bounds tests), with the rows' log offsets; the count of dropped
+    values, or -1 if a row dies out."""
     L = ext.shape[0]
     drops = 0
     used = _used_classes(ext, pc.shape[0])
+    stay, skip = _moves(ext, merge)
     m, lost = _class_probs(lp, 0, n, pc, used)
     drops += lost * L
-    for s in range(L):
+    for s in range(L + 2):
         A[0, s] = 0.0
-    A[0, 0] = pc[ext[0]]
+    A[0, 2] = pc[ext[0]]
     if L > 1:
-        A[0, 1] = pc[ext[1]]
-    r = max(A[0, 0], A[0, 1]) if L > 1 else A[0, 0]
+        A[0, 3] = pc[ext[1]]
+    r = max(A[0, 2], A[0, 3]) if L > 1 else A[0, 2]
     if r == 0.0:
         return -1
-    inv = 1.0 / r
-    for s in range(min(L, 2)):
-        A[0, s] *= inv
+    drops += _finish_row(A[0], 2, 0, min(L, 2), L, r)
     off[0] = m + math.log(r)
     for t in range(1, tin):
         m, lost = _class_probs(lp, t, n, pc, used)
@@ -167,50 +201,37 @@ def _alpha_scaled(lp, n, tin, ext, merge, A, off, pc):
         # states that can still reach the end in the frames left, and that are reachable yet
         lo = max(0, L - 2 * (tin - t))
         hi = min(L, 2 * (t + 1))
+        prev, row = A[t - 1], A[t]
         r = 0.0
         for s in range(lo, hi):
-            c = ext[s]
-            v = A[t - 1, s] if (merge or s % 2 == 0) else 0.0
-            if s >= 1:
-                v += A[t - 1, s - 1]
-            if s >= 2 and s % 2 == 1 and (ext[s - 2] != c or not merge):
-                v += A[t - 1, s - 2]
-            p = v * pc[c]
-            if p < _TINY and p != 0.0 or (p == 0.0 and v != 0.0 and pc[c] != 0.0):
-                p = 0.0  # under e^-690 of total probability: counted, see _exact_enough
+            v = stay[s] * prev[s + 2] + prev[s + 1] + skip[s] * prev[s]
+            p = v * pc[ext[s]]
+            # an absolute probability under e^-690 (offsets <= 0, values <= 3): a counted drop
+            if p < _TINY and v != 0.0 and pc[ext[s]] != 0.0:
                 drops += 1
-            A[t, s] = p
-            v = p
-            if v > r:
-                r = v
-        for s in range(0, lo):
-            A[t, s] = 0.0
-        for s in range(hi, L):
-            A[t, s] = 0.0
+                p = 0.0
+            row[s + 2] = p
+            r = max(r, p)
         if r == 0.0:
             return -1
-        inv = 1.0 / r
-        for s in range(lo, hi):
-            v = A[t, s] * inv
-            if v < _TINY and v != 0.0:
-                v = 0.0
-                drops += 1
-            A[t, s] = v
+        drops += _finish_row(row, 2, lo, hi, L, r)
         off[t] = off[t - 1] + m + math.log(r)
     return drops
 
 
 @njit(cache=True)
 def _beta_scaled(lp, n, tin, ext, merge, B, off, pc):
-    """Scaled beta rows B[t] (max 1, emission at t included) and their log offsets; the count
-    of dropped states, or -1 if a row dies out."""
+    """Scaled beta rows (max 1, emission at t included): state s of frame t at B[t, s] (two
+    zero columns behind), with the rows' log offsets; the count of dropped values, or -1 if a
+    row dies out."""
     L = ext.shape[0]
     drops = 0
     used = _used_classes(ext, pc.shape[0])
+    stay, skip = _moves(ext, merge)
     last = tin - 1
     m, lost = _class_probs(lp, last, n, pc, used)
     drops += lost * L
-    for s in range(L):
+    for s in range(L + 2):
         B[last, s] = 0.0
     B[last, L - 1] = pc[ext[L - 1]]
     if L > 1:
@@ -218,53 +239,35 @@ def _beta_scaled(lp, n, tin, ext, merge, B, off, pc):
     r = max(B[last, L - 1], B[last, L - 2]) if L > 1 else B[last, L - 1]
     if r == 0.0:
         return -1
-    inv = 1.0 / r
-    for s in range(max(0, L - 2), L):
-        B[last, s] *= inv
+    drops += _finish_row(B[last], 0, max(0, L - 2), L, L, r)
     off[last] = m + math.log(r)
     for t in range(tin - 2, -1, -1):
         m, lost = _class_probs(lp, t, n, pc, used)
         drops += lost * L
         lo = max(0, L - 2 * (tin - t))
         hi = min(L, 2 * (t + 1))
+        nxt, row = B[t + 1], B[t]
         r = 0.0
         for s in range(lo, hi):
-            c = ext[s]
-            v = B[t + 1, s] if (merge or s % 2 == 0) else 0.0
-            if s + 1 < L:
-                v += B[t + 1, s + 1]
-            if s + 2 < L and s % 2 == 1 and (ext[s + 2] != c or not merge):
-                v += B[t + 1, s + 2]
-            p = v * pc[c]
-            if p < _TINY and p != 0.0 or (p == 0.0 and v != 0.0 and pc[c] != 0.0):
-                p = 0.0  # under e^-690 of total probability: counted, see _exact_enough
+            v = stay[s] * nxt[s] + nxt[s + 1] + skip[s + 2] * nxt[s + 2]
+            p = v * pc[ext[s]]
+            if p < _TINY and v != 0.0 and pc[ext[s]] != 0.0:
                 drops += 1
-            B[t, s] = p
-            v = p
-            if v > r:
-                r = v
-        for s in range(0, lo):
-            B[t, s] = 0.0
-        for s in range(hi, L):
-            B[t, s] = 0.0
+                p = 0.0
+            row[s] = p
+            r = max(r, p)
         if r == 0.0:
             return -1
-        inv = 1.0 / r
-        for s in range(lo, hi):
-            v = B[t, s] * inv
-            if v < _TINY and v != 0.0:
-                v = 0.0
-                drops += 1
-            B[t, s] = v
+        drops += _finish_row(row, 0, lo, hi, L, r)
         off[t] = off[t + 1] + m + math.log(r)
     return drops
 
 
 @njit(cache=True)
 def _nll_scaled(A, off, tin, L):
-    v = A[tin - 1, L - 1]
+    v = A[tin - 1, L + 1]
     if L > 1:
-        v += A[tin - 1, L - 2]
+        v += A[tin - 1, L]
     if v == 0.0:
         return np.inf
     return -(off[tin - 1] + math.log(v))
@@ -314,7 +317,7 @@ def ctc_forward(lp, targets, in_len, tgt_len, blank, collapse, merge, zero_inf):
     out = np.empty(N, lp.dtype)
     for n in prange(N):
         ext = _extended(targets, n, tgt_len[n], blank, collapse)
-        A = np.empty((max(T, 1), 2 * S + 1))
+        A = np.zeros((max(T, 1), 2 * S + 3))  # the pad columns stay 0
         off = np.empty(max(T, 1))
         pc = np.empty(C)
         v, _ = _nll_one(lp, n, in_len[n], ext, merge, A, off, pc)
@@ -357,7 +360,7 @@ def _backward_scaled(lp, n, tin, ext, merge, nll, gn, out, A, aoff, B, boff, pc)
             acc[c] = 0.0
         base = aoff[t] + boff[t] + nll
         for s in range(L):
-            a, b = A[t, s], B[t, s]
+            a, b = A[t, s + 2], B[t, s]
             if a != 0.0 and b != 0.0:
                 # posterior = a * b * e^(base - lp): with the factor under e^650, a product
                 # that underflows stands for a posterior under e^-59, so nothing is lost
@@ -379,7 +382,7 @@ def ctc_backward(lp, targets, in_len, tgt_len, g, blank, collapse, merge, zero_i
     for n in prange(N):
         tin = in_len[n]
         ext = _extended(targets, n, tgt_len[n], blank, collapse)
-        A = np.empty((max(T, 1), 2 * S + 1))
+        A = np.zeros((max(T, 1), 2 * S + 3))  # the pad columns stay 0
         aoff = np.empty(max(T, 1))
         pc = np.empty(C)
         nll, scaled = _nll_one(lp, n, tin, ext, merge, A, aoff, pc)
@@ -391,7 +394,7 @@ def ctc_backward(lp, targets, in_len, tgt_len, g, blank, collapse, merge, zero_i
                 for c in range(C):
                     out[t, n, c] = np.nan
             continue
-        B = np.empty((max(T, 1), 2 * S + 1))
+        B = np.zeros((max(T, 1), 2 * S + 3))
         boff = np.empty(max(T, 1))
         if not (scaled and _backward_scaled(lp, n, tin, ext, merge, nll, gn, out, A, aoff,
                                             B, boff, pc)):  # fmt: skip
