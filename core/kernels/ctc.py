@@ -5,12 +5,13 @@ loss and gradient entry is summed in a fixed order whatever the thread count. Su
 float64 and are rounded once into the operand dtype.
 
 The fast path runs the recursion in linear space, rescaled every frame (Rabiner's scaling):
-each frame's class probabilities are taken relative to that frame's best class (C exps per
-frame instead of three exps and a log per state), each row of alpha/beta is divided by its
-maximum and the log of the scale is carried. A state whose scaled value falls below
-`_TINY` (about 690 nats under the frame's best state) is dropped; if that leaves no way to the
-end, or a gradient factor would overflow, the batch element is recomputed by the plain
-log-space recursion, so the results never depend on the dropped states.
+each frame's probabilities of the classes in the labels are taken relative to the best of them
+(a few exps per frame instead of three exps and a log per state), each row of alpha/beta is
+divided by its maximum and the log of the scale is carried; only the states that are reachable
+and can still reach the end are computed. A value that falls under `_TINY` (an absolute
+probability under e^-690) is dropped and counted. When the loss is large enough for the
+dropped mass to matter (`_exact_enough`), when no way to the end survives, or when a gradient
+factor would overflow, the batch element is recomputed by the plain log-space recursion.
 """
 
 from __future__ import annotations
