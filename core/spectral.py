@@ -7,6 +7,8 @@ its gradient is the gather's scatter-add; the transform is the core's rfft primi
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import ops
@@ -64,6 +66,7 @@ def _source_index(pos: np.ndarray, length: int, mode: str) -> np.ndarray:
     return np.where((pos < 0) | (pos >= length), length, pos)  # constant: the zero slot
 
 
+@functools.lru_cache(maxsize=64)
 def frame_index(
     length: int,
     frame_length: int,
@@ -72,12 +75,15 @@ def frame_index(
     pad_right: int = 0,
     mode: str = "constant",
 ) -> tuple[np.ndarray, bool]:
-    """The (frames, frame_length) table of source positions, and whether it reads the zero slot."""
+    """The (frames, frame_length) table of source positions, and whether it reads the zero slot.
+
+    Cached (a training loop frames the same shapes every step), so the table is read-only."""
     total = length + pad_left + pad_right
     n_frames = max(0, 1 + (total - frame_length) // step) if total >= frame_length else 0
     pos = np.arange(n_frames)[:, None] * step + np.arange(frame_length)[None, :] - pad_left
-    src = _source_index(pos, length, mode)
-    return src.astype(np.int64), bool((src == length).any())
+    src = _source_index(pos, length, mode).astype(np.int64)
+    src.setflags(write=False)
+    return src, bool((src == length).any())
 
 
 def frames(x, frame_length: int, step: int, pad_left=0, pad_right=0, mode="constant", axis=-1):

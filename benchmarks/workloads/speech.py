@@ -1,5 +1,11 @@
 """Speech: CTC loss forward + backward (T=200, N=32, C=30, S=40), the STFT of 32 x 1 s at 16 kHz
-(n_fft 512, hop 160) and a log-spectrogram -> linear -> CTC SGD step, in both styles."""
+(n_fft 512, hop 160) and a whole acoustic-model training step, in both styles.
+
+The step is a batch of 32 one-second 16 kHz waveforms -> log |STFT| features -> conv1d (k 5,
+stride 2) -> bidirectional GRU -> linear -> CTC loss -> SGD. The eager program is PyTorch's idiom
+(torch.stft, nn.Conv1d, nn.GRU(bidirectional=True), nn.Linear, F.ctc_loss); the graph program is
+TF1's (tf.signal.stft, tf.nn.conv1d, tf.nn.bidirectional_dynamic_rnn, tf.nn.ctc_loss_v2).
+"""
 
 from __future__ import annotations
 
@@ -78,59 +84,123 @@ def _stft_eager(torch):
     return Stepper(step, lambda: [step().numpy().transpose(0, 2, 1)])
 
 
-def _step_init():
-    rng = np.random.default_rng(3)
-    w = (rng.standard_normal((N_FFT // 2 + 1, C)) * 0.01).astype(np.float32)
-    labels = rng.integers(1, C, (32, 20)).astype(np.int32)
-    return w, labels
+# the training step: |STFT| features -> conv1d -> bidirectional GRU -> linear -> CTC, SGD
+BINS = N_FFT // 2 + 1
+CONV, K, HID, S_STEP = 128, 5, 128, 20
+STEP_LR = 1e-3
 
 
-def _frames():
+def _frames() -> int:
     return 1 + (RATE - N_FFT) // HOP
 
 
+def _conv_frames() -> int:
+    return (_frames() + 2 * (K // 2) - K) // 2 + 1
+
+
+def _step_init() -> tuple[dict, np.ndarray]:
+    """Weights in PyTorch's layouts (conv (out, in, k), GRU, linear (out, in)) and labels."""
+    rng = np.random.default_rng(3)
+
+    def u(shape, fan_in):
+        b = 1.0 / np.sqrt(fan_in)
+        return rng.uniform(-b, b, shape).astype(np.float32)
+
+    p = {"conv.weight": u((CONV, BINS, K), BINS * K), "conv.bias": u((CONV,), BINS * K)}
+    for sfx in ("", "_reverse"):
+        p[f"weight_ih_l0{sfx}"] = u((3 * HID, CONV), HID)
+        p[f"weight_hh_l0{sfx}"] = u((3 * HID, HID), HID)
+        p[f"bias_ih_l0{sfx}"] = u((3 * HID,), HID)
+        p[f"bias_hh_l0{sfx}"] = u((3 * HID,), HID)
+    p["fc.weight"], p["fc.bias"] = u((C, 2 * HID), 2 * HID), u((C,), 2 * HID)
+    labels = rng.integers(1, C, (32, S_STEP)).astype(np.int32)
+    return p, labels
+
+
+_GRU = [f"{w}_l0{sfx}" for sfx in ("", "_reverse")
+        for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]  # fmt: skip
+
+
+def _gru_cell(tf):
+    """Our GRU cell in PyTorch's convention, or real TF1's own GRUCell (TF's convention: the
+    reset gate applied before the candidate matmul; the same cost, a slightly different
+    function, so only our two styles are compared for parity)."""
+    if tf.__name__.startswith("duograd"):
+        return tf.nn.rnn_cell.GRUCell(HID, layout="torch")
+    from tensorflow.python.keras.layers.legacy_rnn import rnn_cell_impl
+
+    return rnn_cell_impl.GRUCell(HID)
+
+
 def _train_graph(tf):
-    w0, labels = _step_init()
+    params, labels = _step_init()
     x = _wave()
+    ours = tf.__name__.startswith("duograd")
     graph, sess = session(tf)
     with graph.as_default():
         px = tf.placeholder(tf.float32, [32, RATE])
-        w = tf.Variable(w0)
-        spec = tf.abs(tf.signal.stft(px, N_FFT, HOP, N_FFT, window_fn=None))
-        feats = tf.log(spec * spec + 1e-6)  # (32, frames, bins)
-        flat = tf.matmul(tf.reshape(feats, [-1, N_FFT // 2 + 1]), w)
-        logits = tf.transpose(tf.reshape(flat, [32, _frames(), C]), [1, 0, 2])
-        lengths = np.full(32, 20, np.int32)
-        frames = np.full(32, _frames(), np.int32)
-        loss = tf.reduce_sum(tf.nn.ctc_loss_v2(labels, logits, lengths, frames, blank_index=0))
-        train = tf.train.GradientDescentOptimizer(LR).minimize(loss)
+        spec = tf.abs(tf.signal.stft(px, N_FFT, HOP, N_FFT))  # (32, frames, bins)
+        feats = tf.log(spec * spec + 1e-6)
+        kernel = tf.Variable(params["conv.weight"].transpose(2, 1, 0).copy())  # (k, in, out)
+        bias = tf.Variable(params["conv.bias"])
+        h = tf.pad(feats, [[0, 0], [K // 2, K // 2], [0, 0]])
+        h = tf.nn.relu(tf.nn.conv1d(h, kernel, 2, "VALID") + bias)
+        (fw, bw), _ = tf.nn.bidirectional_dynamic_rnn(
+            _gru_cell(tf), _gru_cell(tf), h, dtype=tf.float32, scope="gru"
+        )
+        gru_vars = [v for v in tf.trainable_variables() if v.name.startswith("gru")]
+        w, b = tf.Variable(params["fc.weight"]), tf.Variable(params["fc.bias"])
+        h = tf.reshape(tf.concat([fw, bw], 2), [-1, 2 * HID])
+        logits = tf.reshape(tf.matmul(h, w, transpose_b=True) + b, [32, _conv_frames(), C])
+        lengths = np.full(32, S_STEP, np.int32)
+        frames = np.full(32, _conv_frames(), np.int32)
+        loss = tf.reduce_sum(tf.nn.ctc_loss_v2(labels, logits, lengths, frames,
+                                               logits_time_major=False, blank_index=0))  # fmt: skip
+        train = tf.train.GradientDescentOptimizer(STEP_LR).minimize(loss)
         sess.run(tf.global_variables_initializer())
+        if ours:
+            for v, name in zip(gru_vars, _GRU, strict=True):
+                v.load(params[name], sess)
+        variables = [kernel, bias, *gru_vars, w, b]
 
     def step():
         sess.run(train, {px: x})
 
     def read():
         step()
-        return [sess.run(w)]
+        values = sess.run(variables)
+        return [values[0].transpose(2, 1, 0), *values[1:]]
 
     return Stepper(step, read)
 
 
 def _train_eager(torch):
-    w0, labels = _step_init()
+    params, labels = _step_init()
+    nn = torch.nn
+    conv = nn.Conv1d(BINS, CONV, K, stride=2, padding=K // 2)
+    gru = nn.GRU(CONV, HID, batch_first=True, bidirectional=True)
+    fc = nn.Linear(2 * HID, C)
+    with torch.no_grad():
+        for name, p in [("conv.weight", conv.weight), ("conv.bias", conv.bias),
+                        ("fc.weight", fc.weight), ("fc.bias", fc.bias)]:  # fmt: skip
+            p.copy_(torch.from_numpy(params[name]))
+        for name in _GRU:
+            getattr(gru, name).copy_(torch.from_numpy(params[name]))
+    modules = [conv, gru, fc]
+    opt = torch.optim.SGD([p for m in modules for p in m.parameters()], lr=STEP_LR)
     x = torch.from_numpy(_wave())
-    w = torch.nn.Parameter(torch.from_numpy(w0.copy()))
-    opt = torch.optim.SGD([w], lr=LR)
-    win = torch.ones(N_FFT)
+    win = torch.hann_window(N_FFT)
     tl = torch.from_numpy(labels.astype(np.int64))
-    lengths = torch.full((32,), 20, dtype=torch.int64)
-    frames = torch.full((32,), _frames(), dtype=torch.int64)
+    lengths = torch.full((32,), S_STEP, dtype=torch.int64)
+    frames = torch.full((32,), _conv_frames(), dtype=torch.int64)
 
     def step():
         opt.zero_grad()
         s = torch.stft(x, N_FFT, HOP, window=win, center=False, return_complex=True).abs()
-        feats = (s * s + 1e-6).log().transpose(1, 2)  # (32, frames, bins)
-        logits = (feats.reshape(-1, N_FFT // 2 + 1) @ w).reshape(32, _frames(), C)
+        feats = (s * s + 1e-6).log()  # (32, bins, frames): already Conv1d's layout
+        h = torch.relu(conv(feats))
+        h, _ = gru(h.transpose(1, 2))
+        logits = fc(h.reshape(-1, 2 * HID)).reshape(32, _conv_frames(), C)
         lp = logits.transpose(0, 1).log_softmax(2)
         loss = torch.nn.functional.ctc_loss(lp, tl, frames, lengths, reduction="sum")
         loss.backward()
@@ -138,24 +208,26 @@ def _train_eager(torch):
 
     def read():
         step()
-        return [w.detach().numpy().copy()]
+        return [p.detach().numpy().copy() for m in modules for p in m.parameters()]
 
     return Stepper(step, read)
 
 
 def cases(quick: bool) -> list[Case]:
-    """CTC forward+backward, STFT magnitude, and a features -> linear -> CTC SGD step."""
+    """CTC forward+backward, STFT magnitude, and the whole acoustic-model SGD step."""
     return [
         Case(f"CTC fwd+bwd T={T} N={N} C={C} S={S}", both(_ctc_graph, _ctc_eager)),
         Case(f"|STFT| 32x1s@16k n_fft={N_FFT} hop={HOP}", both(_stft_graph, _stft_eager)),
         Case(
-            "log|STFT| -> linear -> CTC SGD step b=32",
+            f"STFT-conv1d-biGRU{HID}-linear-CTC SGD step b=32 1s@16k",
             both(_train_graph, _train_eager),
-            note="a reduced speech step: no conv1d / bidirectional GRU yet",
+            note="real TF1 runs its own GRUCell (TF's reset-gate placement), the same cost",
         ),
     ]
 
 
 WORKLOAD = Workload(
-    "speech", "CTC loss, STFT features and a features -> linear -> CTC training step", cases
+    "speech",
+    "CTC loss, STFT features and an STFT -> conv1d -> biGRU -> linear -> CTC training step",
+    cases,
 )

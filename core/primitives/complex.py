@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import dtypes
 from ..errors import DTypeError, ShapeError, fmt_shape
+from ..kernels import fft as FK
 from . import rules
 from .registry import AVal, Primitive, bind, register
 
@@ -318,7 +319,7 @@ def _fft_shape(op: str, x, n, axis, out_len) -> tuple:
 # c2c: fft / ifft; `fit` crops or pads the result (the VJP of a padded or cropped transform)
 def _fftc_impl(x, n, axis, norm, inverse, fit):
     f = np.fft.ifft if inverse else np.fft.fft
-    return _fit(f(x, n=n, axis=axis, norm=norm), axis, fit).astype(x.dtype, copy=False)
+    return _fit(FK.batched(f, x, n=n, axis=axis, norm=norm), axis, fit).astype(x.dtype, copy=False)
 
 
 def _fftc_rule(x, n, axis, norm, inverse, fit) -> AVal:
@@ -352,7 +353,7 @@ def fftc(x, n=None, axis: int = -1, norm=None, inverse: bool = False, fit=None):
 
 
 def _rfft_impl(x, n, axis, norm):
-    out = np.fft.rfft(x, n=n, axis=axis, norm=norm)
+    out = FK.batched(np.fft.rfft, x, n=n, axis=axis, norm=norm)
     return out.astype(dtypes.complex_of(x.dtype), copy=False)
 
 
@@ -418,7 +419,9 @@ def rfft(x, n=None, axis: int = -1, norm=None):
 
 
 def _irfft_impl(X, n, axis, norm):
-    return np.fft.irfft(X, n=n, axis=axis, norm=norm).astype(dtypes.real_of(X.dtype), copy=False)
+    return FK.batched(np.fft.irfft, X, n=n, axis=axis, norm=norm).astype(
+        dtypes.real_of(X.dtype), copy=False
+    )
 
 
 def _irfft_rule(X, n, axis, norm) -> AVal:
