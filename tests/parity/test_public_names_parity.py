@@ -53,6 +53,21 @@ PAIRS = {
     "sigmoid": (torch.sigmoid, lambda tf, a: tf.sigmoid(a), (A,), (0,)),
     "relu": (F.relu, lambda tf, a: tf.nn.relu(a), (A,), (0,)),
     "erf": (torch.erf, lambda tf, a: tf.math.erf(a), (A,), (0,)),
+    "erfinv": (torch.erfinv, lambda tf, a: tf.math.erfinv(a), (A / 2.5,), (0,)),
+    "lgamma": (torch.lgamma, lambda tf, a: tf.lgamma(a), (POS,), (0,)),
+    "digamma": (torch.digamma, lambda tf, a: tf.math.digamma(a), (POS,), (0,)),
+    "polygamma": (
+        lambda a: torch.polygamma(1, a),
+        lambda tf, a: tf.math.polygamma(1, a),
+        (POS,),
+        (0,),
+    ),
+    "igamma": (
+        lambda a, x: torch.igamma(a, x),
+        lambda tf, a, x: tf.math.igamma(a, x),
+        (POS, POS * 1.3),
+        (0, 1),
+    ),
     # rounding: torch gives zero gradients, TF none (see README); forward bits only
     "floor": (torch.floor, lambda tf, a: tf.floor(a), (A,), ()),
     "ceil": (torch.ceil, lambda tf, a: tf.math.ceil(a), (A,), ()),
@@ -284,6 +299,10 @@ ELSEWHERE = {
     "broadcast": "tests/distributed (collectives need processes)",
     "spmm": "tests/parity/test_sparse.py",
     "sddmm": "tests/parity/test_sparse.py",
+    **dict.fromkeys(
+        ["gamma_grad", "gamma_transport"],
+        "tests/data/test_gamma_family.py (Gamma/Beta/Dirichlet rsample, eager vs graph bitwise)",
+    ),
     "rectify_grad": "tests/explain/test_parity_rules.py (guided backprop / deconvolution, bitwise)",
     "check_numerics": "graph only (tf.check_numerics; eager has anomaly mode instead)",
     # whole programs in both styles, bitwise: the char-LSTM example trains through these
