@@ -22,6 +22,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     sparse,
     special,
 )
+from . import trig  # noqa: F401  (log1p, expm1, inverse trigonometric, hyperbolic)
 from . import distributed as _collectives  # noqa: F401  (allreduce, broadcast)
 from .registry import REGISTRY, AVal, Primitive, bind, is_symbolic, register
 
