@@ -22,7 +22,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     sparse,
     special,
 )
-from . import trig  # noqa: F401  (log1p, expm1, inverse trigonometric, hyperbolic)
+from . import linalg_inv, trig  # noqa: F401  (inverse, log|det|, cholesky; log1p, atan, ...)
 from . import distributed as _collectives  # noqa: F401  (allreduce, broadcast)
 from .registry import REGISTRY, AVal, Primitive, bind, is_symbolic, register
 
