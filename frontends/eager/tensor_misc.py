@@ -8,6 +8,7 @@ sparse-only ``values`` / ``indices`` (which on a dense tensor fail as torch's do
 from __future__ import annotations
 
 import builtins
+import types
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -165,6 +166,27 @@ def as_strided(input: Any, size: Any, stride: Any, storage_offset: int = 0) -> T
             f"{storage_offset} need more than the {x.numel()} elements of input {tuple(x.shape)}"
         )
     return ops.getitem(ops.reshape(x, (-1,)), (flat_idx,))
+
+
+def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: Any = None) -> Tensor:
+    """The p-norm distance between each row of x1 and each row of x2 (batched over leading dims;
+    gradient zero where two rows coincide, as torch)."""
+    from .reductions import norm
+
+    a, b = C.floating(x1), C.floating(x2)
+    if a.dim() < 2 or b.dim() < 2 or a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(
+            f"cdist: X1 {tuple(a.shape)} and X2 {tuple(b.shape)} must have at least 2 dims and "
+            "the same number of columns"
+        )
+    diff = ops.sub(ops.expand_dims(a, -2), ops.expand_dims(b, -3))
+    return norm(diff, p=p, dim=-1)
+
+
+version = types.SimpleNamespace(
+    __version__="0.1.0+duograd", cuda=None, hip=None, debug=False, git_version="duograd",
+    __doc__="torch.version: the version this surface follows (CPU only: cuda is None).",
+)  # fmt: skip
 
 
 # ---- dtype conversions ----------------------------------------------------------------------
@@ -503,7 +525,8 @@ _install()
 
 __all__ = [
     "are_deterministic_algorithms_enabled", "argwhere", "as_strided", "atleast_1d", "atleast_2d",
-    "atleast_3d", "bernoulli", "broadcast_tensors", "diag", "diag_embed", "finfo",
+    "atleast_3d", "bernoulli", "broadcast_tensors", "cdist", "diag", "diag_embed", "finfo",
+    "version",
     "get_deterministic_debug_mode", "get_float32_matmul_precision", "get_num_interop_threads",
     "get_num_threads", "get_rng_state", "iinfo", "is_autocast_enabled", "is_complex",
     "is_deterministic_algorithms_warn_only_enabled", "kthvalue", "mode", "movedim",

@@ -149,3 +149,47 @@ def test_losses():
     check(lambda L, a, y: L.nn.PoissonNLLLoss()(a, y), [x, np.abs(x)])
     check(lambda L, a, y: L.nn.MultiLabelMarginLoss()(a, y), [x, ml.astype(np.int64)])
     check(lambda L, a, y: L.nn.MultiLabelSoftMarginLoss()(a, y), [x, (pm > 0).astype(np.float32)])
+
+
+def test_embedding_bag():
+    w = _u(10, 3)
+    flat = np.array([1, 2, 4, 5, 4, 3, 2, 9], np.int64)
+    off = np.array([0, 4], np.int64)
+    for mode in ("sum", "mean", "max"):
+        check(
+            lambda L, wt, i, o, m=mode: L.nn.functional.embedding_bag(i, wt, o, mode=m),
+            [w, flat, off],
+        )
+        check(
+            lambda L, wt, i, m=mode: L.nn.functional.embedding_bag(i, wt, mode=m),
+            [w, flat.reshape(2, 4)],
+        )
+    check(
+        lambda L, wt, i, o, p: L.nn.functional.embedding_bag(
+            i, wt, o, mode="sum", per_sample_weights=p
+        ),
+        [w, flat, off, _u(8)],
+        diff=(0, 3),
+    )
+    check(
+        lambda L, wt, i, o: L.nn.EmbeddingBag.from_pretrained(wt, freeze=False, mode="mean")(i, o),
+        [w, flat, off],
+        diff=(),
+    )
+
+
+def test_cdist():
+    check(lambda L, a, b: L.cdist(a, b), [_u(4, 3), _u(5, 3)], diff=(0, 1))
+    check(lambda L, a, b: L.cdist(a, b, p=1), [_u(2, 4, 3), _u(2, 5, 3)], diff=(0, 1))
+
+
+def test_parameter_dict_rnnbase_and_modules_namespace():
+    pd = torch.nn.ParameterDict({"a": torch.nn.Parameter(torch.ones(2)), "b": torch.zeros(3)})
+    assert set(pd.keys()) == {"a", "b"} and len(pd) == 2 and "a" in pd
+    m = torch.nn.Module()
+    m.params = pd
+    assert sorted(n for n, _ in m.named_parameters()) == ["params.a", "params.b"]
+    assert isinstance(torch.nn.GRU(2, 3), torch.nn.RNNBase)
+    assert torch.nn.modules.loss.CrossEntropyLoss is torch.nn.CrossEntropyLoss
+    assert torch.nn.modules.Module is torch.nn.Module
+    assert torch.version.cuda is None

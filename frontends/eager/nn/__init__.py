@@ -113,4 +113,12 @@ from .functional_more2 import (  # noqa: E402, F401  (unpooling, upsampling, mar
     UpsamplingBilinear2d,
     UpsamplingNearest2d,
 )
+from .layers_more2 import (  # noqa: E402, F401
+    EmbeddingBag,
+    ParameterDict,
+    RNNBase,
+    _modules_namespace,  # noqa: E402
+)
 from .pooling import *  # noqa: E402, F403  (adaptive pooling: see pooling.py)
+
+modules = _modules_namespace(__import__("sys").modules[__name__])

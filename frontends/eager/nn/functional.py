@@ -477,6 +477,7 @@ from .functional_more2 import (  # noqa: E402, F401  (interpolate, unfold, unpoo
     unfold,
     upsample,
 )
+from .layers_more2 import embedding_bag  # noqa: E402, F401
 from .norm_layers import group_norm, instance_norm, normalize  # noqa: E402, F401
 from .padding_layers import cosine_similarity, dropout2d, pad, pairwise_distance  # noqa: E402, F401
 
