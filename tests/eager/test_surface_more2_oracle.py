@@ -286,3 +286,16 @@ def test_module_hooks_still_work_with_tensor_hooks():
     lin(torch.ones(4, 3)).sum().backward()
     assert grads == [torch.Size([2, 3])]
     assert np.allclose(lin.bias.grad.numpy(), 8.0)
+
+
+def test_save_load_numpy_arrays_as_torch(tmp_path):
+    data = np.sin(np.arange(12.0)).reshape(3, 4)
+    for lib, name in ((torch, "ours.pt"), (rt, "theirs.pt")):
+        path = tmp_path / name
+        with open(path, "wb") as f:
+            lib.save(data, f)
+        with pytest.raises(Exception, match="(?i)weights_only"):
+            lib.load(path)
+        back = lib.load(path, weights_only=False)
+        assert type(back) is np.ndarray and np.array_equal(back, data)
+        assert np.array_equal(lib.from_numpy(back).numpy(), data)
