@@ -200,6 +200,8 @@ def finish(
         if isinstance(base, Tensor) and np.may_share_memory(out, arrays[0]):
             t._vc = _counter(base)
             t._base = base if base._base is None else base._base
+            if base._base is None and prim.cotangent_at is not None:
+                t._vkey = prim.cotangent_at(params)  # a slice of the base (see inplace.apply)
     if track and _State.enabled and prim.vjp is not None and out.dtype.kind in "fc":
         if spec is not None and len(args) == 2:
             _record2(prim, params, args[0], args[1], arrays, t, spec)

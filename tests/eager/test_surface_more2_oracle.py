@@ -299,3 +299,33 @@ def test_save_load_numpy_arrays_as_torch(tmp_path):
         back = lib.load(path, weights_only=False)
         assert type(back) is np.ndarray and np.array_equal(back, data)
         assert np.array_equal(lib.from_numpy(back).numpy(), data)
+
+
+def _view_inplace_program(L, w):
+    forces = L.zeros(3, 2)
+    for i, j in ((0, 1), (1, 2)):
+        f = (w[j] - w[i]) * 2.0
+        forces[i] += f
+        forces[j] -= f
+    forces[:, 1] -= 9.81
+    v = forces[2]
+    v.mul_(w[0, 0])
+    return (forces * forces).sum() + v.sum()
+
+
+def test_inplace_on_slices_while_recording_matches_torch():
+    w0 = _u(3, 2)
+    res = []
+    for L in (torch, rt):
+        w = L.tensor(w0, requires_grad=True)
+        y = _view_inplace_program(L, w)
+        y.backward()
+        res.append((y.item(), w.grad.numpy()))
+    assert np.isclose(res[0][0], res[1][0], rtol=1e-6)
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-5, atol=1e-6)
+
+
+def test_inplace_on_a_slice_of_a_leaf_is_refused_as_torch():
+    w = torch.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf"):
+        w[0:2].add_(1)
