@@ -329,3 +329,20 @@ def test_inplace_on_a_slice_of_a_leaf_is_refused_as_torch():
     w = torch.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf"):
         w[0:2].add_(1)
+
+
+def test_inplace_change_of_a_value_only_the_other_gradient_would_read():
+    # y = v * 2.0 reads v only for the gradient of the 2.0, which needs none: changing v in
+    # place afterwards is fine (torch saves per call); v * w needs v for w's gradient: refused
+    for L in (torch, rt):
+        w = L.ones(3, requires_grad=True)
+        v = w * 1.0
+        y = v * L.tensor(2.0)
+        v[0] = 5.0
+        y.sum().backward()
+        assert np.allclose(w.grad.numpy(), 2.0)
+        u = w * 1.0
+        z = u * w
+        u[0] = 5.0
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.sum().backward()
