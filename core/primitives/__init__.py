@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     elementwise,
     labels,
     linalg,
+    linalg_inv,
     nn,
     numerics,
     pool,
@@ -21,8 +22,8 @@ from . import (  # noqa: F401  (each module registers its primitives)
     shaping,
     sparse,
     special,
+    trig,
 )
-from . import linalg_inv, trig  # noqa: F401  (inverse, log|det|, cholesky; log1p, atan, ...)
 from . import distributed as _collectives  # noqa: F401  (allreduce, broadcast)
 from .registry import REGISTRY, AVal, Primitive, bind, is_symbolic, register
 
