@@ -18,13 +18,22 @@ int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
 complex64 = np.dtype(np.complex64)
 complex128 = np.dtype(np.complex128)
+# storage dtypes (images, masks, half precision): tensors hold them and cast to and from them;
+# arithmetic on them follows the same promotion (float16 is not differentiable here)
+uint8 = np.dtype(np.uint8)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+float16 = np.dtype(np.float16)
 
 DEFAULT_FLOAT = float32
 FLOATS = (float32, float64)
-SUPPORTED = (float32, float64, int32, int64, bool_, complex64, complex128)
+SUPPORTED = (float32, float64, int32, int64, bool_, complex64, complex128, uint8, int8, int16,
+             float16)  # fmt: skip
 COMPLEX = (complex64, complex128)
 
 _RANK = {bool_: 0, int32: 1, int64: 2, float32: 3, float64: 4, complex64: 5, complex128: 6}
+# the storage dtypes slot in below the dtypes they widen to (fractional ranks keep the others')
+_RANK.update({uint8: 0.3, int8: 0.5, int16: 0.7, float16: 2.5})
 
 _ALIASES = {
     "float": float32,
@@ -40,6 +49,12 @@ _ALIASES = {
     "cfloat": complex64,
     "complex128": complex128,
     "cdouble": complex128,
+    "uint8": uint8,
+    "int8": int8,
+    "int16": int16,
+    "short": int16,
+    "float16": float16,
+    "half": float16,
 }
 
 
@@ -68,6 +83,8 @@ def promote(a: np.dtype, b: np.dtype) -> np.dtype:
     hi, lo = (a, b) if _RANK[a] >= _RANK[b] else (b, a)
     if hi == complex64 and lo == float64:
         return complex128
+    if hi == int8 and lo == uint8:  # neither holds the other's range (as torch)
+        return int16
     return hi
 
 

@@ -18,7 +18,9 @@ from .primitives.registry import Primitive
 _ALL = None  # sentinel: read everything
 
 
-def _trace(prim: Primitive, shapes: list, dtypes: list, out_shape, out_dtype, params: dict):
+def _trace(
+    prim: Primitive, shapes: list, dtypes: list, out_shape, out_dtype, params: dict, given=None
+):
     from . import ir
 
     g = ir.Graph()
@@ -28,7 +30,9 @@ def _trace(prim: Primitive, shapes: list, dtypes: list, out_shape, out_dtype, pa
     ]
     out = g.placeholder(out_shape, out_dtype, name="out")
     cot = g.placeholder(out_shape, out_dtype, name="g")
-    wants = tuple(i not in prim.nondiff for i in range(len(vals)))
+    wants = tuple(
+        i not in prim.nondiff and (given is None or bool(given[i])) for i in range(len(vals))
+    )
     prim.vjp(cot, out, *vals, wants=wants, **params)
     watched = {id(v): i for i, v in enumerate(vals)}
     watched[id(out)] = -1
@@ -43,13 +47,20 @@ def _trace(prim: Primitive, shapes: list, dtypes: list, out_shape, out_dtype, pa
     return tuple(sorted(i for i in read if i >= 0)), -1 in read
 
 
-def saves_of(prim: Primitive, arrays: tuple, out: Any, params: dict) -> tuple | None:
-    """(operand indexes, reads the output) of `prim`'s VJP for this call; None = everything."""
+def saves_of(
+    prim: Primitive, arrays: tuple, out: Any, params: dict, wants: tuple | None = None
+) -> tuple | None:
+    """(operand indexes, reads the output) of `prim`'s VJP for this call; None = everything.
+
+    With `wants` (which operands need a gradient), only what those gradients read: for
+    ``x * 2.0`` with x requiring grad the rule reads the 2.0, not x, so changing x in place
+    afterwards is fine, as in torch.
+    """
     if prim.saves is not None:
         return prim.saves
     cache = prim.__dict__.setdefault("_saves_derived", {})
     try:
-        key = (len(arrays), tuple(sorted(params.items())))
+        key = (len(arrays), tuple(sorted(params.items())), wants)
         hash(key)
     except TypeError:
         key = None
@@ -63,6 +74,7 @@ def saves_of(prim: Primitive, arrays: tuple, out: Any, params: dict) -> tuple | 
             np.shape(out),
             out.dtype,
             params,
+            wants,
         )
     except Exception:  # a rule that needs concrete values: it reads everything
         spec = _ALL

@@ -39,6 +39,8 @@ Program = tuple[tuple, ...]
 CHUNK = 1 << 12
 
 _KINDS = {"float32": "f", "float64": "f", "int32": "i", "int64": "i", "bool": "b"}
+# storage dtypes (core/dtypes.py) compute with the templates of their kind
+_KINDS.update({"uint8": "i", "int8": "i", "int16": "i", "float16": "f"})
 _modules: dict[str, ModuleType] = {}
 _lock = threading.Lock()
 

@@ -75,9 +75,13 @@ def binary(op: str, a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None)
         plan = _fast.get(key)
         if plan is not None:
             return plan((a, b), None)
+        if a.dtype == _F16 or b.dtype == _F16:
+            return _half(binary, op, a, b)
         k = _op_kernel(op, (a.dtype, b.dtype), BINARY_OPS, "binary")
         return _remember(key, k, (a, b))
     a, b = _arr(a), _arr(b)
+    if a.dtype == _F16 or b.dtype == _F16:
+        return _half(binary, op, a, b, out=out)
     return _op_kernel(op, (a.dtype, b.dtype), BINARY_OPS, "binary")(a, b, out=out)
 
 
@@ -88,8 +92,12 @@ def unary(op: str, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         plan = _fast.get(key)
         if plan is not None:
             return plan((x,), None)
+        if x.dtype == _F16:
+            return _half(unary, op, x)
         return _remember(key, _op_kernel(op, (x.dtype,), UNARY_OPS, "unary"), (x,))
     x = _arr(x)
+    if x.dtype == _F16:
+        return _half(unary, op, x, out=out)
     return _op_kernel(op, (x.dtype,), UNARY_OPS, "unary")(x, out=out)
 
 
@@ -129,6 +137,22 @@ SMALL_MAX = 1 << 12
 _MAX_ENTRIES = 1024  # per dispatcher; a full table is simply reset (entries are cheap)
 
 
+_F16 = np.dtype(np.float16)
+
+
+def _half(fn: Callable, op: str, *arrays: np.ndarray, out: np.ndarray | None = None):
+    """float16 (a storage dtype numba cannot compile for): computed in float32, each result
+    rounded back to float16, as a CPU computes half-precision arithmetic."""
+    wide = [a.astype(np.float32) if a.dtype == _F16 else a for a in arrays]
+    res = fn(op, *wide)
+    if res.dtype == np.float32:
+        res = res.astype(_F16)
+    if out is not None:
+        out[...] = res
+        return out
+    return res
+
+
 def _entry(op: str, arrays: Sequence[np.ndarray]) -> tuple:
     """(serial flat kernel, output shape, output dtype) for small outputs whose operands are each
     full-size or a single element; else (None, the general function for ``op``, None)."""
@@ -142,6 +166,8 @@ def _entry(op: str, arrays: Sequence[np.ndarray]) -> tuple:
         allowed, what, general = BINARY_OPS, "binary", partial(binary, op)
     oshape = broadcast_shape(*[a.shape for a in arrays])
     n = int(np.prod(oshape, dtype=np.int64))
+    if any(a.dtype == _F16 for a in arrays):
+        return None, general, None
     if not 0 < n <= SMALL_MAX or any(a.size not in (1, n) for a in arrays):
         return None, general, None
     kernel = _op_kernel(op, tuple(a.dtype for a in arrays), allowed, what)

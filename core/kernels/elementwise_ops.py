@@ -106,14 +106,35 @@ OPS: dict[str, ScalarOp] = {
     ),
 }
 
-for _name in ("exp", "log", "tanh", "sin", "cos", "log1p", "expm1", "erf", "sigmoid", "pow"):
+# inverse trigonometric and hyperbolic functions (core/primitives/trig.py), libm in both widths
+for _name in ("atan", "asin", "acos", "sinh", "cosh", "tan"):
+    OPS[_name] = _same(1, f=f"math.{_name}({{0}})")
+
+for _name in (
+    "exp",
+    "log",
+    "tanh",
+    "sin",
+    "cos",
+    "log1p",
+    "expm1",
+    "erf",
+    "sigmoid",
+    "pow",
+    "atan",
+    "asin",
+    "acos",
+    "sinh",
+    "cosh",
+    "tan",
+):
     OPS[_name] = replace(OPS[_name], cost=8)
 for _name in ("div", "sqrt", "reciprocal"):
     OPS[_name] = replace(OPS[_name], cost=2)
 
 # Casts, usable inside fused programs (e.g. a comparison mask turned back into floats).
 # Float -> int truncates toward zero; NaN/out-of-range values give unspecified integers.
-for _dt in ("float32", "float64", "int32", "int64"):
+for _dt in ("float32", "float64", "int32", "int64", "uint8", "int8", "int16", "float16"):
     OPS["cast_" + _dt] = ScalarOp(
         1, {F: f"np.{_dt}({{0}})", I: f"np.{_dt}({{0}})", B: f"np.{_dt}({{0}})"}, result=_dt
     )

@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     elementwise,
     labels,
     linalg,
+    linalg_inv,
     nn,
     numerics,
     pool,
@@ -24,6 +25,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     shaping,
     sparse,
     special,
+    trig,
 )
 from . import distributed as _collectives  # noqa: F401  (allreduce, broadcast)
 from .registry import REGISTRY, AVal, Primitive, bind, is_symbolic, register

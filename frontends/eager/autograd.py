@@ -8,6 +8,7 @@ import numpy as np
 
 from . import dispatch as _dispatch
 from . import higher_order, tape
+from . import hooks as _hooks  # Tensor.register_hook
 from .anomaly import (
     detect_anomaly,
     is_anomaly_check_nan_enabled,
@@ -118,6 +119,8 @@ def backward(
             for t in targets:
                 g = cts.get(_key(t))
                 if g is not None:
+                    if t._acc is not None and t._acc.pre_hooks:
+                        g = _hooks.leaf_grad(t._acc, g)
                     tape.accumulate_into(t, g, id(g) in owned)
                     if t._acc is not None and t._acc.post_hooks:
                         tape.run_post_hooks(t._acc)
@@ -125,6 +128,8 @@ def backward(
         for acc in leaves:
             g = cts.pop(acc, None)
             if g is not None:
+                if acc.pre_hooks:
+                    g = _hooks.leaf_grad(acc, g)
                 tape.accumulate_into(acc.variable, g, id(g) in owned)
                 if acc.post_hooks:
                     tape.run_post_hooks(acc)
@@ -201,6 +206,8 @@ def _backward_create_graph(roots: list, given: list, targets: list) -> None:
     for t in targets or [acc.variable for acc in leaves]:
         g = cts.get(_key(t))
         if g is not None:
+            if t._acc is not None and t._acc.pre_hooks:
+                g = _hooks.leaf_grad(t._acc, g)
             higher_order.accumulate(t, g)
             if t._acc is not None and t._acc.post_hooks:
                 tape.run_post_hooks(t._acc)

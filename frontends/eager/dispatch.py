@@ -134,13 +134,37 @@ def record(
     out._rg = True
 
 
+def _one_sided(prim: Any, params: dict, arrays: tuple, out: Any, spec: tuple, first: bool) -> tuple:
+    """The saved-value spec of a two-operand rule when only operand 0 (`first`) or only operand
+    1 wants a gradient (cached per primitive for parameterless calls)."""
+    wants = (True, False) if first else (False, True)
+    cache = prim.__dict__.get("_one_sided")
+    if cache is None:
+        cache = prim.__dict__["_one_sided"] = {}
+    key = (wants, spec) if not params else None
+    if key is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    narrowed = saves_of(prim, arrays, out, params, wants)
+    if narrowed is None:
+        narrowed = spec
+    if key is not None:
+        cache[key] = narrowed
+    return narrowed
+
+
 def _record2(prim: Any, params: dict, a: Any, b: Any, arrays: tuple, t: Any, spec: tuple) -> None:
     # `record` unrolled for two operands (the everyday binary operators), which keeps a
     # recorded ``x + y`` as cheap as before the dispatch paths were merged
+    ta = type(a) is not _ndarray and isinstance(a, Tensor)
+    tb = type(b) is not _ndarray and isinstance(b, Tensor)
+    if (ta and a._rg) is not (tb and b._rg):  # one side wants a gradient: save what it reads
+        spec = _one_sided(prim, params, arrays, t._data, spec, ta and a._rg)
     idx, with_out = spec
     saved: tuple = ()
     ka = kb = None
-    if type(a) is not _ndarray and isinstance(a, Tensor):
+    if ta:
         if a._rg:
             ka = a._node
             if ka is None:
@@ -152,7 +176,7 @@ def _record2(prim: Any, params: dict, a: Any, b: Any, arrays: tuple, t: Any, spe
             if vc is None:
                 vc = a._vc = _VersionCounter()
             saved = ((vc, vc.v, 0),)
-    if type(b) is not _ndarray and isinstance(b, Tensor):
+    if tb:
         if b._rg:
             kb = b._node
             if kb is None:
@@ -200,6 +224,8 @@ def finish(
         if isinstance(base, Tensor) and np.may_share_memory(out, arrays[0]):
             t._vc = _counter(base)
             t._base = base if base._base is None else base._base
+            if base._base is None and prim.cotangent_at is not None:
+                t._vkey = prim.cotangent_at(params)  # a slice of the base (see inplace.apply)
     if track and _State.enabled and prim.vjp is not None and out.dtype.kind in "fc":
         if spec is not None and len(args) == 2:
             _record2(prim, params, args[0], args[1], arrays, t, spec)

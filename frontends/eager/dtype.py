@@ -73,7 +73,19 @@ complex128 = dtype("complex128", np.complex128)
 cfloat = complex64
 cdouble = complex128
 
-_BY_NP = {d.np_dtype: d for d in (float32, float64, int32, int64, bool, complex64, complex128)}
+# storage dtypes (images, masks, half precision): see core/dtypes.py
+uint8 = dtype("uint8", np.uint8)
+int8 = dtype("int8", np.int8)
+int16 = dtype("int16", np.int16)
+float16 = dtype("float16", np.float16)
+half = float16
+short = int16
+
+_BY_NP = {
+    d.np_dtype: d
+    for d in (float32, float64, int32, int64, bool, complex64, complex128, uint8, int8, int16,
+              float16)
+}  # fmt: skip
 _default = [float32]
 
 
@@ -93,7 +105,8 @@ def to_dtype(d: object) -> dtype:
     return _BY_NP[core_dtypes.as_dtype(d)]
 
 
-_LEGACY = {"Float": "float32", "Double": "float64", "Int": "int32", "Long": "int64", "Bool": "bool"}
+_LEGACY = {"Float": "float32", "Double": "float64", "Int": "int32", "Long": "int64", "Bool": "bool",
+           "Byte": "uint8", "Char": "int8", "Short": "int16", "Half": "float16"}  # fmt: skip
 
 
 def _legacy_tensor_type(d: object) -> dtype | None:

@@ -47,7 +47,7 @@ def apply(self, op: str, fn: Callable, *operands: Any):
         if self._node is None and self._rg:
             raise RuntimeError(_LEAF_MSG.format(op=op))
         if self._base is not None:
-            raise RuntimeError(_VIEW_MSG.format(op=op))
+            return _through_base(self, op, fn, operands)
         # compute from a snapshot: the recorded node must keep the old values intact
         src = _t.Tensor._make(self._data.copy(), self._rg)
         src._node = self._node
@@ -78,6 +78,32 @@ def apply(self, op: str, fn: Callable, *operands: Any):
         self._node = res._node
         self._rg = res._rg
     return self
+
+
+def _through_base(view, op: str, fn: Callable, operands: tuple):
+    """An in-place change of a slice view while recording (``forces[i] += f``): the new values
+    are written into the base as a recorded index assignment, and the view then reads the
+    base's new version (a recorded slice of it), as torch rebases such a view."""
+    key = getattr(view, "_vkey", None)
+    if key is None:  # a view of a view, or made by reshape/transpose: no write-back path
+        raise RuntimeError(_VIEW_MSG.format(op=op))
+    src = _t.Tensor._make(view._data.copy(), view._rg)
+    src._node = view._node
+    src._acc = view._acc
+    res = fn(src, *operands)
+    if not isinstance(res, _t.Tensor):
+        res = _t.Tensor._make(np.asarray(res))
+    if res._data.shape != view._data.shape:
+        raise RuntimeError(
+            f"{op}: output with shape {list(view._data.shape)} doesn't match the broadcast "
+            f"shape {list(res._data.shape)}"
+        )
+    base = view._base
+    setitem(base, key, res)
+    fresh = ops.getitem(base, key)
+    view._node = fresh._node
+    view._rg = fresh._rg
+    return view
 
 
 def same_dtype_operand(self, other: Any, op: str) -> Any:

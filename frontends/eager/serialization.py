@@ -58,7 +58,9 @@ _PLAIN = (type(None), bool, int, float, complex, str, bytes)
 
 
 def _plain(obj: Any) -> bool:
-    if isinstance(obj, (Tensor, np.ndarray, *_PLAIN)):  # ndarrays: _to_arrays explains
+    # a numpy array is pickled, as torch does: it comes back as a numpy array, and only with
+    # weights_only=False (torch's weights_only loader refuses numpy arrays too)
+    if isinstance(obj, (Tensor, *_PLAIN)):
         return True
     if isinstance(obj, dict):
         return all(isinstance(k, _PLAIN) and _plain(v) for k, v in obj.items())

@@ -35,11 +35,12 @@ class VersionCounter:
 class AccumulateGrad:
     """The key of a leaf tensor that requires grad: its cotangent lands in ``leaf.grad``."""
 
-    __slots__ = ("variable", "post_hooks", "__weakref__")
+    __slots__ = ("variable", "post_hooks", "pre_hooks", "__weakref__")
 
     def __init__(self, variable: Any) -> None:
         self.variable = variable
         self.post_hooks: dict | None = None  # register_post_accumulate_grad_hook's hooks
+        self.pre_hooks: dict | None = None  # register_hook's hooks (see hooks.py)
 
     def name(self) -> str:
         """PyTorch's name for the leaf accumulator."""

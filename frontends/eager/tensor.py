@@ -29,7 +29,9 @@ from .tensor_ops import TensorOps
 class Tensor(TensorOps, SurfaceMethods):
     """A multi-dimensional array with autograd, in the style of ``torch.Tensor``."""
 
-    __slots__ = ("_data", "_rg", "_node", "_grad", "_vc", "_acc", "_base", "__weakref__")
+    # _vkey (set only on views made by a slicing primitive, see dispatch.result): the index the
+    # view reads of its base, so an in-place change of the view can be written through the base
+    __slots__ = ("_data", "_rg", "_node", "_grad", "_vc", "_acc", "_base", "_vkey", "__weakref__")
     __getattr__ = tensor_getattr  # a missing method raises NotImplementedError naming it
     __array_priority__ = 1000  # numpy defers to Tensor's reflected operators
 

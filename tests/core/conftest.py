@@ -34,6 +34,8 @@ NO_JIT_SKIPS = (
     ("test_conv_more.py::test_one_channel_nchw", "it runs conv2d; " + _INTRINSIC),
     ("test_import_compiles_nothing", _CACHE),
     ("[(64, 16, 16, 16,", "too large to run as plain Python in the coverage job (~50 s)"),
+    ("finite_differences[matrix_inverse-", "its gradient rule runs matmul; " + _INTRINSIC),
+    ("finite_differences[cholesky-", "its gradient rule runs matmul; " + _INTRINSIC),
 )
 
 

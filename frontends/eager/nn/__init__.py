@@ -100,4 +100,28 @@ from .padding_layers import (  # noqa: E402, F401  (padding and more: see paddin
 
 __getattr__ = module_getattr("torch.nn", globals())
 from .conv3d import *  # noqa: E402, F403  (3-D convolution: see conv3d.py)
+from .functional_more2 import (  # noqa: E402, F401  (unpooling, upsampling, margin losses)
+    HingeEmbeddingLoss,
+    MaxPool3d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    MaxUnpool3d,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    PoissonNLLLoss,
+    SoftMarginLoss,
+    Unfold,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+)
+from .layers_more2 import (  # noqa: E402, F401
+    EmbeddingBag,
+    ParameterDict,
+    RNNBase,
+    _modules_namespace,  # noqa: E402
+)
 from .pooling import *  # noqa: E402, F403  (adaptive pooling: see pooling.py)
+
+modules = _modules_namespace(__import__("sys").modules[__name__])

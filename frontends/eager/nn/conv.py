@@ -112,12 +112,18 @@ class MaxPool2d(Module):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.ceil_mode = dilation, ceil_mode
-        F._pool_args("MaxPool2d", dilation, ceil_mode, return_indices)
+        self.return_indices = return_indices
 
     def forward(self, input: Tensor) -> Tensor:
-        """Pooled input."""
+        """Pooled input (and torch's flat indices with return_indices=True)."""
         return F.max_pool2d(
-            input, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
         )
 
     def extra_repr(self) -> str:

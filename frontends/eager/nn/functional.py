@@ -354,7 +354,12 @@ def max_pool2d(
     return_indices: bool = False,
 ) -> Tensor:
     """Window maxima over (N, C, H, W) input (stride defaults to the window)."""
-    _pool_args("max_pool2d", dilation, ceil_mode, return_indices)
+    if return_indices or dilation not in (1, (1, 1), [1, 1]):
+        from .functional_more2 import max_pool_with_indices
+
+        return max_pool_with_indices(
+            2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+        )
     stride = None if stride is None or stride == [] else stride
     if ceil_mode:
         k, s, _, pads = _ceil_geometry("max_pool2d", input, kernel_size, stride, padding)
@@ -457,6 +462,22 @@ from ..missing import module_getattr  # noqa: E402
 from .activations_extra import embedding, hardswish, kl_div, prelu  # noqa: E402, F401
 from .ctc import ctc_beam_decode, ctc_greedy_decode, ctc_loss  # noqa: E402, F401
 from .functional_extra import *  # noqa: E402, F403  (more functions: see functional_extra.py)
+from .functional_more2 import (  # noqa: E402, F401  (interpolate, unfold, unpooling, margin losses)
+    hinge_embedding_loss,
+    interpolate,
+    max_pool3d,
+    max_unpool1d,
+    max_unpool2d,
+    max_unpool3d,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    soft_margin_loss,
+    unfold,
+    upsample,
+)
+from .layers_more2 import embedding_bag  # noqa: E402, F401
 from .norm_layers import group_norm, instance_norm, normalize  # noqa: E402, F401
 from .padding_layers import cosine_similarity, dropout2d, pad, pairwise_distance  # noqa: E402, F401
 

@@ -163,6 +163,12 @@ def max_pool1d(
     return_indices: bool = False,
 ):
     """1-D max pooling over (N, C, L): a 2-D pooling of height 1."""
+    if return_indices or dilation not in (1, (1,), [1]):
+        from .functional_more2 import max_pool_with_indices
+
+        return max_pool_with_indices(
+            1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+        )
     k = _single(kernel_size, "max_pool1d kernel_size")
     s = k if stride is None else _single(stride, "max_pool1d stride")
     out = F.max_pool2d(input.unsqueeze(2), (1, k), (1, s), (0, _single(padding, "padding")),

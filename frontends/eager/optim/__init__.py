@@ -11,6 +11,7 @@ __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402
 from .extra_algorithms import *  # noqa: E402, F403  (more optimizers: see extra_algorithms.py)
+from .more2 import ASGD  # noqa: E402, F401
 from .more_algorithms import *  # noqa: E402, F403  (NAdam, RAdam, Rprop: see more_algorithms.py)
 
 __getattr__ = module_getattr("torch.optim", globals())

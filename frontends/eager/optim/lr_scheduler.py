@@ -105,5 +105,6 @@ class LambdaLR(LRScheduler):
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402
 from .lr_scheduler_extra import *  # noqa: E402, F403  (more schedules)
+from .more2 import CyclicLR  # noqa: E402, F401
 
 __getattr__ = module_getattr("torch.optim.lr_scheduler", globals())

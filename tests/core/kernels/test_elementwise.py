@@ -57,6 +57,12 @@ UNARY_REF = {
     "expm1": (np.expm1, False),
     "erf": (_erf, False),
     "sigmoid": (_sigmoid, False),
+    "atan": (np.arctan, False),
+    "asin": (np.arcsin, False),
+    "acos": (np.arccos, False),
+    "sinh": (np.sinh, False),
+    "cosh": (np.cosh, False),
+    "tan": (np.tan, False),
 }
 
 

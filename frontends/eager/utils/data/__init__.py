@@ -55,8 +55,11 @@ import sys as _sys  # noqa: E402
 from .. import data_distributed as distributed  # noqa: E402
 
 _sys.modules[__name__ + ".distributed"] = distributed
+DistributedSampler = distributed.DistributedSampler
 
+# datapipes: IterDataPipe, functional_datapipe, datapipes.iter (see utils/datapipes_more2.py)
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ...missing import module_getattr  # noqa: E402
+from ..datapipes_more2 import IterDataPipe, datapipes, functional_datapipe  # noqa: E402, F401
 
 __getattr__ = module_getattr("torch.utils.data", globals())

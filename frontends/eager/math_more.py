@@ -1,0 +1,276 @@
+"""More elementwise math and products: ``torch.einsum``, ``acos`` / ``atan`` / ``sinh`` / ...,
+``log1p`` / ``expm1`` / ``log10`` / ``log2``, ``isfinite`` / ``isinf`` / ``isclose``, ``addcmul`` /
+``addmm`` / ``ger``, ``logit``, ``frac``, ``var_mean`` and their Tensor methods.
+
+Each is a core op or a composition of core ops (einsum lowers in `core.einsum`), so gradients
+come from the core's rules and the graph frontend can call the same functions.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ...core import ops
+from ...core.einsum import einsum as _core_einsum
+from ...core.primitives import trig as _trig
+from . import _convert as C
+from . import functions as _F
+from . import inplace as _I
+from .tensor import Tensor
+
+
+def _t(x: Any) -> Tensor:
+    return C.as_tensor_operand(x)
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Einstein summation ('ij,jk->ik', 'bhqd,bhkd->bhqk', '...ij->...ji'); operands may be a
+    list, as torch accepts."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    xs = [_t(x) for x in operands]
+    if any(x._data.dtype.kind != "f" for x in xs):
+        dts = [str(x.dtype) for x in xs]
+        if len({x._data.dtype for x in xs}) > 1 or any(x._data.dtype.kind not in "iub" for x in xs):
+            raise RuntimeError(f"einsum(): operands must share one dtype, got {dts}")
+        # integer einsum: computed in float64 (exact below 2**53) and cast back
+        dt = xs[0]._data.dtype
+        wide = _core_einsum(equation, *[ops.cast(x, np.float64) for x in xs])
+        return ops.cast(ops.round(wide), dt)
+    if len({x._data.dtype for x in xs}) > 1:
+        raise RuntimeError(
+            f"einsum(): operands must share one dtype, got {[str(x.dtype) for x in xs]}"
+        )
+    return _core_einsum(equation, *xs)
+
+
+def _unary(name: str, core_fn: Any) -> Any:
+    def fn(input: Any, *, out: Any = None) -> Tensor:
+        return core_fn(C.floating(input))
+
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name} (integer inputs computed in the default float dtype)."
+    return fn
+
+
+log1p = _unary("log1p", _trig.log1p)
+expm1 = _unary("expm1", _trig.expm1)
+atan = arctan = _unary("atan", _trig.atan)
+asin = arcsin = _unary("asin", _trig.asin)
+acos = arccos = _unary("acos", _trig.acos)
+sinh = _unary("sinh", _trig.sinh)
+cosh = _unary("cosh", _trig.cosh)
+tan = _unary("tan", _trig.tan)
+
+
+def log10(input: Any) -> Tensor:
+    """Base-10 logarithm."""
+    x = C.floating(input)
+    return ops.div(ops.log(x), ops.scalar(math.log(10.0), x))
+
+
+def log2(input: Any) -> Tensor:
+    """Base-2 logarithm."""
+    x = C.floating(input)
+    return ops.div(ops.log(x), ops.scalar(math.log(2.0), x))
+
+
+def deg2rad(input: Any) -> Tensor:
+    """Degrees to radians."""
+    x = C.floating(input)
+    return ops.mul(x, ops.scalar(math.pi / 180.0, x))
+
+
+def rad2deg(input: Any) -> Tensor:
+    """Radians to degrees."""
+    x = C.floating(input)
+    return ops.mul(x, ops.scalar(180.0 / math.pi, x))
+
+
+def frac(input: Any) -> Tensor:
+    """The fractional part, x - trunc(x) (gradient 1, as torch)."""
+    x = _t(input)
+    return ops.sub(x, ops.stop_gradient(ops.trunc(x)))
+
+
+def logit(input: Any, eps: float | None = None) -> Tensor:
+    """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given."""
+    p = C.floating(input)
+    if eps is not None:
+        p = _F.clamp(p, eps, 1.0 - eps)
+    return ops.sub(ops.log(p), _trig.log1p(ops.neg(p)))
+
+
+def isfinite(input: Any) -> Tensor:
+    """True where the value is neither infinite nor NaN."""
+    x = _t(input)
+    return Tensor._make(np.isfinite(x._data))
+
+
+def isinf(input: Any) -> Tensor:
+    """True where the value is +inf or -inf."""
+    return Tensor._make(np.isinf(_t(input)._data))
+
+
+def isposinf(input: Any) -> Tensor:
+    """True where the value is +inf."""
+    return Tensor._make(np.isposinf(_t(input)._data))
+
+
+def isneginf(input: Any) -> Tensor:
+    """True where the value is -inf."""
+    return Tensor._make(np.isneginf(_t(input)._data))
+
+
+def isreal(input: Any) -> Tensor:
+    """True where the value has no imaginary part (every element of a real tensor)."""
+    a = _t(input)._data
+    return Tensor._make(
+        np.asarray(np.imag(a) == 0) if a.dtype.kind == "c" else np.ones(a.shape, bool)
+    )
+
+
+def isclose(
+    input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Tensor:
+    """|input - other| <= atol + rtol * |other|, elementwise."""
+    a, b = _t(input)._data, _t(other)._data
+    return Tensor._make(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def nextafter(input: Any, other: Any) -> Tensor:
+    """The next representable value after input towards other (no gradient)."""
+    a, b = _t(input)._data, _t(other)._data
+    return Tensor._make(np.nextafter(a, b.astype(a.dtype)))
+
+
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """input + value * tensor1 * tensor2."""
+    prod = _F.mul(tensor1, tensor2)
+    return _F.add(input, prod if value == 1 else _F.mul(prod, value))
+
+
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """input + value * tensor1 / tensor2."""
+    q = _F.div(tensor1, tensor2)
+    return _F.add(input, q if value == 1 else _F.mul(q, value))
+
+
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2)."""
+    p = _F.mm(mat1, mat2)
+    p = p if alpha == 1 else _F.mul(p, alpha)
+    return _F.add(input if beta == 1 else _F.mul(input, beta), p)
+
+
+def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * (mat @ vec)."""
+    p = _F.mv(mat, vec)
+    p = p if alpha == 1 else _F.mul(p, alpha)
+    return _F.add(input if beta == 1 else _F.mul(input, beta), p)
+
+
+def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * sum_b(batch1[b] @ batch2[b])."""
+    p = _F.bmm(batch1, batch2).sum(0)
+    p = p if alpha == 1 else _F.mul(p, alpha)
+    return _F.add(input if beta == 1 else _F.mul(input, beta), p)
+
+
+def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * input + alpha * (batch1 @ batch2), batched."""
+    p = _F.bmm(batch1, batch2)
+    p = p if alpha == 1 else _F.mul(p, alpha)
+    return _F.add(input if beta == 1 else _F.mul(input, beta), p)
+
+
+def ger(input: Any, vec2: Any) -> Tensor:
+    """The outer product of two vectors (torch.outer's old name)."""
+    return _F.outer(input, vec2)
+
+
+def var_mean(
+    input: Any, dim: Any = None, *, correction: int = 1, keepdim: bool = False, unbiased: Any = None
+) -> tuple[Tensor, Tensor]:
+    """(variance, mean) over dim."""
+    from . import reductions as _R
+
+    if unbiased is not None:
+        correction = int(bool(unbiased))
+    x = _t(input)
+    return _R.var(x, dim, correction=correction, keepdim=keepdim), _R.mean(x, dim, keepdim=keepdim)
+
+
+def std_mean(
+    input: Any, dim: Any = None, *, correction: int = 1, keepdim: bool = False, unbiased: Any = None
+) -> tuple[Tensor, Tensor]:
+    """(standard deviation, mean) over dim."""
+    from . import reductions as _R
+
+    if unbiased is not None:
+        correction = int(bool(unbiased))
+    x = _t(input)
+    return _R.std(x, dim, correction=correction, keepdim=keepdim), _R.mean(x, dim, keepdim=keepdim)
+
+
+def _install() -> None:
+    T = Tensor  # noqa: N806
+    for name in ("log1p", "expm1", "atan", "arctan", "asin", "arcsin", "acos", "arccos", "sinh",
+                 "cosh", "tan", "log10", "log2", "deg2rad", "rad2deg", "frac"):  # fmt: skip
+        fn = globals()[name]
+        setattr(T, name, (lambda f: lambda self: f(self))(fn))
+        setattr(T, name + "_", _inplace(name, fn))
+    T.logit = lambda self, eps=None: logit(self, eps)
+    T.isfinite = lambda self: isfinite(self)
+    T.isinf = lambda self: isinf(self)
+    T.isposinf = lambda self: isposinf(self)
+    T.isneginf = lambda self: isneginf(self)
+    T.isreal = lambda self: isreal(self)
+    T.isclose = lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: isclose(
+        self, other, rtol, atol, equal_nan
+    )
+    T.nextafter = lambda self, other: nextafter(self, other)
+    T.addcmul = lambda self, t1, t2, *, value=1: addcmul(self, t1, t2, value=value)
+    T.addcdiv = lambda self, t1, t2, *, value=1: addcdiv(self, t1, t2, value=value)
+    T.addcmul_ = _inplace("addcmul", addcmul)
+    T.addcdiv_ = _inplace("addcdiv", addcdiv)
+    T.addmm = lambda self, m1, m2, *, beta=1, alpha=1: addmm(self, m1, m2, beta=beta, alpha=alpha)
+    T.addmv = lambda self, m, v, *, beta=1, alpha=1: addmv(self, m, v, beta=beta, alpha=alpha)
+    T.baddbmm = lambda self, b1, b2, *, beta=1, alpha=1: baddbmm(
+        self, b1, b2, beta=beta, alpha=alpha
+    )
+    T.addmm_ = _inplace("addmm", addmm)
+    T.ger = lambda self, vec2: ger(self, vec2)
+    T.outer = lambda self, vec2: _F.outer(self, vec2)
+    T.multiply = lambda self, other: _F.mul(self, other)
+    T.multiply_ = lambda self, other: self.mul_(other)
+    T.logical_or = lambda self, other: _F.logical_or(self, other)
+    T.logical_and = lambda self, other: _F.logical_and(self, other)
+    T.logical_xor = lambda self, other: logical_xor(self, other)
+
+
+def logical_xor(input: Any, other: Any) -> Tensor:
+    """Elementwise exclusive or (a bool tensor)."""
+    return Tensor._make(np.logical_xor(_t(input)._data, _t(other)._data))
+
+
+def _inplace(name: str, fn: Any) -> Any:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return _I.apply(self, f"{name}_", lambda s, *a: fn(s, *a, **kwargs), *args)
+
+    method.__name__ = f"{name}_"
+    method.__doc__ = f"In-place {name}."
+    return method
+
+
+_install()
+
+__all__ = [
+    "acos", "addbmm", "addcdiv", "addcmul", "addmm", "addmv", "arccos", "arcsin", "arctan",
+    "asin", "atan", "baddbmm", "cosh", "deg2rad", "einsum", "expm1", "frac", "ger", "isclose",
+    "isfinite", "isinf", "isneginf", "isposinf", "isreal", "log10", "log1p", "log2", "logical_xor",
+    "logit", "nextafter", "rad2deg", "sinh", "std_mean", "tan", "var_mean",
+]  # fmt: skip
