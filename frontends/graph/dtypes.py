@@ -187,4 +187,11 @@ def as_dtype(d: Any) -> DType:
         npd = core_dtypes.as_dtype(d)
     except TypeError as e:
         raise TypeError(f"cannot interpret {d!r} as a dtype: {e}") from None
-    return _BY_NP[npd]
+    try:
+        return _BY_NP[npd]
+    except KeyError:
+        # the core stores some dtypes (uint8, float16, ...) the graph style does not compute in
+        raise TypeError(
+            f"dtype {npd} is not supported in the graph style; use float32, float64, int32, "
+            "int64, bool, complex64 or complex128 (cast the data first)"
+        ) from None
