@@ -19,6 +19,49 @@ from .errors import ShapeError
 MAX_ELEMENTS = np.iinfo(np.intp).max
 
 
+class DomainError(Exception):
+    """An argument outside an operation's domain; `op` names the operation it was raised under.
+
+    A frontend that presents a primitive under another name (``embedding`` and
+    ``index_select`` run the ``gather`` primitive) re-raises it with `renamed`.
+    """
+
+    def __init__(self, op: str, text: str) -> None:
+        super().__init__(f"{op}: {text}")
+        self.op = op
+        self.text = text
+
+    def renamed(self, op: str) -> DomainError:
+        """The same error, under the user-facing operation `op`."""
+        return type(self)(op, self.text)
+
+
+class DomainIndexError(DomainError, IndexError):
+    """An index (or dim, or extent) out of range."""
+
+
+class DomainValueError(DomainError, ValueError):
+    """A value out of an operation's domain (a zero step, a probability above 1)."""
+
+
+def known(v: Any) -> np.ndarray | None:
+    """The value of an operand when it is known now: an array, or a graph constant; else None."""
+    if isinstance(v, (np.ndarray, np.generic)):
+        return v
+    node = getattr(v, "node", None)
+    if node is not None and getattr(node, "kind", None) == "const":
+        return node.params["value"]
+    return None
+
+
+def as_op(op: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """fn(*args, **kwargs), its domain errors re-raised under the user-facing name `op`."""
+    try:
+        return fn(*args, **kwargs)
+    except DomainError as e:
+        raise e.renamed(op) from None
+
+
 def first_bad(idx: np.ndarray, lo: int, hi: int) -> int | None:
     """The first entry of `idx` outside [lo, hi), or None when all are inside."""
     if idx.size == 0:
@@ -38,7 +81,7 @@ def check_indices(
     size: int,
     dim: int | None = None,
     negative: bool = False,
-    exc: type[Exception] = IndexError,
+    exc: type[Exception] = DomainIndexError,
 ) -> np.ndarray:
     """Integer indices into an axis of length `size`, or an IndexError naming the first bad one.
 
@@ -55,21 +98,23 @@ def check_indices(
     if bad is not None:
         where = f" for dimension {dim}" if dim is not None else ""
         hint = "" if negative or bad >= 0 else "; negative indices are not allowed here"
-        raise exc(
-            f"{op}: {arg} holds {bad}, out of range{where} of size {size} "
+        text = (
+            f"{arg} holds {bad}, out of range{where} of size {size} "
             f"(valid range [{lo}, {size})){hint}"
         )
+        raise exc(op, text) if issubclass(exc, DomainError) else exc(f"{op}: {text}")
     return a
 
 
 def check_extent(op: str, start: int, length: int, size: int, dim: int) -> None:
     """A slice start:start+length along an axis of length `size` must fit inside it."""
     if length < 0:
-        raise ValueError(f"{op}: length {length} along dimension {dim} must be non-negative")
+        raise DomainValueError(op, f"length {length} along dimension {dim} must be non-negative")
     if not 0 <= start <= size or start + length > size:
-        raise IndexError(
-            f"{op}: start {start} + length {length} exceeds dimension {dim} of size {size}; "
-            f"need 0 <= start and start + length <= {size}"
+        raise DomainIndexError(
+            op,
+            f"start {start} + length {length} exceeds dimension {dim} of size {size}; "
+            f"need 0 <= start and start + length <= {size}",
         )
 
 
@@ -104,15 +149,18 @@ def check_memory(op: str, shape: tuple, dtype: Any) -> None:
 def check_step(op: str, start: float, limit: float, step: float, empty_ok: bool) -> None:
     """A range's step is nonzero and (unless `empty_ok`) points from start towards limit."""
     if step == 0:
-        raise ValueError(f"{op}: step must be nonzero (got start={start}, limit={limit}, step=0)")
+        raise DomainValueError(
+            op, f"step must be nonzero (got start={start}, limit={limit}, step=0)"
+        )
     if not empty_ok and (limit - start) * step < 0:
-        raise ValueError(
-            f"{op}: upper bound and larger bound inconsistent with step sign: "
-            f"start={start}, end={limit}, step={step}; swap the bounds or flip the step's sign"
+        raise DomainValueError(
+            op,
+            "upper bound and larger bound inconsistent with step sign: "
+            f"start={start}, end={limit}, step={step}; swap the bounds or flip the step's sign",
         )
     for name, v in (("start", start), ("end", limit), ("step", step)):
         if isinstance(v, float) and not math.isfinite(v):
-            raise ValueError(f"{op}: {name} must be finite, got {v}")
+            raise DomainValueError(op, f"{name} must be finite, got {v}")
 
 
 def check_in_unit_interval(op: str, arg: str, x: np.ndarray) -> None:
@@ -196,3 +244,25 @@ def check_view(op: str, data: np.ndarray, new: tuple) -> None:
             f"{tuple(data.shape)}, strides {strides}): at least one dimension spans across two "
             "contiguous subspaces; use .reshape(...) instead"
         )
+
+
+# ---- checks a primitive declares in its record (`Primitive.checks`) -----------------------------
+# Each takes the primitive's operands and params as `bind` gets them: arrays when run, graph
+# values while a graph is built (then it checks what is known: static dims and constants).
+
+
+def gather_indices(x: Any, indices: Any, axis: int) -> None:
+    """gather: every index inside [0, size) of the gathered axis (no wrap-around of negatives)."""
+    n = tuple(x.shape)[axis] if -len(x.shape) <= axis < len(x.shape) else None
+    idx = known(indices)
+    if n is None or idx is None or np.asarray(idx).dtype.kind not in "iu":
+        return  # unknown yet, or a bad axis / dtype the shape rule reports
+    check_indices("gather", "indices", idx, n, axis)
+
+
+def range_step(start: Any, limit: Any, delta: Any, dtype: Any) -> None:
+    """range: a nonzero step pointing from start towards limit (TF's Range: never empty)."""
+    vals = [known(v) for v in (start, limit, delta)]
+    if any(v is None for v in vals):
+        return
+    check_step("range", *(np.asarray(v).item() for v in vals), empty_ok=False)

@@ -272,11 +272,11 @@ def index_select(input: Any, dim: int, index: Any):
     if idx.ndim > 1:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got {idx.ndim}-D")
     d = domain.check_dim("index_select", dim, x._data.ndim)
-    n = x._data.shape[d] if x._data.ndim else 1
-    domain.check_indices("index_select", "index", idx, n, d)
     if x._data.ndim == 0:
+        domain.check_indices("index_select", "index", idx, 1, d)
         return ops.reshape(x, tuple(idx.shape))
-    return ops.gather(x, idx, d)
+    # the gather record checks the indices (domain.gather_indices), here under the user's name
+    return domain.as_op("index_select", ops.gather, x, idx, d)
 
 
 def gather(input: Any, dim: int, index: Any):
