@@ -266,3 +266,43 @@ def range_step(start: Any, limit: Any, delta: Any, dtype: Any) -> None:
     if any(v is None for v in vals):
         return
     check_step("range", *(np.asarray(v).item() for v in vals), empty_ok=False)
+
+
+def index_bounds(idx: Any, op: str, arg: str, sizes: tuple, last: bool, low: int | None) -> None:
+    """Indices of a composed op (gather_nd, segment sums) inside [low, size).
+
+    With `last`, entry k of the last axis indexes dimension k (of size sizes[k]); otherwise
+    every entry indexes one dimension of size sizes[0]. `low=None` lets negatives through (the
+    op drops them, as TF's segment sums do).
+    """
+    a = known(idx)
+    if a is None:
+        return
+    a = np.asarray(a)
+    if a.dtype.kind not in "iu":
+        raise DomainValueError(op, f"{arg} must hold integers, got dtype {a.dtype}")
+    cols = [a[..., k] for k in range(len(sizes))] if last else [a]
+    for k, (col, n) in enumerate(zip(cols, sizes, strict=False)):
+        lo = low if low is not None else np.iinfo(np.int64).min
+        bad = first_bad(col, lo, n)
+        if bad is not None:
+            which = f"[..., {k}] (for dimension {k})" if last else ""
+            rng = f"[{low}, {n})" if low is not None else f"below {n}"
+            hint = "; negative indices are not allowed here" if low is not None and bad < 0 else ""
+            raise DomainIndexError(
+                op, f"{arg}{which} holds {bad}, out of range of size {n} (valid {rng}){hint}"
+            )
+
+
+def reshape_sizes(x: Any, shape: Any) -> None:
+    """reshape to a shape given as a tensor: sizes >= 0, and at most one -1 (the rest)."""
+    a = known(shape)
+    if a is None or np.asarray(a).dtype.kind not in "iu":
+        return
+    dims = tuple(int(d) for d in np.asarray(a).reshape(-1))
+    bad = [d for d in dims if d < -1]
+    if bad or dims.count(-1) > 1:
+        raise DomainValueError(
+            "reshape",
+            f"invalid shape {dims}: sizes must be >= 0, with at most one -1 (the rest)",
+        )

@@ -1,6 +1,7 @@
 """The primitives table: every core operation declared once (kernel, shape rule, VJP, reference)."""
 
 from . import (  # noqa: F401  (each module registers its primitives)
+    bounds,
     complex,
     conv,
     ctc,

@@ -285,6 +285,7 @@ ELSEWHERE = {
     "spmm": "tests/parity/test_sparse.py",
     "sddmm": "tests/parity/test_sparse.py",
     "check_numerics": "graph only (tf.check_numerics; eager has anomaly mode instead)",
+    "index_bounds": "graph only (tf.gather_nd, tf.unsorted_segment_sum); tests/edges",
     # whole programs in both styles, bitwise: the char-LSTM example trains through these
     **dict.fromkeys(
         [f"lstm_{a}{b}" for a in ("state", "output") for b in ("", "_grad_c", "_grad_gates")],
