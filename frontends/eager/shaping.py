@@ -84,7 +84,18 @@ swapaxes = swapdims = transpose
 
 def permute(input: Any, *dims: Any):
     """Reorder dims."""
-    return ops.transpose(_tensor(input), C.shape_args(dims))
+    x = _tensor(input)
+    dims = C.shape_args(dims)
+    nd = x._data.ndim
+    if len(dims) != nd:
+        raise RuntimeError(
+            f"permute: the tensor has {nd} dims but dims {tuple(dims)} orders {len(dims)}; "
+            "give each dim exactly once"
+        )
+    order = tuple(domain.check_dim("permute", int(d), nd) for d in dims)
+    if len(set(order)) != nd:
+        raise RuntimeError(f"permute: duplicate dims are not allowed, got {tuple(dims)}")
+    return ops.transpose(x, order)
 
 
 def t(input: Any):
@@ -123,6 +134,18 @@ def expand(input: Any, *sizes: Any):
             f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
             f"the number of dimensions in the tensor ({len(shape)})"
         )
+    for i, s in enumerate(sizes):
+        if s == -1 and i < lead:
+            raise RuntimeError(
+                f"expand: the expanded size -1 isn't allowed in a leading, non-existing "
+                f"dimension {i} (sizes {tuple(sizes)}, tensor {tuple(shape)})"
+            )
+        if s < -1 or (i >= lead and s != -1 and shape[i - lead] != 1 and s != shape[i - lead]):
+            raise RuntimeError(
+                f"expand: the expanded size {s} must match the existing size "
+                f"{shape[i - lead] if i >= lead else 1} at non-singleton dimension {i}; "
+                f"target sizes {tuple(sizes)}, tensor sizes {tuple(shape)}"
+            )
     target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
     return ops.broadcast_to(x, target)
 
@@ -141,6 +164,11 @@ def repeat(input: Any, *sizes: Any):
         raise RuntimeError(
             "repeat: number of repeat dims can not be smaller than number of tensor dims"
         )
+    for r in sizes:
+        if r < 0:
+            raise RuntimeError(
+                f"repeat: repeats {tuple(sizes)} hold the negative count {r}; counts must be >= 0"
+            )
     inter = tuple(v for d in shape for v in (1, d))
     big = tuple(v for r, d in zip(sizes, shape, strict=False) for v in (r, d))
     tiled = ops.broadcast_to(ops.reshape(x, inter), big)
