@@ -253,11 +253,18 @@ def check_view(op: str, data: np.ndarray, new: tuple) -> None:
 
 def gather_indices(x: Any, indices: Any, axis: int) -> None:
     """gather: every index inside [0, size) of the gathered axis (no wrap-around of negatives)."""
-    n = tuple(x.shape)[axis] if -len(x.shape) <= axis < len(x.shape) else None
-    idx = known(indices)
-    if n is None or idx is None or np.asarray(idx).dtype.kind not in "iu":
-        return  # unknown yet, or a bad axis / dtype the shape rule reports
-    check_indices("gather", "indices", idx, n, axis)
+    shape = x.shape
+    if not -len(shape) <= axis < len(shape):
+        return  # a bad axis: the shape rule reports it
+    n = shape[axis]
+    idx = indices if type(indices) is np.ndarray else known(indices)
+    if n is None or idx is None:
+        return  # unknown until the graph runs
+    idx = np.asarray(idx)
+    if idx.dtype.kind not in "iu" or not idx.size:
+        return  # a bad dtype: the shape rule reports it
+    if idx.min() < 0 or idx.max() >= n:  # the message's search runs only on failure
+        check_indices("gather", "indices", idx, n, axis)
 
 
 def range_step(start: Any, limit: Any, delta: Any, dtype: Any) -> None:
