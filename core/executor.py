@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .domain import DomainError
-from .errors import ShapeError, fmt_shape
+from .errors import fmt_shape
 from .ir import Graph, Node, Value
 from .passes import describe as _describe
 from .passes.driver import optimize
@@ -258,8 +258,9 @@ class Plan:
             try:
                 first = e.args[0] if e.args else e
                 where = f"node '{p.name}'"
-                if isinstance(e, (DomainError, ShapeError)) and p.inputs:
-                    # a value or a run-time shape out of the op's domain: say which input fed it
+                if isinstance(e, DomainError) and p.inputs:
+                    # a value out of the op's domain (the record's checks run on plain op steps
+                    # only, never inside a fused group): say which input fed it
                     ins = ", ".join(f"'{i.name}' {fmt_shape(i.shape)}" for i in p.inputs)
                     where += f" on {ins}"
                 e.args = (f"{first} (while running {where})",) + e.args[1:]

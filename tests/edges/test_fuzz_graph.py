@@ -221,6 +221,8 @@ def _fed_names(name, args):
     out = []
     for p, v in feeds.items():
         out += [p.op.name, str(tuple(np.shape(v)))]
+        if np.ndim(v) == 1:  # a fed shape: the message may quote it
+            out.append(str(tuple(int(d) for d in v)))
     return tuple(out)
 
 
