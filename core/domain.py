@@ -48,6 +48,8 @@ def known(v: Any) -> np.ndarray | None:
     """The value of an operand when it is known now: an array, or a graph constant; else None."""
     if isinstance(v, (np.ndarray, np.generic)):
         return v
+    if isinstance(v, (list, tuple, int)):
+        return np.asarray(v)
     node = getattr(v, "node", None)
     if node is not None and getattr(node, "kind", None) == "const":
         return node.params["value"]

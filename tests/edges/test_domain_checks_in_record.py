@@ -55,6 +55,8 @@ def test_eager_ops_show_the_name_the_user_called():
         emb(torch.tensor([-1]))
     with pytest.raises(IndexError, match=r"^gather: indices holds 4"):
         ops.gather(x, np.array([4]), 0)
+    with pytest.raises(IndexError, match=r"^gather: indices holds -1"):
+        ops.gather(x, [0, -1], 0)  # a Python list is checked as well
 
 
 def test_eager_keeps_python_semantics_for_plain_indexing():
