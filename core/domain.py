@@ -19,6 +19,51 @@ from .errors import ShapeError
 MAX_ELEMENTS = np.iinfo(np.intp).max
 
 
+class DomainError(Exception):
+    """An argument outside an operation's domain; `op` names the operation it was raised under.
+
+    A frontend that presents a primitive under another name (``embedding`` and
+    ``index_select`` run the ``gather`` primitive) re-raises it with `renamed`.
+    """
+
+    def __init__(self, op: str, text: str) -> None:
+        super().__init__(f"{op}: {text}")
+        self.op = op
+        self.text = text
+
+    def renamed(self, op: str) -> DomainError:
+        """The same error, under the user-facing operation `op`."""
+        return type(self)(op, self.text)
+
+
+class DomainIndexError(DomainError, IndexError):
+    """An index (or dim, or extent) out of range."""
+
+
+class DomainValueError(DomainError, ValueError):
+    """A value out of an operation's domain (a zero step, a probability above 1)."""
+
+
+def known(v: Any) -> np.ndarray | None:
+    """The value of an operand when it is known now: an array, or a graph constant; else None."""
+    if isinstance(v, (np.ndarray, np.generic)):
+        return v
+    if isinstance(v, (list, tuple, int)):
+        return np.asarray(v)
+    node = getattr(v, "node", None)
+    if node is not None and getattr(node, "kind", None) == "const":
+        return node.params["value"]
+    return None
+
+
+def as_op(op: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """fn(*args, **kwargs), its domain errors re-raised under the user-facing name `op`."""
+    try:
+        return fn(*args, **kwargs)
+    except DomainError as e:
+        raise e.renamed(op) from None
+
+
 def first_bad(idx: np.ndarray, lo: int, hi: int) -> int | None:
     """The first entry of `idx` outside [lo, hi), or None when all are inside."""
     if idx.size == 0:
@@ -38,7 +83,7 @@ def check_indices(
     size: int,
     dim: int | None = None,
     negative: bool = False,
-    exc: type[Exception] = IndexError,
+    exc: type[Exception] = DomainIndexError,
 ) -> np.ndarray:
     """Integer indices into an axis of length `size`, or an IndexError naming the first bad one.
 
@@ -55,21 +100,23 @@ def check_indices(
     if bad is not None:
         where = f" for dimension {dim}" if dim is not None else ""
         hint = "" if negative or bad >= 0 else "; negative indices are not allowed here"
-        raise exc(
-            f"{op}: {arg} holds {bad}, out of range{where} of size {size} "
+        text = (
+            f"{arg} holds {bad}, out of range{where} of size {size} "
             f"(valid range [{lo}, {size})){hint}"
         )
+        raise exc(op, text) if issubclass(exc, DomainError) else exc(f"{op}: {text}")
     return a
 
 
 def check_extent(op: str, start: int, length: int, size: int, dim: int) -> None:
     """A slice start:start+length along an axis of length `size` must fit inside it."""
     if length < 0:
-        raise ValueError(f"{op}: length {length} along dimension {dim} must be non-negative")
+        raise DomainValueError(op, f"length {length} along dimension {dim} must be non-negative")
     if not 0 <= start <= size or start + length > size:
-        raise IndexError(
-            f"{op}: start {start} + length {length} exceeds dimension {dim} of size {size}; "
-            f"need 0 <= start and start + length <= {size}"
+        raise DomainIndexError(
+            op,
+            f"start {start} + length {length} exceeds dimension {dim} of size {size}; "
+            f"need 0 <= start and start + length <= {size}",
         )
 
 
@@ -104,15 +151,18 @@ def check_memory(op: str, shape: tuple, dtype: Any) -> None:
 def check_step(op: str, start: float, limit: float, step: float, empty_ok: bool) -> None:
     """A range's step is nonzero and (unless `empty_ok`) points from start towards limit."""
     if step == 0:
-        raise ValueError(f"{op}: step must be nonzero (got start={start}, limit={limit}, step=0)")
+        raise DomainValueError(
+            op, f"step must be nonzero (got start={start}, limit={limit}, step=0)"
+        )
     if not empty_ok and (limit - start) * step < 0:
-        raise ValueError(
-            f"{op}: upper bound and larger bound inconsistent with step sign: "
-            f"start={start}, end={limit}, step={step}; swap the bounds or flip the step's sign"
+        raise DomainValueError(
+            op,
+            "upper bound and larger bound inconsistent with step sign: "
+            f"start={start}, end={limit}, step={step}; swap the bounds or flip the step's sign",
         )
     for name, v in (("start", start), ("end", limit), ("step", step)):
         if isinstance(v, float) and not math.isfinite(v):
-            raise ValueError(f"{op}: {name} must be finite, got {v}")
+            raise DomainValueError(op, f"{name} must be finite, got {v}")
 
 
 def check_in_unit_interval(op: str, arg: str, x: np.ndarray) -> None:
@@ -195,4 +245,73 @@ def check_view(op: str, data: np.ndarray, new: tuple) -> None:
             f"{op}: size is not compatible with the input tensor's size and stride (shape "
             f"{tuple(data.shape)}, strides {strides}): at least one dimension spans across two "
             "contiguous subspaces; use .reshape(...) instead"
+        )
+
+
+# ---- checks a primitive declares in its record (`Primitive.checks`) -----------------------------
+# Each takes the primitive's operands and params as `bind` gets them: arrays when run, graph
+# values while a graph is built (then it checks what is known: static dims and constants).
+
+
+def gather_indices(x: Any, indices: Any, axis: int) -> None:
+    """gather: every index inside [0, size) of the gathered axis (no wrap-around of negatives)."""
+    shape = x.shape
+    if not -len(shape) <= axis < len(shape):
+        return  # a bad axis: the shape rule reports it
+    n = shape[axis]
+    idx = indices if type(indices) is np.ndarray else known(indices)
+    if n is None or idx is None:
+        return  # unknown until the graph runs
+    idx = np.asarray(idx)
+    if idx.dtype.kind not in "iu" or not idx.size:
+        return  # a bad dtype: the shape rule reports it
+    if idx.min() < 0 or idx.max() >= n:  # the message's search runs only on failure
+        check_indices("gather", "indices", idx, n, axis)
+
+
+def range_step(start: Any, limit: Any, delta: Any, dtype: Any) -> None:
+    """range: a nonzero step pointing from start towards limit (TF's Range: never empty)."""
+    vals = [known(v) for v in (start, limit, delta)]
+    if any(v is None for v in vals):
+        return
+    check_step("range", *(np.asarray(v).item() for v in vals), empty_ok=False)
+
+
+def index_bounds(idx: Any, op: str, arg: str, sizes: tuple, last: bool, low: int | None) -> None:
+    """Indices of a composed op (gather_nd, segment sums) inside [low, size).
+
+    With `last`, entry k of the last axis indexes dimension k (of size sizes[k]); otherwise
+    every entry indexes one dimension of size sizes[0]. `low=None` lets negatives through (the
+    op drops them, as TF's segment sums do).
+    """
+    a = known(idx)
+    if a is None:
+        return
+    a = np.asarray(a)
+    if a.dtype.kind not in "iu":
+        raise DomainValueError(op, f"{arg} must hold integers, got dtype {a.dtype}")
+    cols = [a[..., k] for k in range(len(sizes))] if last else [a]
+    for k, (col, n) in enumerate(zip(cols, sizes, strict=False)):
+        lo = low if low is not None else np.iinfo(np.int64).min
+        bad = first_bad(col, lo, n)
+        if bad is not None:
+            which = f"[..., {k}] (for dimension {k})" if last else ""
+            rng = f"[{low}, {n})" if low is not None else f"below {n}"
+            hint = "; negative indices are not allowed here" if low is not None and bad < 0 else ""
+            raise DomainIndexError(
+                op, f"{arg}{which} holds {bad}, out of range of size {n} (valid {rng}){hint}"
+            )
+
+
+def reshape_sizes(x: Any, shape: Any) -> None:
+    """reshape to a shape given as a tensor: sizes >= 0, and at most one -1 (the rest)."""
+    a = known(shape)
+    if a is None or np.asarray(a).dtype.kind not in "iu":
+        return
+    dims = tuple(int(d) for d in np.asarray(a).reshape(-1))
+    bad = [d for d in dims if d < -1]
+    if bad or dims.count(-1) > 1:
+        raise DomainValueError(
+            "reshape",
+            f"invalid shape {dims}: sizes must be >= 0, with at most one -1 (the rest)",
         )

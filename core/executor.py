@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .domain import DomainError
+from .errors import fmt_shape
 from .ir import Graph, Node, Value
 from .passes import describe as _describe
 from .passes.driver import optimize
@@ -255,7 +257,13 @@ class Plan:
         if not getattr(e, "_dg_named", False):
             try:
                 first = e.args[0] if e.args else e
-                e.args = (f"{first} (while running node '{p.name}')",) + e.args[1:]
+                where = f"node '{p.name}'"
+                if isinstance(e, DomainError) and p.inputs:
+                    # a value out of the op's domain (the record's checks run on plain op steps
+                    # only, never inside a fused group): say which input fed it
+                    ins = ", ".join(f"'{i.name}' {fmt_shape(i.shape)}" for i in p.inputs)
+                    where += f" on {ins}"
+                e.args = (f"{first} (while running {where})",) + e.args[1:]
                 e._dg_named = True
             except Exception:  # noqa: BLE001 - naming is best effort
                 pass

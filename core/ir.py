@@ -172,6 +172,8 @@ class Graph:
     ) -> Value:
         """Add an op node: convert non-values to constants, run the shape rule now."""
         inputs = tuple(self.as_value(a) for a in args)
+        for check in prim.checks:  # the record's domain checks, on what is known now
+            check(*inputs, **params)
         aval = prim.shape_rule(*inputs, **params)
         return self._add("op", prim, params, inputs, aval, name)
 

@@ -24,3 +24,17 @@ ROWS_EXTRA = [
     OpRow("round", _off_jumps),
     OpRow("trunc", _off_jumps),
 ]
+
+
+def _bounded(rng, dt):
+    """Indices inside their bounds (the check passes; the primitive hands them back)."""
+    return [
+        Sample((rng.integers(0, 3, size=(4, 2)),),
+               {"op": "gather_nd", "arg": "indices", "sizes": (3, 4), "last": True, "low": 0}),
+        Sample((np.asarray([0, -1, 2]),),
+               {"op": "unsorted_segment_sum", "arg": "segment_ids", "sizes": (3,),
+                "last": False, "low": None}),
+    ]  # fmt: skip
+
+
+ROWS_EXTRA.append(OpRow("index_bounds", _bounded, dtypes=(np.int64,), grad=False))

@@ -110,6 +110,8 @@ def fold_constants(pg: PlanGraph, max_bytes: int = MAX_FOLDED_BYTES) -> None:
         if not p.inputs and p.prim.tags.get("no_fold"):
             continue
         try:
+            for check in p.prim.checks:  # never fold a value outside the op's domain
+                check(*[i.value for i in ins], **p.params)
             value = p.prim.impl(*[i.value for i in ins], **p.params)
         except Exception as e:  # noqa: BLE001 - the run reports it with the node's name
             pg.note("fold", "refused", p, f"the kernel raised {type(e).__name__}")

@@ -182,6 +182,9 @@ def _emit(pg, steps, mem, fetch_copy, names, idx, runners, ns, variant, sum_fold
                 ns[f"P{k}"] = p.params
                 cargs.append(f"**P{k}")
             call = f"F{k}({', '.join(cargs)})"
+            if p.prim.checks:  # the record's domain checks, on every run
+                ns[f"C{k}"] = p.prim.checks
+                out.append(f"{ind}for _c in C{k}: _c({', '.join(cargs)})")
             if any(d is None for i in p.inputs for d in i.shape):
                 ns[f"S{k}"] = set()
                 out.append(f"{ind}_s = ({''.join(f'np.shape({x}), ' for x in args)})")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes, init, ops
+from ..domain import reshape_sizes
 from ..errors import DTypeError, ShapeError, fmt_shape
 from ..random import default_generator
 from . import randomness
@@ -114,6 +115,7 @@ RESHAPE_DYNAMIC = register(
         "reshape_dynamic",
         impl=_dynamic_reshape_impl,
         shape_rule=_dynamic_reshape_rule,
+        checks=(reshape_sizes,),
         reference=lambda x, shape: np.reshape(x, tuple(shape.tolist())),
         vjp=lambda g, out, x, shape, wants: (ops.reshape_like(g, x), None),
         nondiff=(1,),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..domain import gather_indices
 from ..errors import DTypeError, ShapeError, fmt_shape
 from ..kernels import indexing as IX
 from ..kernels import softmax as SM
@@ -170,6 +171,7 @@ GATHER = register(
         shape_rule=_gather_rule,
         vjp=lambda g, out, x, idx, wants, axis: (scatter_add_like(g, x, idx, axis), None),
         reference=lambda x, idx, axis: np.take(x, idx, axis=axis),
+        checks=(gather_indices,),
         nondiff=(1,),
     )
 )

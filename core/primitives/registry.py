@@ -23,6 +23,8 @@ shape_only              passes.fold, `core.saved` (operands read for their shape
 shape_from,             graph builder under unknown rank (`StaticShape.unknown_rank`),
 rank_from_params, dims  passes.sum_fold (symbolic dims)
 fast, fast_params       `bind` and eager dispatch: cached rule verdict + kernel choice
+checks                  `bind`, eager dispatch, graph build (`ir.Graph.apply`, on what is known)
+                        and every graph run (`passes.lower`): the domain checks of the values
 tags                    free-form notes; the older tag spellings of the facts above still work
 ======================  =====================================================================
 
@@ -141,6 +143,10 @@ class Primitive:
     # backpropagation's rectified gradient): finite differences do not apply; the op table
     # checks it by its own test instead
     vjp_rewritten: bool = False
+    # ---- domain: ``check(*operands, **params)`` callables (see core/domain.py) that raise a
+    # named error for values outside the op's domain (indices, steps); run before the shape
+    # rule on every call of either style, and at graph build on what is known then. A primitive with checks has no `fast` / `fast_params` (they would skip them).
+    checks: tuple[Callable[..., None], ...] = ()
 
     def __post_init__(self) -> None:
         # the older spelling of some facts as tags stays valid
@@ -204,6 +210,11 @@ def register(prim: Primitive) -> Primitive:
         raise ValueError(f"primitive {prim.name!r} is declared twice")
     if prim.template is not None:
         _adopt_template(prim)
+    if prim.checks and (prim.fast is not None or prim.fast_params is not None):
+        raise ValueError(
+            f"primitive {prim.name!r}: declares checks and a cached dispatch (fast/fast_params) "
+            "that would skip them; drop one"
+        )
     REGISTRY[prim.name] = prim
     return prim
 
@@ -251,6 +262,9 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
                     return fast(*args, **params)
                 except TypeError:  # a bad call (say, a missing param): the rule reports it
                     pass
+    if prim.checks:
+        for check in prim.checks:
+            check(*args, **params)
     prim.shape_rule(*args, **params)
     return prim.impl(*args, **params)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..domain import range_step
 from ..errors import ShapeError
 from .registry import MAY_ALIAS, AVal, Primitive, bind, register
 
@@ -36,19 +37,13 @@ def as_scalar(x, op: str = "as_scalar"):
 
 
 def _arange_impl(start, limit, delta, dtype):
-    from ..domain import check_step
-
-    # TF's Range: a zero step or one pointing away from limit is an error (not empty)
-    check_step("range", start.item(), limit.item(), delta.item(), empty_ok=False)
     return np.arange(start, limit, delta).astype(dtype)
 
 
 def _arange_rule(start, limit, delta, dtype):
-    # the length is known only when all three bounds are concrete arrays
+    # the length is known only when all three bounds are concrete arrays (the record's check,
+    # domain.range_step, has refused a zero step or one pointing away from limit first)
     if all(isinstance(v, (np.ndarray, np.generic)) for v in (start, limit, delta)):
-        from ..domain import check_step
-
-        check_step("range", start.item(), limit.item(), delta.item(), empty_ok=False)
         return AVal((len(np.arange(start, limit, delta)),), np.dtype(dtype))
     return AVal((None,), np.dtype(dtype))
 
@@ -59,6 +54,7 @@ ARANGE = register(
         impl=_arange_impl,
         shape_rule=_arange_rule,
         reference=_arange_impl,
+        checks=(range_step,),
         nondiff=(0, 1, 2),
         tags=dict(_RANKED),
     )

@@ -194,6 +194,8 @@ def _reshape_rule(x, shape) -> AVal:
     shape = tuple(shape)
     if sum(1 for d in shape if d == -1) > 1:
         raise ShapeError(f"reshape: only one dimension can be -1, got {shape}")
+    if any(d < -1 for d in shape):
+        raise ShapeError(f"reshape: invalid shape {shape}: sizes must be >= 0 (or one -1)")
     xs = tuple(x.shape)
     if _known(xs):
         n = math.prod(xs)

@@ -264,6 +264,9 @@ def bind_hook(self: Any, prim: Any, args: tuple, params: dict) -> Any:
                 except TypeError:  # a bad call (say, a missing param): the rule reports it
                     pass
     if out is None:
+        if prim.checks:  # the record's domain checks (core/domain.py)
+            for check in prim.checks:
+                check(*arrays, **params)
         prim.shape_rule(*arrays, **params)
         out = prim.impl(*arrays, **params)
     if type(out) is not _ndarray:

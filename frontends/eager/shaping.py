@@ -84,7 +84,18 @@ swapaxes = swapdims = transpose
 
 def permute(input: Any, *dims: Any):
     """Reorder dims."""
-    return ops.transpose(_tensor(input), C.shape_args(dims))
+    x = _tensor(input)
+    dims = C.shape_args(dims)
+    nd = x._data.ndim
+    if len(dims) != nd:
+        raise RuntimeError(
+            f"permute: the tensor has {nd} dims but dims {tuple(dims)} orders {len(dims)}; "
+            "give each dim exactly once"
+        )
+    order = tuple(domain.check_dim("permute", int(d), nd) for d in dims)
+    if len(set(order)) != nd:
+        raise RuntimeError(f"permute: duplicate dims are not allowed, got {tuple(dims)}")
+    return ops.transpose(x, order)
 
 
 def t(input: Any):
@@ -123,6 +134,18 @@ def expand(input: Any, *sizes: Any):
             f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
             f"the number of dimensions in the tensor ({len(shape)})"
         )
+    for i, s in enumerate(sizes):
+        if s == -1 and i < lead:
+            raise RuntimeError(
+                f"expand: the expanded size -1 isn't allowed in a leading, non-existing "
+                f"dimension {i} (sizes {tuple(sizes)}, tensor {tuple(shape)})"
+            )
+        if s < -1 or (i >= lead and s != -1 and shape[i - lead] != 1 and s != shape[i - lead]):
+            raise RuntimeError(
+                f"expand: the expanded size {s} must match the existing size "
+                f"{shape[i - lead] if i >= lead else 1} at non-singleton dimension {i}; "
+                f"target sizes {tuple(sizes)}, tensor sizes {tuple(shape)}"
+            )
     target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
     return ops.broadcast_to(x, target)
 
@@ -141,6 +164,11 @@ def repeat(input: Any, *sizes: Any):
         raise RuntimeError(
             "repeat: number of repeat dims can not be smaller than number of tensor dims"
         )
+    for r in sizes:
+        if r < 0:
+            raise RuntimeError(
+                f"repeat: repeats {tuple(sizes)} hold the negative count {r}; counts must be >= 0"
+            )
     inter = tuple(v for d in shape for v in (1, d))
     big = tuple(v for r, d in zip(sizes, shape, strict=False) for v in (r, d))
     tiled = ops.broadcast_to(ops.reshape(x, inter), big)
@@ -272,11 +300,11 @@ def index_select(input: Any, dim: int, index: Any):
     if idx.ndim > 1:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got {idx.ndim}-D")
     d = domain.check_dim("index_select", dim, x._data.ndim)
-    n = x._data.shape[d] if x._data.ndim else 1
-    domain.check_indices("index_select", "index", idx, n, d)
     if x._data.ndim == 0:
+        domain.check_indices("index_select", "index", idx, 1, d)
         return ops.reshape(x, tuple(idx.shape))
-    return ops.gather(x, idx, d)
+    # the gather record checks the indices (domain.gather_indices), here under the user's name
+    return domain.as_op("index_select", ops.gather, x, idx, d)
 
 
 def gather(input: Any, dim: int, index: Any):

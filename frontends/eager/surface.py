@@ -94,6 +94,13 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Any:
                 f"{value._data.ndim} dimension(s)"
             )
         value = value.item()
+    try:
+        np.broadcast_shapes(m._data.shape, x._data.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"masked_fill: the mask of shape {tuple(m._data.shape)} does not broadcast with the "
+            f"input of shape {tuple(x._data.shape)}; each dim must match or be 1"
+        ) from None
     fill = _t.Tensor._make(np.full((), value, dtype=x._data.dtype))
     return _F.where(m, fill, x)
 

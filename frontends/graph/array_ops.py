@@ -224,17 +224,26 @@ def split(
     """Split along `axis` into equal parts (an int) or parts of the given sizes (a list)."""
     x = _tensor(value)
     known_rank("split", x)
-    ax = int(axis) % len(x.shape)
+    ax = domain.check_dim("split", int(axis), len(x.shape), "axis")
     length = x.shape[ax]
     if isinstance(num_or_size_splits, (int, np.integer)):
-        k = int(num_or_size_splits)
+        k = domain.check_positive("split", "num_or_size_splits", int(num_or_size_splits))
         if length is None or length % k:
             raise ValueError(f"split: axis {ax} of {x} (length {length}) cannot split into {k}")
         sizes = [length // k] * k
     else:
-        sizes = [int(s) for s in num_or_size_splits]
+        sizes = [int(s) for s in np.asarray(num_or_size_splits).reshape(-1)]
+        if sizes.count(-1) > 1 or any(s < -1 for s in sizes):
+            raise ValueError(
+                f"split: size_splits {sizes} may hold one -1 (the rest) and otherwise sizes >= 0"
+            )
         if -1 in sizes and length is not None:
-            sizes[sizes.index(-1)] = length - (sum(sizes) + 1)
+            rest = length - (sum(sizes) + 1)
+            if rest < 0:
+                raise ValueError(
+                    f"split: sizes {sizes} add up to more than {length}, the length of axis {ax}"
+                )
+            sizes[sizes.index(-1)] = rest
         if length is not None and sum(sizes) != length:
             raise ValueError(f"split: sizes {sizes} do not add up to {length} on axis {ax}")
     outs, start = [], 0
@@ -254,6 +263,9 @@ def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:  # noqa
     reps = [int(m) for m in multiples]
     if len(reps) != len(x.shape) or any(d is None for d in x.shape):
         raise ValueError(f"tile: multiples {reps} must give one count per axis of {x}")
+    for i, m in enumerate(reps):
+        if m < 0:
+            raise ValueError(f"tile: multiples[{i}] = {m}; every multiple must be >= 0")
 
     def build():
         inter = []
@@ -288,10 +300,10 @@ def gather(
         idx = indices
         if not isinstance(idx, Value):
             arr = convert.to_array(idx, convert.infer_dtype(idx), "gather indices")
-            a = domain.check_dim("gather", int(axis), len(x.shape), "axis")
-            if x.shape[a] is not None:  # constant indices: checked now, as TF checks at run
-                domain.check_indices("gather", "indices", arr, x.shape[a], a)
+            domain.check_dim("gather", int(axis), len(x.shape), "axis")
             idx = g.constant(arr)
+        # the gather record's check (domain.gather_indices) refuses constant indices out of
+        # range now, and fed ones on every run
         return ops.gather(x, idx, int(axis))
 
     return g.build_op("GatherV2", name, build)

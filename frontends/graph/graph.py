@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ...core import ir
+from ...core.domain import DomainError
 from ...core.errors import DTypeError, ShapeError
 from ...core.primitives.registry import AVal
 from .shapes import TensorShape, is_unknown_rank
@@ -141,6 +142,8 @@ class Graph(ir.Graph):
                 out = fn()
             except (ShapeError, DTypeError) as e:
                 raise type(e)(f"{e} (in op '{full}' of type {type_name})") from None
+            except DomainError as e:
+                raise type(e)(e.op, f"{e.text} (in op '{full}' of type {type_name})") from None
         if isinstance(out, Tensor) and out.graph is self and out.node.index >= start:
             self._rename(out.node, full)
             out.node.attrs["type"] = type_name
@@ -163,6 +166,8 @@ class Graph(ir.Graph):
         """Add an op node; an operand of unknown rank makes the output's rank unknown too."""
         inputs = tuple(self.as_value(a) for a in args)
         if not any(is_unknown_rank(v.shape) for v in inputs):
+            for check in prim.checks:  # the record's domain checks, on what is known now
+                check(*inputs, **params)
             aval = prim.shape_rule(*inputs, **params)
         else:
             aval = _unknown_rank_aval(prim, inputs, params)

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from ...core import ops
+from ...core.primitives.bounds import index_bounds
 from ...core.primitives.nn import scatter_add_like
 from . import dtypes as tfd
 from . import math_ops as M
@@ -29,8 +31,19 @@ def unsorted_segment_sum(
     rest = tuple(x.shape[1:])
     if any(d is None for d in rest):
         raise ValueError(f"unsorted_segment_sum: the dims after the first of {x} must be known")
-    like = np.zeros((int(num_segments), *rest), tfd.as_dtype(x.dtype).np_dtype)
-    return x.graph.build_op("UnsortedSegmentSum", name, lambda: scatter_add_like(x, like, ids, 0))
+    n = int(num_segments)
+    like = np.zeros((n, *rest), tfd.as_dtype(x.dtype).np_dtype)
+
+    def build():
+        # ids >= num_segments are refused (each call, each run); negative ids drop their row
+        checked = index_bounds(ids, "unsorted_segment_sum", "segment_ids", (n,), low=None)
+        zero = np.zeros((), np.dtype(ids.dtype))
+        keep = ops.greater_equal(checked, zero)
+        rows = ops.reshape(keep, (-1,) + (1,) * len(rest))
+        data = ops.where(rows, x, np.zeros((), like.dtype))
+        return scatter_add_like(data, like, ops.where(keep, checked, zero), 0)
+
+    return x.graph.build_op("UnsortedSegmentSum", name, build)
 
 
 def atrous_conv2d(
@@ -133,7 +146,6 @@ def replica_device_setter(*args: Any, **kwargs: Any) -> None:
 
 def gather_nd(params: Any, indices: Any, name: str | None = None, batch_dims: int = 0) -> Tensor:
     """params[indices[..., 0], ..., indices[..., k-1]]: slices picked by k-tuples of indices."""
-    from ...core import ops
 
     x, idx = _tensor(params), _tensor(indices)
     known_rank("gather_nd", x, idx)
@@ -151,7 +163,9 @@ def gather_nd(params: Any, indices: Any, name: str | None = None, batch_dims: in
 
     def build():
         flat = ops.reshape(x, (int(np.prod(lead)), *x.shape[k:])) if k > 1 else x
-        i64 = ops.cast(idx, np.int64)
+        # each component inside its dimension (a negative one could land on another entry)
+        checked = index_bounds(idx, "gather_nd", "indices", lead, last=True)
+        i64 = ops.cast(checked, np.int64)
         linear = ops.sum(ops.mul(i64, strides), (len(idx.shape) - 1,), False)
         return ops.gather(flat, linear, 0)
 

@@ -68,6 +68,8 @@ class Saver:
         self._vars = dict(items)
         self._max_to_keep = max_to_keep
         self._last: list[str] = []
+        if filename is not None:  # the saver's own folder: drop orphans of killed saves now
+            tmpfiles.sweep(os.path.dirname(os.path.abspath(os.fspath(filename))))
 
     @property
     def last_checkpoints(self) -> list[str]:
@@ -77,6 +79,13 @@ class Saver:
     def set_last_checkpoints(self, paths: list[str]) -> None:
         """Replace the list of kept checkpoints."""
         self._last = list(paths)
+        _sweep_folders(self._last)
+
+    def recover_last_checkpoints(self, checkpoint_paths: list[str]) -> None:
+        """Keep the given checkpoints that still exist (after a restart), oldest first."""
+        paths = [os.fspath(p) for p in checkpoint_paths]
+        _sweep_folders(paths)
+        self._last = [p for p in paths if os.path.exists(_data_path(p))]
 
     def save(
         self,
@@ -139,6 +148,7 @@ class Saver:
         if checkpoint_bridges.handles(save_path):  # .safetensors or a real TF checkpoint
             return checkpoint_bridges.restore(sess, save_path, self._vars)
         path = _data_path(os.fspath(save_path))
+        tmpfiles.sweep(os.path.dirname(os.path.abspath(path)))  # orphans of killed saves
         if not os.path.exists(path):
             raise errors.NotFoundError(
                 None, None, f"Failed to find any matching files for {save_path} (no {path})"
@@ -174,6 +184,12 @@ class Saver:
     def as_saver_def(self) -> dict:
         """A description of the saver."""
         return {"variables": sorted(self._vars), "max_to_keep": self._max_to_keep}
+
+
+def _sweep_folders(prefixes: list[str]) -> None:
+    """Remove orphaned temporary files (of saves killed mid-write) next to these checkpoints."""
+    for folder in {os.path.dirname(os.path.abspath(os.fspath(p))) for p in prefixes}:
+        tmpfiles.sweep(folder)
 
 
 def _flatten(items: Any) -> list:

@@ -74,6 +74,22 @@ def _cases():
                lambda m, x, a: m.mv(m.ones(3, a[0]), m.ones(a[1]))),
         "dot": (st.tuples(st.integers(0, 5), st.integers(0, 5)),
                 lambda m, x, a: m.dot(m.ones(a[0]), m.ones(a[1]))),
+        "matmul": (st.tuples(st.lists(st.integers(0, 4), min_size=1, max_size=3),
+                             st.lists(st.integers(0, 4), min_size=1, max_size=3)),
+                   lambda m, x, a: m.matmul(m.ones(*a[0]), m.ones(*a[1]))),
+        "conv2d": (st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 6)),
+                   lambda m, x, a: m.nn.functional.conv2d(
+                       m.ones(1, a[0], 5, 5), m.ones(2, a[1], a[2], 3))),
+        "reshape": (st.lists(st.integers(-2, 12), min_size=1, max_size=3),
+                    lambda m, x, a: x.reshape(*a)),
+        "permute": (st.lists(st.integers(-3, 2), min_size=1, max_size=3),
+                    lambda m, x, a: x.permute(*a)),
+        "repeat": (st.lists(st.integers(-1, 2), min_size=1, max_size=3),
+                   lambda m, x, a: x.repeat(*a)),
+        "expand": (st.lists(st.integers(-2, 4), min_size=2, max_size=3),
+                   lambda m, x, a: x[0].expand(*a)),
+        "masked_fill": (st.lists(st.booleans(), min_size=1, max_size=5),
+                        lambda m, x, a: x.masked_fill(m.tensor(a), 0.5)),
     }  # fmt: skip
 
 

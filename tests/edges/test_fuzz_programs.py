@@ -182,3 +182,57 @@ def test_random_programs_are_close_to_real_torch(prog):
         got, want, rtol=2e-4, atol=2e-5, equal_nan=True,
         err_msg=f"program:\n{_source(values, steps, final)}",
     )  # fmt: skip
+
+
+# names of real TF1 functions (tf.compat.v1), for the closeness check in the graph style
+TF_NAMES = {
+    "add": "add", "sub": "subtract", "mul": "multiply", "div": "divide", "pow": "pow",
+    "maximum": "maximum", "minimum": "minimum", "neg": "negative", "exp": "exp", "log": "log",
+    "sqrt": "sqrt", "abs": "abs", "sign": "sign", "tanh": "tanh", "sigmoid": "sigmoid",
+    "relu": "nn.relu", "square": "square", "sin": "sin", "cos": "cos", "erf": "math.erf",
+    "floor": "floor", "ceil": "ceil", "round": "round",
+}  # fmt: skip
+
+
+def _tf1(values, steps, final):
+    real = pytest.importorskip("tensorflow")
+    real.compat.v1.disable_eager_execution()
+    v1 = real.compat.v1
+
+    def fn(name):
+        f = v1
+        for part in TF_NAMES[name].split("."):
+            f = getattr(f, part)
+        return f
+
+    g = real.Graph()
+    with g.as_default():
+        ps = [v1.placeholder(real.float32, v.shape) for v in values]
+        vals = list(ps)
+        for name, idx in steps:
+            args = [vals[i] for i in idx]
+            if name in POSITIVE:
+                k, c = POSITIVE[name]
+                args[k] = v1.abs(args[k]) + c
+            vals.append(fn(name)(*args))
+        out = vals[-1]
+        if final:
+            out = getattr(v1, f"reduce_{final}")(out)
+        with v1.Session(graph=g) as s:
+            return s.run(out, dict(zip(ps, values, strict=True)))
+
+
+@budget(25)
+@given(programs())
+def test_random_graph_programs_are_close_to_real_tf1(prog):
+    values, steps, final = prog
+    if any(name not in TF_NAMES for name, _ in steps):
+        return
+    with np.errstate(all="ignore"):
+        want = _tf1(values, steps, final)
+        got, _ = _graph(values, steps, final, optimize=True)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(
+        got, want, rtol=2e-4, atol=2e-5, equal_nan=True,
+        err_msg=f"program:\n{_source(values, steps, final)}",
+    )  # fmt: skip

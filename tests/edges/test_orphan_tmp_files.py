@@ -78,3 +78,30 @@ def test_a_live_writers_temporary_file_is_left_alone(tmp_path):
     os.close(fd)
     torch.save({"w": torch.ones(1)}, str(tmp_path / "other.pt"))
     assert os.path.exists(path)
+
+
+def test_saver_construction_sweeps_its_folder(tmp_path):
+    orphan = _orphan(str(tmp_path))
+    g = tf.Graph()
+    with g.as_default():
+        tf.Variable(np.zeros(2, np.float32), name="v")
+        tf.train.Saver(filename=str(tmp_path / "model.ckpt"))
+    assert not os.path.exists(orphan)
+
+
+def test_restore_and_recovery_sweep_the_checkpoint_folder(tmp_path):
+    g = tf.Graph()
+    with g.as_default():
+        tf.Variable(np.arange(2, dtype=np.float32), name="v")
+        saver = tf.train.Saver()
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            prefix = saver.save(s, str(tmp_path / "ckpt"), global_step=3)
+            orphan = _orphan(str(tmp_path))
+            saver.restore(s, prefix)
+            assert not os.path.exists(orphan)
+            orphan = _orphan(str(tmp_path))
+            fresh = tf.train.Saver()
+            fresh.recover_last_checkpoints([prefix, str(tmp_path / "ckpt-9")])
+            assert not os.path.exists(orphan)
+            assert fresh.last_checkpoints == [prefix]

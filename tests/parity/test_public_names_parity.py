@@ -305,6 +305,7 @@ ELSEWHERE = {
     ),
     "rectify_grad": "tests/explain/test_parity_rules.py (guided backprop / deconvolution, bitwise)",
     "check_numerics": "graph only (tf.check_numerics; eager has anomaly mode instead)",
+    "index_bounds": "graph only (tf.gather_nd, tf.unsorted_segment_sum); tests/edges",
     # whole programs in both styles, bitwise: the char-LSTM example trains through these
     **dict.fromkeys(
         [f"lstm_{a}{b}" for a in ("state", "output") for b in ("", "_grad_c", "_grad_gates")],

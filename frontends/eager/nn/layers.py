@@ -225,7 +225,7 @@ class Dropout(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-from ....core.domain import check_indices  # noqa: E402
+from ....core.domain import as_op  # noqa: E402
 
 
 class Embedding(Module):
@@ -245,8 +245,8 @@ class Embedding(Module):
     def forward(self, input: Tensor) -> Tensor:
         """The rows of the table at the integer indices."""
         idx = input._data if isinstance(input, Tensor) else np.asarray(input)
-        check_indices("embedding", "input", idx, self.num_embeddings)
-        return ops.gather(self.weight, idx, 0)
+        # the gather record checks the indices (domain.gather_indices), named as embedding
+        return as_op("embedding", ops.gather, self.weight, idx, 0)
 
     def extra_repr(self) -> str:
         """Sizes."""

@@ -8,7 +8,7 @@ import numpy as np
 
 from ....core import ops
 from ....core.kernels import update as U
-from .optimizer import Optimizer, _required, per_parameter
+from .optimizer import Optimizer, _required, one_write
 
 
 def _check(name: str, value: float, what: str, low: float = 0.0) -> None:
@@ -46,7 +46,7 @@ class SGD(Optimizer):
         )
         super().__init__(params, defaults)
 
-    @per_parameter
+    @one_write
     def _update(self, group: dict, pairs: list) -> None:
         lr, mom, wd = group["lr"], group["momentum"], group["weight_decay"]
         for p, g in pairs:
@@ -111,7 +111,7 @@ class Adam(Optimizer):
         )
         super().__init__(params, defaults)
 
-    @per_parameter
+    @one_write
     def _update(self, group: dict, pairs: list) -> None:
         b1, b2 = group["betas"]
         for p, g in pairs:
@@ -197,7 +197,7 @@ class RMSprop(Optimizer):
         )
         super().__init__(params, defaults)
 
-    @per_parameter
+    @one_write
     def _update(self, group: dict, pairs: list) -> None:
         tf = group["eps_mode"] == "tf"
         for p, g in pairs:

@@ -3,6 +3,7 @@ optional strong-Wolfe line search. Updates are written with core ops on the para
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -310,11 +311,27 @@ class LBFGS(Optimizer):
             bump(p)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One optimisation step of up to max_iter iterations; `closure` is required."""
+        """One optimisation step of up to max_iter iterations; `closure` is required.
+
+        Atomic: when the closure (or anything else) fails midway, the parameters and the
+        optimizer's history are put back as they were before the step.
+        """
         if closure is None:
             raise RuntimeError(
                 "LBFGS.step needs a closure that re-evaluates the model and returns the loss"
             )
+        saved = [p._data.copy() for p in self._params]
+        history = copy.deepcopy(dict(self.state[self._params[0]]))
+        try:
+            return self._iterate(closure)
+        except BaseException:
+            for p, data in zip(self._params, saved, strict=True):
+                p._data[...] = data
+                bump(p)
+            self.state[self._params[0]] = history
+            raise
+
+    def _iterate(self, closure: Callable[[], Any]) -> Any:
         group = self.param_groups[0]
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]

@@ -75,6 +75,15 @@ def per_parameter(update: Callable) -> Callable:
     return update
 
 
+def one_write(update: Callable) -> Callable:
+    """Mark a per-parameter `_update` whose every parameter's update is one fused kernel call,
+    its only write (values computed before it may fail; nothing after it can): only then may a
+    step keep no copy of the parameter it updates last (see Optimizer._undo_entries)."""
+    update = per_parameter(update)
+    update.one_write = True
+    return update
+
+
 def _disjoint(x: np.ndarray, y: np.ndarray) -> bool:
     """Whether two arrays share no memory: at once when both own theirs (as parameters and
     gradients made by duograd do), else by numpy's bounds check."""
@@ -199,8 +208,8 @@ class Optimizer:
         """What `_roll_back` needs, taken before the first write (reorders `work` in place), and
         whether it copies every parameter.
 
-        With a per-parameter `_update` (see `per_parameter`), every parameter updated before
-        the last one, and its state, is copied; the last one is not: its update is the step's
+        With a per-parameter, one-kernel `_update` (see `one_write`), every parameter updated
+        before the last one, and its state, is copied; the last one is not: its update is the step's
         final write, and a failure raised before its kernel runs leaves it as it was (a kernel,
         once started, raises nothing and runs to its end; Ctrl-C is held back meanwhile). So the
         largest parameter of the last group is moved to the end of its group, which saves
@@ -217,7 +226,9 @@ class Optimizer:
             return [], True
         pairs = work[last][1]
         skip = None
-        if getattr(type(self)._update, "per_parameter", False):
+        # an update of several writes (state, then the parameter) can fail between them, so
+        # only a one-kernel update may leave its last parameter uncopied
+        if getattr(type(self)._update, "one_write", False):
             big = max(range(len(pairs)), key=lambda j: pairs[j][0]._data.nbytes)
             if _independent(pairs[big], pairs[big + 1 :]):
                 pairs.append(pairs.pop(big))
