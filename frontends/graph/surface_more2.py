@@ -30,3 +30,10 @@ def attach(tf: types.ModuleType) -> None:
     """Add the names to `tf.train` (and `tf.metrics` to `tf`)."""
     _put(tf.train, _MONITORED, MS)
     _put(tf.train, _HOOKS, H)
+    from . import metrics
+    from .missing import install
+
+    tf.metrics = metrics
+    install(metrics, "tf.metrics")
+    if hasattr(tf, "__all__") and "metrics" not in tf.__all__:
+        tf.__all__ = list(tf.__all__) + ["metrics"]
