@@ -1,5 +1,5 @@
-"""Attach MonitoredSession and its hooks (monitored.py, hooks.py) and `tf.metrics`
-(metrics.py) to the frontend's namespaces."""
+"""Attach MonitoredSession and its hooks (monitored.py, hooks.py), `tf.metrics` (metrics.py)
+and the names of array_more2.py and host_more2.py to the frontend's namespaces."""
 
 from __future__ import annotations
 
@@ -17,6 +17,20 @@ _HOOKS = (
     "StepCounterHook SummarySaverHook NanTensorHook NanLossDuringTrainingError FeedFnHook "
     "FinalOpsHook SecondOrStepTimer"
 ).split()
+
+
+_ARRAY_TOP = (
+    "unsorted_segment_max unsorted_segment_min meshgrid tensordot depth_to_space space_to_depth "
+    "linspace lin_space diag diag_part sort argsort repeat"
+).split()
+_ASSERTS = (
+    "assert_equal assert_none_equal assert_less assert_less_equal assert_greater "
+    "assert_greater_equal assert_positive assert_negative assert_non_negative assert_non_positive"
+).split()
+_HOST_TOP = [
+    "make_template", "init_scope", "get_local_variable", "model_variables", "hessians", "foldl",
+    "foldr", *_ASSERTS,
+]  # fmt: skip
 
 
 def _put(mod: types.ModuleType, names: list, src: types.ModuleType) -> None:
@@ -37,3 +51,14 @@ def attach(tf: types.ModuleType) -> None:
     install(metrics, "tf.metrics")
     if hasattr(tf, "__all__") and "metrics" not in tf.__all__:
         tf.__all__ = list(tf.__all__) + ["metrics"]
+    from . import array_more2 as AM
+    from . import host_more2 as HM
+
+    _put(tf, _ARRAY_TOP, AM)
+    _put(tf, _HOST_TOP, HM)
+    _put(tf.math, ["unsorted_segment_max", "unsorted_segment_min", "sort", "argsort"], AM)
+    _put(tf.nn, ["depth_to_space", "space_to_depth"], AM)
+    _put(tf.linalg, ["tensordot"], AM)
+    tf.linalg.tensor_diag, tf.linalg.tensor_diag_part = AM.diag, AM.diag_part
+    _put(tf.debugging, _ASSERTS, HM)
+    _put(tf.summary, ["FileWriterCache"], HM)

@@ -1,0 +1,166 @@
+"""More TF1 names against real TensorFlow (compat.v1, graph mode), values and gradients:
+segment max/min, meshgrid, tensordot, depth/space moves, linspace, diag, sort, repeat,
+make_template, the assert_* checks, hessians, folds, get_local_variable."""
+
+import duograd.frontends.graph as dg
+import numpy as np
+import pytest
+
+real_tf = pytest.importorskip("tensorflow")
+
+TOL = {"rtol": 2e-5, "atol": 2e-6}
+R = np.random.RandomState(8)
+X = R.uniform(-2, 2, (6, 3)).astype(np.float32)
+X[4, 1] = X[1, 1]  # a tie inside segment 1 (rows 1 and 4)
+IDS = np.array([0, 1, 0, 3, 1, 0], np.int32)
+IMG = R.uniform(-1, 1, (2, 4, 6, 8)).astype(np.float32)
+V = R.uniform(-1, 1, (2, 5)).astype(np.float32)
+V[0, 3] = V[0, 1]
+
+
+@pytest.fixture(scope="module")
+def ref():
+    """tensorflow.compat.v1 in graph mode."""
+    v1 = real_tf.compat.v1
+    v1.disable_eager_execution()
+    return v1
+
+
+# name -> (program(tf, x) -> y, input array); each checks y and d(sum(y * weights))/dx
+PROGRAMS = {
+    "segment_max": (lambda tf, x: tf.unsorted_segment_max(x * 2.0, IDS, 5), X),
+    "segment_min": (lambda tf, x: tf.math.unsorted_segment_min(x, IDS, 4), X),
+    "meshgrid_xy": (lambda tf, x: tf.stack(tf.meshgrid(x[0], x[1, :2] * 3.0), 0), X),
+    "meshgrid_ij": (
+        lambda tf, x: tf.stack(tf.meshgrid(x[0], x[1], indexing="ij"), 0) * 2.0,
+        X,
+    ),
+    "tensordot_int": (lambda tf, x: tf.tensordot(x, tf.transpose(x) * 0.5, 1), X),
+    "tensordot_axes": (
+        lambda tf, x: tf.tensordot(tf.reshape(x, [2, 3, 3]), x[:3], [[1, 2], [0, 1]]),
+        X,
+    ),
+    "tensordot_zero": (lambda tf, x: tf.tensordot(x[0], x[1], 0), X),
+    "depth_to_space": (lambda tf, x: tf.nn.depth_to_space(x * 1.5, 2), IMG),
+    "space_to_depth": (lambda tf, x: tf.space_to_depth(x, 2), IMG),
+    "linspace": (lambda tf, x: tf.linspace(x[0, 0], x[1, 1], 7), X),
+    "diag": (lambda tf, x: tf.diag(x[0]) * 2.0, X),
+    "diag_part": (lambda tf, x: tf.diag_part(x[:3]), X),
+    "sort": (lambda tf, x: tf.sort(x), V),
+    "sort_desc": (lambda tf, x: tf.sort(x, direction="DESCENDING"), V),
+    "repeat_axis": (lambda tf, x: tf.repeat(x, 3, axis=1), V),
+    "repeat_flat": (lambda tf, x: tf.repeat(x, 2), V),
+    "foldl": (lambda tf, x: tf.foldl(lambda a, r: a * 0.5 + tf.sin(r), x), X),
+    "foldr": (lambda tf, x: tf.foldr(lambda a, r: a * r, x, initializer=tf.ones([3])), X),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_program_matches_tf(ref, name):
+    prog, arr = PROGRAMS[name]
+
+    def run(tf):
+        tf.reset_default_graph()
+        x = tf.placeholder(tf.float32, arr.shape)
+        y = prog(tf, x)
+        w = np.arange(1, 1 + int(np.prod(y.shape.as_list())), dtype=np.float32)
+        w = w.reshape(y.shape.as_list())
+        (gx,) = tf.gradients(tf.reduce_sum(y * w), x)
+        with tf.Session() as s:
+            return s.run([y, gx], {x: arr}), y.shape.as_list()
+
+    (want, wshape), (got, gshape) = run(ref), run(dg)
+    assert gshape == wshape
+    for w, g in zip(want, got, strict=True):
+        assert g.dtype == w.dtype
+        np.testing.assert_allclose(g, w, **TOL)
+
+
+def test_argsort_and_lin_space(ref):
+    def run(tf):
+        tf.reset_default_graph()
+        x = tf.constant(V)
+        with tf.Session() as s:
+            return s.run(
+                [tf.argsort(x), tf.argsort(x, direction="DESCENDING"), tf.lin_space(0.0, 1.0, 5)]
+            )
+
+    for w, g in zip(run(ref), run(dg), strict=True):
+        assert g.dtype == w.dtype
+        np.testing.assert_array_equal(g, w)
+
+
+def test_make_template_shares_variables(ref):
+    def run(tf):
+        tf.reset_default_graph()
+
+        def dense(x, units):
+            w = tf.get_variable("w", [3, units], initializer=tf.constant_initializer(0.5))
+            return tf.matmul(x, w)
+
+        t = tf.make_template("dense", dense, units=2)
+        x = tf.constant(X[:2])
+        y1, y2 = t(x), t(x * 2.0)
+        other = tf.make_template("dense", dense, units=2)(x)
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            return sorted(v.name for v in tf.global_variables()), s.run([y1, y2, other])
+
+    (wn, wv), (gn, gv) = run(ref), run(dg)
+    assert gn == wn
+    for w, g in zip(wv, gv, strict=True):
+        np.testing.assert_allclose(g, w, **TOL)
+
+
+def test_asserts_pass_and_fail_like_tf(ref):
+    def run(tf, bad):
+        tf.reset_default_graph()
+        x = tf.placeholder(tf.float32, [3])
+        checks = [
+            tf.assert_equal(x, x), tf.assert_positive(x + 10.0), tf.assert_less_equal(x, 2.0),
+            tf.assert_greater_equal(x, -1.0), tf.debugging.assert_non_negative(x * x),
+        ]  # fmt: skip
+        with tf.control_dependencies(checks):
+            y = tf.identity(x)
+        with tf.Session() as s:
+            return s.run(y, {x: [0.5, 5.0, 1.0] if bad else [0.5, 1.5, 1.0]})
+
+    np.testing.assert_array_equal(run(dg, False), run(ref, False))
+    with pytest.raises(real_tf.errors.InvalidArgumentError):
+        run(ref, True)
+    with pytest.raises(dg.errors.InvalidArgumentError, match="x <= y"):
+        run(dg, True)
+
+
+def test_hessians_match_tf(ref):
+    def run(tf):
+        tf.reset_default_graph()
+        x = tf.placeholder(tf.float32, [2, 2])
+        y = tf.reduce_sum(tf.sin(x) * tf.reduce_sum(x * x))
+        with tf.Session() as s:
+            return s.run(tf.hessians(y, x), {x: X[:2, :2]})
+
+    (w,), (g,) = run(ref), run(dg)
+    assert g.shape == w.shape == (2, 2, 2, 2)
+    np.testing.assert_allclose(g, w, **TOL)
+
+
+def test_local_and_model_variables(ref):
+    for tf in (ref, dg):
+        tf.reset_default_graph()
+        v = tf.get_local_variable("counter", [], initializer=tf.zeros_initializer())
+        assert v in tf.local_variables() and v not in tf.global_variables()
+        assert tf.model_variables() == []
+        with tf.init_scope():
+            c = tf.constant(1.0)
+        with tf.Session() as s:
+            s.run(tf.local_variables_initializer())
+            assert s.run(v.assign_add(c)) == 1.0
+
+
+def test_file_writer_cache(tmp_path):
+    a = dg.summary.FileWriterCache.get(str(tmp_path))
+    assert dg.summary.FileWriterCache.get(str(tmp_path)) is a
+    dg.summary.FileWriterCache.clear()
+    assert dg.summary.FileWriterCache.get(str(tmp_path)) is not a
+    dg.summary.FileWriterCache.clear()
