@@ -62,3 +62,6 @@ def attach(tf: types.ModuleType) -> None:
     tf.linalg.tensor_diag, tf.linalg.tensor_diag_part = AM.diag, AM.diag_part
     _put(tf.debugging, _ASSERTS, HM)
     _put(tf.summary, ["FileWriterCache"], HM)
+    from . import layers_more2 as LM2
+
+    _put(tf.layers, LM2.NAMES, LM2)

@@ -164,3 +164,55 @@ def test_file_writer_cache(tmp_path):
     dg.summary.FileWriterCache.clear()
     assert dg.summary.FileWriterCache.get(str(tmp_path)) is not a
     dg.summary.FileWriterCache.clear()
+
+
+@pytest.mark.parametrize(
+    "kind,shape,kw",
+    [
+        ("separable_conv2d", (2, 7, 6, 3), {"kernel_size": 3, "strides": 2, "padding": "same"}),
+        ("separable_conv2d", (2, 7, 6, 3), {"kernel_size": (3, 2), "depth_multiplier": 2}),
+        ("separable_conv2d", (1, 8, 8, 2), {"kernel_size": 3, "dilation_rate": 2}),
+        ("separable_conv1d", (2, 9, 3), {"kernel_size": 3, "strides": 2, "depth_multiplier": 2}),
+        ("SeparableConv2D", (2, 6, 6, 3), {"kernel_size": 3, "activation": "relu"}),
+        ("SeparableConv1D", (2, 9, 3), {"kernel_size": 2, "padding": "same"}),
+    ],
+)
+def test_separable_conv_layers_match_tf(ref, kind, shape, kw):
+    pytest.importorskip("tf_keras", reason="tf.layers needs Keras 2 (the tf-keras package)")
+    arr = R.uniform(-1, 1, shape).astype(np.float32)
+
+    def build(tf, inits=None):
+        tf.reset_default_graph()
+        x = tf.placeholder(tf.float32, shape)
+        args = dict(kw)
+        if args.get("activation") == "relu":
+            args["activation"] = tf.nn.relu
+        if inits is not None:
+            args["depthwise_initializer"] = tf.constant_initializer(inits[0])
+            args["pointwise_initializer"] = tf.constant_initializer(inits[1])
+            args["bias_initializer"] = tf.constant_initializer(inits[2])
+        if kind[0].isupper():
+            layer = getattr(tf.layers, kind)(4, **args)
+            y = layer(x) + layer(x * 0.5)  # the second call shares the variables
+        else:
+            y = getattr(tf.layers, kind)(x, 4, **args)
+        vs = tf.trainable_variables()
+        grads = tf.gradients(tf.reduce_sum(y * y), [x, *vs])
+        return x, y, vs, grads
+
+    x, y, vs, grads = build(ref)
+    with ref.Session() as s:
+        s.run(ref.global_variables_initializer())
+        init_vals = s.run(vs)
+        init_vals[-1] = R.uniform(-1, 1, init_vals[-1].shape).astype(np.float32)  # a bias
+        s.run([v.assign(a) for v, a in zip(vs, init_vals, strict=True)])
+        want = s.run([y, *grads], {x: arr})
+        names = [(v.name, v.shape.as_list()) for v in vs]
+    x, y, vs, grads = build(dg, init_vals)
+    assert [(v.name, v.shape.as_list()) for v in vs] == names
+    with dg.Session() as s:
+        s.run(dg.global_variables_initializer())
+        got = s.run([y, *grads], {x: arr})
+    for w, g in zip(want, got, strict=True):
+        assert g.shape == w.shape and g.dtype == w.dtype
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
