@@ -62,6 +62,12 @@ def attach(tf: types.ModuleType) -> None:
     tf.linalg.tensor_diag, tf.linalg.tensor_diag_part = AM.diag, AM.diag_part
     _put(tf.debugging, _ASSERTS, HM)
     _put(tf.summary, ["FileWriterCache"], HM)
+    # tf.contrib.framework: the global-step helpers TF1-era programs took from there
+    fw = types.ModuleType(f"{tf.__name__}.contrib.framework", "tf.contrib.framework.")
+    for n in ("get_or_create_global_step", "get_global_step", "create_global_step"):
+        setattr(fw, n, getattr(tf.train, n))
+    install(fw, "tf.contrib.framework")
+    tf.contrib.framework = fw
     from . import layers_more2 as LM2
 
     _put(tf.layers, LM2.NAMES, LM2)

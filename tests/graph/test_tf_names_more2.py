@@ -216,3 +216,19 @@ def test_separable_conv_layers_match_tf(ref, kind, shape, kw):
     for w, g in zip(want, got, strict=True):
         assert g.shape == w.shape and g.dtype == w.dtype
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def test_tf1_idioms_of_real_programs(ref, monkeypatch):
+    # TensorShape dims carry TF1's `.value`; tf.app.run leaves unknown flags to argparse;
+    # tf.contrib.framework keeps the global-step helpers
+    for tf in (dg,):
+        tf.reset_default_graph()
+        x = tf.placeholder(tf.float32, [None, 7])
+        assert x.get_shape()[1].value == 7 and x.shape[1] == 7 and x.shape[0] is None
+        step = tf.contrib.framework.get_or_create_global_step()
+        assert step is tf.train.get_global_step()
+    got = []
+    monkeypatch.setattr("sys.argv", ["prog", "--batch_size", "16", "--other=1"])
+    with pytest.raises(SystemExit):
+        dg.app.run(lambda argv: got.append(argv))
+    assert got == [["prog", "--batch_size", "16", "--other=1"]]
