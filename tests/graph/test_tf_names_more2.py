@@ -232,3 +232,13 @@ def test_tf1_idioms_of_real_programs(ref, monkeypatch):
     with pytest.raises(SystemExit):
         dg.app.run(lambda argv: got.append(argv))
     assert got == [["prog", "--batch_size", "16", "--other=1"]]
+
+
+def test_saver_makes_a_missing_folder(tmp_path):
+    dg.reset_default_graph()
+    v = dg.Variable([1.0, 2.0])
+    with dg.Session() as s:
+        s.run(dg.global_variables_initializer())
+        path = dg.train.Saver().save(s, str(tmp_path / "Model" / "model"), global_step=3)
+        assert dg.train.latest_checkpoint(str(tmp_path / "Model")) == path
+    assert v is not None
