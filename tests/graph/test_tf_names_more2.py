@@ -242,3 +242,23 @@ def test_saver_makes_a_missing_folder(tmp_path):
         path = dg.train.Saver().save(s, str(tmp_path / "Model" / "model"), global_step=3)
         assert dg.train.latest_checkpoint(str(tmp_path / "Model")) == path
     assert v is not None
+
+
+def test_matmul_and_metrics_on_unshaped_placeholders(ref):
+    def run(tf):
+        tf.reset_default_graph()
+        x = tf.placeholder(tf.float32)
+        y = tf.placeholder(tf.float32)
+        w = tf.Variable(X[:3, :2])
+        h = tf.sigmoid(tf.matmul(x, w))
+        (gw,) = tf.gradients(tf.reduce_sum(h * y), w)
+        acc, acc_op = tf.metrics.accuracy(labels=y, predictions=tf.round(h))
+        rec, rec_op = tf.metrics.recall(labels=y, predictions=tf.round(h))
+        with tf.Session() as s:
+            s.run([tf.global_variables_initializer(), tf.local_variables_initializer()])
+            feed = {x: X[:4], y: (X[:4, :2] > 0).astype(np.float32)}
+            return s.run([h, gw, acc_op, rec_op], feed)
+
+    for w, g in zip(run(ref), run(dg), strict=True):
+        assert g.dtype == w.dtype
+        np.testing.assert_allclose(g, w, **TOL)
