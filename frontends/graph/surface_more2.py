@@ -68,6 +68,11 @@ def attach(tf: types.ModuleType) -> None:
         setattr(fw, n, getattr(tf.train, n))
     install(fw, "tf.contrib.framework")
     tf.contrib.framework = fw
+    from . import summary_more2 as SM
+
+    tf.train.summary_iterator = SM.summary_iterator
+    SM.lazy_names(tf, ("Summary", "Event", "SessionLog"))
+    SM.lazy_names(tf.summary, ("Summary", "Event", "SessionLog"))
     from . import layers_more2 as LM2
 
     _put(tf.layers, LM2.NAMES, LM2)

@@ -2,6 +2,8 @@
 segment max/min, meshgrid, tensordot, depth/space moves, linspace, diag, sort, repeat,
 make_template, the assert_* checks, hessians, folds, get_local_variable."""
 
+import os
+
 import duograd.frontends.graph as dg
 import numpy as np
 import pytest
@@ -262,3 +264,27 @@ def test_matmul_and_metrics_on_unshaped_placeholders(ref):
     for w, g in zip(run(ref), run(dg), strict=True):
         assert g.dtype == w.dtype
         np.testing.assert_allclose(g, w, **TOL)
+
+
+def test_hand_built_summaries_and_summary_iterator(ref, tmp_path):
+    pytest.importorskip("tensorboard")
+    logs = {}
+    for name, tf in (("tf", ref), ("dg", dg)):
+        s = tf.Summary(value=[tf.Summary.Value(tag="acc", simple_value=0.75)])
+        folder = str(tmp_path / name)
+        w = tf.summary.FileWriter(folder)
+        w.add_summary(s, 7)
+        w.close()
+        (path,) = [os.path.join(folder, f) for f in os.listdir(folder) if "events" in f]
+        logs[name] = (s.SerializeToString(), path)
+    assert logs["dg"][0] == logs["tf"][0]
+    for name in ("tf", "dg"):
+        # each reader reads both files: the same events
+        for tf in (ref.train, dg.train):
+            evs = [e for e in tf.summary_iterator(logs[name][1]) if e.HasField("summary")]
+            assert [(e.step, v.tag, v.simple_value) for e in evs for v in e.summary.value] == [
+                (7, "acc", 0.75)
+            ]
+    assert isinstance(dg.Event(), dg.summary.Event)
+    with pytest.raises(NotImplementedError):
+        dg.summary.NoSuchProto  # noqa: B018
