@@ -8,6 +8,7 @@ import duograd.frontends.graph as dg
 import numpy as np
 import pytest
 
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # tf.layers needs Keras 2
 real_tf = pytest.importorskip("tensorflow")
 
 TOL = {"rtol": 2e-5, "atol": 2e-6}
