@@ -5,7 +5,8 @@ chosen branch (ops with side effects in a branch run either way). `map_fn` and `
 leading dimension known when the graph is built are unrolled, with gradients. `while_loop`
 (and map_fn / scan over a leading dimension known only when run) build the body once on
 placeholders and run it as a sub-plan of the core executor inside one node, in a loop, at run
-time; these have no gradient (tf.gradients through them raises).
+time; their gradients run the body's gradient over the recorded iterations (while_grad.py) or
+rows (map_grad.py).
 """
 
 from __future__ import annotations
@@ -370,6 +371,15 @@ def map_fn(
 
         avals = [AVal((None, *tuple(o.shape)), _np_dtype(o)) for o in out_flat]
         res = _loop_node(g, "map", list(flat) + list(sub.caps), run, avals)
+        if back_prop:
+            from .map_grad import MapRecord
+
+            rec = MapRecord(g, phs, out_flat, sub, flat)
+            rec.results = list(res)
+            for pos, o in enumerate(res):  # (not `k`: run() reads k)
+                o.node.attrs["loop_exit"] = (rec, pos)
+        else:
+            res[0].node.inputs[0].node.attrs["no_backprop"] = True
     return _pack(out, res)
 
 

@@ -40,6 +40,10 @@ class LoopRecord:
         captured values."""
         return list(self.init) + list(self.step.caps)
 
+    def exit_prim(self, k: int) -> Any:
+        """The sweep's primitive for output k."""
+        return _ExitPrim(self, k)
+
     def backward_plan(self) -> Any:
         """Build (once) the body's gradient: cotangents of the loop variables and captures."""
         if self.back is not None:
@@ -137,7 +141,7 @@ class ExitNode:
     __slots__ = ("prim", "params", "inputs", "output", "input_keys", "output_key", "index")
 
     def __init__(self, node: Any, loop: LoopRecord, k: int) -> None:
-        self.prim = _ExitPrim(loop, k)
+        self.prim = loop.exit_prim(k)
         self.params: dict = {}
         self.inputs = tuple(loop.inputs)
         self.input_keys = self.inputs

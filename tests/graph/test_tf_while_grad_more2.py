@@ -171,3 +171,20 @@ def test_back_prop_false_gives_no_gradient():
     x = dg.placeholder(dg.float32, [3])
     y = dg.while_loop(lambda y: dg.reduce_sum(y) < 10.0, lambda y: y * 2.0, [x], back_prop=False)
     assert dg.gradients(dg.reduce_sum(y), x) == [None]
+
+
+def test_map_fn_over_a_run_time_batch_has_gradients(ref):
+    def prog(tf):
+        x = tf.placeholder(tf.float32, [None, 3])
+        w = tf.Variable(W)
+        k = tf.placeholder(tf.float32, [3])
+
+        def row(r):
+            h = tf.tanh(tf.matmul(r[None], w))[0]
+            return h * k, tf.reduce_sum(r * r)
+
+        a, b = tf.map_fn(row, x, dtype=(tf.float32, tf.float32))
+        loss = tf.reduce_sum(a * a) + tf.reduce_sum(b * 0.5)
+        return [loss] + tf.gradients(loss, [x, w, k]), {x: np.stack([X, X * 2.0]), k: X}
+
+    _both(ref, prog)
