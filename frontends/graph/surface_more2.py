@@ -71,6 +71,9 @@ def attach(tf: types.ModuleType) -> None:
     from . import summary_more2 as SM
 
     tf.train.summary_iterator = SM.summary_iterator
+    from .init_checkpoint import init_from_checkpoint
+
+    tf.train.init_from_checkpoint = init_from_checkpoint
     SM.lazy_names(tf, ("Summary", "Event", "SessionLog"))
     SM.lazy_names(tf.summary, ("Summary", "Event", "SessionLog"))
     from . import layers_more2 as LM2

@@ -289,3 +289,50 @@ def test_hand_built_summaries_and_summary_iterator(ref, tmp_path):
     assert isinstance(dg.Event(), dg.summary.Event)
     with pytest.raises(NotImplementedError):
         dg.summary.NoSuchProto  # noqa: B018
+
+
+def test_init_from_checkpoint_reads_a_real_tf_checkpoint(ref, tmp_path):
+    ref.reset_default_graph()
+    with ref.variable_scope("old"):
+        ref.get_variable("w", initializer=X[:2, :3])
+        ref.get_variable("b", initializer=X[2])
+    with ref.Session() as s:
+        s.run(ref.global_variables_initializer())
+        prefix = ref.train.Saver().save(s, str(tmp_path / "real" / "model"))
+
+    def run(tf):
+        tf.reset_default_graph()
+        with tf.variable_scope("new"):
+            w = tf.get_variable("w", [2, 3])
+            b = tf.get_variable("b", [3])
+        other = tf.get_variable("other", initializer=np.float32(5.0))
+        tf.train.init_from_checkpoint(prefix, {"old/": "new/"})
+        with tf.Session() as s:
+            s.run(tf.global_variables_initializer())
+            return s.run([w, b, other])
+
+    want, got = run(ref), run(dg)
+    for w, g in zip(want, got, strict=True):
+        np.testing.assert_array_equal(g, w)
+    np.testing.assert_array_equal(got[0], X[:2, :3])
+
+
+def test_init_from_checkpoint_own_checkpoint_by_name_and_variable(tmp_path):
+    dg.reset_default_graph()
+    a = dg.get_variable("a", initializer=X[0])
+    with dg.Session() as s:
+        s.run(dg.global_variables_initializer())
+        prefix = dg.train.Saver().save(s, str(tmp_path / "m"))
+    dg.reset_default_graph()
+    x = dg.get_variable("x", [3])
+    y = dg.get_variable("y", [3])
+    dg.train.init_from_checkpoint(str(tmp_path), {"a": "x"})  # a folder: its newest
+    dg.train.init_from_checkpoint(prefix, [("a", y)])
+    with pytest.raises(ValueError, match="shape"):
+        z = dg.get_variable("z", [4])
+        dg.train.init_from_checkpoint(prefix, {"a": z})
+    with dg.Session() as s:
+        s.run(dg.global_variables_initializer())
+        np.testing.assert_array_equal(s.run(x), X[0])
+        np.testing.assert_array_equal(s.run(y), X[0])
+    assert a is not None
