@@ -268,3 +268,29 @@ def repeat(input: Any, repeats: Any, axis: Any = None, name: str | None = None) 
         big = dims[: ax + 1] + [r] + dims[ax + 1 :]
         out = dims[:ax] + [dims[ax] * r] + dims[ax + 1 :]
         return A.reshape(M.broadcast_to(y, big), out)
+
+
+def scatter_nd(indices: Any, updates: Any, shape: Any, name: str | None = None) -> Tensor:
+    """Zeros of `shape` (Python ints) with `updates` added at `indices` (the last axis of
+    indices indexes the first dims; repeated indices add up, as in TF)."""
+    from ...core.primitives.nn import scatter_add_like
+
+    if isinstance(shape, Tensor):
+        raise NotImplementedError("scatter_nd: shape must be a list of Python ints here")
+    dims = [int(d) for d in shape]
+    idx, u = _tensor(indices), _tensor(updates)
+    known_rank("scatter_nd", idx, u)
+    k = idx.shape[-1] if len(idx.shape) else None
+    if k is None or not 1 <= k <= len(dims):
+        raise ValueError(
+            f"scatter_nd: the last dimension of indices {idx} must be known and between 1 and "
+            f"the rank of shape {dims}"
+        )
+    rest = dims[k:]
+    strides = np.cumprod([1] + dims[k - 1 : 0 : -1])[::-1].astype(_npdt(idx))
+    like = np.zeros([int(np.prod(dims[:k]))] + rest, _npdt(u))
+    with idx.graph.name_scope(name or "ScatterNd"):
+        flat = A.reshape(M.reduce_sum(M.multiply(idx, strides), -1), [-1])
+        rows = A.reshape(u, [-1] + rest)
+        out = idx.graph.build_op("ScatterNd", None, lambda: scatter_add_like(rows, like, flat, 0))
+        return A.reshape(out, dims)

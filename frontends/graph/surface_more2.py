@@ -21,7 +21,7 @@ _HOOKS = (
 
 _ARRAY_TOP = (
     "unsorted_segment_max unsorted_segment_min meshgrid tensordot depth_to_space space_to_depth "
-    "linspace lin_space diag diag_part sort argsort repeat"
+    "linspace lin_space diag diag_part sort argsort repeat scatter_nd"
 ).split()
 _ASSERTS = (
     "assert_equal assert_none_equal assert_less assert_less_equal assert_greater "

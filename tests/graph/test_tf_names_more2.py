@@ -53,6 +53,11 @@ PROGRAMS = {
     "sort_desc": (lambda tf, x: tf.sort(x, direction="DESCENDING"), V),
     "repeat_axis": (lambda tf, x: tf.repeat(x, 3, axis=1), V),
     "repeat_flat": (lambda tf, x: tf.repeat(x, 2), V),
+    "scatter_nd": (
+        lambda tf, x: tf.scatter_nd([[1, 0], [3, 2], [1, 0]], x[:3] * 2.0, [4, 3, 3]),
+        X,
+    ),
+    "scatter_nd_rows": (lambda tf, x: tf.scatter_nd([[2], [0], [2]], x[:3], [4, 3]), X),
     "foldl": (lambda tf, x: tf.foldl(lambda a, r: a * 0.5 + tf.sin(r), x), X),
     "foldr": (lambda tf, x: tf.foldr(lambda a, r: a * r, x, initializer=tf.ones([3])), X),
 }
