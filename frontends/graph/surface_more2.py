@@ -76,6 +76,11 @@ def attach(tf: types.ModuleType) -> None:
     tf.train.init_from_checkpoint = init_from_checkpoint
     SM.lazy_names(tf, ("Summary", "Event", "SessionLog"))
     SM.lazy_names(tf.summary, ("Summary", "Event", "SessionLog"))
+    from . import pool3d as P3
+
+    _put(tf.nn, ["max_pool3d", "avg_pool3d"], P3)
+    layers3 = ["max_pooling3d", "average_pooling3d", "MaxPooling3D", "AveragePooling3D"]
+    _put(tf.layers, [*layers3, "MaxPool3D", "AvgPool3D"], P3)
     from . import layers_more2 as LM2
 
     _put(tf.layers, LM2.NAMES, LM2)

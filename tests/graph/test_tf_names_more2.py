@@ -18,6 +18,7 @@ X[4, 1] = X[1, 1]  # a tie inside segment 1 (rows 1 and 4)
 IDS = np.array([0, 1, 0, 3, 1, 0], np.int32)
 IMG = R.uniform(-1, 1, (2, 4, 6, 8)).astype(np.float32)
 V = R.uniform(-1, 1, (2, 5)).astype(np.float32)
+VOL = R.uniform(-1, 1, (2, 5, 4, 5, 3)).astype(np.float32)
 V[0, 3] = V[0, 1]
 
 
@@ -58,6 +59,22 @@ PROGRAMS = {
         X,
     ),
     "scatter_nd_rows": (lambda tf, x: tf.scatter_nd([[2], [0], [2]], x[:3], [4, 3]), X),
+    "max_pool3d": (
+        lambda tf, x: tf.nn.max_pool3d(x, [1, 2, 2, 3, 1], [1, 2, 1, 2, 1], "VALID"),
+        VOL,
+    ),
+    "max_pool3d_same": (
+        lambda tf, x: tf.nn.max_pool3d(x, [1, 3, 2, 2, 1], [1, 2, 2, 2, 1], "SAME"),
+        VOL,
+    ),
+    "avg_pool3d_same": (
+        lambda tf, x: tf.nn.avg_pool3d(x, [1, 2, 3, 2, 1], [1, 2, 2, 1, 1], "SAME"),
+        VOL,
+    ),
+    "layers_pool3d": (
+        lambda tf, x: tf.layers.average_pooling3d(x, 2, 1) + tf.layers.MaxPooling3D(2, 1)(x),
+        VOL,
+    ),
     "foldl": (lambda tf, x: tf.foldl(lambda a, r: a * 0.5 + tf.sin(r), x), X),
     "foldr": (lambda tf, x: tf.foldr(lambda a, r: a * r, x, initializer=tf.ones([3])), X),
 }
