@@ -1,6 +1,6 @@
-"""`tf.layers.separable_conv2d` / `separable_conv1d` and their classes SeparableConv2D /
-SeparableConv1D (channels_last): a depthwise then a 1x1 pointwise convolution, with TF's
-variables (depthwise_kernel, pointwise_kernel, bias)."""
+"""More `tf.layers` (channels_last): conv3d / Conv3D (kernel, bias), and separable_conv2d /
+separable_conv1d / SeparableConv2D / SeparableConv1D, a depthwise then a 1x1 pointwise
+convolution with TF's variables (depthwise_kernel, pointwise_kernel, bias)."""
 
 from __future__ import annotations
 
@@ -103,11 +103,45 @@ def separable_conv1d(
         return _finish(A.squeeze(y, [1]), bias, activation)
 
 
+def _triple(v: Any) -> tuple:
+    return (int(v),) * 3 if isinstance(v, int) else tuple(int(a) for a in v)
+
+
+def conv3d(
+    inputs: Any, filters: int, kernel_size: Any, strides: Any = (1, 1, 1),
+    padding: str = "valid", data_format: str = "channels_last", dilation_rate: Any = (1, 1, 1),
+    activation: Any = None, use_bias: bool = True, kernel_initializer: Any = None,
+    bias_initializer: Any = None, kernel_regularizer: Any = None, bias_regularizer: Any = None,
+    activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
+    trainable: bool = True, name: str | None = None, reuse: Any = None,
+) -> Tensor:  # fmt: skip
+    """A 3-D convolution layer over NDHWC inputs: kernel (kd, kh, kw, in, filters)."""
+    from .conv_more import conv3d as nn_conv3d
+    from .layers_more import _kernel_and_bias
+
+    _channels_last("conv3d", data_format)
+    x = _tensor(inputs)
+    known_rank("conv3d", x)
+    if len(x.shape) != 5 or x.shape[4] is None:
+        raise ValueError(f"conv3d: inputs must be 5-D NDHWC with known channels, got {x}")
+    k = _triple(kernel_size)
+    with variable_scope(name, default_name="conv3d", reuse=reuse):
+        kernel, bias = _kernel_and_bias(
+            x, (*k, int(x.shape[4]), int(filters)), filters, use_bias, kernel_initializer,
+            bias_initializer, kernel_regularizer, bias_regularizer, trainable,
+        )  # fmt: skip
+        s, r = _triple(strides), _triple(dilation_rate)
+        y = nn_conv3d(x, kernel, [1, *s, 1], padding.upper(), dilations=[1, *r, 1])
+        return _finish(y, bias, activation)
+
+
+Conv3D = _layer_class("Conv3D", conv3d, True)
+Convolution3D = Conv3D
 SeparableConv2D = _layer_class("SeparableConv2D", separable_conv2d, True)
 SeparableConv1D = _layer_class("SeparableConv1D", separable_conv1d, True)
 SeparableConvolution2D, SeparableConvolution1D = SeparableConv2D, SeparableConv1D
 
 NAMES = [
-    "separable_conv2d", "separable_conv1d", "SeparableConv2D", "SeparableConv1D",
-    "SeparableConvolution2D", "SeparableConvolution1D",
+    "conv3d", "Conv3D", "Convolution3D", "separable_conv2d", "separable_conv1d",
+    "SeparableConv2D", "SeparableConv1D", "SeparableConvolution2D", "SeparableConvolution1D",
 ]  # fmt: skip

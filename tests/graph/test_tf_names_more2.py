@@ -200,9 +200,11 @@ def test_file_writer_cache(tmp_path):
         ("separable_conv1d", (2, 9, 3), {"kernel_size": 3, "strides": 2, "depth_multiplier": 2}),
         ("SeparableConv2D", (2, 6, 6, 3), {"kernel_size": 3, "activation": "relu"}),
         ("SeparableConv1D", (2, 9, 3), {"kernel_size": 2, "padding": "same"}),
+        ("conv3d", (2, 5, 4, 5, 3), {"kernel_size": (2, 3, 2), "strides": 2, "padding": "same"}),
+        ("Conv3D", (1, 4, 4, 4, 2), {"kernel_size": 2, "dilation_rate": 2}),
     ],
 )
-def test_separable_conv_layers_match_tf(ref, kind, shape, kw):
+def test_separable_and_3d_conv_layers_match_tf(ref, kind, shape, kw):
     pytest.importorskip("tf_keras", reason="tf.layers needs Keras 2 (the tf-keras package)")
     arr = R.uniform(-1, 1, shape).astype(np.float32)
 
@@ -212,7 +214,10 @@ def test_separable_conv_layers_match_tf(ref, kind, shape, kw):
         args = dict(kw)
         if args.get("activation") == "relu":
             args["activation"] = tf.nn.relu
-        if inits is not None:
+        if inits is not None and "onv3" in kind:
+            args["kernel_initializer"] = tf.constant_initializer(inits[0])
+            args["bias_initializer"] = tf.constant_initializer(inits[1])
+        elif inits is not None:
             args["depthwise_initializer"] = tf.constant_initializer(inits[0])
             args["pointwise_initializer"] = tf.constant_initializer(inits[1])
             args["bias_initializer"] = tf.constant_initializer(inits[2])
