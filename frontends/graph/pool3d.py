@@ -2,7 +2,7 @@
 `average_pooling3d` and their classes), composed of 2-D pooling per depth slice: a 3-D window
 is a depth range times a 2-D window, so its max is the max of the slices' 2-D maxima and (the
 window's valid cells forming a box) its mean over valid cells is the mean of the slices' 2-D
-means."""
+means. Also `tf.nn.conv3d_transpose`, as the gradient of conv3d with respect to its input."""
 
 from __future__ import annotations
 
@@ -95,3 +95,32 @@ def average_pooling3d(
 MaxPooling3D = _layer_class("MaxPooling3D", max_pooling3d, False)
 AveragePooling3D = _layer_class("AveragePooling3D", average_pooling3d, False)
 MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
+
+
+def conv3d_transpose(
+    value: Any, filter: Any = None, output_shape: Any = None, strides: Any = None,  # noqa: A002
+    padding: str = "SAME", data_format: str = "NDHWC", name: str | None = None,
+    dilations: Any = None, filters: Any = None, input: Any = None,  # noqa: A002
+) -> Tensor:  # fmt: skip
+    """The transpose of tf.nn.conv3d (its gradient with respect to the input): NDHWC `value`,
+    filter (d, h, w, out_channels, in_channels), a static `output_shape`."""
+    from .conv_more import conv3d
+    from .gradients import gradients
+
+    if data_format != "NDHWC":
+        raise NotImplementedError("conv3d_transpose: only data_format='NDHWC' is provided")
+    v = _tensor(value if value is not None else input)
+    w = _tensor(filter if filter is not None else filters)
+    if isinstance(output_shape, Tensor) or output_shape is None:
+        raise NotImplementedError("conv3d_transpose: output_shape must be a list of Python ints")
+    shape = [int(d) for d in output_shape]
+    with v.graph.name_scope(name or "conv3d_transpose"):
+        x = A.zeros(shape, dtype=v.dtype)
+        y = conv3d(x, w, strides if strides is not None else 1, padding, dilations=dilations)
+        if tuple(y.shape) != tuple(v.shape) and None not in tuple(v.shape):
+            raise ValueError(
+                f"conv3d_transpose: value has shape {v.shape} but a conv3d of output_shape "
+                f"{shape} gives {y.shape}"
+            )
+        (out,) = gradients(y, x, grad_ys=v)
+        return out

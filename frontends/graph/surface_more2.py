@@ -78,7 +78,7 @@ def attach(tf: types.ModuleType) -> None:
     SM.lazy_names(tf.summary, ("Summary", "Event", "SessionLog"))
     from . import pool3d as P3
 
-    _put(tf.nn, ["max_pool3d", "avg_pool3d"], P3)
+    _put(tf.nn, ["max_pool3d", "avg_pool3d", "conv3d_transpose"], P3)
     layers3 = ["max_pooling3d", "average_pooling3d", "MaxPooling3D", "AveragePooling3D"]
     _put(tf.layers, [*layers3, "MaxPool3D", "AvgPool3D"], P3)
     from . import layers_more2 as LM2

@@ -19,6 +19,7 @@ IDS = np.array([0, 1, 0, 3, 1, 0], np.int32)
 IMG = R.uniform(-1, 1, (2, 4, 6, 8)).astype(np.float32)
 V = R.uniform(-1, 1, (2, 5)).astype(np.float32)
 VOL = R.uniform(-1, 1, (2, 5, 4, 5, 3)).astype(np.float32)
+W3T = R.uniform(-1, 1, (3, 2, 2, 2, 3)).astype(np.float32)  # d h w out in
 V[0, 3] = V[0, 1]
 
 
@@ -73,6 +74,18 @@ PROGRAMS = {
     ),
     "layers_pool3d": (
         lambda tf, x: tf.layers.average_pooling3d(x, 2, 1) + tf.layers.MaxPooling3D(2, 1)(x),
+        VOL,
+    ),
+    "conv3d_transpose": (
+        lambda tf, x: tf.nn.conv3d_transpose(
+            x, tf.constant(W3T), [2, 9, 7, 9, 2], [1, 2, 2, 2, 1], "SAME"
+        ),
+        VOL,
+    ),
+    "conv3d_transpose_valid": (
+        lambda tf, x: tf.nn.conv3d_transpose(
+            x * 2.0, tf.constant(W3T[:2]), [2, 6, 5, 6, 2], [1, 1, 1, 1, 1], "VALID"
+        ),
         VOL,
     ),
     "foldl": (lambda tf, x: tf.foldl(lambda a, r: a * 0.5 + tf.sin(r), x), X),
