@@ -135,13 +135,48 @@ def conv3d(
         return _finish(y, bias, activation)
 
 
+def conv3d_transpose(
+    inputs: Any, filters: int, kernel_size: Any, strides: Any = (1, 1, 1),
+    padding: str = "valid", data_format: str = "channels_last", activation: Any = None,
+    use_bias: bool = True, kernel_initializer: Any = None, bias_initializer: Any = None,
+    kernel_regularizer: Any = None, bias_regularizer: Any = None,
+    activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
+    trainable: bool = True, name: str | None = None, reuse: Any = None,
+) -> Tensor:  # fmt: skip
+    """A transposed 3-D convolution layer: kernel (kd, kh, kw, filters, in); the batch size
+    must be known when the graph is built."""
+    from .layers_more import _kernel_and_bias
+    from .pool3d import conv3d_transpose as nn_conv3d_transpose
+
+    _channels_last("conv3d_transpose", data_format)
+    x = _tensor(inputs)
+    known_rank("conv3d_transpose", x)
+    if len(x.shape) != 5 or any(d is None for d in x.shape):
+        raise ValueError(f"conv3d_transpose: inputs must be 5-D NDHWC of known shape, got {x}")
+    k, s, pad = _triple(kernel_size), _triple(strides), padding.upper()
+    n, *dhw, cin = (int(d) for d in x.shape)
+    out = [
+        a * st if pad == "SAME" else (a - 1) * st + kk for a, st, kk in zip(dhw, s, k, strict=True)
+    ]
+    with variable_scope(name, default_name="conv3d_transpose", reuse=reuse):
+        kernel, bias = _kernel_and_bias(
+            x, (*k, int(filters), cin), filters, use_bias, kernel_initializer,
+            bias_initializer, kernel_regularizer, bias_regularizer, trainable,
+        )  # fmt: skip
+        y = nn_conv3d_transpose(x, kernel, [n, *out, int(filters)], [1, *s, 1], pad)
+        return _finish(y, bias, activation)
+
+
 Conv3D = _layer_class("Conv3D", conv3d, True)
+Conv3DTranspose = _layer_class("Conv3DTranspose", conv3d_transpose, True)
+Convolution3DTranspose = Conv3DTranspose
 Convolution3D = Conv3D
 SeparableConv2D = _layer_class("SeparableConv2D", separable_conv2d, True)
 SeparableConv1D = _layer_class("SeparableConv1D", separable_conv1d, True)
 SeparableConvolution2D, SeparableConvolution1D = SeparableConv2D, SeparableConv1D
 
 NAMES = [
-    "conv3d", "Conv3D", "Convolution3D", "separable_conv2d", "separable_conv1d",
+    "conv3d", "Conv3D", "Convolution3D", "conv3d_transpose", "Conv3DTranspose",
+    "Convolution3DTranspose", "separable_conv2d", "separable_conv1d",
     "SeparableConv2D", "SeparableConv1D", "SeparableConvolution2D", "SeparableConvolution1D",
 ]  # fmt: skip

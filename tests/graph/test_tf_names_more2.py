@@ -215,6 +215,8 @@ def test_file_writer_cache(tmp_path):
         ("SeparableConv1D", (2, 9, 3), {"kernel_size": 2, "padding": "same"}),
         ("conv3d", (2, 5, 4, 5, 3), {"kernel_size": (2, 3, 2), "strides": 2, "padding": "same"}),
         ("Conv3D", (1, 4, 4, 4, 2), {"kernel_size": 2, "dilation_rate": 2}),
+        ("conv3d_transpose", (2, 3, 4, 3, 2), {"kernel_size": (2, 3, 2), "strides": 2}),
+        ("Conv3DTranspose", (1, 3, 3, 2, 2), {"kernel_size": 3, "padding": "same"}),
     ],
 )
 def test_separable_and_3d_conv_layers_match_tf(ref, kind, shape, kw):
