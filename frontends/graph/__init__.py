@@ -379,3 +379,8 @@ nn.conv3d = _conv3d
 from . import speech_surface as _speech  # noqa: E402
 
 _speech.attach(__import__("sys").modules[__name__])
+
+# ---- MonitoredSession and its hooks, tf.metrics: see surface_more2.py ---------------------------
+from . import surface_more2 as _surface_more2  # noqa: E402
+
+_surface_more2.attach(__import__("sys").modules[__name__])

@@ -36,8 +36,9 @@ class FlagValues:
             raise ValueError(f"flag --{flag.name} is defined twice")
         self._flags[flag.name] = flag
 
-    def __call__(self, argv: list) -> list:
-        """Parse `argv` (argv[0] is the program); return the arguments that are not flags."""
+    def __call__(self, argv: list, known_only: bool = False) -> list:
+        """Parse `argv` (argv[0] is the program); return the arguments that are not flags
+        (with known_only, unknown flags too, left for the program's own parser)."""
         rest = [argv[0]] if argv else []
         args = list(argv[1:])
         while args:
@@ -53,6 +54,9 @@ class FlagValues:
             flag = self._flags.get(name)
             if flag is None and name.startswith("no") and name[2:] in self._flags and not eq:
                 flag, text, eq = self._flags[name[2:]], "false", "="
+            if flag is None and known_only:
+                rest.append(a)
+                continue
             if flag is None:
                 raise ValueError(f"unknown command-line flag {a!r}")
             if not eq:
@@ -150,7 +154,8 @@ def mark_flags_as_required(flag_names: list, flag_values: Any = None) -> None:
 
 def run(main: Callable | None = None, argv: list | None = None) -> None:
     """Parse flags from argv, call main(remaining argv) and exit with its return value."""
-    rest = FLAGS(list(sys.argv if argv is None else argv))
+    # unknown flags pass through to main (programs may parse them with argparse), as in TF
+    rest = FLAGS(list(sys.argv if argv is None else argv), known_only=True)
     missing = [n for n in _REQUIRED if getattr(FLAGS, n) is None]
     if missing:
         raise SystemExit(f"FATAL Flags parsing error: flag --{missing[0]} must have a value")

@@ -5,7 +5,8 @@ chosen branch (ops with side effects in a branch run either way). `map_fn` and `
 leading dimension known when the graph is built are unrolled, with gradients. `while_loop`
 (and map_fn / scan over a leading dimension known only when run) build the body once on
 placeholders and run it as a sub-plan of the core executor inside one node, in a loop, at run
-time; these have no gradient (tf.gradients through them raises).
+time; their gradients run the body's gradient over the recorded iterations (while_grad.py) or
+rows (map_grad.py).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from . import dtypes as tfd
 from .control_flow import group
 from .convert import convert_to_tensor
 from .graph import get_default_graph, graph_of
-from .shapes import is_unknown_rank
+from .shapes import TensorShape, is_unknown_rank
 from .tensor import Operation, Tensor
+from .while_grad import LoopRecord, history_of
 
 # ---- nested structures -------------------------------------------------------------------------
 
@@ -34,6 +36,19 @@ def _flatten(s: Any) -> list:
         return [x for k in sorted(s) for x in _flatten(s[k])]
     if isinstance(s, (list, tuple)):
         return [x for v in s for x in _flatten(v)]
+    return [s]
+
+
+def _flatten_shapes(s: Any) -> list:
+    """Shape invariants as a flat list: a TensorShape, or a list of dims, is one leaf."""
+    if isinstance(s, dict):
+        return [x for k in sorted(s) for x in _flatten_shapes(s[k])]
+    if s is None or isinstance(s, TensorShape):
+        return [s]
+    if isinstance(s, (list, tuple)) and all(d is None or isinstance(d, int) for d in s):
+        return [s]
+    if isinstance(s, (list, tuple)):
+        return [x for v in s for x in _flatten_shapes(v)]
     return [s]
 
 
@@ -226,9 +241,19 @@ class _Box(np.ndarray):
     items: tuple = ()
 
 
+class _Recorded(list):
+    """A loop's results plus the loop variables entering each iteration (for its gradient)."""
+
+    def __init__(self, vals: list, history: list, caps: tuple) -> None:
+        super().__init__(vals)
+        self.history, self.caps = history, caps
+
+
 def _box(items: list) -> np.ndarray:
     box = np.zeros((), dtype=np.bool_).view(_Box)
     box.items = tuple(items)
+    box.history = getattr(items, "history", None)
+    box.caps = getattr(items, "caps", None)
     return box
 
 
@@ -248,11 +273,13 @@ def while_loop(
     structure = [loop_vars] if single else loop_vars
     init = [x if isinstance(x, Value) else convert_to_tensor(x) for x in _flatten(structure)]
     g = graph_of(init)
-    inv = _flatten(shape_invariants) if shape_invariants is not None else None
+    inv = _flatten_shapes(shape_invariants) if shape_invariants is not None else None
     with g.name_scope(name or "while"):
         phs = []
         for k, v in enumerate(init):
             shape = inv[k] if inv is not None else v.shape
+            if isinstance(shape, TensorShape) and shape.unknown_rank:
+                shape = None
             shape = None if shape is None else [None if d is None else d for d in shape]
             phs.append(_placeholder_like(v, shape, f"loop_var_{k}"))
         args = _pack(structure, phs)
@@ -286,16 +313,30 @@ def while_loop(
             sc = arrays[n_init + n_tc : n_init + n_tc + n_sc]
             cap = int(arrays[-1]) if extra else (None if limit is None else int(limit))
             i = 0
+            hist = [] if rec.record else None
             while (cap is None or i < cap) and bool(test(state, vals, tc)[0]):
+                if hist is not None:
+                    hist.append(history_of(vals))
                 vals = [np.asarray(a) for a in step(state, vals, sc)]
                 i += 1
+            if hist is not None:
+                return _Recorded(vals, hist, sc)
             return vals
 
         avals = [AVal(tuple(p.shape), _np_dtype(v)) for p, v in zip(phs, init, strict=True)]
         inputs = list(init) + list(test.caps) + list(step.caps) + extra
+        rec = None
         outs = _loop_node(g, "while", inputs, run, avals)
+        if back_prop:
+            rec = LoopRecord(g, phs, b_flat, step, init, outs[0].node.inputs[0])
+            for k, o in enumerate(outs):
+                o.node.attrs["loop_exit"] = (rec, k)
+        else:
+            outs[0].node.inputs[0].node.attrs["no_backprop"] = True
     res = _pack(structure, outs)
-    return res[0] if single else res
+    if single or (not return_same_structure and len(outs) == 1 and len(structure) == 1):
+        return outs[0]  # TF1 hands back a lone loop variable unwrapped
+    return res
 
 
 # ---- map_fn / scan ---------------------------------------------------------------------
@@ -330,6 +371,15 @@ def map_fn(
 
         avals = [AVal((None, *tuple(o.shape)), _np_dtype(o)) for o in out_flat]
         res = _loop_node(g, "map", list(flat) + list(sub.caps), run, avals)
+        if back_prop:
+            from .map_grad import MapRecord
+
+            rec = MapRecord(g, phs, out_flat, sub, flat)
+            rec.results = list(res)
+            for pos, o in enumerate(res):  # (not `k`: run() reads k)
+                o.node.attrs["loop_exit"] = (rec, pos)
+        else:
+            res[0].node.inputs[0].node.attrs["no_backprop"] = True
     return _pack(out, res)
 
 

@@ -15,6 +15,7 @@ from ...core.ir import Value
 from . import convert
 from .graph import graph_of
 from .tensor import Tensor
+from .while_grad import sweep_nodes
 
 
 def _as_list(x: Any) -> list:
@@ -56,7 +57,8 @@ def gradients(
     last = max(y.node.index for y in ys)
     # only op nodes carry gradients; a stop_gradients tensor's own node is left out, which
     # cuts the flow through it
-    nodes = [n for n in g.nodes[: last + 1] if n.kind == "op" and id(n.output) not in stops]
+    # (a while loop's outputs join as nodes whose VJP runs the loop backwards)
+    nodes = sweep_nodes(g.nodes[: last + 1], stops)
     with g.name_scope(name):
         seeds = []
         for i, y in enumerate(ys):
@@ -100,7 +102,9 @@ def _refuse_run_time_loops(ys: list, x: Value) -> None:
     """A gradient that would have to pass through a loop run at run time (tf.while_loop, or
     map_fn over a length unknown when built) is not provided: say so instead of None."""
     for n in _ancestors(ys).values():
-        if n.kind == "op" or n.attrs.get("type") != "While":
+        if n.kind == "op" or n.attrs.get("type") != "While" or "no_backprop" in n.attrs:
+            continue
+        if any("loop_exit" in c.attrs for c in _consumers(n)):
             continue
         if id(x.node) in _ancestors(list(n.inputs)):
             raise NotImplementedError(
@@ -109,3 +113,8 @@ def _refuse_run_time_loops(ys: list, x: Value) -> None:
                 "(a Python loop, or tf.map_fn / tf.scan over a length known when the graph is "
                 "built), or stop the gradient before it"
             )
+
+
+def _consumers(node: Any) -> list:
+    """Nodes reading `node`'s output."""
+    return [n for n in node.graph.nodes[node.index + 1 :] if any(i.node is node for i in n.inputs)]

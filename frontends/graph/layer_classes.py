@@ -5,12 +5,19 @@ them (as TF's layer objects do)."""
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 from . import layers as L
 from . import layers_more as LM
 from .graph import get_default_graph
 from .layers import Layer
+
+
+def _snake(cls_name: str) -> str:
+    """A class's default layer name as TF's: Conv2DTranspose -> conv2d_transpose."""
+    s = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", cls_name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 def _layer_class(cls_name: str, fn: Any, has_vars: bool) -> type:
@@ -28,7 +35,7 @@ def _layer_class(cls_name: str, fn: Any, has_vars: bool) -> type:
             return fn(inputs, name=self.name, **kw)
         g = get_default_graph()
         if self.name is None:
-            self.name = g.unique_name(cls_name.lower()).split("/")[-1]
+            self.name = g.unique_name(_snake(cls_name)).split("/")[-1]
         before = set(map(id, g.get_collection("variables")))
         if "reuse" in params:
             kw["reuse"] = True if self.built else None

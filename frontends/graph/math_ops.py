@@ -242,6 +242,12 @@ def clip_by_value(
 # ---- matmul -----------------------------------------------------------------------------------
 
 
+def _as_matrix(v: Any) -> Any:
+    from ...core.primitives.runtime_shapes import known_like
+
+    return known_like(v, (None, None), "matmul")
+
+
 def matmul(
     a: Any,
     b: Any,
@@ -259,6 +265,9 @@ def matmul(
 
     def build():
         x, y = convert.pair(g, a, b, "MatMul")
+        # an operand of unknown rank (an unshaped placeholder) is taken as a matrix, checked
+        # when run, as TF's MatMul requires
+        x, y = (_as_matrix(v) for v in (x, y))
         known_rank("matmul", x, y)
         return ops.matmul(x, y, transpose_a or adjoint_a, transpose_b or adjoint_b)
 

@@ -120,10 +120,12 @@ class Saver:
                 )
             tree["variables"][name] = np.asarray(value)
         folder = os.path.dirname(os.path.abspath(prefix))
-        if not os.path.isdir(folder):
+        try:  # TF's checkpoint writer makes a missing folder (programs rely on it)
+            os.makedirs(folder, exist_ok=True)
+        except OSError as e:
             raise errors.NotFoundError(
-                None, None, f"Failed to save checkpoint: the folder {folder!r} does not exist"
-            )
+                None, None, f"Failed to save checkpoint: cannot make the folder {folder!r}: {e}"
+            ) from None
         # Crash-safe rotation: write the new data file, then the state file naming only files
         # that exist, and only then delete the dropped ones. A crash at any point leaves the
         # state file pointing at a complete checkpoint (at worst an unlisted old file remains).

@@ -98,7 +98,8 @@ class TensorShape(StaticShape):
             return TensorShape(tuple.__getitem__(self, key))
         if self.unknown_rank:
             return None
-        return tuple.__getitem__(self, key)
+        d = tuple.__getitem__(self, key)
+        return d if d is None else Dimension(d)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, TensorShape):
@@ -128,6 +129,21 @@ class TensorShape(StaticShape):
 
     def __reduce__(self):
         return (TensorShape, (None if self.unknown_rank else tuple(self),))
+
+
+class Dimension(int):
+    """A known dimension read by indexing a TensorShape: an int that also has TF1's `.value`
+    (programs write `x.get_shape()[1].value`)."""
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> int:
+        """The dimension as a plain int."""
+        return int(self)
+
+    def __repr__(self) -> str:
+        return int.__repr__(self)
 
 
 def _dim(d: Any) -> int | None:
