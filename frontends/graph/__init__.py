@@ -384,3 +384,8 @@ _speech.attach(__import__("sys").modules[__name__])
 from . import surface_more2 as _surface_more2  # noqa: E402
 
 _surface_more2.attach(__import__("sys").modules[__name__])
+
+# ---- tf.einsum, inverse trigonometric / hyperbolic functions, tf.linalg inv / cholesky / solve
+from . import linalg_trig as _linalg_trig  # noqa: E402
+
+_linalg_trig.attach(__import__("sys").modules[__name__])
