@@ -145,7 +145,8 @@ class Primitive:
     vjp_rewritten: bool = False
     # ---- domain: ``check(*operands, **params)`` callables (see core/domain.py) that raise a
     # named error for values outside the op's domain (indices, steps); run before the shape
-    # rule on every call of either style, and at graph build on what is known then. A primitive with checks has no `fast` / `fast_params` (they would skip them).
+    # rule on every call of either style, and at graph build on what is known then. A
+    # primitive with checks has no `fast` / `fast_params` (they would skip them).
     checks: tuple[Callable[..., None], ...] = ()
 
     def __post_init__(self) -> None:
