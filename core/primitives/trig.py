@@ -33,7 +33,9 @@ def _asin_vjp(g, out, x, wants):
 
 
 def _acos_vjp(g, out, x, wants):
-    return (neg(div(g, sqrt(sub(_one(x), square(x))))),)
+    # the sign goes on g, not on the quotient: outside [-1, 1] the quotient is sqrt's NaN, and a
+    # negation after it would flip that NaN's sign bit where a fused kernel may not
+    return (div(neg(g), sqrt(sub(_one(x), square(x)))),)
 
 
 def _sinh_vjp(g, out, x, wants):

@@ -154,6 +154,15 @@ def test_the_walk_finds_the_record_s_elementwise_primitives():
     assert {"exp", "log", "sign", "floor", "round"} <= set(UNARY)
 
 
+def _bits(x) -> bytes:
+    # every bit, except a NaN's sign: the compiler may fold a negation into the operation that
+    # made the NaN (-(a / b) as (-a) / b), and IEEE leaves the sign of such a NaN unspecified
+    a = np.array(x, copy=True)
+    if a.dtype.kind == "f":
+        a[np.isnan(a)] = np.nan
+    return a.tobytes()
+
+
 @budget(40)
 @given(programs())
 def test_random_programs_agree_bitwise_in_both_styles_fusion_on_and_off(prog):
@@ -163,9 +172,9 @@ def test_random_programs_agree_bitwise_in_both_styles_fusion_on_and_off(prog):
         for optimize in (True, False):
             g_out, g_grads = _graph(values, steps, final, optimize)
             where = f"(optimize={optimize}) program:\n{_source(values, steps, final)}"
-            assert e_out.tobytes() == g_out.tobytes(), f"outputs differ {where}"
+            assert _bits(e_out) == _bits(g_out), f"outputs differ {where}"
             for i, (a, b) in enumerate(zip(e_grads, g_grads, strict=True)):
-                assert np.asarray(a).tobytes() == np.asarray(b).tobytes(), f"grad {i} {where}"
+                assert _bits(a) == _bits(b), f"grad {i} {where}"
 
 
 @budget(25)
