@@ -429,12 +429,13 @@ def scaled_dot_product_attention(
 
     q (..., L, d), k (..., S, d), v (..., S, dv); `mask` is additive (broadcasting to
     (..., L, S)) or bool with True = masked out; `causal` adds PyTorch's top-left causal mask;
-    scale defaults to 1 / sqrt(d). Without dropout and when the weights are not wanted, this is
-    the fused, blocked `sdpa` primitive (the same bits, no (..., L, S) arrays kept).
+    scale defaults to 1 / sqrt(d). When the weights are not wanted (and dropout_p < 1), this is
+    the fused `sdpa` primitive (the same bits, no (..., L, S) scores kept), dropout included.
     """
     dropping = bool(dropout_p) and training
-    if not need_weights and not dropping and _fusable(q, k, v):
-        return sdpa(q, k, v, mask, scale, causal), None
+    if not need_weights and _fusable(q, k, v) and (not dropping or dropout_p < 1.0):
+        # the fused kernel draws its dropout mask as `dropout` below would: the same bits
+        return sdpa(q, k, v, mask, scale, causal, dropout_p if dropping else 0.0), None
     d = q.shape[-1]
     s = 1.0 / float(np.sqrt(d)) if scale is None else float(scale)
     scores = ops.matmul(ops.mul(q, ops.scalar(s, q)), k, transpose_b=True)

@@ -11,6 +11,7 @@ CASES = [
     ((2, 2), 3, 3, 2, 2, "causal"),
     ((1, 2), 2, 3, 3, 2, "additive"),
     ((2,), 3, 2, 2, 2, "bool"),
+    ((2,), 3, 4, 2, 3, "dropout"),
 ]
 
 
@@ -26,7 +27,12 @@ def _operands(rng, dt, batch, length, source, d, dv, kind):
     else:
         mask = np.zeros((), dt)
     params = {"scale": 0.7, "has_mask": kind in ("additive", "bool"), "causal": kind == "causal"}
-    return (q, k, v, mask), params
+    params["keep"] = 1.0
+    drop = np.zeros((), bool)
+    if kind == "dropout":
+        params["keep"] = 0.75
+        drop = rng.random(batch + (length, source)) < 0.75
+    return (q, k, v, mask, drop), params
 
 
 def _fwd(rng, dt):
@@ -36,13 +42,20 @@ def _fwd(rng, dt):
 def _grad(rng, dt):
     out = []
     for c in CASES:
-        (q, k, v, mask), params = _operands(rng, dt, *c)
+        (q, k, v, mask, drop), params = _operands(rng, dt, *c)
         g = rng.standard_normal(q.shape[:-1] + (v.shape[-1],)).astype(dt)
-        out.append(Sample((g, q, k, v, mask), params))
+        out.append(Sample((g, q, k, v, mask, drop), params))
     return out
+
+
+def _drop_mask(rng, dt):
+    q = rng.uniform(-1, 1, (2, 3, 2)).astype(dt)
+    k = rng.uniform(-1, 1, (2, 4, 2)).astype(dt)
+    return [Sample((q, k), {"keep": 0.75})]
 
 
 ROWS_EXTRA: list[OpRow] = [
     OpRow("sdpa", _fwd, rtol32=2e-5),
     OpRow("sdpa_grad", _grad, grad=False, rtol32=2e-4),
+    OpRow("attention_dropout_mask", _drop_mask, grad=False, random=True),
 ]

@@ -1,32 +1,38 @@
-"""Blocked scaled-dot-product attention: forward and backward over a block of heads at a time.
+"""Scaled-dot-product attention as one compiled kernel forward and one backward.
 
 The composed attention (`core.functional.scaled_dot_product_attention`) materialises the
 scores and weights of every batch entry and head at once, (..., L, S) each, and keeps them for
-backward. Here the batch-and-head slices run in blocks of at most BLOCK score elements (and a
-slice larger than that, forward, in blocks of query rows): each block runs the very kernels of
-the composed form in its order (scale, q k^T, + mask, softmax, @ v) and backward recomputes a
-block's weights and runs the composed form's VJP rules on it. Every slice (and every query row)
-of those kernels is computed independently of the others, so the results are the composed
-form's bits, while at most one block of scores exists at a time and nothing of size L x S is
-kept between forward and backward.
+backward. Here each query row is carried through the whole chain by itself, (q * scale) k^T,
++ mask, softmax, (dropout), @ v, with the composed kernels' exact arithmetic: every dot product
+is the matmul kernels' chain acc = fma(a[i, k], b[k, j], acc) over k in order from 0, the
+softmax is the softmax kernel's own row function (max, the shared float32 exp, the 8-lane sum,
+the division), and the scale, mask and dropout are the same single roundings. So the results
+are the composed form's bits while a thread holds one row of scores at a time and nothing of
+size L x S is kept between forward and backward (except a dropout mask, drawn as the composed
+form draws it, one byte per score).
+
+Forward runs (batch entry, block of ROWS query rows) tasks in parallel. Backward runs one task
+per batch entry: the gradients of k and v are chains over the query rows in order (as
+w^T @ g and gs^T @ (q * scale) are in the composed form), so a batch entry's rows run in order
+on one thread, carrying those accumulators; its q gradient is a chain over keys per row.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, prange
 
-from ..primitives.elementwise import add, mul, scalar, where
-from ..primitives.linalg import _matmul_vjp, matmul
-from ..primitives.nn import softmax, softmax_grad
+from .cpu_share import threads as _cpu_threads
+from .matmul_ukernel import fma
 
-BLOCK = 1 << 16  # score elements per block
+# the softmax kernel's own row functions: the composed form's arithmetic, order and exp
+from .softmax import _bwd_row as softmax_grad_row
+from .softmax import _fwd_row as softmax_row
 
-
-def _additive(mask: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """A bool mask (True = masked out) as 0 / -inf, as the composed form's additive_mask."""
-    if mask.dtype == np.bool_:
-        return where(mask, scalar(-np.inf, like), scalar(0, like))
-    return mask
+NONE, BOOL, ADDITIVE, CAUSAL = 0, 1, 2, 3
+ROWS = 16  # query rows per forward task
+# Below this many multiply-adds the kernels run on one thread (a parallel region costs more).
+PARALLEL_MIN_WORK = 1 << 18
 
 
 def causal_additive(length: int, source: int, dt: np.dtype) -> np.ndarray:
@@ -34,79 +40,220 @@ def causal_additive(length: int, source: int, dt: np.dtype) -> np.ndarray:
     return np.triu(np.full((length, source), -np.inf, dt), 1)
 
 
-def _prepare(q, k, v, mask, has_mask: bool, causal: bool):
+@njit(cache=True, error_model="numpy")
+def _weights_row(q3, kt, m3, mrow, kind, b, row, scale, zero, qs, sc, w):
+    """qs = q[b, row] * scale, sc = qs k^T + mask, w = softmax(sc), as the composed kernels."""
+    d = qs.shape[0]
+    source = sc.shape[0]
+    for j in range(d):
+        qs[j] = q3[b, row, j] * scale
+    for s in range(source):
+        sc[s] = zero
+    for j in range(d):  # k outermost: each sc[s] is its own chain over j in order
+        x = qs[j]
+        ktj = kt[b, j]
+        for s in range(source):
+            sc[s] = fma(x, ktj[s], sc[s])
+    if kind == CAUSAL:
+        ninf = -np.inf
+        for s in range(source):
+            sc[s] = sc[s] + (ninf if s > row else zero)
+    elif kind != NONE:
+        mr = m3[mrow[b], row if m3.shape[1] > 1 else 0]
+        wide = mr.shape[0] > 1
+        ninf = -np.inf
+        for s in range(source):
+            mv = mr[s if wide else 0]
+            if kind == BOOL:
+                sc[s] = sc[s] + (ninf if mv else zero)
+            else:
+                sc[s] = sc[s] + mv
+    softmax_row(sc, w, zero, 0)
+
+
+@njit(cache=True, error_model="numpy")
+def _forward_rows(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out, b, r0, r1):
+    d = q3.shape[2]
+    source = kt.shape[2]
+    dv = v3.shape[2]
+    dropping = drop3.shape[1] > 0
+    qs = np.empty(d, out.dtype)
+    sc = np.empty(source, out.dtype)
+    w = np.empty(source, out.dtype)
+    for row in range(r0, r1):
+        _weights_row(q3, kt, m3, mrow, kind, b, row, scale, zero, qs, sc, w)
+        if dropping:  # weights * mask, the mask being 1/keep or 0
+            for s in range(source):
+                w[s] = w[s] * (dval if drop3[b, row, s] else zero)
+        o = out[b, row]
+        for j in range(dv):
+            o[j] = zero
+        for s in range(source):
+            x = w[s]
+            vs = v3[b, s]
+            for j in range(dv):
+                o[j] = fma(x, vs[j], o[j])
+
+
+@njit(cache=True, error_model="numpy")
+def _forward_serial(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out, rows):
+    length = q3.shape[1]
+    nb = (length + rows - 1) // rows
+    for t in range(q3.shape[0] * nb):
+        b, r0 = t // nb, (t % nb) * rows
+        _forward_rows(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out, b, r0,
+                      min(length, r0 + rows))  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def _forward_parallel(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out, rows):
+    length = q3.shape[1]
+    nb = (length + rows - 1) // rows
+    for t in prange(q3.shape[0] * nb):
+        b, r0 = t // nb, (t % nb) * rows
+        _forward_rows(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out, b, r0,
+                      min(length, r0 + rows))  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def _backward_entry(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, scale, zero, gq, gk, gv, b):
+    """Gradients of q, k, v for batch entry b: the composed form's reverse sweep, row by row."""
+    length, d = q3.shape[1], q3.shape[2]
+    source, dv = k3.shape[1], vt.shape[1]
+    dropping = drop3.shape[1] > 0
+    qs = np.empty(d, gq.dtype)
+    sc = np.empty(source, gq.dtype)
+    w = np.empty(source, gq.dtype)
+    gw = np.empty(source, gq.dtype)
+    gs = np.empty(source, gq.dtype)
+    acc = np.empty(d, gq.dtype)
+    gkb, gvb = gk[b], gv[b]
+    for s in range(source):
+        for j in range(d):
+            gkb[s, j] = zero
+        for j in range(dv):
+            gvb[s, j] = zero
+    for row in range(length):
+        _weights_row(q3, kt, m3, mrow, kind, b, row, scale, zero, qs, sc, w)
+        g = g3[b, row]
+        for s in range(source):  # d(out)/d(dropped weights) = g v^T: a chain over dv
+            gw[s] = zero
+        for j in range(dv):
+            x = g[j]
+            vtj = vt[b, j]
+            for s in range(source):
+                gw[s] = fma(x, vtj[s], gw[s])
+        if dropping:  # dropped = w * mask: its gradient is gw * mask; v meets the dropped w
+            for s in range(source):
+                mv = dval if drop3[b, row, s] else zero
+                gw[s] = gw[s] * mv
+                sc[s] = w[s] * mv
+        else:
+            for s in range(source):
+                sc[s] = w[s]
+        for s in range(source):  # gv += dropped^T g, continuing each chain over the rows
+            x = sc[s]
+            gvs = gvb[s]
+            for j in range(dv):
+                gvs[j] = fma(x, g[j], gvs[j])
+        softmax_grad_row(w, gw, gs, zero, 0)
+        for j in range(d):
+            acc[j] = zero
+        for s in range(source):  # d(q * scale) = gs k, a chain over the keys
+            x = gs[s]
+            ks = k3[b, s]
+            gks = gkb[s]
+            for j in range(d):
+                acc[j] = fma(x, ks[j], acc[j])
+                gks[j] = fma(x, qs[j], gks[j])  # gk += gs^T (q * scale), over the rows
+        for j in range(d):
+            gq[b, row, j] = acc[j] * scale
+
+
+@njit(cache=True, error_model="numpy")
+def _backward_serial(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, scale, zero, gq, gk, gv):
+    for b in range(q3.shape[0]):
+        _backward_entry(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, scale, zero,
+                        gq, gk, gv, b)  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def _backward_parallel(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, scale, zero, gq, gk, gv):
+    for b in prange(q3.shape[0]):
+        _backward_entry(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, scale, zero,
+                        gq, gk, gv, b)  # fmt: skip
+
+
+def _mask_operands(mask, has_mask: bool, causal: bool, batch: tuple, dt: np.dtype):
+    """(kind, mask as (slices, Lm, Sm), the mask slice of each flattened batch entry)."""
+    if not has_mask:
+        kind = CAUSAL if causal else NONE
+        return kind, np.zeros((1, 1, 1), dt), np.zeros(1, np.int64)
+    m = np.asarray(mask)
+    nd = len(batch) + 2
+    m = m.reshape((1,) * (nd - m.ndim) + m.shape)
+    lead = m.shape[:-2]
+    m3 = np.ascontiguousarray(m).reshape((-1,) + m.shape[-2:])
+    ids = np.arange(m3.shape[0], dtype=np.int64).reshape(lead)
+    mrow = np.ascontiguousarray(np.broadcast_to(ids, batch)).reshape(-1)
+    return (BOOL if m.dtype == np.bool_ else ADDITIVE), m3, mrow
+
+
+def _prepare(q, k, v, mask, drop, has_mask: bool, causal: bool, keep: float):
     batch = q.shape[:-2]
     n = int(np.prod(batch)) if batch else 1
-    length, d = q.shape[-2:]
-    source = k.shape[-2]
-    q3 = q.reshape(n, length, d)
-    k3 = k.reshape(n, source, k.shape[-1])
-    v3 = v.reshape(n, source, v.shape[-1])
-    m = None
-    if has_mask:
-        m = np.broadcast_to(mask, batch + (length, source))
-    elif causal:
-        m = causal_additive(length, source, q.dtype)
-    return batch, n, length, source, q3, k3, v3, m
+    dt = np.dtype(q.dtype)
+    q3 = np.ascontiguousarray(q).reshape((n,) + q.shape[-2:])
+    k3 = np.ascontiguousarray(k).reshape((n,) + k.shape[-2:])
+    v3 = np.ascontiguousarray(v).reshape((n,) + v.shape[-2:])
+    kind, m3, mrow = _mask_operands(mask, has_mask, causal, batch, dt)
+    if keep < 1.0:
+        drop3 = np.ascontiguousarray(drop, np.bool_).reshape(n, q.shape[-2], k.shape[-2])
+        dval = dt.type(1) / dt.type(keep)  # the composed mask's value: 1.0 / keep in dtype
+    else:
+        drop3, dval = np.zeros((1, 0, 0), np.bool_), dt.type(1)
+    return batch, n, q3, k3, v3, kind, m3, mrow, drop3, dval
 
 
-def _mask_block(m, batch: tuple, idx: np.ndarray, rows: slice):
-    """The mask of slices `idx` (flat) and query rows `rows`, or None."""
-    if m is None:
-        return None
-    if m.ndim == 2:  # causal
-        return m[rows]
-    multi = np.unravel_index(idx, batch) if batch else ()
-    return m[multi + (rows,)] if batch else m[rows][None]
+def _parallel(n: int, length: int, source: int, d: int, dv: int) -> bool:
+    return n * length * source * (d + dv) >= PARALLEL_MIN_WORK and _cpu_threads() > 1
 
 
-def _scores(qb, kb, mb, s: float):
-    scores = matmul(mul(qb, scalar(s, qb)), kb, transpose_b=True)
-    if mb is not None:
-        scores = add(scores, _additive(np.asarray(mb), scores))
-    return scores
-
-
-def forward(q, k, v, mask, scale: float, has_mask: bool, causal: bool) -> np.ndarray:
-    """softmax((q * scale) k^T + mask) v over the last two axes, block by block."""
-    batch, n, length, source, q3, k3, v3, m = _prepare(q, k, v, mask, has_mask, causal)
-    out = np.empty((n, length, v.shape[-1]), q.dtype)
-    if out.size == 0:
+def forward(q, k, v, mask, drop, scale, has_mask, causal, keep=1.0) -> np.ndarray:
+    """softmax((q * scale) k^T + mask) [* dropout] v over the last two axes."""
+    batch, n, q3, k3, v3, kind, m3, mrow, drop3, dval = _prepare(
+        q, k, v, mask, drop, has_mask, causal, keep
+    )
+    dt = np.dtype(q.dtype)
+    length, source, d, dv = q3.shape[1], k3.shape[1], q3.shape[2], v3.shape[2]
+    out = np.zeros((n, length, dv), dt)
+    if out.size == 0 or source == 0:  # an empty softmax: the composed form gives zeros
         return out.reshape(batch + out.shape[1:])
-    per = max(1, BLOCK // max(1, length * source))  # slices per block
-    rows = max(1, BLOCK // max(1, source)) if per == 1 else length  # query rows per block
-    for start in range(0, n, per):
-        idx = np.arange(start, min(n, start + per))
-        sl = slice(start, start + len(idx))
-        for r0 in range(0, length, rows):
-            r = slice(r0, min(length, r0 + rows))
-            w = softmax(_scores(q3[sl, r], k3[sl], _mask_block(m, batch, idx, r), scale), -1)
-            out[sl, r] = matmul(w, v3[sl])
+    kt = np.ascontiguousarray(np.swapaxes(k3, 1, 2))
+    run = _forward_parallel if _parallel(n, length, source, d, dv) else _forward_serial
+    run(q3, kt, v3, m3, mrow, kind, drop3, dval, dt.type(scale), dt.type(0), out, max(1, ROWS))
     return out.reshape(batch + out.shape[1:])
 
 
-def backward(g, q, k, v, mask, scale: float, has_mask: bool, causal: bool) -> np.ndarray:
-    """(N, L*d + S*d + S*dv): per flattened batch entry its dq, dk and dv, block by block."""
-    batch, n, length, source, q3, k3, v3, m = _prepare(q, k, v, mask, has_mask, causal)
-    d, dv_w = q.shape[-1], v.shape[-1]
-    g3 = g.reshape(n, length, dv_w)
-    res = np.empty((n, length * d + source * d + source * dv_w), q.dtype)
-    per = max(1, BLOCK // max(1, length * source))
-    both = (True, True)
-    for start in range(0, n, per):
-        idx = np.arange(start, min(n, start + per))
-        sl = slice(start, start + len(idx))
-        qb, kb, vb = q3[sl], k3[sl], v3[sl]
-        qs = mul(qb, scalar(scale, qb))
-        raw = matmul(qs, kb, transpose_b=True)
-        mb = _mask_block(m, batch, idx, slice(None))
-        scores = raw if mb is None else add(raw, _additive(np.asarray(mb), raw))
-        w = softmax(scores, -1)
-        # the composed form's reverse sweep: matmul(w, v), softmax, q k^T, q * scale
-        gw, gv = _matmul_vjp(g3[sl], None, w, vb, both, False, False)
-        gs = softmax_grad(w, gw, -1)
-        gqs, gk = _matmul_vjp(gs, None, qs, kb, both, False, True)
-        gq = mul(gqs, scalar(scale, qb))
-        b = len(idx)
-        res[sl] = np.concatenate([gq.reshape(b, -1), gk.reshape(b, -1), gv.reshape(b, -1)], axis=1)
+def backward(g, q, k, v, mask, drop, scale, has_mask, causal, keep=1.0) -> np.ndarray:
+    """(N, L*d + S*d + S*dv): per flattened batch entry its dq, dk and dv."""
+    batch, n, q3, k3, v3, kind, m3, mrow, drop3, dval = _prepare(
+        q, k, v, mask, drop, has_mask, causal, keep
+    )
+    dt = np.dtype(q.dtype)
+    length, source, d, dv = q3.shape[1], k3.shape[1], q3.shape[2], v3.shape[2]
+    res = np.zeros((n, length * d + source * d + source * dv), dt)
+    if res.size == 0 or source == 0 or length == 0:
+        return res
+    g3 = np.ascontiguousarray(g, dt).reshape(n, length, dv)
+    gq = np.empty((n, length, d), dt)
+    gk = np.empty((n, source, d), dt)
+    gv = np.empty((n, source, dv), dt)
+    kt = np.ascontiguousarray(np.swapaxes(k3, 1, 2))
+    vt = np.ascontiguousarray(np.swapaxes(v3, 1, 2))
+    run = _backward_parallel if _parallel(n, length, source, d, dv) else _backward_serial
+    run(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, dt.type(scale), dt.type(0), gq, gk, gv)
+    res[:, : length * d] = gq.reshape(n, -1)
+    res[:, length * d : length * d + source * d] = gk.reshape(n, -1)
+    res[:, length * d + source * d :] = gv.reshape(n, -1)
     return res

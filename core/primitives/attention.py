@@ -1,12 +1,14 @@
 """Fused scaled-dot-product attention: one primitive for the forward, one for its VJP.
 
-``sdpa(q, k, v, mask, scale, has_mask, causal)`` is softmax((q * scale) k^T + mask) v over the
-last two axes, q (..., L, d), k (..., S, d), v (..., S, dv) with the same batch axes; `mask`
-(used when has_mask) broadcasts to (..., L, S), additive or bool (True = masked out); `causal`
-adds PyTorch's top-left causal mask instead. It runs block by block (`kernels.sdpa`) with the
-composed form's kernels, so its values and gradients are the composed form's bits while at most
-one block of scores exists at a time. ``sdpa_grad`` returns (N, L*d + S*d + S*dv): per
-flattened batch entry the gradients of q, k and v.
+``sdpa(q, k, v, mask, drop, scale, has_mask, causal, keep)`` is softmax((q * scale) k^T + mask)
+v over the last two axes, q (..., L, d), k (..., S, d), v (..., S, dv) with the same batch axes;
+`mask` (used when has_mask) broadcasts to (..., L, S), additive or bool (True = masked out);
+`causal` adds PyTorch's top-left causal mask instead. With keep < 1 the weights are multiplied
+by a dropout mask first: `drop` (bool, (..., L, S), True = kept, drawn by
+`attention_dropout_mask` exactly as the composed form's dropout draws) scaled by 1 / keep. One
+compiled kernel each way (`kernels.sdpa`) reproduces the composed form's arithmetic, so values
+and gradients are its bits while no (..., L, S) array of scores exists. ``sdpa_grad`` returns
+(N, L*d + S*d + S*dv): per flattened batch entry the gradients of q, k and v.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 from ..errors import ShapeError, fmt_shape
 from ..kernels import sdpa as KA
+from ..random import default_generator
 from . import rules
 from .registry import AVal, Primitive, bind, register
 from .shaping import getitem, reshape
@@ -57,13 +60,29 @@ def _check(q, k, v, mask, has_mask: bool) -> tuple:
     return qs, ks, vs
 
 
-def _rule(q, k, v, mask, scale, has_mask, causal) -> AVal:
+def _check_drop(q, k, drop, keep: float) -> None:
+    if not 0.0 < keep <= 1.0:
+        raise ValueError(f"sdpa: keep must be in (0, 1], got {keep}")
+    if keep < 1.0:
+        want = tuple(q.shape[:-1]) + (k.shape[-2],)
+        got = tuple(drop.shape)
+        fits = len(got) == len(want) and all(_same(a, b) for a, b in zip(got, want, strict=True))
+        if not fits or np.dtype(drop.dtype) != np.bool_:
+            raise ShapeError(
+                f"sdpa: the dropout mask must be bool {fmt_shape(want)}, got "
+                f"{np.dtype(drop.dtype)} {fmt_shape(got)} (draw it with attention_dropout_mask)"
+            )
+
+
+def _rule(q, k, v, mask, drop, scale, has_mask, causal, keep) -> AVal:
     qs, _, vs = _check(q, k, v, mask, has_mask)
+    _check_drop(q, k, drop, keep)
     return AVal(qs[:-1] + (vs[-1],), np.dtype(q.dtype))
 
 
-def _grad_rule(g, q, k, v, mask, scale, has_mask, causal) -> AVal:
+def _grad_rule(g, q, k, v, mask, drop, scale, has_mask, causal, keep) -> AVal:
     qs, ks, vs = _check(q, k, v, mask, has_mask)
+    _check_drop(q, k, drop, keep)
     batch = qs[:-2]
     n = None if None in batch else int(np.prod(batch)) if batch else 1
     dims = (qs[-2], qs[-1], ks[-2], vs[-1])
@@ -71,8 +90,8 @@ def _grad_rule(g, q, k, v, mask, scale, has_mask, causal) -> AVal:
     return AVal((n, w), np.dtype(q.dtype))
 
 
-def _vjp(g, out, q, k, v, mask, wants, scale, has_mask, causal):
-    flat = sdpa_grad(g, q, k, v, mask, scale, has_mask, causal)
+def _vjp(g, out, q, k, v, mask, drop, wants, scale, has_mask, causal, keep):
+    flat = sdpa_grad(g, q, k, v, mask, drop, scale, has_mask, causal, keep)
     length, d = q.shape[-2], q.shape[-1]
     source, dv = k.shape[-2], v.shape[-1]
     cuts = [0, length * d, length * d + source * d, length * d + source * (d + dv)]
@@ -81,10 +100,14 @@ def _vjp(g, out, q, k, v, mask, wants, scale, has_mask, causal):
         part = getitem(flat, (slice(None), slice(cuts[j], cuts[j + 1])))
         shape = tuple(-1 if s is None else s for s in x.shape)
         grads.append(reshape(part, shape) if wants[j] else None)
-    return (*grads, None)
+    return (*grads, None, None)
 
 
-def _reference(q, k, v, mask, scale, has_mask, causal):
+def _dropped(w, drop, keep: float):
+    return w if keep >= 1.0 else w * np.where(np.asarray(drop), 1.0 / keep, 0.0)
+
+
+def _reference(q, k, v, mask, drop, scale, has_mask, causal, keep):
     """The composed form in float64 with numpy."""
     f = np.float64
     s = np.matmul(np.asarray(q, f) * scale, np.swapaxes(np.asarray(k, f), -1, -2))
@@ -96,10 +119,10 @@ def _reference(q, k, v, mask, scale, has_mask, causal):
     s = s - s.max(-1, keepdims=True)
     w = np.exp(s)
     w = w / w.sum(-1, keepdims=True)
-    return np.matmul(w, np.asarray(v, f)).astype(q.dtype)
+    return np.matmul(_dropped(w, drop, keep), np.asarray(v, f)).astype(q.dtype)
 
 
-def _reference_grad(g, q, k, v, mask, scale, has_mask, causal):
+def _reference_grad(g, q, k, v, mask, drop, scale, has_mask, causal, keep):
     f = np.float64
     q64, k64, v64, g64 = (np.asarray(a, f) for a in (q, k, v, g))
     s = np.matmul(q64 * scale, np.swapaxes(k64, -1, -2))
@@ -110,8 +133,8 @@ def _reference_grad(g, q, k, v, mask, scale, has_mask, causal):
         s = s + KA.causal_additive(s.shape[-2], s.shape[-1], np.dtype(f))
     w = np.exp(s - s.max(-1, keepdims=True))
     w = w / w.sum(-1, keepdims=True)
-    gw = np.matmul(g64, np.swapaxes(v64, -1, -2))
-    gv = np.matmul(np.swapaxes(w, -1, -2), g64)
+    gw = _dropped(np.matmul(g64, np.swapaxes(v64, -1, -2)), drop, keep)
+    gv = np.matmul(np.swapaxes(_dropped(w, drop, keep), -1, -2), g64)
     gs = w * (gw - (gw * w).sum(-1, keepdims=True))
     gq = np.matmul(gs, k64) * scale
     gk = np.matmul(np.swapaxes(gs, -1, -2), q64 * scale)
@@ -123,40 +146,78 @@ def _reference_grad(g, q, k, v, mask, scale, has_mask, causal):
 SDPA = register(
     Primitive(
         "sdpa",
-        impl=lambda q, k, v, mask, scale, has_mask, causal: KA.forward(
-            q, k, v, mask, scale, has_mask, causal
+        impl=lambda q, k, v, mask, drop, scale, has_mask, causal, keep: KA.forward(
+            q, k, v, mask, drop, scale, has_mask, causal, keep
         ),
         shape_rule=_rule,
         vjp=_vjp,
         reference=_reference,
-        nondiff=(3,),
+        nondiff=(3, 4),
     )
 )
 
 SDPA_GRAD = register(
     Primitive(
         "sdpa_grad",
-        impl=lambda g, q, k, v, mask, scale, has_mask, causal: KA.backward(
-            g, q, k, v, mask, scale, has_mask, causal
+        impl=lambda g, q, k, v, mask, drop, scale, has_mask, causal, keep: KA.backward(
+            g, q, k, v, mask, drop, scale, has_mask, causal, keep
         ),
         shape_rule=_grad_rule,
         reference=_reference_grad,
-        nondiff=tuple(range(5)),
+        nondiff=tuple(range(6)),
     )
 )
 
 
-def sdpa(q, k, v, mask=None, scale: float | None = None, causal: bool = False):
-    """softmax((q * scale) k^T + mask) v, fused and blocked (see the module docstring)."""
+def _drop_rule(q, k, keep) -> AVal:
+    rules.require_float("attention_dropout_mask", q)
+    if len(q.shape) < 2 or len(k.shape) != len(q.shape):
+        raise ShapeError(
+            f"attention_dropout_mask: expected q (..., L, d) and k (..., S, d), got "
+            f"{fmt_shape(tuple(q.shape))} and {fmt_shape(tuple(k.shape))}"
+        )
+    return AVal(tuple(q.shape[:-1]) + (k.shape[-2],), np.dtype(np.bool_))
+
+
+def _drop_impl(q, k, keep):
+    # the draws of dropout_mask_like on the (..., L, S) weights: same shape, dtype, order
+    shape = tuple(q.shape[:-1]) + (k.shape[-2],)
+    return default_generator.bernoulli(shape, keep, np.dtype(q.dtype)).astype(np.bool_)
+
+
+ATTENTION_DROPOUT_MASK = register(
+    Primitive(
+        "attention_dropout_mask",
+        impl=_drop_impl,
+        shape_rule=_drop_rule,
+        nondiff=(0, 1),
+        random=True,
+    )
+)
+
+
+def attention_dropout_mask(q, k, keep: float):
+    """The kept entries (bool, (..., L, S)) of attention dropout, drawn when the op runs."""
+    return bind(ATTENTION_DROPOUT_MASK, q, k, keep=float(keep))
+
+
+def sdpa(q, k, v, mask=None, scale: float | None = None, causal: bool = False,
+         dropout_p: float = 0.0):  # fmt: skip
+    """softmax((q * scale) k^T + mask) [dropout] v, one fused kernel (see the module docstring)."""
     if causal and mask is not None:
         raise ValueError("sdpa: give either a mask or causal=True, not both")
+    if not 0.0 <= dropout_p < 1.0:
+        raise ValueError(f"sdpa: dropout_p must be in [0, 1), got {dropout_p}")
     d = q.shape[-1]
     s = 1.0 / float(np.sqrt(d)) if scale is None else float(scale)
     has = mask is not None
     m = mask if has else np.zeros((), np.dtype(q.dtype))
-    return bind(SDPA, q, k, v, m, scale=s, has_mask=has, causal=bool(causal))
+    keep = 1.0 - float(dropout_p)
+    drop = attention_dropout_mask(q, k, keep) if dropout_p else np.zeros((), np.bool_)
+    return bind(SDPA, q, k, v, m, drop, scale=s, has_mask=has, causal=bool(causal), keep=keep)
 
 
-def sdpa_grad(g, q, k, v, mask, scale: float, has_mask: bool, causal: bool):
+def sdpa_grad(g, q, k, v, mask, drop, scale: float, has_mask: bool, causal: bool, keep: float):
     """Per flattened batch entry [dq, dk, dv] of sdpa for the cotangent g."""
-    return bind(SDPA_GRAD, g, q, k, v, mask, scale=scale, has_mask=has_mask, causal=causal)
+    return bind(SDPA_GRAD, g, q, k, v, mask, drop, scale=scale, has_mask=has_mask,
+                causal=causal, keep=keep)  # fmt: skip

@@ -299,7 +299,11 @@ def _lstm_seq(cx, node, ins):
 
 def _sdpa(cx, node, ins):
     """Fused attention as its composed ONNX ops: scale, q k^T, + mask, Softmax, @ v."""
-    q, k, v, mask = ins
+    q, k, v, mask = ins[:4]
+    if node.params.get("keep", 1.0) < 1.0:
+        raise NotImplementedError(
+            "sdpa: attention dropout (training mode) has no ONNX form; export in eval mode"
+        )
     rank = _rank(node.inputs[0])
     dt = np.dtype(node.output.dtype)
     qs = cx.emit("Mul", [q, cx.const(np.asarray(node.params["scale"], dt))])

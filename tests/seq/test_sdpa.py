@@ -48,18 +48,47 @@ def _mask(kind, arrays):
     return None
 
 
-@pytest.mark.parametrize("block", [1 << 16, 20, 3])
-@pytest.mark.parametrize("kind", [None, "bool", "additive", "padding", "causal"])
-def test_bits_of_the_composed_form(monkeypatch, block, kind):
-    """Several slices per block, one slice per block and (block < S) a few query rows per
-    block: always the composed form's bits, values and every gradient."""
-    monkeypatch.setattr(KA, "BLOCK", block)
-    arrays = _qkv(source=7 if kind == "causal" else 5)
-    mask = _mask(kind, arrays)
-    got = _run(True, arrays, mask, kind == "causal")
-    want = _run(False, arrays, mask, kind == "causal")
+def _compare(arrays, mask=None, causal=False):
+    got = _run(True, arrays, mask, causal)
+    want = _run(False, arrays, mask, causal)
     for name, a, b in zip(["out", "dq", "dk", "dv"], got, want, strict=True):
-        assert a.dtype == np.float32 and np.array_equal(a, b), name
+        assert a.dtype == arrays[0].dtype and np.array_equal(a, b, equal_nan=True), name
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", [16, 3, 1])
+@pytest.mark.parametrize("kind", [None, "bool", "additive", "padding", "causal"])
+def test_bits_of_the_composed_form(monkeypatch, dt, rows, kind):
+    """Any number of query rows per task: always the composed form's bits, values and every
+    gradient, in float32 and float64."""
+    monkeypatch.setattr(KA, "ROWS", rows)
+    arrays = _qkv(source=7 if kind == "causal" else 5, dt=dt)
+    mask = _mask(kind, arrays)
+    if mask is not None and mask.dtype != np.bool_:
+        mask = mask.astype(dt)
+    _compare(arrays, mask, kind == "causal")
+
+
+@pytest.mark.parametrize("threads", ["serial", "parallel"])
+@pytest.mark.parametrize("sizes", [(1, 1, 1, 1, 1, 1), (3, 1, 13, 9, 7, 11), (1, 2, 33, 17, 5, 3),
+                                   (2, 1, 4, 19, 1, 2)])  # fmt: skip
+def test_bits_at_odd_sizes_serial_and_parallel(monkeypatch, threads, sizes):
+    monkeypatch.setattr(KA, "PARALLEL_MIN_WORK", 0 if threads == "parallel" else 1 << 60)
+    arrays = _qkv(*sizes)
+    _compare(arrays)
+    _compare(arrays, causal=True)
+    length, source = sizes[2], sizes[3]
+    bool_mask = RNG.random((sizes[1], length, source)) < 0.4
+    _compare(arrays, bool_mask)
+    additive = RNG.standard_normal((sizes[0], 1, 1, source)).astype(np.float32)
+    _compare(arrays, additive)
+
+
+def test_a_fully_masked_row_gives_the_composed_nan():
+    arrays = _qkv(1, 1, 3, 4, 2, 2)
+    m = np.zeros((3, 4), bool)
+    m[1] = True  # every key of row 1 masked: softmax of all -inf
+    _compare(arrays, m)
 
 
 def test_bits_at_the_transformer_bench_size():
@@ -69,21 +98,31 @@ def test_bits_at_the_transformer_bench_size():
         assert np.array_equal(a, b)
 
 
-def test_at_most_one_block_of_scores_at_a_time(monkeypatch):
-    sizes = []
-    real_softmax = KA.softmax
+def test_no_composed_kernel_runs(monkeypatch):
+    """Forward and backward are the compiled kernels alone: no matmul or softmax call from
+    Python, so no (..., L, S) array of scores or weights is made."""
+    from duograd.core.kernels import matmul as MM
+    from duograd.core.kernels import softmax as SM
 
-    def spy(x, axis):
-        sizes.append(np.asarray(x).size)
-        return real_softmax(x, axis)
+    calls = []
 
-    monkeypatch.setattr(KA, "softmax", spy)
-    monkeypatch.setattr(KA, "BLOCK", 64)
-    arrays = _qkv(2, 2, 16, 16, 4, 4)
-    _run(True, arrays, causal=True)
-    assert sizes and max(sizes) <= 16 * 16  # backward: one slice (L x S); forward: <= BLOCK
-    fwd = sizes[: len(sizes) // 2]
-    assert max(fwd) <= 64
+    def spy(name, real):
+        def wrapped(*a, **kw):
+            calls.append((name, np.asarray(a[0]).shape))
+            return real(*a, **kw)
+
+        return wrapped
+
+    monkeypatch.setattr(MM, "matmul", spy("matmul", MM.matmul))
+    monkeypatch.setattr(SM, "softmax", spy("softmax", SM.softmax))
+    monkeypatch.setattr(SM, "softmax_grad", spy("softmax_grad", SM.softmax_grad))
+    q, k, v = _qkv(2, 2, 16, 16, 4, 4)
+    out = sdpa(q, k, v, causal=True)
+    from duograd.core.primitives.attention import sdpa_grad
+
+    sdpa_grad(np.ones_like(out), q, k, v, np.zeros((), np.float32), np.zeros((), bool), 0.5,
+              False, True, 1.0)  # fmt: skip
+    assert calls == []
 
 
 def test_float64_against_the_reference():
