@@ -15,6 +15,7 @@ import numpy as np
 from . import ops
 from .primitives.rnn_seq import lstm_seq
 from .primitives.rnn_seq_cells import gru_seq, rnn_seq
+from .primitives.rnn_seq_gru_tf import gru_tf_seq
 
 
 def _zeros_bias(w):
@@ -112,14 +113,19 @@ def gru_layer(
 ) -> tuple:
     """One GRU layer-direction over time-major x (T, B, in) -> (outputs (T, B, H), h_n).
 
-    PyTorch's weights (w_ih, w_hh, b_ih, b_hh) with gate blocks r, z, n; `lengths` and `reverse`
-    as in `lstm_layer`. TF's GRUCell multiplies r * h by its candidate kernel, a different
-    recurrence: layout "tf" is not a sequence primitive (see `sequence_layout_supported`).
+    PyTorch's weights (w_ih, w_hh, b_ih, b_hh) with gate blocks r, z, n; or layout "tf", TF's
+    GRUCell (gate_kernel, gate_bias, candidate_kernel, candidate_bias), another recurrence (r
+    multiplies h before the candidate kernel) with a primitive of its own; `lengths` and
+    `reverse` as in `lstm_layer`.
     """
-    if not sequence_layout_supported("GRU", layout):
-        raise ValueError("gru_layer: only PyTorch's weight layout runs as a sequence primitive")
     t_len, n_in = x.shape[0], x.shape[-1]
     x, lengths, index = _prepare("gru_layer", x, lengths, reverse)
+    if layout == "tf":
+        gate_k, gate_b, cand_k, cand_b = params
+        gate_b = gate_b if gate_b is not None else _zeros_bias(gate_k)
+        cand_b = cand_b if cand_b is not None else _zeros_bias(cand_k)
+        y = gru_tf_seq(x, h0, gate_k, gate_b, cand_k, cand_b, lengths)
+        return _finish(y, h0.shape[-1], t_len, index)
     wx, wh, bx, bh = _weights(params, layout, n_in)
     return _finish(gru_seq(x, h0, wx, wh, bx, bh, lengths), h0.shape[-1], t_len, index)
 
@@ -144,4 +150,4 @@ def rnn_layer(
 
 def sequence_layout_supported(mode: str, layout: str) -> bool:
     """Whether a layer of `mode` ("LSTM", "GRU", "RNN") in `layout` runs as one primitive."""
-    return not (mode == "GRU" and layout == "tf")
+    return mode in ("LSTM", "GRU", "RNN") and layout in ("torch", "tf")

@@ -46,6 +46,13 @@ PAIRS = {
         lambda tf, x: tf.nn.dropout(x, rate=0.3),
         (None, None),
     ),
+    "attention_dropout_mask": (
+        lambda x: F.scaled_dot_product_attention(x[None], x[None], x[None], dropout_p=0.3),
+        lambda tf, x: tf.attention.scaled_dot_product_attention(
+            x[None], x[None], x[None], dropout=0.3, training=True, need_weights=False
+        )[0],
+        X.shape,
+    ),
     "random_normal_dynamic": (
         lambda x: torch.randn_like(x),
         lambda tf, x: tf.random_normal(tf.shape(x)),
