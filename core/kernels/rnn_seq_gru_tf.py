@@ -35,27 +35,43 @@ _STEPS: dict[str, dict] = {
     },
     "tfgru_out": {
         "inputs": {"pk": (None, None, None, "au", "ac", None), "hs": ("hv",)},
-        "steps": [("u", "sigmoid", ("au",)), ("c", "tanh", ("ac",)),
-                  ("p1", "mul", ("u", "hv")), ("omu", "sub", ("one", "u")),
-                  ("p2", "mul", ("omu", "c")), ("y", "add", ("p1", "p2"))],  # fmt: skip
+        "steps": [
+            ("u", "sigmoid", ("au",)),
+            ("c", "tanh", ("ac",)),
+            ("p1", "mul", ("u", "hv")),
+            ("omu", "sub", ("one", "u")),
+            ("p2", "mul", ("omu", "c")),
+            ("y", "add", ("p1", "p2")),
+        ],  # fmt: skip
         "outputs": {"hno": ("y",)},
     },
     # reverse sweep of tfgru_out for the cotangent g of h' (mul: g * other, sub: neg(g) for
     # the subtrahend; u's two cotangents are two terms, whose order cannot matter)
     "tfgru_bwd_out": {
         "inputs": {"pk": (None, None, None, "au", "ac", None), "gh": ("g",), "hs": ("hv",)},
-        "steps": [("u", "sigmoid", ("au",)), ("c", "tanh", ("ac",)),
-                  ("omu", "sub", ("one", "u")), ("gomu", "mul", ("g", "c")),
-                  ("gc", "mul", ("g", "omu")), ("gua", "mul", ("g", "hv")),
-                  ("gd", "mul", ("g", "u")), ("gub", "neg", ("gomu",)),
-                  ("gu", "add", ("gub", "gua")), ("gac", "tanh_grad", ("c", "gc")),
-                  ("gau", "sigmoid_grad", ("u", "gu"))],  # fmt: skip
+        "steps": [
+            ("u", "sigmoid", ("au",)),
+            ("c", "tanh", ("ac",)),
+            ("omu", "sub", ("one", "u")),
+            ("gomu", "mul", ("g", "c")),
+            ("gc", "mul", ("g", "omu")),
+            ("gua", "mul", ("g", "hv")),
+            ("gd", "mul", ("g", "u")),
+            ("gub", "neg", ("gomu",)),
+            ("gu", "add", ("gub", "gua")),
+            ("gac", "tanh_grad", ("c", "gc")),
+            ("gau", "sigmoid_grad", ("u", "gu")),
+        ],  # fmt: skip
         "outputs": {"dc": ("gac",), "dg": (None, "gau"), "dd": ("gd",)},
     },
     "tfgru_bwd_gate": {  # then r * h, for the cotangent q of r * h
         "inputs": {"pk": (None, None, "ar", None, None, None), "dq": ("q",), "hs": ("hv",)},
-        "steps": [("r", "sigmoid", ("ar",)), ("gr", "mul", ("q", "hv")),
-                  ("ghr", "mul", ("q", "r")), ("gar", "sigmoid_grad", ("r", "gr"))],  # fmt: skip
+        "steps": [
+            ("r", "sigmoid", ("ar",)),
+            ("gr", "mul", ("q", "hv")),
+            ("ghr", "mul", ("q", "r")),
+            ("gar", "sigmoid_grad", ("r", "gr")),
+        ],  # fmt: skip
         "outputs": {"dgo": ("gar", None), "dr": ("ghr",)},
     },
 }
@@ -150,22 +166,21 @@ def backward(gy, y, x, h0, kg, kc, lengths) -> np.ndarray:
         passing = None if full else ((use_u + use_r) + mat) + gcar
         yt = y[t]
         hprev = np.ascontiguousarray(y[t - 1, :, h : 2 * h]) if t else h0
+        live = None if full else (lengths > t)[:, None]
+        # a stopped row's h' is not used: only its saved columns' cotangents enter the cell
+        g_in = dh_tot if full else np.where(live, dh_tot, zero)
         new_u, new_r = np.empty((b, h), dt), np.empty((b, h), dt)
-        KC.run("tfgru_bwd_out", h, yt, dh_tot, hprev, dac[t], dag[t], new_u)
-        if saved_live:
+        KC.run("tfgru_bwd_out", h, yt, g_in, hprev, dac[t], dag[t], new_u)
+        if saved_live:  # the saved pre-activations and r * h are outputs too
             dac[t] += gy[t, :, 4 * h : 5 * h]
         drh = matmul(dac[t], kch, transpose_b=True)
         if saved_live:
             drh = drh + gy[t, :, 5 * h :]
         KC.run("tfgru_bwd_gate", h, yt, drh, hprev, dag[t], new_r)
-        if not full:
-            live = (lengths > t)[:, None]
-            dac[t] = np.where(live, dac[t], zero)
-            dag[t] = np.where(live, dag[t], zero)
-            new_u = np.where(live, new_u, passing)
-            new_r = np.where(live, new_r, zero)
-        if saved_live:  # the saved gate pre-activations are outputs too
+        if saved_live:
             dag[t] += gy[t, :, 2 * h : 4 * h]
+        if not full:  # and its state passes through unchanged
+            new_u = np.where(live, new_u, passing)
         mat = matmul(dag[t], kgh, transpose_b=True)
         use_u, use_r = new_u, new_r
     dh0 = (use_u + use_r) + mat

@@ -20,6 +20,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     reduction,
     rnn,
     rnn_seq,
+    rnn_seq_gru_tf,
     rounding,
     runtime_shapes,
     scatter,
@@ -29,7 +30,6 @@ from . import (  # noqa: F401  (each module registers its primitives)
     trig,
 )
 from . import distributed as _collectives  # noqa: F401  (allreduce, broadcast)
-from . import rnn_seq_gru_tf  # noqa: F401  (gru_tf_seq: TF's GRUCell over a sequence)
 from .registry import REGISTRY, AVal, Primitive, bind, is_symbolic, register
 
 __all__ = ["AVal", "Primitive", "REGISTRY", "bind", "is_symbolic", "register"]

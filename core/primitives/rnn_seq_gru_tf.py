@@ -21,7 +21,9 @@ OP = "gru_tf_seq"
 
 
 def _fits(s: tuple, w: tuple) -> bool:
-    return len(s) == len(w) and all(a is None or c is None or a == c for a, c in zip(s, w, strict=True))
+    if len(s) != len(w):
+        return False
+    return all(a is None or c is None or a == c for a, c in zip(s, w, strict=True))
 
 
 def _check(x, h0, kg, bg, kc, bc, lengths) -> tuple:
@@ -114,18 +116,15 @@ def _reference_grad(gy, y, x, h0, kg, kc, lengths):
         live = (lengths > t)[:, None]
         hp = y[t - 1, :, h : 2 * h] if t else h0
         dcar = dh + gy[t, :, h : 2 * h]
-        g = dcar + gy[t, :, :h]
+        g = np.where(live, dcar + gy[t, :, :h], 0.0)  # a stopped row's h' is not used
         ar, au, ac = y[t, :, 2 * h : 3 * h], y[t, :, 3 * h : 4 * h], y[t, :, 4 * h : 5 * h]
         r, u, c = _sig(ar), _sig(au), np.tanh(ac)
         d_ac = g * (1 - u) * (1 - c * c) + gy[t, :, 4 * h : 5 * h]
         drh = d_ac @ kc[n_in:].T + gy[t, :, 5 * h :]
         d_ar = drh * hp * r * (1 - r)
         d_au = g * (hp - c) * u * (1 - u)
-        d_ag = np.concatenate([d_ar, d_au], -1)
-        d_ac = np.where(live, d_ac, 0.0)
-        d_ag = np.where(live, d_ag, 0.0) + gy[t, :, 2 * h : 4 * h]
-        direct = g * u + drh * r
-        dh = d_ag @ kg[n_in:].T + np.where(live, direct, dcar)
+        d_ag = np.concatenate([d_ar, d_au], -1) + gy[t, :, 2 * h : 4 * h]
+        dh = d_ag @ kg[n_in:].T + np.where(live, g * u, dcar) + drh * r
         dag[t], dac[t] = d_ag, d_ac
     hprev = np.concatenate([h0[None], y[:-1, :, h : 2 * h]], 0).reshape(-1, h)
     rh = y[:, :, 5 * h :].reshape(-1, h)

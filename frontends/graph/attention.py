@@ -40,15 +40,28 @@ def causal_mask(size: int, dtype: Any = tfd.float32) -> np.ndarray:
 
 
 def scaled_dot_product_attention(
-    q: Any, k: Any, v: Any, mask: Any = None, scale: float | None = None, name: str | None = None
+    q: Any,
+    k: Any,
+    v: Any,
+    mask: Any = None,
+    scale: float | None = None,
+    name: str | None = None,
+    dropout: float = 0.0,
+    training: bool = False,
+    need_weights: bool = True,
+    causal: bool = False,
 ) -> tuple:
-    """softmax(q k^T * scale + mask) v -> (output, weights); bool mask True = masked out."""
+    """softmax(q k^T * scale + mask) [dropout] v -> (output, weights or None); bool mask True =
+    masked out. need_weights=False runs the fused kernel (dropout included: the same draws and
+    bits as eager F.scaled_dot_product_attention from the same seed)."""
     q, k, v = _tensor(q), _tensor(k), _tensor(v)
     known_rank("scaled_dot_product_attention", q, k, v)
     m = _mask(mask, q, "mask")
     g = graph_of(q, k, v, m)
     with g.name_scope(name or "scaled_dot_product_attention"):
-        return F.scaled_dot_product_attention(q, k, v, m, scale)
+        return F.scaled_dot_product_attention(
+            q, k, v, m, scale, float(dropout), bool(training), bool(need_weights), bool(causal)
+        )
 
 
 def multi_head_attention(
