@@ -327,6 +327,10 @@ ELSEWHERE = {
         "tests/seq/test_transformer.py (the Transformer, eager vs graph bitwise)",
     ),
     **dict.fromkeys(
+        ["gru_tf_seq", "gru_tf_seq_grad"],
+        "tests/seq/test_gru_tf_seq.py (TF's GRUCell through dynamic_rnn vs eager, bitwise)",
+    ),
+    **dict.fromkeys(
         ["boolean_mask", "boolean_mask_grad"],
         "tests/graph/test_tf_math_more_oracle.py (tf.boolean_mask; eager indexes by mask)",
     ),
