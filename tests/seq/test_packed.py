@@ -72,8 +72,16 @@ def test_packed_lstm_matches_real_torch(bidirectional):
                                    atol=1e-5, err_msg=name)  # fmt: skip
 
 
-def test_tf_layout_gru_with_packed_input_says_it_is_not_supported():
+def test_tf_layout_gru_takes_packed_input():
+    """nn.GRU(layout="tf") runs packed input through gru_tf_seq: each sequence's outputs and
+    final state are those of running it alone, bit for bit."""
     gru = torch.nn.GRU(I, H, layout="tf")
-    p = pack_padded_sequence(torch.tensor(np.zeros((T, 2, I), np.float32)), [5, 3])
-    with pytest.raises(NotImplementedError, match="GRU: packed"):
-        gru(p)
+    x = RNG.standard_normal((T, 2, I)).astype(np.float32)
+    out, h_n = gru(pack_padded_sequence(torch.tensor(x), [5, 3]))
+    padded, lens = pad_packed_sequence(out)
+    assert list(np.asarray(lens)) == [5, 3]
+    for b, n in enumerate([5, 3]):
+        alone, h_alone = gru(torch.tensor(x[:n, b : b + 1].copy()))
+        assert np.array_equal(padded.detach().numpy()[:n, b], alone.detach().numpy()[:, 0])
+        assert not padded.detach().numpy()[n:, b].any()
+        assert np.array_equal(h_n.detach().numpy()[:, b], h_alone.detach().numpy()[:, 0])
