@@ -356,6 +356,31 @@ def _seq_cells(cx, node, ins):
     return cx.emit("Concat", steps, axis=0)
 
 
+def _gru_tf_seq(cx, node, ins):
+    """TF's GRUCell over the static steps into the packed result of gru_tf_seq."""
+    x, h, kg, bg, kc, bc, lengths = ins
+    t_len = tuple(node.inputs[0].shape)[0]
+    dt = np.dtype(node.output.dtype)
+    ldt = np.dtype(node.inputs[6].dtype)
+    zero, one = cx.const(np.zeros((), dt)), cx.const(np.ones((), dt))
+    steps = []
+    for t in range(t_len):
+        xt = cx.emit("Gather", [x, cx.const(np.asarray(t, np.int64))], axis=0)
+        ag = cx.emit("Add", [cx.emit("MatMul", [cx.emit("Concat", [xt, h], axis=-1), kg]), bg])
+        r, u = cx.emit_n("Split", [cx.emit("Sigmoid", [ag])], 2, axis=-1)
+        rh = cx.emit("Mul", [r, h])
+        ac = cx.emit("Add", [cx.emit("MatMul", [cx.emit("Concat", [xt, rh], axis=-1), kc]), bc])
+        cand = cx.emit("Mul", [cx.emit("Sub", [one, u]), cx.emit("Tanh", [ac])])
+        h_new = cx.emit("Add", [cx.emit("Mul", [u, h]), cand])
+        live = cx.emit("Less", [cx.const(np.asarray(t, ldt)), lengths])
+        live = cx.emit("Unsqueeze", [live, cx.const(np.asarray([1], np.int64))])
+        out = cx.emit("Where", [live, h_new, zero])
+        h = cx.emit("Where", [live, h_new, h])
+        step = cx.emit("Concat", [out, h, ag, ac, rh], axis=-1)
+        steps.append(cx.emit("Unsqueeze", [step, cx.const(np.asarray([0], np.int64))]))
+    return cx.emit("Concat", steps, axis=0)
+
+
 def _fill_like(cx, node, ins):
     value = np.asarray([node.params["value"]], np.dtype(node.output.dtype))
     return cx.emit(
@@ -399,7 +424,7 @@ RULES: dict[str, Rule] = {
     "getitem": _getitem, "conv2d": _conv2d, "max_pool2d": _pool("MaxPool"),
     "avg_pool2d": _pool("AveragePool"), "lstm_state": _lstm_state, "lstm_output": _lstm_output,
     "lstm_seq": _lstm_seq, "fill_like": _fill_like, "sdpa": _sdpa, "gru_seq": _seq_cells,
-    "rnn_seq": _seq_cells,
+    "rnn_seq": _seq_cells, "gru_tf_seq": _gru_tf_seq,
     "where": _where, "gather": _gather, "shape_of": _shape_of,
     "fill_dynamic": _fill_dynamic,
 }  # fmt: skip

@@ -212,3 +212,29 @@ def test_errors_name_the_op_and_operand():
         gru_tf_seq(x, h0, kg, bg[:-1], kc, bc, lens)
     with pytest.raises(TypeError, match="gru_tf_seq: lengths must be integers"):
         gru_tf_seq(x, h0, kg, bg, kc, bc, lens.astype(np.float32))
+
+
+def test_graph_export_of_the_default_gru_cell_runs_in_onnxruntime():
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    import io
+
+    from duograd.frontends.graph import onnx as graph_onnx
+
+    g = tf.Graph()
+    with g.as_default():
+        tf.set_random_seed(0)
+        x = tf.placeholder(tf.float32, [B, T, I], name="seq")
+        out, st = tf.nn.dynamic_rnn(tf.nn.rnn_cell.GRUCell(H), x, sequence_length=[6, 2, 4],
+                                    dtype=tf.float32)  # fmt: skip
+        init = tf.global_variables_initializer()
+    xs = RNG.standard_normal((B, T, I)).astype(np.float32)
+    with tf.Session(graph=g) as sess:
+        sess.run(init)
+        want = sess.run([out, st], {x: xs})
+        buf = io.BytesIO()
+        graph_onnx.export(sess, [x], [out, st], buf)
+    run = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
+    got = run.run(None, {"seq": xs})
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
