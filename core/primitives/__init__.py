@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     elementwise,
     labels,
     linalg,
+    linalg_decomp,
     linalg_inv,
     nn,
     numerics,
