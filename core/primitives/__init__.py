@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     ctc,
     dynamic,
     elementwise,
+    grid_sample,
     labels,
     linalg,
     linalg_decomp,
