@@ -380,3 +380,6 @@ svd, qr = torch_svd, torch_qr
 __all__ += ["float16", "half", "int8", "int16", "short", "uint8"]
 
 __getattr__ = module_getattr("torch", globals())
+
+# every sub-namespace answers a missing name with MissingFeatureError (see namespaces.py)
+from . import namespaces as _namespaces  # noqa: E402, F401
