@@ -38,6 +38,8 @@ missing.HINTS.update(
         "autocast",
         "torch.get_autocast_gpu_dtype": "duograd runs on the CPU only: there is no autocast",
         "torch.mps": "duograd runs on the CPU only",
+        "torch.bfloat16": "numpy has no bfloat16 dtype: use torch.float16 for half-size storage "
+        "or float32",
         "torch.xpu": "duograd runs on the CPU only",
     }
 )
