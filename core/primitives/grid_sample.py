@@ -1,7 +1,8 @@
 """Spatial sampling: ``grid_sample(x, grid)`` reads an NCHW input at the (x, y) points of a
 (N, Ho, Wo, 2) grid in [-1, 1] (bilinear or nearest; padding zeros / border / reflection), with
 gradients to the input and to the grid; its two gradients are primitives of their own
-(`kernels.grid_sample`; not differentiable again)."""
+(`kernels.grid_sample`). The input gradient is differentiable again (it is linear in the
+cotangent, the adjoint of sampling); the grid gradient is not."""
 
 from __future__ import annotations
 
@@ -150,14 +151,23 @@ def _adjoint_reference(g, x, grid, **params):
     return (a.T @ g.astype(np.float64).ravel()).reshape(x.shape).astype(x.dtype)
 
 
+def _input_grad_vjp(c, out, g, x, grid, wants, **params):
+    # input_grad(g) = A(grid)^T g is linear in g: its VJP is A(grid) c = grid_sample(c, grid);
+    # and <c, A^T g> = <A c, g> makes the grid's cotangent the grid gradient of sampling c
+    gg = grid_sample(c, grid, **params) if wants[0] else None
+    ggrid = grid_sample_grid_grad(g, c, grid, **params) if wants[2] else None
+    return gg, None, ggrid
+
+
 GRID_SAMPLE_INPUT_GRAD = register(
     Primitive(
         "grid_sample_input_grad",
         impl=_input_grad_impl,
         shape_rule=_input_grad_rule,
+        vjp=_input_grad_vjp,
         reference=_adjoint_reference,
         shape_only=(1,),
-        nondiff=(1, 2),
+        nondiff=(1,),
     )
 )
 
@@ -228,10 +238,13 @@ GRID_SAMPLE_GRID_GRAD = register(
         impl=_grid_grad_impl,
         shape_rule=_grid_grad_rule,
         reference=_grid_grad_reference,
+        # not differentiable again: second derivatives through the grid gradient (the grid
+        # gradient of a grid gradient) are not provided (README "Decompositions, grid sampling")
+        nondiff=(0, 1, 2),
     )
 )
 
 
 def grid_sample_grid_grad(g, x, grid, **params):
-    """d(loss)/dgrid of grid_sample for its output's cotangent g."""
+    """d(loss)/dgrid of grid_sample for its output's cotangent g (no gradient of its own)."""
     return bind(GRID_SAMPLE_GRID_GRAD, g, x, grid, **params)
