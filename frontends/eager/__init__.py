@@ -368,13 +368,19 @@ __all__ += ["ceil", "fix", "floor", "trunc"]
 
 # ---- more of the surface: einsum and math, writes at indices, layout / dtype / settings, hooks --
 from . import hooks as _hooks  # noqa: E402, F401  (Tensor.register_hook)
+from .buffers_hist import cholesky_solve, frombuffer, histogram  # noqa: E402, F401
 from .dtype import float16, half, int8, int16, short, uint8  # noqa: E402, F401
+from .linalg_decomp import pinverse, torch_qr, torch_svd  # noqa: E402, F401
 from .linalg_more import *  # noqa: E402, F403
 from .math_more import *  # noqa: E402, F403
 from .scatter_ops import *  # noqa: E402, F403
 from .tensor_misc import *  # noqa: E402, F403
 
 moveaxis = movedim  # noqa: F405
+svd, qr = torch_svd, torch_qr
 __all__ += ["float16", "half", "int8", "int16", "short", "uint8"]
 
 __getattr__ = module_getattr("torch", globals())
+
+# every sub-namespace answers a missing name with MissingFeatureError (see namespaces.py)
+from . import namespaces as _namespaces  # noqa: E402, F401

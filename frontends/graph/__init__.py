@@ -389,3 +389,8 @@ _surface_more2.attach(__import__("sys").modules[__name__])
 from . import linalg_trig as _linalg_trig  # noqa: E402
 
 _linalg_trig.attach(__import__("sys").modules[__name__])
+
+# ---- tf.svd / qr / self_adjoint_eig / matrix_determinant, tf.linalg svd / qr / eigh / det / pinv
+from . import linalg_decomp as _linalg_decomp  # noqa: E402
+
+_linalg_decomp.attach(__import__("sys").modules[__name__])

@@ -483,6 +483,7 @@ from .padding_layers import cosine_similarity, dropout2d, pad, pairwise_distance
 
 __getattr__ = module_getattr("torch.nn.functional", globals())
 from .conv3d import conv3d  # noqa: E402, F401
+from .grid_sampling import affine_grid, grid_sample  # noqa: E402, F401
 from .pooling import (  # noqa: E402, F401  (adaptive pooling: see pooling.py)
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,

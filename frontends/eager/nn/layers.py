@@ -231,8 +231,12 @@ from ....core.domain import as_op  # noqa: E402
 class Embedding(Module):
     """A lookup table of `num_embeddings` vectors (weights drawn from N(0, 1))."""
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, dtype: Any = None) -> None:
+    def __init__(
+        self, num_embeddings: int, embedding_dim: int, dtype: Any = None, *, sparse: bool = False
+    ) -> None:
         super().__init__()
+        # sparse=True: the gradient stays dense here; optim.SparseAdam updates its nonzero rows
+        self.sparse = bool(sparse)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         dt = (to_dtype(dtype) if dtype is not None else get_default_dtype()).np_dtype

@@ -15,3 +15,4 @@ from .more2 import ASGD  # noqa: E402, F401
 from .more_algorithms import *  # noqa: E402, F403  (NAdam, RAdam, Rprop: see more_algorithms.py)
 
 __getattr__ = module_getattr("torch.optim", globals())
+from .sparse_adam import SparseAdam  # noqa: E402, F401

@@ -104,6 +104,7 @@ class LambdaLR(LRScheduler):
 
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from ..missing import module_getattr  # noqa: E402
+from .lr_more import *  # noqa: E402, F403  (OneCycleLR, SequentialLR, ...: see lr_more.py)
 from .lr_scheduler_extra import *  # noqa: E402, F403  (more schedules)
 from .more2 import CyclicLR  # noqa: E402, F401
 
