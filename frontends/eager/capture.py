@@ -11,10 +11,16 @@ one executor plan (the same passes and plan cache as ``Session.run``), the calls
 run as calls. Each float output of a segment that requires grad gets one tape node whose
 backward runs the segment's gradient program, derived by the one reverse sweep over the IR.
 
-What cannot be replayed (a tensor's value read by Python: ``.item()``, ``.tolist()``,
-``.numpy()``, ``bool(t)``, printing; ``autograd.grad`` inside; an in-place write the capture
-cannot follow) is a graph break: the capture records it with the file and line, and the caller
-runs that call signature eagerly (or raises, with ``fullgraph=True``).
+A tensor's value read by Python (``.item()``, ``.tolist()``, ``bool(t)``: a branch on a
+value) is a graph break that splits the program: the segment before it ends there, a `Read`
+step guards on the value read, and a new segment starts after it. A replay whose read value
+differs from the captured one stops at that guard (`ReadMismatch`) and the caller captures the
+function again for the new value, keeping each path as a variant; this needs the steps before
+the read to have no effect outside the call (no in-place write to an outside tensor, random
+draw or replayed call), else that signature runs eagerly. What cannot be replayed at all
+(printing a tensor, ``.numpy()``, ``autograd.grad`` inside, an in-place write the capture
+cannot follow) is a graph break after which the caller runs that call signature eagerly. Every
+break is recorded with the file and line (``fullgraph=True`` raises it instead).
 """
 
 from __future__ import annotations
@@ -166,6 +172,19 @@ def _segment_prim(seg: Segment, k: int) -> Primitive:
     return Primitive("Compiled", impl=None, shape_rule=None, vjp=vjp)
 
 
+class ReadMismatch(Exception):
+    """A replay read a tensor value other than the one captured (see `Read`)."""
+
+
+@dataclass
+class Read:
+    """A tensor's value read by Python between two segments; replay goes on only when the
+    value (its bytes) is the one captured, since the Python after it followed that value."""
+
+    src: tuple
+    value: bytes
+
+
 @dataclass
 class Call:
     """A replayed call: `fn(*args, **kwargs)` with captured tensors resolved at each call."""
@@ -190,6 +209,9 @@ class Program:
         for step in self.steps:
             if type(step) is Segment:
                 _run_segment(step, flat, env)
+            elif type(step) is Read:
+                if _source(step.src, flat, env)._data.tobytes() != step.value:
+                    raise ReadMismatch
             else:
                 args = _resolve_tree(step.args, flat, env)
                 kwargs = _resolve_tree(step.kwargs, flat, env)
@@ -274,6 +296,7 @@ class Capture:
     def __init__(self, flat: list, fullgraph: bool) -> None:
         self.fullgraph = fullgraph
         self.breaks: list[Break] = []
+        self.fatal = 0  # breaks after which no program can be replayed
         self.steps: list = []
         self.seg = Segment()
         self.vals: dict[int, tuple[Any, Value]] = {}  # id(tensor) -> (tensor, value)
@@ -318,7 +341,10 @@ class Capture:
     def event(self, kind: str, *details: Any) -> None:
         """Something the operations do not show (see `dispatch.event`)."""
         if kind == "escape":
-            self.note_break(details[0])
+            if len(details) > 1:
+                self.read(details[1], details[0])
+            else:
+                self.note_break(details[0])
         elif kind == "inplace":
             target, res = details
             entry = self.vals.get(id(res))
@@ -359,13 +385,35 @@ class Capture:
                 self.vals.pop(id(g), None)
                 self.sources[id(g)] = (GRAD, t)
 
-    def note_break(self, reason: str) -> None:
+    def note_break(self, reason: str, fatal: bool = True) -> None:
         """Record a graph break (raise it under fullgraph)."""
         fn, line, text = _user_frame()
         b = Break(reason, fn, line, text)
         self.breaks.append(b)
+        self.fatal += fatal
         if self.fullgraph:
             raise GraphBreak(f"torch.compile(fullgraph=True): graph break at {b}")
+
+    def read(self, t: Any, reason: str) -> None:
+        """Python read t's value: end the segment here and guard on the value (see `Read`)."""
+        self.note_break(reason, fatal=self.has_effects())
+        src = self.tree(t)
+        self.cut()
+        self.steps.append(Read(src.src, t._data.tobytes()))
+
+    def has_effects(self) -> bool:
+        """True when the steps so far change something outside the call when replayed: a
+        replay stopped by a `Read` guard could then not be run again eagerly."""
+        if self.calls:
+            return True
+        segs = [s for s in self.steps if type(s) is Segment] + [self.seg]
+        for seg in segs:
+            if seg.writebacks:
+                return True
+            for n in seg.graph.nodes:
+                if n.kind == "op" and (n.prim.random or n.prim.stateful):
+                    return True
+        return False
 
     # ---- values ---------------------------------------------------------------------------------
     def value_of(self, t: Any) -> Value:
@@ -446,7 +494,7 @@ class Capture:
         for t, snap in self.live_snap:
             if self.calls == 0 and not np.array_equal(t._data, snap, equal_nan=True):
                 self.note_break("a tensor from outside changed in a way the capture cannot follow")
-        if self.breaks:
+        if self.fatal:
             return None
         for step in self.steps:
             if type(step) is Segment:

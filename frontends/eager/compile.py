@@ -6,9 +6,13 @@ signature replay the captured program when its guards hold: the module's paramet
 objects with the same shapes, its ``training`` flags and plain Python attributes (numbers,
 strings, bools, tuples of them) are unchanged, and so are the plain values the function's
 closure holds and its module's plain globals. A call that fails a guard captures again;
-after `cache_size_limit` captures of one function it runs eagerly, with one warning. A call
-whose capture met a graph break runs eagerly for that signature (``fullgraph=True`` raises the
-break instead); `explain` lists the breaks with file, line and reason.
+after `cache_size_limit` captures of one function it runs eagerly, with one warning. A graph
+break where Python reads a tensor's value (``.item()``, ``bool(t)``) splits the program in
+two segments with a guard on the value between them; a call whose value differs captures the
+function again for that value, kept beside the first as another variant of the signature. A
+call whose capture met a break that cannot be replayed runs eagerly for that signature
+(``fullgraph=True`` raises any break instead); `explain` lists the breaks with file, line and
+reason.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .capture import Break, GraphBreak, Program, Segment, capture
+from .capture import Break, GraphBreak, Program, ReadMismatch, Segment, capture
 from .grad_mode import _State
 from .tensor import Tensor
 
@@ -112,9 +116,9 @@ def _filled(cell: Any) -> bool:
 
 @dataclass
 class _Entry:
-    program: Program | None
+    programs: list[Program] | None  # variants, one per path taken at value reads; None: eager
     state: tuple
-    live: list  # (tensor, shape, dtype, requires_grad) read by the program
+    live: list  # (tensor, shape, dtype, requires_grad) read by the programs
 
 
 def _live_guards(program: Program | None) -> list:
@@ -171,9 +175,16 @@ class CompiledFunction:
             key = (_State.enabled, _flatten(args, flat), _flatten(kwargs, flat))
         entry = self.cache.get(key)
         if entry is not None and entry.state == self._state() and _live_ok(entry.live):
-            if entry.program is None:
+            programs = entry.programs
+            if programs is None:
                 return self.fn(*args, **kwargs)
-            return entry.program.run(flat)
+            for program in programs:
+                try:
+                    return program.run(flat)
+                except ReadMismatch:  # a value read took another path: try the next variant
+                    continue
+        else:
+            entry = None
         if self.captures >= cache_size_limit:
             if not self._warned:
                 self._warned = True
@@ -187,8 +198,13 @@ class CompiledFunction:
         state = self._state()
         result, program, breaks = capture(self.fn, args, kwargs, flat, self.fullgraph)
         self.captures += 1
-        self.breaks.extend(breaks)
-        self.cache[key] = _Entry(program, state, _live_guards(program))
+        self.breaks.extend(b for b in breaks if b not in self.breaks)  # once per place
+        if entry is not None and program is not None and entry.state == state:
+            entry.programs.append(program)  # another path through the value reads
+            entry.live += _live_guards(program)
+        else:
+            programs = None if program is None else [program]
+            self.cache[key] = _Entry(programs, state, _live_guards(program))
         return result
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
