@@ -100,10 +100,21 @@ def _function_state(fn: Callable, names: tuple) -> tuple:
 
 
 def _plain_globals(fn: Callable) -> tuple:
-    """Names of the plain values (numbers, strings, tuples) in the function's module globals:
-    those the guards compare at each call."""
-    g = getattr(getattr(fn, "__func__", fn), "__globals__", None) or {}
-    return tuple(k for k, v in g.items() if not k.startswith("__") and _simple(v))
+    """Names of the plain values (numbers, strings, tuples) in the function's module globals
+    that its code (nested functions included) names: those the guards compare at each call.
+    A global the function never names (a script's loop counter) is not guarded."""
+    fn = getattr(fn, "__func__", fn)
+    g = getattr(fn, "__globals__", None) or {}
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return tuple(k for k, v in g.items() if not k.startswith("__") and _simple(v))
+    names: set = set()
+    todo = [code]
+    while todo:
+        c = todo.pop()
+        names.update(c.co_names)
+        todo += [k for k in c.co_consts if isinstance(k, types.CodeType)]
+    return tuple(k for k in sorted(names) if k in g and _simple(g[k]))
 
 
 def _filled(cell: Any) -> bool:
