@@ -122,3 +122,36 @@ def test_read_after_a_random_draw_runs_that_signature_eagerly():
     assert _bits(*got) == _bits(*want)
     (entry,) = cf.cache.values()
     assert entry.programs is None
+
+
+UNNAMED = 0  # a global the compiled function below never names
+
+
+def test_a_global_the_function_does_not_name_is_not_guarded():
+    global UNNAMED
+
+    def fn(x):
+        return x * 2.0
+
+    cf = torch.compile(fn)
+    x = torch.tensor(np.ones((2, 2), np.float32))
+    for i in range(4):
+        UNNAMED = i  # e.g. a script's loop counter
+        assert _bits(cf(x).numpy()) == _bits(fn(x).numpy())
+    assert cf.captures == 1
+
+
+def test_torch_compile_peer_column_needs_a_c_compiler(monkeypatch):
+    import shutil
+
+    from duograd.benchmarks import peers
+
+    monkeypatch.delenv("CC", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delitem(peers._cache, "torch.compile", raising=False)
+    try:
+        assert peers.torch_compile() is None
+        why = peers.why_missing("torch.compile")
+        assert "C compiler" in why or "torch missing" in why
+    finally:
+        peers._cache.pop("torch.compile", None)
