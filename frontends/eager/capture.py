@@ -38,7 +38,7 @@ from ...core.executor import Plan
 from ...core.ir import Graph, Value
 from ...core.primitives.registry import Primitive
 from ...core.primitives.shaping import STOP_GRADIENT
-from . import dispatch
+from . import dispatch, tape
 from .grad_mode import _State
 from .tensor import Tensor
 
@@ -90,6 +90,7 @@ class Segment:
     prims: list = field(default_factory=list)
     saved: list = field(default_factory=list)  # forward values the gradient plans read
     n_fwd: int = 0  # nodes of the graph before the gradient programs were added
+    grad_entries: list = field(default_factory=list)  # per output: (cot, grads, have) or None
 
     def finish(self, needed: set) -> None:
         """Fix the outputs later steps read; derive the gradient programs; build the plans.
@@ -132,6 +133,7 @@ class Segment:
                     seen.add(v)
                     saved.append(v)
         self.saved = saved
+        self.grad_entries = grads
         fetch = [v for v, _ in self.outputs] + [v for _, v in self.writebacks] + saved
         self.plan = Plan(g, fetch, self.placeholders)
         self.grad_plans = {}
@@ -172,6 +174,96 @@ def _segment_prim(seg: Segment, k: int) -> Primitive:
     return Primitive("Compiled", impl=None, shape_rule=None, vjp=vjp)
 
 
+_BACKWARD_ARGS = ("tensors", "grad_tensors", "retain_graph", "create_graph", "inputs")
+
+
+def _plain_backward(seg: Segment, call: Call) -> int | None:
+    """The index of the segment output `call` runs a plain ``loss.backward()`` on, or None.
+
+    Plain: one tensor made by this segment with a gradient program and one element (the
+    implicit seed), no gradient given, no ``retain_graph``, ``create_graph`` or ``inputs``.
+    """
+    from .autograd import backward
+
+    if call.fn is not getattr(backward, "__wrapped__", None) or len(call.args) > 5:
+        return None
+    bound = dict(zip(_BACKWARD_ARGS, call.args, strict=False))
+    if set(call.kwargs) - set(_BACKWARD_ARGS) or set(call.kwargs) & set(bound):
+        return None
+    bound.update(call.kwargs)
+    loss = bound.get("tensors")
+    if isinstance(loss, (list, tuple)) and len(loss) == 1:
+        loss = loss[0]
+    if type(loss) is not _Src or loss.src[0] is not ENV:
+        return None
+    if any(bound.get(k) for k in ("retain_graph", "create_graph")):
+        return None
+    if bound.get("grad_tensors") is not None or bound.get("inputs") is not None:
+        return None
+    for k, (v, tid) in enumerate(seg.outputs):
+        if tid == loss.src[1]:
+            if seg.grad_entries[k] is None or int(np.prod(v.shape)) != 1:
+                return None
+            return k
+    return None
+
+
+@dataclass
+class FusedBackward:
+    """A segment followed by a plain ``loss.backward()`` on its output, run as ONE plan that
+    computes the forward values and the gradients of its leaf inputs together (as the graph
+    frontend's `minimize` does), then accumulates them into ``.grad`` as eager's backward does.
+
+    When a replay finds what the plan cannot express (grad mode off, a leaf hook, an input
+    with eager history, ``retain_grad`` somewhere), it runs the segment and the call instead.
+    """
+
+    seg: Segment
+    call: Call
+    k: int  # the loss's index among the segment's outputs
+    plan: Plan | None = None
+    have: list = field(default_factory=list)  # placeholder indices with a gradient
+    seed: Any = None
+
+    def build(self) -> None:
+        seg = self.seg
+        cot, values, have = seg.grad_entries[self.k]
+        v = seg.outputs[self.k][0]
+        self.seed = np.array(1, v.dtype) if not v.shape else np.ones(v.shape, v.dtype)
+        fetch = [o for o, _ in seg.outputs] + [w for _, w in seg.writebacks] + list(values)
+        self.plan = Plan(seg.graph, fetch, [*seg.placeholders, cot])
+        self.have = have
+
+    def run(self, flat: list, env: dict) -> None:
+        seg = self.seg
+        ins = [_source(s, flat, env) for s in seg.sources]
+        if not _State.enabled or tape._retaining or any(
+            t._rg and (t._node is not None or (t._acc is not None and (t._acc.pre_hooks or
+                                                                       t._acc.post_hooks)))
+            for t in ins
+        ):  # fmt: skip
+            _run_segment(seg, flat, env)
+            args = _resolve_tree(self.call.args, flat, env)
+            self.call.fn(*args, **_resolve_tree(self.call.kwargs, flat, env))
+            return
+        outs = self.plan.run([*(t._data for t in ins), self.seed], {})
+        n = len(seg.outputs)
+        for k in range(n):
+            arr = outs[k]
+            env[seg.outputs[k][1]] = dispatch.plain(
+                arr if type(arr) is _ndarray else np.asarray(arr)
+            )
+        nw = len(seg.writebacks)
+        for j, (src, _) in enumerate(seg.writebacks):
+            target = _source(src, flat, env)
+            np.copyto(target._data, outs[n + j])
+            dispatch._counter(target).v += 1
+        for i, g in zip(self.have, outs[n + nw :], strict=True):
+            t = ins[i]
+            if t._rg:
+                tape.accumulate_into(t, g)
+
+
 class ReadMismatch(Exception):
     """A replay read a tensor value other than the one captured (see `Read`)."""
 
@@ -209,6 +301,8 @@ class Program:
         for step in self.steps:
             if type(step) is Segment:
                 _run_segment(step, flat, env)
+            elif type(step) is FusedBackward:
+                step.run(flat, env)
             elif type(step) is Read:
                 if _source(step.src, flat, env)._data.tobytes() != step.value:
                     raise ReadMismatch
@@ -499,7 +593,29 @@ class Capture:
         for step in self.steps:
             if type(step) is Segment:
                 step.finish(self.needed)
+        self.fuse_backward()
         return Program(self.steps, result_tree, arg_count, self.grad_sources)
+
+    def fuse_backward(self) -> None:
+        """Each segment followed by a plain ``loss.backward()`` on its output becomes one
+        `FusedBackward` step (forward and gradients in one plan)."""
+        steps = self.steps
+        out: list = []
+        i = 0
+        while i < len(steps):
+            step = steps[i]
+            nxt = steps[i + 1] if i + 1 < len(steps) else None
+            if type(step) is Segment and type(nxt) is Call:
+                k = _plain_backward(step, nxt)
+                if k is not None:
+                    fused = FusedBackward(step, nxt, k)
+                    fused.build()
+                    out.append(fused)
+                    i += 2
+                    continue
+            out.append(step)
+            i += 1
+        self.steps[:] = out
 
 
 def capture(

@@ -24,7 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .capture import Break, GraphBreak, Program, ReadMismatch, Segment, capture
+from .capture import (
+    Break,
+    FusedBackward,
+    GraphBreak,
+    Program,
+    ReadMismatch,
+    Segment,
+    capture,
+)
 from .grad_mode import _State
 from .tensor import Tensor
 
@@ -137,6 +145,7 @@ def _live_guards(program: Program | None) -> list:
         return []
     out = []
     for step in program.steps:
+        step = step.seg if type(step) is FusedBackward else step
         if type(step) is Segment:
             for kind, what in step.sources:
                 if kind == "live":
@@ -329,6 +338,7 @@ def explain(fn: Callable) -> Callable[..., ExplainOutput]:
         ops: list[list[str]] = []
         if program is not None:
             for step in program.steps:
+                step = step.seg if type(step) is FusedBackward else step
                 if type(step) is Segment:
                     ops.append([n.prim.name for n in step.graph.nodes if n.kind == "op"])
         return ExplainOutput(len(ops), len(breaks), list(breaks), ops)
