@@ -258,10 +258,14 @@ class FusedBackward:
             target = _source(src, flat, env)
             np.copyto(target._data, outs[n + j])
             dispatch._counter(target).v += 1
+        # a fetched array is the plan's own, fresh at each run: it becomes .grad without a
+        # copy unless another fetch returned the same array (merged equal values)
+        seen = {id(a) for a in outs[: n + nw]}
         for i, g in zip(self.have, outs[n + nw :], strict=True):
             t = ins[i]
             if t._rg:
-                tape.accumulate_into(t, g)
+                tape.accumulate_into(t, g, id(g) not in seen)
+                seen.add(id(g))
 
 
 class ReadMismatch(Exception):
