@@ -93,18 +93,24 @@ def _module_state(module: Any) -> tuple:
     return params, tuple(flags)
 
 
+_SCALARS = frozenset(_SIMPLE)
+
+
 def _function_state(fn: Callable, names: tuple) -> tuple:
     """The plain values a function holds in its closure and in the given globals."""
     fn = getattr(fn, "__func__", fn)
-    cells = tuple(
-        c.cell_contents if _simple(c.cell_contents) else id(c.cell_contents)
-        for c in (getattr(fn, "__closure__", None) or ())
-        if _filled(c)
-    )
+    cells = []
+    for c in getattr(fn, "__closure__", None) or ():
+        try:
+            v = c.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        # checked at every call: the type test first, the recursive one only for tuples
+        cells.append(v if type(v) in _SCALARS or (type(v) is tuple and _simple(v)) else id(v))
     g = getattr(fn, "__globals__", None)
     if g is None:
-        return cells
-    return cells, tuple(g.get(n) for n in names)
+        return tuple(cells)
+    return tuple(cells), tuple([g.get(n) for n in names])
 
 
 def _plain_globals(fn: Callable) -> tuple:
@@ -123,14 +129,6 @@ def _plain_globals(fn: Callable) -> tuple:
         names.update(c.co_names)
         todo += [k for k in c.co_consts if isinstance(k, types.CodeType)]
     return tuple(k for k in sorted(names) if k in g and _simple(g[k]))
-
-
-def _filled(cell: Any) -> bool:
-    try:
-        cell.cell_contents  # noqa: B018 - an empty cell raises
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass
