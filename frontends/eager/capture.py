@@ -408,6 +408,7 @@ class Capture:
         for i, t in enumerate(flat):
             self.sources[id(t)] = (ARG, i)
             self.keep.append(t)
+            self.arrays.setdefault(id(t._data), (t._data, id(t)))
         self.grad_sources: dict[int, tuple] = {}
         self.needed: set[int] = set()
         self.pending_after = False  # a replayed call ran since the last thing seen
@@ -421,6 +422,11 @@ class Capture:
         for a in args:
             if isinstance(a, Tensor):
                 ins.append(self.value_of(a))
+            elif type(a) is np.ndarray and self.arrays.get(id(a), (None,))[0] is a:
+                # a tensor's own array passed raw (e.g. embedding's indices) would be baked in
+                # as a constant: replays would reuse this call's values
+                self.note_break(f"operation '{prim.name}' reads a tensor's array directly")
+                return
             else:
                 ins.append(a)
         seg = self.seg

@@ -102,18 +102,7 @@ def _leaves(x, out):
     return out
 
 
-# known defects: with the model's forward compiled these two train to different bits from the
-# second step on (the first loss is equal, so the difference is in a gradient or its use)
-DIFFER = {"char_lstm_eager.py", "transformer_eager.py"}
-PARAMS = [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="compiled run differs (open)"))
-    if n in DIFFER
-    else n
-    for n in sorted(RUNS)
-]
-
-
-@pytest.mark.parametrize("name", PARAMS)
+@pytest.mark.parametrize("name", sorted(RUNS))
 def test_example_trained_compiled_equals_eager_bitwise(name, monkeypatch, capsys):
     monkeypatch.chdir(EXAMPLES)
     monkeypatch.syspath_prepend(str(EXAMPLES))

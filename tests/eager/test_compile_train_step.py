@@ -97,3 +97,17 @@ def test_fused_backward_accumulates_like_eager_without_zero_grad():
         return w.grad.numpy().tobytes(), x.grad.numpy().tobytes()
 
     assert run(True) == run(False)
+
+
+def test_embedding_indices_are_never_baked_in():
+    # the embedding reads its index tensor's array directly; a replay must see new indices
+    def run(compiled):
+        torch.manual_seed(0)
+        emb = nn.Embedding(7, 3)
+        fn = torch.compile(emb) if compiled else emb
+        return [fn(torch.tensor(RNG_IDX[i])).detach().numpy().tobytes() for i in range(3)]
+
+    assert run(True) == run(False)
+
+
+RNG_IDX = [np.random.default_rng(i).integers(0, 7, (2, 5)) for i in range(3)]
