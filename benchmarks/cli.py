@@ -93,6 +93,16 @@ def bench(args: argparse.Namespace) -> int:
             columns.append("torch")
         else:
             notes.append(f"torch column empty: {peers.why_missing('torch')}")
+        if args.quick and not args.torch_compile:
+            notes.append(
+                "torch.compile column skipped in --quick: inductor's first compile of one small "
+                "function took 112 s on this (loaded) machine; run without --quick or add "
+                "--torch-compile"
+            )
+        elif peers.torch_compile() is not None:
+            columns.append("torch.compile")
+        else:
+            notes.append(f"torch.compile column empty: {peers.why_missing('torch.compile')}")
         if peers.tf1() is not None:
             columns.append("tf1")
         else:
@@ -183,6 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", default="bench-report", help="report folder (default bench-report)")
     b.add_argument("--no-oracles", action="store_true", help="skip real PyTorch and TensorFlow")
     b.add_argument("--list", action="store_true", help="list the workloads and exit")
+    b.add_argument(
+        "--torch-compile",
+        action="store_true",
+        help="time real torch.compile (inductor) beside torch even with --quick (slow first call)",
+    )
     b.add_argument(
         "--cpu",
         default=None,

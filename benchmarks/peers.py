@@ -34,6 +34,23 @@ def tf1() -> ModuleType | None:
     return _cache["tf1"]
 
 
+def torch_compile() -> ModuleType | None:
+    """Real PyTorch for the ``torch.compile`` column: None without torch or a C compiler
+    (inductor compiles its kernels with one), the reason kept for `why_missing`."""
+    if "torch.compile" not in _cache:
+        import os
+        import shutil
+
+        t = torch()
+        cc = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
+        _cache["torch.compile"] = t if t is not None and cc else None
+        if t is None:
+            _errors["torch.compile"] = f"torch missing ({why_missing('torch')})"
+        elif not cc:
+            _errors["torch.compile"] = "no C compiler (gcc/cc/$CC) for inductor's kernels"
+    return _cache["torch.compile"]
+
+
 def why_missing(name: str) -> str:
     """The import error of a missing peer."""
     return _errors.get(name, "not installed")

@@ -26,13 +26,16 @@ def eager_columns(build) -> dict:
     cols = {"eager": lambda: build(eager_module()), "compiled": lambda: compiled(build)}
     if peers._cache.get("torch") is not None:
         cols["torch"] = lambda: build(peers.torch())
+    if peers._cache.get("torch.compile") is not None:
+        cols["torch.compile"] = lambda: compiled(build, peers.torch())
     return cols
 
 
-def compiled(build):
+def compiled(build, torch=None):
     """The eager program of `build` with its step under ``torch.compile`` (the `compiled`
-    column). A `Stepper`'s final step (the one that also reads the results) runs eagerly."""
-    torch = eager_module()
+    column, or with real torch the `torch.compile` one). A `Stepper`'s final step (the one
+    that also reads the results) runs eagerly."""
+    torch = torch or eager_module()
     step = build(torch)
     if isinstance(step, Stepper):
         return Stepper(torch.compile(step.step), step.final)

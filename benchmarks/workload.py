@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 Step = Callable[[], object]
 Factory = Callable[[], Step]
 
-COLUMNS = ("graph", "eager", "compiled", "torch", "tf1")
+COLUMNS = ("graph", "eager", "compiled", "torch", "torch.compile", "tf1")
 
 
 @dataclass

@@ -11,10 +11,16 @@ one executor plan (the same passes and plan cache as ``Session.run``), the calls
 run as calls. Each float output of a segment that requires grad gets one tape node whose
 backward runs the segment's gradient program, derived by the one reverse sweep over the IR.
 
-What cannot be replayed (a tensor's value read by Python: ``.item()``, ``.tolist()``,
-``.numpy()``, ``bool(t)``, printing; ``autograd.grad`` inside; an in-place write the capture
-cannot follow) is a graph break: the capture records it with the file and line, and the caller
-runs that call signature eagerly (or raises, with ``fullgraph=True``).
+A tensor's value read by Python (``.item()``, ``.tolist()``, ``bool(t)``: a branch on a
+value) is a graph break that splits the program: the segment before it ends there, a `Read`
+step guards on the value read, and a new segment starts after it. A replay whose read value
+differs from the captured one stops at that guard (`ReadMismatch`) and the caller captures the
+function again for the new value, keeping each path as a variant; this needs the steps before
+the read to have no effect outside the call (no in-place write to an outside tensor, random
+draw or replayed call), else that signature runs eagerly. What cannot be replayed at all
+(printing a tensor, ``.numpy()``, ``autograd.grad`` inside, an in-place write the capture
+cannot follow) is a graph break after which the caller runs that call signature eagerly. Every
+break is recorded with the file and line (``fullgraph=True`` raises it instead).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from ...core.executor import Plan
 from ...core.ir import Graph, Value
 from ...core.primitives.registry import Primitive
 from ...core.primitives.shaping import STOP_GRADIENT
-from . import dispatch
+from . import dispatch, tape
 from .grad_mode import _State
 from .tensor import Tensor
 
@@ -84,6 +90,7 @@ class Segment:
     prims: list = field(default_factory=list)
     saved: list = field(default_factory=list)  # forward values the gradient plans read
     n_fwd: int = 0  # nodes of the graph before the gradient programs were added
+    grad_entries: list = field(default_factory=list)  # per output: (cot, grads, have) or None
 
     def finish(self, needed: set) -> None:
         """Fix the outputs later steps read; derive the gradient programs; build the plans.
@@ -126,6 +133,7 @@ class Segment:
                     seen.add(v)
                     saved.append(v)
         self.saved = saved
+        self.grad_entries = grads
         fetch = [v for v, _ in self.outputs] + [v for _, v in self.writebacks] + saved
         self.plan = Plan(g, fetch, self.placeholders)
         self.grad_plans = {}
@@ -166,6 +174,113 @@ def _segment_prim(seg: Segment, k: int) -> Primitive:
     return Primitive("Compiled", impl=None, shape_rule=None, vjp=vjp)
 
 
+_BACKWARD_ARGS = ("tensors", "grad_tensors", "retain_graph", "create_graph", "inputs")
+
+
+def _plain_backward(seg: Segment, call: Call) -> int | None:
+    """The index of the segment output `call` runs a plain ``loss.backward()`` on, or None.
+
+    Plain: one tensor made by this segment with a gradient program and one element (the
+    implicit seed), no gradient given, no ``retain_graph``, ``create_graph`` or ``inputs``.
+    """
+    from .autograd import backward
+
+    if call.fn is not getattr(backward, "__wrapped__", None) or len(call.args) > 5:
+        return None
+    bound = dict(zip(_BACKWARD_ARGS, call.args, strict=False))
+    if set(call.kwargs) - set(_BACKWARD_ARGS) or set(call.kwargs) & set(bound):
+        return None
+    bound.update(call.kwargs)
+    loss = bound.get("tensors")
+    if isinstance(loss, (list, tuple)) and len(loss) == 1:
+        loss = loss[0]
+    if type(loss) is not _Src or loss.src[0] is not ENV:
+        return None
+    if any(bound.get(k) for k in ("retain_graph", "create_graph")):
+        return None
+    if bound.get("grad_tensors") is not None or bound.get("inputs") is not None:
+        return None
+    for k, (v, tid) in enumerate(seg.outputs):
+        if tid == loss.src[1]:
+            if seg.grad_entries[k] is None or int(np.prod(v.shape)) != 1:
+                return None
+            return k
+    return None
+
+
+@dataclass
+class FusedBackward:
+    """A segment followed by a plain ``loss.backward()`` on its output, run as ONE plan that
+    computes the forward values and the gradients of its leaf inputs together (as the graph
+    frontend's `minimize` does), then accumulates them into ``.grad`` as eager's backward does.
+
+    When a replay finds what the plan cannot express (grad mode off, a leaf hook, an input
+    with eager history, ``retain_grad`` somewhere), it runs the segment and the call instead.
+    """
+
+    seg: Segment
+    call: Call
+    k: int  # the loss's index among the segment's outputs
+    plan: Plan | None = None
+    have: list = field(default_factory=list)  # placeholder indices with a gradient
+    seed: Any = None
+
+    def build(self) -> None:
+        seg = self.seg
+        cot, values, have = seg.grad_entries[self.k]
+        v = seg.outputs[self.k][0]
+        self.seed = np.array(1, v.dtype) if not v.shape else np.ones(v.shape, v.dtype)
+        fetch = [o for o, _ in seg.outputs] + [w for _, w in seg.writebacks] + list(values)
+        self.plan = Plan(seg.graph, fetch, [*seg.placeholders, cot])
+        self.have = have
+
+    def run(self, flat: list, env: dict) -> None:
+        seg = self.seg
+        ins = [_source(s, flat, env) for s in seg.sources]
+        if not _State.enabled or tape._retaining or any(
+            t._rg and (t._node is not None or (t._acc is not None and (t._acc.pre_hooks or
+                                                                       t._acc.post_hooks)))
+            for t in ins
+        ):  # fmt: skip
+            _run_segment(seg, flat, env)
+            args = _resolve_tree(self.call.args, flat, env)
+            self.call.fn(*args, **_resolve_tree(self.call.kwargs, flat, env))
+            return
+        outs = self.plan.run([*(t._data for t in ins), self.seed], {})
+        n = len(seg.outputs)
+        for k in range(n):
+            arr = outs[k]
+            env[seg.outputs[k][1]] = dispatch.plain(
+                arr if type(arr) is _ndarray else np.asarray(arr)
+            )
+        nw = len(seg.writebacks)
+        for j, (src, _) in enumerate(seg.writebacks):
+            target = _source(src, flat, env)
+            np.copyto(target._data, outs[n + j])
+            dispatch._counter(target).v += 1
+        # a fetched array is the plan's own, fresh at each run: it becomes .grad without a
+        # copy unless another fetch returned the same array (merged equal values)
+        seen = {id(a) for a in outs[: n + nw]}
+        for i, g in zip(self.have, outs[n + nw :], strict=True):
+            t = ins[i]
+            if t._rg:
+                tape.accumulate_into(t, g, id(g) not in seen)
+                seen.add(id(g))
+
+
+class ReadMismatch(Exception):
+    """A replay read a tensor value other than the one captured (see `Read`)."""
+
+
+@dataclass
+class Read:
+    """A tensor's value read by Python between two segments; replay goes on only when the
+    value (its bytes) is the one captured, since the Python after it followed that value."""
+
+    src: tuple
+    value: bytes
+
+
 @dataclass
 class Call:
     """A replayed call: `fn(*args, **kwargs)` with captured tensors resolved at each call."""
@@ -190,6 +305,11 @@ class Program:
         for step in self.steps:
             if type(step) is Segment:
                 _run_segment(step, flat, env)
+            elif type(step) is FusedBackward:
+                step.run(flat, env)
+            elif type(step) is Read:
+                if _source(step.src, flat, env)._data.tobytes() != step.value:
+                    raise ReadMismatch
             else:
                 args = _resolve_tree(step.args, flat, env)
                 kwargs = _resolve_tree(step.kwargs, flat, env)
@@ -274,6 +394,7 @@ class Capture:
     def __init__(self, flat: list, fullgraph: bool) -> None:
         self.fullgraph = fullgraph
         self.breaks: list[Break] = []
+        self.fatal = 0  # breaks after which no program can be replayed
         self.steps: list = []
         self.seg = Segment()
         self.vals: dict[int, tuple[Any, Value]] = {}  # id(tensor) -> (tensor, value)
@@ -287,6 +408,7 @@ class Capture:
         for i, t in enumerate(flat):
             self.sources[id(t)] = (ARG, i)
             self.keep.append(t)
+            self.arrays.setdefault(id(t._data), (t._data, id(t)))
         self.grad_sources: dict[int, tuple] = {}
         self.needed: set[int] = set()
         self.pending_after = False  # a replayed call ran since the last thing seen
@@ -300,6 +422,11 @@ class Capture:
         for a in args:
             if isinstance(a, Tensor):
                 ins.append(self.value_of(a))
+            elif type(a) is np.ndarray and self.arrays.get(id(a), (None,))[0] is a:
+                # a tensor's own array passed raw (e.g. embedding's indices) would be baked in
+                # as a constant: replays would reuse this call's values
+                self.note_break(f"operation '{prim.name}' reads a tensor's array directly")
+                return
             else:
                 ins.append(a)
         seg = self.seg
@@ -318,7 +445,10 @@ class Capture:
     def event(self, kind: str, *details: Any) -> None:
         """Something the operations do not show (see `dispatch.event`)."""
         if kind == "escape":
-            self.note_break(details[0])
+            if len(details) > 1:
+                self.read(details[1], details[0])
+            else:
+                self.note_break(details[0])
         elif kind == "inplace":
             target, res = details
             entry = self.vals.get(id(res))
@@ -359,13 +489,35 @@ class Capture:
                 self.vals.pop(id(g), None)
                 self.sources[id(g)] = (GRAD, t)
 
-    def note_break(self, reason: str) -> None:
+    def note_break(self, reason: str, fatal: bool = True) -> None:
         """Record a graph break (raise it under fullgraph)."""
         fn, line, text = _user_frame()
         b = Break(reason, fn, line, text)
         self.breaks.append(b)
+        self.fatal += fatal
         if self.fullgraph:
             raise GraphBreak(f"torch.compile(fullgraph=True): graph break at {b}")
+
+    def read(self, t: Any, reason: str) -> None:
+        """Python read t's value: end the segment here and guard on the value (see `Read`)."""
+        self.note_break(reason, fatal=self.has_effects())
+        src = self.tree(t)
+        self.cut()
+        self.steps.append(Read(src.src, t._data.tobytes()))
+
+    def has_effects(self) -> bool:
+        """True when the steps so far change something outside the call when replayed: a
+        replay stopped by a `Read` guard could then not be run again eagerly."""
+        if self.calls:
+            return True
+        segs = [s for s in self.steps if type(s) is Segment] + [self.seg]
+        for seg in segs:
+            if seg.writebacks:
+                return True
+            for n in seg.graph.nodes:
+                if n.kind == "op" and (n.prim.random or n.prim.stateful):
+                    return True
+        return False
 
     # ---- values ---------------------------------------------------------------------------------
     def value_of(self, t: Any) -> Value:
@@ -446,12 +598,34 @@ class Capture:
         for t, snap in self.live_snap:
             if self.calls == 0 and not np.array_equal(t._data, snap, equal_nan=True):
                 self.note_break("a tensor from outside changed in a way the capture cannot follow")
-        if self.breaks:
+        if self.fatal:
             return None
         for step in self.steps:
             if type(step) is Segment:
                 step.finish(self.needed)
+        self.fuse_backward()
         return Program(self.steps, result_tree, arg_count, self.grad_sources)
+
+    def fuse_backward(self) -> None:
+        """Each segment followed by a plain ``loss.backward()`` on its output becomes one
+        `FusedBackward` step (forward and gradients in one plan)."""
+        steps = self.steps
+        out: list = []
+        i = 0
+        while i < len(steps):
+            step = steps[i]
+            nxt = steps[i + 1] if i + 1 < len(steps) else None
+            if type(step) is Segment and type(nxt) is Call:
+                k = _plain_backward(step, nxt)
+                if k is not None:
+                    fused = FusedBackward(step, nxt, k)
+                    fused.build()
+                    out.append(fused)
+                    i += 2
+                    continue
+            out.append(step)
+            i += 1
+        self.steps[:] = out
 
 
 def capture(

@@ -6,9 +6,13 @@ signature replay the captured program when its guards hold: the module's paramet
 objects with the same shapes, its ``training`` flags and plain Python attributes (numbers,
 strings, bools, tuples of them) are unchanged, and so are the plain values the function's
 closure holds and its module's plain globals. A call that fails a guard captures again;
-after `cache_size_limit` captures of one function it runs eagerly, with one warning. A call
-whose capture met a graph break runs eagerly for that signature (``fullgraph=True`` raises the
-break instead); `explain` lists the breaks with file, line and reason.
+after `cache_size_limit` captures of one function it runs eagerly, with one warning. A graph
+break where Python reads a tensor's value (``.item()``, ``bool(t)``) splits the program in
+two segments with a guard on the value between them; a call whose value differs captures the
+function again for that value, kept beside the first as another variant of the signature. A
+call whose capture met a break that cannot be replayed runs eagerly for that signature
+(``fullgraph=True`` raises any break instead); `explain` lists the breaks with file, line and
+reason.
 """
 
 from __future__ import annotations
@@ -20,7 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .capture import Break, GraphBreak, Program, Segment, capture
+from .capture import (
+    Break,
+    FusedBackward,
+    GraphBreak,
+    Program,
+    ReadMismatch,
+    Segment,
+    capture,
+)
 from .grad_mode import _State
 from .tensor import Tensor
 
@@ -81,40 +93,49 @@ def _module_state(module: Any) -> tuple:
     return params, tuple(flags)
 
 
+_SCALARS = frozenset(_SIMPLE)
+
+
 def _function_state(fn: Callable, names: tuple) -> tuple:
     """The plain values a function holds in its closure and in the given globals."""
     fn = getattr(fn, "__func__", fn)
-    cells = tuple(
-        c.cell_contents if _simple(c.cell_contents) else id(c.cell_contents)
-        for c in (getattr(fn, "__closure__", None) or ())
-        if _filled(c)
-    )
+    cells = []
+    for c in getattr(fn, "__closure__", None) or ():
+        try:
+            v = c.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        # checked at every call: the type test first, the recursive one only for tuples
+        cells.append(v if type(v) in _SCALARS or (type(v) is tuple and _simple(v)) else id(v))
     g = getattr(fn, "__globals__", None)
     if g is None:
-        return cells
-    return cells, tuple(g.get(n) for n in names)
+        return tuple(cells)
+    return tuple(cells), tuple([g.get(n) for n in names])
 
 
 def _plain_globals(fn: Callable) -> tuple:
-    """Names of the plain values (numbers, strings, tuples) in the function's module globals:
-    those the guards compare at each call."""
-    g = getattr(getattr(fn, "__func__", fn), "__globals__", None) or {}
-    return tuple(k for k, v in g.items() if not k.startswith("__") and _simple(v))
-
-
-def _filled(cell: Any) -> bool:
-    try:
-        cell.cell_contents  # noqa: B018 - an empty cell raises
-    except ValueError:
-        return False
-    return True
+    """Names of the plain values (numbers, strings, tuples) in the function's module globals
+    that its code (nested functions included) names: those the guards compare at each call.
+    A global the function never names (a script's loop counter) is not guarded."""
+    fn = getattr(fn, "__func__", fn)
+    g = getattr(fn, "__globals__", None) or {}
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return tuple(k for k, v in g.items() if not k.startswith("__") and _simple(v))
+    names: set = set()
+    todo = [code]
+    while todo:
+        c = todo.pop()
+        names.update(c.co_names)
+        todo += [k for k in c.co_consts if isinstance(k, types.CodeType)]
+    return tuple(k for k in sorted(names) if k in g and _simple(g[k]))
 
 
 @dataclass
 class _Entry:
-    program: Program | None
+    programs: list[Program] | None  # variants, one per path taken at value reads; None: eager
     state: tuple
-    live: list  # (tensor, shape, dtype, requires_grad) read by the program
+    live: list  # (tensor, shape, dtype, requires_grad) read by the programs
 
 
 def _live_guards(program: Program | None) -> list:
@@ -122,6 +143,7 @@ def _live_guards(program: Program | None) -> list:
         return []
     out = []
     for step in program.steps:
+        step = step.seg if type(step) is FusedBackward else step
         if type(step) is Segment:
             for kind, what in step.sources:
                 if kind == "live":
@@ -171,9 +193,16 @@ class CompiledFunction:
             key = (_State.enabled, _flatten(args, flat), _flatten(kwargs, flat))
         entry = self.cache.get(key)
         if entry is not None and entry.state == self._state() and _live_ok(entry.live):
-            if entry.program is None:
+            programs = entry.programs
+            if programs is None:
                 return self.fn(*args, **kwargs)
-            return entry.program.run(flat)
+            for program in programs:
+                try:
+                    return program.run(flat)
+                except ReadMismatch:  # a value read took another path: try the next variant
+                    continue
+        else:
+            entry = None
         if self.captures >= cache_size_limit:
             if not self._warned:
                 self._warned = True
@@ -187,8 +216,13 @@ class CompiledFunction:
         state = self._state()
         result, program, breaks = capture(self.fn, args, kwargs, flat, self.fullgraph)
         self.captures += 1
-        self.breaks.extend(breaks)
-        self.cache[key] = _Entry(program, state, _live_guards(program))
+        self.breaks.extend(b for b in breaks if b not in self.breaks)  # once per place
+        if entry is not None and program is not None and entry.state == state:
+            entry.programs.append(program)  # another path through the value reads
+            entry.live += _live_guards(program)
+        else:
+            programs = None if program is None else [program]
+            self.cache[key] = _Entry(programs, state, _live_guards(program))
         return result
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
@@ -302,6 +336,7 @@ def explain(fn: Callable) -> Callable[..., ExplainOutput]:
         ops: list[list[str]] = []
         if program is not None:
             for step in program.steps:
+                step = step.seg if type(step) is FusedBackward else step
                 if type(step) is Segment:
                     ops.append([n.prim.name for n in step.graph.nodes if n.kind == "op"])
         return ExplainOutput(len(ops), len(breaks), list(breaks), ops)

@@ -142,7 +142,7 @@ class Tensor(TensorOps, SurfaceMethods):
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if _dispatch._event is not None:
-            _dispatch.event("escape", "Tensor.item()")
+            _dispatch.event("escape", "Tensor.item()", self)
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar "
@@ -153,7 +153,7 @@ class Tensor(TensorOps, SurfaceMethods):
     def tolist(self) -> Any:
         """Nested Python lists of the values."""
         if _dispatch._event is not None:
-            _dispatch.event("escape", "Tensor.tolist()")
+            _dispatch.event("escape", "Tensor.tolist()", self)
         return self._data.tolist()
 
     def numpy(self, force: bool = False) -> np.ndarray:
@@ -203,7 +203,7 @@ class Tensor(TensorOps, SurfaceMethods):
 
     def __bool__(self) -> bool:
         if _dispatch._event is not None:
-            _dispatch.event("escape", "bool(Tensor) (a Python branch on a tensor's value)")
+            _dispatch.event("escape", "bool(Tensor) (a Python branch on a tensor's value)", self)
         if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous "
