@@ -131,6 +131,15 @@ def run_epochs(
     return history
 
 
+def main(train: Callable, style: str, description: str, argv: list[str] | None) -> dict:
+    """Both examples' command line: parse --epochs/--steps/--quiet, train, print the result."""
+    args = parse(description, 12, argv)
+    r = train(args.epochs, args.quiet, max_steps=args.steps)
+    print(f"{style} speech: test LER {r['ler0']:.3f} -> {r['ler'][-1]:.3f}, "
+          f"{np.mean(r['seconds']):.2f}s per epoch")  # fmt: skip
+    return r
+
+
 def normalise(feats: np.ndarray, stats: tuple | None = None) -> tuple[np.ndarray, tuple]:
     """Per-mel-channel standardisation of (n, frames, mels) features, with the train set's stats."""
     if stats is None:

@@ -93,11 +93,7 @@ def train(
 
 def main(argv=None) -> dict:
     """Parse --epochs/--quiet, train, print the result."""
-    args = data.parse(__doc__.splitlines()[0], 12, argv)
-    r = train(args.epochs, args.quiet, max_steps=args.steps)
-    print(f"eager speech: test LER {r['ler0']:.3f} -> {r['ler'][-1]:.3f}, "
-          f"{np.mean(r['seconds']):.2f}s per epoch")  # fmt: skip
-    return r
+    return data.main(train, "eager", __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":
