@@ -124,103 +124,13 @@ def tfrecord() -> None:
         )
 
 
-class _Transformed:
-    """A map-style dataset whose examples go through a per-example numpy transform."""
-
-    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
-        self.x, self.y = x, y
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-    def __getitem__(self, i: int):
-        return (self.x[i] * np.float32(0.5) + np.float32(0.1)).astype(np.float32), self.y[i]
-
-
 def loader() -> None:
-    """MLP steps at batch 512: DataLoader(num_workers=2) and tf.data prefetch vs pre-built."""
-    import duograd.frontends.eager as torch
-    import duograd.frontends.graph as tf
-    from duograd.frontends.eager.utils.data import DataLoader
+    """MLP steps at batch 512: DataLoader(num_workers=2) and tf.data prefetch vs pre-built
+    (data_feeding.py's measurement: 3 interleaved rounds of 20 steps per style)."""
+    from . import data_feeding
 
-    rng = np.random.default_rng(0)
-    n, d, h, c, bs = 512 * 20, 784, 256, 10, 512
-    x = rng.standard_normal((n, d)).astype(np.float32)
-    y = rng.integers(0, c, n).astype(np.int64)
-    nn = torch.nn
-    model = nn.Sequential(nn.Linear(d, h), nn.ReLU(), nn.Linear(h, c))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    loss_fn = nn.CrossEntropyLoss()
-
-    def step(xb, yb):
-        opt.zero_grad()
-        loss_fn(model(xb), yb).backward()
-        opt.step()
-
-    prebuilt = [
-        (
-            torch.from_numpy(x[i : i + bs] * np.float32(0.5) + np.float32(0.1)),
-            torch.from_numpy(y[i : i + bs]),
-        )
-        for i in range(0, n, bs)
-    ]
-
-    def pre():
-        for xb, yb in prebuilt:
-            step(xb, yb)
-
-    dl = DataLoader(_Transformed(x, y), batch_size=bs, num_workers=2, persistent_workers=True)
-
-    def workers():
-        for xb, yb in dl:
-            step(xb, yb)
-
-    ta, tb = _median(pre, 3), _median(workers, 3)
-    print(
-        f"DataLoader(num_workers=2) MLP step: {tb / len(prebuilt) * 1e3:.2f} ms vs pre-built "
-        f"{ta / len(prebuilt) * 1e3:.2f} ms, ratio {tb / ta:.2f}x"
-    )
-    dl._workers.shutdown()
-
-    g = tf.Graph()
-    with g.as_default():
-        xs = tf.placeholder(tf.float32, [None, d])
-        ys = tf.placeholder(tf.int64, [None])
-        ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(bs)
-        ds = ds.map(lambda a, b: (a * 0.5 + 0.1, b)).repeat().prefetch(2)
-        xb, yb = ds.make_one_shot_iterator().get_next()
-
-        def net(inp, lab, reuse):
-            with tf.variable_scope("m", reuse=reuse):
-                hid = tf.layers.dense(inp, h, tf.nn.relu, name="h")
-                out = tf.layers.dense(hid, c, name="o")
-            loss = tf.reduce_mean(
-                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=lab, logits=out)
-            )
-            return tf.train.GradientDescentOptimizer(0.01).minimize(loss)
-
-        fed = net(xs, ys, False)
-        piped = net(xb, yb, True)
-        with tf.Session() as s:
-            s.run(tf.global_variables_initializer())
-            pre_np = [
-                (x[i : i + bs] * np.float32(0.5) + np.float32(0.1), y[i : i + bs])
-                for i in range(0, n, bs)
-            ]
-
-            def feed():
-                for a, b in pre_np:
-                    s.run(fed, {xs: a, ys: b})
-
-            def pipe():
-                for _ in pre_np:
-                    s.run(piped)
-
-            ta, tb = _median(feed, 3), _median(pipe, 3)
-    print(
-        f"tf.data prefetch MLP step: {tb / len(pre_np) * 1e3:.2f} ms vs feeding pre-built "
-        f"{ta / len(pre_np) * 1e3:.2f} ms, ratio {tb / ta:.2f}x"
-    )
+    data_feeding.eager(steps=20, rounds=3)
+    data_feeding.graph(steps=20, rounds=3)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,6 +10,8 @@ examples themselves with the framework's STFT.
 from __future__ import annotations
 
 import argparse
+import time
+from collections.abc import Callable
 
 import numpy as np
 from _progress import Progress  # noqa: F401 (the examples use data.Progress)
@@ -92,6 +94,50 @@ def mel_filterbank() -> np.ndarray:
 def frames(samples: int) -> int:
     """STFT frames of a waveform of `samples` (no centring, no end padding)."""
     return 1 + (samples - N_FFT) // HOP
+
+
+def out_frames(n: int) -> int:
+    """Frames after the acoustic model's convolution (kernel 5, stride 2, padding 2)."""
+    return (n + 4 - 5) // 2 + 1
+
+
+def run_epochs(
+    train_step: Callable[[np.ndarray], float],
+    evaluate: Callable[[], float],
+    epochs: int,
+    n_train: int,
+    batch: int,
+    max_steps: int | None,
+    quiet: bool,
+) -> dict:
+    """Both styles' training loop: each epoch, `train_step(indices)` on shuffled batches, then
+    `evaluate()`; returns the per-epoch mean losses, test LERs and seconds."""
+    steps = n_train // batch
+    if max_steps is not None:  # a short run: --steps N
+        epochs, steps = min(epochs, -(-max_steps // steps)), min(steps, max_steps)
+    rng = np.random.default_rng(1)
+    history = {"loss": [], "ler": [], "seconds": []}
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        order, total = rng.permutation(n_train), 0.0
+        for s in range(steps):
+            total += train_step(order[s * batch : (s + 1) * batch])
+        history["seconds"].append(time.perf_counter() - start)
+        history["loss"].append(total / steps)
+        history["ler"].append(evaluate())
+        if not quiet:
+            print(f"epoch {epoch + 1}: CTC loss {history['loss'][-1]:.4f}, test LER "
+                  f"{history['ler'][-1]:.3f} ({history['seconds'][-1]:.2f}s)")  # fmt: skip
+    return history
+
+
+def main(train: Callable, style: str, description: str, argv: list[str] | None) -> dict:
+    """Both examples' command line: parse --epochs/--steps/--quiet, train, print the result."""
+    args = parse(description, 12, argv)
+    r = train(args.epochs, args.quiet, max_steps=args.steps)
+    print(f"{style} speech: test LER {r['ler0']:.3f} -> {r['ler'][-1]:.3f}, "
+          f"{np.mean(r['seconds']):.2f}s per epoch")  # fmt: skip
+    return r
 
 
 def normalise(feats: np.ndarray, stats: tuple | None = None) -> tuple[np.ndarray, tuple]:

@@ -8,8 +8,6 @@ error rate. speech_graph.py is the same program in the TF1 style: the two end wi
 weights.
 """
 
-import time
-
 import _speech_data as data
 import duograd.frontends.eager as torch
 import numpy as np
@@ -45,11 +43,6 @@ def features(waves: np.ndarray, mel: np.ndarray) -> np.ndarray:
     return torch.log(mels + 1e-6).reshape(n, t, data.N_MELS).numpy()
 
 
-def out_frames(n: int) -> int:
-    """Frames after the stride-2 convolution."""
-    return (n + 4 - 5) // 2 + 1
-
-
 def train(
     epochs: int,
     quiet: bool = False,
@@ -68,18 +61,13 @@ def train(
     x_tr, x_te = feats[:n_train], feats[n_train:]
     y_tr, l_tr = labels[:n_train], lengths[:n_train]
     y_te, l_te = labels[n_train:], lengths[n_train:]
-    t_out = out_frames(feats.shape[1])
+    t_out = data.out_frames(feats.shape[1])
     model = AcousticModel(hidden, channels)
     init = data.init(hidden, channels)
     with torch.no_grad():
         for name, p in model.named_parameters():
             p.copy_(torch.from_numpy(init[name]))
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    steps = n_train // batch
-    if max_steps is not None:  # a short run: --steps N
-        epochs, steps = min(epochs, -(-max_steps // steps)), min(steps, max_steps)
-    rng = np.random.default_rng(1)
-    history = {"loss": [], "ler": [], "seconds": []}
 
     def evaluate() -> float:
         with torch.no_grad():
@@ -87,37 +75,25 @@ def train(
         decoded = F.ctc_greedy_decode(lp, np.full(n_test, t_out), blank=data.BLANK)
         return data.label_error_rate(decoded, y_te, l_te)
 
+    def train_step(idx: np.ndarray) -> float:
+        opt.zero_grad()
+        lp = model(torch.from_numpy(x_tr[idx]))
+        loss = F.ctc_loss(lp, torch.from_numpy(y_tr[idx]), torch.full((batch,), t_out),
+                          torch.from_numpy(l_tr[idx]), blank=data.BLANK,
+                          reduction="none").mean()  # fmt: skip
+        loss.backward()
+        opt.step()
+        return loss.item()
+
     ler0 = evaluate()
-    for epoch in range(epochs):
-        start = time.perf_counter()
-        order, total = rng.permutation(n_train), 0.0
-        for s in range(steps):
-            idx = order[s * batch : (s + 1) * batch]
-            opt.zero_grad()
-            lp = model(torch.from_numpy(x_tr[idx]))
-            loss = F.ctc_loss(lp, torch.from_numpy(y_tr[idx]), torch.full((batch,), t_out),
-                              torch.from_numpy(l_tr[idx]), blank=data.BLANK,
-                              reduction="none").mean()  # fmt: skip
-            loss.backward()
-            opt.step()
-            total += loss.item()
-        history["seconds"].append(time.perf_counter() - start)
-        history["loss"].append(total / steps)
-        history["ler"].append(evaluate())
-        if not quiet:
-            print(f"epoch {epoch + 1}: CTC loss {history['loss'][-1]:.4f}, test LER "
-                  f"{history['ler'][-1]:.3f} ({history['seconds'][-1]:.2f}s)")  # fmt: skip
+    history = data.run_epochs(train_step, evaluate, epochs, n_train, batch, max_steps, quiet)
     weights = {n: p.detach().numpy().copy() for n, p in model.named_parameters()}
     return {**history, "ler0": ler0, "weights": weights, "features": feats}
 
 
 def main(argv=None) -> dict:
     """Parse --epochs/--quiet, train, print the result."""
-    args = data.parse(__doc__.splitlines()[0], 12, argv)
-    r = train(args.epochs, args.quiet, max_steps=args.steps)
-    print(f"eager speech: test LER {r['ler0']:.3f} -> {r['ler'][-1]:.3f}, "
-          f"{np.mean(r['seconds']):.2f}s per epoch")  # fmt: skip
-    return r
+    return data.main(train, "eager", __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,6 @@ epsilon placement and tf.nn.ctc_greedy_decoder. From the same initial weights an
 ends with weights bit-identical to the eager run.
 """
 
-import time
-
 import _speech_data as data
 import duograd.frontends.graph as tf
 import numpy as np
@@ -53,11 +51,6 @@ def _to_tf(name: str, value: np.ndarray) -> np.ndarray:
     return value.transpose(2, 1, 0) if value.ndim == 3 else value
 
 
-def out_frames(n: int) -> int:
-    """Frames after the stride-2 convolution."""
-    return (n + 4 - 5) // 2 + 1
-
-
 def train(
     epochs: int,
     quiet: bool = False,
@@ -75,9 +68,8 @@ def train(
     x_tr, x_te = feats[:n_train], feats[n_train:]
     y_tr, l_tr = labels[:n_train], lengths[:n_train]
     y_te, l_te = labels[n_train:], lengths[n_train:]
-    t_out = out_frames(feats.shape[1])
+    t_out = data.out_frames(feats.shape[1])
     init = data.init(hidden, channels)
-    history = {"loss": [], "ler": [], "seconds": []}
     with tf.Graph().as_default():
         x, logits, params = build(feats.shape[1], hidden, channels)
         y = tf.sparse_placeholder(tf.int32, name="labels")
@@ -96,26 +88,15 @@ def train(
                 decoded = [[int(c) for c in row if c >= 0] for row in out]
                 return data.label_error_rate(decoded, y_te, l_te)
 
+            def train_step(idx: np.ndarray) -> float:
+                feed = {x: x_tr[idx], y: data.sparse_labels(y_tr[idx], l_tr[idx]),
+                        seq_len: np.full(batch, t_out, np.int32)}  # fmt: skip
+                return float(sess.run([train_op, loss], feed)[1])
+
             ler0 = evaluate()
-            steps = n_train // batch
-            if max_steps is not None:  # a short run: --steps N
-                epochs, steps = min(epochs, -(-max_steps // steps)), min(steps, max_steps)
-            rng = np.random.default_rng(1)
-            for epoch in range(epochs):
-                start = time.perf_counter()
-                order, total = rng.permutation(n_train), 0.0
-                for s in range(steps):
-                    idx = order[s * batch : (s + 1) * batch]
-                    feed = {x: x_tr[idx], y: data.sparse_labels(y_tr[idx], l_tr[idx]),
-                            seq_len: np.full(batch, t_out, np.int32)}  # fmt: skip
-                    _, value = sess.run([train_op, loss], feed)
-                    total += float(value)
-                history["seconds"].append(time.perf_counter() - start)
-                history["loss"].append(total / steps)
-                history["ler"].append(evaluate())
-                if not quiet:
-                    print(f"epoch {epoch + 1}: CTC loss {history['loss'][-1]:.4f}, test LER "
-                          f"{history['ler'][-1]:.3f} ({history['seconds'][-1]:.2f}s)")  # fmt: skip
+            history = data.run_epochs(
+                train_step, evaluate, epochs, n_train, batch, max_steps, quiet
+            )
             values = sess.run(list(params.values()))
     weights = {n: v.transpose(2, 1, 0) if v.ndim == 3 else v
                for n, v in zip(params, values, strict=True)}  # fmt: skip
@@ -124,11 +105,7 @@ def train(
 
 def main(argv=None) -> dict:
     """Parse --epochs/--quiet, train, print the result."""
-    args = data.parse(__doc__.splitlines()[0], 12, argv)
-    r = train(args.epochs, args.quiet, max_steps=args.steps)
-    print(f"graph speech: test LER {r['ler0']:.3f} -> {r['ler'][-1]:.3f}, "
-          f"{np.mean(r['seconds']):.2f}s per epoch")  # fmt: skip
-    return r
+    return data.main(train, "graph", __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """LSTM language-model training steps (embedding, one LSTM layer, dense head, softmax
-cross-entropy, SGD) in both styles.
+cross-entropy, SGD) in both styles (the program is rnn_lm.py's, shared with `gru`).
 
 The eager program is PyTorch's idiom (nn.Embedding, nn.LSTM(batch_first=True), nn.Linear); the
 graph program is TF1's (embedding_lookup, an LSTMCell unrolled by tf.nn.dynamic_rnn, a matmul
@@ -13,32 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..programs import Stepper, both, session
+from ..programs import both
 from ..workload import Case, Workload
-
-LR = 0.5
+from . import rnn_lm
 
 # (vocabulary, embedding, hidden, sequence length, batch)
 SHAPES = {"small": (64, 32, 128, 32, 32), "wide": (64, 64, 256, 32, 64)}
-
-
-def _init(shape: str):
-    vocab, embed, hidden, steps, batch = SHAPES[shape]
-    rng = np.random.default_rng(hidden)
-    b = 1 / np.sqrt(hidden)
-
-    def u(s):
-        return rng.uniform(-b, b, s).astype(np.float32)
-
-    params = {
-        "embed": (rng.standard_normal((vocab, embed)) * 0.3).astype(np.float32),
-        "w_ih": u((4 * hidden, embed)), "w_hh": u((4 * hidden, hidden)),
-        "b_ih": u((4 * hidden,)), "b_hh": u((4 * hidden,)),
-        "w_out": u((vocab, hidden)), "b_out": u((vocab,)),
-    }  # fmt: skip
-    x = rng.integers(0, vocab, (batch, steps)).astype(np.int64)
-    y = rng.integers(0, vocab, (batch, steps)).astype(np.int64)
-    return params, x, y
 
 
 def _tf_kernel(p: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -60,89 +40,23 @@ def _tf_cell(tf, hidden: int):
     return rnn_cell_impl.LSTMCell(hidden, forget_bias=0.0)
 
 
+def _tf_cell_values(ours: bool, params: dict) -> list:
+    return [params[k] for k in rnn_lm.CELL_KEYS] if ours else list(_tf_kernel(params))
+
+
+LSTM = rnn_lm.Recurrent(4, "LSTM", _tf_cell, _tf_cell_values)
+
+
 def _graph(shape: str):
-    params, x, y = _init(shape)
-    vocab, embed, hidden, steps, batch = SHAPES[shape]
-
-    def build(tf):
-        graph, sess = session(tf)
-        ours = tf.__name__.startswith("duograd")
-        with graph.as_default():
-            px = tf.placeholder(tf.int64, [None, steps])
-            py = tf.placeholder(tf.int64, [None, steps])
-            table = tf.Variable(params["embed"])
-            h, _ = tf.nn.dynamic_rnn(_tf_cell(tf, hidden), tf.nn.embedding_lookup(table, px),
-                                     dtype=tf.float32)  # fmt: skip
-            cell_vars = [v for v in tf.trainable_variables() if v is not table]
-            w, b = tf.Variable(params["w_out"]), tf.Variable(params["b_out"])
-            logits = tf.matmul(tf.reshape(h, [-1, hidden]), w, transpose_b=True) + b
-            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-                labels=tf.reshape(py, [-1]), logits=logits))  # fmt: skip
-            train = tf.train.GradientDescentOptimizer(LR).minimize(loss)
-            sess.run(tf.global_variables_initializer())
-            if ours:
-                values = [params[k] for k in ("w_ih", "w_hh", "b_ih", "b_hh")]
-            else:
-                values = list(_tf_kernel(params))
-            for v, a in zip(cell_vars, values, strict=True):
-                v.load(a, sess)
-            variables = [table, *cell_vars, w, b]
-        feed = {px: x, py: y}
-
-        def step():
-            sess.run(train, feed_dict=feed)
-
-        return Stepper(step, lambda: (step(), sess.run(variables))[1])
-
-    return build
+    return rnn_lm.graph_program(LSTM, SHAPES[shape], SHAPES[shape][2])
 
 
 def _eager(shape: str):
-    params, x, y = _init(shape)
-    vocab, embed, hidden, steps, batch = SHAPES[shape]
-
-    def build(torch):
-        nn = torch.nn
-        emb = nn.Embedding(vocab, embed)
-        lstm = nn.LSTM(embed, hidden, batch_first=True)
-        head = nn.Linear(hidden, vocab)
-        with torch.no_grad():
-            emb.weight.copy_(torch.from_numpy(params["embed"]))
-            for name, key in (
-                ("weight_ih_l0", "w_ih"),
-                ("weight_hh_l0", "w_hh"),
-                ("bias_ih_l0", "b_ih"),
-                ("bias_hh_l0", "b_hh"),
-            ):
-                getattr(lstm, name).copy_(torch.from_numpy(params[key]))
-            head.weight.copy_(torch.from_numpy(params["w_out"]))
-            head.bias.copy_(torch.from_numpy(params["b_out"]))  # fmt: skip
-        modules = [emb, lstm, head]
-        opt = torch.optim.SGD([p for m in modules for p in m.parameters()], lr=LR)
-        loss_fn = nn.CrossEntropyLoss()
-        tx, ty = torch.from_numpy(x), torch.from_numpy(y).reshape(-1)
-
-        def step():
-            opt.zero_grad()
-            out, _ = lstm(emb(tx))
-            loss = loss_fn(head(out.reshape(-1, hidden)), ty)
-            loss.backward()
-            opt.step()
-
-        def step_and_read():
-            step()
-            return [p.detach().numpy().copy() for m in modules for p in m.parameters()]
-
-        return Stepper(step, step_and_read)
-
-    return build
+    return rnn_lm.eager_program(LSTM, SHAPES[shape], SHAPES[shape][2])
 
 
 def _flops(shape: str) -> float:
-    vocab, embed, hidden, steps, batch = SHAPES[shape]
-    cell = 2 * batch * 4 * hidden * (embed + hidden) * steps
-    head = 2 * batch * steps * hidden * vocab
-    return 3 * (cell + head)
+    return rnn_lm.flops(SHAPES[shape], LSTM.gates)
 
 
 def cases(quick: bool) -> list[Case]:

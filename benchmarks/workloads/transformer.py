@@ -16,6 +16,7 @@ import numpy as np
 
 from ..programs import Stepper, both, session
 from ..workload import Case, Workload
+from .rnn_lm import sgd_stepper
 
 LR = 0.1
 VOCAB, D, HEADS, FF, LAYERS, T, BATCH = 64, 128, 4, 512, 2, 64, 32
@@ -138,25 +139,13 @@ def _eager():
             emb.weight.copy_(torch.from_numpy(params["embed"]))
             head.weight.copy_(torch.from_numpy(params["w_out"]))
             head.bias.copy_(torch.from_numpy(params["b_out"]))
-        modules = [emb, enc, head]
-        opt = torch.optim.SGD([p for m in modules for p in m.parameters()], lr=LR)
-        loss_fn = nn.CrossEntropyLoss()
-        tx, ty = torch.from_numpy(x), torch.from_numpy(y).reshape(-1)
         tpos = torch.from_numpy(pos)
         mask = nn.Transformer.generate_square_subsequent_mask(T)
 
-        def step():
-            opt.zero_grad()
-            h = enc(emb(tx) + tpos, mask=mask)
-            loss = loss_fn(head(h.reshape(-1, D)), ty)
-            loss.backward()
-            opt.step()
+        def body(tx):
+            return enc(emb(tx) + tpos, mask=mask)
 
-        def step_and_read():
-            step()
-            return [p.detach().numpy().copy() for m in modules for p in m.parameters()]
-
-        return Stepper(step, step_and_read)
+        return sgd_stepper(torch, [emb, enc, head], body, head, x, y, LR)
 
     return build
 

@@ -316,7 +316,10 @@ def ctc_forward(lp, targets, in_len, tgt_len, blank, collapse, merge, zero_inf):
     T, N, C = lp.shape
     S = targets.shape[1]
     out = np.empty(N, lp.dtype)
-    for n in prange(N):
+    for u in prange(N):
+        # prange's index may be unsigned: one int64 type keeps one compiled variant of each
+        # helper, the one Python calls (and the tests) compile too
+        n = np.int64(u)
         ext = _extended(targets, n, tgt_len[n], blank, collapse)
         A = np.zeros((max(T, 1), 2 * S + 3))  # the pad columns stay 0
         off = np.empty(max(T, 1))
@@ -380,7 +383,8 @@ def ctc_backward(lp, targets, in_len, tgt_len, g, blank, collapse, merge, zero_i
     T, N, C = lp.shape
     S = targets.shape[1]
     out = np.zeros((T, N, C), lp.dtype)
-    for n in prange(N):
+    for u in prange(N):
+        n = np.int64(u)  # one index type for the helpers (see ctc_forward)
         tin = in_len[n]
         ext = _extended(targets, n, tgt_len[n], blank, collapse)
         A = np.zeros((max(T, 1), 2 * S + 3))  # the pad columns stay 0

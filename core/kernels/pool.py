@@ -180,6 +180,8 @@ def _avg_grad_task(x, gy, g, dx, n, zero):
 
 
 # One serial and one parallel driver per loop, so only the loops a program uses get compiled.
+# The parallel ones pass prange's index (which may be unsigned) as int64, as range gives it to
+# the serial ones, so both share one compiled variant of each task.
 
 
 @njit(cache=True)
@@ -191,7 +193,7 @@ def _max_serial(x, v, g, out, tasks, zero):
 @njit(cache=True, parallel=True)
 def _max_parallel(x, v, g, out, tasks, zero):
     for t in prange(tasks):
-        _max_task(x, v, g, out, t, zero)
+        _max_task(x, v, g, out, np.int64(t), zero)
 
 
 @njit(cache=True)
@@ -203,7 +205,7 @@ def _max_grad_serial(x, gy, g, out, tasks, zero):
 @njit(cache=True, parallel=True)
 def _max_grad_parallel(x, gy, g, out, tasks, zero):
     for n in prange(tasks):
-        _max_grad_task(x, gy, g, out, n, zero)
+        _max_grad_task(x, gy, g, out, np.int64(n), zero)
 
 
 @njit(cache=True)
@@ -215,7 +217,7 @@ def _pick_serial(x, v, g, out, tasks, zero):
 @njit(cache=True, parallel=True)
 def _pick_parallel(x, v, g, out, tasks, zero):
     for t in prange(tasks):
-        _pick_task(x, v, g, out, t, zero)
+        _pick_task(x, v, g, out, np.int64(t), zero)
 
 
 @njit(cache=True)
@@ -227,7 +229,7 @@ def _avg_serial(x, v, g, out, tasks, zero):
 @njit(cache=True, parallel=True)
 def _avg_parallel(x, v, g, out, tasks, zero):
     for t in prange(tasks):
-        _avg_task(x, v, g, out, t, zero)
+        _avg_task(x, v, g, out, np.int64(t), zero)
 
 
 @njit(cache=True)
@@ -239,7 +241,7 @@ def _avg_grad_serial(x, gy, g, out, tasks, zero):
 @njit(cache=True, parallel=True)
 def _avg_grad_parallel(x, gy, g, out, tasks, zero):
     for n in prange(tasks):
-        _avg_grad_task(x, gy, g, out, n, zero)
+        _avg_grad_task(x, gy, g, out, np.int64(n), zero)
 
 
 _LOOPS = {

@@ -15,6 +15,7 @@ from .conv import _check_groups, _np_dtype
 from .loss import _Loss
 from .module import Module
 from .parameter import Parameter
+from .pool_modules import _MaxPoolNd
 
 Container = Module  # PyTorch's pre-1.0 name for a module with children
 
@@ -81,26 +82,10 @@ class Conv1d(Module):
         )
 
 
-class MaxPool1d(Module):
+class MaxPool1d(_MaxPoolNd):
     """1-D max pooling."""
 
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        dilation: Any = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Window maxima."""
-        return FX.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                             self.ceil_mode, self.return_indices)  # fmt: skip
+    _pool = staticmethod(FX.max_pool1d)
 
 
 class AvgPool1d(Module):

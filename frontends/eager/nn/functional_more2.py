@@ -19,6 +19,7 @@ from ....core import ops
 from .. import _convert as C
 from ..tensor import Tensor
 from .module import Module
+from .pool_modules import _MaxPoolNd
 
 # ---- windows ------------------------------------------------------------------------------
 
@@ -485,33 +486,10 @@ def multilabel_margin_loss(
 # ---- modules ------------------------------------------------------------------------------
 
 
-class MaxPool3d(Module):
+class MaxPool3d(_MaxPoolNd):
     """Window maxima over (N, C, D, H, W)."""
 
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        dilation: Any = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
-
-    def forward(self, input: Tensor) -> Any:
-        """Pooled input (and indices with return_indices)."""
-        return max_pool3d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
+    _pool = staticmethod(max_pool3d)
 
 
 def _unpool_module(n: int):
