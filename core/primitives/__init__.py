@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     ctc,
     dynamic,
     elementwise,
+    guards,
     labels,
     linalg,
     linalg_inv,
