@@ -344,9 +344,7 @@ def reshape_sizes(x: Any, shape: Any) -> None:
         )
 
 
-def slice_extents(
-    x: Any, op: str, begin: tuple, size: tuple, exact: bool, parts: tuple
-) -> None:
+def slice_extents(x: Any, op: str, begin: tuple, size: tuple, exact: bool, parts: tuple) -> None:
     """A block begin[d]:begin[d]+size[d] of every axis d (size -1: to the end) inside `x`.
 
     With `exact` (a split), every axis whose size is given must be covered exactly: the pieces

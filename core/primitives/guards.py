@@ -72,9 +72,7 @@ CLASS_VALUES = register(
 )
 
 
-def extent_bounds(
-    x, op: str, begin: tuple, size: tuple, exact: bool = False, parts: tuple = ()
-):
+def extent_bounds(x, op: str, begin: tuple, size: tuple, exact: bool = False, parts: tuple = ()):
     """`x`, checked to hold the block begin:begin+size (see domain.slice_extents)."""
     begin = tuple(int(b) for b in begin)
     size = tuple(int(s) for s in size)

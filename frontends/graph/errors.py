@@ -66,9 +66,10 @@ def invalid_argument(e: BaseException) -> InvalidArgumentError:
     base = type(e)
     cls = _RUN_TYPES.get(base)
     if cls is None:
-        extra = tuple(
-            t for t in (IndexError, RuntimeError) if isinstance(e, t)
-        ) + tuple(t for t in base.__mro__ if t.__module__.endswith("core.errors"))[:1]
+        extra = (
+            tuple(t for t in (IndexError, RuntimeError) if isinstance(e, t))
+            + tuple(t for t in base.__mro__ if t.__module__.endswith("core.errors"))[:1]
+        )
         cls = type("InvalidArgumentError", (InvalidArgumentError, *extra), {})
         cls.__module__ = __name__
         cls.__qualname__ = "InvalidArgumentError"
