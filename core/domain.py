@@ -50,8 +50,8 @@ class DomainRuntimeError(DomainError, RuntimeError):
 
 
 class DomainExtentError(DomainIndexError, RuntimeError):
-    """A slice running past the end of its axis: a RuntimeError as PyTorch's narrow/split raise,
-    and an IndexError as duograd raised it before."""
+    """A slice running past the end of its axis (or torch.gather's index past it): a
+    RuntimeError as PyTorch raises, and an IndexError as duograd raised it before."""
 
 
 class DomainLengthError(DomainValueError, RuntimeError):
@@ -345,7 +345,7 @@ def reshape_sizes(x: Any, shape: Any) -> None:
 
 
 def slice_extents(x: Any, op: str, begin: tuple, size: tuple, exact: bool, parts: tuple) -> None:
-    """A block begin[d]:begin[d]+size[d] of every axis d (size -1: to the end) inside `x`.
+    """A block begin[d]:begin[d]+size[d] of every axis d (size None: to the end) inside `x`.
 
     With `exact` (a split), every axis whose size is given must be covered exactly: the pieces
     (`parts`, named in the message) add up to the axis length. Axes of unknown length (a graph
@@ -358,16 +358,14 @@ def slice_extents(x: Any, op: str, begin: tuple, size: tuple, exact: bool, parts
             )
     shape = tuple(x.shape)
     for d, (b, s) in enumerate(zip(begin, size, strict=False)):
-        if s < -1:
-            raise DomainLengthError(
-                op, f"size[{d}] = {s}; sizes must be >= 0, or -1 for the rest of the axis"
-            )
         n = shape[d] if d < len(shape) else None
         if n is None:
+            if s is not None and s < 0:
+                raise DomainLengthError(op, f"length {s} along dimension {d} must be non-negative")
             if b < 0:
                 raise DomainIndexError(op, f"begin[{d}] = {b}; begins must be >= 0")
             continue
-        if s == -1:
+        if s is None:
             check_extent(op, b, n - b if 0 <= b <= n else 0, n, d)
             continue
         if exact and b + s != n:

@@ -73,9 +73,10 @@ CLASS_VALUES = register(
 
 
 def extent_bounds(x, op: str, begin: tuple, size: tuple, exact: bool = False, parts: tuple = ()):
-    """`x`, checked to hold the block begin:begin+size (see domain.slice_extents)."""
+    """`x`, checked to hold the block begin:begin+size (size None: to the end; see
+    domain.slice_extents)."""
     begin = tuple(int(b) for b in begin)
-    size = tuple(int(s) for s in size)
+    size = tuple(None if s is None else int(s) for s in size)
     parts = tuple(int(p) for p in parts)
     return bind(EXTENT_BOUNDS, x, op=op, begin=begin, size=size, exact=bool(exact), parts=parts)
 

@@ -242,7 +242,7 @@ def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if x._data.ndim:  # the record checks that the sizes cover the dim (guards.extent_bounds)
-            cover = tuple(sum(sizes) if d == dim else -1 for d in range(x._data.ndim))
+            cover = tuple(sum(sizes) if d == dim else None for d in range(x._data.ndim))
             x = G.extent_bounds(
                 x, "split_with_sizes", (0,) * x._data.ndim, cover, exact=True, parts=tuple(sizes)
             )
@@ -284,7 +284,7 @@ def narrow(input: Any, dim: int, start: int, length: int):
         start += n  # as torch: a negative start counts from the end
     # the record checks the extent (guards.extent_bounds)
     begin = tuple(start if k == d else 0 for k in range(x._data.ndim))
-    size = tuple(length if k == d else -1 for k in range(x._data.ndim))
+    size = tuple(length if k == d else None for k in range(x._data.ndim))
     return _slice_on(G.extent_bounds(x, "narrow", begin, size), d, slice(start, start + length))
 
 
@@ -328,7 +328,8 @@ def gather(input: Any, dim: int, index: Any):
                 f"gather: index {tuple(idx.shape)} is larger than input {xs} at dimension {k} "
                 f"({m} > {n}); only dimension {d} may differ"
             )
-    domain.check_indices("gather", "index", idx, xs[d], d)
+    # torch.gather reports a bad index as a RuntimeError (tf.gather's IndexError is the record's)
+    domain.check_indices("gather", "index", idx, xs[d], d, exc=domain.DomainExtentError)
     grids = list(np.ogrid[tuple(slice(0, n) for n in idx.shape)])
     grids[d] = idx
     return ops.getitem(x, tuple(grids))

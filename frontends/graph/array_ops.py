@@ -253,7 +253,7 @@ def split(
         # the sizes must cover the axis exactly: checked by the record (guards.extent_bounds),
         # now on a static length, and on every run on the fed value's length
         begin = (0,) * len(x.shape)
-        cover = tuple(sum(sizes) if d == ax else -1 for d in builtins.range(len(x.shape)))
+        cover = tuple(sum(sizes) if d == ax else None for d in builtins.range(len(x.shape)))
         x = G.extent_bounds(x, "split", begin, cover, exact=True, parts=tuple(sizes))
     outs, start = [], 0
     with x.graph.name_scope(name):
@@ -360,10 +360,11 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor
     index = tuple(
         builtins.slice(b, None if s == -1 else b + s) for b, s in zip(begin, size, strict=True)
     )
+    extents = [None if s == -1 else s for s in size]  # TF's -1: the rest of the axis
     # the extents are checked by the record (guards.extent_bounds): now on the static dims,
     # and on every run on the fed value's dims
     return x.graph.build_op(
-        "Slice", name, lambda: ops.getitem(G.extent_bounds(x, "slice", begin, size), index)
+        "Slice", name, lambda: ops.getitem(G.extent_bounds(x, "slice", begin, extents), index)
     )
 
 
