@@ -489,6 +489,8 @@ def one_hot(
     if not tfd.as_dtype(idx.dtype).is_integer:
         raise TypeError(f"one_hot: indices must be integers, got {idx}")
     known_rank("one_hot", idx)
+    if int(depth) < 0:
+        raise ValueError(f"one_hot: depth must be non-negative, got {depth}")
     dt = tfd.as_dtype(dtype) if dtype is not None else tfd.float32
     if dtype is None and isinstance(on_value, (float, int)) and on_value is not None:
         dt = convert.infer_dtype(on_value)

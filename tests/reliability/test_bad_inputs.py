@@ -1005,11 +1005,17 @@ def _(w):
     return lambda: F.one_hot(torch.tensor([0, 3]), 3)
 
 
+@row("graph-one-hot-negative-depth", "graph", ValueError, "one_hot", "depth", "-1")
+def _(w):
+    with w.g.as_default():
+        return lambda: tf.one_hot([1, 0], -1)
+
+
 WORLDS = {"eager": EagerWorld, "graph": GraphWorld}
 
 
 def test_the_catalogue_is_large_and_covers_both_styles():
-    assert len(ROWS) == 127  # the real size: a row lost by a bad merge or refactor fails here
+    assert len(ROWS) == 128  # the real size: a row lost by a bad merge or refactor fails here
     assert len({r.id for r in ROWS}) == len(ROWS)
     assert sum(r.style == "eager" for r in ROWS) >= 15
     assert sum(r.style == "graph" for r in ROWS) >= 15
