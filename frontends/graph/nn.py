@@ -120,6 +120,10 @@ def sparse_softmax_cross_entropy_with_logits(
         raise ValueError("sparse_softmax_cross_entropy_with_logits: pass labels= and logits=")
     z = _tensor(logits)
     known_rank("sparse_softmax_cross_entropy_with_logits", z)
+    if not tfd.as_dtype(z.dtype).is_floating:
+        raise TypeError(
+            f"sparse_softmax_cross_entropy_with_logits: logits must be float32 or float64, got {z}"
+        )
     g = graph_of(z, labels)
     y = (
         labels

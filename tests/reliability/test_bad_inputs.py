@@ -1011,11 +1011,20 @@ def _(w):
         return lambda: tf.one_hot([1, 0], -1)
 
 
+@row("graph-sparse-xent-integer-logits", "graph", TypeError,
+     "sparse_softmax_cross_entropy_with_logits", "must be float32 or float64", "int32")  # fmt: skip
+def _(w):
+    with w.g.as_default():
+        return lambda: tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=tf.constant([0, 1]), logits=tf.zeros((2, 3), tf.int32)
+        )
+
+
 WORLDS = {"eager": EagerWorld, "graph": GraphWorld}
 
 
 def test_the_catalogue_is_large_and_covers_both_styles():
-    assert len(ROWS) == 128  # the real size: a row lost by a bad merge or refactor fails here
+    assert len(ROWS) == 129  # the real size: a row lost by a bad merge or refactor fails here
     assert len({r.id for r in ROWS}) == len(ROWS)
     assert sum(r.style == "eager" for r in ROWS) >= 15
     assert sum(r.style == "graph" for r in ROWS) >= 15
