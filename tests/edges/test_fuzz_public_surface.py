@@ -89,8 +89,12 @@ def _mutate(x: np.ndarray, kind: str) -> np.ndarray:
 
 
 def _names_an_op(msg: str, names: set[str]) -> bool:
+    """True when `msg` names one of `names` (as written, with spaces, or as a graph node's
+    CamelCase type: sparse_softmax_cross_entropy_with_logits in 'SparseSoftmaxCrossEntropy...')."""
     low = msg.lower()
-    return any(n.lower() in low or n.replace("_", " ").lower() in low for n in names)
+    forms = {f(n.lower()) for n in names for f in (str, lambda m: m.replace("_", " "))}
+    forms |= {n.lower().replace("_", "") for n in names if "_" in n}
+    return any(f in low for f in forms)
 
 
 def _judge(where: str, outcome, names: set[str]) -> None:
