@@ -44,6 +44,20 @@ class DomainValueError(DomainError, ValueError):
     """A value out of an operation's domain (a zero step, a probability above 1)."""
 
 
+class DomainRuntimeError(DomainError, RuntimeError):
+    """A value out of an operation's domain that PyTorch reports as a RuntimeError (one_hot's
+    class values, binary cross entropy's probabilities)."""
+
+
+class DomainExtentError(DomainIndexError, RuntimeError):
+    """A slice running past the end of its axis (or torch.gather's index past it): a
+    RuntimeError as PyTorch raises, and an IndexError as duograd raised it before."""
+
+
+class DomainLengthError(DomainValueError, RuntimeError):
+    """A negative slice length: a RuntimeError as PyTorch's narrow raises, and a ValueError."""
+
+
 def known(v: Any) -> np.ndarray | None:
     """The value of an operand when it is known now: an array, or a graph constant; else None."""
     if isinstance(v, (np.ndarray, np.generic)):
@@ -111,9 +125,15 @@ def check_indices(
 def check_extent(op: str, start: int, length: int, size: int, dim: int) -> None:
     """A slice start:start+length along an axis of length `size` must fit inside it."""
     if length < 0:
-        raise DomainValueError(op, f"length {length} along dimension {dim} must be non-negative")
-    if not 0 <= start <= size or start + length > size:
+        raise DomainLengthError(op, f"length {length} along dimension {dim} must be non-negative")
+    if not 0 <= start <= size:
         raise DomainIndexError(
+            op,
+            f"start {start} is out of range for dimension {dim} of size {size} "
+            f"(expected to be in range of [0, {size}])",
+        )
+    if start + length > size:
+        raise DomainExtentError(
             op,
             f"start {start} + length {length} exceeds dimension {dim} of size {size}; "
             f"need 0 <= start and start + length <= {size}",
@@ -166,17 +186,24 @@ def check_step(op: str, start: float, limit: float, step: float, empty_ok: bool)
 
 
 def check_in_unit_interval(op: str, arg: str, x: np.ndarray) -> None:
-    """All entries of `x` in [0, 1] (NaN included as bad), else a ValueError naming one."""
+    """All entries of `x` in [0, 1] (NaN included as bad), else a RuntimeError (as PyTorch) that
+    is also a ValueError, naming one."""
     a = np.asarray(x)
     if a.size == 0:
         return
+    if a.min() >= 0 and a.max() <= 1:  # NaN fails both; the search runs only on failure
+        return
     ok = (a >= 0) & (a <= 1)
-    if not ok.all():
-        bad = a.reshape(-1)[int(np.argmin(ok.reshape(-1)))]
-        raise ValueError(
-            f"{op}: all elements of {arg} should be between 0 and 1, found {bad}; "
-            "apply sigmoid first or use the *_with_logits loss"
-        )
+    bad = a.reshape(-1)[int(np.argmin(ok.reshape(-1)))]
+    raise _UnitIntervalError(
+        op,
+        f"all elements of {arg} should be between 0 and 1, found {bad}; "
+        "apply sigmoid first or use the *_with_logits loss",
+    )
+
+
+class _UnitIntervalError(DomainRuntimeError, ValueError):
+    """A probability outside [0, 1]: PyTorch's RuntimeError, and a ValueError."""
 
 
 def check_dim(op: str, dim: int, ndim: int, arg: str = "dim") -> int:
@@ -314,4 +341,62 @@ def reshape_sizes(x: Any, shape: Any) -> None:
         raise DomainValueError(
             "reshape",
             f"invalid shape {dims}: sizes must be >= 0, with at most one -1 (the rest)",
+        )
+
+
+def slice_extents(x: Any, op: str, begin: tuple, size: tuple, exact: bool, parts: tuple) -> None:
+    """A block begin[d]:begin[d]+size[d] of every axis d (size None: to the end) inside `x`.
+
+    With `exact` (a split), every axis whose size is given must be covered exactly: the pieces
+    (`parts`, named in the message) add up to the axis length. Axes of unknown length (a graph
+    value before its run) pass until the run.
+    """
+    for p in parts:
+        if p < 0:
+            raise DomainLengthError(
+                op, f"split sizes {list(parts)} hold the negative size {p}; sizes must be >= 0"
+            )
+    shape = tuple(x.shape)
+    for d, (b, s) in enumerate(zip(begin, size, strict=False)):
+        n = shape[d] if d < len(shape) else None
+        if n is None:
+            if s is not None and s < 0:
+                raise DomainLengthError(op, f"length {s} along dimension {d} must be non-negative")
+            if b < 0:
+                raise DomainIndexError(op, f"begin[{d}] = {b}; begins must be >= 0")
+            continue
+        if s is None:
+            check_extent(op, b, n - b if 0 <= b <= n else 0, n, d)
+            continue
+        if exact and b + s != n:
+            raise DomainExtentError(
+                op,
+                f"split sizes {list(parts)} add up to {b + s}, but dimension {d} has size {n}; "
+                f"they must sum exactly to {n}",
+            )
+        check_extent(op, b, s, n, d)
+
+
+def unit_interval(p: Any, op: str, arg: str) -> None:
+    """Probabilities in [0, 1] (binary cross entropy's input), when their values are known."""
+    a = p if type(p) is np.ndarray else known(p)
+    if a is not None and np.asarray(a).dtype.kind == "f":
+        check_in_unit_interval(op, arg, a)
+
+
+def class_values(labels: Any, op: str, num_classes: int) -> None:
+    """one_hot's class values in [0, num_classes), as PyTorch requires (a RuntimeError)."""
+    a = labels if type(labels) is np.ndarray else known(labels)
+    if a is None:
+        return
+    a = np.asarray(a)
+    if a.dtype.kind not in "iu" or not a.size:
+        return  # a bad dtype: the shape rule reports it; nothing to check when empty
+    lo, hi = a.min(), a.max()
+    if lo < 0:
+        raise DomainRuntimeError(op, f"class values must be non-negative, found {int(lo)}")
+    if hi >= num_classes:
+        raise DomainRuntimeError(
+            op,
+            f"class values must be smaller than num_classes ({num_classes}), found {int(hi)}",
         )

@@ -38,3 +38,43 @@ def _bounded(rng, dt):
 
 
 ROWS_EXTRA.append(OpRow("index_bounds", _bounded, dtypes=(np.int64,), grad=False))
+
+
+def _inside_extents(rng, dt):
+    """Blocks inside their tensor, and split sizes covering their axis (the check passes)."""
+    x = rng.uniform(-2, 2, size=(3, 4)).astype(dt)
+    return [
+        Sample((x,), {"op": "slice", "begin": (1, 0), "size": (2, None), "exact": False,
+                      "parts": ()}),
+        Sample((x,), {"op": "split", "begin": (0, 0), "size": (None, 4), "exact": True,
+                      "parts": (1, 3)}),
+        Sample((x[:0],), {"op": "narrow", "begin": (0, 2), "size": (None, 2), "exact": False,
+                          "parts": ()}),
+    ]  # fmt: skip
+
+
+def _probabilities(rng, dt):
+    """Probabilities inside [0, 1] (the ends: tests/edges/test_guards_in_record.py)."""
+    p = rng.uniform(0.1, 0.9, size=(3, 4)).astype(dt)
+    return [
+        Sample((p,), {"op": "binary_cross_entropy", "arg": "input"}),
+        # the ends 0 and 1 are inside too, but a finite difference would step past them
+        Sample(
+            (np.asarray([0.25, 0.75, 0.5], dt),), {"op": "binary_cross_entropy", "arg": "input"}
+        ),
+    ]
+
+
+def _classes(rng, dt):
+    """Class values inside [0, num_classes) (and an empty batch)."""
+    return [
+        Sample((rng.integers(0, 5, size=(4, 2)),), {"op": "one_hot", "num_classes": 5}),
+        Sample((np.zeros(0, np.int64),), {"op": "one_hot", "num_classes": 3}),
+    ]
+
+
+ROWS_EXTRA += [
+    OpRow("extent_bounds", _inside_extents),
+    OpRow("unit_interval", _probabilities),
+    OpRow("class_values", _classes, dtypes=(np.int64,), grad=False),
+]

@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     dynamic,
     elementwise,
     grid_sample,
+    guards,
     labels,
     linalg,
     linalg_decomp,

@@ -30,6 +30,9 @@ _UNARY = {
     "sigmoid": "Sigmoid", "relu": "Relu", "abs": "Abs", "sign": "Sign", "sin": "Sin",
     "cos": "Cos", "identity": "Identity", "stop_gradient": "Identity",
     "with_shape": "Identity",  # a static shape checked when run: ONNX checks shapes itself
+    # guards (domain checks that hand their operand back): ONNX runtimes check extents and
+    # values their own way, so the exported model keeps the value and drops the check
+    "extent_bounds": "Identity", "unit_interval": "Identity", "class_values": "Identity",
 }  # fmt: skip
 _BINARY = {
     "add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",

@@ -10,6 +10,7 @@ import numpy as np
 from ...core import domain, ops
 from ...core import dtypes as D
 from ...core.errors import ShapeError
+from ...core.primitives import guards as G
 from . import _convert as C
 from . import tensor as _t
 
@@ -240,11 +241,12 @@ def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple:
         sizes = sizes or [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
-        if any(s < 0 for s in sizes):
-            raise RuntimeError(
-                f"split_with_sizes: split_sizes={sizes} holds a negative size; sizes must be >= 0"
+        if x._data.ndim:  # the record checks that the sizes cover the dim (guards.extent_bounds)
+            cover = tuple(sum(sizes) if d == dim else None for d in range(x._data.ndim))
+            x = G.extent_bounds(
+                x, "split_with_sizes", (0,) * x._data.ndim, cover, exact=True, parts=tuple(sizes)
             )
-        if sum(sizes) != n:
+        elif sum(sizes) != n or any(s < 0 for s in sizes):
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
                 f"size at dimension {dim}), but got split_sizes={sizes}"
@@ -280,8 +282,10 @@ def narrow(input: Any, dim: int, start: int, length: int):
     start, length = int(start), int(length)
     if -n <= start < 0:
         start += n  # as torch: a negative start counts from the end
-    domain.check_extent("narrow", start, length, n, d)
-    return _slice_on(x, d, slice(start, start + length))
+    # the record checks the extent (guards.extent_bounds)
+    begin = tuple(start if k == d else 0 for k in range(x._data.ndim))
+    size = tuple(length if k == d else None for k in range(x._data.ndim))
+    return _slice_on(G.extent_bounds(x, "narrow", begin, size), d, slice(start, start + length))
 
 
 def flip(input: Any, dims: Any):
@@ -324,7 +328,8 @@ def gather(input: Any, dim: int, index: Any):
                 f"gather: index {tuple(idx.shape)} is larger than input {xs} at dimension {k} "
                 f"({m} > {n}); only dimension {d} may differ"
             )
-    domain.check_indices("gather", "index", idx, xs[d], d)
+    # torch.gather reports a bad index as a RuntimeError (tf.gather's IndexError is the record's)
+    domain.check_indices("gather", "index", idx, xs[d], d, exc=domain.DomainExtentError)
     grids = list(np.ogrid[tuple(slice(0, n) for n in idx.shape)])
     grids[d] = idx
     return ops.getitem(x, tuple(grids))

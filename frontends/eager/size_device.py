@@ -9,6 +9,15 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"torch.Size({list(self)})"
 
+    def __getitem__(self, i):  # noqa: ANN001 - an int or a slice, as for a tuple
+        try:
+            return tuple.__getitem__(self, i)
+        except IndexError:
+            raise IndexError(
+                f"shape: dimension {i} is out of range for {self!r} ({len(self)} dims; "
+                f"expected an index in [{-len(self)}, {len(self) - 1}])"
+            ) from None
+
     def numel(self) -> int:
         """Number of elements of a tensor of this shape."""
         n = 1

@@ -11,6 +11,7 @@ from ...core import domain, ops
 from ...core.errors import fmt_shape
 from ...core.ir import Value
 from ...core.primitives import dynamic as X
+from ...core.primitives import guards as G
 from ...core.primitives.registry import AVal
 from ...core.primitives.shaping import IDENTITY
 from . import convert
@@ -237,15 +238,23 @@ def split(
             raise ValueError(
                 f"split: size_splits {sizes} may hold one -1 (the rest) and otherwise sizes >= 0"
             )
-        if -1 in sizes and length is not None:
+        if -1 in sizes:
+            if length is None:
+                raise ValueError(
+                    f"split: size_splits {sizes} holds -1 (the rest) but axis {ax} of {x} has no "
+                    "static length; give every size, or a static shape"
+                )
             rest = length - (sum(sizes) + 1)
             if rest < 0:
                 raise ValueError(
                     f"split: sizes {sizes} add up to more than {length}, the length of axis {ax}"
                 )
             sizes[sizes.index(-1)] = rest
-        if length is not None and sum(sizes) != length:
-            raise ValueError(f"split: sizes {sizes} do not add up to {length} on axis {ax}")
+        # the sizes must cover the axis exactly: checked by the record (guards.extent_bounds),
+        # now on a static length, and on every run on the fed value's length
+        begin = (0,) * len(x.shape)
+        cover = tuple(sum(sizes) if d == ax else None for d in builtins.range(len(x.shape)))
+        x = G.extent_bounds(x, "split", begin, cover, exact=True, parts=tuple(sizes))
     outs, start = [], 0
     with x.graph.name_scope(name):
         for s in sizes:
@@ -348,20 +357,15 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor
             f"slice: begin ({len(begin)} entries) and size ({len(size)} entries) must each have "
             f"one entry per dimension of the input {fmt_shape(shape)}"
         )
-    for d, (b, s, n) in enumerate(zip(begin, size, shape, strict=True)):
-        if s < -1:
-            raise ValueError(f"slice: size[{d}] = {s}; sizes must be >= 0 or -1 (to the end)")
-        if n is not None:
-            if s == -1:
-                domain.check_extent("slice", b, n - b if 0 <= b <= n else 0, n, d)
-            else:
-                domain.check_extent("slice", b, s, n, d)
-        elif b < 0:
-            raise ValueError(f"slice: begin[{d}] = {b}; begins must be >= 0")
     index = tuple(
         builtins.slice(b, None if s == -1 else b + s) for b, s in zip(begin, size, strict=True)
     )
-    return x.graph.build_op("Slice", name, lambda: ops.getitem(x, index))
+    extents = [None if s == -1 else s for s in size]  # TF's -1: the rest of the axis
+    # the extents are checked by the record (guards.extent_bounds): now on the static dims,
+    # and on every run on the fed value's dims
+    return x.graph.build_op(
+        "Slice", name, lambda: ops.getitem(G.extent_bounds(x, "slice", begin, extents), index)
+    )
 
 
 def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Tensor:
@@ -485,6 +489,8 @@ def one_hot(
     if not tfd.as_dtype(idx.dtype).is_integer:
         raise TypeError(f"one_hot: indices must be integers, got {idx}")
     known_rank("one_hot", idx)
+    if int(depth) < 0:
+        raise ValueError(f"one_hot: depth must be non-negative, got {depth}")
     dt = tfd.as_dtype(dtype) if dtype is not None else tfd.float32
     if dtype is None and isinstance(on_value, (float, int)) and on_value is not None:
         dt = convert.infer_dtype(on_value)

@@ -54,3 +54,24 @@ class OutOfRangeError(OpError, IndexError):
 
 class DataLossError(OpError):
     """Unrecoverable data loss or corruption (e.g. a TFRecord failing its checksum)."""
+
+
+_RUN_TYPES: dict[type, type] = {}
+
+
+def invalid_argument(e: BaseException) -> InvalidArgumentError:
+    """A value rejected while a session runs (a fed index out of range, a shape the fed value
+    breaks) as TF reports it: an InvalidArgumentError with the same message, that is also the
+    Python type raised before (IndexError, RuntimeError, ShapeError) for older except clauses."""
+    base = type(e)
+    cls = _RUN_TYPES.get(base)
+    if cls is None:
+        extra = (
+            tuple(t for t in (IndexError, RuntimeError) if isinstance(e, t))
+            + tuple(t for t in base.__mro__ if t.__module__.endswith("core.errors"))[:1]
+        )
+        cls = type("InvalidArgumentError", (InvalidArgumentError, *extra), {})
+        cls.__module__ = __name__
+        cls.__qualname__ = "InvalidArgumentError"
+        _RUN_TYPES[base] = cls
+    return cls(None, None, str(e))

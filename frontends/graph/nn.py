@@ -11,6 +11,7 @@ from typing import Any
 
 from ...core import functional as F
 from ...core import ops
+from ...core.errors import fmt_shape
 from ...core.ir import Value
 from ...core.primitives import dynamic as X
 from . import convert
@@ -20,6 +21,7 @@ from .graph import graph_of
 from .math_ops import _tensor, known_rank
 from .math_ops import sigmoid as sigmoid
 from .math_ops import tanh as tanh
+from .shapes import is_unknown_rank
 from .tensor import Tensor
 
 
@@ -118,6 +120,10 @@ def sparse_softmax_cross_entropy_with_logits(
         raise ValueError("sparse_softmax_cross_entropy_with_logits: pass labels= and logits=")
     z = _tensor(logits)
     known_rank("sparse_softmax_cross_entropy_with_logits", z)
+    if not tfd.as_dtype(z.dtype).is_floating:
+        raise TypeError(
+            f"sparse_softmax_cross_entropy_with_logits: logits must be float32 or float64, got {z}"
+        )
     g = graph_of(z, labels)
     y = (
         labels
@@ -132,6 +138,12 @@ def sparse_softmax_cross_entropy_with_logits(
         known_like,  # labels fed from an unshaped placeholder
     )
 
+    if not is_unknown_rank(y.shape) and len(y.shape) != len(z.shape) - 1:
+        raise ValueError(
+            "sparse_softmax_cross_entropy_with_logits: rank mismatch: the labels "
+            f"{fmt_shape(tuple(y.shape))} must have rank {len(z.shape) - 1}, one less than the "
+            f"logits {fmt_shape(tuple(z.shape))} (one label per row of scores)"
+        )
     y = known_like(y, tuple(z.shape)[:-1], "sparse_softmax_cross_entropy_with_logits")
     return g.build_op(
         "SparseSoftmaxCrossEntropyWithLogits",

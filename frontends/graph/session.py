@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ...core.domain import DomainError
+from ...core.errors import ShapeError
 from ...core.executor import Plan, PlanError, RunGuard, UninitializedError
 from ...core.ir import Value
 from ...core.ownership import disown
@@ -250,6 +252,8 @@ class Session:
             raise errors.FailedPreconditionError(None, None, str(e)) from None
         except PlanError as e:
             raise errors.InvalidArgumentError(None, None, str(e)) from None
+        except (DomainError, ShapeError) as e:  # a fed value outside the op's domain
+            raise errors.invalid_argument(e) from None
         if entry.single:
             slot = entry.leaf_slots[0]
             return None if slot is None else results[slot]

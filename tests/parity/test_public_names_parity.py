@@ -200,6 +200,12 @@ PAIRS = {
         (A,),
         (0,),
     ),
+    "extent_bounds": (
+        lambda a: a.narrow(0, 1, 2) * 2.0 + a.split([1, 3], 1)[1].sum(),
+        lambda tf, a: tf.slice(a, [1, 0], [2, -1]) * 2.0 + tf.reduce_sum(tf.split(a, [1, 3], 1)[1]),
+        (A,),
+        (0,),
+    ),
     "max_all": (lambda a: a.max(), lambda tf, a: tf.reduce_max(a), (A,), (0,)),
     "mean_all": (lambda a: a.mean(), lambda tf, a: tf.reduce_mean(a), (A,), (0,)),
     "run_time_shapes": (
@@ -230,7 +236,7 @@ PAIRS = {
 # count_all, with_shape, ...) and must still give eager's bits
 UNKNOWN_SHAPES = [
     "add", "div", "mean", "mean_all", "sum_all", "max_all", "cross_entropy", "run_time_shapes",
-    "sizes", "matmul", "softmax",
+    "sizes", "matmul", "softmax", "extent_bounds",
 ]  # fmt: skip
 # ... and with placeholders of unknown rank, for the programs whose ops allow it
 UNKNOWN_RANK = ["add", "mean_all", "sum_all", "max_all", "exp", "sizes"]
@@ -306,6 +312,11 @@ ELSEWHERE = {
     "rectify_grad": "tests/explain/test_parity_rules.py (guided backprop / deconvolution, bitwise)",
     "check_numerics": "graph only (tf.check_numerics; eager has anomaly mode instead)",
     "index_bounds": "graph only (tf.gather_nd, tf.unsorted_segment_sum); tests/edges",
+    **dict.fromkeys(
+        ["unit_interval", "class_values"],
+        "eager only (F.binary_cross_entropy, F.one_hot: TF's anchors check neither); "
+        "tests/edges/test_guards_in_record.py",
+    ),
     # whole programs in both styles, bitwise: the char-LSTM example trains through these
     **dict.fromkeys(
         [f"lstm_{a}{b}" for a in ("state", "output") for b in ("", "_grad_c", "_grad_gates")],

@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ....core import domain, ops
 from ....core import functional as CF
+from ....core import ops
+from ....core.primitives import guards as G
 from .. import _convert as C
 from .. import functions as _fn
 from ..tensor import Tensor
@@ -55,13 +56,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             "one_hot: can not infer the number of classes from an empty tensor; pass num_classes"
         )
     if num_classes < 0:
-        if not labels.size:
-            raise RuntimeError(
-                "one_hot: can not infer the number of classes from an empty tensor; "
-                "pass num_classes"
-            )
         num_classes = int(labels.max()) + 1
-    domain.check_indices("one_hot", "class value", labels, num_classes, exc=RuntimeError)
+    labels = G.class_values(labels, "one_hot", num_classes)  # the record's check
     return Tensor._make(CF.one_hot(labels, num_classes, np.int64))
 
 
@@ -275,10 +271,7 @@ def binary_cross_entropy(
     if weight is not None:
         raise NotImplementedError("binary_cross_entropy: weights are not supported")
     p, t = _binary_pair(input, target, "binary_cross_entropy")
-    try:
-        domain.check_in_unit_interval("binary_cross_entropy", "input", p._data)
-    except ValueError as e:  # torch reports it as a RuntimeError
-        raise RuntimeError(str(e)) from None
+    p = G.unit_interval(p, "binary_cross_entropy")  # the record's check: p in [0, 1]
     return CF.binary_cross_entropy(p, t, _reduction(size_average, reduce, reduction))
 
 

@@ -1,0 +1,91 @@
+"""Guards: a value passed through unchanged once its record's check has accepted it.
+
+A frontend operation composed of core ops (a slice as `getitem`, binary cross entropy as logs
+and products, one_hot as a comparison) routes its operand through a guard whose record carries
+the domain check (`checks`): `bind`, the eager dispatch, graph build on known values, constant
+folding and every graph run apply it, so both styles and fed values get the same check.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import domain
+from .registry import MAY_ALIAS, AVal, Primitive, bind, register, same_dims
+
+
+def _same(x, **params) -> AVal:
+    return AVal(tuple(x.shape), np.dtype(x.dtype))
+
+
+def _through(x, **params):
+    return x
+
+
+def _reference(x, **params):
+    return np.asarray(x)
+
+
+def _pass_gradient(g, out, x, wants, **params) -> tuple:
+    return (g,)
+
+
+EXTENT_BOUNDS = register(
+    Primitive(
+        "extent_bounds",
+        impl=_through,
+        shape_rule=_same,
+        vjp=_pass_gradient,
+        reference=_reference,
+        checks=(domain.slice_extents,),
+        alias=MAY_ALIAS,
+        dims=same_dims,
+        saves=((), False),
+    )
+)
+
+UNIT_INTERVAL = register(
+    Primitive(
+        "unit_interval",
+        impl=_through,
+        shape_rule=_same,
+        vjp=_pass_gradient,
+        reference=_reference,
+        checks=(domain.unit_interval,),
+        alias=MAY_ALIAS,
+        dims=same_dims,
+        saves=((), False),
+    )
+)
+
+CLASS_VALUES = register(
+    Primitive(
+        "class_values",
+        impl=_through,
+        shape_rule=_same,
+        reference=_reference,
+        checks=(domain.class_values,),
+        nondiff=(0,),
+        alias=MAY_ALIAS,
+        dims=same_dims,
+    )
+)
+
+
+def extent_bounds(x, op: str, begin: tuple, size: tuple, exact: bool = False, parts: tuple = ()):
+    """`x`, checked to hold the block begin:begin+size (size None: to the end; see
+    domain.slice_extents)."""
+    begin = tuple(int(b) for b in begin)
+    size = tuple(None if s is None else int(s) for s in size)
+    parts = tuple(int(p) for p in parts)
+    return bind(EXTENT_BOUNDS, x, op=op, begin=begin, size=size, exact=bool(exact), parts=parts)
+
+
+def unit_interval(p, op: str, arg: str = "input"):
+    """`p`, checked to lie in [0, 1] (see domain.unit_interval)."""
+    return bind(UNIT_INTERVAL, p, op=op, arg=arg)
+
+
+def class_values(labels, op: str, num_classes: int):
+    """`labels`, checked to lie in [0, num_classes) (see domain.class_values)."""
+    return bind(CLASS_VALUES, labels, op=op, num_classes=int(num_classes))
