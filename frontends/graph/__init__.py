@@ -389,3 +389,8 @@ _surface_more2.attach(__import__("sys").modules[__name__])
 from . import linalg_trig as _linalg_trig  # noqa: E402
 
 _linalg_trig.attach(__import__("sys").modules[__name__])
+
+# ---- TF1 queues, queue runners, input producers, batching and readers: see queue_surface.py --
+from . import queue_surface as _queue_surface  # noqa: E402
+
+__all__ += _queue_surface.attach(__import__("sys").modules[__name__])
