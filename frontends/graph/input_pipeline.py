@@ -153,8 +153,13 @@ def range_input_producer(
 
 
 def slice_input_producer(
-    tensor_list: Any, num_epochs: Any = None, shuffle: bool = True, seed: Any = None,
-    capacity: int = 32, shared_name: Any = None, name: str | None = None,
+    tensor_list: Any,
+    num_epochs: Any = None,
+    shuffle: bool = True,
+    seed: Any = None,
+    capacity: int = 32,
+    shared_name: Any = None,
+    name: str | None = None,
 ) -> list:
     """One row of every tensor in `tensor_list` per dequeue (the same row index in each)."""
     if not tensor_list:
@@ -219,8 +224,14 @@ def _batch(
     g = get_default_graph()
     scope = g.unique_name(name, mark_as_used=False)
     if shuffle is not None:
-        queue = RandomShuffleQueue(capacity, shuffle["min_after_dequeue"], dtypes, shapes=shps,
-                                   seed=shuffle["seed"], name=f"{scope}/random_shuffle_queue")
+        queue = RandomShuffleQueue(
+            capacity,
+            shuffle["min_after_dequeue"],
+            dtypes,
+            shapes=shps,
+            seed=shuffle["seed"],
+            name=f"{scope}/random_shuffle_queue",
+        )
     elif dynamic_pad:
         queue = PaddingFIFOQueue(capacity, dtypes, shapes=shps, name=f"{scope}/padding_fifo_queue")
     else:

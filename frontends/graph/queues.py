@@ -82,7 +82,9 @@ class QueueBase:
             self._shapes = [TensorShape(s) for s in shp]
         self._names = list(names) if names is not None else None
         if self._names is not None and len(self._names) != len(dts):
-            raise ValueError(f"{self._type}: names has {len(self._names)} entries, dtypes {len(dts)}")
+            raise ValueError(
+                f"{self._type}: names has {len(self._names)} entries, dtypes {len(dts)}"
+            )
         self._capacity = int(capacity)
         if self._capacity <= 0 and self._capacity != -1:
             raise ValueError(f"{self._type}: capacity must be positive, got {capacity}")
