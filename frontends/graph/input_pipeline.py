@@ -245,9 +245,8 @@ def _batch(
         ops.extend([base] * threads_each)
     add_queue_runner(QueueRunner(queue, ops))
     out = queue.dequeue_up_to(batch_size) if allow_smaller else queue.dequeue_many(batch_size)
-    out = out if isinstance(out, list) else [out]
-    if structure == "single":
-        return out[0]
+    if not isinstance(out, list):  # one component: a tensor, as TF returns for [x] too
+        return out
     if names is not None:
         return dict(zip(names, out, strict=True))
     return out

@@ -73,7 +73,7 @@ class QueueBase:
         if shapes is None:
             self._shapes = [TensorShape(None) for _ in dts]
         else:
-            shp = [shapes] if single or _is_one_shape(shapes, len(dts)) else list(shapes)
+            shp = [shapes] if _is_one_shape(shapes, len(dts)) else list(shapes)
             if len(shp) != len(dts):
                 raise ValueError(
                     f"{self._type}: shapes has {len(shp)} entries but dtypes has {len(dts)}; "
