@@ -394,3 +394,8 @@ _linalg_trig.attach(__import__("sys").modules[__name__])
 from . import queue_surface as _queue_surface  # noqa: E402
 
 __all__ += _queue_surface.attach(__import__("sys").modules[__name__])
+
+# ---- tf.RegisterGradient, Graph.gradient_override_map, tf.custom_gradient -----------------------
+from . import gradient_override as _gradient_override  # noqa: E402
+
+_gradient_override.attach(__import__("sys").modules[__name__])
