@@ -399,3 +399,9 @@ __all__ += _queue_surface.attach(__import__("sys").modules[__name__])
 from . import gradient_override as _gradient_override  # noqa: E402
 
 _gradient_override.attach(__import__("sys").modules[__name__])
+
+# ---- tf.distribute on the one CPU device: see distribute.py ------------------------------------
+from . import distribute as _distribute  # noqa: E402
+
+distribute = _distribute.namespace()
+__all__ += ["distribute"]
