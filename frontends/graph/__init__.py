@@ -405,3 +405,8 @@ from . import distribute as _distribute  # noqa: E402
 
 distribute = _distribute.namespace()
 __all__ += ["distribute"]
+
+# ---- tf.TensorSpec, tf.VERSION, tf.nest, tf.resource_loader, tf.strided_slice, ...: names_more3.py
+from . import names_more3 as _names_more3  # noqa: E402
+
+__all__ += _names_more3.attach(__import__("sys").modules[__name__])
