@@ -410,3 +410,8 @@ __all__ += ["distribute"]
 from . import names_more3 as _names_more3  # noqa: E402
 
 __all__ += _names_more3.attach(__import__("sys").modules[__name__])
+
+# ---- tf.train.ClusterSpec / ClusterDef / JobDef: see cluster.py --------------------------------
+from . import cluster as _cluster  # noqa: E402
+
+_cluster.attach(__import__("sys").modules[__name__])
