@@ -124,8 +124,8 @@ class ClusterSpec:
         return out
 
     def as_cluster_def(self) -> ClusterDef:
-        """The cluster as a ClusterDef message."""
-        return ClusterDef([JobDef(name, tasks) for name, tasks in self._jobs.items()])
+        """The cluster as a ClusterDef message (jobs sorted by name, as TF writes them)."""
+        return ClusterDef([JobDef(name, tasks) for name, tasks in sorted(self._jobs.items())])
 
 
 def attach(tf: Any) -> None:
