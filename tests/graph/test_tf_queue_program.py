@@ -106,3 +106,26 @@ def test_classic_queue_program_in_order_matches_real_tf_step_by_step(ref, files)
     np.testing.assert_array_equal(o_seen, t_seen)
     np.testing.assert_allclose(o_loss, t_loss, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(o_w, t_w, rtol=1e-5, atol=1e-6)
+
+
+def _monitored(tf, paths):
+    queue = tf.train.string_input_producer(paths, num_epochs=1, shuffle=False)
+    _, record = tf.TFRecordReader().read(queue)
+    feats = tf.parse_single_example(record, {"x": tf.FixedLenFeature([D], tf.float32)})
+    xb = tf.train.batch([feats["x"]], batch_size=BATCH)
+    total = tf.reduce_sum(xb)
+    out = []
+    with tf.train.MonitoredTrainingSession() as sess:
+        while not sess.should_stop():
+            out.append(sess.run(total))
+    return np.array(out)
+
+
+def test_monitored_training_session_starts_the_queue_runners(ref, files):
+    paths, _ = files
+    with ref.Graph().as_default():
+        theirs = _monitored(ref, paths)
+    with dg.Graph().as_default():
+        ours = _monitored(dg, paths)
+    assert len(ours) == len(theirs) == N // BATCH
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
