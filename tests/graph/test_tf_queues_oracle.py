@@ -141,7 +141,15 @@ def test_blocking_dequeue_does_not_hold_the_session_for_other_runs():
     step = dg.assign_add(w, 1.0)
     with dg.Session() as s:
         s.run(w.initializer)
-        t = threading.Thread(target=lambda: s.run(waiting), daemon=True)
+        ended = []
+
+        def pull():
+            try:
+                s.run(waiting)
+            except dg.errors.OutOfRangeError as e:
+                ended.append(e)
+
+        t = threading.Thread(target=pull, daemon=True)
         t.start()
         time.sleep(0.1)
         for _ in range(5):
@@ -149,7 +157,7 @@ def test_blocking_dequeue_does_not_hold_the_session_for_other_runs():
         assert s.run(w) == 6.0 and t.is_alive()
         s.run(q.close())
         t.join(5)
-        assert not t.is_alive()
+        assert not t.is_alive() and len(ended) == 1
 
 
 def test_closing_the_session_ends_a_blocked_dequeue():
