@@ -497,19 +497,36 @@ def _concat_rule(*xs, axis) -> AVal:
 
 
 def _split_grads(g, xs, axis, wants):
-    outs, start = [], 0
-    for i, x in enumerate(xs):
-        n = x.shape[axis]
-        if n is None:
-            raise ShapeError(
-                f"concat: gradient needs the static length of axis {axis} of input {i}"
-            )
+    lengths = [x.shape[axis] for x in xs]
+    unknown = [i for i, n in enumerate(lengths) if n is None]
+    if len(unknown) > 1:
+        raise ShapeError(
+            f"concat: gradient needs the static length of axis {axis} of all inputs but one "
+            f"(inputs {unknown} have none); give their shapes (e.g. tf.reshape / set_shape)"
+        )
+    # one input of unknown length (a loop variable that grows): the inputs before it are
+    # sliced from the start, those after it from the end, so no run-time length is needed
+    cut = unknown[0] if unknown else len(xs)
+    bounds = []
+    start = 0
+    for n in lengths[:cut]:
+        bounds.append((start, start + n))
+        start += n
+    tail = []
+    end = 0
+    for n in reversed(lengths[cut + 1 :]):
+        tail.append((-(end + n), -end if end else None))
+        end += n
+    if unknown:
+        bounds.append((start, -end if end else None))
+    bounds.extend(reversed(tail))
+    outs = []
+    for i, (lo, hi) in enumerate(bounds):
         if wants[i]:
-            idx = (slice(None),) * axis + (slice(start, start + n),)
+            idx = (slice(None),) * axis + (slice(lo, hi),)
             outs.append(getitem(g, idx))
         else:
             outs.append(None)
-        start += n
     return tuple(outs)
 
 

@@ -394,3 +394,29 @@ _linalg_trig.attach(__import__("sys").modules[__name__])
 from . import linalg_decomp as _linalg_decomp  # noqa: E402
 
 _linalg_decomp.attach(__import__("sys").modules[__name__])
+
+# ---- TF1 queues, queue runners, input producers, batching and readers: see queue_surface.py --
+from . import queue_surface as _queue_surface  # noqa: E402
+
+__all__ += _queue_surface.attach(__import__("sys").modules[__name__])
+
+# ---- tf.RegisterGradient, Graph.gradient_override_map, tf.custom_gradient -----------------------
+from . import gradient_override as _gradient_override  # noqa: E402
+
+_gradient_override.attach(__import__("sys").modules[__name__])
+
+# ---- tf.distribute on the one CPU device: see distribute.py ------------------------------------
+from . import distribute as _distribute  # noqa: E402
+
+distribute = _distribute.namespace()
+__all__ += ["distribute"]
+
+# ---- tf.TensorSpec, tf.VERSION, tf.nest, tf.resource_loader, tf.strided_slice, ...: names_more3.py
+from . import names_more3 as _names_more3  # noqa: E402
+
+__all__ += _names_more3.attach(__import__("sys").modules[__name__])
+
+# ---- tf.train.ClusterSpec / ClusterDef / JobDef: see cluster.py --------------------------------
+from . import cluster as _cluster  # noqa: E402
+
+_cluster.attach(__import__("sys").modules[__name__])

@@ -117,6 +117,10 @@ def _holds_tensor(value: Any) -> bool:
     )
 
 
+# (base type, function) pairs from tf.register_tensor_conversion_function, by priority
+CONVERSIONS: list = []
+
+
 def convert_to_tensor(
     value: Any, dtype: Any = None, name: str | None = None, preferred_dtype: Any = None
 ) -> Tensor:
@@ -128,6 +132,12 @@ def convert_to_tensor(
                 f"dtype {value.dtype.name}: {value}"
             )
         return value
+    if CONVERSIONS:  # tf.register_tensor_conversion_function (names_more3.py)
+        for base, fn, _ in CONVERSIONS:
+            if isinstance(value, base):
+                out = fn(value, dtype=dtype, name=name, as_ref=False)
+                if out is not NotImplemented:
+                    return convert_to_tensor(out, dtype=dtype, name=name)
     if isinstance(value, (list, tuple)) and _holds_tensor(value):
         # TF packs a (nested) list holding tensors into one tensor, as tf.stack would
         from .array_ops import stack

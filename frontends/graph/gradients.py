@@ -13,6 +13,7 @@ from ...core import ops
 from ...core.autodiff import reverse_sweep
 from ...core.ir import Value
 from . import convert
+from .gradient_override import apply_overrides
 from .graph import graph_of
 from .tensor import Tensor
 from .while_grad import sweep_nodes
@@ -58,7 +59,7 @@ def gradients(
     # only op nodes carry gradients; a stop_gradients tensor's own node is left out, which
     # cuts the flow through it
     # (a while loop's outputs join as nodes whose VJP runs the loop backwards)
-    nodes = sweep_nodes(g.nodes[: last + 1], stops)
+    nodes = apply_overrides(sweep_nodes(g.nodes[: last + 1], stops))
     with g.name_scope(name):
         seeds = []
         for i, y in enumerate(ys):

@@ -213,7 +213,11 @@ class _MonitoredSessionBase:
         self._sess = session_creator.create_session()
         self._stop = False
         self._closed = False
-        self._coord = None
+        # as TF's coordinated session: the graph's queue runners start with the session
+        from .queue_runner import Coordinator, start_queue_runners
+
+        self._coord = Coordinator()
+        self._threads = start_queue_runners(self._sess, coord=self._coord)
         for h in self._hooks:
             h.after_create_session(self._sess, self._coord)
 
@@ -267,7 +271,7 @@ class _MonitoredSessionBase:
 
     def should_stop(self) -> bool:
         """True once a hook asked to stop, input ran out, or the session was closed."""
-        return self._stop or self._closed
+        return self._stop or self._closed or self._coord.should_stop()
 
     def close(self) -> None:
         """Call every hook's end(session), then close the session."""
@@ -282,7 +286,12 @@ class _MonitoredSessionBase:
                     h.end(self._sess)
         finally:
             self._closed = True
-            self._sess.close()
+            self._coord.request_stop()
+            try:
+                self._coord.join(self._threads, stop_grace_period_secs=120,
+                                 ignore_live_threads=True)  # fmt: skip
+            finally:
+                self._sess.close()
 
     def __enter__(self) -> _MonitoredSessionBase:
         self._ctx = self._sess.graph.as_default()

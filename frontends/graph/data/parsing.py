@@ -80,6 +80,10 @@ class Tracer:
     def __exit__(self, *exc: Any) -> None:
         _tracing.current = self._prev
 
+    def add(self, stage: _Stage) -> None:
+        """Record one host stage (a queue-pipeline source also registers its outputs)."""
+        self.stages.append(stage)
+
     def run(self, env: dict, feeds: dict) -> None:
         """Run the stages on the element's host values (`env`, by id); fill `feeds`."""
         for st in self.stages:
@@ -94,11 +98,14 @@ class Tracer:
 def _record(fn: Callable, inputs: list, outputs: list) -> None:
     tracer = getattr(_tracing, "current", None)
     if tracer is None:
+        # a string read from a queue or reader carries the tracer of its source (queues.py)
+        tracer = next((x.tracer for x in inputs if getattr(x, "tracer", None)), None)
+    if tracer is None:
         raise TypeError(
             "a host string value was used outside the Dataset.map that traced it; parse and "
             "decode records inside the map function"
         )
-    tracer.stages.append(_Stage(fn, inputs, outputs))
+    tracer.add(_Stage(fn, inputs, outputs))
 
 
 def _kind(dtype: Any, key: str, op: str) -> int:
