@@ -76,12 +76,20 @@ def binary_cross_entropy(p, target, reduction: str = "mean"):
 
 
 def sigmoid_cross_entropy_with_logits(logits, target, reduction: str = "none"):
-    """max(z, 0) - z t + log(1 + exp(-|z|)): stable for any logit (TF's formula)."""
+    """max(z, 0) - z t + log(1 + exp(-|z|)): stable for any logit (TF's formula).
+
+    max(z, 0) and -|z| are selects on z >= 0, so at z == 0 the gradient is the sum of both
+    branches' one-sided slopes, sigmoid(0) - t = 0.5 - t, as in torch and TF (a tie rule on
+    max and a zero slope of |z| at 0 would give 1 - t).
+    """
     zero = ops.scalar(0, logits)
     one = ops.scalar(1, logits)
+    nonneg = ops.greater_equal(logits, zero)
+    relu = ops.where(nonneg, logits, zero)
+    neg_abs = ops.where(nonneg, ops.neg(logits), logits)
     per = ops.add(
-        ops.sub(ops.maximum(logits, zero), ops.mul(logits, target)),
-        ops.log(ops.add(one, ops.exp(ops.neg(ops.abs(logits))))),
+        ops.sub(relu, ops.mul(logits, target)),
+        ops.log(ops.add(one, ops.exp(neg_abs))),
     )
     return _reduce(per, reduction, "binary_cross_entropy_with_logits")
 
