@@ -100,7 +100,7 @@ def test_fused_backward_accumulates_like_eager_without_zero_grad():
 
 
 def test_embedding_indices_are_never_baked_in():
-    # the embedding reads its index tensor's array directly; a replay must see new indices
+    # a replay must see new indices, never the first call's
     def run(compiled):
         torch.manual_seed(0)
         emb = nn.Embedding(7, 3)
@@ -108,6 +108,11 @@ def test_embedding_indices_are_never_baked_in():
         return [fn(torch.tensor(RNG_IDX[i])).detach().numpy().tobytes() for i in range(3)]
 
     assert run(True) == run(False)
+    # the index tensor is an input of the captured graph: no break, one graph
+    torch.manual_seed(0)
+    emb = nn.Embedding(7, 3)
+    report = torch._dynamo.explain(emb)(torch.tensor(RNG_IDX[0]))
+    assert (report.graph_count, report.graph_break_count) == (1, 0)
 
 
 RNG_IDX = [np.random.default_rng(i).integers(0, 7, (2, 5)) for i in range(3)]

@@ -248,7 +248,8 @@ class Embedding(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """The rows of the table at the integer indices."""
-        idx = input._data if isinstance(input, Tensor) else np.asarray(input)
+        # the index tensor itself (not its array), so a compiled capture feeds it at each call
+        idx = input if isinstance(input, Tensor) else np.asarray(input)
         # the gather record checks the indices (domain.gather_indices), named as embedding
         return as_op("embedding", ops.gather, self.weight, idx, 0)
 
