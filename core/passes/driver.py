@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..ir import Graph, Node, Value
+from .conv_epilogue import fuse_conv_epilogues
 from .cse import eliminate_common_subexpressions
 from .fold import fold_constants
 from .fuse import fuse_elementwise
@@ -44,6 +45,7 @@ def optimize(
             fuse_reductions(pg)
         if options.matmul_bias_act:
             fuse_matmul_epilogues(pg)
+            fuse_conv_epilogues(pg)
     if options.fold or options.fuse:
         drop_dead(pg)  # what folding and fusion left unread
     return pg
