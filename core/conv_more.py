@@ -1,10 +1,12 @@
 """Grouped / depthwise 2-D convolution and 3-D convolution, composed from the conv2d primitive.
 
-Grouped convolution (PyTorch's `groups=`, TF's depthwise_conv2d) splits the input channels into
-`groups` slices, convolves each with its own filters and joins the outputs along the channel
-axis; the gradients follow from slicing, conv2d's rules and concat. 3-D convolution is a sum over
-the filter's depth taps of 2-D convolutions, each on the input's depth slices folded into the
-batch, so every tap is one large conv2d (a BLAS-sized problem) rather than many small ones.
+Grouped convolution (PyTorch's `groups=`) splits the input channels into `groups` slices,
+convolves each with its own filters and joins the outputs along the channel axis; the gradients
+follow from slicing, conv2d's rules and concat. Depthwise convolution (groups == in_channels)
+is its own primitive instead (primitives/depthwise: one kernel over all channels). 3-D
+convolution is a sum over the filter's depth taps of 2-D convolutions, each on the input's depth
+slices folded into the batch, so every tap is one large conv2d (a BLAS-sized problem) rather
+than many small ones.
 Both frontends call these, so eager and graph give the same bits.
 """
 
@@ -15,6 +17,7 @@ import numpy as np
 from . import functional as F
 from . import ops
 from .kernels import conv_geometry as geo
+from .primitives.depthwise import depthwise_conv2d
 
 
 def _channel_axis(data_format: str) -> int:
@@ -59,6 +62,10 @@ def grouped_conv2d(
         )
     if isinstance(padding, str):  # resolve once so every group pads alike
         padding = padding.upper()
+    if ci == 1 and groups == c and filter_format == "OIHW":
+        # depthwise (one input channel per group): one kernel over all channels
+        y = depthwise_conv2d(x, weight, stride, padding, dilation, data_format, "OIHW")
+        return y if bias is None else ops.add(y, ops.reshape(bias, _bias_shape(cax)))
     cg, og = c // groups, o // groups
     outs = []
     for g in range(groups):
@@ -68,8 +75,11 @@ def grouped_conv2d(
     y = ops.concat(outs, cax % len(x.shape))
     if bias is None:
         return y
-    shape = tuple(-1 if i == cax % 4 else 1 for i in range(4))
-    return ops.add(y, ops.reshape(bias, shape))
+    return ops.add(y, ops.reshape(bias, _bias_shape(cax)))
+
+
+def _bias_shape(cax: int) -> tuple:
+    return tuple(-1 if i == cax % 4 else 1 for i in range(4))
 
 
 def depthwise_filter_as_grouped(filter_hwcm):

@@ -238,8 +238,12 @@ def to_nhwc(a: np.ndarray, data_format: str, name: str) -> np.ndarray:
     return out
 
 
-def from_nhwc(a: np.ndarray, data_format: str) -> np.ndarray:
-    """A fresh array holding the NHWC array a in data_format."""
+def from_nhwc(a: np.ndarray, data_format: str, out: np.ndarray | None = None) -> np.ndarray:
+    """A fresh array (or `out`) holding the NHWC array a in data_format."""
+    if out is not None:
+        if out is not a:
+            np.copyto(out, a if data_format == "NHWC" else a.transpose(0, 3, 1, 2))
+        return out
     if data_format == "NHWC":
         return a
     # always a copy: with one channel (or a 1x1 image) the transpose is already contiguous, and
@@ -276,12 +280,16 @@ def images_per_block(n: int, rows_per_image: int, width: int, itemsize: int) -> 
     return max(1, min(n, BLOCK_BYTES // per_image))
 
 
-def conv2d(x, w, stride, padding, dilation, data_format, filter_format) -> np.ndarray:
+def conv2d(
+    x, w, stride, padding, dilation, data_format, filter_format, out=None, after_block=None
+) -> np.ndarray:
     """Cross-correlation of x with w (no groups); output in data_format.
 
     The patch matrix is built and multiplied a block of images at a time, so it stays in cache
     instead of being one whole-batch matrix; every output element is still the same FMA chain
-    over the same taps, so the bits do not depend on the block size.
+    over the same taps, so the bits do not depend on the block size. `out` is an optional
+    C-contiguous output buffer; `after_block(i0, i1, block)` (NHWC only) runs on each block's
+    finished (i1 - i0, OH, OW, O) output while it is still in cache (a fused epilogue).
     """
     n = x.shape[0]
     o, c, kh, kw = oihw(w.shape, filter_format)
@@ -289,24 +297,33 @@ def conv2d(x, w, stride, padding, dilation, data_format, filter_format) -> np.nd
     xn = to_nhwc(x, data_format, "x")
     wk = filter_matrix(w, filter_format)
     rows = oh * ow
+    given = out
     if data_format == "NHWC":
-        out = np.empty((n * rows, o), xn.dtype)
+        out = np.empty((n * rows, o), xn.dtype) if given is None else given.reshape(n * rows, o)
     else:
         out = workspace("y", (n * rows, o), xn.dtype)
+    if data_format == "NHWC" and given is not None:
+        out_nhwc = given  # the rows below are views of it
+    else:
+        out_nhwc = out.reshape(n, oh, ow, o)
     if n == 0 or rows == 0:
-        return from_nhwc(out.reshape(n, oh, ow, o), data_format)
+        return from_nhwc(out_nhwc, data_format, given)
     nb = images_per_block(n, rows, wk.shape[0], xn.dtype.itemsize)
     for i0 in range(0, n, nb):
         i1 = min(n, i0 + nb)
         cols = patches(xn[i0:i1], vec)
-        matmul_out(cols, wk, out[i0 * rows : i1 * rows])
-    return from_nhwc(out.reshape(n, oh, ow, o), data_format)
+        block = out[i0 * rows : i1 * rows]
+        matmul_out(cols, wk, block)
+        if after_block is not None:
+            after_block(i0, i1, block.reshape(i1 - i0, oh, ow, o))
+    return from_nhwc(out_nhwc, data_format, given)
 
 
 def conv2d_input_grad(
-    g, w, x_shape, stride, padding, dilation, data_format, filter_format
+    g, w, x_shape, stride, padding, dilation, data_format, filter_format, out=None
 ) -> np.ndarray:
-    """The gradient of conv2d w.r.t. its input, shaped x_shape, from the output gradient g."""
+    """The gradient of conv2d w.r.t. its input, shaped x_shape, from the output gradient g
+    (written into `out` when given: a C-contiguous buffer of that shape)."""
     n, c, h, wd = nchw(tuple(x_shape), data_format)
     vec, oh, ow = geometry(
         (n, c, h, wd), oihw(w.shape, filter_format)[2:], stride, padding, dilation
@@ -315,7 +332,7 @@ def conv2d_input_grad(
     rows = oh * ow
     gm = to_nhwc(g, data_format, "g").reshape(n * rows, wk.shape[1])
     if data_format == "NHWC":
-        dx = np.empty((n, h, wd, c), g.dtype)
+        dx = np.empty((n, h, wd, c), g.dtype) if out is None else out
     else:
         dx = workspace("dx", (n, h, wd, c), g.dtype)
     # a block of images at a time (see conv2d): each pixel's taps are added in the same order
@@ -325,7 +342,7 @@ def conv2d_input_grad(
         dcols = workspace("dcols", ((i1 - i0) * rows, wk.shape[0]), g.dtype)
         matmul_out(gm[i0 * rows : i1 * rows], wk, dcols, transpose_b=True)
         _run("col2im", dcols, vec, dx[i0:i1], i1 - i0)
-    return from_nhwc(dx, data_format)
+    return from_nhwc(dx, data_format, out)
 
 
 def conv2d_filter_grad(

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..ir import Graph, Node, Value
+from .bn_fold import fold_batch_norms
+from .conv_epilogue import fuse_conv_epilogues
 from .cse import eliminate_common_subexpressions
 from .fold import fold_constants
 from .fuse import fuse_elementwise
@@ -38,12 +40,15 @@ def optimize(
         eliminate_common_subexpressions(pg)
     if options.sum_fold:
         fold_identity_sums(pg)
+    if options.fold_batch_norm:
+        fold_batch_norms(pg)
     if options.fuse:
         fuse_elementwise(pg)
         if options.sum_fold:
             fuse_reductions(pg)
         if options.matmul_bias_act:
             fuse_matmul_epilogues(pg)
+            fuse_conv_epilogues(pg)
     if options.fold or options.fuse:
         drop_dead(pg)  # what folding and fusion left unread
     return pg

@@ -102,9 +102,12 @@ def lower(
         elif p.kind == MATMUL_FUSED:
             ep = p.group
             e_run = fused_runner(ep.members, ep.program, ep.in_dtypes, checked=ep.checked)
-            runners[k] = matmul_runner(
-                ep.mm_node, ep.transpose_a, ep.transpose_b, e_run, ep.at, ep.mm_checked
-            )
+            if getattr(ep, "runner", None) is not None:  # another product (a convolution)
+                runners[k] = ep.runner(e_run)
+            else:
+                runners[k] = matmul_runner(
+                    ep.mm_node, ep.transpose_a, ep.transpose_b, e_run, ep.at, ep.mm_checked
+                )
     sources = {}
     for variant in (FAST, MEASURE, RECORD):
         sources[variant] = _emit(pg, steps, mem, fetch_copy, names, idx, runners, ns, variant,

@@ -25,6 +25,8 @@ class Options:
     sum_fold: bool = True  # un-broadcast sums that are identities at run time become free
     memory: bool = True  # reuse intermediate buffers (across steps and runs)
     verify: bool = False  # run optimised and plain plans side by side, raise on a difference
+    # inference BatchNorm folded into the conv filter: opt-in, it changes rounding (bn_fold.py)
+    fold_batch_norm: bool = False
 
     @property
     def any(self) -> bool:

@@ -71,7 +71,7 @@ class PNode:
         if self.kind == FUSED:
             return "fused[" + ", ".join(m.prim.name for m in self.members) + "]"
         if self.kind == MATMUL_FUSED:
-            return "matmul+" + self.group.what
+            return getattr(self.group, "product", "matmul") + "+" + self.group.what
         if self.kind == REDUCE_FUSED:
             *pro, red = self.members
             return f"{red.prim.name}[" + ", ".join(m.prim.name for m in pro) + "]"

@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     complex,
     conv,
     ctc,
+    depthwise,
     dynamic,
     elementwise,
     grid_sample,

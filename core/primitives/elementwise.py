@@ -338,7 +338,9 @@ def _zero_vjp(g, out, x, wants):
 SIGN = _unary("sign", _zero_vjp, np.sign, float_only=False)
 TANH = _unary("tanh", lambda g, out, x, wants: (tanh_grad(out, g),), np.tanh)
 SIGMOID = _unary("sigmoid", lambda g, out, x, wants: (sigmoid_grad(out, g),), _sigmoid_ref)
-RELU = _unary("relu", lambda g, out, x, wants: (relu_grad(x, g),), lambda x: np.maximum(x, 0))
+# the gradient reads the output (out > 0 exactly where x > 0, NaN included), so the eager tape
+# keeps the activation the next layer holds anyway and drops the pre-activation
+RELU = _unary("relu", lambda g, out, x, wants: (relu_grad(out, g),), lambda x: np.maximum(x, 0))
 SQUARE = _unary(
     "square", lambda g, out, x, wants: (mul(g, mul(scalar(2, x), x)),), np.square, False
 )

@@ -377,7 +377,8 @@ def _run_segment(seg: Segment, flat: list, env: dict) -> None:
         t._rg = False
         t._node = t._grad = t._vc = t._acc = t._base = None
         if grad and prims[k] is not None:
-            dispatch.record(prims[k], _NO_PARAMS, tens, arr_t, t, ((), False))
+            # no version stamps; the segment's VJP reads its saved arrays, so all are kept
+            dispatch.record(prims[k], _NO_PARAMS, tens, arr_t, t, ((), False), False)
         env[seg.outputs[k][1]] = t
     for j, (src, _) in enumerate(seg.writebacks):
         target = _source(src, flat, env)

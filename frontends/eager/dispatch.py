@@ -32,6 +32,7 @@ _ndarray = np.ndarray
 _AccumulateGrad = tape.AccumulateGrad
 _VersionCounter = tape.VersionCounter
 _Node = tape.Node
+_unread_dropped = tape.unread_dropped
 _NO_PARAMS: dict = {}  # shared by recorded parameterless ops; nothing mutates node params
 
 _FRESH = FRESH
@@ -108,10 +109,17 @@ def _counter(t: Any) -> Any:
 
 
 def record(
-    prim: Any, params: dict, args: tuple, arrays: tuple, out: Any, spec: tuple | None = None
+    prim: Any,
+    params: dict,
+    args: tuple,
+    arrays: tuple,
+    out: Any,
+    spec: tuple | None = None,
+    drop_unread: bool = True,
 ) -> None:
     """Attach the tape node of `prim` (run on `args`) to its fresh output tensor `out`; `spec`
-    (from `saves`, else derived for this call) says which values the VJP reads."""
+    (from `saves`, else derived for this call) says which values the VJP reads. With
+    `drop_unread` False the node keeps every array (`spec` then only picks version stamps)."""
     keys = []
     saved = []
     if spec is None:
@@ -130,7 +138,10 @@ def record(
     if with_out:
         vc = out._vc = _VersionCounter()
         saved.append((vc, 0, -1))
-    out._node = _Node(prim, params, arrays, out._data, tuple(keys), tuple(saved))
+    ins, kept = arrays, out._data
+    if drop_unread:
+        ins, kept = _unread_dropped(arrays, kept, idx, with_out)
+    out._node = _Node(prim, params, ins, kept, tuple(keys), tuple(saved))
     out._rg = True
 
 
@@ -191,7 +202,8 @@ def _record2(prim: Any, params: dict, a: Any, b: Any, arrays: tuple, t: Any, spe
     if with_out:
         vc = t._vc = _VersionCounter()
         saved += ((vc, 0, -1),)
-    t._node = _Node(prim, params, arrays, t._data, (ka, kb), saved)
+    ins, kept = _unread_dropped(arrays, t._data, idx, with_out)
+    t._node = _Node(prim, params, ins, kept, (ka, kb), saved)
     t._rg = True
 
 

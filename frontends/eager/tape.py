@@ -55,6 +55,37 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
 
+# Arrays at least this large that a node's VJP never reads by value are replaced on the tape by
+# a zero-memory stand-in of the same shape and dtype, so the tape holds only what backward needs
+# (a ReLU keeps its output, not the pre-activation; an add keeps neither operand).
+STUB_MIN = 256
+_STUBS: dict[tuple, np.ndarray] = {}
+
+
+def shape_stub(a: np.ndarray) -> np.ndarray:
+    """A read-only array of a's shape and dtype that owns no memory (one per shape and dtype)."""
+    key = (a.shape, a.dtype)
+    s = _STUBS.get(key)
+    if s is None:
+        if len(_STUBS) > 4096:  # many shapes (a growing sequence): start over rather than grow
+            _STUBS.clear()
+        s = _STUBS[key] = np.broadcast_to(np.zeros((), a.dtype), a.shape)
+    return s
+
+
+def unread_dropped(arrays: tuple, out: Any, idx: Any, with_out: bool) -> tuple[tuple, Any]:
+    """(inputs, output) to keep on a node whose VJP reads operands `idx` (and the output when
+    `with_out`): the other large arrays become shape stand-ins, so their memory can go."""
+    ndarray, small = np.ndarray, STUB_MIN
+    ins = tuple(
+        shape_stub(a) if i not in idx and type(a) is ndarray and a.size >= small else a
+        for i, a in enumerate(arrays)
+    )
+    if not with_out and type(out) is ndarray and out.size >= small:
+        out = shape_stub(out)
+    return ins, out
+
+
 _NAMES: dict[str, str] = {}
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from ...core import functional as F
 from ...core import ops
+from ...core.primitives.depthwise import depthwise_conv2d as depthwise_conv2d_op
 from .graph import graph_of
 from .math_ops import _tensor, known_rank
 from .nn import _hw_pair, _padding, avg_pool, conv2d, max_pool
@@ -310,28 +311,24 @@ def conv2d_transpose(
 
 
 def depthwise_conv2d(
-    input: Any, filter: Any, strides: Any, padding: str, rate: Any = None,  # noqa: A002
+    input: Any, filter: Any, strides: Any, padding: Any, rate: Any = None,  # noqa: A002
     name: str | None = None, data_format: str = "NHWC", dilations: Any = None,
 ) -> Tensor:  # fmt: skip
-    """Each input channel convolved with its own [h, w, 1, multiplier] filters (NHWC)."""
-    if data_format != "NHWC":
-        raise NotImplementedError("depthwise_conv2d: only data_format='NHWC' is supported")
+    """Each input channel convolved with its own [h, w, 1, multiplier] filters (one kernel)."""
     x, w = _tensor(input), _tensor(filter)
     known_rank("depthwise_conv2d", x, w)
-    c = int(w.shape[2])
+    if x.dtype != w.dtype:
+        raise TypeError(f"depthwise_conv2d: input {x} and filter {w} need one dtype")
     d = dilations if dilations is not None else (rate if rate is not None else 1)
+    st = _hw_pair(strides if strides is not None else 1, "strides", data_format)
+    dl = _hw_pair(d, "dilations", data_format)
+    pad = _padding(padding, data_format)
     g = graph_of(x, w)
-    with g.name_scope(name or "depthwise"):
-        outs = []
-        for i in range(c):
-            xi = g.build_op("Slice", None, lambda i=i: ops.getitem(x, (Ellipsis, slice(i, i + 1))))
-            wi = g.build_op(
-                "Slice", None, lambda i=i: ops.getitem(w, (Ellipsis, slice(i, i + 1), slice(None)))
-            )
-            outs.append(conv2d(xi, wi, strides=strides, padding=padding, dilations=d))
-        if c == 1:
-            return outs[0]
-        return g.build_op("Concat", None, lambda: ops.concat(outs, -1))
+    return g.build_op(
+        "DepthwiseConv2dNative",
+        name,
+        lambda: depthwise_conv2d_op(x, w, st, pad, dl, data_format, "HWCM"),
+    )
 
 
 def separable_conv2d(

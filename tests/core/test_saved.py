@@ -17,7 +17,7 @@ EXPECTED = {
     "identity": _N, "mul": ((0, 1), False), "div": ((1,), True), "pow": ((0, 1), True),
     "maximum": ((0, 1), False), "minimum": ((0, 1), False), "where": ((0,), False),
     "exp": ((), True), "log": ((0,), False), "sqrt": ((), True), "abs": ((0,), False),
-    "tanh": ((), True), "sigmoid": ((), True), "relu": ((0,), False), "square": ((0,), False),
+    "tanh": ((), True), "sigmoid": ((), True), "relu": ((), True), "square": ((0,), False),
     "relu_grad": ((0,), False), "matmul": ((0, 1), False), "max": ((0,), True),
     "min": ((0,), True), "softmax": ((), True), "log_softmax": ((), True),
     "logsumexp": ((0,), True), "gather": ((1,), False), "scatter_add_like": ((2,), False),
