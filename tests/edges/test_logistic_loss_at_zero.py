@@ -45,9 +45,7 @@ def test_gradient_at_zero_is_half_minus_target_in_both_styles():
 def test_matches_torch():
     torch = pytest.importorskip("torch")
     z = torch.tensor(Z, requires_grad=True)
-    loss = torch.nn.functional.binary_cross_entropy_with_logits(
-        z, torch.tensor(T), reduction="sum"
-    )
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(z, torch.tensor(T), reduction="sum")
     loss.backward()
     loss_e, grad_e = _eager()
     np.testing.assert_allclose(grad_e, z.grad.numpy(), rtol=1e-6, atol=1e-7)
