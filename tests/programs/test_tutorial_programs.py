@@ -47,7 +47,7 @@ def _same(a, b) -> bool:
 
 class Net(nn.Module):
     def __init__(self):
-        super(Net, self).__init__()
+        super(Net, self).__init__()  # noqa: UP008 (the tutorials' spelling)
         self.fc1 = nn.Linear(N_IN, N_HIDDEN)
         self.relu = nn.ReLU()
         self.fc2 = nn.Linear(N_HIDDEN, N_CLASSES)
@@ -190,7 +190,7 @@ def test_polynomial_regression_with_manual_updates_agrees_bitwise():
 
 class VAE(nn.Module):
     def __init__(self, image_size=64, h_dim=32, z_dim=4):
-        super(VAE, self).__init__()
+        super(VAE, self).__init__()  # noqa: UP008 (the tutorials' spelling)
         self.fc1 = nn.Linear(image_size, h_dim)
         self.fc2 = nn.Linear(h_dim, z_dim)
         self.fc3 = nn.Linear(h_dim, z_dim)
