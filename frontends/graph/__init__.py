@@ -389,3 +389,8 @@ _surface_more2.attach(__import__("sys").modules[__name__])
 from . import linalg_trig as _linalg_trig  # noqa: E402
 
 _linalg_trig.attach(__import__("sys").modules[__name__])
+
+# ---- names and import paths found missing by running real TF1 programs: see realprog_surface.py
+from . import realprog_surface as _realprog_surface  # noqa: E402
+
+_realprog_surface.attach(__import__("sys").modules[__name__])
