@@ -1,7 +1,8 @@
 """Names real PyTorch programs use that the rest of the eager frontend did not provide.
 
 Each one was found by running public tutorial and example programs after changing only their
-import lines; the semantics follow torch 2.13 (oracle tests in tests/eager/test_realprog_fixes_torch.py).
+import lines; the semantics follow torch 2.13 (oracle tests:
+tests/eager/test_realprog_fixes_torch.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Names and import paths real TF1 programs use that the rest of the graph frontend lacked.
 
 Each one was found by running public tutorial programs after changing only their import lines;
-the semantics follow TF 1.15 / tf.compat.v1 (oracle tests in tests/graph/test_realprog_fixes_tf.py).
+the semantics follow TF 1.15 / tf.compat.v1 (oracle tests:
+tests/graph/test_realprog_fixes_tf.py).
 """
 
 from __future__ import annotations
