@@ -185,3 +185,28 @@ def test_contrib_namespaces_import_by_dotted_name():
     import duograd.frontends.graph.contrib.rnn as rnn_again
 
     assert rnn_again is rnn
+
+
+def test_whole_float_labels_feed_an_int_placeholder_as_tf_casts_them(ref):
+    """aymericdamien's DCGAN feeds np.ones / np.zeros (float64) into tf.int32 placeholders."""
+    labels = np.concatenate([np.ones([3]), np.zeros([3])])
+    results = []
+    for tf in (dg, ref):
+        with tf.Graph().as_default():
+            y = tf.placeholder(tf.int32, shape=[None])
+            doubled = y * 2
+            with tf.Session() as sess:
+                results.append(sess.run(doubled, {y: labels}))
+    assert results[0].dtype == results[1].dtype == np.int32
+    assert results[0].tolist() == results[1].tolist()
+
+
+def test_fractional_float_feed_to_an_int_placeholder_is_refused():
+    with dg.Graph().as_default():
+        y = dg.placeholder(dg.int32, shape=[None])
+        with dg.Session() as sess:
+            with pytest.raises(TypeError, match="Cannot feed value of dtype float64"):
+                sess.run(y * 2, {y: np.array([1.0, 0.5])})
+            with pytest.raises(TypeError, match="Cannot feed value of dtype float64"):
+                sess.run(y * 2, {y: np.array([1.0, np.nan])})
+            assert sess.run(y * 2, {y: np.array([2.0])}).tolist() == [4]
