@@ -30,6 +30,8 @@ def _static(p: PNode) -> bool:
 
 
 def _grows(p: PNode, src: PNode) -> bool:
+    if not (_static(p) and _static(src)):
+        return True  # a size known only when run: leave the broadcast as it is
     return math.prod(p.shape) > math.prod(src.shape)
 
 

@@ -496,14 +496,31 @@ def _concat_rule(*xs, axis) -> AVal:
     return AVal(tuple(out), dt)
 
 
+def _split_grads_at_run_time(g, xs, axis, wants):
+    """The concat gradient when an input's length on the axis is known only when run (a batch
+    of None rows): each piece is gathered at run-time positions start .. start + n."""
+    from .dynamic import shape_of
+    from .elementwise import add
+    from .nn import gather
+    from .runtime_shapes import arange
+
+    outs, start = [], np.asarray(0, np.int32)
+    for x, want in zip(xs, wants, strict=True):
+        n = x.shape[axis]
+        n = np.asarray(n, np.int32) if n is not None else getitem(shape_of(x), axis)
+        stop = add(start, n)
+        outs.append(gather(g, arange(start, stop, np.asarray(1, np.int32), np.int32), axis))
+        outs[-1] = outs[-1] if want else None
+        start = stop
+    return tuple(outs)
+
+
 def _split_grads(g, xs, axis, wants):
     lengths = [x.shape[axis] for x in xs]
     unknown = [i for i, n in enumerate(lengths) if n is None]
     if len(unknown) > 1:
-        raise ShapeError(
-            f"concat: gradient needs the static length of axis {axis} of all inputs but one "
-            f"(inputs {unknown} have none); give their shapes (e.g. tf.reshape / set_shape)"
-        )
+        # several pieces of run-time length (real and fake rows of a GAN's batch)
+        return _split_grads_at_run_time(g, xs, axis, wants)
     # one input of unknown length (a loop variable that grows): the inputs before it are
     # sliced from the start, those after it from the end, so no run-time length is needed
     cut = unknown[0] if unknown else len(xs)

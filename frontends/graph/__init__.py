@@ -420,3 +420,8 @@ __all__ += _names_more3.attach(__import__("sys").modules[__name__])
 from . import cluster as _cluster  # noqa: E402
 
 _cluster.attach(__import__("sys").modules[__name__])
+
+# ---- names and import paths found missing by running real TF1 programs: see realprog_surface.py
+from . import realprog_surface as _realprog_surface  # noqa: E402
+
+_realprog_surface.attach(__import__("sys").modules[__name__])

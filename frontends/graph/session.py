@@ -104,9 +104,20 @@ class _Feed:
             raise TypeError(f"Cannot feed {value!r} for Tensor {self.tensor.name}: {e}") from None
         target = self.np_dtype
         given = arr.dtype
+        # floats holding whole numbers (np.ones labels) feed an integer placeholder as TF1's
+        # np.asarray(value, dtype) casts them; a fractional or non-finite value is refused
+        whole = (
+            given.kind == "f"
+            and target.kind in "iu"
+            and bool(np.all(np.isfinite(arr)))
+            and bool(np.all(arr == np.trunc(arr)))
+        )
+        if whole and arr.size:
+            info = np.iinfo(target)
+            whole = bool(arr.max() <= info.max and arr.min() >= info.min)
         lossy = (
             given.kind not in "biuf"
-            or (given.kind == "f" and target.kind in "biu")
+            or (given.kind == "f" and target.kind in "biu" and not whole)
             or (given.kind in "iu" and target.kind == "b")
         )
         if lossy:

@@ -58,6 +58,9 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     return ops.concat([ops.reshape(p, (-1,)) for p in parameters], 0)
 
 
+# names real programs use (deprecated spellings included), kept in a module of their own
+from ..realprog_surface import clip_grad_norm, vector_to_parameters  # noqa: E402, F401
+
 # torch.nn.utils.rnn: a module of its own, importable by its dotted name too
 from . import packed as rnn  # noqa: E402
 
