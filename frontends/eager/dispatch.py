@@ -33,6 +33,7 @@ _AccumulateGrad = tape.AccumulateGrad
 _VersionCounter = tape.VersionCounter
 _Node = tape.Node
 _unread_dropped = tape.unread_dropped
+_STUB_MIN = tape.STUB_MIN
 _NO_PARAMS: dict = {}  # shared by recorded parameterless ops; nothing mutates node params
 
 _FRESH = FRESH
@@ -139,7 +140,9 @@ def record(
         vc = out._vc = _VersionCounter()
         saved.append((vc, 0, -1))
     ins, kept = arrays, out._data
-    if drop_unread:
+    if drop_unread and (
+        kept.size >= _STUB_MIN or any(type(a) is _ndarray and a.size >= _STUB_MIN for a in arrays)
+    ):
         ins, kept = _unread_dropped(arrays, kept, idx, with_out)
     out._node = _Node(prim, params, ins, kept, tuple(keys), tuple(saved))
     out._rg = True
@@ -202,7 +205,18 @@ def _record2(prim: Any, params: dict, a: Any, b: Any, arrays: tuple, t: Any, spe
     if with_out:
         vc = t._vc = _VersionCounter()
         saved += ((vc, 0, -1),)
-    ins, kept = _unread_dropped(arrays, t._data, idx, with_out)
+    kept = t._data
+    x, y = arrays
+    # small operands and output (the common per-op case) are kept as they are: the stand-in
+    # check costs more than it saves there
+    if (
+        kept.size < _STUB_MIN
+        and (type(x) is not _ndarray or x.size < _STUB_MIN)
+        and (type(y) is not _ndarray or y.size < _STUB_MIN)
+    ):
+        ins = arrays
+    else:
+        ins, kept = _unread_dropped(arrays, kept, idx, with_out)
     t._node = _Node(prim, params, ins, kept, (ka, kb), saved)
     t._rg = True
 
