@@ -40,7 +40,6 @@ EXTENT_BOUNDS = register(
         checks=(domain.slice_extents,),
         alias=MAY_ALIAS,
         dims=same_dims,
-        saves=((), False),
     )
 )
 
@@ -54,7 +53,6 @@ UNIT_INTERVAL = register(
         checks=(domain.unit_interval,),
         alias=MAY_ALIAS,
         dims=same_dims,
-        saves=((), False),
     )
 )
 
