@@ -134,8 +134,10 @@ def test_optimizer_trajectory_matches_torch(name, kw):
     pd, ld = _train(dg, name, **kw)
     pt, lt = _train(torch, name, **kw)
     # L-BFGS with lr=1 overshoots (loss 2.7 -> 31 -> 1e-3 here): over its 20 inner iterations
-    # the last-bit differences of dot products (BLAS summation order) grow to ~1e-9
-    rtol, atol = (1e-6, 1e-8) if name == "LBFGS" else (1e-9, 1e-12)
+    # the last-bit differences of dot products (BLAS summation order) and of tanh grow, by how
+    # much depends on the CPU's code paths: ~1e-9 on one machine, 2e-8 (1.6e-5 relative, on the
+    # 1e-3 loss) on another; parameters still agree to 1e-6
+    rtol, atol = (1e-4, 1e-7) if name == "LBFGS" else (1e-9, 1e-12)
     np.testing.assert_allclose(pd, pt, rtol=rtol, atol=atol)
     np.testing.assert_allclose(ld, lt, rtol=rtol, atol=atol)
 
