@@ -306,6 +306,10 @@ ELSEWHERE = {
     "spmm": "tests/parity/test_sparse.py",
     "sddmm": "tests/parity/test_sparse.py",
     **dict.fromkeys(
+        ["depthwise_conv2d", "depthwise_conv2d_input_grad", "depthwise_conv2d_filter_grad"],
+        "tests/core/test_depthwise.py (conv2d(groups=C) vs tf.nn.depthwise_conv2d, bitwise)",
+    ),
+    **dict.fromkeys(
         ["gamma_grad", "gamma_transport"],
         "tests/data/test_gamma_family.py (Gamma/Beta/Dirichlet rsample, eager vs graph bitwise)",
     ),
