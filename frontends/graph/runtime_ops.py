@@ -1,11 +1,9 @@
-"""TF1 ops that run Python at run time: `tf.py_func`, `tf.Print`, `tf.Assert`; and the
-queue-runner era `tf.train.Coordinator` / `tf.train.start_queue_runners` (this frontend has no
-queues, so there is nothing to start)."""
+"""TF1 ops that run Python at run time: `tf.py_func`, `tf.Print`, `tf.Assert` (queues, queue
+runners and `tf.train.Coordinator` live in queues.py and queue_runner.py)."""
 
 from __future__ import annotations
 
 import sys
-import threading
 from typing import Any
 
 import numpy as np
@@ -114,65 +112,3 @@ def Assert(  # noqa: N802 - TF's name
     with c.graph.name_scope(name or "Assert"):
         done = _loop_node(c.graph, "assert", [c, *tensors], run, [AVal((), np.dtype(np.bool_))])
         return group(*done)
-
-
-class Coordinator:
-    """Stop requests shared by threads (tf.train.Coordinator)."""
-
-    def __init__(self, clean_stop_exception_types: Any = None) -> None:
-        self._stop = threading.Event()
-        self._error: BaseException | None = None
-
-    def should_stop(self) -> bool:
-        """True once a stop was requested."""
-        return self._stop.is_set()
-
-    def request_stop(self, ex: BaseException | None = None) -> None:
-        """Ask every thread to stop (recording `ex`, re-raised by join)."""
-        if ex is not None and self._error is None:
-            self._error = ex
-        self._stop.set()
-
-    def clear_stop(self) -> None:
-        """Forget a stop request."""
-        self._stop.clear()
-        self._error = None
-
-    def wait_for_stop(self, timeout: float | None = None) -> bool:
-        """Block until a stop is requested (or timeout); True if it was."""
-        return self._stop.wait(timeout)
-
-    def stop_on_exception(self) -> Any:
-        """A context manager turning an exception into request_stop(ex)."""
-        coord = self
-
-        class _Ctx:
-            def __enter__(self) -> None:
-                return None
-
-            def __exit__(self, kind: Any, ex: Any, tb: Any) -> bool:
-                if ex is not None:
-                    coord.request_stop(ex)
-                return True
-
-        return _Ctx()
-
-    def join(self, threads: Any = None, stop_grace_period_secs: float = 120, **kw: Any) -> None:
-        """Wait for `threads` to finish; re-raise an exception given to request_stop."""
-        for t in threads or ():
-            t.join(stop_grace_period_secs)
-        if self._error is not None:
-            raise self._error
-
-    @property
-    def joined(self) -> bool:
-        """Whether join was called."""
-        return self._stop.is_set()
-
-
-def start_queue_runners(
-    sess: Any = None, coord: Any = None, daemon: bool = True, start: bool = True,
-    collection: str = "queue_runners",
-) -> list:  # fmt: skip
-    """No queue runners exist in this frontend (tf.data and feed_dict feed it): no threads."""
-    return []

@@ -56,6 +56,5 @@ def attach(tf: types.ModuleType) -> dict:
     tf.py_func, tf.Print, tf.Assert = RO.py_func, RO.Print, RO.Assert
     tf.numpy_function = RO.py_func
     tf.debugging.Assert = RO.Assert
-    tf.train.Coordinator, tf.train.start_queue_runners = RO.Coordinator, RO.start_queue_runners
 
     return {"tf.image": tf.image, **host_more.attach(tf)}
