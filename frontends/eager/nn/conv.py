@@ -15,6 +15,7 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 from .parameter import Parameter
+from .pool_modules import _MaxPoolNd
 
 
 def _pair(v: Any) -> tuple[int, int]:
@@ -97,34 +98,10 @@ class Conv2d(Module):
         return s
 
 
-class MaxPool2d(Module):
-    """Window maxima."""
+class MaxPool2d(_MaxPoolNd):
+    """Window maxima (and torch's flat indices with return_indices=True)."""
 
-    def __init__(
-        self,
-        kernel_size: Any,
-        stride: Any = None,
-        padding: Any = 0,
-        dilation: Any = 1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.dilation, self.ceil_mode = dilation, ceil_mode
-        self.return_indices = return_indices
-
-    def forward(self, input: Tensor) -> Tensor:
-        """Pooled input (and torch's flat indices with return_indices=True)."""
-        return F.max_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _pool = staticmethod(F.max_pool2d)
 
     def extra_repr(self) -> str:
         """Window, stride, padding."""

@@ -1,4 +1,4 @@
-"""The shared settings of the max-pooling modules (MaxPool1d, MaxPool3d)."""
+"""The shared settings of the max-pooling modules (MaxPool1d, MaxPool2d, MaxPool3d)."""
 
 from __future__ import annotations
 
