@@ -656,10 +656,11 @@ def identity(x):
 IDENTITY = register(
     Primitive(
         "identity",
-        impl=lambda x: np.array(x, copy=True),
+        # C order: the copy is what `Tensor.contiguous()` hands to `view`
+        impl=lambda x: np.array(x, copy=True, order="C"),
         shape_rule=lambda x: AVal(tuple(x.shape), np.dtype(x.dtype)),
         vjp=lambda g, out, x, wants: (g,),
-        reference=lambda x: np.array(x, copy=True),
+        reference=lambda x: np.array(x, copy=True, order="C"),
         dims=same_dims,
     )
 )

@@ -7,6 +7,7 @@ promotion through recorded casts); the arithmetic itself is always a core op or 
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import Any
 
@@ -29,8 +30,23 @@ def _tensor(x: Any):
 # ---- arithmetic ---------------------------------------------------------------------------------
 
 
+def _scalar_first(op: str, other: Any, alpha: Any) -> tuple:
+    """PyTorch's deprecated `add(input, alpha_number, other_tensor)` order (old examples write
+    `p.data.add_(-lr, p.grad.data)`): swap into (other, alpha), warning as torch does."""
+    if isinstance(other, numbers.Number) and not isinstance(alpha, numbers.Number):
+        warnings.warn(
+            f"This overload of {op} is deprecated: {op}(Number alpha, Tensor other); use "
+            f"{op}(Tensor other, *, Number alpha) instead",
+            UserWarning,
+            stacklevel=3,
+        )
+        return alpha, other
+    return other, alpha
+
+
 def add(input: Any, other: Any, alpha: Any = 1):
     """input + alpha * other."""
+    other, alpha = _scalar_first("add", other, alpha)
     if alpha != 1:
         other = mul(other, alpha)
     a, b = C.pair(input, other)
@@ -39,6 +55,7 @@ def add(input: Any, other: Any, alpha: Any = 1):
 
 def sub(input: Any, other: Any, alpha: Any = 1):
     """input - alpha * other."""
+    other, alpha = _scalar_first("sub", other, alpha)
     if alpha != 1:
         other = mul(other, alpha)
     a, b = C.pair(input, other)

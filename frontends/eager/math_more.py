@@ -9,6 +9,8 @@ come from the core's rules and the graph frontend can call the same functions.
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -147,14 +149,35 @@ def nextafter(input: Any, other: Any) -> Tensor:
     return Tensor._make(np.nextafter(a, b.astype(a.dtype)))
 
 
-def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+def _value_first(tensor1: Any, tensor2: Any, rest: tuple, value: Any) -> tuple:
+    """PyTorch's deprecated `addcmul(input, value, tensor1, tensor2)` order (old optimizers
+    write `exp_avg_sq.addcmul_(1 - beta2, grad, grad)`): as (tensor1, tensor2, value)."""
+    if not rest:
+        return tensor1, tensor2, value
+    if len(rest) > 1 or not isinstance(tensor1, numbers.Number):
+        raise TypeError(
+            "addcmul/addcdiv take (input, tensor1, tensor2, *, value=1), or the deprecated "
+            "(input, value, tensor1, tensor2)"
+        )
+    warnings.warn(
+        "This overload of addcmul/addcdiv is deprecated: (Number value, Tensor tensor1, Tensor "
+        "tensor2); use (Tensor tensor1, Tensor tensor2, *, Number value) instead",
+        UserWarning,
+        stacklevel=3,
+    )
+    return tensor2, rest[0], tensor1
+
+
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *rest: Any, value: Any = 1) -> Tensor:
     """input + value * tensor1 * tensor2."""
+    tensor1, tensor2, value = _value_first(tensor1, tensor2, rest, value)
     prod = _F.mul(tensor1, tensor2)
     return _F.add(input, prod if value == 1 else _F.mul(prod, value))
 
 
-def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *rest: Any, value: Any = 1) -> Tensor:
     """input + value * tensor1 / tensor2."""
+    tensor1, tensor2, value = _value_first(tensor1, tensor2, rest, value)
     q = _F.div(tensor1, tensor2)
     return _F.add(input, q if value == 1 else _F.mul(q, value))
 
@@ -233,8 +256,8 @@ def _install() -> None:
         self, other, rtol, atol, equal_nan
     )
     T.nextafter = lambda self, other: nextafter(self, other)
-    T.addcmul = lambda self, t1, t2, *, value=1: addcmul(self, t1, t2, value=value)
-    T.addcdiv = lambda self, t1, t2, *, value=1: addcdiv(self, t1, t2, value=value)
+    T.addcmul = lambda self, t1, t2, *rest, value=1: addcmul(self, t1, t2, *rest, value=value)
+    T.addcdiv = lambda self, t1, t2, *rest, value=1: addcdiv(self, t1, t2, *rest, value=value)
     T.addcmul_ = _inplace("addcmul", addcmul)
     T.addcdiv_ = _inplace("addcdiv", addcdiv)
     T.addmm = lambda self, m1, m2, *, beta=1, alpha=1: addmm(self, m1, m2, beta=beta, alpha=alpha)

@@ -40,7 +40,10 @@ def view(input: Any, *shape: Any):
     """The same data under a new shape; refuses strides it cannot honour (use reshape)."""
     x = _tensor(input)
     new = C.shape_args(shape)
-    domain.check_view("view", x._data, new)
+    if x._base is not None:
+        # only a view (transpose, expand, slicing...) has strides the user chose; any other
+        # layout is a kernel's own choice where torch's result is contiguous, so reshape copies
+        domain.check_view("view", x._data, new)
     try:
         return ops.reshape(x, new)
     except ShapeError as e:
@@ -289,12 +292,12 @@ def narrow(input: Any, dim: int, start: int, length: int):
 
 
 def flip(input: Any, dims: Any):
-    """Reverse the order along `dims`."""
+    """Reverse the order along `dims`: a copy, as torch's (writing to it leaves `input` alone)."""
     x = _tensor(input)
     idx = [slice(None)] * x._data.ndim
     for d in C.dims(dims):
         idx[d] = slice(None, None, -1)
-    return ops.getitem(x, tuple(idx))
+    return ops.identity(ops.getitem(x, tuple(idx)))
 
 
 def index_select(input: Any, dim: int, index: Any):

@@ -134,9 +134,11 @@ class Tensor(TensorOps, SurfaceMethods):
         """True when the memory is laid out in C order."""
         return self._data.flags.c_contiguous
 
-    def contiguous(self) -> Tensor:
-        """This tensor (copies happen inside the kernels when needed)."""
-        return self
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        """This tensor if its memory is in C order, else a C-order copy gradients flow through."""
+        if self._data.flags.c_contiguous:
+            return self
+        return self.clone()
 
     # ---- conversion to Python and numpy -------------------------------------------------------
     def item(self) -> Any:

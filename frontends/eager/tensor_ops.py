@@ -414,10 +414,12 @@ class TensorOps:
     # ---- in-place -------------------------------------------------------------------------------
     def add_(self, other: Any, alpha: Any = 1):
         """self += alpha * other, in place."""
+        other, alpha = _F._scalar_first("add_", other, alpha)
         return _I.binary(self, other, ops.add, "add_", alpha)
 
     def sub_(self, other: Any, alpha: Any = 1):
         """self -= alpha * other, in place."""
+        other, alpha = _F._scalar_first("sub_", other, alpha)
         return _I.binary(self, other, ops.sub, "sub_", alpha)
 
     def mul_(self, other: Any):

@@ -1,8 +1,10 @@
 """`tf.nn.dynamic_rnn`, `tf.nn.static_rnn` and `tf.nn.bidirectional_dynamic_rnn`.
 
-The time loop is unrolled statically (the time dimension must be known when the graph is built)
+The time loop is unrolled statically when the time dimension is known when the graph is built,
 by `core.functional.rnn_unroll`, the loop the eager `nn.LSTM` / `nn.GRU` run, so a graph RNN and
 an eager one with the same cell convention and weights create the same nodes in the same order.
+A time dimension known only at run time (`placeholder([None, None, depth])`, as seq2seq code
+writes) runs `dynamic_rnn` as a `tf.while_loop` over the steps instead, as TF1 does.
 `sequence_length` zeroes the outputs past each row's length and carries its state through.
 A standard LSTMCell / BasicLSTMCell runs the whole sequence as one primitive instead
 (`core.recurrent.lstm_layer`), as the eager nn.LSTM does.
@@ -55,6 +57,36 @@ def _masked_step(cell: Any, sequence_length: Any):
     return step
 
 
+def _while_unroll(cell: Any, x: Any, state: Any, lengths: Any) -> tuple:
+    """cell over the steps of time-major x whose count is known only when run: a tf.while_loop
+    whose outputs grow by one step per iteration (TF1 runs dynamic_rnn the same way)."""
+    import importlib
+
+    A = importlib.import_module(__package__)  # the tf namespace (built when this runs)
+
+    steps = tf_shape(x)[0]
+    batch = _batch_size(x, 1)
+    depth = cell.output_size
+    acc = A.zeros(A.stack([0, batch, depth]), dtype=x.dtype)
+    t0 = A.constant(0, dtype=tfd.int32)
+    flat_state = _map_state(lambda s: s, state)
+
+    def body(t, s, acc):
+        x_t = A.gather(x, t)
+        out, new = cell(x_t, s)
+        if lengths is not None:  # rows past their length: output 0, state carried through
+            keep = ops.expand_dims(ops.less(ops.cast(t, lengths.dtype.np_dtype), lengths), 1)
+            out = ops.where(keep, out, ops.scalar(0, out))
+            new = _map_state(lambda n, o: ops.where(keep, n, o), new, s)
+        return t + 1, new, A.concat([acc, A.expand_dims(out, 0)], 0)
+
+    shapes = [[], _map_state(lambda s: list(s.shape), flat_state), [None, x.shape[1], depth]]
+    _, state, outputs = A.while_loop(
+        lambda t, s, acc: t < steps, body, [t0, flat_state, acc], shape_invariants=shapes
+    )
+    return outputs, state
+
+
 def _lengths(sequence_length: Any) -> Any:
     if sequence_length is None:
         return None
@@ -64,13 +96,13 @@ def _lengths(sequence_length: Any) -> Any:
     return lengths
 
 
-def _check_inputs(op: str, inputs: Any, time_major: bool) -> Any:
+def _check_inputs(op: str, inputs: Any, time_major: bool, run_time_steps: bool = False) -> Any:
     x = _tensor(inputs)
     known_rank(op, x)
     if len(x.shape) != 3:
         raise ValueError(f"{op}: inputs must be 3-D [batch, time, depth] (or time-major), got {x}")
     t_axis = 0 if time_major else 1
-    if x.shape[t_axis] is None:
+    if x.shape[t_axis] is None and not run_time_steps:
         raise ValueError(
             f"{op}: the time dimension of {x} must be known when the graph is built (the loop "
             "is unrolled); give the placeholder a fixed number of steps"
@@ -90,15 +122,17 @@ def dynamic_rnn(
     scope: Any = None,
 ) -> tuple:
     """Run `cell` over the time axis -> (outputs [batch, time, out] or time-major, final state)."""
-    x = _check_inputs("dynamic_rnn", inputs, time_major)
+    x = _check_inputs("dynamic_rnn", inputs, time_major, run_time_steps=True)
     with variable_scope(scope or "rnn"):
         state = _initial_state(cell, x, 1 if time_major else 0, initial_state, dtype)
         if not time_major:
             x = ops.transpose(x, (1, 0, 2))
-        fused = getattr(cell, "_sequence", None)
+        fused = getattr(cell, "_sequence", None) if x.shape[0] is not None else None
         done = None if fused is None else fused(x, state, _lengths(sequence_length))
         if done is not None:  # a standard LSTM cell: the whole sequence as one primitive
             outputs, state = done
+        elif x.shape[0] is None:  # steps known only when run: a while loop over them
+            outputs, state = _while_unroll(cell, x, state, _lengths(sequence_length))
         else:
             step = _masked_step(cell, sequence_length) if sequence_length is not None else cell
             outputs, state = CF.rnn_unroll(step, x, state)

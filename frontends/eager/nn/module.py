@@ -17,6 +17,19 @@ from .parameter import Parameter
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
+_LIBRARY = "duograd."
+
+
+def _contiguous_outputs(out: Any) -> Any:
+    """A library layer's outputs in C order, as torch's layers return them (so `view` works on
+    them); a kernel's transposed result would otherwise leak its strides to the user."""
+    if isinstance(out, Tensor):
+        return out if out._data.flags.c_contiguous else out.contiguous()
+    if type(out) is tuple:
+        return tuple(_contiguous_outputs(o) for o in out)
+    return out
+
+
 def _indent(text: str, spaces: int = 2) -> str:
     lines = text.split("\n")
     return "\n".join([lines[0]] + [" " * spaces + line for line in lines[1:]])
@@ -61,6 +74,8 @@ class Module:
             )
         else:
             out = self.forward(*args, **kwargs)
+        if type(self).__module__.startswith(_LIBRARY):
+            out = _contiguous_outputs(out)
         for hook in self._forward_hooks.values():
             res = hook(self, args, out)
             if res is not None:
