@@ -35,7 +35,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .cuda import accelerator, backends
+from .cuda import accelerator, backends, mps, xpu
 from .dlpack import from_dlpack  # DLPack exchange (shared memory)
 from .dtype import (
     bool,
@@ -173,6 +173,8 @@ __all__ = [
     "__version__",
     "abs",
     "accelerator",
+    "mps",
+    "xpu",
     "add",
     "all",
     "allclose",
@@ -381,6 +383,10 @@ svd, qr = torch_svd, torch_qr
 __all__ += ["float16", "half", "int8", "int16", "short", "uint8"]
 
 __getattr__ = module_getattr("torch", globals())
+
+from . import out_arg as _out_arg  # noqa: E402
+
+_out_arg.install(__name__)  # `out=` on torch's functions (torch.matmul(a, b, out=c))
 
 # every sub-namespace answers a missing name with MissingFeatureError (see namespaces.py)
 from . import namespaces as _namespaces  # noqa: E402, F401

@@ -28,6 +28,16 @@ backends = SimpleNamespace(
     cudnn=SimpleNamespace(deterministic=True, benchmark=False),
 )
 
+# torch.xpu / torch.mps availability checks in device-picking code (`use_xpu = ... and
+# torch.xpu.is_available()`): no such device here either
+xpu = SimpleNamespace(
+    is_available=is_available,
+    device_count=device_count,
+    manual_seed=manual_seed,
+    manual_seed_all=manual_seed,
+)
+mps = SimpleNamespace(is_available=is_available, device_count=device_count, manual_seed=manual_seed)
+
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
 from .missing import module_getattr  # noqa: E402
 

@@ -315,6 +315,7 @@ def _wrapped(fn: Callable, slow: Callable) -> Callable:
     fn.__doc__ = slow.__doc__
     fn.__module__ = slow.__module__
     fn.__wrapped__ = slow
+    fn._accepts_out = True  # the fast functions take `out=` themselves (out_arg.py)
     return fn
 
 
@@ -390,7 +391,9 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
     spec = saves(prim, 1)
     fresh = prim.alias is _FRESH
 
-    def fn(input: Any) -> Any:  # noqa: A002 - PyTorch's name
+    def fn(input: Any, *, out: Any = None) -> Any:  # noqa: A002 - PyTorch's name
+        if out is not None:
+            return write_out(fn(input), out, prim.name)
         if isinstance(input, Tensor):
             x = input._data
             dt = x.dtype
@@ -416,7 +419,9 @@ def matmul_function(prim: Any, slow: Callable) -> Callable:
     fast = prim.fast_params
     spec = saves(prim, 2)
 
-    def fn(input: Any, other: Any) -> Any:  # noqa: A002 - PyTorch's name
+    def fn(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002 - PyTorch's name
+        if out is not None:
+            return write_out(fn(input, other), out, "matmul")
         if isinstance(input, Tensor) and isinstance(other, Tensor):
             x = input._data
             y = other._data
@@ -442,7 +447,16 @@ def full_reduction(prim: Any, slow: Callable) -> Callable:
     fast = prim.fast_params
     spec = saves(prim, 1)
 
-    def fn(input: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:  # noqa: A002
+    def fn(
+        input: Any,  # noqa: A002 - PyTorch's name
+        dim: Any = None,
+        keepdim: bool = False,
+        dtype: Any = None,
+        *,
+        out: Any = None,
+    ) -> Any:
+        if out is not None:
+            return write_out(fn(input, dim, keepdim, dtype), out, prim.name)
         if dim is None and dtype is None and isinstance(input, Tensor) and type(keepdim) is bool:
             x = input._data
             key = (x.ndim, keepdim)
@@ -461,6 +475,13 @@ def full_reduction(prim: Any, slow: Callable) -> Callable:
         return slow(input, dim, keepdim, dtype)
 
     return _wrapped(fn, slow)
+
+
+def write_out(result: Any, out: Any, op: str) -> Any:
+    """`out=`: result copied into `out` (see out_arg.py)."""
+    from .out_arg import write_into
+
+    return write_into(result, out, op)
 
 
 # ---- what leaves the traced world ----------------------------------------------------------------

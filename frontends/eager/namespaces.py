@@ -37,10 +37,10 @@ missing.HINTS.update(
         "torch.autocast": "duograd runs on the CPU in the tensors' own dtypes: run without "
         "autocast",
         "torch.get_autocast_gpu_dtype": "duograd runs on the CPU only: there is no autocast",
-        "torch.mps": "duograd runs on the CPU only",
+        "torch.mps": "duograd runs on the CPU only (torch.mps.is_available() is False)",
         "torch.bfloat16": "numpy has no bfloat16 dtype: use torch.float16 for half-size storage "
         "or float32",
-        "torch.xpu": "duograd runs on the CPU only",
+        "torch.xpu": "duograd runs on the CPU only (torch.xpu.is_available() is False)",
     }
 )
 
@@ -97,7 +97,7 @@ def install(torch: types.ModuleType) -> None:
     from . import cuda, jit, linalg_more
 
     _jit_extras(jit)
-    for name in ("linalg", "backends", "compiler"):
+    for name in ("linalg", "backends", "compiler", "xpu", "mps", "accelerator"):
         ns = vars(torch).get(name)
         if type(ns) is types.SimpleNamespace:
             setattr(torch, name, _converted(f"torch.{name}", ns))

@@ -229,7 +229,9 @@ def split(
     length = x.shape[ax]
     if isinstance(num_or_size_splits, (int, np.integer)):
         k = domain.check_positive("split", "num_or_size_splits", int(num_or_size_splits))
-        if length is None or length % k:
+        if length is None:
+            return _split_run_time(x, ax, k, name)
+        if length % k:
             raise ValueError(f"split: axis {ax} of {x} (length {length}) cannot split into {k}")
         sizes = [length // k] * k
     else:
@@ -265,12 +267,71 @@ def split(
     return outs
 
 
+def _split_run_time(x: Any, ax: int, k: int, name: str) -> list:
+    """`k` equal parts along axis `ax`, whose length is known only when run (TF1 allows it:
+    `tf.split(tf.reshape(x, [-1, depth]), steps, 0)` before `static_rnn`): x reshaped to
+    (..., k, length / k, ...) at run time, then taken apart along the new axis."""
+    import importlib
+
+    tf = importlib.import_module(__package__)  # the tf namespace (built when this runs)
+    with x.graph.name_scope(name):
+        dims = shape(x)
+        per = tf.floordiv(dims[ax], k)
+        # a length that k does not divide fails here, naming split, as TF's check does
+        whole = tf.debugging.assert_equal(
+            per * k, dims[ax], message=f"split: the length of axis {ax} must divide into {k} parts"
+        )
+        with tf.control_dependencies([whole]):
+            per = tf.identity(per)
+        parts = tf.concat([dims[:ax], tf.stack([tf.constant(k), per]), dims[ax + 1 :]], 0)
+        y = tf.reshape(x, parts)
+        outs = [ops.getitem(y, (builtins.slice(None),) * ax + (i,)) for i in builtins.range(k)]
+        if sum(d is None for d in x.shape) == 1:  # the other dims static: keep them on the parts
+            static = [-1 if d is None else d for d in x.shape]
+            outs = [tf.reshape(o, static) for o in outs]
+        return outs
+
+
+def _tile_run_time(x: Any, multiples: Any, name: str | None) -> Tensor:
+    """tile when a dim of x or the multiples are known only when run (`tf.tile(x, [1, n])` on a
+    batch of unknown size, `tf.tile(x, tf.stack([batch, 1]))`): each axis gathered at
+    (0..n-1) repeated m times."""
+    import importlib
+
+    tf = importlib.import_module(__package__)  # the tf namespace (built when this runs)
+    rank = len(x.shape)
+    if isinstance(multiples, Value):
+        if tuple(multiples.shape) not in ((rank,), (None,)):
+            raise ValueError(f"tile: multiples {multiples} must hold one count per axis of {x}")
+        reps = [multiples[i] for i in builtins.range(rank)]
+    else:
+        reps = list(multiples)
+        if len(reps) != rank:
+            raise ValueError(f"tile: multiples {reps} must give one count per axis of {x}")
+        for i, m in enumerate(reps):
+            if not isinstance(m, Value) and int(m) < 0:
+                raise ValueError(f"tile: multiples[{i}] = {m}; every multiple must be >= 0")
+    with x.graph.name_scope(name or "Tile"):
+        dims = shape(x)
+        y = x
+        for i, m in enumerate(reps):
+            if not isinstance(m, Value) and int(m) == 1:
+                continue
+            n = x.shape[i] if x.shape[i] is not None else dims[i]
+            m = m if isinstance(m, Value) else int(m)
+            idx = tf.range(0) if m == 0 else tf.range(m * n) % n  # 0 copies: statically empty
+            y = tf.gather(y, idx, axis=i)
+        return tf.identity(y)
+
+
 def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """Repeat the tensor `multiples[i]` times along each axis i (a broadcast and a reshape)."""
     x = _tensor(input)
     known_rank("tile", x)
+    if isinstance(multiples, Value) or any(d is None for d in x.shape):
+        return _tile_run_time(x, multiples, name)
     reps = [int(m) for m in multiples]
-    if len(reps) != len(x.shape) or any(d is None for d in x.shape):
+    if len(reps) != len(x.shape):
         raise ValueError(f"tile: multiples {reps} must give one count per axis of {x}")
     for i, m in enumerate(reps):
         if m < 0:
@@ -333,11 +394,74 @@ def _index_item(item: Any) -> Any:
     return item
 
 
+def _is_dynamic(item: Any) -> bool:
+    if isinstance(item, Value):
+        return True
+    if isinstance(item, builtins.slice):
+        return any(isinstance(p, Value) for p in (item.start, item.stop, item.step))
+    return False
+
+
+def _bound(tf: Any, b: Any, default: Any, n: Any) -> Any:
+    """A slice bound as Python takes it: None is `default`, negatives count from the end `n`,
+    and anything past either end is clamped."""
+    if b is None:
+        return default
+    b = tf.cast(b, tfd.int32)
+    return tf.clip_by_value(tf.where(b < 0, b + n, b), 0, n)
+
+
+def _slice_run_time(x: Tensor, items: tuple) -> Tensor:
+    """x[items] where some bounds or scalar indices are tensors (`x[:n]`, `x[:, t]`, TF's
+    strided_slice with run-time begin/end): the static items first (tensor ones kept whole),
+    then each tensor item as a gather along its axis, last axis first."""
+    import importlib
+
+    tf = importlib.import_module(__package__)  # the tf namespace (built when this runs)
+    rank = len(x.shape)
+    consumed = builtins.sum(1 for i in items if i is not None and i is not Ellipsis)
+    static, dynamic, axis = [], [], 0
+    for item in items:
+        if item is Ellipsis:
+            static.append(item)
+            axis += rank - consumed
+        elif item is None:
+            static.append(None)
+            axis += 1
+        elif _is_dynamic(item):
+            static.append(builtins.slice(None))
+            dynamic.append((axis, item))
+            axis += 1
+        else:
+            static.append(_index_item(item))
+            axis += 0 if isinstance(item, (int, np.integer)) else 1
+    y = slice_tensor(x, tuple(static))
+    dims = shape(y)
+    for ax, item in reversed(dynamic):
+        n = y.shape[ax] if y.shape[ax] is not None else dims[ax]
+        if isinstance(item, Value):  # a scalar index: the axis goes, as x[int] does
+            t = tf.cast(item, tfd.int32)
+            y = tf.gather(y, tf.where(t < 0, t + n, t), axis=ax)
+            continue
+        if isinstance(item.step, Value) or (item.step is not None and int(item.step) <= 0):
+            raise ValueError(
+                f"getitem: a slice with tensor bounds needs a positive Python step, got {item}"
+            )
+
+        start, stop = _bound(tf, item.start, 0, n), _bound(tf, item.stop, n, n)
+        y = tf.gather(y, tf.range(start, tf.maximum(start, stop), item.step or 1), axis=ax)
+    return y
+
+
 def slice_tensor(x: Tensor, index: Any) -> Tensor:
-    """x[index] for ints, slices, None (new axis), Ellipsis and integer arrays (t[...])."""
+    """x[index] for ints, slices, None (new axis), Ellipsis and integer arrays (t[...]); slice
+    bounds and scalar indices may be tensors (known when run)."""
     if isinstance(index, Value):
         return gather(x, index, name="strided_slice")
     items = index if isinstance(index, tuple) else (index,)
+    if any(_is_dynamic(i) for i in items):
+        known_rank("getitem", x)
+        return _slice_run_time(x, items)
     items = tuple(_index_item(i) for i in items)
     known_rank("getitem", x)
     return x.graph.build_op(
@@ -368,12 +492,34 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor
     )
 
 
+def _where_coordinates(cond: Any, name: str | None) -> Tensor:
+    """tf.where(condition): the int64 coordinates [n, rank] of its true entries, in row-major
+    order: an index grid per axis, masked by the condition."""
+    import importlib
+
+    tf = importlib.import_module(__package__)  # the tf namespace (built when this runs)
+    known_rank("where", cond)
+    if not tfd.as_dtype(cond.dtype).is_bool:
+        cond = tf.not_equal(cond, tf.zeros_like(cond))
+    rank = len(cond.shape)
+    with cond.graph.name_scope(name or "Where"):
+        dims = shape(cond, out_type=tfd.int64)
+        zero = tf.zeros(dims, dtype=tfd.int64)
+        grid = []
+        for i in builtins.range(rank):
+            along = [1] * rank
+            along[i] = -1
+            grid.append(tf.reshape(tf.range(dims[i], dtype=tfd.int64), along) + zero)
+        coords = tf.stack(grid, axis=-1) if rank else tf.zeros([1, 0], dtype=tfd.int64)
+        return tf.boolean_mask(coords, cond) if rank else tf.boolean_mask(coords, [cond])
+
+
 def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Tensor:
     """x where condition else y (elementwise, with broadcasting)."""
+    if x is None and y is None:
+        return _where_coordinates(_tensor(condition), name)
     if x is None or y is None:
-        raise NotImplementedError(
-            "tf.where with only a condition (returning coordinates) is not supported; pass x and y"
-        )
+        raise ValueError("where: give both x and y, or neither (for the coordinates of true)")
     cond = _tensor(condition)
     if not tfd.as_dtype(cond.dtype).is_bool:
         raise TypeError(f"where: the condition must be a bool tensor, got {cond}")

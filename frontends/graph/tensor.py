@@ -129,6 +129,26 @@ class Tensor(Value):
     def __rtruediv__(self, other):
         return _m.truediv(other, self, name="truediv")
 
+    def __floordiv__(self, other):
+        from .math_more import floordiv
+
+        return floordiv(self, other, name="floordiv")
+
+    def __rfloordiv__(self, other):
+        from .math_more import floordiv
+
+        return floordiv(other, self, name="floordiv")
+
+    def __mod__(self, other):
+        from .math_more import floormod
+
+        return floormod(self, other, name="mod")
+
+    def __rmod__(self, other):
+        from .math_more import floormod
+
+        return floormod(other, self, name="mod")
+
     def __pow__(self, other):
         return _m.pow(self, other, name="pow")
 
