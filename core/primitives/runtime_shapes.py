@@ -141,8 +141,10 @@ WITH_SHAPE = register(
         impl=_with_shape_impl,
         alias=MAY_ALIAS,
         shape_rule=_with_shape_rule,
+        # the value passes through unchanged, so its gradient does too (a reshape to a shape
+        # list holding tensors, pinned to its static dims, must not cut the gradient)
+        vjp=lambda g, out, x, wants, shape, op: (g,),
         reference=lambda x, shape, op: np.asarray(x),
-        nondiff=(0,),
         tags=dict(_RANKED),
     )
 )

@@ -144,6 +144,33 @@ def replica_device_setter(*args: Any, **kwargs: Any) -> None:
     return None
 
 
+def _gather_nd_run_time(x: Any, idx: Any, k: int, name: str | None) -> Tensor:
+    """gather_nd when some of the first k dims of x are known only when run (picking each
+    sequence's last output, `gather_nd(outputs, stack([range(batch), lengths - 1], 1))`): the
+    k-tuples linearised with run-time strides, each component checked against its dim."""
+    import importlib
+
+    tf = importlib.import_module(__package__)  # the tf namespace (built when this runs)
+    with x.graph.name_scope(name or "GatherNd"):
+        dims = tf.shape(x, out_type=tf.int64)
+        lead = dims[:k]
+        i64 = tf.cast(idx, tf.int64)
+        inside = tf.reduce_all(tf.logical_and(i64 >= 0, i64 < lead))
+        check = tf.debugging.assert_equal(
+            inside, True, message=f"gather_nd: an index of indices is outside the first {k} dims"
+        )
+        with tf.control_dependencies([check]):
+            i64 = tf.identity(i64)
+        strides, step = [], tf.constant(1, tf.int64)
+        for i in reversed(range(k)):
+            strides.insert(0, step)
+            step = step * lead[i]
+        linear = tf.reduce_sum(i64 * tf.stack(strides), axis=-1)
+        rest = list(x.shape[k:])
+        shape = [-1, *rest] if None not in rest else tf.concat([[-1], dims[k:]], 0)
+        return tf.gather(tf.reshape(x, shape), linear)
+
+
 def gather_nd(params: Any, indices: Any, name: str | None = None, batch_dims: int = 0) -> Tensor:
     """params[indices[..., 0], ..., indices[..., k-1]]: slices picked by k-tuples of indices."""
 
@@ -158,7 +185,7 @@ def gather_nd(params: Any, indices: Any, name: str | None = None, batch_dims: in
         )
     lead = tuple(x.shape[:k])
     if any(d is None for d in lead):
-        raise ValueError(f"gather_nd: the first {k} dims of {x} must be known")
+        return _gather_nd_run_time(x, idx, k, name)
     strides = np.cumprod((1, *lead[::-1]))[:-1][::-1].astype(np.int64)
 
     def build():

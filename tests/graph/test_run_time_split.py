@@ -50,3 +50,18 @@ def test_a_length_that_k_does_not_divide_raises_at_run_time(tf1):
             part = tf.split(x, 2, 0)[0]
             with tf.Session(graph=g) as sess, pytest.raises(tf.errors.InvalidArgumentError):
                 sess.run(part, {x: np.ones((3, 3), np.float32)})
+
+
+def test_gradient_flows_through_a_reshape_to_a_list_holding_tensors(tf1):
+    """`tf.reshape(x, [tf.shape(x)[0], 20])` keeps its static dims and passes the gradient."""
+    got = []
+    for tf in (dtf, tf1):
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.placeholder(tf.float32, [None, 4, 5])
+            y = tf.reshape(x, [tf.shape(x)[0], 20])
+            grad = tf.gradients(tf.reduce_sum(y * y * 0.5), x)[0]
+            with tf.Session(graph=g) as sess:
+                got.append((y.shape.as_list(), sess.run(grad, {x: X})))
+    assert got[0][0] == got[1][0] == [None, 20]
+    np.testing.assert_array_equal(got[0][1], got[1][1])

@@ -98,3 +98,26 @@ def test_slices_with_tensor_bounds_match_real_tf(tf1, case):
     assert our_shape == their_shape
     for a, b in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_gather_nd_on_run_time_dims_matches_real_tf(tf1):
+    """Each sequence's last output: gather_nd(outputs, stack([range(batch), lengths - 1], 1))."""
+    outputs = np.arange(3 * 4 * 2, dtype=np.float32).reshape(3, 4, 2) / 5
+    got = []
+    for tf in (dtf, tf1):
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.placeholder(tf.float32, [None, None, 2])
+            lengths = tf.placeholder(tf.int32, [None])
+            pick = tf.stack([tf.range(tf.shape(x)[0]), lengths - 1], axis=1)
+            last = tf.gather_nd(x, pick)
+            grad = tf.gradients(tf.reduce_sum(last * last), x)[0]
+            with tf.Session(graph=g) as sess:
+                got.append(
+                    (last.shape.as_list(), sess.run([last, grad], {x: outputs, lengths: [4, 1, 2]}))
+                )
+                with pytest.raises(tf.errors.InvalidArgumentError):
+                    sess.run(last, {x: outputs, lengths: [5, 1, 2]})
+    assert got[0][0] == got[1][0]
+    for a, b in zip(got[0][1], got[1][1], strict=True):
+        np.testing.assert_array_equal(a, b)
