@@ -75,22 +75,34 @@ def binary_cross_entropy(p, target, reduction: str = "mean"):
     return _reduce(per, reduction, "binary_cross_entropy")
 
 
-def sigmoid_cross_entropy_with_logits(logits, target, reduction: str = "none"):
+def sigmoid_cross_entropy_with_logits(
+    logits, target, reduction: str = "none", weight=None, pos_weight=None
+):
     """max(z, 0) - z t + log(1 + exp(-|z|)): stable for any logit (TF's formula).
 
     max(z, 0) and -|z| are selects on z >= 0, so at z == 0 the gradient is the sum of both
     branches' one-sided slopes, sigmoid(0) - t = 0.5 - t, as in torch and TF (a tie rule on
-    max and a zero slope of |z| at 0 would give 1 - t).
+    max and a zero slope of |z| at 0 would give 1 - t). With `pos_weight` p the positive term
+    is scaled: (1 - t) z + (1 + (p - 1) t) (log(1 + exp(-|z|)) + max(-z, 0)), torch's form;
+    `weight` scales each element's loss before the reduction.
     """
     zero = ops.scalar(0, logits)
     one = ops.scalar(1, logits)
     nonneg = ops.greater_equal(logits, zero)
-    relu = ops.where(nonneg, logits, zero)
     neg_abs = ops.where(nonneg, ops.neg(logits), logits)
-    per = ops.add(
-        ops.sub(relu, ops.mul(logits, target)),
-        ops.log(ops.add(one, ops.exp(neg_abs))),
-    )
+    softplus_neg_abs = ops.log(ops.add(one, ops.exp(neg_abs)))
+    if pos_weight is None:
+        relu = ops.where(nonneg, logits, zero)
+        per = ops.add(ops.sub(relu, ops.mul(logits, target)), softplus_neg_abs)
+    else:
+        relu_neg = ops.where(nonneg, zero, ops.neg(logits))
+        log_weight = ops.add(one, ops.mul(ops.sub(pos_weight, one), target))
+        per = ops.add(
+            ops.mul(ops.sub(one, target), logits),
+            ops.mul(log_weight, ops.add(softplus_neg_abs, relu_neg)),
+        )
+    if weight is not None:
+        per = ops.mul(per, weight)
     return _reduce(per, reduction, "binary_cross_entropy_with_logits")
 
 

@@ -284,11 +284,14 @@ def binary_cross_entropy_with_logits(
     reduction: str = "mean",
     pos_weight: Any = None,
 ) -> Tensor:
-    """Sigmoid cross-entropy on logits, computed stably."""
-    if weight is not None or pos_weight is not None:
-        raise NotImplementedError("binary_cross_entropy_with_logits: weights are not supported")
+    """Sigmoid cross-entropy on logits, computed stably; `weight` scales each element and
+    `pos_weight` the positive term (per class, broadcast over the last dim)."""
     z, t = _binary_pair(input, target, "binary_cross_entropy_with_logits")
-    return CF.sigmoid_cross_entropy_with_logits(z, t, _reduction(size_average, reduce, reduction))
+    w = None if weight is None else C.pair(z, weight)[1]
+    p = None if pos_weight is None else C.pair(z, pos_weight)[1]
+    return CF.sigmoid_cross_entropy_with_logits(
+        z, t, _reduction(size_average, reduce, reduction), weight=w, pos_weight=p
+    )
 
 
 # ---- convolution, pooling, normalisation ----------------------------------------------------
