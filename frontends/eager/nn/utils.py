@@ -64,6 +64,14 @@ from ..realprog_surface import clip_grad_norm, vector_to_parameters  # noqa: E40
 # torch.nn.utils.rnn: a module of its own, importable by its dotted name too
 from . import packed as rnn  # noqa: E402
 
+# weight_norm / spectral_norm: the weight recomputed before each forward (weight_reparam.py)
+from .weight_reparam import (  # noqa: E402, F401
+    remove_spectral_norm,
+    remove_weight_norm,
+    spectral_norm,
+    weight_norm,
+)
+
 sys.modules[__name__ + ".rnn"] = rnn
 
 # A name this module does not provide raises NotImplementedError naming it (see missing.py).
