@@ -212,3 +212,17 @@ def test_embedding_kl_div_prelu_hardswish_match_torch():
     for a, b in zip(*res, strict=True):
         assert a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_dropout2d_on_2d_and_3d_inputs_draws_per_sample_and_channel():
+    """torch 2's rule: one keep/drop per (n, c); a 2-D input is dropped element by element (a
+    single draw for the whole batch zeroed everything half the time)."""
+    torch.manual_seed(0)
+    with pytest.warns(UserWarning, match="2-D input"):
+        y = torch.nn.functional.dropout2d(torch.ones(64, 32), 0.5).numpy()
+    assert 0.3 < (y == 0).mean() < 0.7 and len({tuple(r) for r in y}) > 1
+    with pytest.warns(UserWarning, match="3D input"):
+        z = torch.nn.functional.dropout2d(torch.ones(8, 16, 5), 0.5).numpy()
+    assert (z == z[:, :, :1]).all() and 0.2 < (z == 0).mean() < 0.8
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+        torch.nn.functional.dropout2d(torch.ones(6), 0.5)

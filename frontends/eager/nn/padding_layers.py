@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -103,12 +104,34 @@ def pairwise_distance(
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
-    """Zero whole channels of (N, C, H, W) (or (C, H, W)) with probability p while training."""
+    """Zero whole channels of (N, C, H, W) with probability p while training.
+
+    As torch 2's: one draw per (n, c) whatever the rank, so a 3-D input is (N, C, L) and a
+    2-D one (N, C) is dropped element by element, each with torch's warning; fewer than two
+    dims is an error."""
+    nd = input.dim()
+    if nd < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if nd == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim; use dropout1d for that",
+            UserWarning,
+            stacklevel=2,
+        )
+    elif nd != 4:
+        warnings.warn(
+            f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated; use dropout "
+            "instead (dropout2d drops channels of 3D or 4D inputs)",
+            UserWarning,
+            stacklevel=2,
+        )
     if not training or p == 0.0:
         return input
     if p == 1.0:
         return input * 0.0
-    shape = list(input.shape[:-2]) + [1, 1]
+    shape = list(input.shape[:2]) + [1] * (nd - 2)
     keep = (_cr.rand(*shape, dtype=input.dtype) >= p).to(input.dtype)
     return input * keep / (1.0 - p)
 
