@@ -42,9 +42,50 @@ def export_safetensors(sess: Any, path: Any, variables: Mapping[str, Any]) -> st
     return os.fspath(path)
 
 
-def load_checkpoint(prefix: Any) -> tf_bundle.CheckpointReader:
-    """A reader of a real TF checkpoint (``tf.train.load_checkpoint``): get_tensor(name) etc."""
-    return tf_bundle.CheckpointReader(os.fspath(prefix))
+class SavedVariablesReader:
+    """The reader `load_checkpoint` gives for a checkpoint duograd's own Saver wrote: the same
+    methods as a real TF checkpoint's reader."""
+
+    def __init__(self, path: str, stored: Mapping[str, Any]) -> None:
+        self._path, self._stored = path, {k: np.asarray(v) for k, v in stored.items()}
+
+    def has_tensor(self, name: str) -> bool:
+        """True when the checkpoint holds `name`."""
+        return name in self._stored
+
+    def get_tensor(self, name: str) -> np.ndarray:
+        """The stored value of `name`."""
+        if name not in self._stored:
+            raise errors.NotFoundError(
+                None, None, f"Key {name} not found in checkpoint {self._path}"
+            )
+        return self._stored[name].copy()
+
+    def get_variable_to_shape_map(self) -> dict:
+        """name -> shape (a list) of every stored variable."""
+        return {k: list(v.shape) for k, v in self._stored.items()}
+
+    def get_variable_to_dtype_map(self) -> dict:
+        """name -> dtype of every stored variable."""
+        from . import dtypes
+
+        return {k: dtypes.as_dtype(v.dtype) for k, v in self._stored.items()}
+
+
+def load_checkpoint(prefix: Any) -> Any:
+    """A reader of a checkpoint (``tf.train.load_checkpoint``): get_tensor(name) etc. Reads a
+    folder's latest checkpoint, one duograd's Saver wrote, or one real TF wrote."""
+    from ...core import checkpoint
+    from .saver import _data_path, latest_checkpoint
+
+    path = os.fspath(prefix)
+    if os.path.isdir(path):
+        path = latest_checkpoint(path) or path
+    own = _data_path(path)
+    if not handles(path) and os.path.exists(own):
+        stored = checkpoint.load_arrays(own).get("variables", {})
+        return SavedVariablesReader(path, stored)
+    return tf_bundle.CheckpointReader(path)
 
 
 def list_variables(prefix: Any) -> list[tuple[str, list[int]]]:

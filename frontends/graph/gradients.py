@@ -25,6 +25,22 @@ def _as_list(x: Any) -> list:
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
+def _fresh_reads(g: Any, xs: list, last: int) -> dict:
+    """For each variable in xs, its other read nodes (made inside control_dependencies): the
+    gradient reaching them is the variable's too."""
+    variables = {
+        id(x): x for x in xs if x.node.kind == "variable" and x.node.params.get("key") is x
+    }
+    reads: dict = {}
+    if not variables:
+        return reads
+    for node in g.nodes[: last + 1]:
+        key = node.params.get("key") if node.kind == "variable" else None
+        if key is not None and id(key) in variables and node.output is not key:
+            reads.setdefault(id(key), []).append(node.output)
+    return reads
+
+
 def gradients(
     ys: Any,
     xs: Any,
@@ -75,10 +91,15 @@ def gradients(
                         f"gradients: grad_ys[{i}] has shape {seed.shape}, y has {y.shape}"
                     )
             seeds.append((y, seed))
-        found = reverse_sweep(nodes, seeds, xs)
+        reads = _fresh_reads(g, xs, last)
+        found = reverse_sweep(nodes, seeds, xs + [r for rs in reads.values() for r in rs])
         out: list[Tensor | None] = []
         for x in xs:
             gx = found.get(x)
+            for r in reads.get(id(x), ()):  # a variable read again inside control_dependencies
+                gr = found.get(r)
+                if gr is not None:
+                    gx = gr if gx is None else ops.add(gx, gr)
             if gx is None:
                 _refuse_run_time_loops(ys, x)
             if gx is None and unconnected_gradients == "zero":

@@ -165,6 +165,10 @@ class Graph(ir.Graph):
     def apply(self, prim, args, params, name=None):
         """Add an op node; an operand of unknown rank makes the output's rank unknown too."""
         inputs = tuple(self.as_value(a) for a in args)
+        if self._control_stack:
+            # as TF1's reference variables: an op made inside control_dependencies reads a
+            # variable when it runs, after those dependencies (a fresh read ordered by them)
+            inputs = tuple(_fresh_read(v) for v in inputs)
         if not any(is_unknown_rank(v.shape) for v in inputs):
             for check in prim.checks:  # the record's domain checks, on what is known now
                 check(*inputs, **params)
@@ -325,6 +329,12 @@ class Graph(ir.Graph):
     def building_function(self) -> bool:
         """Always False (no function graphs)."""
         return False
+
+
+def _fresh_read(v: Any) -> Any:
+    """A new read of `v` when it is a variable (its own node), else `v`."""
+    key = v.node.params.get("key") if v.node.kind == "variable" else None
+    return key.read_value() if key is not None and key is v else v
 
 
 def _node_of(x: Any, graph: Graph) -> ir.Node:

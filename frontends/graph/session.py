@@ -153,6 +153,13 @@ class _Compiled:
         self.host = host
 
 
+def _fetched(value: Any) -> Any:
+    """A fetched value as TF1 hands it back: a numpy scalar (np.float32(0.5)) for rank 0."""
+    if type(value) is np.ndarray and value.ndim == 0:
+        return value[()]
+    return value
+
+
 class Session:
     """Runs ops of one graph: `sess.run(fetches, feed_dict)`; holds the variables' values."""
 
@@ -267,8 +274,8 @@ class Session:
             raise errors.invalid_argument(e) from None
         if entry.single:
             slot = entry.leaf_slots[0]
-            return None if slot is None else results[slot]
-        leaves = [None if s is None else results[s] for s in entry.leaf_slots]
+            return None if slot is None else _fetched(results[slot])
+        leaves = [None if s is None else _fetched(results[s]) for s in entry.leaf_slots]
         return _fetches.rebuild(entry.template, leaves)
 
     def _resolve(self, f: Any) -> Any:

@@ -7,6 +7,7 @@ array in place), committed only when the whole run succeeds.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,38 @@ from .control_flow import noop_node
 from .graph import GraphKeys, get_default_graph
 from .shapes import TensorShape
 from .tensor import Operation, Tensor
+
+
+def convert_index(item: Any) -> Any:
+    """An index item as core's getitem takes it (lists become integer arrays)."""
+    return np.asarray(item) if isinstance(item, list) else item
+
+
+# a slice of a variable (`v[1]`, `v[:, 2:]`) -> (the variable, the index), for `.assign`
+_SLICES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _VariableSlice(Tensor):
+    """`variable[index]`: a tensor with `assign`, as TF1's sliced variables have."""
+
+    __slots__ = ()
+
+    def assign(
+        self, value: Any, use_locking: Any = None, name: str | None = None, read_value: bool = True
+    ) -> Tensor:
+        """An op writing `value` into this slice of the variable; it evaluates to the whole new
+        value of the variable, as TF's strided-slice assign does."""
+        var, key = _SLICES[self]
+        g = var.graph
+
+        def build() -> Any:
+            part = ops.getitem(var, key)
+            v = convert.operand(value, part, g, "assign")
+            placed = ops.getitem_grad(ops.broadcast_like(v, part), var, key)
+            mask = ops.getitem_grad(ops.fill_like(part, True, np.bool_), var, key)
+            return ops.where(mask, placed, var)
+
+        return var.assign(g.build_op("StridedSliceAssign", None, build), name=name)
 
 
 class Variable(Tensor):
@@ -92,6 +125,17 @@ class Variable(Tensor):
     def initializer(self) -> Operation:
         """The op that gives the variable its initial value."""
         return self._initializer
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """A slice of the variable's value; `v[i].assign(x)` writes that slice."""
+        from .array_ops import _is_dynamic, slice_tensor
+
+        out = slice_tensor(self, index)
+        items = index if isinstance(index, tuple) else (index,)
+        if isinstance(out, Tensor) and type(out) is Tensor and not any(map(_is_dynamic, items)):
+            out.__class__ = _VariableSlice
+            _SLICES[out] = (self, tuple(convert_index(i) for i in items))
+        return out
 
     @property
     def initial_value(self) -> Tensor:

@@ -45,14 +45,14 @@ def test_feed_keys_may_be_names(tiny):
 
 
 def test_duplicate_fetches_are_computed_once_and_independent():
-    calls = tf.Variable(0.0)
-    bump = calls.assign_add(1.0)
+    calls = tf.Variable([0.0])  # a vector: rank-0 fetches come back as numpy scalars, as TF's
+    bump = calls.assign_add([1.0])
     with tf.Session() as sess:
         sess.run(calls.initializer)
         a, b = sess.run([bump, bump])
-        assert a == b == 1.0
+        assert a[0] == b[0] == 1.0
         a[...] = 99.0  # writing into one fetched array changes neither the other nor the state
-        assert b == 1.0 and sess.run(calls) == 1.0
+        assert b[0] == 1.0 and sess.run(calls)[0] == 1.0
 
 
 def test_fetched_arrays_never_alias_state_or_feeds():
