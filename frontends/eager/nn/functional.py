@@ -483,3 +483,5 @@ from .pooling import (  # noqa: E402, F401  (adaptive pooling: see pooling.py)
     adaptive_max_pool1d,
     adaptive_max_pool2d,
 )
+
+globals().update(__import__(__package__ + ".more3_wiring", fromlist=["_"]).functions())

@@ -1,0 +1,22 @@
+"""Collects the functions and modules of the `*_more3` files, for one import line each in
+``torch.nn.functional`` and ``torch.nn``."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+
+def _sources() -> tuple[ModuleType, ...]:
+    from . import activations_more3, losses_more3
+
+    return (activations_more3, losses_more3)
+
+
+def functions() -> dict:
+    """The ``torch.nn.functional`` names, by name."""
+    return {n: getattr(m, n) for m in _sources() for n in m.FUNCTIONS}
+
+
+def modules() -> dict:
+    """The ``torch.nn`` names, by name."""
+    return {n: getattr(m, n) for m in _sources() for n in m.MODULES}
