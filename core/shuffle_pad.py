@@ -1,0 +1,82 @@
+"""Channel/space shuffles and index-based padding, composed from core operations (both frontends
+can call these).
+
+`pixel_shuffle` / `pixel_unshuffle` move channel blocks to and from spatial tiles in the
+channel-major (C, r, r) order of PyTorch's NCHW layout; `pad_index` pads one axis by gathering
+existing positions (reflect, replicate, circular), so its gradient is the gather's scatter-add.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import ops
+
+
+def pixel_shuffle(x, r: int):
+    """(*, C * r * r, H, W) -> (*, C, H * r, W * r)."""
+    shape = tuple(int(s) for s in x.shape)
+    if len(shape) < 3 or r < 1 or shape[-3] % (r * r):
+        raise RuntimeError(
+            f"pixel_shuffle expects an input of at least 3 dims whose channel dim (-3) divides "
+            f"by upscale_factor squared ({r}^2); got shape {list(shape)}"
+        )
+    *lead, c, h, w = shape
+    lead = tuple(lead)
+    n = len(lead)
+    y = ops.reshape(x, lead + (c // (r * r), r, r, h, w))
+    y = ops.transpose(y, tuple(range(n)) + (n, n + 3, n + 1, n + 4, n + 2))
+    return ops.reshape(y, lead + (c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(x, r: int):
+    """(*, C, H * r, W * r) -> (*, C * r * r, H, W), the inverse of pixel_shuffle."""
+    shape = tuple(int(s) for s in x.shape)
+    if len(shape) < 3 or r < 1 or shape[-1] % r or shape[-2] % r:
+        raise RuntimeError(
+            f"pixel_unshuffle expects an input of at least 3 dims whose height and width divide "
+            f"by downscale_factor {r}; got shape {list(shape)}"
+        )
+    *lead, c, h, w = shape
+    lead = tuple(lead)
+    n = len(lead)
+    y = ops.reshape(x, lead + (c, h // r, r, w // r, r))
+    y = ops.transpose(y, tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3))
+    return ops.reshape(y, lead + (c * r * r, h // r, w // r))
+
+
+def channel_shuffle(x, groups: int):
+    """(N, C, *) with its C channels seen as (groups, C / groups), transposed to (C / groups,
+    groups)."""
+    shape = tuple(int(s) for s in x.shape)
+    if len(shape) < 3 or groups < 1 or shape[1] % groups:
+        raise ValueError(
+            f"channel_shuffle: the number of channels must divide by groups={groups} and the "
+            f"input needs at least 3 dims; got shape {list(shape)}"
+        )
+    n, c, rest = shape[0], shape[1], shape[2:]
+    y = ops.reshape(x, (n, groups, c // groups) + rest)
+    y = ops.transpose(y, (0, 2, 1) + tuple(range(3, 3 + len(rest))))
+    return ops.reshape(y, shape)
+
+
+def pad_positions(n: int, before: int, after: int, mode: str) -> np.ndarray:
+    """The source position of each of the n + before + after output positions of one axis."""
+    pos = np.arange(-before, n + after)
+    if mode == "replicate":
+        return np.clip(pos, 0, n - 1)
+    if mode == "circular":
+        return np.mod(pos, n)
+    if mode == "reflect":
+        period = 2 * (n - 1)
+        if period == 0:
+            return np.zeros_like(pos)
+        m = np.mod(pos, period)
+        return np.where(m < n, m, period - m)
+    raise ValueError(f"pad: unknown mode {mode!r}")
+
+
+def pad_index(x, axis: int, before: int, after: int, mode: str):
+    """Pad `axis` of x by `before` / `after` positions copied as `mode` says."""
+    n = int(x.shape[axis])
+    return ops.gather(x, pad_positions(n, before, after, mode).astype(np.int64), axis)
