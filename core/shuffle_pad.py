@@ -80,3 +80,38 @@ def pad_index(x, axis: int, before: int, after: int, mode: str):
     """Pad `axis` of x by `before` / `after` positions copied as `mode` says."""
     n = int(x.shape[axis])
     return ops.gather(x, pad_positions(n, before, after, mode).astype(np.int64), axis)
+
+
+def window_sum(x, axis: int, before: int, after: int):
+    """sum of x[j] for j in [i - before, i + after] along `axis`, positions outside counting as
+    zero (the channel window of local response normalisation)."""
+    axis = axis % len(x.shape)
+    n = int(x.shape[axis])
+    total = None
+    for k in range(-before, after + 1):
+        lo, hi = max(0, k), min(n, n + k)  # sources j = i + k that exist
+        if lo >= hi:
+            continue
+        pieces = []
+        if lo - k > 0:  # outputs i < lo - k have no source at offset k
+            pieces.append(ops.fill_like(_take(x, axis, 0, lo - k), 0.0))
+        pieces.append(_take(x, axis, lo, hi))
+        if n - (hi - k) > 0:
+            pieces.append(ops.fill_like(_take(x, axis, 0, n - (hi - k)), 0.0))
+        shifted = pieces[0] if len(pieces) == 1 else ops.concat(pieces, axis)
+        total = shifted if total is None else ops.add(total, shifted)
+    return total
+
+
+def _take(x, axis: int, start: int, stop: int):
+    key = (slice(None),) * axis + (slice(start, stop),)
+    return ops.getitem(x, key)
+
+
+def local_response_norm(x, axis: int, before: int, after: int, bias, alpha, beta):
+    """x / (bias + alpha * window_sum(x^2)) ** beta: torch's local_response_norm (axis 1,
+    alpha / size) and tf.nn.lrn (last axis, radius on both sides) are both this."""
+    s = window_sum(ops.square(x), axis, before, after)
+    denom = ops.pow(ops.add(ops.scalar(bias, x), ops.mul(ops.scalar(alpha, x), s)),
+                    ops.scalar(beta, x))  # fmt: skip
+    return ops.div(x, denom)
