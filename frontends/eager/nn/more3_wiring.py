@@ -7,9 +7,16 @@ from types import ModuleType
 
 
 def _sources() -> tuple[ModuleType, ...]:
-    from . import activations_more3, layers_more3, losses_more3, norm_more3, pool_more3
+    from . import (
+        activations_more3,
+        layers_more3,
+        lazy_more3,
+        losses_more3,
+        norm_more3,
+        pool_more3,
+    )
 
-    return (activations_more3, losses_more3, layers_more3, norm_more3, pool_more3)
+    return (activations_more3, losses_more3, layers_more3, norm_more3, pool_more3, lazy_more3)
 
 
 def functions() -> dict:
