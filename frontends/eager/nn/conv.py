@@ -171,6 +171,22 @@ class _BatchNorm(Module):
         else:
             self.running_mean = self.running_var = None
 
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches tracked."""
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """Running statistics reset, weight 1, bias 0."""
+        self.reset_running_stats()
+        if self.affine:
+            with no_grad():
+                self.weight.fill_(1)
+                self.bias.zero_()
+
     def forward(self, input: Tensor) -> Tensor:
         """Normalised input (batch statistics while training, running ones in eval)."""
         if input.ndim not in self._dims:
