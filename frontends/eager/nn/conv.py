@@ -153,6 +153,8 @@ class _BatchNorm(Module):
         track_running_stats: bool = True,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
@@ -160,7 +162,10 @@ class _BatchNorm(Module):
         dt = _np_dtype(dtype)
         if affine:
             self.weight = Parameter(Tensor._make(np.ones(num_features, dt)))
-            self.bias = Parameter(Tensor._make(np.zeros(num_features, dt)))
+            if bias:
+                self.bias = Parameter(Tensor._make(np.zeros(num_features, dt)))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -185,7 +190,8 @@ class _BatchNorm(Module):
         if self.affine:
             with no_grad():
                 self.weight.fill_(1)
-                self.bias.zero_()
+                if self.bias is not None:
+                    self.bias.zero_()
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalised input (batch statistics while training, running ones in eval)."""

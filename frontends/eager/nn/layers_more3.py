@@ -405,17 +405,26 @@ class PixelShuffle(_Factor):
 
     _fn, _arg = staticmethod(pixel_shuffle), "upscale_factor"
 
+    def __init__(self, upscale_factor: int) -> None:
+        super().__init__(upscale_factor)
+
 
 class PixelUnshuffle(_Factor):
     """pixel_unshuffle as a module."""
 
     _fn, _arg = staticmethod(pixel_unshuffle), "downscale_factor"
 
+    def __init__(self, downscale_factor: int) -> None:
+        super().__init__(downscale_factor)
+
 
 class ChannelShuffle(_Factor):
     """channel_shuffle as a module."""
 
     _fn, _arg = staticmethod(channel_shuffle), "groups"
+
+    def __init__(self, groups: int) -> None:
+        super().__init__(groups)
 
 
 FUNCTIONS = [

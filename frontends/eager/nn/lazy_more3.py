@@ -259,16 +259,17 @@ def _lazy_conv(name: str, real_name: str, spatial: int, transposed: bool):
 def _lazy_norm(name: str, real_name: str, spatial_dims: tuple[int, ...], instance: bool):
     def __init__(
         self: Any, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-        track_running_stats: bool = True, device: Any = None, dtype: Any = None,
+        track_running_stats: bool = True, device: Any = None, dtype: Any = None, *,
+        bias: bool = True,
     ) -> None:  # fmt: skip
         Module.__init__(self)
         self.num_features, self.eps, self.momentum = 0, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         kw = {"eps": eps, "momentum": momentum, "affine": affine,
-              "track_running_stats": track_running_stats, "dtype": dtype}  # fmt: skip
+              "track_running_stats": track_running_stats, "dtype": dtype, "bias": bias}  # fmt: skip
         self._lazy_setup(
             kw,
-            {"weight": affine, "bias": affine},
+            {"weight": affine, "bias": affine and bias},
             {"running_mean": track_running_stats, "running_var": track_running_stats},
         )
         if track_running_stats:

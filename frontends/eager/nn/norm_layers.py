@@ -86,6 +86,8 @@ class GroupNorm(Module):
         affine: bool = True,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         if num_channels % num_groups:
@@ -96,7 +98,10 @@ class GroupNorm(Module):
         dt = _np_dtype(dtype)
         if affine:
             self.weight = Parameter(Tensor._make(np.ones(num_channels, dt)))
-            self.bias = Parameter(Tensor._make(np.zeros(num_channels, dt)))
+            if bias:
+                self.bias = Parameter(Tensor._make(np.zeros(num_channels, dt)))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -124,6 +129,8 @@ class _InstanceNorm(Module):
         track_running_stats: bool = False,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum, self.affine = (
@@ -139,7 +146,10 @@ class _InstanceNorm(Module):
             self.running_mean = self.running_var = None
         if affine:
             self.weight = Parameter(Tensor._make(np.ones(num_features, dt)))
-            self.bias = Parameter(Tensor._make(np.zeros(num_features, dt)))
+            if bias:
+                self.bias = Parameter(Tensor._make(np.zeros(num_features, dt)))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)

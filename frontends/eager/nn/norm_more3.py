@@ -181,8 +181,12 @@ class SyncBatchNorm(_BatchNorm):
         process_group: Any = None,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
+        )
         self.process_group = process_group
 
     @classmethod
@@ -193,7 +197,7 @@ class SyncBatchNorm(_BatchNorm):
         if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
             out = cls(
                 module.num_features, module.eps, module.momentum, module.affine,
-                module.track_running_stats, process_group,
+                module.track_running_stats, process_group, bias=module.bias is not None,
             )  # fmt: skip
             if module.affine:
                 out.weight, out.bias = module.weight, module.bias

@@ -1,0 +1,389 @@
+"""The new torch.nn modules with state against real torch: constructor keywords, state_dict
+names and shapes, running statistics, lazy initialisation, nn.Buffer, RNNCellBase, nn.init's
+dirac_/sparse_, optim.Adafactor trajectories and optim.swa_utils."""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import duograd.frontends.eager as torch
+import numpy as np
+import pytest
+
+T = pytest.importorskip("torch")
+R = np.random.default_rng(15)
+
+NEW_MODULES = [
+    "BatchNorm1d", "BatchNorm2d", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
+    "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AlphaDropout", "AvgPool3d", "BatchNorm3d",
+    "Bilinear", "CELU", "ChannelShuffle", "CircularPad1d", "CircularPad2d", "CircularPad3d",
+    "ConstantPad3d", "ConvTranspose3d", "CosineEmbeddingLoss", "CosineSimilarity",
+    "CrossMapLRN2d", "Dropout1d", "Dropout3d", "FeatureAlphaDropout", "Fold",
+    "FractionalMaxPool2d", "FractionalMaxPool3d", "GLU", "GaussianNLLLoss", "Hardshrink",
+    "Hardsigmoid", "KLDivLoss", "LPPool1d", "LPPool2d", "LPPool3d", "LazyBatchNorm1d",
+    "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d", "LazyConv3d",
+    "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyLinear", "LocalResponseNorm",
+    "MarginRankingLoss", "Mish", "NLLLoss2d", "PairwiseDistance", "PixelShuffle",
+    "PixelUnshuffle", "RMSNorm", "RNNCellBase", "RReLU", "ReflectionPad1d", "ReflectionPad2d",
+    "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "Softmax2d",
+    "Softmin", "Softshrink", "SyncBatchNorm", "Tanhshrink", "Threshold", "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss", "Unflatten", "ZeroPad3d",
+]  # fmt: skip
+
+
+def _keywords(cls) -> list[str]:
+    sig = inspect.signature(cls.__init__)
+    return [
+        n for n, p in sig.parameters.items()
+        if n != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NEW_MODULES)
+def test_constructor_keywords_are_torchs(name):
+    ours, theirs = getattr(torch.nn, name), getattr(T.nn, name)
+    missing = [k for k in _keywords(theirs) if k not in _keywords(ours)]
+    if missing and "*args" in str(inspect.signature(ours.__init__)):
+        missing = []  # the lazy convolutions take torch's options by position and by name
+    assert not missing, f"{name} lacks torch's keywords {missing}"
+
+
+def _shapes(sd) -> dict:
+    return {k: tuple(v.shape) for k, v in sd.items()}
+
+
+STATEFUL = {
+    "BatchNorm1d_no_bias": ((3,), {"bias": False}),
+    "InstanceNorm1d_no_bias": ((3,), {"affine": True, "bias": False}),
+    "GroupNorm_no_bias": ((2, 4), {"bias": False}),
+    "Bilinear": ((3, 4, 5), {}),
+    "RMSNorm": (((3, 4),), {}),
+    "RMSNorm_no_affine": ((4,), {"elementwise_affine": False}),
+    "BatchNorm3d": ((6,), {}),
+    "SyncBatchNorm": ((6,), {"affine": False}),
+    "ConvTranspose3d": ((3, 2, (2, 3, 1)), {"bias": False}),
+    "InstanceNorm2d_tracking": ((5,), {"affine": True, "track_running_stats": True}),
+    "RNNCellBase": ((3, 4, True, 3), {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATEFUL))
+def test_state_dict_names_and_shapes_match_torch(name):
+    args, kwargs = STATEFUL[name]
+    cls = name.split("_")[0]
+    ours = getattr(torch.nn, cls)(*args, **kwargs)
+    theirs = getattr(T.nn, cls)(*args, **kwargs)
+    assert _shapes(ours.state_dict()) == _shapes(theirs.state_dict())
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+
+
+def test_bilinear_initial_values_lie_in_torchs_bound():
+    m = torch.nn.Bilinear(9, 2, 3)
+    assert np.abs(m.weight.detach().numpy()).max() <= 1 / 3
+    assert np.abs(m.weight.detach().numpy()).std() > 0.05
+
+
+def test_batchnorm3d_running_statistics_match_torch():
+    x = R.standard_normal((3, 4, 2, 3, 2))
+    ours, theirs = (
+        torch.nn.BatchNorm3d(4, momentum=None).double(),
+        T.nn.BatchNorm3d(4, momentum=None).double(),
+    )
+    for scale in (1.0, 2.0):
+        ours(torch.tensor(x * scale))
+        theirs(T.tensor(x * scale))
+    for k, v in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[k].numpy(), v.numpy(), rtol=1e-12, err_msg=k)
+    ours.eval()
+    theirs.eval()
+    np.testing.assert_allclose(
+        ours(torch.tensor(x)).detach().numpy(), theirs(T.tensor(x)).detach().numpy(), rtol=1e-10
+    )
+    ours.reset_running_stats()
+    assert ours.running_var.numpy().tolist() == [1.0] * 4 and int(ours.num_batches_tracked) == 0
+
+
+def test_instance_norm_tracking_running_statistics_match_torch():
+    x = R.standard_normal((3, 4, 5, 6))
+    ours = torch.nn.InstanceNorm2d(4, affine=True, track_running_stats=True).double()
+    theirs = T.nn.InstanceNorm2d(4, affine=True, track_running_stats=True).double()
+    for scale in (1.0, 3.0):
+        np.testing.assert_allclose(
+            ours(torch.tensor(x * scale)).detach().numpy(),
+            theirs(T.tensor(x * scale)).detach().numpy(), rtol=1e-10,
+        )  # fmt: skip
+    for k in ("running_mean", "running_var"):
+        np.testing.assert_allclose(getattr(ours, k).numpy(), getattr(theirs, k).numpy(), rtol=1e-12)
+    ours.eval()
+    theirs.eval()
+    np.testing.assert_allclose(
+        ours(torch.tensor(x)).detach().numpy(), theirs(T.tensor(x)).detach().numpy(), rtol=1e-10
+    )
+
+
+def test_convert_sync_batchnorm_keeps_the_values_and_the_tree():
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4),
+        torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.BatchNorm1d(4)),
+    )  # fmt: skip
+    before = {k: v.numpy().copy() for k, v in net.state_dict().items()}
+    conv = torch.nn.SyncBatchNorm.convert_sync_batchnorm(net)
+    assert (
+        type(conv[1]).__name__ == "SyncBatchNorm" and type(conv[2][1]).__name__ == "SyncBatchNorm"
+    )
+    ref = T.nn.SyncBatchNorm.convert_sync_batchnorm(
+        T.nn.Sequential(T.nn.Conv2d(3, 4, 3), T.nn.BatchNorm2d(4),
+                        T.nn.Sequential(T.nn.Linear(4, 4), T.nn.BatchNorm1d(4)))
+    )  # fmt: skip
+    assert _shapes(conv.state_dict()) == _shapes(ref.state_dict())
+    for k, v in conv.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), before[k])
+
+
+# ---- lazy modules ------------------------------------------------------------------------------
+
+LAZY = {
+    "LazyLinear": ((3,), (2, 5)),
+    "LazyConv1d": ((4, 3), (2, 3, 9)),
+    "LazyConv2d": ((4, 3), (2, 3, 9, 9)),
+    "LazyConv3d": ((4, 2), (2, 3, 4, 4, 4)),
+    "LazyConvTranspose1d": ((4, 3), (2, 3, 9)),
+    "LazyConvTranspose2d": ((4, 3), (2, 3, 5, 5)),
+    "LazyConvTranspose3d": ((4, 2), (2, 3, 3, 3, 3)),
+    "LazyBatchNorm1d": ((), (4, 3)),
+    "LazyBatchNorm2d": ((), (2, 3, 4, 4)),
+    "LazyBatchNorm3d": ((), (2, 3, 2, 2, 2)),
+    "LazyInstanceNorm1d": ((), (2, 3, 5)),
+    "LazyInstanceNorm2d": ((), (2, 3, 4, 4)),
+    "LazyInstanceNorm3d": ((), (2, 3, 2, 2, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAZY))
+def test_lazy_module_infers_its_size_and_becomes_the_real_module(name):
+    args, shape = LAZY[name]
+    ours, theirs = getattr(torch.nn, name)(*args), getattr(T.nn, name)(*args)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    params = list(ours.parameters())
+    x = R.standard_normal(shape).astype(np.float32)
+    out = ours(torch.tensor(x))
+    ref = theirs(T.tensor(x))
+    assert type(ours).__name__ == type(theirs).__name__ == name.replace("Lazy", "")
+    assert _shapes(ours.state_dict()) == _shapes(theirs.state_dict())
+    assert tuple(out.shape) == tuple(ref.shape)
+    assert all(a is b for a, b in zip(params, ours.parameters(), strict=True))
+    if "Norm" in name:  # no random initialisation: the outputs agree
+        np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), atol=1e-5)
+
+
+def test_lazy_linear_matches_linear_under_the_same_seed_and_trains():
+    lazy = torch.nn.LazyLinear(3)
+    opt = torch.optim.SGD(lazy.parameters(), lr=0.1)  # made before the shapes are known
+    with pytest.raises(RuntimeError, match="uninitialized"):
+        _ = lazy.weight.shape
+    torch.manual_seed(0)
+    lazy(torch.ones(1, 4))
+    torch.manual_seed(0)
+    ref = torch.nn.Linear(4, 3)
+    np.testing.assert_array_equal(lazy.weight.detach().numpy(), ref.weight.detach().numpy())
+    before = lazy.weight.detach().numpy().copy()
+    lazy(torch.ones(2, 4)).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(lazy.weight.detach().numpy(), before - 0.2, rtol=1e-6)
+
+
+def test_lazy_module_loads_a_state_dict_before_its_first_call():
+    ref = torch.nn.Linear(4, 3)
+    lazy = torch.nn.LazyLinear(3)
+    lazy.load_state_dict(ref.state_dict())
+    np.testing.assert_array_equal(lazy.weight.detach().numpy(), ref.weight.detach().numpy())
+    x = torch.tensor(R.standard_normal((2, 4)).astype(np.float32))
+    np.testing.assert_array_equal(lazy(x).detach().numpy(), ref(x).detach().numpy())
+    assert type(lazy).__name__ == "Linear" and lazy.in_features == 4
+
+
+def test_uninitialized_placeholders():
+    p, b = torch.nn.UninitializedParameter(), torch.nn.UninitializedBuffer()
+    assert repr(p) == "<UninitializedParameter>" and repr(b) == "<UninitializedBuffer>"
+    assert isinstance(p, torch.nn.Parameter) and p.requires_grad
+    p.materialize((2, 3))
+    assert type(p) is torch.nn.Parameter and tuple(p.shape) == (2, 3)
+    b.materialize((4,))
+    assert tuple(b.shape) == (4,)
+
+
+def test_buffer_assignment_registers_a_buffer():
+    class M(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.kept = torch.nn.Buffer(torch.ones(2))
+            self.scratch = torch.nn.Buffer(torch.zeros(3), persistent=False)
+
+    m = M()
+    assert sorted(dict(m.named_buffers())) == ["kept", "scratch"]
+    assert list(m.state_dict()) == ["kept"]
+    assert type(m.kept).__name__ == "Tensor" and not list(m.parameters())
+
+
+def test_rnn_cell_base_is_a_base_for_custom_cells():
+    class MyCell(torch.nn.RNNCellBase):
+        def __init__(self):
+            super().__init__(3, 5, bias=False, num_chunks=2)
+
+        def forward(self, x, h):
+            gates = x @ self.weight_ih.t() + h @ self.weight_hh.t()
+            a, b = gates.chunk(2, 1)
+            return torch.tanh(a) * torch.sigmoid(b)
+
+    cell = MyCell()
+    assert _shapes(cell.state_dict()) == {"weight_ih": (10, 3), "weight_hh": (10, 5)}
+    assert np.abs(cell.weight_ih.detach().numpy()).max() <= 1 / np.sqrt(5)
+    assert tuple(cell(torch.ones(2, 3), torch.zeros(2, 5)).shape) == (2, 5)
+
+
+# ---- init --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape,groups", [((4, 2, 3), 1), ((6, 3, 3, 3), 2), ((4, 4, 1, 3, 3), 1)])
+def test_dirac_matches_torch(shape, groups):
+    a, b = torch.empty(*shape), T.empty(*shape)
+    torch.nn.init.dirac_(a, groups)
+    T.nn.init.dirac_(b, groups)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_sparse_zeroes_a_share_of_every_column():
+    w = torch.empty(10, 6)
+    torch.nn.init.sparse_(w, 0.3, std=0.02)
+    assert ((w.numpy() == 0).sum(0) >= 3).all()
+    assert 0.005 < w.numpy()[w.numpy() != 0].std() < 0.05
+    with pytest.raises(ValueError, match="2 dimensions"):
+        torch.nn.init.sparse_(torch.empty(2, 3, 4), 0.1)
+
+
+def test_deprecated_init_spellings_warn_and_work():
+    for name in ("dirac", "eye", "orthogonal", "sparse"):
+        w = torch.empty(3, 3, 3) if name == "dirac" else torch.empty(3, 3)
+        args = (0.5,) if name == "sparse" else ()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            getattr(torch.nn.init, name)(w, *args)
+        assert any(f"{name}_" in str(c.message) for c in caught)
+        assert np.abs(w.numpy()).sum() > 0  # the alias filled the tensor
+
+
+# ---- optimizers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kwargs", [
+    {}, {"weight_decay": 0.1, "lr": 0.05}, {"maximize": True, "d": 2.0, "eps": (1e-6, 1e-3)},
+    {"beta2_decay": -0.5},
+], ids=["defaults", "weight_decay", "maximize_d_eps", "beta2_decay"])  # fmt: skip
+def test_adafactor_trajectory_matches_torch(kwargs, dtype):
+    w0, b0 = R.standard_normal((4, 3)).astype(dtype), R.standard_normal(3).astype(dtype)
+    x = R.standard_normal((5, 4)).astype(dtype)
+    ours = [
+        torch.tensor(w0.copy(), requires_grad=True),
+        torch.tensor(b0.copy(), requires_grad=True),
+    ]
+    ref = [T.tensor(w0.copy(), requires_grad=True), T.tensor(b0.copy(), requires_grad=True)]
+    o, t = torch.optim.Adafactor(ours, **kwargs), T.optim.Adafactor(ref, **kwargs)
+    for _ in range(6):
+        o.zero_grad()
+        t.zero_grad()
+        ((torch.tensor(x) @ ours[0] + ours[1]) ** 2).sum().backward()
+        ((T.tensor(x) @ ref[0] + ref[1]) ** 2).sum().backward()
+        o.step()
+        t.step()
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for a, b in zip(ours, ref, strict=True):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=tol, atol=tol)
+    assert sorted(o.state[ours[0]]) == sorted(t.state[ref[0]])
+
+
+def test_adafactor_rejects_bad_hyperparameters():
+    p = [torch.zeros(2, requires_grad=True)]
+    for kwargs, words in (({"beta2_decay": 0.5}, "beta2_decay"), ({"d": 0.5}, "Clipping"),
+                          ({"eps": (None, -1.0)}, "epsilon2")):  # fmt: skip
+        with pytest.raises(ValueError, match=words):
+            torch.optim.Adafactor(p, **kwargs)
+
+
+def _pair_of_nets():
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+    ref = T.nn.Sequential(T.nn.Linear(3, 4), T.nn.BatchNorm1d(4))
+    ref.load_state_dict({k: T.tensor(v.numpy()) for k, v in net.state_dict().items()})
+    return net, ref
+
+
+def _perturb(net, lib):
+    with lib.no_grad():
+        for p in net.parameters():
+            p.mul_(1.1).add_(0.01)
+
+
+@pytest.mark.parametrize("avg", ["swa", "ema_multi", "ema_avg_fn", "swa_avg_fn_buffers"])
+def test_averaged_model_matches_torch(avg):
+    net, ref = _pair_of_nets()
+    su, tsu = torch.optim.swa_utils, T.optim.swa_utils
+    kw, tkw = {}, {}
+    if avg == "ema_multi":
+        kw, tkw = (
+            {"multi_avg_fn": su.get_ema_multi_avg_fn(0.9)},
+            {"multi_avg_fn": tsu.get_ema_multi_avg_fn(0.9)},
+        )
+    elif avg == "ema_avg_fn":
+        kw, tkw = {"avg_fn": su.get_ema_avg_fn(0.5)}, {"avg_fn": tsu.get_ema_avg_fn(0.5)}
+    elif avg == "swa_avg_fn_buffers":
+        kw = {"avg_fn": su.get_swa_avg_fn(), "use_buffers": True}
+        tkw = {"avg_fn": tsu.get_swa_avg_fn(), "use_buffers": True}
+    ours, theirs = su.AveragedModel(net, **kw), tsu.AveragedModel(ref, **tkw)
+    x = R.standard_normal((8, 3)).astype(np.float32)
+    for _ in range(3):
+        _perturb(net, torch)
+        _perturb(ref, T)
+        net(torch.tensor(x))
+        ref(T.tensor(x))
+        ours.update_parameters(net)
+        theirs.update_parameters(ref)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for k, v in theirs.state_dict().items():
+        np.testing.assert_allclose(
+            ours.state_dict()[k].numpy(), v.numpy(), rtol=1e-5, atol=1e-6, err_msg=k
+        )
+    np.testing.assert_allclose(
+        ours(torch.tensor(x)).detach().numpy(), theirs(T.tensor(x)).detach().numpy(),
+        rtol=1e-5, atol=1e-6,
+    )  # fmt: skip
+
+
+def test_update_bn_matches_torch():
+    net, ref = _pair_of_nets()
+    data = [R.standard_normal((8, 3)).astype(np.float32) for _ in range(3)]
+    torch.optim.swa_utils.update_bn([(torch.tensor(d), 0) for d in data], net)
+    T.optim.swa_utils.update_bn([(T.tensor(d), 0) for d in data], ref)
+    for k, v in ref.state_dict().items():
+        np.testing.assert_allclose(net.state_dict()[k].numpy(), v.numpy(), rtol=1e-5, err_msg=k)
+    assert net[1].momentum == 0.1 and net.training
+
+
+@pytest.mark.parametrize("strategy,epochs", [("cos", 3), ("linear", 2), ("cos", 0)])
+def test_swalr_matches_torch(strategy, epochs):
+    p, tp = [torch.zeros(2, requires_grad=True)], [T.zeros(2, requires_grad=True)]
+    o, to = torch.optim.SGD(p, lr=1.0), T.optim.SGD(tp, lr=1.0)
+    s = torch.optim.swa_utils.SWALR(o, swa_lr=0.05, anneal_epochs=epochs, anneal_strategy=strategy)
+    ts = T.optim.swa_utils.SWALR(to, swa_lr=0.05, anneal_epochs=epochs, anneal_strategy=strategy)
+    ours, theirs = [], []
+    for _ in range(6):
+        o.step()
+        to.step()
+        s.step()
+        ts.step()
+        ours.append(s.get_last_lr()[0])
+        theirs.append(ts.get_last_lr()[0])
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    with pytest.raises(ValueError, match="anneal_strategy"):
+        torch.optim.swa_utils.SWALR(o, 0.1, anneal_strategy="step")
