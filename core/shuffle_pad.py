@@ -77,9 +77,32 @@ def pad_positions(n: int, before: int, after: int, mode: str) -> np.ndarray:
 
 
 def pad_index(x, axis: int, before: int, after: int, mode: str):
-    """Pad `axis` of x by `before` / `after` positions copied as `mode` says."""
+    """Pad `axis` of x by `before` / `after` positions copied as `mode` says (reflect is
+    `mirror_pad`, the others one gather)."""
+    if mode == "reflect":
+        return mirror_pad(x, axis, before, after, 1)
     n = int(x.shape[axis])
     return ops.gather(x, pad_positions(n, before, after, mode).astype(np.int64), axis)
+
+
+def mirror_pad(x, axis: int, before: int, after: int, offset: int):
+    """Mirror `axis` of x: offset 1 leaves the edge out (reflect, TF's REFLECT), offset 0 repeats
+    it (TF's SYMMETRIC). Reversed slices joined to x, as tf.pad builds them, so the two frontends'
+    gradients sum in the same order."""
+    n = int(x.shape[axis])
+    parts = []
+    if before:
+        parts.append(_take_step(x, axis, before - 1 + offset, offset - 1 if offset else None))
+    parts.append(x)
+    if after:
+        stop = n - 1 - offset - after
+        parts.append(_take_step(x, axis, n - 1 - offset, stop if stop >= 0 else None))
+    return ops.concat(parts, axis)
+
+
+def _take_step(x, axis: int, start: int, stop):
+    key = (slice(None),) * axis + (slice(start, stop, -1),)
+    return ops.getitem(x, key)
 
 
 def window_sum(x, axis: int, before: int, after: int):

@@ -52,7 +52,9 @@ def pad_modes(input: Tensor, pad: Any, mode: str) -> Tensor:
             f"pad {pad}"
         )
     x = input
-    for i in range(n):
+    # reflect pads the lowest dim first, as tf.pad(mode='REFLECT') does: the same bits both ways
+    order = range(n - 1, -1, -1) if mode == "reflect" else range(n)
+    for i in order:
         dim = input.dim() - 1 - i
         before, after = pad[2 * i], pad[2 * i + 1]
         size = x.shape[dim]
