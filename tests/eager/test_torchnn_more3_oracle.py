@@ -40,6 +40,7 @@ SAMPLES2 = R.random((2, 6, 2))
 SAMPLES3 = R.random((2, 3, 3))
 W_BIL, B_BIL = _n(5, 4, 3), _n(5)
 W_CT3, B_CT3 = _n(3, 2, 2, 3, 2), _n(2)
+_W4 = _pos(4)
 
 
 def _both(fn):
@@ -155,6 +156,69 @@ CASES = {
         lambda F, nn: lambda x: nn.NLLLoss2d()(x, (T if nn is T.nn else torch).tensor(_LABELS2D)),
         (_log_probs(2, 3, 5, 4).transpose(0, 3, 1, 2).copy(),),
         (0,),
+    ),  # fmt: skip
+    # class and element weights of the everyday losses (weights are inputs without gradient)
+    "cross_entropy_weight": (
+        lambda F, nn: lambda x, w: F.cross_entropy(x, _labels(nn, _LABELS1D), w),
+        (A, _W4),
+        (0,),
+    ),
+    "cross_entropy_weight_ignore_sum": (
+        lambda F, nn: (
+            lambda x, w: F.cross_entropy(x, _labels(nn, _LABELS1D_IGN), w, reduction="sum")
+        ),
+        (A, _W4),
+        (0,),
+    ),  # fmt: skip
+    "cross_entropy_weight_smoothing_4d": (
+        lambda F, nn: (
+            lambda x, w: F.cross_entropy(x, _labels(nn, _LABELS2D), w, label_smoothing=0.1)
+        ),
+        (_n(2, 4, 3, 5), _W4),
+        (0,),
+    ),  # fmt: skip
+    "cross_entropy_smoothing_4d_none": (
+        lambda F, nn: (
+            lambda x: F.cross_entropy(
+                x, _labels(nn, _LABELS2D), reduction="none", label_smoothing=0.2
+            )
+        ),
+        (_n(2, 4, 3, 5),),
+        (0,),
+    ),  # fmt: skip
+    "cross_entropy_probs_weight": (
+        lambda F, nn: lambda x, p, w: F.cross_entropy(x, p, w),
+        (A, np.exp(_log_probs(6, 4)), _W4),
+        (0,),
+    ),  # fmt: skip
+    "CrossEntropyLoss_weight": (
+        lambda F, nn: lambda x, w: nn.CrossEntropyLoss(weight=w)(x, _labels(nn, _LABELS1D)),
+        (A, _W4),
+        (0,),
+    ),  # fmt: skip
+    "NLLLoss_weight_none": (
+        lambda F, nn: lambda x, w: nn.NLLLoss(w, reduction="none")(x, _labels(nn, _LABELS2D)),
+        (_log_probs(2, 3, 5, 4).transpose(0, 3, 1, 2).copy(), _W4),
+        (0,),
+    ),  # fmt: skip
+    "BCELoss_weight": (
+        lambda F, nn: lambda p, t, w: nn.BCELoss(w)(p, t),
+        (1 / (1 + np.exp(-A)), (R.random((6, 4)) > 0.5) * 1.0, _W4),
+        (0,),
+    ),  # fmt: skip
+    "BCEWithLogitsLoss_pos_weight": (
+        lambda F, nn: lambda z, t, w: nn.BCEWithLogitsLoss(pos_weight=w)(z, t),
+        (A, (R.random((6, 4)) > 0.5) * 1.0, _W4),
+        (0, 1),
+    ),  # fmt: skip
+    "bce_with_logits_weight_and_pos_weight": (
+        lambda F, nn: (
+            lambda z, t, w: F.binary_cross_entropy_with_logits(
+                z, t, w[None, :], reduction="sum", pos_weight=w * 2
+            )
+        ),
+        (A, R.random((6, 4)), _W4),
+        (0, 1),
     ),  # fmt: skip
     "CosineSimilarity": (lambda F, nn: nn.CosineSimilarity(dim=0), (A, B), (0, 1)),
     "PairwiseDistance": (lambda F, nn: nn.PairwiseDistance(p=3, keepdim=True), (A, B), (0, 1)),
@@ -279,6 +343,15 @@ CASES = {
     ),  # fmt: skip
 }
 _LABELS2D = R.integers(0, 4, (2, 3, 5))
+_LABELS2D[0, 1, 2] = -100  # an ignored target
+_LABELS1D = R.integers(0, 4, 6)
+_LABELS1D_IGN = np.where(np.arange(6) == 3, -100, _LABELS1D)
+
+
+def _labels(nn, labels):
+    return (T if nn is T.nn else torch).tensor(labels)
+
+
 # torch's hardsigmoid backward multiplies by 1.0f / 6.0f, a float32 constant, also in float64
 F32_CONSTANT_IN_TORCH_GRAD = {"hardsigmoid", "Hardsigmoid"}
 

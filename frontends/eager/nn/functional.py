@@ -186,8 +186,6 @@ def cross_entropy(
     label_smoothing: float = 0.0,
 ) -> Tensor:
     """Softmax cross-entropy against class indices or class probabilities."""
-    if weight is not None:
-        raise NotImplementedError("cross_entropy: class weights are not supported")
     red = _reduction(size_average, reduce, reduction)
     x = C.floating(input)
     _class_scores(x, "cross_entropy")
@@ -200,8 +198,22 @@ def cross_entropy(
             )
         probs = C.to_dtype(target, x._data.dtype)
         if label_smoothing:
-            probs = _smooth(probs, label_smoothing, x.shape[1])
+            probs = _smooth(probs, label_smoothing, x.shape[1] if x.ndim > 1 else x.shape[0])
+        if weight is not None:
+            from .weighted_losses import _class_weight
+
+            cdim = 1 if x.ndim > 1 else 0
+            w = _class_weight(weight, x.shape[cdim], x, "cross_entropy")
+            w = w.reshape(*([-1] + [1] * (x.ndim - 2))) if x.ndim > 1 else w
+            probs = probs * w
         return CF.cross_entropy_with_probs(_classes_last(x), _classes_last(probs), red)
+    if weight is not None or (label_smoothing and x.ndim != 2):
+        from .weighted_losses import weighted_label_loss
+
+        lp = _fn.log_softmax(x, 1 if x.ndim > 1 else 0)
+        return weighted_label_loss(
+            lp, target, weight, red, ignore_index, label_smoothing, "cross_entropy"
+        )
     if label_smoothing:
         if x.ndim != 2:
             raise NotImplementedError("cross_entropy: label_smoothing needs (N, C) inputs here")
@@ -235,9 +247,12 @@ def nll_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities."""
-    if weight is not None:
-        raise NotImplementedError("nll_loss: class weights are not supported")
     red = _reduction(size_average, reduce, reduction)
+    if weight is not None:
+        from .weighted_losses import weighted_label_loss
+
+        return weighted_label_loss(C.floating(input), target, weight, red, ignore_index, 0.0,
+                                   "nll_loss")  # fmt: skip
     return _label_loss(
         CF.nll_with_labels,
         C.floating(input),
@@ -268,10 +283,12 @@ def binary_cross_entropy(
     reduction: str = "mean",
 ) -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) for probabilities p (logs clamped at -100)."""
-    if weight is not None:
-        raise NotImplementedError("binary_cross_entropy: weights are not supported")
     p, t = _binary_pair(input, target, "binary_cross_entropy")
     p = G.unit_interval(p, "binary_cross_entropy")  # the record's check: p in [0, 1]
+    if weight is not None:
+        from .weighted_losses import weighted_bce
+
+        return weighted_bce(p, t, weight, _reduction(size_average, reduce, reduction))
     return CF.binary_cross_entropy(p, t, _reduction(size_average, reduce, reduction))
 
 
@@ -285,9 +302,12 @@ def binary_cross_entropy_with_logits(
     pos_weight: Any = None,
 ) -> Tensor:
     """Sigmoid cross-entropy on logits, computed stably."""
-    if weight is not None or pos_weight is not None:
-        raise NotImplementedError("binary_cross_entropy_with_logits: weights are not supported")
     z, t = _binary_pair(input, target, "binary_cross_entropy_with_logits")
+    if weight is not None or pos_weight is not None:
+        from .weighted_losses import weighted_bce_with_logits
+
+        red = _reduction(size_average, reduce, reduction)
+        return weighted_bce_with_logits(z, t, weight, pos_weight, red)
     return CF.sigmoid_cross_entropy_with_logits(z, t, _reduction(size_average, reduce, reduction))
 
 
