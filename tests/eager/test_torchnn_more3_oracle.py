@@ -220,6 +220,60 @@ CASES = {
         (A, R.random((6, 4)), _W4),
         (0, 1),
     ),  # fmt: skip
+    "mse_loss_weight": (
+        lambda F, nn: lambda a, b, w: F.mse_loss(a, b, weight=w),
+        (A, B, _pos(6, 4)),
+        (0, 1),
+    ),
+    "l1_loss_weight_sum": (
+        lambda F, nn: lambda a, b, w: F.l1_loss(a, b, reduction="sum", weight=w),
+        (A, B, _pos(6, 4)),
+        (0, 1),
+    ),
+    "huber_loss_weight": (
+        lambda F, nn: lambda a, b, w: F.huber_loss(a, b, delta=0.5, weight=w),
+        (A, B, _pos(6, 4)),
+        (0, 1),
+    ),
+    # embedding options: padding row without gradient, frequency scaling, max_norm renorm
+    "embedding_padding_idx": (
+        lambda F, nn: lambda w: F.embedding(_labels(nn, _EMB_IDX), w, padding_idx=2),
+        (_n(7, 3),),
+        (0,),
+    ),
+    "embedding_scale_grad_by_freq": (
+        lambda F, nn: (
+            lambda w: F.embedding(_labels(nn, _EMB_IDX), w, padding_idx=-1, scale_grad_by_freq=True)
+        ),
+        (_n(7, 3),),
+        (0,),
+    ),
+    "embedding_max_norm": (
+        lambda F, nn: (
+            lambda w: F.embedding(_labels(nn, _EMB_IDX), w * 1.0, max_norm=1.0, norm_type=1.0)
+        ),
+        (_n(7, 3),),
+        (0,),
+    ),
+    "Embedding_from_pretrained_padding": (
+        lambda F, nn: (
+            lambda w: nn.Embedding.from_pretrained(w, freeze=False, padding_idx=0)(
+                _labels(nn, _EMB_IDX)
+            )
+        ),
+        (_n(7, 3),),
+        (),  # the module wraps the table in a new leaf, in torch too
+    ),
+    "AvgPool2d_divisor_override": (
+        lambda F, nn: nn.AvgPool2d(3, 2, 1, divisor_override=4),
+        (X4,),
+        (0,),
+    ),
+    "Hardtanh_old_keywords": (
+        lambda F, nn: nn.Hardtanh(min_value=-0.5, max_value=0.5),
+        (X3,),
+        (0,),
+    ),
     "CosineSimilarity": (lambda F, nn: nn.CosineSimilarity(dim=0), (A, B), (0, 1)),
     "PairwiseDistance": (lambda F, nn: nn.PairwiseDistance(p=3, keepdim=True), (A, B), (0, 1)),
     "pdist": (lambda F, nn: F.pdist, (A,), (0,)),
@@ -345,6 +399,7 @@ CASES = {
 _LABELS2D = R.integers(0, 4, (2, 3, 5))
 _LABELS2D[0, 1, 2] = -100  # an ignored target
 _LABELS1D = R.integers(0, 4, 6)
+_EMB_IDX = np.array([[0, 2, 2, 5], [6, 0, 2, 1]])
 _LABELS1D_IGN = np.where(np.arange(6) == 3, -100, _LABELS1D)
 
 

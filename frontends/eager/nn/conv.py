@@ -119,10 +119,12 @@ class AvgPool2d(Module):
         padding: Any = 0,
         ceil_mode: bool = False,
         count_include_pad: bool = True,
+        divisor_override: int | None = None,
     ) -> None:
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.count_include_pad, self.ceil_mode = count_include_pad, ceil_mode
+        self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
         """Pooled input."""
@@ -133,6 +135,7 @@ class AvgPool2d(Module):
             self.padding,
             ceil_mode=self.ceil_mode,
             count_include_pad=self.count_include_pad,
+            divisor_override=self.divisor_override,
         )
 
     def extra_repr(self) -> str:

@@ -91,10 +91,17 @@ def mse_loss(
     size_average: Any = None,
     reduce: Any = None,
     reduction: str = "mean",
+    weight: Any = None,
 ) -> Tensor:
-    """Mean squared error (warns when the shapes differ, as PyTorch)."""
+    """Mean squared error (warns when the shapes differ, as PyTorch); with an element `weight`, the
+    weighted sum, divided by the summed weights for 'mean'."""
     a, b = _regression_pair(input, target)
-    return CF.mse(a, b, _reduction(size_average, reduce, reduction))
+    red = _reduction(size_average, reduce, reduction)
+    if weight is not None:
+        from .weighted_losses import weighted_regression
+
+        return weighted_regression(CF.mse(a, b, "none"), input, weight, red, "mse_loss", True)
+    return CF.mse(a, b, red)
 
 
 def l1_loss(
@@ -103,10 +110,17 @@ def l1_loss(
     size_average: Any = None,
     reduce: Any = None,
     reduction: str = "mean",
+    weight: Any = None,
 ) -> Tensor:
-    """Mean absolute error (warns when the shapes differ, as PyTorch)."""
+    """Mean absolute error (warns when the shapes differ, as PyTorch); with an element `weight`, the
+    weighted sum, divided by the summed weights for 'mean'."""
     a, b = _regression_pair(input, target)
-    return CF.l1(a, b, _reduction(size_average, reduce, reduction))
+    red = _reduction(size_average, reduce, reduction)
+    if weight is not None:
+        from .weighted_losses import weighted_regression
+
+        return weighted_regression(CF.l1(a, b, "none"), input, weight, red, "l1_loss", True)
+    return CF.l1(a, b, red)
 
 
 def _classes_last(x: Tensor) -> Tensor:
@@ -387,10 +401,20 @@ def avg_pool2d(
     padding: Any = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
+    divisor_override: int | None = None,
 ) -> Tensor:
-    """Window means over (N, C, H, W) input (stride defaults to the window)."""
+    """Window means over (N, C, H, W) input (stride defaults to the window); with
+    divisor_override, window sums divided by it."""
     _pool_args("avg_pool2d", 1, ceil_mode)
     stride = None if stride is None or stride == [] else stride
+    if divisor_override:
+        if ceil_mode:
+            raise NotImplementedError(
+                "avg_pool2d: divisor_override with ceil_mode=True is not provided"
+            )
+        kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+        mean = ops.avg_pool2d(input, kernel_size, stride, _padding(padding), count_include_pad=True)
+        return mean * (float(kh * kw) / float(divisor_override))
     if ceil_mode:
         from ....core import adaptive_pool as AP
 

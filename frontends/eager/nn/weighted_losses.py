@@ -118,3 +118,17 @@ def weighted_bce_with_logits(
     if w is not None:
         per = per * w
     return _reduce(per, reduction, "binary_cross_entropy_with_logits")
+
+
+def weighted_regression(
+    per: Tensor, input: Tensor, weight: Any, reduction: str, op: str, by_weight_sum: bool
+) -> Tensor:
+    """per * weight reduced; 'mean' divides by the summed weights (mse, l1) or by the count
+    (huber), as torch's do."""
+    w = C.as_tensor_operand(weight, like=per)
+    if tuple(w.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: Weights and input must have the same size.")
+    weighted = per * w.to(per.dtype)
+    if reduction == "mean" and by_weight_sum:
+        return weighted.sum() / w.to(per.dtype).sum()
+    return _reduce(weighted, reduction, op)
