@@ -15,8 +15,9 @@ T = pytest.importorskip("torch")
 R = np.random.default_rng(15)
 
 NEW_MODULES = [
-    "BatchNorm1d", "BatchNorm2d", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
-    "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AlphaDropout", "AvgPool3d", "BatchNorm3d",
+    "BatchNorm1d", "BatchNorm2d", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "Embedding",
+    "AvgPool2d", "Hardtanh", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
+    "AdaptiveAvgPool3d", "AdaptiveLogSoftmaxWithLoss", "AdaptiveMaxPool3d", "AlphaDropout", "AvgPool3d", "BatchNorm3d",
     "Bilinear", "CELU", "ChannelShuffle", "CircularPad1d", "CircularPad2d", "CircularPad3d",
     "ConstantPad3d", "ConvTranspose3d", "CosineEmbeddingLoss", "CosineSimilarity",
     "CrossMapLRN2d", "Dropout1d", "Dropout3d", "FeatureAlphaDropout", "Fold",
@@ -387,3 +388,42 @@ def test_swalr_matches_torch(strategy, epochs):
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
     with pytest.raises(ValueError, match="anneal_strategy"):
         torch.optim.swa_utils.SWALR(o, 0.1, anneal_strategy="step")
+
+
+# ---- adaptive softmax --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("head_bias,div_value", [(False, 4.0), (True, 2.0)])
+def test_adaptive_log_softmax_matches_torch(head_bias, div_value):
+    ours = torch.nn.AdaptiveLogSoftmaxWithLoss(16, 20, [4, 10], div_value, head_bias)
+    theirs = T.nn.AdaptiveLogSoftmaxWithLoss(16, 20, [4, 10], div_value, head_bias)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert _shapes(ours.state_dict()) == _shapes(theirs.state_dict())
+    theirs.load_state_dict({k: T.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    x = R.standard_normal((9, 16)).astype(np.float32)
+    y = np.array([0, 3, 5, 12, 19, 4, 9, 10, 2])
+    a, b = torch.tensor(x, requires_grad=True), T.tensor(x, requires_grad=True)
+    got, want = ours(a, torch.tensor(y)), theirs(b, T.tensor(y))
+    np.testing.assert_allclose(got.output.detach().numpy(), want.output.detach().numpy(),
+                               rtol=1e-5, atol=1e-6)  # fmt: skip
+    got.loss.backward()
+    want.loss.backward()
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-5, atol=1e-7)
+    for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-5, atol=1e-7,
+                                   err_msg=name)  # fmt: skip
+    np.testing.assert_allclose(
+        ours.log_prob(torch.tensor(x)).detach().numpy(),
+        theirs.log_prob(T.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6,
+    )  # fmt: skip
+    np.testing.assert_array_equal(
+        ours.predict(torch.tensor(x)).numpy(), theirs.predict(T.tensor(x)).numpy()
+    )
+
+
+def test_adaptive_log_softmax_errors():
+    with pytest.raises(ValueError, match="cutoffs"):
+        torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [5, 3])
+    m = torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3])
+    with pytest.raises(RuntimeError, match=r"Target values should be in \[0, 9\]"):
+        m(torch.zeros(2, 8), torch.tensor([1, 10]))

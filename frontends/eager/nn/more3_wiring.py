@@ -9,6 +9,7 @@ from types import ModuleType
 def _sources() -> tuple[ModuleType, ...]:
     from . import (
         activations_more3,
+        adaptive_softmax,
         layers_more3,
         lazy_more3,
         losses_more3,
@@ -16,7 +17,10 @@ def _sources() -> tuple[ModuleType, ...]:
         pool_more3,
     )
 
-    return (activations_more3, losses_more3, layers_more3, norm_more3, pool_more3, lazy_more3)
+    return (
+        activations_more3, losses_more3, layers_more3, norm_more3, pool_more3, lazy_more3,
+        adaptive_softmax,
+    )  # fmt: skip
 
 
 def functions() -> dict:
