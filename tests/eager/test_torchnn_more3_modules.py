@@ -427,3 +427,30 @@ def test_adaptive_log_softmax_errors():
     m = torch.nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3])
     with pytest.raises(RuntimeError, match=r"Target values should be in \[0, 9\]"):
         m(torch.zeros(2, 8), torch.tensor([1, 10]))
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"bias": True}, {"out_features": (3,), "label_smoothing": 0.1}, {"ignore_index": 1},
+    {"reduction": "none"},
+], ids=["bias", "k_dim_smoothing", "ignore_index", "none"])  # fmt: skip
+def test_linear_cross_entropy_loss_matches_torch(kwargs):
+    ours = torch.nn.LinearCrossEntropyLoss(4, 5, **kwargs)
+    theirs = T.nn.LinearCrossEntropyLoss(4, 5, **kwargs)
+    assert _shapes(ours.state_dict()) == _shapes(theirs.state_dict())
+    theirs.load_state_dict({k: T.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    x = R.standard_normal((6, 4)).astype(np.float32)
+    y = R.integers(0, 5, (6,) + tuple(kwargs.get("out_features", ())))
+    got, want = ours(torch.tensor(x), torch.tensor(y)), theirs(T.tensor(x), T.tensor(y))
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-5, atol=1e-6)
+    got.sum().backward()
+    want.sum().backward()
+    np.testing.assert_allclose(ours.linear.weight.grad.numpy(),
+                               theirs.linear.weight.grad.numpy(), rtol=1e-5, atol=1e-6)  # fmt: skip
+    w = R.standard_normal((5, 4)).astype(np.float32)
+    np.testing.assert_allclose(
+        torch.nn.functional.linear_cross_entropy(torch.tensor(x), torch.tensor(w),
+                                                 torch.tensor(y[:, 0] if y.ndim > 1 else y)).item(),
+        T.nn.functional.linear_cross_entropy(T.tensor(x), T.tensor(w),
+                                             T.tensor(y[:, 0] if y.ndim > 1 else y)).item(),
+        rtol=1e-5,
+    )  # fmt: skip

@@ -11,6 +11,7 @@ def _sources() -> tuple[ModuleType, ...]:
         activations_more3,
         adaptive_softmax,
         layers_more3,
+        linear_ce,
         lazy_more3,
         losses_more3,
         norm_more3,
@@ -19,7 +20,7 @@ def _sources() -> tuple[ModuleType, ...]:
 
     return (
         activations_more3, losses_more3, layers_more3, norm_more3, pool_more3, lazy_more3,
-        adaptive_softmax,
+        adaptive_softmax, linear_ce,
     )  # fmt: skip
 
 
