@@ -17,7 +17,8 @@ R = np.random.default_rng(15)
 NEW_MODULES = [
     "BatchNorm1d", "BatchNorm2d", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "Embedding",
     "AvgPool2d", "Hardtanh", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss",
-    "AdaptiveAvgPool3d", "AdaptiveLogSoftmaxWithLoss", "AdaptiveMaxPool3d", "AlphaDropout", "AvgPool3d", "BatchNorm3d",
+    "AdaptiveAvgPool3d", "AdaptiveLogSoftmaxWithLoss", "AdaptiveMaxPool3d", "AlphaDropout",
+    "AvgPool3d", "BatchNorm3d", "LinearCrossEntropyLoss",
     "Bilinear", "CELU", "ChannelShuffle", "CircularPad1d", "CircularPad2d", "CircularPad3d",
     "ConstantPad3d", "ConvTranspose3d", "CosineEmbeddingLoss", "CosineSimilarity",
     "CrossMapLRN2d", "Dropout1d", "Dropout3d", "FeatureAlphaDropout", "Fold",
