@@ -455,3 +455,61 @@ def test_linear_cross_entropy_loss_matches_torch(kwargs):
                                              T.tensor(y[:, 0] if y.ndim > 1 else y)).item(),
         rtol=1e-5,
     )  # fmt: skip
+
+
+def _torch_newton_schulz(g, a=3.4445, b=-4.775, c=2.0315, steps=5, eps=1e-7):
+    """torch's Muon iteration written with torch ops, in the input's dtype (torch.optim.Muon
+    itself runs it in bfloat16)."""
+    x = g.T if g.shape[0] > g.shape[1] else g
+    x = x / max(float(x.norm()), eps)
+    for _ in range(steps):
+        gram = x @ x.T
+        x = a * x + (b * gram + c * gram @ gram) @ x
+    return x.T if g.shape[0] > g.shape[1] else x
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"nesterov": False, "adjust_lr_fn": "match_rms_adamw", "lr": 0.01},
+    {"momentum": 0.5, "weight_decay": 0.0},
+], ids=["defaults", "plain_momentum_rms_lr", "low_momentum"])  # fmt: skip
+@pytest.mark.parametrize("shape", [(6, 4), (3, 7)])
+def test_muon_matches_torch(kwargs, shape):
+    w0 = R.standard_normal(shape).astype(np.float32)
+    x = R.standard_normal((5, shape[0])).astype(np.float32)
+    ours = torch.tensor(w0.copy(), requires_grad=True)
+    real = T.tensor(w0.copy(), requires_grad=True)
+    exact = T.tensor(w0.astype(np.float64), requires_grad=True)
+    opt, topt = torch.optim.Muon([ours], **kwargs), T.optim.Muon([real], **kwargs)
+    lr, mom = kwargs.get("lr", 1e-3), kwargs.get("momentum", 0.95)
+    wd = kwargs.get("weight_decay", 0.1)
+    buf = T.zeros_like(exact)
+    for _ in range(4):
+        opt.zero_grad()
+        topt.zero_grad()
+        exact.grad = None
+        (torch.tensor(x) @ ours).tanh().sum().backward()
+        (T.tensor(x) @ real).tanh().sum().backward()
+        (T.tensor(x.astype(np.float64)) @ exact).tanh().sum().backward()
+        opt.step()
+        topt.step()
+        with T.no_grad():  # torch's algorithm step by step, the iteration in float64
+            buf.lerp_(exact.grad, 1 - mom)
+            upd = exact.grad.lerp(buf, mom) if kwargs.get("nesterov", True) else buf
+            rows, cols = shape
+            if kwargs.get("adjust_lr_fn") is None:
+                step = lr * np.sqrt(max(1, rows / cols))
+            else:
+                step = lr * 0.2 * np.sqrt(max(rows, cols))
+            exact.mul_(1 - lr * wd)
+            exact.add_(_torch_newton_schulz(upd), alpha=-step)
+    got = ours.detach().numpy()
+    np.testing.assert_allclose(got, exact.detach().numpy(), rtol=0, atol=2e-6)
+    moved = np.abs(real.detach().numpy() - w0).max()
+    assert np.abs(got - real.detach().numpy()).max() < 0.05 * moved  # torch's bfloat16 rounding
+
+
+def test_muon_rejects_what_torch_rejects():
+    with pytest.raises(ValueError, match="2D parameters"):
+        torch.optim.Muon([torch.zeros(3, requires_grad=True)])
+    with pytest.raises(ValueError, match="not supported"):
+        torch.optim.Muon([torch.zeros(2, 2, requires_grad=True)], adjust_lr_fn="other")
