@@ -513,3 +513,16 @@ def test_muon_rejects_what_torch_rejects():
         torch.optim.Muon([torch.zeros(3, requires_grad=True)])
     with pytest.raises(ValueError, match="not supported"):
         torch.optim.Muon([torch.zeros(2, 2, requires_grad=True)], adjust_lr_fn="other")
+
+
+def test_nested_lazy_modules_load_a_checkpoint_before_their_first_call():
+    ref = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(),
+                              torch.nn.Linear(16, 2))  # fmt: skip
+    lazy = torch.nn.Sequential(torch.nn.LazyConv2d(4, 3), torch.nn.LazyBatchNorm2d(),
+                               torch.nn.Flatten(), torch.nn.LazyLinear(2))  # fmt: skip
+    lazy.load_state_dict(ref.state_dict())
+    ref.eval()
+    lazy.eval()
+    x = torch.tensor(R.standard_normal((2, 3, 4, 4)).astype(np.float32))
+    np.testing.assert_array_equal(lazy(x).detach().numpy(), ref(x).detach().numpy())
+    assert [type(m).__name__ for m in lazy] == ["Conv2d", "BatchNorm2d", "Flatten", "Linear"]

@@ -121,6 +121,29 @@ def _register_buffer_on_assign() -> None:
 _register_buffer_on_assign()
 
 
+def _materialize_from_state_dict_on_load() -> None:
+    """Teach Module.load_state_dict that a placeholder of a lazy module (at any depth) takes the
+    checkpoint's shape before the values are copied, as torch's lazy modules do."""
+    original = Module.load_state_dict
+
+    def load_state_dict(self: Module, state_dict: Any, strict: bool = True, assign: bool = False):
+        for prefix, module in self.named_modules():
+            pre = f"{prefix}." if prefix else ""
+            for store in ("_parameters", "_buffers"):
+                for name, value in module.__dict__[store].items():
+                    src = state_dict.get(pre + name) if hasattr(state_dict, "get") else None
+                    if isinstance(value, _Uninitialized) and src is not None:
+                        arr = src._data if isinstance(src, Tensor) else np.asarray(src)
+                        value._materialize_as(np.empty(arr.shape, value._data.dtype))
+        return original(self, state_dict, strict, assign)
+
+    load_state_dict.__doc__ = original.__doc__
+    Module.load_state_dict = load_state_dict  # type: ignore[method-assign]
+
+
+_materialize_from_state_dict_on_load()
+
+
 # ---- lazy modules ------------------------------------------------------------------------------
 
 
@@ -183,17 +206,6 @@ class LazyModuleMixin:
             hook.remove()
         module.__dict__.pop("_lazy_kwargs", None)
         module.__class__ = _target(type(module))
-
-    def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False):
-        """Placeholders named in `state_dict` take its shapes, then the values are copied."""
-        prefix_free = {k: v for k, v in state_dict.items()}
-        for store in ("_parameters", "_buffers"):
-            for name, value in self.__dict__[store].items():
-                src = prefix_free.get(name)
-                if isinstance(value, _Uninitialized) and src is not None:
-                    arr = src._data if isinstance(src, Tensor) else np.asarray(src)
-                    value._materialize_as(np.empty(arr.shape, value._data.dtype))
-        return Module.load_state_dict(self, state_dict, strict, assign)
 
 
 def _channels(input: Tensor, spatial: int) -> int:
