@@ -526,3 +526,27 @@ def test_nested_lazy_modules_load_a_checkpoint_before_their_first_call():
     x = torch.tensor(R.standard_normal((2, 3, 4, 4)).astype(np.float32))
     np.testing.assert_array_equal(lazy(x).detach().numpy(), ref(x).detach().numpy())
     assert [type(m).__name__ for m in lazy] == ["Conv2d", "BatchNorm2d", "Flatten", "Linear"]
+
+
+@pytest.mark.parametrize("n,x_shape,w_shape,kwargs", [
+    (1, (2, 3, 9), (4, 3, 3), {"stride": 2, "padding": 1}),
+    (2, (2, 3, 7, 6), (4, 3, 3, 2), {"padding": 1, "dilation": 2}),
+    (3, (1, 2, 4, 5, 4), (3, 2, 2, 2, 2), {}),
+])  # fmt: skip
+def test_nn_grad_conv_gradients_match_torch(n, x_shape, w_shape, kwargs):
+    x, w = R.standard_normal(x_shape), R.standard_normal(w_shape)
+    y = getattr(T.nn.functional, f"conv{n}d")(T.tensor(x), T.tensor(w), **kwargs)
+    g = R.standard_normal(tuple(y.shape))
+    gt = torch.tensor(g, requires_grad=True)
+    got_in = getattr(torch.nn.grad, f"conv{n}d_input")(x_shape, torch.tensor(w), gt, **kwargs)
+    want_in = getattr(T.nn.grad, f"conv{n}d_input")(x_shape, T.tensor(w), T.tensor(g), **kwargs)
+    np.testing.assert_allclose(got_in.detach().numpy(), want_in.numpy(), rtol=1e-10, atol=1e-12)
+    got_w = getattr(torch.nn.grad, f"conv{n}d_weight")(torch.tensor(x), w_shape, gt, **kwargs)
+    want_w = getattr(T.nn.grad, f"conv{n}d_weight")(T.tensor(x), w_shape, T.tensor(g), **kwargs)
+    np.testing.assert_allclose(got_w.detach().numpy(), want_w.numpy(), rtol=1e-10, atol=1e-12)
+    (got_in.sum() + got_w.sum()).backward()  # differentiable in the cotangent
+    tg = T.tensor(g, requires_grad=True)
+    (getattr(T.nn.grad, f"conv{n}d_input")(x_shape, T.tensor(w), tg, **kwargs).sum()
+     + getattr(T.nn.grad, f"conv{n}d_weight")(T.tensor(x), w_shape, tg, **kwargs).sum()
+     ).backward()  # fmt: skip
+    np.testing.assert_allclose(gt.grad.numpy(), tg.grad.numpy(), rtol=1e-10, atol=1e-12)

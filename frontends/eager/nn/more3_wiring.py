@@ -10,6 +10,7 @@ def _sources() -> tuple[ModuleType, ...]:
     from . import (
         activations_more3,
         adaptive_softmax,
+        conv_grad,
         layers_more3,
         lazy_more3,
         linear_ce,
@@ -20,7 +21,7 @@ def _sources() -> tuple[ModuleType, ...]:
 
     return (
         activations_more3, losses_more3, layers_more3, norm_more3, pool_more3, lazy_more3,
-        adaptive_softmax, linear_ce,
+        adaptive_softmax, linear_ce, conv_grad,
     )  # fmt: skip
 
 
