@@ -69,7 +69,6 @@ def test_global_average_pool_is_bitwise_equal_to_graph_reduce_mean():
         (lambda: dg.nn.functional.adaptive_avg_pool2d(dg.zeros(2, 3), 1), "adaptive_avg_pool2d"),
         (lambda: dg.nn.AdaptiveAvgPool2d((1, 2, 3))(dg.zeros(1, 2, 3, 4)), "output_size"),
         (lambda: dg.nn.AdaptiveMaxPool2d(0)(dg.zeros(1, 2, 3, 4)), "positive"),
-        (lambda: dg.nn.AdaptiveMaxPool2d(2, return_indices=True), "return_indices"),
     ],
 )
 def test_bad_arguments_name_the_op(make, message):

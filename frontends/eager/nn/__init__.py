@@ -124,4 +124,6 @@ from .layers_more2 import (  # noqa: E402, F401
 )
 from .pooling import *  # noqa: E402, F403  (adaptive pooling: see pooling.py)
 
+globals().update(__import__(__name__ + ".more3_wiring", fromlist=["_"]).modules())
+
 modules = _modules_namespace(__import__("sys").modules[__name__])

@@ -6,18 +6,25 @@ from typing import Any
 
 import numpy as np
 
-from ....core import ops
 from ..tensor import Tensor
 from .module import Module
 from .parameter import Parameter
 
 
-def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, *_: Any, **__: Any):
-    """The rows of `weight` at the integer indices `input`."""
-    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
-    if idx.dtype.kind not in "iu":
-        raise RuntimeError(f"embedding: indices must be integers, got {idx.dtype}")
-    return ops.gather(weight, idx, 0)
+def embedding(
+    input: Any,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """The rows of `weight` at the integer indices `input` (torch's options: see
+    embedding_more3.py)."""
+    from .embedding_more3 import embedding as _embedding
+
+    return _embedding(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq)
 
 
 def kl_div(

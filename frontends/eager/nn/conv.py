@@ -119,10 +119,12 @@ class AvgPool2d(Module):
         padding: Any = 0,
         ceil_mode: bool = False,
         count_include_pad: bool = True,
+        divisor_override: int | None = None,
     ) -> None:
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.count_include_pad, self.ceil_mode = count_include_pad, ceil_mode
+        self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
         """Pooled input."""
@@ -133,6 +135,7 @@ class AvgPool2d(Module):
             self.padding,
             ceil_mode=self.ceil_mode,
             count_include_pad=self.count_include_pad,
+            divisor_override=self.divisor_override,
         )
 
     def extra_repr(self) -> str:
@@ -153,6 +156,8 @@ class _BatchNorm(Module):
         track_running_stats: bool = True,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
@@ -160,7 +165,10 @@ class _BatchNorm(Module):
         dt = _np_dtype(dtype)
         if affine:
             self.weight = Parameter(Tensor._make(np.ones(num_features, dt)))
-            self.bias = Parameter(Tensor._make(np.zeros(num_features, dt)))
+            if bias:
+                self.bias = Parameter(Tensor._make(np.zeros(num_features, dt)))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -170,6 +178,23 @@ class _BatchNorm(Module):
             self.register_buffer("num_batches_tracked", Tensor._make(np.zeros((), np.int64)))
         else:
             self.running_mean = self.running_var = None
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches tracked."""
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """Running statistics reset, weight 1, bias 0."""
+        self.reset_running_stats()
+        if self.affine:
+            with no_grad():
+                self.weight.fill_(1)
+                if self.bias is not None:
+                    self.bias.zero_()
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalised input (batch statistics while training, running ones in eval)."""

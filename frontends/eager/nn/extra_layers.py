@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -148,8 +149,26 @@ class ELU(Module):
 class Hardtanh(Module):
     """x clamped to [min_val, max_val]."""
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+    def __init__(
+        self,
+        min_val: float = -1.0,
+        max_val: float = 1.0,
+        inplace: bool = False,
+        min_value: float | None = None,
+        max_value: float | None = None,
+    ) -> None:
         super().__init__()
+        # min_value / max_value: the old keyword names, which torch still accepts (and warns)
+        if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated, use `min_val` instead",
+                          FutureWarning, stacklevel=2)  # fmt: skip
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated, use `max_val` instead",
+                          FutureWarning, stacklevel=2)  # fmt: skip
+            max_val = max_value
+        if max_val <= min_val:
+            raise ValueError(f"Hardtanh: max_val {max_val} must be greater than min_val {min_val}")
         self.min_val, self.max_val = min_val, max_val
 
     def forward(self, input: Tensor) -> Tensor:

@@ -91,10 +91,17 @@ def mse_loss(
     size_average: Any = None,
     reduce: Any = None,
     reduction: str = "mean",
+    weight: Any = None,
 ) -> Tensor:
-    """Mean squared error (warns when the shapes differ, as PyTorch)."""
+    """Mean squared error (warns when the shapes differ, as PyTorch); with an element `weight`, the
+    weighted sum, divided by the summed weights for 'mean'."""
     a, b = _regression_pair(input, target)
-    return CF.mse(a, b, _reduction(size_average, reduce, reduction))
+    red = _reduction(size_average, reduce, reduction)
+    if weight is not None:
+        from .weighted_losses import weighted_regression
+
+        return weighted_regression(CF.mse(a, b, "none"), input, weight, red, "mse_loss", True)
+    return CF.mse(a, b, red)
 
 
 def l1_loss(
@@ -103,10 +110,17 @@ def l1_loss(
     size_average: Any = None,
     reduce: Any = None,
     reduction: str = "mean",
+    weight: Any = None,
 ) -> Tensor:
-    """Mean absolute error (warns when the shapes differ, as PyTorch)."""
+    """Mean absolute error (warns when the shapes differ, as PyTorch); with an element `weight`, the
+    weighted sum, divided by the summed weights for 'mean'."""
     a, b = _regression_pair(input, target)
-    return CF.l1(a, b, _reduction(size_average, reduce, reduction))
+    red = _reduction(size_average, reduce, reduction)
+    if weight is not None:
+        from .weighted_losses import weighted_regression
+
+        return weighted_regression(CF.l1(a, b, "none"), input, weight, red, "l1_loss", True)
+    return CF.l1(a, b, red)
 
 
 def _classes_last(x: Tensor) -> Tensor:
@@ -186,8 +200,6 @@ def cross_entropy(
     label_smoothing: float = 0.0,
 ) -> Tensor:
     """Softmax cross-entropy against class indices or class probabilities."""
-    if weight is not None:
-        raise NotImplementedError("cross_entropy: class weights are not supported")
     red = _reduction(size_average, reduce, reduction)
     x = C.floating(input)
     _class_scores(x, "cross_entropy")
@@ -200,8 +212,22 @@ def cross_entropy(
             )
         probs = C.to_dtype(target, x._data.dtype)
         if label_smoothing:
-            probs = _smooth(probs, label_smoothing, x.shape[1])
+            probs = _smooth(probs, label_smoothing, x.shape[1] if x.ndim > 1 else x.shape[0])
+        if weight is not None:
+            from .weighted_losses import _class_weight
+
+            cdim = 1 if x.ndim > 1 else 0
+            w = _class_weight(weight, x.shape[cdim], x, "cross_entropy")
+            w = w.reshape(*([-1] + [1] * (x.ndim - 2))) if x.ndim > 1 else w
+            probs = probs * w
         return CF.cross_entropy_with_probs(_classes_last(x), _classes_last(probs), red)
+    if weight is not None or (label_smoothing and x.ndim != 2):
+        from .weighted_losses import weighted_label_loss
+
+        lp = _fn.log_softmax(x, 1 if x.ndim > 1 else 0)
+        return weighted_label_loss(
+            lp, target, weight, red, ignore_index, label_smoothing, "cross_entropy"
+        )
     if label_smoothing:
         if x.ndim != 2:
             raise NotImplementedError("cross_entropy: label_smoothing needs (N, C) inputs here")
@@ -235,9 +261,12 @@ def nll_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities."""
-    if weight is not None:
-        raise NotImplementedError("nll_loss: class weights are not supported")
     red = _reduction(size_average, reduce, reduction)
+    if weight is not None:
+        from .weighted_losses import weighted_label_loss
+
+        return weighted_label_loss(C.floating(input), target, weight, red, ignore_index, 0.0,
+                                   "nll_loss")  # fmt: skip
     return _label_loss(
         CF.nll_with_labels,
         C.floating(input),
@@ -268,10 +297,12 @@ def binary_cross_entropy(
     reduction: str = "mean",
 ) -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) for probabilities p (logs clamped at -100)."""
-    if weight is not None:
-        raise NotImplementedError("binary_cross_entropy: weights are not supported")
     p, t = _binary_pair(input, target, "binary_cross_entropy")
     p = G.unit_interval(p, "binary_cross_entropy")  # the record's check: p in [0, 1]
+    if weight is not None:
+        from .weighted_losses import weighted_bce
+
+        return weighted_bce(p, t, weight, _reduction(size_average, reduce, reduction))
     return CF.binary_cross_entropy(p, t, _reduction(size_average, reduce, reduction))
 
 
@@ -370,10 +401,20 @@ def avg_pool2d(
     padding: Any = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
+    divisor_override: int | None = None,
 ) -> Tensor:
-    """Window means over (N, C, H, W) input (stride defaults to the window)."""
+    """Window means over (N, C, H, W) input (stride defaults to the window); with
+    divisor_override, window sums divided by it."""
     _pool_args("avg_pool2d", 1, ceil_mode)
     stride = None if stride is None or stride == [] else stride
+    if divisor_override:
+        if ceil_mode:
+            raise NotImplementedError(
+                "avg_pool2d: divisor_override with ceil_mode=True is not provided"
+            )
+        kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+        mean = ops.avg_pool2d(input, kernel_size, stride, _padding(padding), count_include_pad=True)
+        return mean * (float(kh * kw) / float(divisor_override))
     if ceil_mode:
         from ....core import adaptive_pool as AP
 
@@ -486,3 +527,5 @@ from .pooling import (  # noqa: E402, F401  (adaptive pooling: see pooling.py)
     adaptive_max_pool1d,
     adaptive_max_pool2d,
 )
+
+globals().update(__import__(__package__ + ".more3_wiring", fromlist=["_"]).functions())

@@ -109,11 +109,18 @@ def smooth_l1_loss(
     return _reduce(per, F._reduction(size_average, reduce, reduction), "smooth_l1_loss")
 
 
-def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere."""
+def huber_loss(
+    input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0, weight: Any = None
+) -> Tensor:
+    """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (times an element `weight`;
+    torch's weighted 'mean' is the plain mean of the weighted terms)."""
     a, b = F._regression_pair(input, target)
     d = _fn.abs(a - b)
     per = _fn.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+    if weight is not None:
+        from .weighted_losses import weighted_regression
+
+        return weighted_regression(per, input, weight, reduction, "huber_loss", False)
     return _reduce(per, reduction, "huber_loss")
 
 

@@ -219,3 +219,4 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Ten
 from ..missing import module_getattr  # noqa: E402
 
 __getattr__ = module_getattr("torch.nn.init", globals())
+from .init_more3 import dirac, dirac_, eye, orthogonal, sparse, sparse_  # noqa: E402, F401

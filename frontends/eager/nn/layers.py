@@ -229,30 +229,93 @@ from ....core.domain import as_op  # noqa: E402
 
 
 class Embedding(Module):
-    """A lookup table of `num_embeddings` vectors (weights drawn from N(0, 1))."""
+    """A lookup table of `num_embeddings` vectors (weights drawn from N(0, 1); the padding_idx
+    row zero), with torch's options (see embedding_more3.py)."""
 
     def __init__(
-        self, num_embeddings: int, embedding_dim: int, dtype: Any = None, *, sparse: bool = False
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight: Tensor | None = None,
+        _freeze: bool = False,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
+        from .embedding_more3 import check_padding_idx
+
         # sparse=True: the gradient stays dense here; optim.SparseAdam updates its nonzero rows
         self.sparse = bool(sparse)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
+        self.padding_idx = check_padding_idx(padding_idx, num_embeddings)
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        if _weight is not None:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise ValueError(
+                    f"Embedding: _weight of shape {tuple(_weight.shape)} does not match "
+                    f"(num_embeddings, embedding_dim) = ({num_embeddings}, {embedding_dim})"
+                )
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+            return
         dt = (to_dtype(dtype) if dtype is not None else get_default_dtype()).np_dtype
         from ....core.random import default_generator
 
-        self.weight = Parameter(
-            Tensor._make(default_generator.normal((num_embeddings, embedding_dim), dt))
-        )
+        values = default_generator.normal((num_embeddings, embedding_dim), dt)
+        if self.padding_idx is not None:
+            values[self.padding_idx] = 0
+        self.weight = Parameter(Tensor._make(values), requires_grad=not _freeze)
+
+    def reset_parameters(self) -> None:
+        """N(0, 1) again (the padding row zero)."""
+        from ....core.random import default_generator
+
+        values = default_generator.normal(tuple(self.weight.shape), self.weight._data.dtype)
+        if self.padding_idx is not None:
+            values[self.padding_idx] = 0
+        self.weight._data[...] = values
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        embeddings: Tensor,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> Embedding:
+        """An Embedding whose table is `embeddings` (2-D), frozen unless freeze=False."""
+        if embeddings.dim() != 2:
+            raise ValueError("Embeddings parameter is expected to be 2-dimensional")
+        rows, cols = (int(s) for s in embeddings.shape)
+        return cls(
+            rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+            _weight=embeddings, _freeze=freeze,
+        )  # fmt: skip
 
     def forward(self, input: Tensor) -> Tensor:
         """The rows of the table at the integer indices."""
-        # the index tensor itself (not its array), so a compiled capture feeds it at each call
-        idx = input if isinstance(input, Tensor) else np.asarray(input)
-        # the gather record checks the indices (domain.gather_indices), named as embedding
-        return as_op("embedding", ops.gather, self.weight, idx, 0)
+        if self.padding_idx is None and self.max_norm is None and not self.scale_grad_by_freq:
+            # the index tensor itself (not its array), so a compiled capture feeds it at each call
+            idx = input if isinstance(input, Tensor) else np.asarray(input)
+            # the gather record checks the indices (domain.gather_indices), named as embedding
+            return as_op("embedding", ops.gather, self.weight, idx, 0)
+        from .embedding_more3 import embedding
+
+        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                         self.scale_grad_by_freq)  # fmt: skip
 
     def extra_repr(self) -> str:
         """Sizes."""
-        return f"{self.num_embeddings}, {self.embedding_dim}"
+        extra = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
+        if self.max_norm is not None:
+            extra += f", max_norm={self.max_norm}"
+        return f"{self.num_embeddings}, {self.embedding_dim}" + extra

@@ -9,6 +9,13 @@ from . import functional as F
 from .module import Module
 
 
+def _as_buffer(value: Any) -> Tensor | None:
+    """A loss weight as a tensor buffer (torch keeps them in the state_dict)."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    return Tensor(value)
+
+
 class _Loss(Module):
     def __init__(
         self, size_average: Any = None, reduce: Any = None, reduction: str = "mean"
@@ -53,8 +60,7 @@ class CrossEntropyLoss(_Loss):
         label_smoothing: float = 0.0,
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        if weight is not None:
-            raise NotImplementedError("CrossEntropyLoss: class weights are not supported")
+        self.register_buffer("weight", _as_buffer(weight))
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
@@ -63,6 +69,7 @@ class CrossEntropyLoss(_Loss):
         return F.cross_entropy(
             input,
             target,
+            self.weight,
             ignore_index=self.ignore_index,
             reduction=self.reduction,
             label_smoothing=self.label_smoothing,
@@ -81,13 +88,14 @@ class NLLLoss(_Loss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        if weight is not None:
-            raise NotImplementedError("NLLLoss: class weights are not supported")
+        self.register_buffer("weight", _as_buffer(weight))
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """The loss."""
-        return F.nll_loss(input, target, ignore_index=self.ignore_index, reduction=self.reduction)
+        return F.nll_loss(
+            input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction
+        )
 
 
 class BCELoss(_Loss):
@@ -101,12 +109,11 @@ class BCELoss(_Loss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        if weight is not None:
-            raise NotImplementedError("BCELoss: weights are not supported")
+        self.register_buffer("weight", _as_buffer(weight))
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """The loss."""
-        return F.binary_cross_entropy(input, target, reduction=self.reduction)
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -121,9 +128,8 @@ class BCEWithLogitsLoss(_Loss):
         pos_weight: Any = None,
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        # buffers, as torch's: they follow .to()/.double() and appear in the state dict
-        self.register_buffer("weight", weight)
-        self.register_buffer("pos_weight", pos_weight)
+        self.register_buffer("weight", _as_buffer(weight))
+        self.register_buffer("pos_weight", _as_buffer(pos_weight))
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """The loss."""

@@ -34,13 +34,37 @@ def instance_norm(
     momentum: float = 0.1,
     eps: float = 1e-5,
 ) -> Tensor:
-    """Normalise each (sample, channel) plane of (N, C, *) over its spatial dims."""
-    if not use_input_stats or running_mean is not None or running_var is not None:
-        raise NotImplementedError(
-            "instance_norm with running statistics (track_running_stats=True) is not provided; "
-            "use the default track_running_stats=False"
-        )
-    return norms.group_norm(input, int(input.shape[1]), weight, bias, eps)
+    """Normalise each (sample, channel) plane of (N, C, *) over its spatial dims; with running
+    statistics, update them from the batch (use_input_stats) or normalise with them."""
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError(
+                "instance_norm: running_mean and running_var must be given when "
+                "use_input_stats is False"
+            )
+        from .functional import batch_norm
+
+        return batch_norm(input, running_mean, running_var, weight, bias, False, 0.0, eps)
+    y = norms.group_norm(input, int(input.shape[1]), weight, bias, eps)
+    if running_mean is not None and running_var is not None:
+        _update_instance_running(input, running_mean, running_var, momentum)
+    return y
+
+
+def _update_instance_running(
+    input: Tensor, running_mean: Tensor, running_var: Tensor, momentum: float
+) -> None:
+    """running = (1 - m) * running + m * the batch average of the per-sample statistics (the
+    variance unbiased over each plane), as torch's instance_norm updates them."""
+    from ..grad_mode import no_grad
+
+    with no_grad():
+        x = input.detach().to(running_mean.dtype)
+        dims = tuple(range(2, x.dim()))
+        mean = x.mean(dims).mean(0)
+        var = x.var(dims).mean(0)  # unbiased, the default
+        running_mean.copy_(running_mean * (1.0 - momentum) + mean * momentum)
+        running_var.copy_(running_var * (1.0 - momentum) + var * momentum)
 
 
 def normalize(
@@ -62,6 +86,8 @@ class GroupNorm(Module):
         affine: bool = True,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         if num_channels % num_groups:
@@ -72,7 +98,10 @@ class GroupNorm(Module):
         dt = _np_dtype(dtype)
         if affine:
             self.weight = Parameter(Tensor._make(np.ones(num_channels, dt)))
-            self.bias = Parameter(Tensor._make(np.zeros(num_channels, dt)))
+            if bias:
+                self.bias = Parameter(Tensor._make(np.zeros(num_channels, dt)))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -100,21 +129,27 @@ class _InstanceNorm(Module):
         track_running_stats: bool = False,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
-        if track_running_stats:
-            raise NotImplementedError(
-                f"{type(self).__name__}(track_running_stats=True) is not provided; use the "
-                "default track_running_stats=False"
-            )
         self.num_features, self.eps, self.momentum, self.affine = (
             num_features, eps, momentum, affine,
         )  # fmt: skip
-        self.track_running_stats = False
+        self.track_running_stats = track_running_stats
         dt = _np_dtype(dtype)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor._make(np.zeros(num_features, dt)))
+            self.register_buffer("running_var", Tensor._make(np.ones(num_features, dt)))
+            self.register_buffer("num_batches_tracked", Tensor._make(np.zeros((), np.int64)))
+        else:
+            self.running_mean = self.running_var = None
         if affine:
             self.weight = Parameter(Tensor._make(np.ones(num_features, dt)))
-            self.bias = Parameter(Tensor._make(np.zeros(num_features, dt)))
+            if bias:
+                self.bias = Parameter(Tensor._make(np.zeros(num_features, dt)))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -128,11 +163,18 @@ class _InstanceNorm(Module):
             )
         if input.dim() == self._ranks[0]:  # unbatched (C, *): one sample
             return self.forward(input.unsqueeze(0)).squeeze(0)
-        return instance_norm(input, None, None, self.weight, self.bias, eps=self.eps)
+        use_input_stats = self.training or not self.track_running_stats
+        return instance_norm(
+            input, self.running_mean, self.running_var, self.weight, self.bias,
+            use_input_stats, self.momentum if self.momentum is not None else 0.0, self.eps,
+        )  # fmt: skip
 
     def extra_repr(self) -> str:
         """Features and options."""
-        return f"{self.num_features}, eps={self.eps}, affine={self.affine}"
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
 
 
 class InstanceNorm1d(_InstanceNorm):

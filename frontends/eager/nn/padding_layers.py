@@ -17,9 +17,13 @@ from .parameter import Parameter
 def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad the last len(pad) // 2 dims: (left, right) of the last dim first, as PyTorch orders
     them (negative amounts crop)."""
+    if mode in ("reflect", "replicate", "circular"):
+        from .layers_more3 import pad_modes
+
+        return pad_modes(input, pad, mode)
     if mode != "constant":
         raise NotImplementedError(
-            f"F.pad(mode={mode!r}) is not provided; mode='constant' is (pad with `value`)"
+            f"F.pad: mode {mode!r} is not one of 'constant', 'reflect', 'replicate', 'circular'"
         )
     pad = [int(p) for p in pad]
     if len(pad) % 2 or len(pad) // 2 > input.dim():

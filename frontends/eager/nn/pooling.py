@@ -10,11 +10,6 @@ from ..tensor import Tensor
 from .module import Module
 
 
-def _no_indices(op: str, return_indices: bool) -> None:
-    if return_indices:
-        raise NotImplementedError(f"{op}: return_indices=True is not supported")
-
-
 def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
     """Average over (N, C, L) regions so the length becomes output_size."""
     return AP.adaptive_pool(input, output_size, 1, "avg")
@@ -27,13 +22,19 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
 
 def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Tensor:
     """Maxima over (N, C, L) regions so the length becomes output_size."""
-    _no_indices("adaptive_max_pool1d", return_indices)
+    if return_indices:
+        from .pool_more3 import _adaptive_max
+
+        return _adaptive_max(1, input, output_size, True)
     return AP.adaptive_pool(input, output_size, 1, "max")
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Tensor:
     """Maxima over (N, C, H, W) regions so the spatial size becomes output_size."""
-    _no_indices("adaptive_max_pool2d", return_indices)
+    if return_indices:
+        from .pool_more3 import _adaptive_max
+
+        return _adaptive_max(2, input, output_size, True)
     return AP.adaptive_pool(input, output_size, 2, "max")
 
 
@@ -42,11 +43,16 @@ class _Adaptive(Module):
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__()
-        _no_indices(type(self).__name__, return_indices)
         self.output_size = output_size
+        if return_indices:
+            if "Max" not in type(self).__name__:
+                raise TypeError(f"{type(self).__name__} takes no return_indices")
+            self.return_indices = True
 
     def forward(self, input: Tensor) -> Tensor:
         """Pool to output_size."""
+        if getattr(self, "return_indices", False):
+            return type(self)._fn(input, self.output_size, True)
         return type(self)._fn(input, self.output_size)
 
     def extra_repr(self) -> str:

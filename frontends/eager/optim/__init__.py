@@ -15,4 +15,7 @@ from .more2 import ASGD  # noqa: E402, F401
 from .more_algorithms import *  # noqa: E402, F403  (NAdam, RAdam, Rprop: see more_algorithms.py)
 
 __getattr__ = module_getattr("torch.optim", globals())
+from . import swa_utils  # noqa: E402, F401
+from .adafactor import Adafactor  # noqa: E402, F401
+from .muon import Muon  # noqa: E402, F401
 from .sparse_adam import SparseAdam  # noqa: E402, F401
