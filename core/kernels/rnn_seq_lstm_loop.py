@@ -20,29 +20,26 @@ import numpy as np
 
 from . import codegen
 
-# Forward: the state update then the output update (kernels.rnn "state" and "output").
-_FWD = [("fp", "add", ("xf", "fb")), ("sf", "sigmoid", ("fp",)), ("m1", "mul", ("sf", "c_j")),
-        ("si", "sigmoid", ("xi",)), ("tg", "tanh", ("xg",)), ("m2", "mul", ("si", "tg")),
-        ("cn", "add", ("m1", "m2")), ("so", "sigmoid", ("xo",)), ("tc", "tanh", ("cn",)),
-        ("hn", "mul", ("so", "tc"))]  # fmt: skip
-
-# Backward of one step for the carried cotangents dh_j, dc_j and the step's own cotangents
-# (go_j output, gh_j carried h, gc_j carried c): the activations once, then the cell-gradient
-# kernels' arithmetic (output_grad_c, output_grad_gates, state_grad_gates, state_grad_c) and
-# the sums the step-by-step code formed (its zero blocks included: 0 + x is not always x).
-_BWD = [("fp", "add", ("xf", "fb")), ("sf", "sigmoid", ("fp",)), ("si", "sigmoid", ("xi",)),
-        ("tg", "tanh", ("xg",)), ("so", "sigmoid", ("xo",)), ("tc", "tanh", ("cn_j",)),
-        ("dha", "add", ("dh_j", "gh_j")), ("dca", "add", ("dc_j", "gc_j")),
-        ("g_j", "add", ("dha", "go_j")),
-        ("gs", "mul", ("g_j", "so")), ("ogc", "tanh_grad", ("tc", "gs")),
-        ("dct", "add", ("dca", "ogc")),
-        ("gt", "mul", ("g_j", "tc")), ("do", "sigmoid_grad", ("so", "gt")),
-        ("gc", "mul", ("dct", "c_j")), ("df", "sigmoid_grad", ("sf", "gc")),
-        ("gt2", "mul", ("dct", "tg")), ("di", "sigmoid_grad", ("si", "gt2")),
-        ("gs2", "mul", ("dct", "si")), ("dgg", "tanh_grad", ("tg", "gs2")),
-        ("dcp", "mul", ("dct", "sf")),
-        ("vi", "add", ("zero", "di")), ("vf", "add", ("zero", "df")),
-        ("vg", "add", ("zero", "dgg")), ("vo", "add", ("do", "zero"))]  # fmt: skip
+# Each inner loop below stores one stream and reads a few (what the compiler vectorises, with
+# run-time overlap checks); values several loops need (the activations) go through a scratch
+# row once. Steps are (name, op, args) expanded from the elementwise templates.
+_STATE = [("fp", "add", ("xf", "fb")), ("sf", "sigmoid", ("fp",)), ("m1", "mul", ("sf", "c_j")),
+          ("si", "sigmoid", ("xi",)), ("tg", "tanh", ("xg",)), ("m2", "mul", ("si", "tg")),
+          ("cn", "add", ("m1", "m2"))]  # fmt: skip
+_OUTPUT = [("so", "sigmoid", ("xo",)), ("tc", "tanh", ("cn",)), ("hn", "mul", ("so", "tc"))]
+# The backward's loops: the cell-gradient kernels' arithmetic (output_grad_c, output_grad_gates,
+# state_grad_gates, state_grad_c) on the activations computed once, with the sums the
+# step-by-step code formed (its zero blocks included: 0 + x is not always x).
+_DCT = [("gs", "mul", ("g_j", "so")), ("ogc", "tanh_grad", ("tc", "gs")),
+        ("dct", "add", ("dca", "ogc"))]  # fmt: skip
+_DO = [("gt", "mul", ("g_j", "tc")), ("do", "sigmoid_grad", ("so", "gt")),
+       ("v", "add", ("do", "zero"))]  # fmt: skip
+_DI = [("gt", "mul", ("dct", "tg")), ("di", "sigmoid_grad", ("si", "gt")),
+       ("v", "add", ("zero", "di"))]  # fmt: skip
+_DF = [("gc", "mul", ("dct", "c_j")), ("df", "sigmoid_grad", ("sf", "gc")),
+       ("v", "add", ("zero", "df"))]  # fmt: skip
+_DG = [("gs", "mul", ("dct", "si")), ("dg", "tanh_grad", ("tg", "gs")),
+       ("v", "add", ("zero", "dg"))]  # fmt: skip
 
 
 def _steps(steps: list, dt: np.dtype, ind: str) -> list[str]:
@@ -53,19 +50,27 @@ def _steps(steps: list, dt: np.dtype, ind: str) -> list[str]:
     return out
 
 
-def emit(dt: np.dtype) -> str:
-    """Module source with the ``forward`` and ``backward`` loops for one dtype."""
-    ind = " " * 16
-    gates = [f"{ind}x{b} = yr[g0 + o{b} + j]" for b in "ifgo"]
-    fwd = f'''
+def _loop(ind: str, loads: list[str], steps: list, store: str, dt: np.dtype) -> str:
+    """A loop over the h columns: loads ("name = expr"), steps, then one store."""
+    inner = ind + "    "
+    lines = [f"{ind}for j in range(h):", *[inner + ld for ld in loads],
+             *_steps(steps, dt, inner), inner + store]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _act(ind: str, name: str, op: str, src: str, dt: np.dtype, pre=None) -> str:
+    """A loop storing one activation into its scratch row."""
+    steps = ([pre] if pre else []) + [(name, op, (pre[0] if pre else "x",))]
+    return _loop(ind, [f"x = {src}"], steps, f"a_{name}[j] = {name}", dt)
+
+
+_FWD = """
 
 @njit(cache=True, error_model="numpy")
 def forward(xp, bh, whf, init, initf, lengths, fb_arr, oi, of, og, oo, y, yf, hp, nthreads,
             aoffs, boffs):
-    """Steps of the packed LSTM forward (see kernels.rnn_seq) into y; init rows hold h0, c0
-    where y's rows hold h, c; yf, initf: read-only flat aliases of y, init."""
-    zero = np.{dt.name}(0)
-    one = np.{dt.name}(1)
+    zero = np.DT(0)
+    one = np.DT(1)
     fb = fb_arr[0]
     t_len, b, g4 = xp.shape
     h = g4 // 4
@@ -83,68 +88,92 @@ def forward(xp, bh, whf, init, initf, lengths, fb_arr, oi, of, og, oo, y, yf, hp
             xr = xp[t, r]
             hr = hp[r]
             prev = init[r] if t == 0 else y[t - 1, r]
+            y_g = yr[g0 : g0 + g4]
             for j in range(g4):
-                yr[g0 + j] = xr[j] + (hr[j] + bh[j])
-            live = lengths[r] > t
-            for j in range(h):
-{chr(10).join(gates)}
-                c_j = prev[2 * h + j]
-{chr(10).join(_steps(_FWD, dt, ind))}
-                if live:
-                    yr[j] = hn
-                    yr[h + j] = hn
-                    yr[2 * h + j] = cn
-                else:
-                    yr[j] = zero
-                    yr[h + j] = prev[h + j]
-                    yr[2 * h + j] = c_j
-'''
-    bwd = f'''
+                y_g[j] = xr[j] + (hr[j] + bh[j])
+            y_o = yr[:h]
+            y_h = yr[h : 2 * h]
+            y_c = yr[2 * h : 3 * h]
+            h_prev = prev[h : 2 * h]
+            c_prev = prev[2 * h : 3 * h]
+            if lengths[r] > t:
+                g_i = y_g[oi : oi + h]
+                g_f = y_g[of : of + h]
+                g_g = y_g[og : og + h]
+                g_o = y_g[oo : oo + h]
+STATE
+OUTPUT
+                for j in range(h):
+                    y_o[j] = y_h[j]
+            else:
+                for j in range(h):
+                    y_o[j] = zero
+                for j in range(h):
+                    y_h[j] = h_prev[j]
+                for j in range(h):
+                    y_c[j] = c_prev[j]
+"""
+
+_BWD = """
 
 @njit(cache=True, error_model="numpy")
 def backward(y, gy, init, lengths, fb_arr, oi, of, og, oo, whtf, dgates, dgf, dh, dc, mat,
              nthreads, aoffs, boffs):
-    """Backward through time of the packed LSTM: the gate cotangents of every step into
-    dgates (dgf its read-only flat alias), the initial state's cotangents left in dh, dc."""
-    zero = np.{dt.name}(0)
-    one = np.{dt.name}(1)
+    zero = np.DT(0)
+    one = np.DT(1)
     fb = fb_arr[0]
     t_len, b, p = y.shape
     h = p // 7
     g4 = 4 * h
     g0 = 3 * h
     matf = mat.reshape(-1)
+    scratch = np.empty(6 * h, y.dtype)
+    a_si = scratch[:h]
+    a_sf = scratch[h : 2 * h]
+    a_tg = scratch[2 * h : 3 * h]
+    a_so = scratch[3 * h : 4 * h]
+    a_tc = scratch[4 * h : 5 * h]
+    a_dct = scratch[5 * h :]
     for t in range(t_len - 1, -1, -1):
         for r in range(b):
             yr = y[t, r]
             gr = gy[t, r]
             prev = init[r] if t == 0 else y[t - 1, r]
+            c_prev = prev[2 * h : 3 * h]
+            c_t = yr[2 * h : 3 * h]
             dgr = dgates[t, r]
             dhr = dh[r]
             dcr = dc[r]
-            live = lengths[r] > t
+            go = gr[:h]
+            gh = gr[h : 2 * h]
+            gc = gr[2 * h : 3 * h]
+            gg = gr[g0:]
             for j in range(h):
-{chr(10).join(gates)}
-                cn_j = yr[2 * h + j]
-                c_j = prev[2 * h + j]
-                dh_j = dhr[j]
-                dc_j = dcr[j]
-                go_j = gr[j]
-                gh_j = gr[h + j]
-                gc_j = gr[2 * h + j]
-{chr(10).join(_steps(_BWD, dt, ind))}
-                if not live:
-                    vi = zero
-                    vf = zero
-                    vg = zero
-                    vo = zero
-                    dcp = dca
-                dgr[oi + j] = vi + gr[g0 + oi + j]
-                dgr[of + j] = vf + gr[g0 + of + j]
-                dgr[og + j] = vg + gr[g0 + og + j]
-                dgr[oo + j] = vo + gr[g0 + oo + j]
-                dhr[j] = dha
-                dcr[j] = dcp
+                dhr[j] = dhr[j] + gh[j]
+            if lengths[r] > t:
+                y_g = yr[g0:]
+                g_i = y_g[oi : oi + h]
+                g_f = y_g[of : of + h]
+                g_g = y_g[og : og + h]
+                g_o = y_g[oo : oo + h]
+                d_i = dgr[oi : oi + h]
+                d_f = dgr[of : of + h]
+                d_g = dgr[og : og + h]
+                d_o = dgr[oo : oo + h]
+                gg_i = gg[oi : oi + h]
+                gg_f = gg[of : of + h]
+                gg_g = gg[og : og + h]
+                gg_o = gg[oo : oo + h]
+ACTS
+DCT
+GRADS
+                for j in range(h):
+                    dcr[j] = a_dct[j] * a_sf[j]
+            else:
+                for j in range(g4):
+                    dgr[j] = zero + gg[j]
+                for j in range(h):
+                    dcr[j] = dcr[j] + gc[j]
         step_matmul(dgf, t * b * g4, g4, whtf, h, matf, b, h, g4, nthreads, aoffs, boffs)
         for r in range(b):
             dhr = dh[r]
@@ -155,7 +184,44 @@ def backward(y, gy, init, lengths, fb_arr, oi, of, og, oo, whtf, dgates, dgf, dh
             else:
                 for j in range(h):
                     dhr[j] = mr[j] + dhr[j]
-'''
+"""
+
+
+def emit(dt: np.dtype) -> str:
+    """Module source with the ``forward`` and ``backward`` loops for one dtype.
+
+    forward(xp, bh, whf, init, initf, lengths, fb_arr, oi, of, og, oo, y, yf, hp, nthreads,
+    aoffs, boffs) runs the packed forward into y from the input projections xp; init's rows
+    hold h0, c0 where y's rows hold the carried h, c. backward(y, gy, init, ..., whtf, dgates,
+    dgf, dh, dc, mat, ...) writes every step's gate cotangents into dgates and leaves the
+    initial state's cotangents in dh, dc. Names ending in f are read-only flat aliases.
+    """
+    ind = " " * 16
+    state = _loop(ind, ["xi = g_i[j]", "xf = g_f[j]", "xg = g_g[j]", "c_j = c_prev[j]"], _STATE,
+                  "y_c[j] = cn", dt)  # fmt: skip
+    output = _loop(ind, ["xo = g_o[j]", "cn = y_c[j]"], _OUTPUT, "y_h[j] = hn", dt)
+    acts = "\n".join([
+        _act(ind, "si", "sigmoid", "g_i[j]", dt),
+        _act(ind, "sf", "sigmoid", "g_f[j]", dt, ("fp", "add", ("x", "fb"))),
+        _act(ind, "tg", "tanh", "g_g[j]", dt),
+        _act(ind, "so", "sigmoid", "g_o[j]", dt),
+        _act(ind, "tc", "tanh", "c_t[j]", dt),
+    ])  # fmt: skip
+    g_j = "g_j = dhr[j] + go[j]"
+    dct = _loop(ind, [g_j, "dca = dcr[j] + gc[j]", "so = a_so[j]", "tc = a_tc[j]"], _DCT,
+                "a_dct[j] = dct", dt)  # fmt: skip
+    grads = "\n".join([
+        _loop(ind, [g_j, "so = a_so[j]", "tc = a_tc[j]"], _DO, "d_o[j] = v + gg_o[j]", dt),
+        _loop(ind, ["dct = a_dct[j]", "si = a_si[j]", "tg = a_tg[j]"], _DI,
+              "d_i[j] = v + gg_i[j]", dt),
+        _loop(ind, ["dct = a_dct[j]", "sf = a_sf[j]", "c_j = c_prev[j]"], _DF,
+              "d_f[j] = v + gg_f[j]", dt),
+        _loop(ind, ["dct = a_dct[j]", "si = a_si[j]", "tg = a_tg[j]"], _DG,
+              "d_g[j] = v + gg_g[j]", dt),
+    ])  # fmt: skip
+    fwd = _FWD.replace("DT", dt.name).replace("STATE", state).replace("OUTPUT", output)
+    bwd = _BWD.replace("DT", dt.name).replace("ACTS", acts).replace("DCT", dct)
+    bwd = bwd.replace("GRADS", grads)
     header = codegen.module_header() + (
         "from duograd.core.kernels.rnn_seq_matmul import step_matmul\n"
     )
