@@ -14,6 +14,7 @@ import numpy as np
 
 from . import codegen
 from . import rnn_seq_cells as KC
+from .rnn_seq_matmul import start_pool
 
 # The GRU cell as loops that each store one stream (what the compiler vectorises; the generic
 # kernels of `rnn_seq_cells` store several per loop), the activations through a scratch row
@@ -292,6 +293,7 @@ def kernels(cell: str, dt: np.dtype):
     key = (cell, np.dtype(dt))
     k = _loaded.get(key)
     if k is None:
+        start_pool()
         mod = codegen.load_source(emit(cell, np.dtype(dt)))
         k = _loaded[key] = (mod.forward, mod.backward)
     return k

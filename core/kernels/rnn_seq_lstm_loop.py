@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import codegen
+from .rnn_seq_matmul import start_pool
 
 # Each inner loop below stores one stream and reads a few (what the compiler vectorises, with
 # run-time overlap checks); values several loops need (the activations) go through a scratch
@@ -235,6 +236,7 @@ def kernels(dt: np.dtype):
     """(forward, backward) compiled loops for dtype dt."""
     k = _loaded.get(dt)
     if k is None:
+        start_pool()
         mod = codegen.load_source(emit(np.dtype(dt)))
         k = _loaded[dt] = (mod.forward, mod.backward)
     return k

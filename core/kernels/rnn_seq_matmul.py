@@ -37,13 +37,14 @@ def step_matmul(a, ao, ars, b, brs, c, m, n, k, nthreads, aoffs, boffs):
 
 
 def threads_for(m: int, n: int, k: int) -> int:
-    """Threads for one step's product, chosen as `matmul` chooses them (1: serial).
-
-    Always starts numba's thread pool first: a loop loaded from the cache links the parallel
-    driver's code, which needs the pool up even when it runs serially.
-    """
-    numba.get_num_threads()
+    """Threads for one step's product, chosen as `matmul` chooses them (1: serial)."""
     return 1 if m * n * k < PARALLEL_MIN_WORK else _cpu_threads()
+
+
+def start_pool() -> None:
+    """Start numba's thread pool: a loop loaded from the cache links the parallel driver's code,
+    which crashes without the pool even when the loop runs serially. Call before a loop."""
+    numba.get_num_threads()
 
 
 def read_only(a: np.ndarray, flat: bool = True) -> np.ndarray:
