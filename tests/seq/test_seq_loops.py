@@ -1,8 +1,9 @@
 """The compiled time loops of the sequence layers give the bits of the step-by-step forms.
 
-`kernels.rnn_seq` (LSTM) and `kernels.rnn_seq_gru` (GRU, plain RNN) run each direction's time
-loop as one compiled function (`rnn_seq_lstm_loop`, `rnn_seq_cells_loop`); the step-by-step
-Python forms they replace stay as the JIT-off path. These tests compare the two bit for bit:
+`kernels.rnn_seq` (LSTM), `kernels.rnn_seq_gru` (GRU, plain RNN) and `kernels.rnn_seq_gru_tf`
+(TF-layout GRU) run each direction's time loop as one compiled function (`rnn_seq_lstm_loop`,
+`rnn_seq_cells_loop`, `rnn_seq_gru_tf_loop`); the step-by-step Python forms they replace stay as
+the JIT-off path. These tests compare the two bit for bit:
 both dtypes, both LSTM layouts, variable lengths (a zero length included), cotangents with
 zero column blocks (the loops must keep the step-by-step code's skipped additions), and the
 per-step product run serially and split over threads.
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 from duograd.core.kernels import rnn_seq as KS
 from duograd.core.kernels import rnn_seq_gru as KG
+from duograd.core.kernels import rnn_seq_gru_tf as KT
 from duograd.core.primitives.linalg import matmul
 
 SHAPES = [  # (T, B, in, H, lengths)
@@ -116,3 +118,27 @@ def test_loops_accept_read_only_and_strided_operands():
     got = KS.backward(gy, y, x, h0, c0, wx, wh_f, lengths, 0.0, "torch")
     assert got.tobytes() == KS.backward(gy, y, x, h0, c0, wx, wh, lengths, 0.0, "torch").tobytes()
     assert np.all(np.isfinite(got)) and np.any(got != 0)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"T{s[0]}B{s[1]}H{s[3]}")
+def test_gru_tf_loops_match_steps(threads, dt, shape, monkeypatch):
+    t, b, n_in, h, lens = shape
+    rng = np.random.default_rng(t + h)
+    x, h0 = (rng.standard_normal(s).astype(dt) for s in ((t, b, n_in), (b, h)))
+    kg = (rng.standard_normal((n_in + h, 2 * h)) * 0.3).astype(dt)
+    kc = (rng.standard_normal((n_in + h, h)) * 0.3).astype(dt)
+    bg, bc = rng.standard_normal(2 * h).astype(dt), rng.standard_normal(h).astype(dt)
+    lengths = np.array(lens, np.int64)
+    monkeypatch.setattr(KT, "threads_for", lambda m, nn, k: threads)
+    y = KT.forward(x, h0, kg, bg, kc, bc, lengths)
+    with monkeypatch.context() as m:
+        m.setattr(KT, "_JIT_OFF", True)  # the step-by-step forms
+        want = KT.forward(x, h0, kg, bg, kc, bc, lengths)
+    assert y.tobytes() == want.tobytes()
+    for name, gy in _cotangents(rng, y, h, dt).items():
+        got = KT.backward(gy, y, x, h0, kg, kc, lengths)
+        with monkeypatch.context() as m:
+            m.setattr(KT, "_JIT_OFF", True)
+            ref = KT.backward(gy, y, x, h0, kg, kc, lengths)
+        assert got.tobytes() == ref.tobytes(), name
