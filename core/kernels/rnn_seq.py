@@ -1,9 +1,13 @@
 """Whole-sequence LSTM: forward over all steps and backward through time, in one call each.
 
 The input projection of every step is one matmul; the recurrence then runs one hidden matmul
-and the fused cell kernels (`kernels.rnn`) per step. Backward runs the fused cell-gradient
-kernels per step and computes the weight gradients and the input gradient as one matmul each
-over all steps. Rows past their sequence's length keep their state and output zeros.
+and the cell's elementwise math per step, all steps in one compiled loop
+(`rnn_seq_lstm_loop`). Backward runs the cell gradient and the hidden matmul per step in one
+compiled loop too, and computes the weight gradients and the input gradient as one matmul each
+over all steps. Rows past their sequence's length keep their state and output zeros. The
+step-by-step forms below (`_forward_steps`, `_backward_steps`: the fused cell kernels of
+`kernels.rnn` called per step) are what the compiled loops reproduce bit for bit; they run
+when the JIT is off (the matmul micro-kernel has no plain-Python form).
 
 The packed result (T, B, 7H) holds per step: the output h (zero past a row's length), the
 carried state h, the carried state c and the gate pre-activations (4H, saved for backward).
@@ -15,8 +19,28 @@ import numpy as np
 
 from ..primitives.linalg import matmul
 from . import rnn as K
+from . import rnn_seq_lstm_loop as L
+from .matmul import _JIT_OFF
+from .rnn_seq_matmul import read_only, threads_for
 
 PACK = 7  # columns of H in the packed result: out, h, c, gates (4)
+
+
+def _loop_args(h0, c0, lengths, forget_bias: float, layout: str) -> tuple:
+    """The compiled loops' shared operands: the initial state laid out as a packed row (h0, c0
+    where a step's carried h, c sit), the lengths as int64, forget_bias, the gate offsets."""
+    b, h = h0.shape
+    init = np.zeros((b, PACK * h), h0.dtype)
+    init[:, h : 2 * h] = h0
+    init[:, 2 * h : 3 * h] = c0
+    offs = [K.ORDERS[layout].index(g) * h for g in K._BLOCKS]
+    lens = read_only(np.asarray(lengths, np.int64))
+    return init, lens, np.full(1, forget_bias, h0.dtype), offs
+
+
+def _offsets() -> tuple[np.ndarray, np.ndarray]:
+    """Scratch batch offsets for the per-step products."""
+    return np.zeros(1, np.int64), np.zeros(1, np.int64)
 
 
 def forward(x, h0, c0, wx, wh, bx, bh, lengths, forget_bias: float, layout: str) -> np.ndarray:
@@ -29,6 +53,20 @@ def forward(x, h0, c0, wx, wh, bx, bh, lengths, forget_bias: float, layout: str)
         return y
     xp = matmul(np.ascontiguousarray(x).reshape(t_len * b, n_in), wx)
     xp = (xp + bx).reshape(t_len, b, 4 * h)
+    if _JIT_OFF or h == 0:
+        return _forward_steps(y, xp, h0, c0, wh, bh, lengths, forget_bias, layout)
+    init, lens, fb, offs = _loop_args(h0, c0, lengths, forget_bias, layout)
+    hp = np.empty((b, 4 * h), dt)
+    L.kernels(dt)[0](xp, read_only(bh), read_only(wh), init, read_only(init), lens, fb, *offs,
+                     y, read_only(y), hp, threads_for(b, 4 * h, h), *_offsets())  # fmt: skip
+    return y
+
+
+def _forward_steps(y, xp, h0, c0, wh, bh, lengths, forget_bias: float, layout: str) -> np.ndarray:
+    """The forward step by step from the input projections xp, into y."""
+    t_len = xp.shape[0]
+    h = h0.shape[-1]
+    dt = xp.dtype
     hs, cs = np.ascontiguousarray(h0), np.ascontiguousarray(c0)
     full = bool(np.all(lengths >= t_len))
     for t in range(t_len):
@@ -58,6 +96,33 @@ def backward(gy, y, x, h0, c0, wx, wh, lengths, forget_bias: float, layout: str)
     dgates = np.zeros((t_len, b, 4 * h), dt)
     dh = np.zeros((b, h), dt)
     dc = np.zeros((b, h), dt)
+    if _JIT_OFF or h == 0 or b == 0 or t_len == 0:
+        _backward_steps(dgates, dh, dc, gy, y, c0, wh, lengths, forget_bias, layout)
+    else:
+        init, lens, fb, offs = _loop_args(h0, c0, lengths, forget_bias, layout)
+        L.kernels(dt)[1](read_only(y, False), read_only(gy, False), read_only(init, False), lens,
+                         fb, *offs, read_only(wh.T), dgates, read_only(dgates), dh, dc,
+                         np.empty((b, h), dt), threads_for(b, h, 4 * h), *_offsets())  # fmt: skip
+    dg2 = dgates.reshape(t_len * b, 4 * h)
+    x2 = np.ascontiguousarray(x).reshape(t_len * b, n_in)
+    h_prev = np.concatenate([h0[None], y[:-1, :, h : 2 * h]], 0).reshape(t_len * b, h)
+    dx = matmul(dg2, wx, transpose_b=True)
+    dwx = matmul(x2, dg2, transpose_a=True)
+    dwh = matmul(np.ascontiguousarray(h_prev), dg2, transpose_a=True)
+    db = dg2.sum(0, dtype=dt) if t_len * b else np.zeros(4 * h, dt)
+    rows = np.concatenate(
+        [dh, dc, dx.reshape(t_len, b, n_in).transpose(1, 0, 2).reshape(b, t_len * n_in)], 1
+    )
+    return np.concatenate([dwx.ravel(), dwh.ravel(), db.ravel(), rows.ravel()])
+
+
+def _backward_steps(dgates, dh_out, dc_out, gy, y, c0, wh, lengths, forget_bias, layout) -> None:
+    """Backward through time step by step: gate cotangents into dgates, the initial state's
+    cotangents into dh, dc (both start at zero)."""
+    t_len = dgates.shape[0]
+    h = dh_out.shape[-1]
+    dt = dgates.dtype
+    dh, dc = dh_out.copy(), dc_out.copy()
     full = bool(np.all(lengths >= t_len))
     for t in range(t_len - 1, -1, -1):
         gates = np.ascontiguousarray(y[t, :, 3 * h :])
@@ -81,14 +146,5 @@ def backward(gy, y, x, h0, c0, wx, wh, lengths, forget_bias: float, layout: str)
             dh_prev = np.where(live, dh_prev, dh_prev + dh)
         dgates[t] = dg
         dh, dc = dh_prev, dc_prev
-    dg2 = dgates.reshape(t_len * b, 4 * h)
-    x2 = np.ascontiguousarray(x).reshape(t_len * b, n_in)
-    h_prev = np.concatenate([h0[None], y[:-1, :, h : 2 * h]], 0).reshape(t_len * b, h)
-    dx = matmul(dg2, wx, transpose_b=True)
-    dwx = matmul(x2, dg2, transpose_a=True)
-    dwh = matmul(np.ascontiguousarray(h_prev), dg2, transpose_a=True)
-    db = dg2.sum(0, dtype=dt) if t_len * b else np.zeros(4 * h, dt)
-    rows = np.concatenate(
-        [dh, dc, dx.reshape(t_len, b, n_in).transpose(1, 0, 2).reshape(b, t_len * n_in)], 1
-    )
-    return np.concatenate([dwx.ravel(), dwh.ravel(), db.ravel(), rows.ravel()])
+    dh_out[...] = dh
+    dc_out[...] = dc

@@ -19,6 +19,9 @@ import numpy as np
 
 from ..primitives.linalg import matmul
 from . import rnn_seq_cells as KC
+from . import rnn_seq_cells_loop as CL
+from .matmul import _JIT_OFF
+from .rnn_seq_matmul import read_only, threads_for
 
 GATES = {"gru": 3, "tanh": 1, "relu": 1}
 PACK = {"gru": 6, "tanh": 3, "relu": 3}
@@ -34,9 +37,41 @@ def forward(cell: str, x, h0, wx, wh, bx, bh, lengths) -> np.ndarray:
         return y
     xp = matmul(np.ascontiguousarray(x).reshape(t_len * b, n_in), wx)
     xp = (xp + bx).reshape(t_len, b, g * h)
+    if _JIT_OFF or h == 0:
+        return _forward_steps(cell, y, xp, h0, wh, bh, lengths)
+    init = _init(h0, PACK[cell])
+    hp = np.empty((b, g * h), x.dtype)
+    CL.kernels(cell, x.dtype)[0](xp, read_only(bh), read_only(wh), init, read_only(init),
+                                 _lengths(lengths), y, read_only(y), hp, h,
+                                 threads_for(b, g * h, h), *_offsets())  # fmt: skip
+    return y
+
+
+def _init(h0: np.ndarray, pack: int) -> np.ndarray:
+    """h0 laid out as a packed row (where a step's carried h sits), for the compiled loops."""
+    b, h = h0.shape
+    init = np.zeros((b, pack * h), h0.dtype)
+    init[:, h : 2 * h] = h0
+    return init
+
+
+def _lengths(lengths) -> np.ndarray:
+    return read_only(np.asarray(lengths, np.int64))
+
+
+def _offsets() -> tuple[np.ndarray, np.ndarray]:
+    """Scratch batch offsets for the per-step products."""
+    return np.zeros(1, np.int64), np.zeros(1, np.int64)
+
+
+def _forward_steps(cell: str, y, xp, h0, wh, bh, lengths) -> np.ndarray:
+    """The forward step by step from the input projections xp, into y (what the compiled loop
+    reproduces bit for bit; run when the JIT is off)."""
+    t_len = xp.shape[0]
+    h = h0.shape[-1]
     hs = np.ascontiguousarray(h0)
     full = bool(np.all(lengths >= t_len))
-    zero = np.zeros((), x.dtype)
+    zero = np.zeros((), xp.dtype)
     for t in range(t_len):
         hp = matmul(hs, wh) + bh
         yt = y[t]
@@ -72,13 +107,46 @@ def backward(cell: str, gy, y, x, h0, wx, wh, lengths) -> np.ndarray:
     dgh = np.zeros((t_len, b, g * h), dt) if cell == "gru" else dgx
     direct = np.zeros((b, h), dt)  # the next step's direct use of h (the GRU's z * h)
     mat = np.zeros((b, h), dt)  # the next step's hidden matmul
+    # callers slice the outputs and the last carried state: the other cotangents are zeros,
+    # and adding them per step would only cost time (skipped when a whole column block is zero)
+    car_live = gy[:, :, h : 2 * h].any(axis=(1, 2)) if t_len else np.zeros(0, bool)
+    saved_live = bool(gy[:, :, 2 * h :].any())
+    if _JIT_OFF or h == 0 or b == 0 or t_len == 0:
+        _backward_steps(cell, dgx, dgh, direct, mat, gy, y, h0, wh, lengths, car_live,
+                        saved_live)  # fmt: skip
+    else:
+        CL.kernels(cell, dt)[1](
+            read_only(y, False), read_only(gy, False), read_only(_init(h0, PACK[cell]), False),
+            _lengths(lengths), read_only(car_live), saved_live, read_only(wh.T), dgx, dgh,
+            read_only(dgh), direct, mat, np.zeros((b, h), dt), np.empty((b, h), dt), h,
+            threads_for(b, h, g * h), *_offsets(),
+        )  # fmt: skip
+    dh0 = direct + mat
+    dgx2 = dgx.reshape(t_len * b, g * h)
+    dgh2 = dgh.reshape(t_len * b, g * h)
+    x2 = np.ascontiguousarray(x).reshape(t_len * b, n_in)
+    h_prev = np.concatenate([h0[None], y[:-1, :, h : 2 * h]], 0).reshape(t_len * b, h)
+    dx = matmul(dgx2, wx, transpose_b=True)
+    dwx = matmul(x2, dgx2, transpose_a=True)
+    dwh = matmul(np.ascontiguousarray(h_prev), dgh2, transpose_a=True)
+    dbx = dgx2.sum(0, dtype=dt) if t_len * b else np.zeros(g * h, dt)
+    dbh = dgh2.sum(0, dtype=dt) if t_len * b else np.zeros(g * h, dt)
+    rows = np.concatenate([dh0, dx.reshape(t_len, b, n_in).transpose(1, 0, 2).reshape(b, -1)], 1)
+    return np.concatenate([dwx.ravel(), dwh.ravel(), dbx, dbh, rows.ravel()])
+
+
+def _backward_steps(
+    cell, dgx, dgh, direct_out, mat_out, gy, y, h0, wh, lengths, car_live, saved_live
+) -> None:
+    """Backward through time step by step: cotangents of the x and h pre-activations into
+    dgx, dgh; h0's cotangent is left as direct_out + mat_out (both start at zero)."""
+    t_len, b = dgx.shape[:2]
+    h = h0.shape[-1]
+    dt = dgx.dtype
+    direct, mat = direct_out.copy(), mat_out.copy()
     dd = np.zeros((b, h), dt)
     full = bool(np.all(lengths >= t_len))
     zero = np.zeros((), dt)
-    # callers slice the outputs and the last carried state: the other cotangents are zeros,
-    # and adding them per step would only cost time (skipped when a whole column block is zero)
-    car_live = gy[:, :, h : 2 * h].any(axis=(1, 2)) if t_len else []
-    saved_live = bool(gy[:, :, 2 * h :].any())
     for t in range(t_len - 1, -1, -1):
         gout, gcar = gy[t, :, :h], gy[t, :, h : 2 * h]
         dh_tot = (gout + direct) + mat
@@ -111,15 +179,5 @@ def backward(cell: str, gy, y, x, h0, wx, wh, lengths) -> np.ndarray:
         mat = matmul(dgh[t], wh, transpose_b=True)
         if cell == "gru" or not full:
             direct, dd = dd, direct  # the next step's kernel writes into the spent buffer
-    dh0 = direct + mat
-    dgx2 = dgx.reshape(t_len * b, g * h)
-    dgh2 = dgh.reshape(t_len * b, g * h)
-    x2 = np.ascontiguousarray(x).reshape(t_len * b, n_in)
-    h_prev = np.concatenate([h0[None], y[:-1, :, h : 2 * h]], 0).reshape(t_len * b, h)
-    dx = matmul(dgx2, wx, transpose_b=True)
-    dwx = matmul(x2, dgx2, transpose_a=True)
-    dwh = matmul(np.ascontiguousarray(h_prev), dgh2, transpose_a=True)
-    dbx = dgx2.sum(0, dtype=dt) if t_len * b else np.zeros(g * h, dt)
-    dbh = dgh2.sum(0, dtype=dt) if t_len * b else np.zeros(g * h, dt)
-    rows = np.concatenate([dh0, dx.reshape(t_len, b, n_in).transpose(1, 0, 2).reshape(b, -1)], 1)
-    return np.concatenate([dwx.ravel(), dwh.ravel(), dbx, dbh, rows.ravel()])
+    direct_out[...] = direct
+    mat_out[...] = mat

@@ -21,8 +21,9 @@ import numpy as np
 from numba import njit
 
 from . import rnn_seq_cells as KC
-from .matmul import matmul
+from .matmul import _JIT_OFF, matmul
 from .matmul_ukernel import fma
+from .rnn_seq_matmul import read_only, threads_for
 
 PACK = 6
 
@@ -97,6 +98,10 @@ def continue_chains(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return c
 
 
+def _lengths(lengths) -> np.ndarray:
+    return read_only(np.asarray(lengths, np.int64))
+
+
 def _split(kernel: np.ndarray, n_in: int) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(kernel[:n_in]), np.ascontiguousarray(kernel[n_in:])
 
@@ -114,6 +119,12 @@ def forward(x, h0, kg, bg, kc, bc, lengths) -> np.ndarray:
     x2 = np.ascontiguousarray(x).reshape(t_len * b, n_in)
     xg = matmul(x2, kgx).reshape(t_len, b, 2 * h)  # each chain through the x rows
     xc = matmul(x2, kcx).reshape(t_len, b, h)
+    if not _JIT_OFF and h:
+        from . import rnn_seq_gru_tf_loop as GL
+
+        GL.kernels(dt)[0](xg, xc, read_only(kgh, False), read_only(kch, False), read_only(bg),
+                          read_only(bc), read_only(h0, False), _lengths(lengths), y, h)  # fmt: skip
+        return y
     hs = np.ascontiguousarray(h0)
     full = bool(np.all(lengths >= t_len))
     zero = np.zeros((), dt)
@@ -158,7 +169,20 @@ def backward(gy, y, x, h0, kg, kc, lengths) -> np.ndarray:
     zero = np.zeros((), dt)
     car_live = gy[:, :, h : 2 * h].any(axis=(1, 2)) if t_len else []
     saved_live = bool(gy[:, :, 2 * h :].any())
-    for t in range(t_len - 1, -1, -1):
+    steps = range(t_len - 1, -1, -1)
+    if not _JIT_OFF and h and b and t_len:
+        from . import rnn_seq_gru_tf_loop as GL
+
+        init = np.zeros((b, PACK * h), dt)
+        init[:, h : 2 * h] = h0
+        GL.kernels(dt)[1](
+            read_only(y, False), read_only(gy, False), read_only(init, False), _lengths(lengths),
+            read_only(car_live), saved_live, read_only(kgh.T), read_only(kch.T), dag,
+            read_only(dag), dac, read_only(dac), use_u, use_r, mat, h, threads_for(b, h, 2 * h),
+            np.zeros(1, np.int64), np.zeros(1, np.int64),
+        )  # fmt: skip
+        steps = ()  # the compiled loop ran them
+    for t in steps:
         gout, gcar = gy[t, :, :h], gy[t, :, h : 2 * h]
         dh_tot = ((gout + use_u) + use_r) + mat
         if car_live[t]:
