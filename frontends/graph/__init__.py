@@ -425,3 +425,8 @@ _cluster.attach(__import__("sys").modules[__name__])
 from . import realprog_surface as _realprog_surface  # noqa: E402
 
 _realprog_surface.attach(__import__("sys").modules[__name__])
+
+# ---- tf.math: inverse hyperbolic functions, atan2, xlogy, truncatediv, ...: see math_top.py ---
+from . import math_top as _math_top  # noqa: E402
+
+__all__ += _math_top.attach(__import__("sys").modules[__name__])
