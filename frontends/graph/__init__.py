@@ -430,3 +430,8 @@ _realprog_surface.attach(__import__("sys").modules[__name__])
 from . import math_top as _math_top  # noqa: E402
 
 __all__ += _math_top.attach(__import__("sys").modules[__name__])
+
+# ---- band / diagonal matrices, roll, segment reductions, scatters, ...: see array_top.py -------
+from . import array_top as _array_top  # noqa: E402
+
+__all__ += _array_top.attach(__import__("sys").modules[__name__])

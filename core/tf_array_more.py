@@ -1,0 +1,277 @@
+"""Band and diagonal matrices, cross products, rolls, reversal of sequences, segment means and
+products, and writes of rows into tensors (tensor_scatter_nd_*), written once with core
+operations.
+
+They take arrays or symbolic values alike, so either frontend runs the same primitives in the
+same order; gradients follow from the core rules of the steps (selects, gathers and the
+scatter-add primitive).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import ops
+from .primitives.nn import scatter_add_like
+
+
+def _c(value, like):
+    return ops.scalar(value, like)
+
+
+def _static_dims(op: str, x, count: int) -> list:
+    dims = list(x.shape)[-count:] if count else list(x.shape)
+    if any(d is None for d in dims):
+        raise ValueError(
+            f"{op}: the last {count} dimensions of {x} must be known when the graph is built"
+        )
+    return [int(d) for d in dims]
+
+
+def band_mask(rows, cols, num_lower, num_upper):
+    """bool [m, n]: (num_lower < 0 or i - j <= num_lower) and (num_upper < 0 or j - i <=
+    num_upper), for int row and column numbers `rows` [m] and `cols` [n]."""
+    i = ops.expand_dims(rows, 1)
+    j = ops.expand_dims(cols, 0)
+    below = ops.sub(i, j)
+    above = ops.sub(j, i)
+
+    def within(dist, limit):
+        if isinstance(limit, (int, np.integer)):
+            if limit < 0:
+                return ops.greater_equal(ops.mul(dist, _c(0, dist)), _c(0, dist))  # all true
+            return ops.less_equal(dist, _c(int(limit), dist))
+        limit = ops.cast(limit, np.dtype(dist.dtype))
+        return ops.where(ops.less(limit, _c(0, limit)), ops.greater_equal(dist, dist),
+                         ops.less_equal(dist, limit))  # fmt: skip
+
+    lo, up = within(below, num_lower), within(above, num_upper)
+    return ops.where(lo, up, lo)
+
+
+def matrix_band_part(x, num_lower, num_upper, rows=None, cols=None):
+    """x with the entries outside the band set to zero (the band: num_lower diagonals below,
+    num_upper above; negative keeps that whole triangle). `rows`/`cols` are the run-time row and
+    column numbers when the last two dims are not known at build time."""
+    if rows is None or cols is None:
+        m, n = _static_dims("matrix_band_part", x, 2)
+        rows, cols = np.arange(m, dtype=np.int64), np.arange(n, dtype=np.int64)
+    keep = band_mask(rows, cols, num_lower, num_upper)
+    return ops.where(keep, x, ops.scalar(0, x))
+
+
+def matrix_diag(d):
+    """[..., n] -> [..., n, n] with d on the diagonal, zeros elsewhere."""
+    (n,) = _static_dims("matrix_diag", d, 1)
+    eye = np.eye(n, dtype=bool)
+    return ops.where(eye, ops.expand_dims(d, -1), ops.scalar(0, d))
+
+
+def matrix_diag_part(x):
+    """[..., m, n] -> [..., min(m, n)]: the main diagonal."""
+    m, n = _static_dims("matrix_diag_part", x, 2)
+    k = min(m, n)
+    eye = np.eye(m, n, dtype=bool)
+    picked = ops.sum(ops.where(eye, x, ops.scalar(0, x)), (-1,), False)  # [..., m]
+    return picked if k == m else ops.getitem(picked, (Ellipsis, slice(0, k)))
+
+
+def matrix_set_diag(x, d):
+    """x with its main diagonal replaced by d ([..., min(m, n)])."""
+    m, n = _static_dims("matrix_set_diag", x, 2)
+    k = min(m, n)
+    (dk,) = _static_dims("matrix_set_diag", d, 1)
+    if dk != k:
+        raise ValueError(
+            f"matrix_set_diag: the diagonal {d} must have {k} entries (min of {m} and {n})"
+        )
+    eye = np.eye(m, n, dtype=bool)
+    if k < n:  # pad the diagonal to n entries; the pad lies off the diagonal, never selected
+        pad = ops.stop_gradient(ops.mul(ops.getitem(x, (Ellipsis, 0, slice(k, n))), _c(0, x)))
+        d = ops.concat([d, pad], -1)
+    full = ops.expand_dims(d, -2)  # [..., 1, n]: entry (i, i) reads d[i]
+    return ops.where(eye, full, x)
+
+
+def matrix_transpose(x):
+    """x with its last two axes swapped."""
+    rank = len(x.shape)
+    if rank < 2:
+        raise ValueError(f"matrix_transpose: x must have rank >= 2, got {x}")
+    return ops.transpose(x, tuple(range(rank - 2)) + (rank - 1, rank - 2))
+
+
+def cross(a, b):
+    """The cross product of 3-vectors along the last axis (broadcast over the rest)."""
+    for v in (a, b):
+        if not len(v.shape) or v.shape[-1] != 3:
+            raise ValueError(f"cross: the last dimension of {v} must be 3")
+
+    def part(v, i):
+        return ops.getitem(v, (Ellipsis, i))
+
+    a0, a1, a2 = (part(a, i) for i in range(3))
+    b0, b1, b2 = (part(b, i) for i in range(3))
+    return ops.stack(
+        [
+            ops.sub(ops.mul(a1, b2), ops.mul(a2, b1)),
+            ops.sub(ops.mul(a2, b0), ops.mul(a0, b2)),
+            ops.sub(ops.mul(a0, b1), ops.mul(a1, b0)),
+        ],
+        -1,
+    )
+
+
+def roll(x, shifts, axes):
+    """x shifted cyclically by shifts[k] along axes[k] (entries leaving one end re-enter at the
+    other); the lengths rolled must be known."""
+    rank = len(x.shape)
+    total: dict[int, int] = {}
+    for s, a in zip(shifts, axes, strict=True):
+        if not -rank <= int(a) < rank:
+            raise ValueError(f"roll: axis {a} is out of range for a tensor of rank {rank}")
+        a = int(a) % rank
+        total[a] = total.get(a, 0) + int(s)
+    out = x
+    for a, s in total.items():
+        n = x.shape[a]
+        if n is None:
+            raise ValueError(f"roll: the length of axis {a} of {x} must be known")
+        if n == 0 or s % n == 0:
+            continue
+        cut = n - s % n
+        head = ops.getitem(out, (slice(None),) * a + (slice(0, cut),))
+        tail = ops.getitem(out, (slice(None),) * a + (slice(cut, None),))
+        out = ops.concat([tail, head], a)
+    return out
+
+
+def reverse_sequence(x, lengths, seq_axis: int, batch_axis: int):
+    """For each batch entry b, the first lengths[b] steps along seq_axis reversed, the rest kept;
+    the sequence length must be known, the lengths are run-time values."""
+    rank = len(x.shape)
+    sa, ba = int(seq_axis) % rank, int(batch_axis) % rank
+    if sa == ba:
+        raise ValueError(f"reverse_sequence: seq_axis and batch_axis are both {seq_axis}")
+    t = x.shape[sa]
+    if t is None:
+        raise ValueError(f"reverse_sequence: the length of axis {sa} of {x} must be known")
+    t = int(t)
+    perm = [ba, sa] + [d for d in range(rank) if d not in (ba, sa)]
+    xt = ops.transpose(x, tuple(perm))  # [B, T, ...]
+    steps = np.arange(t, dtype=np.int64)
+    lens = ops.expand_dims(ops.cast(lengths, np.int64), 1)  # [B, 1]
+    src = ops.where(ops.less(steps, lens), ops.sub(ops.sub(lens, _c(1, lens)), steps),
+                    ops.add(ops.mul(lens, _c(0, lens)), steps))  # fmt: skip
+    rest = rank - 2
+    # picks[b, t, s] = (s == src[b, t]); out[b, t] = sum over s of picks * x[b, s]
+    picks = ops.equal(ops.expand_dims(src, 2), steps.reshape(1, 1, t))
+    picks = ops.reshape(picks, (-1, t, t) + (1,) * rest) if rest else picks
+    chosen = ops.where(picks, ops.expand_dims(xt, 1), ops.scalar(0, x))
+    out = ops.sum(chosen, (2,), False)
+    inverse = tuple(int(i) for i in np.argsort(perm))
+    return ops.transpose(out, inverse)
+
+
+def segment_counts(ids, num_segments: int, dtype):
+    """How many rows each segment 0..num_segments-1 holds (as `dtype`), as a [K] tensor; rows
+    with a negative id count nowhere."""
+    like = np.zeros((num_segments,), dtype)
+    zero = np.zeros((), np.dtype(ids.dtype))
+    keep = ops.greater_equal(ids, zero)
+    ones = ops.where(keep, ops.scalar(1, like), ops.scalar(0, like))
+    return scatter_add_like(ones, like, ops.where(keep, ids, zero), 0)
+
+
+def last_of_repeats(flat):
+    """bool [n]: True for the last occurrence of each row number in `flat` (n known), so a
+    write of repeated rows keeps the last update, as a sequential loop would."""
+    n = int(flat.shape[0])
+    same = ops.equal(ops.expand_dims(flat, 1), ops.expand_dims(flat, 0))  # [j, k]
+    later = ops.where(np.triu(np.ones((n, n), bool), 1), same, np.zeros((), bool))
+    count = ops.sum(ops.cast(later, np.int32), (1,), False)
+    return ops.equal(count, ops.scalar(0, count))
+
+
+def segment_prod(x, ids, num_segments: int):
+    """out[k] = product of the rows x[i] with ids[i] == k (1 for an empty segment); the number
+    of rows must be known (they are multiplied in order, one at a time)."""
+    n = x.shape[0]
+    if n is None:
+        raise ValueError(f"segment_prod: the number of rows of {x} must be known")
+    k = int(num_segments)
+    rest = len(x.shape) - 1
+    hit = ops.equal(ops.expand_dims(ids, 1), np.arange(k, dtype=np.dtype(ids.dtype)))  # [N, K]
+    hit = ops.reshape(hit, (-1, k) + (1,) * rest) if rest else hit
+    factors = ops.where(hit, ops.expand_dims(x, 1), ops.scalar(1, x))  # [N, K, ...]
+    from .math_compose import prod
+
+    if n == 0:
+        return ops.sum(factors, (0,), False)
+    return prod(factors, (0,), False)
+
+
+def scatter_rows(tensor, flat, updates, mode: str):
+    """`tensor` viewed as [rows, ...] with `updates` [k, ...] written at the row numbers `flat`:
+    mode "update" replaces (of repeated rows, the last update wins), "add" adds, "sub" subtracts
+    (repeated rows add up), "max"/"min" keep the larger/smaller, "mul"/"div" multiply/divide
+    (for these four the rows must be distinct)."""
+    like = ops.mul(tensor, ops.scalar(0, tensor))
+    if np.dtype(flat.dtype) != np.int64:
+        flat = ops.cast(flat, np.int64)
+    if mode == "update" and flat.shape[0] is not None and int(flat.shape[0]) > 1:
+        last = ops.reshape(last_of_repeats(flat), (-1,) + (1,) * (len(updates.shape) - 1))
+        updates = ops.where(last, updates, ops.scalar(0, updates))
+    summed = scatter_add_like(updates, like, flat, 0)
+    if mode == "add":
+        return ops.add(tensor, summed)
+    if mode == "sub":
+        return ops.sub(tensor, summed)
+    count_like = np.zeros((tensor.shape[0],), np.int32) if tensor.shape[0] is not None else None
+    if count_like is None:
+        raise ValueError(f"scatter: the number of rows of {tensor} must be known")
+    hits = segment_counts(flat, int(tensor.shape[0]), np.int32)
+    rest = len(tensor.shape) - 1
+    hit = ops.greater(ops.reshape(hits, (-1,) + (1,) * rest), np.int32(0))
+    if mode == "update":
+        return ops.where(hit, summed, tensor)
+    if mode == "max":
+        return ops.where(hit, ops.maximum(tensor, summed), tensor)
+    if mode == "min":
+        return ops.where(hit, ops.minimum(tensor, summed), tensor)
+    if mode == "mul":
+        return ops.where(hit, ops.mul(tensor, summed), tensor)
+    if mode == "div":
+        safe = ops.where(hit, summed, ops.scalar(1, tensor))
+        return ops.where(hit, ops.div(tensor, safe), tensor)
+    raise ValueError(f"scatter: unknown mode {mode!r}")
+
+
+def batch_gather(params, indices, batch_dims: int):
+    """params[b..., indices[b..., j...]]: a gather along axis `batch_dims` done separately for
+    each index b of the first `batch_dims` axes (shared by params and indices; all known but
+    the trailing dims of indices)."""
+    from .primitives.bounds import index_bounds
+
+    bd = int(batch_dims)
+    lead = list(params.shape[: bd + 1])
+    if len(params.shape) <= bd or len(indices.shape) < bd or any(d is None for d in lead):
+        raise ValueError(
+            f"gather: with batch_dims={bd} the first {bd + 1} dims of params {params} must be "
+            f"known, and indices {indices} must have rank >= {bd}"
+        )
+    if list(indices.shape[:bd]) != lead[:bd]:
+        raise ValueError(
+            f"gather: the batch dims of params {params} and indices {indices} must match"
+        )
+    rest = tuple(params.shape[bd + 1 :])
+    if any(d is None for d in rest):
+        raise ValueError(f"gather: the dims after the gathered axis of {params} must be known")
+    p = int(lead[bd])
+    batch = int(np.prod(lead[:bd]))
+    dt = np.dtype(indices.dtype)
+    checked = index_bounds(indices, "gather", "indices", (p,), low=0)
+    tail = len(indices.shape) - bd
+    offsets = (np.arange(batch, dtype=dt) * p).reshape(tuple(lead[:bd]) + (1,) * tail)
+    flat = ops.reshape(params, (batch * p,) + rest)
+    return ops.gather(flat, ops.add(checked, offsets), 0)
