@@ -435,3 +435,8 @@ __all__ += _math_top.attach(__import__("sys").modules[__name__])
 from . import array_top as _array_top  # noqa: E402
 
 __all__ += _array_top.attach(__import__("sys").modules[__name__])
+
+# ---- assert_rank ..., initializer helpers, count_up_to, switch_case, tf.test: see host_top.py --
+from . import host_top as _host_top  # noqa: E402
+
+__all__ += _host_top.attach(__import__("sys").modules[__name__])
