@@ -275,3 +275,96 @@ def batch_gather(params, indices, batch_dims: int):
     offsets = (np.arange(batch, dtype=dt) * p).reshape(tuple(lead[:bd]) + (1,) * tail)
     flat = ops.reshape(params, (batch * p,) + rest)
     return ops.gather(flat, ops.add(checked, offsets), 0)
+
+
+def searchsorted(sorted_sequence, values, side: str = "left"):
+    """For each value, how many entries of its row of sorted_sequence lie below it ("left": <,
+    "right": <=), i.e. where it would be inserted to keep the row sorted (int64)."""
+    seq = ops.expand_dims(sorted_sequence, -2)  # [..., 1, N]
+    val = ops.expand_dims(values, -1)  # [..., M, 1]
+    below = ops.less(seq, val) if side == "left" else ops.less_equal(seq, val)
+    return ops.sum(ops.cast(below, np.int64), (-1,), False)
+
+
+def _int_floordiv(x, d: int):
+    """x // d for non-negative integers x (exact below 2**52) and a positive Python int d."""
+    q = ops.floor(ops.div(ops.cast(x, np.float64), np.float64(d)))
+    return ops.cast(q, np.dtype(x.dtype))
+
+
+def unravel_index(indices, dims: list):
+    """The coordinates, in an array of shape `dims`, of each flat row-major index: shape
+    [len(dims)] + indices.shape."""
+    dt = np.dtype(indices.dtype)
+    coords = []
+    stride = int(np.prod(dims))
+    for d in dims:
+        stride //= int(d)
+        q = _int_floordiv(indices, stride) if stride > 1 else indices
+        coords.append(ops.sub(q, ops.mul(_int_floordiv(q, int(d)), np.asarray(d, dt))))
+    return ops.stack(coords, 0)
+
+
+def histogram_bins(values, lo, hi, nbins: int):
+    """The bin (0..nbins-1) of each value for nbins equal bins on [lo, hi]; values below lo go
+    to bin 0, values at or above hi to the last (int32)."""
+    v = values
+    span = ops.sub(hi, lo)
+    scaled = ops.div(ops.sub(v, lo), span)
+    idx = ops.floor(ops.mul(scaled, ops.scalar(nbins, v)))
+    idx = ops.minimum(ops.maximum(idx, ops.scalar(0, v)), ops.scalar(nbins - 1, v))
+    return ops.cast(idx, np.int32)
+
+
+def count_values(ids, length: int, weights=None, dtype=np.int32):
+    """out[k] = how many entries of ids equal k (or the sum of their weights), k < length;
+    ids outside [0, length) count nowhere."""
+    flat = ops.reshape(ids, (-1,))
+    hit = ops.equal(ops.expand_dims(flat, 1), np.arange(length, dtype=np.dtype(flat.dtype)))
+    if weights is None:
+        return ops.cast(ops.sum(ops.cast(hit, np.int64), (0,), False), dtype)
+    w = ops.expand_dims(ops.reshape(weights, (-1,)), 1)
+    return ops.sum(ops.where(hit, w, ops.scalar(0, w)), (0,), False)
+
+
+def extract_patches(images, ksizes: tuple, strides: tuple, rates: tuple, padding: str):
+    """[B, H, W, C] -> [B, oh, ow, kh * kw * C]: each output pixel holds its (dilated) window,
+    rows of the window first, then columns, then channels (TF's extract_image_patches)."""
+    b, h, w, c = (int(d) if d is not None else None for d in images.shape)
+    if h is None or w is None or c is None:
+        raise ValueError(f"extract_image_patches: H, W and C of {images} must be known")
+    (kh, kw), (sh, sw), (rh, rw) = ksizes, strides, rates
+    eh, ew = (kh - 1) * rh + 1, (kw - 1) * rw + 1  # the dilated window
+    if padding == "VALID":
+        oh, ow = (h - eh) // sh + 1, (w - ew) // sw + 1
+        top = left = 0
+        x = images
+    else:
+        oh, ow = -(-h // sh), -(-w // sw)
+        ph, pw = max((oh - 1) * sh + eh - h, 0), max((ow - 1) * sw + ew - w, 0)
+        top, left = ph // 2, pw // 2
+        x = images
+        if ph:
+            z = ops.fill_like(ops.getitem(x, (slice(None), slice(0, 1))), 0.0)
+            x = ops.concat([z] * top + [x] + [z] * (ph - top), 1)
+        if pw:
+            z = ops.fill_like(ops.getitem(x, (slice(None), slice(None), slice(0, 1))), 0.0)
+            x = ops.concat([z] * left + [x] + [z] * (pw - left), 2)
+    if oh <= 0 or ow <= 0:
+        raise ValueError(f"extract_image_patches: the window is larger than {images}")
+    pieces = []
+    for i in range(kh):
+        for j in range(kw):
+            r0, c0 = i * rh, j * rw
+            pieces.append(
+                ops.getitem(
+                    x,
+                    (
+                        slice(None),
+                        slice(r0, r0 + (oh - 1) * sh + 1, sh),
+                        slice(c0, c0 + (ow - 1) * sw + 1, sw),
+                        slice(None),
+                    ),
+                )
+            )
+    return ops.concat(pieces, 3)

@@ -440,3 +440,8 @@ __all__ += _array_top.attach(__import__("sys").modules[__name__])
 from . import host_top as _host_top  # noqa: E402
 
 __all__ += _host_top.attach(__import__("sys").modules[__name__])
+
+# ---- searchsorted, histograms, confusion_matrix, extract_image_patches, ...: see array_top2.py
+from . import array_top2 as _array_top2  # noqa: E402
+
+__all__ += _array_top2.attach(__import__("sys").modules[__name__])
