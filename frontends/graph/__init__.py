@@ -445,3 +445,8 @@ __all__ += _host_top.attach(__import__("sys").modules[__name__])
 from . import array_top2 as _array_top2  # noqa: E402
 
 __all__ += _array_top2.attach(__import__("sys").modules[__name__])
+
+# ---- tf.TensorArray of a known size, usable as a while_loop variable: see tensor_array.py ------
+from . import tensor_array as _tensor_array  # noqa: E402
+
+__all__ += _tensor_array.attach(__import__("sys").modules[__name__])
