@@ -368,3 +368,61 @@ def extract_patches(images, ksizes: tuple, strides: tuple, rates: tuple, padding
                 )
             )
     return ops.concat(pieces, 3)
+
+
+def _zero_pad(x, axis: int, before: int, after: int):
+    if not before and not after:
+        return x
+    edge = ops.getitem(x, (slice(None),) * axis + (slice(0, 1),))
+    zero = ops.fill_like(edge, 0.0)
+    return ops.concat([zero] * before + [x] + [zero] * after, axis)
+
+
+def space_to_batch_nd(x, block: list, paddings: list):
+    """Zero-pad the M spatial dims after the batch, cut them into blocks of `block`, and move
+    each block offset into the batch: [B, *S, *rest] -> [B * prod(block), *S_padded/block,
+    *rest] (known shapes)."""
+    dims = [int(d) if d is not None else None for d in x.shape]
+    m = len(block)
+    if any(d is None for d in dims[1:]) or len(dims) < m + 1:
+        raise ValueError(f"space_to_batch_nd: the dims after the batch of {x} must be known")
+    for k, (a, b) in enumerate(paddings):
+        x = _zero_pad(x, k + 1, int(a), int(b))
+    padded = [dims[k + 1] + int(paddings[k][0]) + int(paddings[k][1]) for k in range(m)]
+    for k in range(m):
+        if padded[k] % block[k]:
+            raise ValueError(
+                f"space_to_batch_nd: padded dim {k + 1} ({padded[k]}) is not a multiple of the "
+                f"block size {block[k]}"
+            )
+    rest = dims[m + 1 :]
+    split = [-1]
+    for k in range(m):
+        split += [padded[k] // block[k], block[k]]
+    x = ops.reshape(x, tuple(split + rest))
+    perm = [2 + 2 * k for k in range(m)] + [0] + [1 + 2 * k for k in range(m)]
+    perm += list(range(1 + 2 * m, 1 + 2 * m + len(rest)))
+    x = ops.transpose(x, tuple(perm))
+    return ops.reshape(x, tuple([-1] + [padded[k] // block[k] for k in range(m)] + rest))
+
+
+def batch_to_space_nd(x, block: list, crops: list):
+    """The inverse of space_to_batch_nd: move the block offsets out of the batch back into the
+    M spatial dims, then crop: [B * prod(block), *S, *rest] -> [B, *(S * block - crops), *rest]."""
+    dims = [int(d) if d is not None else None for d in x.shape]
+    m = len(block)
+    if any(d is None for d in dims[1:]) or len(dims) < m + 1:
+        raise ValueError(f"batch_to_space_nd: the dims after the batch of {x} must be known")
+    spatial, rest = dims[1 : m + 1], dims[m + 1 :]
+    x = ops.reshape(x, tuple(list(block) + [-1] + spatial + rest))
+    perm = [m]
+    for k in range(m):
+        perm += [m + 1 + k, k]
+    perm += list(range(2 * m + 1, 2 * m + 1 + len(rest)))
+    x = ops.transpose(x, tuple(perm))
+    x = ops.reshape(x, tuple([-1] + [spatial[k] * block[k] for k in range(m)] + rest))
+    index = [slice(None)]
+    for k in range(m):
+        a, b = int(crops[k][0]), int(crops[k][1])
+        index.append(slice(a, spatial[k] * block[k] - b))
+    return ops.getitem(x, tuple(index))

@@ -450,3 +450,8 @@ __all__ += _array_top2.attach(__import__("sys").modules[__name__])
 from . import tensor_array as _tensor_array  # noqa: E402
 
 __all__ += _tensor_array.attach(__import__("sys").modules[__name__])
+
+# ---- space_to_batch_nd / batch_to_space_nd and friends: see space_batch.py ----------------------
+from . import space_batch as _space_batch  # noqa: E402
+
+__all__ += _space_batch.attach(__import__("sys").modules[__name__])

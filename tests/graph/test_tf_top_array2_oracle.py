@@ -153,3 +153,42 @@ def test_bad_inputs_name_the_op():
         with pytest.raises(Exception, match="unravel_index"):
             with dg.Session() as s:
                 s.run(dg.unravel_index(dg.constant([12]), [3, 4]))
+
+
+SPACE = np.random.RandomState(9).uniform(-1, 1, (2, 5, 6, 3))
+SPACE_PROGRAMS = {
+    "space_to_batch_nd": lambda tf, x: tf.space_to_batch_nd(x, [2, 3], [[1, 0], [0, 0]]),
+    "space_to_batch_nd_1d": lambda tf, x: tf.space_to_batch_nd(x, [2], [[0, 1]]),
+    "space_to_batch": lambda tf, x: tf.space_to_batch(x, [[1, 2], [1, 1]], block_size=2),
+    "round_trip": lambda tf, x: tf.batch_to_space_nd(
+        tf.space_to_batch_nd(x * x, [2, 2], [[1, 2], [0, 2]]), [2, 2], [[1, 2], [0, 2]]
+    ),
+    "batch_to_space": lambda tf, x: tf.batch_to_space(
+        tf.reshape(x, [4, 5, 3, 3]), [[0, 1], [1, 0]], 2
+    ),
+    "required_paddings": lambda tf, x: tf.space_to_batch_nd(
+        x, [3, 4], tf.required_space_to_batch_paddings([5, 6], [3, 4], [[1, 0], [0, 1]])[0]
+    ),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(SPACE_PROGRAMS))
+def test_space_batch_moves_match_real_tf(ref, name, dtype):
+    x = SPACE.astype(dtype)
+    ours = _run(dg, SPACE_PROGRAMS[name], x, True)
+    theirs = _run(ref, SPACE_PROGRAMS[name], x, True)
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape, (name, a.shape, b.shape)
+        np.testing.assert_array_equal(a, b)
+
+
+def test_required_space_to_batch_paddings_values(ref):
+    outs = []
+    for tf in (dg, ref):
+        with tf.Graph().as_default():
+            p, c = tf.required_space_to_batch_paddings([7, 10], [4, 3], [[1, 2], [0, 0]])
+            with tf.Session() as s:
+                outs.append(s.run([p, c]))
+    for a, b in zip(*outs, strict=True):
+        np.testing.assert_array_equal(a, b)
