@@ -426,3 +426,48 @@ def batch_to_space_nd(x, block: list, crops: list):
         a, b = int(crops[k][0]), int(crops[k][1])
         index.append(slice(a, spatial[k] * block[k] - b))
     return ops.getitem(x, tuple(index))
+
+
+def _first_occurrences(x):
+    """(eq [n, n], first [n]): eq[i, j] = x[i] == x[j]; first[i] = no earlier j has x[j] ==
+    x[i] (n known)."""
+    n = int(x.shape[0])
+    eq = ops.equal(ops.expand_dims(x, 1), ops.expand_dims(x, 0))
+    earlier = ops.where(np.tril(np.ones((n, n), bool), -1), eq, np.zeros((), bool))
+    count = ops.sum(ops.cast(earlier, np.int32), (1,), False)
+    return eq, ops.equal(count, ops.scalar(0, count))
+
+
+def unique(x, out_dtype=np.int32):
+    """(y, idx, counts): the distinct values of 1-D x in order of first appearance (a run-time
+    length), the position in y of each x[i], and how often each y value occurs."""
+    from .primitives.masking import boolean_mask
+
+    if len(x.shape) != 1 or x.shape[0] is None:
+        raise ValueError(f"unique: x must be 1-D of known length, got {x}")
+    n = int(x.shape[0])
+    eq, first = _first_occurrences(x)
+    y = ops.stop_gradient(boolean_mask(x, first, 0))  # TF defines no gradient for unique
+    # how many first occurrences lie strictly before each position
+    before = ops.where(np.tril(np.ones((n, n), bool), -1), ops.expand_dims(first, 0),
+                       np.zeros((), bool))  # fmt: skip
+    rank = ops.sum(ops.cast(before, np.int64), (1,), False)  # [n]
+    first_pos = ops.argmax(ops.cast(eq, np.int32), 1)  # the first j with x[j] == x[i]
+    idx = ops.cast(ops.gather(rank, first_pos, 0), out_dtype)
+    per_value = ops.sum(ops.cast(eq, np.int64), (0,), False)  # occurrences of x[j]
+    counts = ops.cast(boolean_mask(per_value, first, 0), out_dtype)
+    return y, idx, counts
+
+
+def setdiff1d(x, y, out_dtype=np.int32):
+    """(out, idx): the entries of 1-D x not in y, in order (a run-time length), and their
+    positions in x."""
+    from .primitives.masking import boolean_mask
+
+    if len(x.shape) != 1 or x.shape[0] is None:
+        raise ValueError(f"setdiff1d: x must be 1-D of known length, got {x}")
+    n = int(x.shape[0])
+    hit = ops.equal(ops.expand_dims(x, 1), ops.expand_dims(ops.reshape(y, (-1,)), 0))
+    found = ops.sum(ops.cast(hit, np.int32), (1,), False)
+    keep = ops.equal(found, ops.scalar(0, found))
+    return boolean_mask(x, keep, 0), boolean_mask(np.arange(n, dtype=out_dtype), keep, 0)

@@ -1,6 +1,6 @@
 """More TF1 array names: searchsorted, unravel_index, histogram_fixed_width(_bins),
-confusion_matrix, bincount, extract_image_patches and IndexedSlices (the compositions live in
-core/tf_array_more.py)."""
+confusion_matrix, bincount, extract_image_patches, IndexedSlices, unique(_with_counts) and
+setdiff1d (the compositions live in core/tf_array_more.py)."""
 
 from __future__ import annotations
 
@@ -238,4 +238,70 @@ def attach(tf: types.ModuleType) -> list:
     if not hasattr(tf.image, "extract_image_patches"):
         tf.image.extract_image_patches = extract_image_patches
     tf.register_tensor_conversion_function(IndexedSlices, _dense)
+    return added + _attach_sets(tf)
+
+
+class UniqueResult(tuple):
+    """(y, idx), also readable by name."""
+
+    @property
+    def y(self) -> Tensor:
+        """The distinct values."""
+        return self[0]
+
+    @property
+    def idx(self) -> Tensor:
+        """Where each input value sits in y."""
+        return self[1]
+
+
+class UniqueWithCountsResult(UniqueResult):
+    """(y, idx, count), also readable by name."""
+
+    @property
+    def count(self) -> Tensor:
+        """How often each value of y occurs."""
+        return self[2]
+
+
+def unique(x: Any, out_idx: Any = tfd.int32, name: str | None = None) -> UniqueResult:
+    """(y, idx): the distinct values of 1-D x in order of first appearance, and for each x[i]
+    its position in y (x's length must be known; y's is known when run)."""
+    t = _tensor(x)
+    known_rank("unique", t)
+    dt = tfd.as_dtype(out_idx).np_dtype
+    y, idx, _ = t.graph.build_op("Unique", name, lambda: C.unique(t, dt))
+    return UniqueResult((y, idx))
+
+
+def unique_with_counts(
+    x: Any, out_idx: Any = tfd.int32, name: str | None = None
+) -> UniqueWithCountsResult:
+    """(y, idx, count): unique, and how often each value of y occurs."""
+    t = _tensor(x)
+    known_rank("unique_with_counts", t)
+    dt = tfd.as_dtype(out_idx).np_dtype
+    out = t.graph.build_op("UniqueWithCounts", name, lambda: C.unique(t, dt))
+    return UniqueWithCountsResult(out)
+
+
+def setdiff1d(
+    x: Any, y: Any, index_dtype: Any = tfd.int32, name: str | None = None
+) -> UniqueResult:  # noqa: E501
+    """(out, idx): the entries of 1-D x that are not in y, in order, and their positions in x."""
+    a, b = _tensor(x), _tensor(y)
+    known_rank("setdiff1d", a, b)
+    if a.dtype != b.dtype:
+        raise TypeError(f"setdiff1d: x {a} and y {b} must share their dtype")
+    dt = tfd.as_dtype(index_dtype).np_dtype
+    return UniqueResult(a.graph.build_op("ListDiff", name, lambda: C.setdiff1d(a, b, dt)))
+
+
+def _attach_sets(tf: types.ModuleType) -> list:
+    added = []
+    for n, fn in (("unique", unique), ("unique_with_counts", unique_with_counts),
+                  ("setdiff1d", setdiff1d)):  # fmt: skip
+        if not hasattr(tf, n):
+            setattr(tf, n, fn)
+            added.append(n)
     return added

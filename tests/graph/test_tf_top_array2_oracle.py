@@ -192,3 +192,33 @@ def test_required_space_to_batch_paddings_values(ref):
                 outs.append(s.run([p, c]))
     for a, b in zip(*outs, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float32", "float64"])
+def test_unique_and_setdiff1d_match_real_tf(ref, dtype):
+    x = np.array([4, 1, 4, 7, 1, 1, 9, 4], dtype)
+    y = np.array([1, 9], dtype)
+    outs = []
+    for tf in (dg, ref):
+        with tf.Graph().as_default():
+            p = tf.placeholder(getattr(tf, dtype), [8])
+            u = tf.unique(p)
+            uc = tf.unique_with_counts(p, out_idx=tf.int64)
+            d = tf.setdiff1d(p, tf.constant(y))
+            fetch = [u.y, u.idx, uc.y, uc.idx, uc.count, d[0], d[1]]
+            with tf.Session() as s:
+                outs.append(s.run(fetch, {p: x}))
+    for a, b in zip(*outs, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
+def test_unique_has_no_gradient(ref):
+    # real TF registers none (tf.gradients raises LookupError); here the gradient is None
+    with ref.Graph().as_default():
+        p = ref.placeholder(ref.float32, [5])
+        with pytest.raises(LookupError):
+            ref.gradients(ref.reduce_sum(ref.unique(p)[0]), p)
+    with dg.Graph().as_default():
+        p = dg.placeholder(dg.float32, [5])
+        assert dg.gradients(dg.reduce_sum(dg.unique(p)[0]), p) == [None]
