@@ -455,3 +455,8 @@ __all__ += _tensor_array.attach(__import__("sys").modules[__name__])
 from . import space_batch as _space_batch  # noqa: E402
 
 __all__ += _space_batch.attach(__import__("sys").modules[__name__])
+
+# ---- tf.random_shuffle / tf.random.shuffle, tf.random_crop: see random_top.py --------------------
+from . import random_top as _random_top  # noqa: E402
+
+__all__ += _random_top.attach(__import__("sys").modules[__name__])
