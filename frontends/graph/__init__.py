@@ -460,3 +460,8 @@ __all__ += _space_batch.attach(__import__("sys").modules[__name__])
 from . import random_top as _random_top  # noqa: E402
 
 __all__ += _random_top.attach(__import__("sys").modules[__name__])
+
+# ---- tf.sparse_retain / tf.sparse.retain: see sparse_top.py --------------------------------------
+from . import sparse_top as _sparse_top  # noqa: E402
+
+__all__ += _sparse_top.attach(__import__("sys").modules[__name__])
