@@ -344,6 +344,20 @@ def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:
     return M.cast(x, dst, name=name)
 
 
+def to_complex64(x: Any, name: str = "ToComplex64") -> Tensor:
+    """x cast to complex64 (imaginary part 0)."""
+    from .dtypes import complex64
+
+    return M.cast(x, complex64, name=name)
+
+
+def to_complex128(x: Any, name: str = "ToComplex128") -> Tensor:
+    """x cast to complex128 (imaginary part 0)."""
+    from .dtypes import complex128
+
+    return M.cast(x, complex128, name=name)
+
+
 def switch_case(branch_index: Any, branch_fns: Any, default: Any = None,
                 name: str = "switch_case") -> Any:  # fmt: skip
     """branch_fns[branch_index]() (default(), else the last branch, when out of range)."""
@@ -469,6 +483,7 @@ _TOP = [
     "assert_variables_initialized", "moving_average_variables", "no_regularizer",
     "orthogonal_initializer", "uniform_unit_scaling_initializer", "AggregationMethod",
     "UnconnectedGradients", "count_up_to", "saturate_cast", "switch_case", "py_function",
+    "to_complex64", "to_complex128",
 ]  # fmt: skip
 _DEBUGGING = [
     "assert_rank", "assert_rank_at_least", "assert_rank_in", "assert_scalar", "assert_type",

@@ -174,6 +174,17 @@ def test_saturate_cast_matches_tf(ref):
         np.testing.assert_array_equal(a, b)
 
 
+def test_to_complex_matches_tf(ref):
+    def build(tf):
+        x = tf.constant([1.5, -2.0])
+        return [tf.to_complex64(x), tf.to_complex128(tf.cast(x, tf.float64))], None
+
+    ours, theirs = _both(ref, build)
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
 def test_switch_case_values_and_gradients(ref):
     def build(tf):
         i = tf.placeholder(tf.int32, [])
