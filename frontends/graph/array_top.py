@@ -149,6 +149,12 @@ def reverse_sequence(
     if not tfd.as_dtype(lens.dtype).is_integer:
         raise TypeError(f"reverse_sequence: seq_lengths must be int32 or int64, got {lens}")
 
+    if x.shape[int(sa)] is None:
+        raise ValueError(
+            f"reverse_sequence: the length of seq_axis {sa} of {x} must be known when the graph "
+            "is built here; give the placeholder a fixed (maximum) length"
+        )
+
     def build():
         t = x.shape[int(sa)]
         checked = index_bounds(lens, "reverse_sequence", "seq_lengths", (t + 1,), low=0)
