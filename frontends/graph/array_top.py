@@ -192,7 +192,14 @@ def ensure_shape(x: Any, shape: Any, name: str | None = None) -> Tensor:
     merged = tuple(have.merge_with(want).as_list())
     if tuple(t.shape) == merged:
         return A.identity(t, name=name)
-    return t.graph.build_op("EnsureShape", name, lambda: with_shape(t, merged, "ensure_shape"))
+
+    def build():
+        # the checked copy (nondifferentiable) decides the static shape and is checked each run;
+        # the select's two branches are x itself, so the value and the gradient are x's
+        checked = with_shape(t, merged, "ensure_shape")
+        return ops.where(ops.equal(checked, checked), t, t)
+
+    return t.graph.build_op("EnsureShape", name, build)
 
 
 def where_v2(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Tensor:

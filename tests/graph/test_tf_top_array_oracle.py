@@ -252,3 +252,19 @@ def test_bad_inputs_name_the_op_and_leave_the_variable_alone():
             with pytest.raises(Exception, match="scatter_update"):
                 s.run(bad, {where: [9]})
             np.testing.assert_array_equal(s.run(v), V3)
+
+
+def test_ensure_shape_refines_checks_and_passes_gradients(ref):
+    outs = []
+    for tf in (dg, ref):
+        with tf.Graph().as_default():
+            x = tf.placeholder(tf.float32, [None, 3])
+            y = tf.ensure_shape(x, [4, None])
+            assert y.shape.as_list() == [4, 3]
+            g = tf.gradients(tf.reduce_sum(y * y), x)[0]
+            with tf.Session() as s:
+                outs.append(s.run([y, g], {x: V3.astype(np.float32)}))
+                with pytest.raises(tf.errors.InvalidArgumentError):
+                    s.run(y, {x: V3[:1].astype(np.float32)})
+    for a, b in zip(*outs, strict=True):
+        np.testing.assert_array_equal(a, b)
