@@ -315,7 +315,8 @@ def gather(
             from ...core.tf_array_more import batch_gather
 
             bd = int(batch_dims) % max(len(idx.shape), 1)
-            if int(axis) % len(x.shape) != bd:
+            ax = bd if axis is None or int(axis) == 0 else int(axis) % len(x.shape)  # TF: axis
+            if ax != bd:  # defaults to batch_dims (and may not be below it)
                 raise NotImplementedError(f"gather: axis {axis} other than batch_dims={bd}")
             return batch_gather(x, idx, bd)
         # the gather record's check (domain.gather_indices) refuses constant indices out of

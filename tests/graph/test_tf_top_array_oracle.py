@@ -90,6 +90,11 @@ PROGRAMS = {
         np.transpose(M34[:, :3], (1, 0, 2)).reshape(3, 4, 2).copy(),
         True,
     ),
+    "gather_batch_dims": (
+        lambda tf, x: tf.gather(x, tf.constant([[2, 0, 2], [1, 1, 0], [3, 0, 1]]), batch_dims=1),
+        np.transpose(M34[:, :3], (1, 0, 2)).reshape(3, 4, 2).copy(),
+        True,
+    ),
     "segment_sum": (lambda tf, x: tf.segment_sum(x, tf.constant(IDS)), ROWS, True),
     "segment_mean": (lambda tf, x: tf.math.segment_mean(x, IDS), ROWS, True),
     "segment_max": (lambda tf, x: tf.segment_max(x, IDS), ROWS, True),
