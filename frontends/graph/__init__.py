@@ -425,3 +425,43 @@ _cluster.attach(__import__("sys").modules[__name__])
 from . import realprog_surface as _realprog_surface  # noqa: E402
 
 _realprog_surface.attach(__import__("sys").modules[__name__])
+
+# ---- tf.math: inverse hyperbolic functions, atan2, xlogy, truncatediv, ...: see math_top.py ---
+from . import math_top as _math_top  # noqa: E402
+
+__all__ += _math_top.attach(__import__("sys").modules[__name__])
+
+# ---- band / diagonal matrices, roll, segment reductions, scatters, ...: see array_top.py -------
+from . import array_top as _array_top  # noqa: E402
+
+__all__ += _array_top.attach(__import__("sys").modules[__name__])
+
+# ---- assert_rank ..., initializer helpers, count_up_to, switch_case, tf.test: see host_top.py --
+from . import host_top as _host_top  # noqa: E402
+
+__all__ += _host_top.attach(__import__("sys").modules[__name__])
+
+# ---- searchsorted, histograms, confusion_matrix, extract_image_patches, ...: see array_top2.py
+from . import array_top2 as _array_top2  # noqa: E402
+
+__all__ += _array_top2.attach(__import__("sys").modules[__name__])
+
+# ---- tf.TensorArray of a known size, usable as a while_loop variable: see tensor_array.py ------
+from . import tensor_array as _tensor_array  # noqa: E402
+
+__all__ += _tensor_array.attach(__import__("sys").modules[__name__])
+
+# ---- space_to_batch_nd / batch_to_space_nd and friends: see space_batch.py ----------------------
+from . import space_batch as _space_batch  # noqa: E402
+
+__all__ += _space_batch.attach(__import__("sys").modules[__name__])
+
+# ---- tf.random_shuffle / tf.random.shuffle, tf.random_crop: see random_top.py --------------------
+from . import random_top as _random_top  # noqa: E402
+
+__all__ += _random_top.attach(__import__("sys").modules[__name__])
+
+# ---- tf.sparse_retain / tf.sparse.retain: see sparse_top.py --------------------------------------
+from . import sparse_top as _sparse_top  # noqa: E402
+
+__all__ += _sparse_top.attach(__import__("sys").modules[__name__])

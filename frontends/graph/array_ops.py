@@ -372,6 +372,14 @@ def gather(
             arr = convert.to_array(idx, convert.infer_dtype(idx), "gather indices")
             domain.check_dim("gather", int(axis), len(x.shape), "axis")
             idx = g.constant(arr)
+        if batch_dims:  # one gather per batch entry (core/tf_array_more.py)
+            from ...core.tf_array_more import batch_gather
+
+            bd = int(batch_dims) % max(len(idx.shape), 1)
+            ax = bd if axis is None or int(axis) == 0 else int(axis) % len(x.shape)  # TF: axis
+            if ax != bd:  # defaults to batch_dims (and may not be below it)
+                raise NotImplementedError(f"gather: axis {axis} other than batch_dims={bd}")
+            return batch_gather(x, idx, bd)
         # the gather record's check (domain.gather_indices) refuses constant indices out of
         # range now, and fed ones on every run
         return ops.gather(x, idx, int(axis))

@@ -32,6 +32,8 @@ from .while_grad import LoopRecord, history_of
 
 
 def _flatten(s: Any) -> list:
+    if hasattr(s, "_dg_flow"):  # a TensorArray travels as its buffer (tensor_array.py)
+        return [s._dg_flow]
     if isinstance(s, dict):
         return [x for k in sorted(s) for x in _flatten(s[k])]
     if isinstance(s, (list, tuple)):
@@ -56,6 +58,8 @@ def _pack(like: Any, flat: list) -> Any:
     it = iter(flat)
 
     def rec(s):
+        if hasattr(s, "_dg_flow"):
+            return s._dg_rebuild(next(it))
         if isinstance(s, dict):
             return {k: rec(s[k]) for k in sorted(s)}
         if isinstance(s, tuple) and hasattr(s, "_fields"):

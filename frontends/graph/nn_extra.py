@@ -59,8 +59,11 @@ def selu(features: Any, name: str | None = None) -> Tensor:
 
 
 def _softplus(x):
-    # max(x, 0) + log(1 + exp(-|x|)): no overflow for large |x|
-    return ops.add(ops.relu(x), ops.log(ops.add(_s(1, x), ops.exp(ops.neg(ops.abs(x))))))
+    # max(x, 0) + log(1 + exp(-|x|)): no overflow for large |x|. The max and -|x| are selects on
+    # x >= 0 (not relu / abs), so the gradient at exactly 0 is sigmoid(0) = 0.5, as TF's
+    nonneg = ops.greater_equal(x, _s(0, x))
+    pos, nabs = ops.where(nonneg, x, _s(0, x)), ops.where(nonneg, ops.neg(x), x)
+    return ops.add(pos, ops.log(ops.add(_s(1, x), ops.exp(nabs))))
 
 
 def softplus(features: Any, name: str | None = None) -> Tensor:

@@ -1,0 +1,273 @@
+"""Inverse hyperbolic functions, atan2, erfc, safe products and quotients (xlogy, xdivy,
+multiply_no_nan, ...), truncating division, lbeta, polynomials, running logsumexp and the
+ordering tests, written once with core operations.
+
+They take arrays or symbolic values alike, so both frontends run the same primitives in the same
+order, and their gradients follow from the core rules of the steps. Where a value is guarded
+by `where`, the operand of the branch not taken is first replaced by a harmless one, so the
+branch's gradient is finite and the zero `where` sends it stays zero.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import ops
+from .primitives import probability as P
+from .primitives import special as S
+from .primitives import trig as T
+
+
+def _float(op: str, x) -> np.dtype:
+    dt = np.dtype(x.dtype)
+    if dt.kind != "f":
+        raise TypeError(
+            f"{op}: expects a float tensor, got dtype {dt.name}; cast it to float32 or float64 "
+            "first"
+        )
+    return dt
+
+
+def _same_dtype(op: str, x, y) -> None:
+    if np.dtype(x.dtype) != np.dtype(y.dtype):
+        raise TypeError(
+            f"{op}: x and y must share their dtype, got {np.dtype(x.dtype).name} and "
+            f"{np.dtype(y.dtype).name}; cast one of them"
+        )
+
+
+def _c(value: float, like):
+    return ops.scalar(value, like)
+
+
+def asinh(x):
+    """Inverse hyperbolic sine: log(|x| + sqrt(x^2 + 1)) with x's sign, via log1p for small x."""
+    _float("asinh", x)
+
+    def positive(a):  # asinh(a) = log1p(a + a^2 / (1 + sqrt(a^2 + 1))), exact near 0
+        root = ops.sqrt(ops.add(ops.square(a), _c(1, a)))
+        return T.log1p(ops.add(a, ops.div(ops.square(a), ops.add(_c(1, a), root))))
+
+    neg = ops.less(x, _c(0, x))
+    return ops.where(neg, ops.neg(positive(ops.neg(x))), positive(x))
+
+
+def acosh(x):
+    """Inverse hyperbolic cosine: log(x + sqrt((x - 1)(x + 1))) (NaN below 1)."""
+    _float("acosh", x)
+    one = _c(1, x)
+    return ops.log(ops.add(x, ops.sqrt(ops.mul(ops.sub(x, one), ops.add(x, one)))))
+
+
+def atanh(x):
+    """Inverse hyperbolic tangent: log1p(2x / (1 - x)) / 2 (NaN outside [-1, 1])."""
+    _float("atanh", x)
+    two_x = ops.add(x, x)
+    return ops.mul(_c(0.5, x), T.log1p(ops.div(two_x, ops.sub(_c(1, x), x))))
+
+
+def atan2(y, x):
+    """The angle of the point (x, y) in (-pi, pi]; the quotient is taken the way round whose
+    magnitude is at most one, so the gradient is finite wherever the point is not the origin."""
+    _float("atan2", y)
+    _same_dtype("atan2", y, x)
+    zero, one = _c(0, x), _c(1, x)
+    y, x = ops.add(y, ops.mul(x, zero)), ops.add(x, ops.mul(y, zero))  # broadcast both
+    wide = ops.greater_equal(ops.abs(x), ops.abs(y))  # |y / x| <= 1
+    origin = ops.where(ops.equal(x, zero), ops.equal(y, zero), ops.equal(x, one))
+    x_safe = ops.where(wide, ops.where(origin, one, x), one)
+    y_safe = ops.where(wide, one, y)
+    near = T.atan(ops.div(y, x_safe))  # |x| >= |y|
+    turn = ops.where(ops.greater_equal(y, zero), _c(math.pi, x), _c(-math.pi, x))
+    near = ops.where(ops.less(x, zero), ops.add(near, turn), near)
+    half = ops.where(ops.greater_equal(y, zero), _c(math.pi / 2, x), _c(-math.pi / 2, x))
+    far = ops.sub(half, T.atan(ops.div(x, y_safe)))  # |y| > |x|
+    return ops.where(wide, near, far)
+
+
+def erfc(x):
+    """1 - erf(x), elementwise."""
+    _float("erfc", x)
+    return ops.sub(_c(1, x), S.erf(x))
+
+
+def erfcinv(x):
+    """The inverse of erfc: erfinv(1 - x) (NaN outside [0, 2])."""
+    _float("erfcinv", x)
+    return S.erfinv(ops.sub(_c(1, x), x))
+
+
+def is_finite(x):
+    """True where x is neither infinite nor NaN (x - x is 0 exactly there)."""
+    _float("is_finite", x)
+    return ops.equal(ops.sub(x, x), _c(0, x))
+
+
+def is_inf(x):
+    """True where x is +inf or -inf."""
+    _float("is_inf", x)
+    return ops.equal(ops.abs(x), _c(np.inf, x))
+
+
+def xlogy(x, y):
+    """x * log(y), and 0 where x == 0 (whatever y is)."""
+    _float("xlogy", x)
+    _same_dtype("xlogy", x, y)
+    zero = ops.equal(x, _c(0, x))
+    y_safe = ops.where(zero, _c(1, y), y)
+    return ops.where(zero, _c(0, x), ops.mul(x, ops.log(y_safe)))
+
+
+def xlog1py(x, y):
+    """x * log1p(y), and 0 where x == 0 (whatever y is)."""
+    _float("xlog1py", x)
+    _same_dtype("xlog1py", x, y)
+    zero = ops.equal(x, _c(0, x))
+    y_safe = ops.where(zero, _c(0, y), y)
+    return ops.where(zero, _c(0, x), ops.mul(x, T.log1p(y_safe)))
+
+
+def xdivy(x, y):
+    """x / y, and 0 where x == 0 (whatever y is)."""
+    _float("xdivy", x)
+    _same_dtype("xdivy", x, y)
+    zero = ops.equal(x, _c(0, x))
+    y_safe = ops.where(zero, _c(1, y), y)
+    return ops.where(zero, _c(0, x), ops.div(x, y_safe))
+
+
+def multiply_no_nan(x, y):
+    """x * y, and 0 where y == 0 (even where x is NaN or infinite)."""
+    _float("multiply_no_nan", x)
+    _same_dtype("multiply_no_nan", x, y)
+    zero = ops.equal(y, _c(0, y))
+    x_safe = ops.where(zero, _c(0, x), x)
+    return ops.where(zero, _c(0, x), ops.mul(x_safe, y))
+
+
+def reciprocal_no_nan(x):
+    """1 / x, and 0 where x == 0."""
+    _float("reciprocal_no_nan", x)
+    zero = ops.equal(x, _c(0, x))
+    return ops.where(zero, _c(0, x), ops.div(_c(1, x), ops.where(zero, _c(1, x), x)))
+
+
+def _trunc_quotient(x, y):
+    dt = np.dtype(x.dtype)
+    if dt.kind == "f":
+        return ops.trunc(ops.div(x, y))
+    # integers: exact through float64 for magnitudes below 2**52
+    q = ops.trunc(ops.div(ops.cast(x, np.float64), ops.cast(y, np.float64)))
+    return ops.cast(q, dt)
+
+
+def truncatediv(x, y):
+    """x / y rounded toward zero (C's integer division; no gradient, as in TF)."""
+    _same_dtype("truncatediv", x, y)
+    return ops.stop_gradient(_trunc_quotient(x, y))
+
+
+def truncatemod(x, y):
+    """x - truncatediv(x, y) * y: the remainder with the sign of x (C's fmod; no gradient,
+    as in TF)."""
+    _same_dtype("truncatemod", x, y)
+    return ops.stop_gradient(ops.sub(x, ops.mul(_trunc_quotient(x, y), y)))
+
+
+def lbeta(x):
+    """log of the multivariate Beta function over the last axis:
+    sum(lgamma(x)) - lgamma(sum(x))."""
+    _float("lbeta", x)
+    if len(x.shape) == 0:
+        raise ValueError("lbeta: x must have rank >= 1 (the last axis holds the arguments)")
+    return ops.sub(ops.sum(P.lgamma(x), (-1,), False), P.lgamma(ops.sum(x, (-1,), False)))
+
+
+def polyval(coeffs: list, x):
+    """coeffs[0] * x^(n-1) + ... + coeffs[n-1], by Horner's rule (0 for no coefficients)."""
+    if not coeffs:
+        return ops.mul(x, _c(0, x))
+    acc = coeffs[0]
+    for c in coeffs[1:]:
+        acc = ops.add(ops.mul(acc, x), c)
+    return ops.add(acc, ops.mul(x, _c(0, x))) if len(coeffs) == 1 else acc
+
+
+def logaddexp(a, b):
+    """log(exp(a) + exp(b)) without overflow (-inf + -inf stays -inf)."""
+    m = ops.maximum(a, b)
+    finite = ops.equal(ops.sub(m, m), _c(0, m))
+    m_safe = ops.stop_gradient(ops.where(finite, m, _c(0, m)))
+    total = ops.add(ops.exp(ops.sub(a, m_safe)), ops.exp(ops.sub(b, m_safe)))
+    return ops.add(m_safe, ops.log(total))
+
+
+def cumulative_logsumexp(x, axis: int = 0, exclusive: bool = False, reverse: bool = False):
+    """Running log(sum(exp)) along `axis` (exclusive starts from -inf), one step at a time."""
+    from .math_compose import _axis, _length, _slice_at
+
+    _float("cumulative_logsumexp", x)
+    ax = _axis("cumulative_logsumexp", x, axis)
+    n = _length("cumulative_logsumexp", x, ax)
+    if n == 0:
+        return x
+    order = list(range(n))[::-1] if reverse else list(range(n))
+    outs: dict[int, object] = {}
+    acc = None
+    for i in order:
+        item = _slice_at(x, ax, i)
+        if exclusive:
+            start = ops.stop_gradient(ops.add(ops.mul(item, _c(0, x)), _c(-np.inf, x)))
+            outs[i] = start if acc is None else acc
+            acc = item if acc is None else logaddexp(acc, item)
+        else:
+            acc = item if acc is None else logaddexp(acc, item)
+            outs[i] = acc
+    return ops.stack([outs[i] for i in range(n)], ax)
+
+
+def euclidean_norm(x, axes, keepdims: bool = False):
+    """sqrt(sum(x^2)) over `axes` (a tuple; () means all)."""
+    ax = tuple(axes) if axes else tuple(range(len(x.shape)))
+    return ops.sqrt(ops.sum(ops.square(x), ax, keepdims))
+
+
+def _flat_steps(op: str, x):
+    flat = ops.reshape(x, (-1,))
+    size = int(np.prod(x.shape)) if all(d is not None for d in x.shape) else None
+    if size is None:
+        raise ValueError(f"{op}: the shape of {x} must be known when the graph is built")
+    return flat, size
+
+
+def is_non_decreasing(x):
+    """True when every element of x (read in row-major order) is >= the one before."""
+    flat, size = _flat_steps("is_non_decreasing", x)
+    if size < 2:
+        return ops.equal(ops.sum(ops.mul(flat, _c(0, flat)), (), False), _c(0, flat))
+    ok = ops.greater_equal(ops.getitem(flat, (slice(1, None),)), ops.getitem(flat, (slice(0, -1),)))
+    return ops.equal(ops.min(ops.cast(ok, np.int32), (0,), False), np.int32(1))
+
+
+def is_strictly_increasing(x):
+    """True when every element of x (read in row-major order) is > the one before."""
+    flat, size = _flat_steps("is_strictly_increasing", x)
+    if size < 2:
+        return ops.equal(ops.sum(ops.mul(flat, _c(0, flat)), (), False), _c(0, flat))
+    ok = ops.greater(ops.getitem(flat, (slice(1, None),)), ops.getitem(flat, (slice(0, -1),)))
+    return ops.equal(ops.min(ops.cast(ok, np.int32), (0,), False), np.int32(1))
+
+
+def invert_permutation(x):
+    """y with y[x[i]] = i, for a 1-D permutation x of 0..n-1 (n known when built)."""
+    if len(x.shape) != 1 or x.shape[0] is None:
+        raise ValueError(f"invert_permutation: x must be 1-D of known length, got {x}")
+    dt = np.dtype(x.dtype)
+    if dt.kind not in "iu":
+        raise TypeError(f"invert_permutation: x must be int32 or int64, got {dt.name}")
+    n = int(x.shape[0])
+    hit = ops.equal(ops.reshape(x, (n, 1)), np.arange(n, dtype=dt).reshape(1, n))  # [i, j]
+    rows = np.arange(n, dtype=dt).reshape(n, 1)
+    return ops.cast(ops.sum(ops.where(hit, rows, np.zeros((), dt)), (0,), False), dt)
