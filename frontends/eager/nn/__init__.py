@@ -127,3 +127,18 @@ from .pooling import *  # noqa: E402, F403  (adaptive pooling: see pooling.py)
 globals().update(__import__(__name__ + ".more3_wiring", fromlist=["_"]).modules())
 
 modules = _modules_namespace(__import__("sys").modules[__name__])
+
+# inputs without a batch dimension, as torch takes them (see unbatched.py)
+from . import unbatched as _unbatched  # noqa: E402
+
+_unbatched.install_functional(functional.__name__)
+_unbatched.install_layers(__name__)
+for _cls, _rank, _sequences in (
+    (TransformerEncoderLayer, 3, 1),  # noqa: F405
+    (TransformerDecoderLayer, 3, 2),  # noqa: F405
+    (TransformerEncoder, 3, 1),  # noqa: F405
+    (TransformerDecoder, 3, 2),  # noqa: F405
+    (Transformer, 3, 2),  # noqa: F405
+    (MultiheadAttention, 3, 3),  # noqa: F405
+):
+    _unbatched.sequence_forward(_cls, _rank, _sequences)
