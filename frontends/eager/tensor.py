@@ -159,7 +159,7 @@ class Tensor(TensorOps, SurfaceMethods):
     def numpy(self, force: bool = False) -> np.ndarray:
         """The underlying array (shared memory) of a tensor that does not require grad."""
         if _dispatch._event is not None:
-            _dispatch.event("escape", "Tensor.numpy()")
+            _dispatch.event("escape", "Tensor.numpy()", self)
         if self._rg and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
@@ -169,7 +169,7 @@ class Tensor(TensorOps, SurfaceMethods):
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if _dispatch._event is not None:
-            _dispatch.event("escape", "numpy.asarray(Tensor)")
+            _dispatch.event("escape", "numpy.asarray(Tensor)", self)
         arr = self._data
         if dtype is not None and np.dtype(dtype) != arr.dtype:
             if copy is False:
@@ -231,7 +231,7 @@ class Tensor(TensorOps, SurfaceMethods):
 
     def __repr__(self) -> str:
         if _dispatch._event is not None:
-            _dispatch.event("escape", "printing a Tensor")
+            _dispatch.event("escape", "str()/repr() of a Tensor", self)
         suffixes = []
         if self._node is not None:
             suffixes.append(f"grad_fn=<{self._node.name()}>")
