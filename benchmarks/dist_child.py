@@ -135,11 +135,13 @@ def step_mode(style: str, model: str, batch: int) -> dict:
             world_size=comm.Get_size(),
         )
         step = _eager_step(torch, model, batch, rank, {})
-    elif style == "eager":
+    elif style in ("eager", "compiled"):
         import duograd.frontends.eager as dtorch
 
         dtorch.distributed.init_process_group(backend="mpi")
         step = _eager_step(dtorch, model, batch, rank, {})
+        if style == "compiled":
+            step = dtorch.compile(step)
     else:
         step = _graph_step(model, batch, rank)
     return {"step_s": _median_step(step, comm)}
