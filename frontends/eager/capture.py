@@ -104,6 +104,7 @@ class Segment:
     saved: list = field(default_factory=list)  # forward values the gradient plans read
     n_fwd: int = 0  # nodes of the graph before the gradient programs were added
     grad_entries: list = field(default_factory=list)  # per output: (cot, grads, have) or None
+    carries_grad: bool = True  # some placeholder carried a gradient at capture
 
     def finish(self, needed: set) -> None:
         """Fix the outputs later steps read; derive the gradient programs; build the plans.
@@ -114,6 +115,7 @@ class Segment:
         one would draw anew).
         """
         self.outputs = [(v, tid) for v, tid in self.outputs if tid in needed]
+        self.carries_grad = any(self.tracked.get(p) for p in self.placeholders)
         g = self.graph
         n_fwd = self.n_fwd = len(g.nodes)
         tracked = self.tracked
@@ -334,6 +336,10 @@ class Program:
     def run(self, flat: list) -> Any:
         """Replay on the flattened tensor arguments `flat`; return the output structure."""
         env: dict = {}
+        steps = self.steps
+        if len(steps) == 1 and type(steps[0]) is Segment:  # the everyday program, at once
+            _run_segment(steps[0], flat, env)
+            return _resolve_tree(self.result, flat, env)
         shown: list = []
         snap = None if self.undo is None else self.undo.take(flat)
         for step in self.steps:
@@ -436,12 +442,16 @@ _ndarray = np.ndarray
 
 
 def _run_segment(seg: Segment, flat: list, env: dict) -> None:
-    ins = [_source(s, flat, env) for s in seg.sources]
+    ins = [
+        flat[w] if k is ARG else (w if k is LIVE else _source((k, w), flat, env))
+        for k, w in seg.sources
+    ]
     arrays = [t._data for t in ins]
-    outs = seg.plan.run(arrays, {})
+    outs = seg.plan._run(arrays, {}, None, None)  # no variables, no run guard: straight in
     n = len(seg.outputs)
     nw = len(seg.writebacks)
-    grad = _State.enabled and any(t._rg for t in ins)
+    # whether anything carries a gradient is fixed by the guards, up to grad mode
+    grad = seg.carries_grad and _State.enabled and any(t._rg for t in ins)
     if grad:
         saved = tuple(outs[n + nw :])
         arr_t = (*arrays, *saved)
@@ -457,10 +467,11 @@ def _run_segment(seg: Segment, flat: list, env: dict) -> None:
             # no version stamps; the segment's VJP reads its saved arrays, so all are kept
             dispatch.record(prims[k], _NO_PARAMS, tens, arr_t, t, ((), False), False)
         env[seg.outputs[k][1]] = t
-    for j, (src, _) in enumerate(seg.writebacks):
-        target = _source(src, flat, env)
-        np.copyto(target._data, outs[n + j])
-        dispatch._counter(target).v += 1
+    if nw:
+        for j, (src, _) in enumerate(seg.writebacks):
+            target = _source(src, flat, env)
+            np.copyto(target._data, outs[n + j])
+            dispatch._counter(target).v += 1
 
 
 # ---- undoing a replay that stopped at a Read --------------------------------------------------

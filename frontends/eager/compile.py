@@ -96,8 +96,13 @@ def _module_state(module: Any) -> tuple:
 _SCALARS = frozenset(_SIMPLE)
 
 
-def _function_state(fn: Callable, names: tuple) -> tuple:
-    """The plain values a function holds in its closure and in the given globals."""
+def _function_state(fn: Callable, names: tuple, module_names: tuple = ()) -> tuple:
+    """The plain values a function holds in its closure and in the given globals, and the
+    state (`_module_state`) of the modules it holds there: a closure's or a global's model
+    switched to eval(), given a new layer or a changed attribute is seen at the next call."""
+    from .nn.module import Module
+
+    owner = getattr(fn, "__self__", None)
     fn = getattr(fn, "__func__", fn)
     cells = []
     for c in getattr(fn, "__closure__", None) or ():
@@ -106,11 +111,42 @@ def _function_state(fn: Callable, names: tuple) -> tuple:
         except ValueError:  # an empty cell
             continue
         # checked at every call: the type test first, the recursive one only for tuples
-        cells.append(v if type(v) in _SCALARS or (type(v) is tuple and _simple(v)) else id(v))
+        if type(v) in _SCALARS or (type(v) is tuple and _simple(v)):
+            cells.append(v)
+        else:
+            cells.append(id(v))
+            if isinstance(v, Module):
+                cells.append(_module_state(v))
+    if isinstance(owner, Module):
+        cells.append(_module_state(owner))
     g = getattr(fn, "__globals__", None)
     if g is None:
         return tuple(cells)
-    return tuple(cells), tuple([g.get(n) for n in names])
+    mods = []
+    for n in module_names:
+        v = g.get(n)
+        mods.append(_module_state(v) if isinstance(v, Module) else id(v))
+    return tuple(cells), tuple([g.get(n) for n in names]), tuple(mods)
+
+
+def _module_globals(fn: Callable) -> tuple:
+    """Names of the modules in the function's globals that its code names."""
+    from .nn.module import Module
+
+    fn = getattr(fn, "__func__", fn)
+    g = getattr(fn, "__globals__", None) or {}
+    return tuple(k for k in sorted(_code_names(fn)) if isinstance(g.get(k), Module))
+
+
+def _code_names(fn: Callable) -> set:
+    names: set = set()
+    code = getattr(fn, "__code__", None)
+    todo = [code] if code is not None else []
+    while todo:
+        c = todo.pop()
+        names.update(c.co_names)
+        todo += [k for k in c.co_consts if isinstance(k, types.CodeType)]
+    return names
 
 
 def _plain_globals(fn: Callable) -> tuple:
@@ -174,6 +210,7 @@ class CompiledFunction:
     captures: int = 0
     _warned: bool = False
     _globals: tuple | None = None
+    _module_globals: tuple = ()
 
     def __post_init__(self) -> None:
         functools.update_wrapper(self, self.fn, updated=())
@@ -182,7 +219,8 @@ class CompiledFunction:
         mod = () if self.module is None else _module_state(self.module)
         if self._globals is None:
             self._globals = _plain_globals(self.fn)
-        return mod, _function_state(self.fn, self._globals)
+            self._module_globals = _module_globals(self.fn)
+        return mod, _function_state(self.fn, self._globals, self._module_globals)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         flat: list = []

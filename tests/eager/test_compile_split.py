@@ -264,3 +264,39 @@ def test_explain_lists_each_break_with_its_reason():
     assert rep.graph_break_count == 3 and rep.graph_count == 4, reasons
     assert "print()" in reasons[0] and "autograd.grad" in reasons[1] and "numpy" in reasons[2]
     assert all(b.filename.endswith("test_compile_split.py") and b.lineno for b in rep.break_reasons)
+
+
+GLOBAL_NET = None
+
+
+@pytest.mark.parametrize("where", ["closure", "global"])
+def test_a_held_modules_training_flag_and_layers_are_guarded(where):
+    global GLOBAL_NET
+    net = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Dropout(0.5))
+    if where == "closure":
+
+        def f(x):
+            return net(x)
+
+    else:
+        GLOBAL_NET = net
+
+        def f(x):
+            return GLOBAL_NET(x)
+
+    cf = torch.compile(f)
+    x = torch.tensor(np.ones((2, 3), np.float32))
+
+    def same_as_eager():
+        torch.manual_seed(7)
+        want = f(x).detach().numpy().copy()
+        torch.manual_seed(7)
+        assert _bits(cf(x).detach().numpy()) == _bits(want)
+
+    same_as_eager()  # the capture
+    same_as_eager()  # a replay
+    net.eval()  # switched between calls: the replay must not keep dropping out
+    same_as_eager()
+    net[0] = torch.nn.Linear(3, 3)  # a new layer: its parameters, not the old ones
+    same_as_eager()
+    assert cf.captures == 3
