@@ -1,7 +1,7 @@
 """Timed inside each process of an mpiexec run, for the `distributed` workload; rank 0 prints JSON.
 
 ``python dist_child.py step STYLE MODEL BATCH`` times a data-parallel training step (STYLE eager,
-graph, or torch = real PyTorch DDP over gloo); ``python dist_child.py allreduce MB TENSORS`` times
+compiled = the eager step under torch.compile, graph, or torch = real PyTorch DDP over gloo); ``python dist_child.py allreduce MB TENSORS`` times
 duograd's bucketed gradient allreduce against a bare mpi4py ``Allreduce`` of the same bytes.
 Every process runs one thread, so N processes use N cores.
 """
@@ -13,7 +13,12 @@ import os
 import sys
 import time
 
-import numpy as np
+# run as a script, this folder would come first on the path and its coverage.py would shadow
+# the coverage package numba imports
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import numpy as np  # noqa: E402
 
 WARMUP, ROUNDS = 3, 15
 
