@@ -3,7 +3,8 @@
 ``python dist_child.py step STYLE MODEL BATCH`` times a data-parallel training step (STYLE eager,
 compiled = the eager step under torch.compile, graph, or torch = real PyTorch DDP over gloo);
 ``python dist_child.py allreduce MB TENSORS`` times duograd's bucketed gradient allreduce
-against a bare mpi4py ``Allreduce`` of the same bytes. Every process runs one thread, so N processes use N cores.
+against a bare mpi4py ``Allreduce`` of the same bytes. Every process runs one thread, so N
+processes use N cores.
 """
 
 from __future__ import annotations
