@@ -12,15 +12,19 @@ run as calls. Each float output of a segment that requires grad gets one tape no
 backward runs the segment's gradient program, derived by the one reverse sweep over the IR.
 
 A tensor's value read by Python (``.item()``, ``.tolist()``, ``bool(t)``: a branch on a
-value) is a graph break that splits the program: the segment before it ends there, a `Read`
-step guards on the value read, and a new segment starts after it. A replay whose read value
-differs from the captured one stops at that guard (`ReadMismatch`) and the caller captures the
-function again for the new value, keeping each path as a variant; this needs the steps before
-the read to have no effect outside the call (no in-place write to an outside tensor, random
-draw or replayed call), else that signature runs eagerly. What cannot be replayed at all
-(printing a tensor, ``.numpy()``, ``autograd.grad`` inside, an in-place write the capture
-cannot follow) is a graph break after which the caller runs that call signature eagerly. Every
-break is recorded with the file and line (``fullgraph=True`` raises it instead).
+value; ``str``/``repr``; ``.numpy()``) is a graph break that splits the program: the segment
+before it ends there, a `Read` step guards on the value read, and a new segment starts after
+it. A replay whose read value differs from the captured one stops at that guard
+(`ReadMismatch`) and the caller captures the function again for the new value, keeping each
+path as a variant. When steps before the read change things outside the call (a random draw,
+an in-place write to an outside tensor, ``backward``, ``opt.step()``), the program keeps an
+`Undo`: the replay copies what they change first and a stopped replay restores it, so the
+function can run again from the start. ``print`` becomes a `Show` step (its text made at that
+point of each replay) and ``autograd.grad`` a replayed call whose gradients feed the next
+segment. What cannot be replayed at all (an in-place write the capture cannot follow, an
+operation handed a tensor's raw array) is a break after which the caller runs that call
+signature eagerly. Every break is recorded with the file and line (``fullgraph=True`` raises
+it instead).
 """
 
 from __future__ import annotations

@@ -6,13 +6,13 @@ signature replay the captured program when its guards hold: the module's paramet
 objects with the same shapes, its ``training`` flags and plain Python attributes (numbers,
 strings, bools, tuples of them) are unchanged, and so are the plain values the function's
 closure holds and its module's plain globals. A call that fails a guard captures again;
-after `cache_size_limit` captures of one function it runs eagerly, with one warning. A graph
-break where Python reads a tensor's value (``.item()``, ``bool(t)``) splits the program in
-two segments with a guard on the value between them; a call whose value differs captures the
-function again for that value, kept beside the first as another variant of the signature. A
-call whose capture met a break that cannot be replayed runs eagerly for that signature
-(``fullgraph=True`` raises any break instead); `explain` lists the breaks with file, line and
-reason.
+after `cache_size_limit` captures of one function it runs eagerly, with one warning. Modules
+the function holds (closure, named globals) are guarded like the compiled module. A graph
+break (a value read, ``print``, ``autograd.grad``: see `capture`) splits the program into
+segments; a call whose read value differs captures the function again for that value, kept
+beside the first as another variant of the signature. A call whose capture met a break that
+cannot be replayed runs eagerly for that signature (``fullgraph=True`` raises any break
+instead); `explain` lists the breaks with file, line and reason.
 """
 
 from __future__ import annotations
