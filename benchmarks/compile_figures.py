@@ -13,10 +13,9 @@ import statistics
 import sys
 import time
 
-import numpy as np
-
 import duograd.frontends.eager as torch
 import duograd.frontends.graph as tf
+import numpy as np
 
 RNG = np.random.default_rng(0)
 
