@@ -29,7 +29,7 @@ def test_compiled_program_or_a_reason(name, quick):
 def test_absent_column_shows_its_reason_in_the_cell():
     case = Case(
         "tiny",
-        {"eager": lambda: (lambda: 1.0)},
+        {"eager": lambda: lambda: 1.0},
         parity=False,
         absent={"compiled": "nothing to compile here"},
     )
