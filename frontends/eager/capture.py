@@ -690,6 +690,8 @@ class Capture:
                 self.grad_sources[id(g)] = (GRAD, t)
                 self.vals.pop(id(g), None)
                 self.sources[id(g)] = (GRAD, t)
+                self.keep.append(g)
+                self.arrays[id(g._data)] = (g._data, id(g))  # x.grad.numpy(): read at replay
 
     def note_break(self, reason: str, fatal: bool = True) -> None:
         """Record a graph break (raise it under fullgraph)."""

@@ -242,6 +242,8 @@ class CompiledFunction:
         else:
             entry = None
         if self.captures >= cache_size_limit:
+            if entry is not None:  # its variants missed: no more replays tried for it
+                entry.programs = None
             if not self._warned:
                 self._warned = True
                 warnings.warn(

@@ -291,19 +291,7 @@ class Tensor(TensorOps, SurfaceMethods):
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad must be a Tensor or None, got {type(value)}")
-            if value._data.shape != self._data.shape:
-                raise RuntimeError(
-                    f"assigned grad has shape {tuple(value.shape)} but the tensor has shape "
-                    f"{tuple(self.shape)}"
-                )
-            if value._data.dtype != self._data.dtype:
-                raise RuntimeError(
-                    f"assigned grad has dtype {value.dtype} but the tensor has {self.dtype}"
-                )
-        self._grad = value
+        _set_grad(self, value)
 
     @property
     def retains_grad(self) -> bool:
@@ -457,3 +445,21 @@ def _key(t: Tensor) -> Any:
     if acc is None:
         acc = t._acc = tape.AccumulateGrad(t)
     return acc
+
+
+@_dispatch.replayed
+def _set_grad(t: Tensor, value: Tensor | None) -> None:
+    """``t.grad = value`` (a call a compiled function makes again at each replay)."""
+    if value is not None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"assigned grad must be a Tensor or None, got {type(value)}")
+        if value._data.shape != t._data.shape:
+            raise RuntimeError(
+                f"assigned grad has shape {tuple(value.shape)} but the tensor has shape "
+                f"{tuple(t.shape)}"
+            )
+        if value._data.dtype != t._data.dtype:
+            raise RuntimeError(
+                f"assigned grad has dtype {value.dtype} but the tensor has {t.dtype}"
+            )
+    t._grad = value

@@ -300,3 +300,43 @@ def test_a_held_modules_training_flag_and_layers_are_guarded(where):
     net[0] = torch.nn.Linear(3, 3)  # a new layer: its parameters, not the old ones
     same_as_eager()
     assert cf.captures == 3
+
+
+@pytest.mark.parametrize("reset", ["grad_none", "module_zero_grad"])
+def test_grads_reset_inside_the_function_are_reset_at_each_replay(reset):
+    torch.manual_seed(3)
+    net = torch.nn.Linear(4, 2)
+    x = torch.tensor(np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32))
+
+    def step():
+        if reset == "grad_none":
+            net.weight.grad = None
+            net.bias.grad = None
+        else:
+            net.zero_grad()
+        (net(x) ** 2).sum().backward()
+        return net.weight.grad.numpy()
+
+    want = [step().copy() for _ in range(2)]
+    cf = torch.compile(step)
+    got = [cf().copy() for _ in range(4)]
+    assert _bits(*got) == _bits(*(want + want))  # no accumulation across replays
+    assert cf.captures == 1  # the same value read each call: replayed, not captured again
+
+
+def test_a_value_read_that_changes_every_call_stops_replaying_after_the_limit():
+    import importlib
+
+    compile_mod = importlib.import_module("duograd.frontends.eager.compile")
+
+    def fn(x):
+        y = x * 2.0
+        return y * float(y.sum().item())
+
+    cf = torch.compile(fn)
+    with pytest.warns(UserWarning, match="cache_size_limit"):
+        for k in range(compile_mod.cache_size_limit + 3):
+            x = torch.tensor(np.full(3, k + 0.5, np.float32))
+            assert _bits(cf(x).numpy()) == _bits(fn(x).numpy())
+    (entry,) = cf.cache.values()
+    assert entry.programs is None  # later calls go straight to eager
