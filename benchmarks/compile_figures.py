@@ -175,6 +175,22 @@ def measure(progs: dict, rounds: int, target_s: float = 0.05) -> dict:
     return {k: (statistics.median(walls[k]), statistics.median(cpus[k])) for k in progs}
 
 
+def small_bench_cases(names: tuple = ("overhead", "seed", "session")) -> None:
+    """The bench's small workloads: eager, compiled and graph per case, CPU time per call."""
+    from .workloads import overhead, seed, session
+
+    mods = {"overhead": overhead, "seed": seed, "session": session}
+    for name in names:
+        for case in mods[name].WORKLOAD.cases(True):
+            progs = {c: case.impls[c]() for c in ("eager", "compiled", "graph") if c in case.impls}
+            r = measure(progs, 7, target_s=0.02)
+            cells = ", ".join(f"{c} {_fmt(r[c][1])}" for c in progs)
+            ratio = ""
+            if "graph" in r:
+                ratio = f"; compiled/graph {r['compiled'][1] / r['graph'][1]:.2f}x"
+            print(f"  {name}: {case.name}: cpu {cells}{ratio}")
+
+
 def _fmt(s: float) -> str:
     return f"{s * 1e6:.1f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms"
 
@@ -200,6 +216,8 @@ def main(argv: list[str] | None = None) -> None:
             f"compiled/graph wall {cw / gw:.2f}x cpu {cc / gc:.2f}x (goal <= 1.05x)"
         )
     print(f"MLP step first compiled call (capture + plans): {first_capture_s() * 1e3:.1f} ms")
+    print("small bench workloads (CPU time per call, interleaved):")
+    small_bench_cases()
 
 
 if __name__ == "__main__":

@@ -100,8 +100,7 @@ def _function_state(fn: Callable, names: tuple, module_names: tuple = ()) -> tup
     """The plain values a function holds in its closure and in the given globals, and the
     state (`_module_state`) of the modules it holds there: a closure's or a global's model
     switched to eval(), given a new layer or a changed attribute is seen at the next call."""
-    from .nn.module import Module
-
+    Module = _module_class()
     owner = getattr(fn, "__self__", None)
     fn = getattr(fn, "__func__", fn)
     cells = []
@@ -127,6 +126,18 @@ def _function_state(fn: Callable, names: tuple, module_names: tuple = ()) -> tup
         v = g.get(n)
         mods.append(_module_state(v) if isinstance(v, Module) else id(v))
     return tuple(cells), tuple([g.get(n) for n in names]), tuple(mods)
+
+
+_MODULE: list = []
+
+
+def _module_class() -> type:
+    """``nn.Module`` (imported on first use: nn imports this package)."""
+    if not _MODULE:
+        from .nn.module import Module
+
+        _MODULE.append(Module)
+    return _MODULE[0]
 
 
 def _module_globals(fn: Callable) -> tuple:
@@ -223,14 +234,26 @@ class CompiledFunction:
         return mod, _function_state(self.fn, self._globals, self._module_globals)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        flat: list = []
-        if not kwargs and all(type(a) is Tensor for a in args):  # the everyday call, at once
-            flat = list(args)
-            key = (_State.enabled, tuple((a._data.shape, a._data.dtype, a._rg) for a in args))
-        else:
+        key = None
+        if not kwargs:  # the everyday call (tensors only), at once
+            sig: list = [_State.enabled]
+            for a in args:
+                if type(a) is not Tensor:
+                    break
+                d = a._data
+                sig.append((d.shape, d.dtype, a._rg))
+            else:
+                key = tuple(sig)
+                flat: list = args  # type: ignore[assignment] - indexed only, never changed
+        if key is None:
+            flat = []
             key = (_State.enabled, _flatten(args, flat), _flatten(kwargs, flat))
         entry = self.cache.get(key)
-        if entry is not None and entry.state == self._state() and _live_ok(entry.live):
+        if (
+            entry is not None
+            and entry.state == self._state()
+            and (not entry.live or _live_ok(entry.live))
+        ):
             programs = entry.programs
             if programs is None:
                 return self.fn(*args, **kwargs)
@@ -254,6 +277,7 @@ class CompiledFunction:
                 )
             return self.fn(*args, **kwargs)
         state = self._state()
+        flat = list(flat)
         result, program, breaks = capture(self.fn, args, kwargs, flat, self.fullgraph)
         self.captures += 1
         self.breaks.extend(b for b in breaks if b not in self.breaks)  # once per place
