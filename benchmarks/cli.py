@@ -130,7 +130,7 @@ def bench(args: argparse.Namespace) -> int:
         label = f"{wl.name}: {case.name}"
         progress.show(label)
         extra_cols = [c for c in case.impls if c not in COLUMNS]
-        cols = [c for c in columns if c in case.impls] + extra_cols
+        cols = [c for c in columns if c in case.impls or c in case.absent] + extra_cols
         show = lambda d, label=label: progress.show(label, d)  # noqa: E731
         cells = time_case(case, cols, settings, show) if wl.timed else run_once(case, cols, show)
         progress.show(label, "parity")

@@ -1,9 +1,10 @@
 """Timed inside each process of an mpiexec run, for the `distributed` workload; rank 0 prints JSON.
 
 ``python dist_child.py step STYLE MODEL BATCH`` times a data-parallel training step (STYLE eager,
-graph, or torch = real PyTorch DDP over gloo); ``python dist_child.py allreduce MB TENSORS`` times
-duograd's bucketed gradient allreduce against a bare mpi4py ``Allreduce`` of the same bytes.
-Every process runs one thread, so N processes use N cores.
+compiled = the eager step under torch.compile, graph, or torch = real PyTorch DDP over gloo);
+``python dist_child.py allreduce MB TENSORS`` times duograd's bucketed gradient allreduce
+against a bare mpi4py ``Allreduce`` of the same bytes. Every process runs one thread, so N
+processes use N cores.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ import os
 import sys
 import time
 
-import numpy as np
+# run as a script, this folder would come first on the path and its coverage.py would shadow
+# the coverage package numba imports
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import numpy as np  # noqa: E402
 
 WARMUP, ROUNDS = 3, 15
 
@@ -135,11 +141,13 @@ def step_mode(style: str, model: str, batch: int) -> dict:
             world_size=comm.Get_size(),
         )
         step = _eager_step(torch, model, batch, rank, {})
-    elif style == "eager":
+    elif style in ("eager", "compiled"):
         import duograd.frontends.eager as dtorch
 
         dtorch.distributed.init_process_group(backend="mpi")
         step = _eager_step(dtorch, model, batch, rank, {})
+        if style == "compiled":
+            step = dtorch.compile(step)
     else:
         step = _graph_step(model, batch, rank)
     return {"step_s": _median_step(step, comm)}

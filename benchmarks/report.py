@@ -35,6 +35,8 @@ def cell_text(result: CaseResult, col: str) -> str:
         return ""
     if cell.error:
         return f"error: {cell.error}"
+    if cell.absent:
+        return f"n/a: {cell.absent}"
     figures = result.extra.get(col)
     if isinstance(figures, dict) and "summary" in figures:  # an untimed case's own figures
         return str(figures["summary"])

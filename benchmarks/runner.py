@@ -28,6 +28,7 @@ class Cell:
     number: int = 0
     rounds: int = 0
     error: str | None = None
+    absent: str | None = None  # why the case has no program for this column
 
     def as_dict(self) -> dict:
         """JSON-ready form."""
@@ -109,7 +110,7 @@ def _short_error(e: BaseException) -> str:
 def parity(case: Case) -> str:
     """Run the graph and eager programs from fresh builds and compare their results."""
     if not case.parity or "graph" not in case.impls or "eager" not in case.impls:
-        return ""
+        return str(case.extra.get("parity", ""))  # an untimed case may give its own verdict
     results = []
     cols = ("graph", "eager", "compiled") if "compiled" in case.impls else ("graph", "eager")
     for col in cols:
@@ -151,6 +152,8 @@ def run_once(case: Case, columns: list[str], progress=None) -> dict[str, Cell]:
     for col in columns:
         factory = case.impls.get(col)
         if factory is None:
+            if col in case.absent:
+                cells[col] = Cell(absent=case.absent[col])
             continue
         cell = cells[col] = Cell(number=1, rounds=1)
         try:
@@ -174,6 +177,8 @@ def time_case(case: Case, columns: list[str], settings: Settings, progress=None)
     for col in columns:
         factory = case.impls.get(col)
         if factory is None:
+            if col in case.absent:
+                cells[col] = Cell(absent=case.absent[col])
             continue
         cell = Cell()
         cells[col] = cell

@@ -34,6 +34,8 @@ class Case:
     # seconds of idle before each column's round: multi-threaded BLAS peers keep their worker
     # threads spinning for a while after a call, which would steal the cores from the next column
     settle_s: float = 0.0
+    # column -> why the case has no program for it (shown in its cell, never left empty)
+    absent: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

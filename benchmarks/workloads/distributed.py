@@ -85,7 +85,7 @@ def cases(quick: bool) -> list[Case]:
     find_mpiexec()  # a clear error when the extra is missing
     out = []
     for model, batch in (("mlp", 512), ("cnn", 64)):
-        impls = {"eager": _scaling("eager", model, batch), "graph": _scaling("graph", model, batch)}
+        impls = {style: _scaling(style, model, batch) for style in ("eager", "compiled", "graph")}
         if peers._cache.get("torch") is not None:
             impls["torch"] = _scaling("torch", model, batch)
         out.append(
@@ -93,7 +93,8 @@ def cases(quick: bool) -> list[Case]:
                 f"{model.upper()} step, batch {batch} per process: 1 vs 2 processes",
                 impls,
                 parity=False,
-                note="scaling efficiency t1/t2, one thread per process; torch = DDP over gloo",
+                note="scaling efficiency t1/t2, one thread per process; torch = DDP over gloo; "
+                "compiled = the eager step under torch.compile",
             )
         )
     out.append(
@@ -101,6 +102,10 @@ def cases(quick: bool) -> list[Case]:
             "gradient allreduce, 16 MB in 64 tensors, 2 processes",
             {"eager": _bandwidth(16.0, 64)},
             parity=False,
+            absent={
+                "compiled": "times the allreduce call itself: no model program to compile",
+                "graph": "the graph style's allreduce is the same core call as eager's",
+            },
             note="duograd's bucketed rank-order allreduce vs a bare mpi4py Allreduce (same bytes)",
         )
     )

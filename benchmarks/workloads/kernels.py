@@ -21,6 +21,8 @@ from ..workload import Case, Workload
 # OpenBLAS (numpy's BLAS) and OpenMP peers spin their worker threads for up to ~0.1 s after a
 # call; timed right after, the next column would share the cores with them
 SETTLE_S = 0.15
+_RAW = "raw core kernels against numpy: there is no program in either style to run or compile"
+NO_PROGRAM = {"graph": _RAW, "eager": _RAW, "compiled": _RAW}
 
 
 @numba.njit(cache=True, parallel=True)
@@ -49,7 +51,13 @@ def _matmul_case(m, k, n, dtype, ta=False, tb=False, label=None):
         cols["torch"] = lambda: lambda: torch.matmul(ta_.T if ta else ta_, tbb.T if tb else tbb)
     name = label or f"matmul {np.dtype(dtype).name} n={m}"
     return Case(
-        name, cols, flops=2.0 * m * k * n, parity=False, baseline="numpy", settle_s=SETTLE_S
+        name,
+        cols,
+        flops=2.0 * m * k * n,
+        parity=False,
+        baseline="numpy",
+        settle_s=SETTLE_S,
+        absent=NO_PROGRAM,
     )
 
 
@@ -62,7 +70,14 @@ def _binary_case(n):
         "duograd (out=)": lambda: lambda: ew.binary("add", a, b, out=out),
         "numpy (out=)": lambda: lambda: np.add(a, b, out=out),
     }
-    return Case(f"add fp32 n={n:.0e}", cols, parity=False, baseline="numpy", settle_s=SETTLE_S)
+    return Case(
+        f"add fp32 n={n:.0e}",
+        cols,
+        parity=False,
+        baseline="numpy",
+        settle_s=SETTLE_S,
+        absent=NO_PROGRAM,
+    )
 
 
 def _chain_case(n):
@@ -93,6 +108,7 @@ def _chain_case(n):
         note="ratios vs the 4-array triad (the chain's bytes); 4/3 x the 3-array triad's time "
         "is the other bound",
         settle_s=SETTLE_S,
+        absent=NO_PROGRAM,
     )
 
 

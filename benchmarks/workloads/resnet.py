@@ -249,6 +249,7 @@ def _peer(column: str):
 
     return {
         "eager": programs.eager_module,
+        "compiled": programs.eager_module,
         "graph": programs.graph_module,
         "torch": peers.torch,
         "tf1": peers.tf1,
@@ -277,7 +278,12 @@ def measure_peak(column: str) -> dict:
     mod = _peer(column)
     after_import = peak_rss_mib()
     build = _graph_train if column in ("graph", "tf1") else _eager_train
-    step = build(mod)
+    if column == "compiled":  # the eager training step under torch.compile
+        from .. import programs
+
+        step = programs.compiled(_eager_train)
+    else:
+        step = build(mod)
     for _ in range(STEPS_FOR_MEMORY):
         step()
     return {"peak_rss_mib": round(peak_rss_mib(), 1), "import_rss_mib": round(after_import, 1)}

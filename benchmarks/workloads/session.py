@@ -1,10 +1,11 @@
-"""The cost of one Session.run of a tiny graph (graph style only)."""
+"""The cost of one call of a tiny program: a Session.run of a tiny graph, the same computation
+as eager calls, and as a compiled eager function (its per-call guards and replay)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..programs import graph_columns, session
+from ..programs import eager_columns, graph_columns, session
 from ..workload import Case, Workload
 
 X = np.ones((4, 4), np.float32)
@@ -26,12 +27,25 @@ def _fed(tf):
     return lambda: sess.run(y, feed_dict=feed)
 
 
+def _constant_eager(torch):
+    a, b = torch.tensor(X), torch.tensor(X)
+    return lambda: a + b
+
+
+def _fed_eager(torch):
+    x = torch.tensor(X)
+    return lambda: x * 2.0 + 1.0
+
+
 def cases(quick: bool) -> list[Case]:
-    """A run with no feeds, and one with a fed placeholder."""
+    """A run with no feeds, and one with a fed placeholder (a tensor the eager step reads)."""
     return [
-        Case("run(a+b), no feed", graph_columns(_constant)),
-        Case("run(x*2+1), one feed", graph_columns(_fed)),
+        Case(
+            "run(a+b), no feed",
+            {**graph_columns(_constant), **eager_columns(_constant_eager)},
+        ),
+        Case("run(x*2+1), one feed", {**graph_columns(_fed), **eager_columns(_fed_eager)}),
     ]
 
 
-WORKLOAD = Workload("session", "one Session.run of a tiny graph", cases)
+WORKLOAD = Workload("session", "one call of a tiny program: Session.run, eager, compiled", cases)

@@ -40,6 +40,21 @@ with tf.Session() as sess:
     sess.run(train, {x: np.ones((64, 784), np.float32), y: np.zeros(64, np.int64)})
 """
 
+_MLP_COMPILED = """
+import numpy as np
+import duograd.frontends.eager as torch
+nn = torch.nn
+model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+x = torch.from_numpy(np.ones((64, 784), np.float32))
+y = torch.from_numpy(np.zeros(64, np.int64))
+@torch.compile
+def step(x, y):
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    opt.zero_grad(); loss.backward(); opt.step()
+step(x, y)
+"""
+
 _MLP_TORCH = _MLP_EAGER.replace("import duograd.frontends.eager as torch", "import torch")
 
 
@@ -68,18 +83,32 @@ def cases(quick: bool) -> list[Case]:
         "eager": _process("import duograd.frontends.eager"),
         "graph": _process("import duograd.frontends.graph"),
     }
-    first = {"eager": _process(_MLP_EAGER), "graph": _process(_MLP_GRAPH)}
+    first = {
+        "eager": _process(_MLP_EAGER),
+        "compiled": _process(_MLP_COMPILED),
+        "graph": _process(_MLP_GRAPH),
+    }
     if peers._cache.get("torch") is not None:
         imports["torch"] = _process("import torch")
         first["torch"] = _process(_MLP_TORCH)
     if peers._cache.get("tf1") is not None:
         imports["tf1"] = _process("import tensorflow.compat.v1")
     out = [
-        Case("import", imports, parity=False, rounds=5),
+        Case(
+            "import",
+            imports,
+            parity=False,
+            rounds=5,
+            absent={"compiled": "torch.compile comes with the eager import: nothing else to time"},
+        ),
         Case("new process: first MLP step, warm cache", first, parity=False, rounds=5),
     ]
     if not quick:
-        cold = {"eager": _process(_MLP_EAGER, True), "graph": _process(_MLP_GRAPH, True)}
+        cold = {
+            "eager": _process(_MLP_EAGER, True),
+            "compiled": _process(_MLP_COMPILED, True),
+            "graph": _process(_MLP_GRAPH, True),
+        }
         out.append(Case("new process: first MLP step, empty cache", cold, parity=False, rounds=2))
     return out
 

@@ -142,6 +142,7 @@ def backward(
                     tape.accumulate_into(t, cts[n])
 
 
+@_dispatch.replayed_pure("torch.autograd.grad")
 def grad(
     outputs: Any,
     inputs: Any,
@@ -153,8 +154,6 @@ def grad(
     materialize_grads: bool = False,
 ) -> tuple:
     """The gradients of `outputs` with respect to `inputs`, returned (``.grad`` is untouched)."""
-    if _dispatch._event is not None:
-        _dispatch.event("escape", "torch.autograd.grad inside the compiled function")
     outs = _as_list(outputs)
     ins = _as_list(inputs)
     for i, t in enumerate(ins):

@@ -12,20 +12,28 @@ run as calls. Each float output of a segment that requires grad gets one tape no
 backward runs the segment's gradient program, derived by the one reverse sweep over the IR.
 
 A tensor's value read by Python (``.item()``, ``.tolist()``, ``bool(t)``: a branch on a
-value) is a graph break that splits the program: the segment before it ends there, a `Read`
-step guards on the value read, and a new segment starts after it. A replay whose read value
-differs from the captured one stops at that guard (`ReadMismatch`) and the caller captures the
-function again for the new value, keeping each path as a variant; this needs the steps before
-the read to have no effect outside the call (no in-place write to an outside tensor, random
-draw or replayed call), else that signature runs eagerly. What cannot be replayed at all
-(printing a tensor, ``.numpy()``, ``autograd.grad`` inside, an in-place write the capture
-cannot follow) is a graph break after which the caller runs that call signature eagerly. Every
-break is recorded with the file and line (``fullgraph=True`` raises it instead).
+value; ``str``/``repr``; ``.numpy()``) is a graph break that splits the program: the segment
+before it ends there, a `Read` step guards on the value read, and a new segment starts after
+it. A replay whose read value differs from the captured one stops at that guard
+(`ReadMismatch`) and the caller captures the function again for the new value, keeping each
+path as a variant. When steps before the read change things outside the call (a random draw,
+an in-place write to an outside tensor, ``backward``, ``opt.step()``), the program keeps an
+`Undo`: the replay copies what they change first and a stopped replay restores it, so the
+function can run again from the start. ``print`` becomes a `Show` step (its text made at that
+point of each replay) and ``autograd.grad`` a replayed call whose gradients feed the next
+segment. What cannot be replayed at all (an in-place write the capture cannot follow, an
+operation handed a tensor's raw array) is a break after which the caller runs that call
+signature eagerly. Every break is recorded with the file and line (``fullgraph=True`` raises
+it instead).
 """
 
 from __future__ import annotations
 
+import builtins
 import os
+import site
+import sys
+import sysconfig
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core import random as core_random
 from ...core.autodiff import reverse_sweep
 from ...core.executor import Plan
 from ...core.ir import Graph, Value
@@ -42,8 +51,16 @@ from . import dispatch, tape
 from .grad_mode import _State
 from .tensor import Tensor
 
+_print = builtins.print
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _PKGS = (os.path.join(_ROOT, "frontends") + os.sep, os.path.join(_ROOT, "core") + os.sep)
+# prints made by code under these folders are not the user's: a capture lets them through
+_LIBRARIES = tuple(
+    set(_PKGS)
+    | {sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")}
+    | set(getattr(site, "getsitepackages", list)())
+    | {os.path.join(sys.base_prefix, "lib")}
+)
 
 
 class GraphBreak(RuntimeError):
@@ -91,6 +108,7 @@ class Segment:
     saved: list = field(default_factory=list)  # forward values the gradient plans read
     n_fwd: int = 0  # nodes of the graph before the gradient programs were added
     grad_entries: list = field(default_factory=list)  # per output: (cot, grads, have) or None
+    carries_grad: bool = True  # some placeholder carried a gradient at capture
 
     def finish(self, needed: set) -> None:
         """Fix the outputs later steps read; derive the gradient programs; build the plans.
@@ -101,6 +119,7 @@ class Segment:
         one would draw anew).
         """
         self.outputs = [(v, tid) for v, tid in self.outputs if tid in needed]
+        self.carries_grad = any(self.tracked.get(p) for p in self.placeholders)
         g = self.graph
         n_fwd = self.n_fwd = len(g.nodes)
         tracked = self.tracked
@@ -171,7 +190,11 @@ def _segment_prim(seg: Segment, k: int) -> Primitive:
             result[i] = gr
         return tuple(result)
 
-    return Primitive("Compiled", impl=None, shape_rule=None, vjp=vjp)
+    prim = Primitive("Compiled", impl=None, shape_rule=None, vjp=vjp)
+    node = seg.outputs[k][0].node
+    if node.kind == "op":  # printed as eager names it (e.g. grad_fn=<SumBackward0>)
+        prim.node_name = tape.backward_name(node.prim.name)
+    return prim
 
 
 _BACKWARD_ARGS = ("tensors", "grad_tensors", "retain_graph", "create_graph", "inputs")
@@ -283,9 +306,22 @@ class Read:
 
 @dataclass
 class Call:
-    """A replayed call: `fn(*args, **kwargs)` with captured tensors resolved at each call."""
+    """A replayed call: `fn(*args, **kwargs)` with captured tensors resolved at each call.
+
+    `out` is the structure the call returned, each tensor as its capture-time id: at replay
+    the call's new tensors take those places (``autograd.grad``'s gradients)."""
 
     fn: Callable
+    args: tuple
+    kwargs: dict
+    out: Any = None
+
+
+@dataclass
+class Show:
+    """A ``print`` the function made: at replay its arguments are turned into text at this
+    point (the values they have here), and printed once the whole replay has gone through."""
+
     args: tuple
     kwargs: dict
 
@@ -299,22 +335,65 @@ class Program:
     arg_count: int
     grad_sources: dict
 
+    undo: Any = None  # what a replay stopped at a Read must undo (`Undo`), or None
+
     def run(self, flat: list) -> Any:
         """Replay on the flattened tensor arguments `flat`; return the output structure."""
         env: dict = {}
+        steps = self.steps
+        if len(steps) == 1 and type(steps[0]) is Segment:  # the everyday program, at once
+            _run_segment(steps[0], flat, env)
+            return _resolve_tree(self.result, flat, env)
+        shown: list = []
+        snap = None if self.undo is None else self.undo.take(flat)
         for step in self.steps:
-            if type(step) is Segment:
+            kind = type(step)
+            if kind is Segment:
                 _run_segment(step, flat, env)
-            elif type(step) is FusedBackward:
+            elif kind is FusedBackward:
                 step.run(flat, env)
-            elif type(step) is Read:
+            elif kind is Read:
                 if _source(step.src, flat, env)._data.tobytes() != step.value:
+                    if snap is not None:
+                        snap.restore()  # the caller runs the function again from the start
                     raise ReadMismatch
+            elif kind is Show:
+                args = _resolve_tree(step.args, flat, env)
+                shown.append(([str(a) for a in args], _resolve_tree(step.kwargs, flat, env)))
             else:
                 args = _resolve_tree(step.args, flat, env)
-                kwargs = _resolve_tree(step.kwargs, flat, env)
-                step.fn(*args, **kwargs)
-        return _resolve_tree(self.result, flat, env)
+                out = step.fn(*args, **_resolve_tree(step.kwargs, flat, env))
+                if step.out is not None:
+                    _bind_out(step.out, out, env)
+        result = _resolve_tree(self.result, flat, env)
+        for args, kwargs in shown:
+            _print(*args, **kwargs)
+        return result
+
+
+def _bind_out(ids: Any, out: Any, env: dict) -> None:
+    """Put the tensors a replayed call returned where its capture-time ones were."""
+    if type(ids) is int:
+        env[ids] = out
+    elif type(ids) in (tuple, list):
+        for i, o in zip(ids, out, strict=True):
+            _bind_out(i, o, env)
+
+
+def _tensors(out: Any) -> list:
+    if isinstance(out, Tensor):
+        return [out]
+    if isinstance(out, (tuple, list)):
+        return [t for o in out for t in _tensors(o)]
+    return []
+
+
+def _out_ids(out: Any) -> Any:
+    if isinstance(out, Tensor):
+        return id(out)
+    if isinstance(out, (tuple, list)):
+        return tuple(_out_ids(o) for o in out)
+    return None
 
 
 def _source(src: tuple, flat: list, env: dict) -> Any:
@@ -337,6 +416,8 @@ def _source(src: tuple, flat: list, env: dict) -> Any:
 def _resolve_tree(x: Any, flat: list, env: dict) -> Any:
     if type(x) is _Src:
         return _source(x.src, flat, env)
+    if type(x) is _Arr:
+        return _source(x.src, flat, env)._data
     if isinstance(x, tuple):
         return tuple(_resolve_tree(a, flat, env) for a in x)
     if isinstance(x, list):
@@ -353,18 +434,28 @@ class _Src:
         self.src = src
 
 
+class _Arr(_Src):
+    """A tensor's own array (what ``.numpy()`` returned) at replay."""
+
+    __slots__ = ()
+
+
 _new = object.__new__
 _NO_PARAMS: dict = {}
 _ndarray = np.ndarray
 
 
 def _run_segment(seg: Segment, flat: list, env: dict) -> None:
-    ins = [_source(s, flat, env) for s in seg.sources]
+    ins = [
+        flat[w] if k is ARG else (w if k is LIVE else _source((k, w), flat, env))
+        for k, w in seg.sources
+    ]
     arrays = [t._data for t in ins]
-    outs = seg.plan.run(arrays, {})
+    outs = seg.plan._run(arrays, {}, None, None)  # no variables, no run guard: straight in
     n = len(seg.outputs)
     nw = len(seg.writebacks)
-    grad = _State.enabled and any(t._rg for t in ins)
+    # whether anything carries a gradient is fixed by the guards, up to grad mode
+    grad = seg.carries_grad and _State.enabled and any(t._rg for t in ins)
     if grad:
         saved = tuple(outs[n + nw :])
         arr_t = (*arrays, *saved)
@@ -380,10 +471,98 @@ def _run_segment(seg: Segment, flat: list, env: dict) -> None:
             # no version stamps; the segment's VJP reads its saved arrays, so all are kept
             dispatch.record(prims[k], _NO_PARAMS, tens, arr_t, t, ((), False), False)
         env[seg.outputs[k][1]] = t
-    for j, (src, _) in enumerate(seg.writebacks):
-        target = _source(src, flat, env)
-        np.copyto(target._data, outs[n + j])
-        dispatch._counter(target).v += 1
+    if nw:
+        for j, (src, _) in enumerate(seg.writebacks):
+            target = _source(src, flat, env)
+            np.copyto(target._data, outs[n + j])
+            dispatch._counter(target).v += 1
+
+
+# ---- undoing a replay that stopped at a Read --------------------------------------------------
+
+
+@dataclass
+class Undo:
+    """What a replay changes outside the call before a `Read` that may stop it: the random
+    stream, outside tensors written in place, ``.grad`` of leaf inputs (``backward``), and the
+    objects a replayed call belongs to (an optimizer's parameters and state, a scheduler).
+    `take` copies them before a replay; a stopped replay restores them, so the function can
+    run again from the start with nothing done twice."""
+
+    rng: bool
+    tensors: list  # sources of tensors whose array and .grad are kept
+    objects: list  # sources or objects of replayed calls' owners
+
+    def take(self, flat: list) -> _Snapshot:
+        snap = _Snapshot()
+        if self.rng:
+            gen = core_random.default_generator
+            state = gen.get_state()
+            snap.undo.append(lambda: gen.set_state(state))
+        for src in self.tensors:
+            snap.value(_source(src, flat, {}))
+        for o in self.objects:
+            snap.value(_source(o.src, flat, {}) if type(o) is _Src else o)
+        return snap
+
+
+class _Snapshot:
+    """Copies of tensors, containers and duograd objects, with the steps that put them back."""
+
+    def __init__(self) -> None:
+        self.undo: list = []
+        self.seen: set = set()
+
+    def restore(self) -> None:
+        for fn in reversed(self.undo):
+            fn()
+
+    def value(self, v: Any) -> None:
+        if id(v) in self.seen:
+            return
+        self.seen.add(id(v))
+        if isinstance(v, Tensor):
+            self.tensor(v)
+        elif isinstance(v, dict):
+            saved = dict(v)
+            self.undo.append(lambda: (v.clear(), v.update(saved)))
+            for k, x in saved.items():
+                self.value(k)
+                self.value(x)
+        elif isinstance(v, list):
+            saved_l = list(v)
+            self.undo.append(lambda: v.__setitem__(slice(None), saved_l))
+            for x in saved_l:
+                self.value(x)
+        elif isinstance(v, tuple):
+            for x in v:
+                self.value(x)
+        elif isinstance(v, np.ndarray):
+            copy = v.copy()
+            self.undo.append(lambda: np.copyto(v, copy) if v.shape == copy.shape else None)
+        elif type(v).__module__.startswith(_PACKAGE) and hasattr(v, "__dict__"):
+            self.value(vars(v))  # an optimizer, a scheduler: their attributes
+
+    def tensor(self, t: Any) -> None:
+        data, arr = t._data, t._data.copy()
+        g = t._grad
+        gdata = None if g is None else g._data.copy()
+        vc = t._vc
+        v = None if vc is None else vc.v
+
+        def back() -> None:
+            t._data = data
+            np.copyto(data, arr)
+            t._grad = g
+            if g is not None:
+                g._data = gdata
+            if vc is not None:
+                vc.v = v
+
+        self.undo.append(back)
+
+
+_PACKAGE = __name__.split(".frontends")[0] + "."
 
 
 # ---- capturing -----------------------------------------------------------------------------------
@@ -413,6 +592,7 @@ class Capture:
         self.grad_sources: dict[int, tuple] = {}
         self.needed: set[int] = set()
         self.pending_after = False  # a replayed call ran since the last thing seen
+        self.restore = False  # a Read follows steps with effects outside the call (`Undo`)
 
     # ---- the hooks ------------------------------------------------------------------------------
     def observe(self, prim: Any, params: dict, args: tuple, t: Any) -> None:
@@ -477,8 +657,29 @@ class Capture:
             fn, args, kwargs = details
             self.cut()
             self.steps.append(Call(fn, self.tree(args), self.tree(kwargs)))
-            self.calls += 1
-            self.pending_after = True
+            pure = getattr(fn, "_capture_pure", None)
+            if pure:
+                # the gradients of a replayed segment cannot be differentiated again
+                deep = kwargs.get("create_graph") or (len(args) > 4 and args[4])
+                self.note_break(f"{pure} (run eagerly at each call)", bool(deep))
+            else:
+                self.calls += 1
+                self.pending_after = True
+        elif kind == "returned":
+            call, out = self.steps[-1], details[0]
+            ids = _out_ids(out)
+            if type(call) is Call and ids is not None:
+                call.out = ids
+                for t in _tensors(out):
+                    self.sources[id(t)] = (ENV, id(t))
+                    self.keep.append(t)
+                    self.arrays[id(t._data)] = (t._data, id(t))
+
+    def show(self, args: tuple, kwargs: dict) -> None:
+        """The function printed: a break where the text is made again at each replay."""
+        self.note_break("print() (printed again at each call)", fatal=False)
+        self.cut()
+        self.steps.append(Show(self.tree(args), self.tree(kwargs)))
 
     def after_call(self) -> None:
         """After a replayed call: the .grad tensors it left are read from their owners."""
@@ -489,6 +690,8 @@ class Capture:
                 self.grad_sources[id(g)] = (GRAD, t)
                 self.vals.pop(id(g), None)
                 self.sources[id(g)] = (GRAD, t)
+                self.keep.append(g)
+                self.arrays[id(g._data)] = (g._data, id(g))  # x.grad.numpy(): read at replay
 
     def note_break(self, reason: str, fatal: bool = True) -> None:
         """Record a graph break (raise it under fullgraph)."""
@@ -500,8 +703,12 @@ class Capture:
             raise GraphBreak(f"torch.compile(fullgraph=True): graph break at {b}")
 
     def read(self, t: Any, reason: str) -> None:
-        """Python read t's value: end the segment here and guard on the value (see `Read`)."""
-        self.note_break(reason, fatal=self.has_effects())
+        """Python read t's value: end the segment here and guard on the value (see `Read`).
+        After steps with effects outside the call, replays keep what undoes them (`Undo`)."""
+        self.note_break(reason, fatal=False)
+        self.restore = self.restore or self.has_effects()
+        if id(t) not in self.made and id(t) not in self.sources:
+            self.value_of(t)  # a .detach() of a value made here: read it from the segment
         src = self.tree(t)
         self.cut()
         self.steps.append(Read(src.src, t._data.tobytes()))
@@ -542,6 +749,8 @@ class Capture:
                         seg.tracked[v] = False
                         self.vals[id(t)] = (t, v)
                         self.keep.append(t)
+                        self.made.add(id(t))
+                        seg.outputs.append((v, id(t)))
                         return v
                 src = (LIVE, t)
                 self.live_snap.append((t, t._data.copy()))
@@ -570,6 +779,13 @@ class Capture:
                 self.keep.append(x)
                 self.live_snap.append((x, x._data.copy()))
             return _Src(src)
+        if type(x) is np.ndarray:
+            alias = self.arrays.get(id(x))
+            if alias is not None and alias[0] is x:  # .numpy() of a tensor: its array at replay
+                owner = next((t for t in self.keep if id(t) == alias[1]), None)
+                if owner is not None:
+                    return _Arr(self.tree(owner).src)
+            return x
         if isinstance(x, tuple):
             return tuple(self.tree(a) for a in x)
         if isinstance(x, list):
@@ -605,7 +821,33 @@ class Capture:
             if type(step) is Segment:
                 step.finish(self.needed)
         self.fuse_backward()
-        return Program(self.steps, result_tree, arg_count, self.grad_sources)
+        prog = Program(self.steps, result_tree, arg_count, self.grad_sources)
+        if self.restore:
+            prog.undo = self.undo_plan()
+        return prog
+
+    def undo_plan(self) -> Undo:
+        """What a replay of this program must be able to undo (see `Undo`)."""
+        rng, tensors, objects = False, [], []
+        for step in self.steps:
+            seg = step.seg if type(step) is FusedBackward else step
+            if type(seg) is Segment:
+                rng = rng or any(
+                    n.kind == "op" and (n.prim.random or n.prim.stateful) for n in seg.graph.nodes
+                )
+                for src, p in zip(seg.sources, seg.placeholders, strict=True):
+                    written = any(w[0] is src for w in seg.writebacks)
+                    if src[0] in (ARG, LIVE) and (written or seg.tracked.get(p)):
+                        tensors.append(src)
+            if type(step) is FusedBackward:
+                step = step.call
+            if type(step) is Call:
+                for a in step.args:
+                    if type(a) is _Src and a.src[0] in (ARG, LIVE):
+                        tensors.append(a.src)
+                    elif type(a) is not _Src and not isinstance(a, (Tensor, np.ndarray)):
+                        objects.append(a)  # the optimizer of opt.step(), a scheduler
+        return Undo(rng, tensors, objects)
 
     def fuse_backward(self) -> None:
         """Each segment followed by a plain ``loss.backward()`` on its output becomes one
@@ -635,11 +877,25 @@ def capture(
     """Run fn(*args, **kwargs) eagerly while capturing it: (its result, program, breaks)."""
     cap = Capture(flat, fullgraph)
     prev_event = dispatch._event
+    prev_print = builtins.print
+
+    def printed(*p_args: Any, **p_kwargs: Any) -> None:
+        if sys._getframe(1).f_code.co_filename.startswith(_LIBRARIES):
+            return prev_print(*p_args, **p_kwargs)  # a library's own output (numba's, ours)
+        cap.show(p_args, p_kwargs)
+        dispatch._event = None  # the text of a tensor is not a read of its value here
+        try:
+            prev_print(*p_args, **p_kwargs)
+        finally:
+            dispatch._event = cap.event
+
     dispatch.add_observer(cap.observe)
     dispatch._event = cap.event
+    builtins.print = printed
     try:
         result = fn(*args, **kwargs)
     finally:
+        builtins.print = prev_print
         dispatch._event = prev_event
         dispatch.remove_observer(cap.observe)
     prog = cap.program(result, len(flat))

@@ -6,13 +6,13 @@ signature replay the captured program when its guards hold: the module's paramet
 objects with the same shapes, its ``training`` flags and plain Python attributes (numbers,
 strings, bools, tuples of them) are unchanged, and so are the plain values the function's
 closure holds and its module's plain globals. A call that fails a guard captures again;
-after `cache_size_limit` captures of one function it runs eagerly, with one warning. A graph
-break where Python reads a tensor's value (``.item()``, ``bool(t)``) splits the program in
-two segments with a guard on the value between them; a call whose value differs captures the
-function again for that value, kept beside the first as another variant of the signature. A
-call whose capture met a break that cannot be replayed runs eagerly for that signature
-(``fullgraph=True`` raises any break instead); `explain` lists the breaks with file, line and
-reason.
+after `cache_size_limit` captures of one function it runs eagerly, with one warning. Modules
+the function holds (closure, named globals) are guarded like the compiled module. A graph
+break (a value read, ``print``, ``autograd.grad``: see `capture`) splits the program into
+segments; a call whose read value differs captures the function again for that value, kept
+beside the first as another variant of the signature. A call whose capture met a break that
+cannot be replayed runs eagerly for that signature (``fullgraph=True`` raises any break
+instead); `explain` lists the breaks with file, line and reason.
 """
 
 from __future__ import annotations
@@ -96,8 +96,12 @@ def _module_state(module: Any) -> tuple:
 _SCALARS = frozenset(_SIMPLE)
 
 
-def _function_state(fn: Callable, names: tuple) -> tuple:
-    """The plain values a function holds in its closure and in the given globals."""
+def _function_state(fn: Callable, names: tuple, module_names: tuple = ()) -> tuple:
+    """The plain values a function holds in its closure and in the given globals, and the
+    state (`_module_state`) of the modules it holds there: a closure's or a global's model
+    switched to eval(), given a new layer or a changed attribute is seen at the next call."""
+    Module = _module_class()
+    owner = getattr(fn, "__self__", None)
     fn = getattr(fn, "__func__", fn)
     cells = []
     for c in getattr(fn, "__closure__", None) or ():
@@ -106,11 +110,54 @@ def _function_state(fn: Callable, names: tuple) -> tuple:
         except ValueError:  # an empty cell
             continue
         # checked at every call: the type test first, the recursive one only for tuples
-        cells.append(v if type(v) in _SCALARS or (type(v) is tuple and _simple(v)) else id(v))
+        if type(v) in _SCALARS or (type(v) is tuple and _simple(v)):
+            cells.append(v)
+        else:
+            cells.append(id(v))
+            if isinstance(v, Module):
+                cells.append(_module_state(v))
+    if isinstance(owner, Module):
+        cells.append(_module_state(owner))
     g = getattr(fn, "__globals__", None)
     if g is None:
         return tuple(cells)
-    return tuple(cells), tuple([g.get(n) for n in names])
+    mods = []
+    for n in module_names:
+        v = g.get(n)
+        mods.append(_module_state(v) if isinstance(v, Module) else id(v))
+    return tuple(cells), tuple([g.get(n) for n in names]), tuple(mods)
+
+
+_MODULE: list = []
+
+
+def _module_class() -> type:
+    """``nn.Module`` (imported on first use: nn imports this package)."""
+    if not _MODULE:
+        from .nn.module import Module
+
+        _MODULE.append(Module)
+    return _MODULE[0]
+
+
+def _module_globals(fn: Callable) -> tuple:
+    """Names of the modules in the function's globals that its code names."""
+    from .nn.module import Module
+
+    fn = getattr(fn, "__func__", fn)
+    g = getattr(fn, "__globals__", None) or {}
+    return tuple(k for k in sorted(_code_names(fn)) if isinstance(g.get(k), Module))
+
+
+def _code_names(fn: Callable) -> set:
+    names: set = set()
+    code = getattr(fn, "__code__", None)
+    todo = [code] if code is not None else []
+    while todo:
+        c = todo.pop()
+        names.update(c.co_names)
+        todo += [k for k in c.co_consts if isinstance(k, types.CodeType)]
+    return names
 
 
 def _plain_globals(fn: Callable) -> tuple:
@@ -174,6 +221,7 @@ class CompiledFunction:
     captures: int = 0
     _warned: bool = False
     _globals: tuple | None = None
+    _module_globals: tuple = ()
 
     def __post_init__(self) -> None:
         functools.update_wrapper(self, self.fn, updated=())
@@ -182,17 +230,30 @@ class CompiledFunction:
         mod = () if self.module is None else _module_state(self.module)
         if self._globals is None:
             self._globals = _plain_globals(self.fn)
-        return mod, _function_state(self.fn, self._globals)
+            self._module_globals = _module_globals(self.fn)
+        return mod, _function_state(self.fn, self._globals, self._module_globals)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        flat: list = []
-        if not kwargs and all(type(a) is Tensor for a in args):  # the everyday call, at once
-            flat = list(args)
-            key = (_State.enabled, tuple((a._data.shape, a._data.dtype, a._rg) for a in args))
-        else:
+        key = None
+        if not kwargs:  # the everyday call (tensors only), at once
+            sig: list = [_State.enabled]
+            for a in args:
+                if type(a) is not Tensor:
+                    break
+                d = a._data
+                sig.append((d.shape, d.dtype, a._rg))
+            else:
+                key = tuple(sig)
+                flat: list = args  # type: ignore[assignment] - indexed only, never changed
+        if key is None:
+            flat = []
             key = (_State.enabled, _flatten(args, flat), _flatten(kwargs, flat))
         entry = self.cache.get(key)
-        if entry is not None and entry.state == self._state() and _live_ok(entry.live):
+        if (
+            entry is not None
+            and entry.state == self._state()
+            and (not entry.live or _live_ok(entry.live))
+        ):
             programs = entry.programs
             if programs is None:
                 return self.fn(*args, **kwargs)
@@ -204,6 +265,8 @@ class CompiledFunction:
         else:
             entry = None
         if self.captures >= cache_size_limit:
+            if entry is not None:  # its variants missed: no more replays tried for it
+                entry.programs = None
             if not self._warned:
                 self._warned = True
                 warnings.warn(
@@ -214,6 +277,7 @@ class CompiledFunction:
                 )
             return self.fn(*args, **kwargs)
         state = self._state()
+        flat = list(flat)
         result, program, breaks = capture(self.fn, args, kwargs, flat, self.fullgraph)
         self.captures += 1
         self.breaks.extend(b for b in breaks if b not in self.breaks)  # once per place

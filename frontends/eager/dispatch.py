@@ -510,9 +510,11 @@ def replayed(method: Callable) -> Callable:
         hook("call", method, args, kwargs)
         _event = None
         try:
-            return method(*args, **kwargs)
+            out = method(*args, **kwargs)
         finally:
             _event = hook
+        hook("returned", out)  # tensors a call returns are its outputs at replay
+        return out
 
     wrapper.__name__ = method.__name__
     wrapper.__qualname__ = method.__qualname__
@@ -520,3 +522,14 @@ def replayed(method: Callable) -> Callable:
     wrapper.__module__ = method.__module__
     wrapper.__wrapped__ = method
     return wrapper
+
+
+def replayed_pure(name: str) -> Callable:
+    """`replayed` for a call that changes nothing outside its result (``autograd.grad``): a
+    graph break named `name` that runs eagerly at each replay, with nothing to undo."""
+
+    def mark(method: Callable) -> Callable:
+        method._capture_pure = name
+        return replayed(method)
+
+    return mark

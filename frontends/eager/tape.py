@@ -124,8 +124,8 @@ class Node:
 
     def name(self) -> str:
         """The node's name, e.g. 'MulBackward0'."""
-        if self.prim.impl is None:  # a user-defined autograd.Function
-            return self.prim.name + "Backward"
+        if self.prim.impl is None:  # a user-defined autograd.Function, a compiled segment
+            return getattr(self.prim, "node_name", None) or self.prim.name + "Backward"
         return backward_name(self.prim.name)
 
     @property

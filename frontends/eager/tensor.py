@@ -161,7 +161,7 @@ class Tensor(TensorOps, SurfaceMethods):
     def numpy(self, force: bool = False) -> np.ndarray:
         """The underlying array (shared memory) of a tensor that does not require grad."""
         if _dispatch._event is not None:
-            _dispatch.event("escape", "Tensor.numpy()")
+            _dispatch.event("escape", "Tensor.numpy()", self)
         if self._rg and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
@@ -171,7 +171,7 @@ class Tensor(TensorOps, SurfaceMethods):
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if _dispatch._event is not None:
-            _dispatch.event("escape", "numpy.asarray(Tensor)")
+            _dispatch.event("escape", "numpy.asarray(Tensor)", self)
         arr = self._data
         if dtype is not None and np.dtype(dtype) != arr.dtype:
             if copy is False:
@@ -233,7 +233,7 @@ class Tensor(TensorOps, SurfaceMethods):
 
     def __repr__(self) -> str:
         if _dispatch._event is not None:
-            _dispatch.event("escape", "printing a Tensor")
+            _dispatch.event("escape", "str()/repr() of a Tensor", self)
         suffixes = []
         if self._node is not None:
             suffixes.append(f"grad_fn=<{self._node.name()}>")
@@ -293,19 +293,7 @@ class Tensor(TensorOps, SurfaceMethods):
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad must be a Tensor or None, got {type(value)}")
-            if value._data.shape != self._data.shape:
-                raise RuntimeError(
-                    f"assigned grad has shape {tuple(value.shape)} but the tensor has shape "
-                    f"{tuple(self.shape)}"
-                )
-            if value._data.dtype != self._data.dtype:
-                raise RuntimeError(
-                    f"assigned grad has dtype {value.dtype} but the tensor has {self.dtype}"
-                )
-        self._grad = value
+        _set_grad(self, value)
 
     @property
     def retains_grad(self) -> bool:
@@ -459,3 +447,21 @@ def _key(t: Tensor) -> Any:
     if acc is None:
         acc = t._acc = tape.AccumulateGrad(t)
     return acc
+
+
+@_dispatch.replayed
+def _set_grad(t: Tensor, value: Tensor | None) -> None:
+    """``t.grad = value`` (a call a compiled function makes again at each replay)."""
+    if value is not None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"assigned grad must be a Tensor or None, got {type(value)}")
+        if value._data.shape != t._data.shape:
+            raise RuntimeError(
+                f"assigned grad has shape {tuple(value.shape)} but the tensor has shape "
+                f"{tuple(t.shape)}"
+            )
+        if value._data.dtype != t._data.dtype:
+            raise RuntimeError(
+                f"assigned grad has dtype {value.dtype} but the tensor has {t.dtype}"
+            )
+    t._grad = value

@@ -57,7 +57,7 @@ def test_outputs_and_gradients_bitwise_across_calls_with_changing_values(fn, cap
     assert cf.breaks and cf.breaks[0].filename.endswith("test_compile_breaks.py")
     if fn is prints:
         out = capsys.readouterr().out
-        assert out.count("y is") == 24  # printing re-runs at every call (that signature is eager)
+        assert out.count("y is") == 24  # printed again at every call
 
 
 def test_branch_replays_each_path_after_one_capture_per_path():
@@ -108,7 +108,7 @@ def test_fullgraph_still_raises_naming_file_and_line(fn, reason):
         cf(x, x)
 
 
-def test_read_after_a_random_draw_runs_that_signature_eagerly():
+def test_read_after_a_random_draw_splits_and_keeps_the_stream():
     def fn(x):
         y = torch.nn.functional.dropout(x, 0.5, training=True)
         return y * 2.0 if y.sum() > 0 else y
@@ -116,12 +116,12 @@ def test_read_after_a_random_draw_runs_that_signature_eagerly():
     cf = torch.compile(fn)
     x = torch.tensor(np.ones((4, 4), np.float32))
     torch.manual_seed(1)
-    got = [cf(x).numpy().copy() for _ in range(3)]
+    got = [cf(x).numpy().copy() for _ in range(3)] + [torch.rand(3).numpy()]
     torch.manual_seed(1)
-    want = [fn(x).numpy().copy() for _ in range(3)]
+    want = [fn(x).numpy().copy() for _ in range(3)] + [torch.rand(3).numpy()]
     assert _bits(*got) == _bits(*want)
     (entry,) = cf.cache.values()
-    assert entry.programs is None
+    assert entry.programs is not None and entry.programs[0].undo.rng
 
 
 UNNAMED = 0  # a global the compiled function below never names

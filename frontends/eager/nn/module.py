@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ....core import ops
+from .. import dispatch as _dispatch
 from ..dtype import to_dtype
 from ..grad_mode import no_grad
 from ..tensor import Tensor, check_device
@@ -308,8 +309,10 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    @_dispatch.replayed
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset every parameter's gradient (to None by default, as PyTorch)."""
+        """Reset every parameter's gradient (to None by default, as PyTorch); inside a compiled
+        function, a call made again at each replay."""
         for p in self.parameters():
             if p._grad is None:
                 continue
