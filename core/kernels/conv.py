@@ -120,6 +120,8 @@ def _col2im_task(dcols, g, dx, n, zero):
 
 
 # One serial and one parallel driver per loop, so only the loops a program uses get compiled.
+# The parallel ones pass prange's index (which may be unsigned) as int64, as range gives it to
+# the serial ones, so both share one compiled variant of each task.
 
 
 @njit(cache=True)
@@ -131,7 +133,7 @@ def _im2col_serial(x, g, cols, tasks, zero):
 @njit(cache=True, parallel=True)
 def _im2col_parallel(x, g, cols, tasks, zero):
     for t in prange(tasks):
-        _im2col_task(x, g, cols, t, zero)
+        _im2col_task(x, g, cols, np.int64(t), zero)
 
 
 @njit(cache=True)
@@ -143,7 +145,7 @@ def _col2im_serial(dcols, g, dx, tasks, zero):
 @njit(cache=True, parallel=True)
 def _col2im_parallel(dcols, g, dx, tasks, zero):
     for n in prange(tasks):
-        _col2im_task(dcols, g, dx, n, zero)
+        _col2im_task(dcols, g, dx, np.int64(n), zero)
 
 
 _LOOPS = {
