@@ -5,9 +5,10 @@ BatchNorm and ReLU) at 16/32/64 channels, stride-2 downsampling with 1x1 project
 (conv + BatchNorm), global average pool and a linear layer; SGD with momentum 0.9. The eager
 program is PyTorch's idiom (NCHW, nn.Conv2d(bias=False)/BatchNorm2d/AdaptiveAvgPool2d); the graph
 program is TF1's (NHWC, tf.nn.conv2d with explicit padding, tf.nn.fused_batch_norm in training
-and tf.nn.batch_normalization with fixed statistics at inference, tf.reduce_mean over H and W). Both start from the same weights, so the
-parity column compares them bit for bit. Peak memory runs each column in a fresh process (so
-numba's, numpy's and the peers' allocations all count) and reads its peak RSS.
+and tf.nn.batch_normalization with fixed statistics at inference, tf.reduce_mean over H and W).
+Both start from the same weights, so the parity column compares them bit for bit. Peak memory
+runs each column in a fresh process (so numba's, numpy's and the peers' allocations all count)
+and reads its peak RSS.
 """
 
 from __future__ import annotations

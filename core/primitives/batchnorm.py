@@ -56,7 +56,9 @@ def _check_vector(op: str, what: str, v, c) -> None:
 
 def _same(op: str, what: str, got, want) -> None:
     g, w = tuple(got.shape), tuple(want.shape)
-    if len(g) != len(w) or any(a is not None and b is not None and a != b for a, b in zip(g, w)):
+    if len(g) != len(w) or any(
+        a is not None and b is not None and a != b for a, b in zip(g, w, strict=True)
+    ):
         raise ShapeError(f"{op}: {what} has shape {fmt_shape(g)}, expected {fmt_shape(w)}")
 
 
