@@ -47,9 +47,9 @@ def _check_stats(op: str, st, c) -> None:
 
 def _check_vector(op: str, what: str, v, c) -> None:
     vs = tuple(v.shape)
-    if len(vs) > 1 or (len(vs) == 1 and None not in (vs[0], c) and vs[0] != c):
+    if len(vs) > 1 or (len(vs) == 1 and None not in (vs[0], c) and vs[0] not in (1, c)):
         raise ShapeError(
-            f"{op}: {what} must be a scalar or a vector of the {c} channels, got shape "
+            f"{op}: {what} must be a scalar, (1,) or a vector of the {c} channels, got shape "
             f"{fmt_shape(vs)}"
         )
 
@@ -131,11 +131,15 @@ def _per_channel(v, ndim: int, axis: int):
     return reshape(v, tuple(-1 if i == axis else 1 for i in range(ndim)))
 
 
-def _like_operand(v, operand):
-    """A (C,) cotangent summed to a 0-d operand's shape."""
+def _like_operand(v, operand, c):
+    """A (C,) cotangent summed to the shape of a broadcast operand (0-d or (1,))."""
     from .reduction import sum as rsum
+    from .shaping import reshape
 
-    return rsum(v, None) if len(operand.shape) == 0 else v
+    shape = tuple(operand.shape)
+    if shape == () or (shape == (1,) and c != 1):
+        return reshape(rsum(v, None), shape)
+    return v
 
 
 def _stats_vjp(gst, out, x, wants, axis, eps):
@@ -158,9 +162,79 @@ def _apply_vjp(g, out, x, st, scale, offset, wants, axis):
         # y depends on the mean with slope -a and on invstd with slope (x - mean) * scale
         zero = mul(sum_g, np.asarray(0, x.dtype))
         dst = stack([neg(mul(a, sum_g)), zero, mul(scale, sum_gc)], 0)
-    dscale = _like_operand(sum_gxhat, scale) if wants[2] else None
-    doffset = _like_operand(sum_g, offset) if wants[3] else None
+    dscale = _like_operand(sum_gxhat, scale, x.shape[axis]) if wants[2] else None
+    doffset = _like_operand(sum_g, offset, x.shape[axis]) if wants[3] else None
     return dx, dst, dscale, doffset
+
+
+def _rows(a):
+    from .shaping import getitem
+
+    return getitem(a, 0), getitem(a, 1), getitem(a, 2)
+
+
+def _stack_stats(d_mean, d_invstd):
+    """A (3, C) cotangent of statistics: the variance row is zero (nothing reads it)."""
+    from .elementwise import mul
+    from .shaping import stack
+
+    return stack([d_mean, mul(d_mean, np.asarray(0, d_mean.dtype)), d_invstd], 0)
+
+
+def _reduce_grad_vjp(gr, out, g, x, st, wants, axis):
+    # out = (sum g, invstd * sum g (x - m), sum g (x - m)); each row is linear in g
+    from .elementwise import add, mul, neg, sub
+
+    nd = len(x.shape)
+    g0, g1, g2 = _rows(gr)
+    mean, _, inv = _rows(st)
+    slope = add(mul(g1, inv), g2)  # d out . gr / d (g * (x - m)), per channel
+    dg = dx = dst = None
+    if wants[0]:
+        centred = sub(x, _per_channel(mean, nd, axis))
+        dg = add(_per_channel(g0, nd, axis), mul(centred, _per_channel(slope, nd, axis)))
+    if wants[1]:
+        dx = mul(g, _per_channel(slope, nd, axis))
+    if wants[2]:
+        sum_g, _, sum_gc = _rows(out)
+        dst = _stack_stats(neg(mul(slope, sum_g)), mul(g1, sum_gc))
+    return dg, dx, dst
+
+
+def _stats_grad_vjp(gg, out, gst, x, st, wants, axis):
+    # out = c0 + c1 (x - m) per channel, c0 = gst0 / n, c1 = 2 (gst1 - gst2 invstd^3 / 2) / n
+    from .elementwise import div, mul, neg, sub
+    from .reduction import count_like
+
+    nd = len(x.shape)
+    n = count_like(x, tuple(i for i in range(nd) if i != axis))
+    mean, _, inv = _rows(st)
+    _, gvar, ginv = _rows(gst)
+    inv2 = mul(inv, inv)
+    c1 = div(mul(sub(gvar, mul(mul(ginv, inv2), mul(inv, np.asarray(0.5, x.dtype)))),
+                 np.asarray(2, x.dtype)), n)  # fmt: skip
+    dgst = dx = dst = None
+    if wants[0] or wants[2]:
+        sums = batch_norm_reduce_grad(gg, x, st, axis)
+        sum_g, _, sum_gc = _rows(sums)
+        if wants[0]:
+            two = div(mul(sum_gc, np.asarray(2, x.dtype)), n)
+            half = np.asarray(0.5, x.dtype)
+            dgst = stack_rows(div(sum_g, n), two, neg(mul(mul(two, inv2), mul(inv, half))))
+        if wants[2]:
+            # d c1 / d invstd = -3 gst2 invstd^2 / n
+            d_inv = neg(div(mul(mul(ginv, inv2), mul(sum_gc, np.asarray(3, x.dtype))), n))
+            dst = _stack_stats(neg(mul(c1, sum_g)), d_inv)
+    if wants[1]:
+        dx = mul(gg, _per_channel(c1, nd, axis))
+    return dgst, dx, dst
+
+
+def stack_rows(*rows):
+    """Per-channel rows stacked into a (k, C) array."""
+    from .shaping import stack
+
+    return stack(list(rows), 0)
 
 
 # ---- numpy references (float64) ------------------------------------------------------------
@@ -233,6 +307,7 @@ BATCH_NORM_REDUCE_GRAD = register(
         "batch_norm_reduce_grad",
         impl=lambda g, x, st, axis: BK.reduce_grad(g, x, st, axis),
         shape_rule=_reduce_grad_rule,
+        vjp=_reduce_grad_vjp,
         reference=_ref_reduce_grad,
     )
 )
@@ -242,6 +317,7 @@ BATCH_NORM_STATS_GRAD = register(
         "batch_norm_stats_grad",
         impl=lambda gst, x, st, axis: BK.stats_grad(gst, x, st, axis),
         shape_rule=_stats_grad_rule,
+        vjp=_stats_grad_vjp,
         reference=_ref_stats_grad,
     )
 )
