@@ -56,21 +56,23 @@ def _chunk(a, ma, b, mb, c, k, C, I, J, out1, out2):
                 t3 += w
             j += 1
             p += 1
-        while j + 4 <= end:
-            u0 = np.float64(a[uint64(p)]) - ma
-            u1 = np.float64(a[uint64(p + 1)]) - ma
-            u2 = np.float64(a[uint64(p + 2)]) - ma
-            u3 = np.float64(a[uint64(p + 3)]) - ma
+        quads = (end - j) >> 2
+        for q in range(quads):
+            pq = uint64(p + 4 * q)
+            u0 = np.float64(a[pq]) - ma
+            u1 = np.float64(a[pq + 1]) - ma
+            u2 = np.float64(a[pq + 2]) - ma
+            u3 = np.float64(a[pq + 3]) - ma
             s0 += u0
             s1 += u1
             s2 += u2
             s3 += u3
-            t0 += u0 * (np.float64(b[uint64(p)]) - mb)
-            t1 += u1 * (np.float64(b[uint64(p + 1)]) - mb)
-            t2 += u2 * (np.float64(b[uint64(p + 2)]) - mb)
-            t3 += u3 * (np.float64(b[uint64(p + 3)]) - mb)
-            j += 4
-            p += 4
+            t0 += u0 * (np.float64(b[pq]) - mb)
+            t1 += u1 * (np.float64(b[pq + 1]) - mb)
+            t2 += u2 * (np.float64(b[pq + 2]) - mb)
+            t3 += u3 * (np.float64(b[pq + 3]) - mb)
+        j += 4 * quads
+        p += 4 * quads
         while j < end:
             u = np.float64(a[uint64(p)]) - ma
             w = u * (np.float64(b[uint64(p)]) - mb)

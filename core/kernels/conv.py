@@ -296,8 +296,10 @@ def conv2d(
     n = x.shape[0]
     o, c, kh, kw = oihw(w.shape, filter_format)
     vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
-    xn = to_nhwc(x, data_format, "x")
     wk = filter_matrix(w, filter_format)
+    if data_format == "NCHW":
+        return _conv2d_nchw(x, wk, vec, (n, o, oh, ow), out)
+    xn = to_nhwc(x, data_format, "x")
     rows = oh * ow
     given = out
     if data_format == "NHWC":
@@ -331,6 +333,8 @@ def conv2d_input_grad(
         (n, c, h, wd), oihw(w.shape, filter_format)[2:], stride, padding, dilation
     )
     wk = filter_matrix(w, filter_format)
+    if data_format == "NCHW":
+        return _input_grad_nchw(g, wk, vec, (n, c, h, wd), out)
     rows = oh * ow
     gm = to_nhwc(g, data_format, "g").reshape(n * rows, wk.shape[1])
     if data_format == "NHWC":
@@ -354,6 +358,12 @@ def conv2d_filter_grad(
     o, c, kh, kw = oihw(tuple(w_shape), filter_format)
     n = x.shape[0]
     vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
+    if data_format == "NCHW":
+        dw = _filter_grad_nchw(x, g, vec, (kh * kw * c, o))
+        dw = dw.reshape(kh, kw, c, o)  # HWIO
+        if filter_format == "OIHW":
+            return np.ascontiguousarray(dw.transpose(3, 2, 0, 1))
+        return dw
     xn = to_nhwc(x, data_format, "x")
     rows = oh * ow
     gm = to_nhwc(g, data_format, "g").reshape(n * rows, o)
@@ -373,4 +383,92 @@ def conv2d_filter_grad(
     dw = dw.reshape(kh, kw, c, o)  # HWIO
     if filter_format == "OIHW":
         return np.ascontiguousarray(dw.transpose(3, 2, 0, 1))
+    return dw
+
+
+# ---- NCHW without layout copies -------------------------------------------------------------
+# The patch matrix is gathered from NCHW data directly (kernels/conv_nchw) and the products are
+# the transposed ones, (W^T cols^T) per image, written straight into the NCHW output: each
+# element is the same FMA chain over the same taps as in the NHWC path (a * b == b * a), so
+# both layouts still give the same bits.
+
+
+def _pointwise(vec: np.ndarray) -> bool:
+    """A 1x1 convolution without stride or padding: the data itself is the patch matrix."""
+    return (vec[_KH], vec[_KW], vec[_SH], vec[_SW], vec[_PT], vec[_PL]) == (1, 1, 1, 1, 0, 0)
+
+
+def _conv2d_nchw(x, wk, vec, out_shape, out) -> np.ndarray:
+    from .conv_nchw import im2col
+
+    n, o, oh, ow = out_shape
+    x = np.ascontiguousarray(x)
+    rows, k = oh * ow, wk.shape[0]
+    y = out if out is not None and out.flags.c_contiguous else np.empty(out_shape, x.dtype)
+    if n and rows:
+        y3 = y.reshape(n, o, rows)
+        flat = _pointwise(vec) and (oh, ow) == (vec[_H], vec[_W])
+        nb = images_per_block(n, rows, k, x.dtype.itemsize)
+        for i0 in range(0, n, nb):
+            i1 = min(n, i0 + nb)
+            if flat:
+                matmul_out(wk, x[i0:i1].reshape(i1 - i0, k, rows), y3[i0:i1], transpose_a=True)
+                continue
+            cols = workspace("cols", (i1 - i0, rows, k), x.dtype)
+            im2col(x[i0:i1], vec, cols)
+            matmul_out(wk, cols, y3[i0:i1], transpose_a=True, transpose_b=True)
+    if out is not None and y is not out:
+        np.copyto(out, y)
+        return out
+    return y
+
+
+def _input_grad_nchw(g, wk, vec, x_shape, out) -> np.ndarray:
+    from .conv_nchw import col2im
+
+    n = x_shape[0]
+    k, o = wk.shape
+    rows = int(vec[_OH] * vec[_OW])
+    g3 = np.ascontiguousarray(g).reshape(n, o, rows)
+    dx = out if out is not None and out.flags.c_contiguous else np.empty(x_shape, g.dtype)
+    nb = images_per_block(n, rows, k, g.dtype.itemsize)
+    for i0 in range(0, n, nb):
+        i1 = min(n, i0 + nb)
+        dcols = workspace("dcols", (i1 - i0, rows, k), g.dtype)
+        matmul_out(g3[i0:i1], wk, dcols, transpose_a=True, transpose_b=True)
+        col2im(dcols, vec, dx[i0:i1])
+    if out is not None and dx is not out:
+        np.copyto(out, dx)
+        return out
+    return dx
+
+
+def _filter_grad_nchw(x, g, vec, wk_shape) -> np.ndarray:
+    """dW as a (KH*KW*C, O) matrix: per block, cols^T @ G with G's rows in (n, oh, ow) order.
+
+    The sum over pixels must run in the NHWC path's order, so each block's output gradient is
+    laid out as (pixels, O) in a cached scratch buffer (a copy of one block, not of the call).
+    """
+    from .conv_nchw import im2col
+
+    k, o = wk_shape
+    n = x.shape[0]
+    rows = int(vec[_OH] * vec[_OW])
+    x = np.ascontiguousarray(x)
+    g3 = np.ascontiguousarray(g).reshape(n, o, rows)
+    nb = images_per_block(n, rows, k, x.dtype.itemsize)
+    dw = None
+    for i0 in range(0, n, nb):
+        i1 = min(n, i0 + nb)
+        cols = workspace("cols", ((i1 - i0) * rows, k), x.dtype)
+        im2col(x[i0:i1], vec, cols)
+        gt = workspace("g_rows", (i1 - i0, rows, o), g.dtype)
+        np.copyto(gt, g3[i0:i1].transpose(0, 2, 1))
+        part = matmul(cols, gt.reshape(-1, o), transpose_a=True)
+        if dw is None:
+            dw = part
+        else:
+            dw += part
+    if dw is None:
+        dw = np.zeros((k, o), g.dtype)
     return dw
