@@ -411,12 +411,12 @@ def _conv2d_nchw(x, wk, vec, out_shape, out) -> np.ndarray:
         nb = images_per_block(n, rows, k, x.dtype.itemsize)
         for i0 in range(0, n, nb):
             i1 = min(n, i0 + nb)
-            if flat:
-                matmul_out(wk, x[i0:i1].reshape(i1 - i0, k, rows), y3[i0:i1], transpose_a=True)
-                continue
-            cols = workspace("cols", (i1 - i0, rows, k), x.dtype)
-            im2col(x[i0:i1], vec, cols)
-            matmul_out(wk, cols, y3[i0:i1], transpose_a=True, transpose_b=True)
+            if flat:  # the image itself is the (C, H*W) transposed patch matrix
+                cols = x[i0:i1].reshape(i1 - i0, k, rows)
+            else:
+                cols = workspace("cols", (i1 - i0, k, rows), x.dtype)
+                im2col(x[i0:i1], vec, cols, per_image=True)
+            matmul_out(wk, cols, y3[i0:i1], transpose_a=True)
     if out is not None and y is not out:
         np.copyto(out, y)
         return out
@@ -434,8 +434,8 @@ def _input_grad_nchw(g, wk, vec, x_shape, out) -> np.ndarray:
     nb = images_per_block(n, rows, k, g.dtype.itemsize)
     for i0 in range(0, n, nb):
         i1 = min(n, i0 + nb)
-        dcols = workspace("dcols", (i1 - i0, rows, k), g.dtype)
-        matmul_out(g3[i0:i1], wk, dcols, transpose_a=True, transpose_b=True)
+        dcols = workspace("dcols", (i1 - i0, k, rows), g.dtype)
+        matmul_out(wk, g3[i0:i1], dcols)
         col2im(dcols, vec, dx[i0:i1])
     if out is not None and dx is not out:
         np.copyto(out, dx)
@@ -444,11 +444,9 @@ def _input_grad_nchw(g, wk, vec, x_shape, out) -> np.ndarray:
 
 
 def _filter_grad_nchw(x, g, vec, wk_shape) -> np.ndarray:
-    """dW as a (KH*KW*C, O) matrix: per block, cols^T @ G with G's rows in (n, oh, ow) order.
-
-    The sum over pixels must run in the NHWC path's order, so each block's output gradient is
-    laid out as (pixels, O) in a cached scratch buffer (a copy of one block, not of the call).
-    """
+    """dW as a (KH*KW*C, O) matrix: per block of images, one product over the block's pixels in
+    (n, oh, ow) order (the NHWC path's sum), from the transposed patch matrix and the block's
+    output gradient laid out as (O, pixels) (a copy of image rows, not a transpose)."""
     from .conv_nchw import im2col
 
     k, o = wk_shape
@@ -460,11 +458,12 @@ def _filter_grad_nchw(x, g, vec, wk_shape) -> np.ndarray:
     dw = None
     for i0 in range(0, n, nb):
         i1 = min(n, i0 + nb)
-        cols = workspace("cols", ((i1 - i0) * rows, k), x.dtype)
-        im2col(x[i0:i1], vec, cols)
-        gt = workspace("g_rows", (i1 - i0, rows, o), g.dtype)
-        np.copyto(gt, g3[i0:i1].transpose(0, 2, 1))
-        part = matmul(cols, gt.reshape(-1, o), transpose_a=True)
+        m = (i1 - i0) * rows
+        cols = workspace("cols", (k, m), x.dtype)
+        im2col(x[i0:i1], vec, cols, per_image=False)
+        gt = workspace("g_rows", (o, i1 - i0, rows), g.dtype)
+        np.copyto(gt, g3[i0:i1].transpose(1, 0, 2))
+        part = matmul(cols, gt.reshape(o, m), transpose_b=True)
         if dw is None:
             dw = part
         else:
