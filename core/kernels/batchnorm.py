@@ -6,7 +6,8 @@ over the flat index j = o * I + i, which orders the elements as (n, h, w) in eit
 is defined on j alone: j is cut into chunks of CHUNK; inside a chunk element j adds into lane
 j % 4 (in ascending j), the chunk's value is (lane0 + lane1) + (lane2 + lane3), and the chunks'
 values are added in ascending order. Sums are float64 for float32 data too. So NCHW and NHWC, and
-any number of threads, give the same bits.
+any number of threads, give the same bits. The variance of float32 data comes from one pass (the
+float64 sums of x and x * x); float64 data takes a second pass over the centred values.
 """
 
 from __future__ import annotations
@@ -159,10 +160,15 @@ def stats(x: np.ndarray, axis: int, eps: float) -> np.ndarray:
     oci = as_ocI(x.shape, axis)
     count = oci[0] * oci[2]
     zero = np.zeros(oci[1])
-    total, _ = channel_sums(x, zero, x, zero, oci)
+    total, sq = channel_sums(x, zero, x, zero, oci)
     mean = total / count if count else np.full(oci[1], np.nan)
-    _, sq = channel_sums(x, mean, x, mean, oci)
-    var = sq / count if count else np.full(oci[1], np.nan)
+    if x.dtype == np.float32:
+        # one pass: float64 sums of x and x * x lose about mean**2 / var * 2**-52 of the
+        # variance, far below float32's rounding unless |mean| / std is above ~1e4
+        var = np.maximum(sq / count - mean * mean, 0.0) if count else mean
+    else:  # float64 data: a second pass over the centred values keeps the variance exact
+        _, sq = channel_sums(x, mean, x, mean, oci)
+        var = sq / count if count else mean
     out = np.empty((3, oci[1]), x.dtype)
     out[0] = mean
     out[1] = var
