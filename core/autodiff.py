@@ -12,7 +12,7 @@ shared rules and kernels, is what makes eager and graph gradients bit-identical.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -108,6 +108,7 @@ def reverse_sweep(
     *,
     self_keyed: bool = False,
     all_live: bool = False,
+    release: Callable[[Any], None] | None = None,
 ) -> dict[Hashable, Any]:
     """Propagate cotangents from `seeds` back through `nodes`; return those of `wanted` keys.
 
@@ -116,7 +117,9 @@ def reverse_sweep(
     Two promises a caller may make to skip bookkeeping (the eager tape makes both): with
     `self_keyed` every node is its own output key; with `all_live` every input key that is
     not None leads to a wanted key (the nodes are exactly those the seeds reach and every leaf
-    they reach is wanted), so none needs to be checked.
+    they reach is wanted), so none needs to be checked. With `release`, each node is handed to
+    it once its VJP has run (the eager tape drops the arrays it saved, so a step's peak memory
+    does not hold every saved activation until the sweep ends).
     """
     # Plain loops and local names throughout: this runs once per eager backward() on every
     # recorded node, so its bookkeeping is a visible share of a small model's step.
@@ -140,7 +143,11 @@ def reverse_sweep(
     result: dict[Hashable, Any] = {}
     get, pop = cts.get, cts.pop
     f32, f64 = _F32, _F64
+    done = None  # the node swept last: nothing reads its saved arrays any more
     for node in reversed(nodes):
+        if release is not None and done is not None:
+            release(done)
+        done = node
         okey = node if self_keyed else node.output_key
         g = get(okey, _MISSING) if okey in keep else pop(okey, _MISSING)
         if g is _MISSING:
@@ -245,6 +252,8 @@ def reverse_sweep(
             if gi is None:
                 continue
             _accumulate(cts, k, gi)
+    if release is not None and done is not None:
+        release(done)
     for k in keep:
         if k in cts:
             v = cts[k]

@@ -287,9 +287,11 @@ def batch_norm_train(x, scale, offset, eps: float = 1e-5, axes=(0, 2, 3)):
 
     Returns (y, batch_mean, batch_var) with (C,) statistics, the variance biased (as both
     anchors normalise with); a frontend derives running averages (and PyTorch's unbiased
-    running variance) from them. Reducing (0, 2, 3) of NCHW and (0, 1, 2) of NHWC visits the
-    same elements in the same (n, h, w) order, so both layouts give the same bits.
+    running variance) from them. Two kernels (primitives/batchnorm): the per-channel statistics
+    and the normalisation; their sums run in a fixed (n, h, w) order, so NCHW and NHWC give the
+    same bits. scale and offset are (C,) vectors, arrays shaped to broadcast against x, or None.
     """
+    from .primitives.batchnorm import batch_norm_apply, batch_norm_stats
     from .primitives.rules import normalize_axes
 
     ax = normalize_axes("batch_norm", axes, len(x.shape))
@@ -299,11 +301,19 @@ def batch_norm_train(x, scale, offset, eps: float = 1e-5, axes=(0, 2, 3)):
             f"batch_norm: axes {tuple(axes)} must leave exactly one channel axis of a "
             f"rank-{len(x.shape)} input, got {len(kept)}"
         )
-    mean, var = moments(x, ax, keepdims=True)
-    y = _normalize(
-        x, mean, var, _per_channel(scale, x, kept[0]), _per_channel(offset, x, kept[0]), eps
-    )
-    return y, ops.squeeze(mean, ax), ops.squeeze(var, ax)
+    axis = kept[0]
+    st = batch_norm_stats(x, axis, eps)
+    y = batch_norm_apply(x, st, _channel_vector(scale, x, 1), _channel_vector(offset, x, 0), axis)
+    return y, ops.getitem(st, 0), ops.getitem(st, 1)
+
+
+def _channel_vector(v, x, default: float):
+    """A per-channel parameter as a (C,) vector (or a 0-d constant when None)."""
+    if v is None:
+        return ops.scalar(default, x)
+    if len(v.shape) > 1:
+        return ops.reshape(v, (-1,))
+    return v
 
 
 def layer_norm(x, scale=None, offset=None, eps: float = 1e-5, axes=(-1,)):

@@ -120,6 +120,8 @@ def _col2im_task(dcols, g, dx, n, zero):
 
 
 # One serial and one parallel driver per loop, so only the loops a program uses get compiled.
+# The parallel ones pass prange's index (which may be unsigned) as int64, as range gives it to
+# the serial ones, so both share one compiled variant of each task.
 
 
 @njit(cache=True)
@@ -131,7 +133,7 @@ def _im2col_serial(x, g, cols, tasks, zero):
 @njit(cache=True, parallel=True)
 def _im2col_parallel(x, g, cols, tasks, zero):
     for t in prange(tasks):
-        _im2col_task(x, g, cols, t, zero)
+        _im2col_task(x, g, cols, np.int64(t), zero)
 
 
 @njit(cache=True)
@@ -143,7 +145,7 @@ def _col2im_serial(dcols, g, dx, tasks, zero):
 @njit(cache=True, parallel=True)
 def _col2im_parallel(dcols, g, dx, tasks, zero):
     for n in prange(tasks):
-        _col2im_task(dcols, g, dx, n, zero)
+        _col2im_task(dcols, g, dx, np.int64(n), zero)
 
 
 _LOOPS = {
@@ -294,8 +296,10 @@ def conv2d(
     n = x.shape[0]
     o, c, kh, kw = oihw(w.shape, filter_format)
     vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
-    xn = to_nhwc(x, data_format, "x")
     wk = filter_matrix(w, filter_format)
+    if data_format == "NCHW":
+        return _conv2d_nchw(x, wk, vec, (n, o, oh, ow), out)
+    xn = to_nhwc(x, data_format, "x")
     rows = oh * ow
     given = out
     if data_format == "NHWC":
@@ -329,6 +333,8 @@ def conv2d_input_grad(
         (n, c, h, wd), oihw(w.shape, filter_format)[2:], stride, padding, dilation
     )
     wk = filter_matrix(w, filter_format)
+    if data_format == "NCHW":
+        return _input_grad_nchw(g, wk, vec, (n, c, h, wd), out)
     rows = oh * ow
     gm = to_nhwc(g, data_format, "g").reshape(n * rows, wk.shape[1])
     if data_format == "NHWC":
@@ -352,6 +358,12 @@ def conv2d_filter_grad(
     o, c, kh, kw = oihw(tuple(w_shape), filter_format)
     n = x.shape[0]
     vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
+    if data_format == "NCHW":
+        dw = _filter_grad_nchw(x, g, vec, (kh * kw * c, o))
+        dw = dw.reshape(kh, kw, c, o)  # HWIO
+        if filter_format == "OIHW":
+            return np.ascontiguousarray(dw.transpose(3, 2, 0, 1))
+        return dw
     xn = to_nhwc(x, data_format, "x")
     rows = oh * ow
     gm = to_nhwc(g, data_format, "g").reshape(n * rows, o)
@@ -371,4 +383,91 @@ def conv2d_filter_grad(
     dw = dw.reshape(kh, kw, c, o)  # HWIO
     if filter_format == "OIHW":
         return np.ascontiguousarray(dw.transpose(3, 2, 0, 1))
+    return dw
+
+
+# ---- NCHW without layout copies -------------------------------------------------------------
+# The patch matrix is gathered from NCHW data directly (kernels/conv_nchw) and the products are
+# the transposed ones, (W^T cols^T) per image, written straight into the NCHW output: each
+# element is the same FMA chain over the same taps as in the NHWC path (a * b == b * a), so
+# both layouts still give the same bits.
+
+
+def _pointwise(vec: np.ndarray) -> bool:
+    """A 1x1 convolution without stride or padding: the data itself is the patch matrix."""
+    return (vec[_KH], vec[_KW], vec[_SH], vec[_SW], vec[_PT], vec[_PL]) == (1, 1, 1, 1, 0, 0)
+
+
+def _conv2d_nchw(x, wk, vec, out_shape, out) -> np.ndarray:
+    from .conv_nchw import im2col
+
+    n, o, oh, ow = out_shape
+    x = np.ascontiguousarray(x)
+    rows, k = oh * ow, wk.shape[0]
+    y = out if out is not None and out.flags.c_contiguous else np.empty(out_shape, x.dtype)
+    if n and rows:
+        y3 = y.reshape(n, o, rows)
+        flat = _pointwise(vec) and (oh, ow) == (vec[_H], vec[_W])
+        nb = images_per_block(n, rows, k, x.dtype.itemsize)
+        for i0 in range(0, n, nb):
+            i1 = min(n, i0 + nb)
+            if flat:  # the image itself is the (C, H*W) transposed patch matrix
+                cols = x[i0:i1].reshape(i1 - i0, k, rows)
+            else:
+                cols = workspace("cols", (i1 - i0, k, rows), x.dtype)
+                im2col(x[i0:i1], vec, cols, per_image=True)
+            matmul_out(wk, cols, y3[i0:i1], transpose_a=True)
+    if out is not None and y is not out:
+        np.copyto(out, y)
+        return out
+    return y
+
+
+def _input_grad_nchw(g, wk, vec, x_shape, out) -> np.ndarray:
+    from .conv_nchw import col2im
+
+    n = x_shape[0]
+    k, o = wk.shape
+    rows = int(vec[_OH] * vec[_OW])
+    g3 = np.ascontiguousarray(g).reshape(n, o, rows)
+    dx = out if out is not None and out.flags.c_contiguous else np.empty(x_shape, g.dtype)
+    nb = images_per_block(n, rows, k, g.dtype.itemsize)
+    for i0 in range(0, n, nb):
+        i1 = min(n, i0 + nb)
+        dcols = workspace("dcols", (i1 - i0, k, rows), g.dtype)
+        matmul_out(wk, g3[i0:i1], dcols)
+        col2im(dcols, vec, dx[i0:i1])
+    if out is not None and dx is not out:
+        np.copyto(out, dx)
+        return out
+    return dx
+
+
+def _filter_grad_nchw(x, g, vec, wk_shape) -> np.ndarray:
+    """dW as a (KH*KW*C, O) matrix: per block of images, one product over the block's pixels in
+    (n, oh, ow) order (the NHWC path's sum), from the transposed patch matrix and the block's
+    output gradient laid out as (O, pixels) (a copy of image rows, not a transpose)."""
+    from .conv_nchw import im2col
+
+    k, o = wk_shape
+    n = x.shape[0]
+    rows = int(vec[_OH] * vec[_OW])
+    x = np.ascontiguousarray(x)
+    g3 = np.ascontiguousarray(g).reshape(n, o, rows)
+    nb = images_per_block(n, rows, k, x.dtype.itemsize)
+    dw = None
+    for i0 in range(0, n, nb):
+        i1 = min(n, i0 + nb)
+        m = (i1 - i0) * rows
+        cols = workspace("cols", (k, m), x.dtype)
+        im2col(x[i0:i1], vec, cols, per_image=False)
+        gt = workspace("g_rows", (o, i1 - i0, rows), g.dtype)
+        np.copyto(gt, g3[i0:i1].transpose(1, 0, 2))
+        part = matmul(cols, gt.reshape(o, m), transpose_b=True)
+        if dw is None:
+            dw = part
+        else:
+            dw += part
+    if dw is None:
+        dw = np.zeros((k, o), g.dtype)
     return dw

@@ -134,7 +134,7 @@ def _forward_serial(x, w, g, y, tasks, m_count, zero):
 @njit(cache=True, parallel=True)
 def _forward_parallel(x, w, g, y, tasks, m_count, zero):
     for t in prange(tasks):
-        _forward_row(x, w, g, y, t, m_count, zero)
+        _forward_row(x, w, g, y, np.int64(t), m_count, zero)
 
 
 @njit(cache=True)
@@ -146,7 +146,7 @@ def _input_grad_serial(gy, w, g, dx, tasks, m_count, zero):
 @njit(cache=True, parallel=True)
 def _input_grad_parallel(gy, w, g, dx, tasks, m_count, zero):
     for n in prange(tasks):
-        _input_grad_image(gy, w, g, dx, n, m_count, zero)
+        _input_grad_image(gy, w, g, dx, np.int64(n), m_count, zero)
 
 
 @njit(cache=True)
@@ -158,7 +158,7 @@ def _filter_grad_serial(x, gy, g, dw, tasks, n_count, m_count, zero):
 @njit(cache=True, parallel=True)
 def _filter_grad_parallel(x, gy, g, dw, tasks, n_count, m_count, zero):
     for t in prange(tasks):
-        _filter_grad_tap(x, gy, g, dw, t, n_count, m_count, zero)
+        _filter_grad_tap(x, gy, g, dw, np.int64(t), n_count, m_count, zero)
 
 
 def _parallel(work: int, tasks: int) -> bool:

@@ -3,6 +3,7 @@
 from . import (  # noqa: F401  (each module registers its primitives)
     attention,
     attribution,
+    batchnorm,
     bounds,
     complex,
     conv,

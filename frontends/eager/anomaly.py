@@ -160,11 +160,22 @@ class _CheckedNode:
         self.output_key = node.output_key
 
 
-def _checked_sweep(nodes, seeds, wanted, keep=(), *, self_keyed=False, all_live=False):
+def _checked_sweep(
+    nodes, seeds, wanted, keep=(), *, self_keyed=False, all_live=False, release=None
+):
     # the checked stand-ins are not their own keys (the tape's nodes are), so the sweep reads
     # output_key; liveness does not depend on which objects stand for the nodes
     checked = [_CheckedNode(n) for n in nodes]
-    return _originals["reverse_sweep"](checked, seeds, wanted, keep, all_live=all_live)
+    drop = None
+    if release is not None:
+
+        def drop(c):  # a swept stand-in: release it and the tape node it stands for
+            c.inputs, c.output = (), None
+            release(c.output_key)
+
+    return _originals["reverse_sweep"](
+        checked, seeds, wanted, keep, all_live=all_live, release=drop
+    )
 
 
 # ---- switching ---------------------------------------------------------------------------------

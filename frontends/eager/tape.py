@@ -208,9 +208,26 @@ def check_versions(nodes: Sequence[Node]) -> None:
 def free(nodes: Sequence[Node]) -> None:
     """Drop the arrays the nodes saved (retain_graph=False), so a second backward is refused."""
     for n in nodes:
-        n.freed = True
-        n.inputs = ()
-        n.output = None
+        release(n)
+
+
+def release(n: Node) -> None:
+    """Drop the arrays one node saved (its VJP has run; a later backward is refused)."""
+    n.freed = True
+    n.inputs = ()
+    n.output = None
+
+
+def saved_ids(nodes: Sequence[Node]) -> set | None:
+    """Ids of the arrays the nodes saved, or None when a custom Function's node is among them."""
+    held = set()
+    for n in nodes:
+        if n.prim.impl is None:
+            return None
+        held.add(id(n.output))
+        for a in n.inputs:
+            held.add(id(a))
+    return held
 
 
 def run_backward(
@@ -229,29 +246,37 @@ def run_backward(
     check_versions(nodes)
     keep = [n for n in nodes if n.retained is not None] if _retaining else ()
     keys = list(leaves) if wanted is None else list(wanted)
+    # what the nodes saved, read before the sweep drops it node by node
+    held = saved_ids(nodes) if owned is not None else None
     try:
         # the tape's nodes are their own keys; for backward() every leaf reached is wanted,
-        # and every node collected leads to one, so nothing needs a liveness check
-        cts = reverse_sweep(nodes, roots, keys, keep, self_keyed=True, all_live=wanted is None)
+        # and every node collected leads to one, so nothing needs a liveness check. Without
+        # retain_graph each node's saved arrays go as soon as its VJP has run.
+        cts = reverse_sweep(
+            nodes,
+            roots,
+            keys,
+            keep,
+            self_keyed=True,
+            all_live=wanted is None,
+            release=None if retain_graph else release,
+        )
         if owned is not None:
-            owned.update(owned_cotangents(cts, roots, nodes))
+            owned.update(owned_cotangents(cts, roots, held))
     finally:
         if not retain_graph:
             free(nodes)
     return cts, leaves, nodes
 
 
-def owned_cotangents(cts: dict, roots: Sequence[tuple[Any, Any]], nodes: Sequence[Node]) -> set:
+def owned_cotangents(cts: dict, roots: Sequence[tuple[Any, Any]], held: set | None) -> set:
     """Ids of the cotangents only this sweep holds: handed to one key, not a seed (the caller
-    may hold it), not an array the tape saved (a forward tensor holds it), and made by core
-    rules only (a custom Function's backward may return an array its caller keeps)."""
-    held = {id(seed) for _, seed in roots}
-    for n in nodes:
-        if n.prim.impl is None:
-            return set()
-        held.add(id(n.output))
-        for a in n.inputs:
-            held.add(id(a))
+    may hold it), not an array the tape saved (`held`, from `saved_ids`: a forward tensor holds
+    it), and made by core rules only (`held` None: a custom Function's backward may return an
+    array its caller keeps)."""
+    if held is None:
+        return set()
+    held = held | {id(seed) for _, seed in roots}
     count: dict[int, int] = {}
     for g in cts.values():
         count[id(g)] = count.get(id(g), 0) + 1

@@ -101,9 +101,12 @@ def fused_batch_norm(
             raise ValueError("fused_batch_norm: mean and variance are needed when not training")
         y = nn.batch_normalization(t, mean, variance, offset, scale, epsilon)
         return y, _tensor(mean), _tensor(variance)
-    m, v = nn.moments(t, [0, 1, 2])
-    y = nn.batch_normalization(t, m, v, offset, scale, epsilon)
+    from ...core import functional as F
     from .math_more import reduce_prod
+
+    # the two batch-norm kernels (statistics, normalise) that nn.BatchNorm2d and
+    # tf.layers.batch_normalization run, over (n, h, w)
+    y, m, v = F.batch_norm_train(t, _tensor(scale), _tensor(offset), float(epsilon), (0, 1, 2))
 
     n = M.cast(reduce_prod(nn_shape_counts(t)), t.dtype)
     unbiased = M.multiply(v, M.divide(n, M.maximum(M.subtract(n, 1.0), 1.0)))

@@ -99,6 +99,7 @@ from .padding_layers import (  # noqa: E402, F401  (padding and more: see paddin
 )
 
 __getattr__ = module_getattr("torch.nn", globals())
+from .batchnorm3d import BatchNorm3d  # noqa: E402, F401
 from .conv3d import *  # noqa: E402, F403  (3-D convolution: see conv3d.py)
 from .functional_more2 import (  # noqa: E402, F401  (unpooling, upsampling, margin losses)
     HingeEmbeddingLoss,

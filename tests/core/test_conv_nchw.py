@@ -1,0 +1,65 @@
+"""NCHW convolution without layout copies: the patch matrix is gathered from NCHW data and the
+products are written straight into NCHW outputs, with the same bits as the NHWC path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from duograd.core.kernels import conv as K
+
+RNG = np.random.default_rng(4)
+
+# (N, C, H, W), O, (KH, KW), stride, padding (top, bottom, left, right), dilation
+CASES = {
+    "3x3": ((4, 3, 9, 8), 5, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1)),
+    "3x3_stride2": ((3, 4, 10, 10), 6, (3, 3), (2, 2), (1, 1, 1, 1), (1, 1)),
+    "1x1": ((2, 5, 7, 7), 4, (1, 1), (1, 1), (0, 0, 0, 0), (1, 1)),
+    "1x1_stride2": ((2, 5, 8, 8), 4, (1, 1), (2, 2), (0, 0, 0, 0), (1, 1)),
+    "dilated": ((2, 3, 9, 9), 4, (3, 3), (1, 1), (2, 2, 2, 2), (2, 2)),
+    "uneven": ((5, 2, 6, 7), 3, (2, 3), (2, 1), (0, 1, 1, 0), (1, 2)),
+    "many_blocks": ((40, 16, 16, 16), 8, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1)),
+}
+
+
+def _nhwc(a):
+    return np.ascontiguousarray(a.transpose(0, 2, 3, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", list(CASES))
+def test_nchw_gives_the_nhwc_bits_without_layout_copies(case, dtype, monkeypatch):
+    shape, o, (kh, kw), st, pad, dl = CASES[case]
+    x = RNG.standard_normal(shape).astype(dtype)
+    w = RNG.standard_normal((o, shape[1], kh, kw)).astype(dtype)
+    yn = K.conv2d(_nhwc(x), w, st, pad, dl, "NHWC", "OIHW")
+    g = RNG.standard_normal(yn.shape).astype(dtype)
+    dxn = K.conv2d_input_grad(g, w, _nhwc(x).shape, st, pad, dl, "NHWC", "OIHW")
+    dwn = K.conv2d_filter_grad(_nhwc(x), g, w.shape, st, pad, dl, "NHWC", "OIHW")
+    g_nchw = np.ascontiguousarray(g.transpose(0, 3, 1, 2))
+
+    def refuse(*a, **k):
+        raise AssertionError("an NCHW convolution copied its data to NHWC")
+
+    monkeypatch.setattr(K, "to_nhwc", refuse)
+    monkeypatch.setattr(K, "from_nhwc", refuse)
+    y = K.conv2d(x, w, st, pad, dl, "NCHW", "OIHW")
+    dx = K.conv2d_input_grad(g_nchw, w, x.shape, st, pad, dl, "NCHW", "OIHW")
+    dw = K.conv2d_filter_grad(x, g_nchw, w.shape, st, pad, dl, "NCHW", "OIHW")
+    np.testing.assert_array_equal(_nhwc(y), yn)
+    np.testing.assert_array_equal(_nhwc(dx), dxn)
+    np.testing.assert_array_equal(dw, dwn)
+
+
+def test_nchw_writes_into_a_given_output():
+    x = RNG.standard_normal((3, 4, 6, 6)).astype(np.float32)
+    w = RNG.standard_normal((5, 4, 3, 3)).astype(np.float32)
+    want = K.conv2d(x, w, (1, 1), (1, 1, 1, 1), (1, 1), "NCHW", "OIHW")
+    out = np.full(want.shape, np.nan, np.float32)
+    got = K.conv2d(x, w, (1, 1), (1, 1, 1, 1), (1, 1), "NCHW", "OIHW", out=out)
+    assert got is out
+    np.testing.assert_array_equal(out, want)
+    g = RNG.standard_normal(want.shape).astype(np.float32)
+    dx_want = K.conv2d_input_grad(g, w, x.shape, (1, 1), (1, 1, 1, 1), (1, 1), "NCHW", "OIHW")
+    dx_out = np.full(x.shape, np.nan, np.float32)
+    K.conv2d_input_grad(g, w, x.shape, (1, 1), (1, 1, 1, 1), (1, 1), "NCHW", "OIHW", out=dx_out)
+    np.testing.assert_array_equal(dx_out, dx_want)
