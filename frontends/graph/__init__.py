@@ -266,7 +266,7 @@ debugging = _namespace(
 )  # fmt: skip
 dtypes = _namespace(
     "dtypes", "tf.dtypes.", DType=DType, as_dtype=as_dtype, float32=float32, float64=float64,
-    int32=int32, int64=int64, bool=bool, cast=cast,
+    int32=int32, int64=int64, bool=bool, uint8=uint8, cast=cast,
 )  # fmt: skip
 initializers = _namespace(
     "initializers", "tf.initializers: initializer objects and variable-initializer ops.",
@@ -425,3 +425,8 @@ _cluster.attach(__import__("sys").modules[__name__])
 from . import realprog_surface as _realprog_surface  # noqa: E402
 
 _realprog_surface.attach(__import__("sys").modules[__name__])
+
+# ---- tf.image decoders / encoders (PNG, BMP; JPEG, GIF via the `images` extra): image_codecs.py
+from . import image_codecs as _image_codecs  # noqa: E402
+
+_image_codecs.attach(__import__("sys").modules[__name__])
