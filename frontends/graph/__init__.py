@@ -430,3 +430,8 @@ _realprog_surface.attach(__import__("sys").modules[__name__])
 from . import image_codecs as _image_codecs  # noqa: E402
 
 _image_codecs.attach(__import__("sys").modules[__name__])
+
+# ---- tf.train.Checkpoint / CheckpointManager / SaverDef / NewCheckpointReader: train_checkpoint.py
+from . import train_checkpoint as _train_checkpoint  # noqa: E402
+
+_train_checkpoint.attach(__import__("sys").modules[__name__])
