@@ -435,3 +435,8 @@ _image_codecs.attach(__import__("sys").modules[__name__])
 from . import train_checkpoint as _train_checkpoint  # noqa: E402
 
 _train_checkpoint.attach(__import__("sys").modules[__name__])
+
+# ---- tf.train.Server (one-task, in process), SyncReplicasOptimizer, ProfilerHook: train_cluster.py
+from . import train_cluster as _train_cluster  # noqa: E402
+
+_train_cluster.attach(__import__("sys").modules[__name__])
