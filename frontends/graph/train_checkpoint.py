@@ -83,7 +83,8 @@ class CheckpointLoadStatus:
         present = self._ckpt._variables()
         matched = {k: v for k, v in present.items() if k in self._stored}
         unused = sorted(set(self._stored) - set(present) - {_COUNTER})
-        missing = sorted(set(present) - set(self._stored))
+        # as TF: the save counter is an object of every Checkpoint, stored by save, not by write
+        missing = sorted(set(present) - set(self._stored) | ({_COUNTER} - set(self._stored)))
         return matched, unused, missing
 
     def run_restore_ops(self, session: Any = None) -> None:
@@ -110,7 +111,8 @@ class CheckpointLoadStatus:
         _, _, missing = self._pairs()
         present = self._ckpt._variables()
         for key in missing:
-            sess.run(present[key].initializer)
+            if key in present:
+                sess.run(present[key].initializer)
         self.run_restore_ops(sess)
 
     def assert_consumed(self) -> CheckpointLoadStatus:
@@ -194,7 +196,10 @@ class Checkpoint:
         return out
 
     def write(self, file_prefix: str, session: Any = None, options: Any = None) -> str:
-        """Write the variables to `file_prefix` (no numbering, no state file)."""
+        """Write the variables to `file_prefix` (no numbering, no state file, no save counter)."""
+        return self._write(file_prefix, session, False)
+
+    def _write(self, file_prefix: str, session: Any, counter: bool) -> str:
         sess = _session(session, "write")
         prefix = os.fspath(file_prefix)
         tree: dict = {}
@@ -207,7 +212,8 @@ class Checkpoint:
                     "initialized; run its initializer before saving",
                 )  # fmt: skip
             tree[key] = np.asarray(value)
-        tree[_COUNTER] = np.asarray(self._counter, np.int64)
+        if counter:
+            tree[_COUNTER] = np.asarray(self._counter, np.int64)
         os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
         core_ckpt.save_arrays(_data_path(prefix), {"objects": tree})
         return prefix
@@ -216,7 +222,7 @@ class Checkpoint:
         """Write `file_prefix-N` (N counts saves) and record it in the folder's state file."""
         self._counter += 1
         try:
-            prefix = self.write(f"{os.fspath(file_prefix)}-{self._counter}", session)
+            prefix = self._write(f"{os.fspath(file_prefix)}-{self._counter}", session, True)
         except BaseException:
             self._counter -= 1
             raise
@@ -301,7 +307,7 @@ class CheckpointManager:
         else:
             number = int(sess.run(checkpoint_number) if hasattr(checkpoint_number, "graph")
                          else checkpoint_number)  # fmt: skip
-        prefix = self._ckpt.write(os.path.join(self._dir, f"{self._name}-{number}"), sess)
+        prefix = self._ckpt._write(os.path.join(self._dir, f"{self._name}-{number}"), sess, True)
         kept = [p for p in self._kept if p != prefix] + [prefix]
         dropped = []
         while self._max is not None and len(kept) > self._max:
