@@ -440,3 +440,8 @@ _train_checkpoint.attach(__import__("sys").modules[__name__])
 from . import train_cluster as _train_cluster  # noqa: E402
 
 _train_cluster.attach(__import__("sys").modules[__name__])
+
+# ---- tf.nn conv backprops, conv_transpose, pool / v2 pools, silu, moment helpers: nn_more3.py
+from . import nn_more3 as _nn_more3  # noqa: E402
+
+_nn_more3.attach(__import__("sys").modules[__name__])
