@@ -256,7 +256,8 @@ def silu(features: Any, beta: float = 1.0, name: str | None = None) -> Tensor:
     if isinstance(beta, (int, float)) and float(beta) == 1.0:
         return x.graph.build_op("Silu", name, lambda: ops.mul(x, ops.sigmoid(x)))
     b = M.cast(_tensor(beta), x.dtype) if isinstance(beta, Tensor) else None
-    bv = b if b is not None else np.asarray(beta, x.dtype.np_dtype)
+    # as TF: a Python beta becomes a float32 tensor first, then the features' dtype
+    bv = b if b is not None else np.asarray(np.float32(beta), x.dtype.np_dtype)
     return graph_of(x, b).build_op("Silu", name, lambda: ops.mul(x, ops.sigmoid(ops.mul(x, bv))))
 
 
@@ -328,8 +329,9 @@ def compute_average_loss(
     loss = _tensor(per_example_loss)
     if not loss.dtype.is_floating:
         raise TypeError(f"compute_average_loss: per_example_loss must be float, got {loss}")
-    if sample_weight is not None:
-        loss = M.multiply(loss, M.cast(_tensor(sample_weight), loss.dtype))
+    if sample_weight is not None:  # as TF: the weighting is done in float32, then cast back
+        f32 = M.multiply(M.cast(loss, np.float32), M.cast(_tensor(sample_weight), np.float32))
+        loss = M.cast(f32, loss.dtype)
     if global_batch_size is None:
         if len(loss.shape) == 0:
             batch = M.cast(1, loss.dtype)
