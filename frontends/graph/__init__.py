@@ -445,3 +445,8 @@ _train_cluster.attach(__import__("sys").modules[__name__])
 from . import nn_more3 as _nn_more3  # noqa: E402
 
 _nn_more3.attach(__import__("sys").modules[__name__])
+
+# ---- tf.losses.compute_weighted_loss / mean_pairwise_squared_error: losses_more3.py
+from . import losses_more3 as _losses_more3  # noqa: E402
+
+_losses_more3.attach(__import__("sys").modules[__name__])

@@ -116,8 +116,8 @@ def _run(tf, arrays, build, dtype):
         out = build(tf, *phs)
         outs = out if isinstance(out, list) else [out]
         outs = [o for o in outs if o is not None]
-        total = tf.add_n([tf.reduce_sum(o * (1.0 + tf.cast(tf.range(tf.size(o)), dtype)[0]))
-                          for o in outs])  # fmt: skip
+        total = tf.add_n([tf.reduce_sum(tf.cast(o, dtype) * (1.0 + tf.cast(tf.range(tf.size(o)),
+                          dtype)[0])) for o in outs])  # fmt: skip
         grads = tf.gradients(total, phs)
         with tf.Session() as sess:
             feed = {p: a.astype(dtype) for p, a in zip(phs, arrays, strict=True)}
@@ -157,3 +157,43 @@ def test_errors_name_the_op_and_argument():
             dg.nn.atrous_conv2d_transpose(g, w, [1, 3, 3, 1], 0, "SAME")
         with pytest.raises(ValueError, match="global_batch_size must be positive"):
             dg.nn.compute_average_loss(dg.zeros([3]), global_batch_size=0)
+
+
+LOSS_CASES = {
+    "compute_weighted_loss_default": (
+        [_a(4, 3), np.array([[1.0], [0.0], [2.0], [0.5]])],
+        lambda tf, x, w: tf.losses.compute_weighted_loss(x, w),
+    ),
+    "compute_weighted_loss_reductions": (
+        [_a(4, 3), np.abs(_a(4, 3))],
+        lambda tf, x, w: [
+            tf.losses.compute_weighted_loss(x, w, reduction=r)
+            for r in ("none", "weighted_sum", "weighted_mean", "weighted_sum_over_batch_size")
+        ],
+    ),
+    "mean_pairwise_squared_error": (
+        [_a(3, 4), _a(3, 4)],
+        lambda tf, y, p: tf.losses.mean_pairwise_squared_error(y, p),
+    ),
+    "mean_pairwise_squared_error_weighted_3d": (
+        [_a(3, 2, 3), _a(3, 2, 3), np.array([[[1.0]], [[0.0]], [[2.0]]])],
+        lambda tf, y, p, w: tf.losses.mean_pairwise_squared_error(y, p, weights=w),
+    ),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", sorted(LOSS_CASES))
+def test_losses_match_tf(case, dtype):
+    arrays, build = LOSS_CASES[case]
+    ours = _run(dg, arrays, build, dtype)
+    theirs = _run(tf1, arrays, build, dtype)
+    assert ours[2] == theirs[2]
+    for o, t in zip(ours[0] + ours[1], theirs[0] + theirs[1], strict=True):
+        assert o.shape == t.shape and o.dtype == t.dtype
+        np.testing.assert_allclose(o, t, rtol=1e-6, atol=1e-6)
+    with dg.Graph().as_default():
+        loss = dg.losses.compute_weighted_loss(dg.ones([2]))
+        assert dg.losses.get_losses() == [loss]
+        with pytest.raises(ValueError, match="invalid reduction 'bad'"):
+            dg.losses.compute_weighted_loss(dg.ones([2]), reduction="bad")
