@@ -450,3 +450,8 @@ _nn_more3.attach(__import__("sys").modules[__name__])
 from . import losses_more3 as _losses_more3  # noqa: E402
 
 _losses_more3.attach(__import__("sys").modules[__name__])
+
+# ---- tf.image colour spaces, hue/saturation/gamma, gradients, psnr/ssim, patches: image_more.py
+from . import image_more as _image_more  # noqa: E402
+
+_image_more.attach(__import__("sys").modules[__name__])
