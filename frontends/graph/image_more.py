@@ -20,14 +20,13 @@ def _tf() -> types.ModuleType:
 
 
 def _float_image(op: str, image: Any, rank: tuple = (3, 4)) -> Tensor:
+    """`image` as a float tensor whose rank is in the inclusive range `rank`."""
     tf = _tf()
     x = tf.convert_to_tensor(image)
-    if (
-        x.shape.ndims is None
-        or x.shape.ndims < min(rank)
-        or (len(rank) == 2 and x.shape.ndims not in rank)
-    ):
-        raise ValueError(f"tf.image.{op}: expects an image of rank {rank}, got {x}")
+    lo, hi = rank
+    if x.shape.ndims is None or not lo <= x.shape.ndims <= hi:
+        want = str(lo) if lo == hi else f"{lo} to {hi}"
+        raise ValueError(f"tf.image.{op}: expects an image of rank {want}, got {x}")
     if not x.dtype.is_floating:
         raise TypeError(
             f"tf.image.{op}: expects a float image, got {x.dtype.name}; use "
