@@ -455,3 +455,8 @@ _losses_more3.attach(__import__("sys").modules[__name__])
 from . import image_more as _image_more  # noqa: E402
 
 _image_more.attach(__import__("sys").modules[__name__])
+
+# ---- tf.train decays, maybe_* batchers, SessionManager, Supervisor, LooperThread: train_loops.py
+from . import train_loops as _train_loops  # noqa: E402
+
+_train_loops.attach(__import__("sys").modules[__name__])
