@@ -266,7 +266,7 @@ debugging = _namespace(
 )  # fmt: skip
 dtypes = _namespace(
     "dtypes", "tf.dtypes.", DType=DType, as_dtype=as_dtype, float32=float32, float64=float64,
-    int32=int32, int64=int64, bool=bool, cast=cast,
+    int32=int32, int64=int64, bool=bool, uint8=uint8, cast=cast,
 )  # fmt: skip
 initializers = _namespace(
     "initializers", "tf.initializers: initializer objects and variable-initializer ops.",
@@ -465,3 +465,38 @@ __all__ += _random_top.attach(__import__("sys").modules[__name__])
 from . import sparse_top as _sparse_top  # noqa: E402
 
 __all__ += _sparse_top.attach(__import__("sys").modules[__name__])
+
+# ---- tf.image decoders / encoders (PNG, BMP; JPEG, GIF via the `images` extra): image_codecs.py
+from . import image_codecs as _image_codecs  # noqa: E402
+
+_image_codecs.attach(__import__("sys").modules[__name__])
+
+# ---- tf.train.Checkpoint / CheckpointManager / SaverDef / NewCheckpointReader: train_checkpoint.py
+from . import train_checkpoint as _train_checkpoint  # noqa: E402
+
+_train_checkpoint.attach(__import__("sys").modules[__name__])
+
+# ---- tf.train.Server (one-task, in process), SyncReplicasOptimizer, ProfilerHook: train_cluster.py
+from . import train_cluster as _train_cluster  # noqa: E402
+
+_train_cluster.attach(__import__("sys").modules[__name__])
+
+# ---- tf.nn conv backprops, conv_transpose, pool / v2 pools, silu, moment helpers: nn_more3.py
+from . import nn_more3 as _nn_more3  # noqa: E402
+
+_nn_more3.attach(__import__("sys").modules[__name__])
+
+# ---- tf.losses.compute_weighted_loss / mean_pairwise_squared_error: losses_more3.py
+from . import losses_more3 as _losses_more3  # noqa: E402
+
+_losses_more3.attach(__import__("sys").modules[__name__])
+
+# ---- tf.image colour spaces, hue/saturation/gamma, gradients, psnr/ssim, patches: image_more.py
+from . import image_more as _image_more  # noqa: E402
+
+_image_more.attach(__import__("sys").modules[__name__])
+
+# ---- tf.train decays, maybe_* batchers, SessionManager, Supervisor, LooperThread: train_loops.py
+from . import train_loops as _train_loops  # noqa: E402
+
+_train_loops.attach(__import__("sys").modules[__name__])

@@ -42,6 +42,8 @@ def infer_dtype(value: Any) -> tfd.DType:
 def _supported(dt: np.dtype, value: Any) -> np.dtype:
     if dt.kind == "f" and dt.itemsize < 4:
         return np.dtype(np.float32)
+    if dt == np.uint8:  # images: TF keeps a uint8 array's dtype
+        return dt
     if dt.kind in "iu" and dt.itemsize < 4:
         return np.dtype(np.int32)
     if dt.kind == "u":

@@ -56,7 +56,7 @@ class DType:
 
     @property
     def is_integer(self) -> bool:
-        """True for int32 and int64."""
+        """True for int32, int64 and uint8."""
         return self.np_dtype.kind in "iu"
 
     @property
@@ -142,13 +142,15 @@ class UnsupportedDType:
 
 string = UnsupportedDType("string")
 float16 = half = UnsupportedDType("float16")
-uint8 = UnsupportedDType("uint8")
+uint8 = DType("uint8", np.uint8)  # storage, casts, comparisons and image codecs
 int8 = UnsupportedDType("int8")
 int16 = UnsupportedDType("int16")
 complex64 = DType("complex64", np.complex64)
 complex128 = DType("complex128", np.complex128)
 
-_BY_NP = {d.np_dtype: d for d in (float32, float64, int32, int64, bool, complex64, complex128)}
+_BY_NP = {
+    d.np_dtype: d for d in (float32, float64, int32, int64, bool, complex64, complex128, uint8)
+}
 _NAMES = {
     "float": float32,
     "float32": float32,
@@ -161,6 +163,7 @@ _NAMES = {
     "bool": bool,
     "complex64": complex64,
     "complex128": complex128,
+    "uint8": uint8,
 }
 
 

@@ -50,6 +50,13 @@ class Saver:
         save_relative_paths: bool = False,
         filename: Any = None,
     ) -> None:
+        if saver_def is not None:  # rebuild the saver a SaverDef describes (train_checkpoint.py)
+            from .train_checkpoint import SaverDef, saver_from_def
+
+            if not isinstance(saver_def, SaverDef):
+                raise TypeError(f"Saver: saver_def must be a tf.train.SaverDef, got {saver_def!r}")
+            var_list = saver_from_def(saver_def) if var_list is None else var_list
+            max_to_keep = saver_def.max_to_keep or None
         if var_list is None:
             var_list = get_default_graph().get_collection(GraphKeys.GLOBAL_VARIABLES)
         if isinstance(var_list, dict):
@@ -183,9 +190,11 @@ class Saver:
             values[var] = np.array(arr, copy=True)
         sess._write_all(values)
 
-    def as_saver_def(self) -> dict:
-        """A description of the saver."""
-        return {"variables": sorted(self._vars), "max_to_keep": self._max_to_keep}
+    def as_saver_def(self) -> Any:
+        """A tf.train.SaverDef describing the saver (its `variables` lists the names saved)."""
+        from .train_checkpoint import saver_def_of
+
+        return saver_def_of(self)
 
 
 def _sweep_folders(prefixes: list[str]) -> None:

@@ -351,8 +351,8 @@ _RAW = {
     "float64": ("<f8", np.float64),
     "int32": ("<i4", np.int32),
     "int64": ("<i8", np.int64),
+    "uint8": ("u1", np.uint8),
     # narrower types have no duograd dtype: they widen to int32 (as a tf.cast would next)
-    "uint8": ("u1", np.int32),
     "int8": ("i1", np.int32),
     "int16": ("<i2", np.int32),
     "uint16": ("<u2", np.int32),
@@ -362,7 +362,7 @@ _RAW = {
 def decode_raw(
     input_bytes: Any, out_type: Any, little_endian: bool = True, name: str | None = None
 ) -> Any:
-    """Reinterpret bytes as a vector of `out_type` (uint8/int8/int16 widen to int32)."""
+    """Reinterpret bytes as a vector of `out_type` (int8/int16/uint16 widen to int32)."""
     op = "decode_raw"
     tname = getattr(out_type, "name", out_type)
     if isinstance(tname, type) or isinstance(tname, np.dtype):
