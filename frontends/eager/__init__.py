@@ -375,6 +375,7 @@ from .linalg_more import *  # noqa: E402, F403
 from .math_more import *  # noqa: E402, F403
 from .scatter_ops import *  # noqa: E402, F403
 from .tensor_misc import *  # noqa: E402, F403
+from .elementwise_more3 import *  # noqa: E402, F403
 
 moveaxis = movedim  # noqa: F405
 svd, qr = torch_svd, torch_qr
