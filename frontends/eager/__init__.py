@@ -375,10 +375,13 @@ from .linalg_more import *  # noqa: E402, F403
 from .math_more import *  # noqa: E402, F403
 from .scatter_ops import *  # noqa: E402, F403
 from .tensor_misc import *  # noqa: E402, F403
-from .elementwise_more3 import *  # noqa: E402, F403
 
 moveaxis = movedim  # noqa: F405
 svd, qr = torch_svd, torch_qr
+
+# ---- elementwise math, shaping, reductions, products and predicates of the wider surface ----
+from .elementwise_more3 import *  # noqa: E402, F403
+
 __all__ += ["float16", "half", "int8", "int16", "short", "uint8"]
 
 __getattr__ = module_getattr("torch", globals())
