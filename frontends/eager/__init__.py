@@ -381,8 +381,10 @@ svd, qr = torch_svd, torch_qr
 
 # ---- elementwise math, shaping, reductions, products and predicates of the wider surface ----
 from .elementwise_more3 import *  # noqa: E402, F403
+from .nn_top_level import *  # noqa: E402, F403
 from .reductions_more3 import *  # noqa: E402, F403
 from .shaping_more3 import *  # noqa: E402, F403
+from .tensor_info import *  # noqa: E402, F403
 
 __all__ += ["float16", "half", "int8", "int16", "short", "uint8"]
 
