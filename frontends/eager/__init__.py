@@ -390,5 +390,8 @@ __all__ += ["float16", "half", "int8", "int16", "short", "uint8"]
 
 __getattr__ = module_getattr("torch", globals())
 
+# the in-place (`_`) variant of every method that has one: installed after all methods exist
+from . import inplace_all as _inplace_all  # noqa: E402, F401
+
 # every sub-namespace answers a missing name with MissingFeatureError (see namespaces.py)
 from . import namespaces as _namespaces  # noqa: E402, F401

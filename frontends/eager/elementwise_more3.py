@@ -371,7 +371,28 @@ _install()
 
 arctan2 = atan2
 
+
+def absolute(input: Any, *, out: Any = None) -> Tensor:
+    """torch.abs under numpy's longer name."""
+    return _t(input).abs()
+
+
+def igamma(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    """The regularized lower incomplete gamma function (torch.special.gammainc)."""
+    import sys
+
+    return sys.modules[__package__].special.gammainc(input, other)
+
+
+def igammac(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    """The regularized upper incomplete gamma function (torch.special.gammaincc)."""
+    import sys
+
+    return sys.modules[__package__].special.gammaincc(input, other)
+
+
 __all__ = [
+    "absolute", "igamma", "igammac",
     "acosh", "arccosh", "arcsinh", "arctan2", "arctanh", "asinh", "atan2", "atanh",
     "bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift",
     "bitwise_xor", "copysign", "divide", "erfc", "exp2", "float_power", "floor_divide", "fmax",
