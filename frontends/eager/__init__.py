@@ -392,6 +392,9 @@ __getattr__ = module_getattr("torch", globals())
 
 # the in-place (`_`) variant of every method that has one: installed after all methods exist
 from . import inplace_all as _inplace_all  # noqa: E402, F401
+from .gradcheck import attach as _attach_gradcheck  # noqa: E402
+
+_attach_gradcheck(autograd)  # gradcheck, gradgradcheck, inference_mode, anomaly_mode
 
 # every sub-namespace answers a missing name with MissingFeatureError (see namespaces.py)
 from . import namespaces as _namespaces  # noqa: E402, F401
