@@ -112,13 +112,13 @@ def logaddexp2(a, b):
 
 
 def xlogy(x, y):
-    """x * log(y), 0 where x == 0 (unless y is NaN); the gradient to x there is 0."""
-    zero = _c(0, x)
-    x_zero = ops.equal(x, zero)
-    safe_y = ops.where(x_zero, ops.fill_like(y, 1), y) if tuple(y.shape) == tuple(x.shape) else y
-    out = ops.mul(x, ops.log(safe_y))
-    y_not_nan = ops.equal(y, y)
-    return ops.where(ops.mul(x_zero, y_not_nan), ops.fill_like(out, 0), out)
+    """x * log(y), 0 where x == 0 (unless y is NaN); the slope in x there is still log(y)."""
+    one = ops.fill_like(y, 1)
+    zero_x = ops.mul(ops.equal(x, _c(0, x)), ops.equal(y, y))
+    main = ops.mul(x, ops.log(ops.where(zero_x, one, y)))
+    # x == 0: +0 with the slope log(y) (a zero y reads as 1, keeping the gradients finite)
+    at_zero = ops.mul(x, ops.log(ops.where(ops.equal(y, _c(0, y)), one, y)))
+    return ops.where(zero_x, ops.add(at_zero, _c(0, x)), main)
 
 
 def lerp(start, end, weight):

@@ -79,16 +79,10 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = (), padding: Any = 0,
     return F.max_pool2d(input, kernel_size, stride or None, padding, dilation, ceil_mode)
 
 
-def adaptive_max_pool1d(input: Any, output_size: Any) -> tuple:
-    """(values, indices) of F.adaptive_max_pool1d: torch's top level always returns both."""
-    return F.adaptive_max_pool1d(input, output_size, return_indices=True)
-
-
 _WRAPPED = {
     "dropout": "dropout", "alpha_dropout": "alpha_dropout", "embedding": "embedding",
     "batch_norm": "batch_norm", "instance_norm": "instance_norm", "layer_norm": "layer_norm",
     "group_norm": "group_norm", "max_pool1d": "max_pool1d", "max_pool2d": "max_pool2d",
-    "adaptive_max_pool1d": "adaptive_max_pool1d",
 }  # fmt: skip
 
 

@@ -402,7 +402,8 @@ def scatter_reduce(
     x, idx, s = _t(input), _t(index), _t(src)
     if reduce not in _REDUCERS:
         raise RuntimeError(
-            f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
+            f"scatter_reduce(): reduce argument must be either sum, prod, mean, amax or amin, got "
+            f"{reduce}"
         )
     d, grids = _S._grids("scatter_reduce", x, dim, idx)
     s = _S._source("scatter_reduce", s, x, tuple(idx._data.shape))
