@@ -9,8 +9,8 @@ written. The methods that change only the layout (``squeeze_``, ``unsqueeze_``, 
 ``transpose_``, ``swapaxes_``, ``swapdims_``, ``as_strided_``) rebind the tensor to the new view
 instead, with the same rules.
 
-Installed last, after every out-of-place method exists; a variant already written by hand is
-kept.
+Installed last, after every out-of-place method exists; a variant written by hand (``add_``
+with alpha, ``clamp_``, ``index_add_``, ...) is kept.
 """
 
 from __future__ import annotations
@@ -144,6 +144,13 @@ def _provides(name: str) -> bool:
     return any(name in vars(k) for k in Tensor.__mro__)
 
 
+def _generic(name: str) -> bool:
+    """True for a variant made by an earlier per-module generator (no dtype-cast check): this
+    mechanism supersedes those, so every generated variant follows the same rules."""
+    fn = getattr(Tensor, name, None)
+    return getattr(fn, "__qualname__", "").startswith("_inplace.<locals>")
+
+
 def install() -> list[str]:
     """Add every missing in-place variant whose base method exists; returns the names added."""
     added = []
@@ -153,7 +160,7 @@ def install() -> list[str]:
             continue
         if name in LAYOUT_NAMES:
             setattr(Tensor, name, _layout_method(name))
-        elif not _provides(name):
+        elif not _provides(name) or _generic(name):
             setattr(Tensor, name, _value_method(name))
         else:
             continue
