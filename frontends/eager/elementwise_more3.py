@@ -9,7 +9,7 @@ frontend can call the same functions; this module converts operands with torch's
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -215,6 +215,33 @@ exp2 = _unary_float("exp2", TM.exp2)
 sinc = _unary_float("sinc", TM.sinc)
 
 
+class _Frexp(NamedTuple):
+    mantissa: Any
+    exponent: Any
+
+
+def frexp(input: Any, *, out: Any = None) -> _Frexp:
+    """(mantissa in [0.5, 1), int32 exponent) with input = mantissa * 2**exponent."""
+    x = _t(input)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"torch.frexp() only supports floating-point dtypes, got {x.dtype}")
+    _, e = np.frexp(x._data)
+    scale = np.ldexp(np.ones((), x._data.dtype), -e).astype(x._data.dtype)
+    finite = np.isfinite(x._data)
+    mant = ops.mul(x, Tensor._make(np.where(finite, scale, 1).astype(x._data.dtype)))
+    return _Frexp(mant, Tensor._make(np.where(finite, e, 0).astype(np.int32)))
+
+
+def clamp_min(input: Any, min: Any) -> Tensor:  # noqa: A002
+    """max(input, min) elementwise."""
+    return _t(input).clamp(min=min)
+
+
+def clamp_max(input: Any, max: Any) -> Tensor:  # noqa: A002
+    """min(input, max) elementwise."""
+    return _t(input).clamp(max=max)
+
+
 def signbit(input: Any, *, out: Any = None) -> Tensor:
     """True where the sign bit is set (-0.0 included)."""
     return EM.signbit(_t(input))
@@ -328,6 +355,7 @@ def _install() -> None:
         setattr(T, name, (lambda f: lambda self, other: f(self, other))(g[name]))
     for name in _UNARY:
         setattr(T, name, (lambda f: lambda self: f(self))(g[name]))
+    T.frexp = lambda self: frexp(self)
     T.arctan2, T.arcsinh, T.arccosh, T.arctanh = T.atan2, T.asinh, T.acosh, T.atanh
     T.divide = lambda self, other, *, rounding_mode=None: divide(
         self, other, rounding_mode=rounding_mode
@@ -392,7 +420,7 @@ def igammac(input: Any, other: Any, *, out: Any = None) -> Tensor:
 
 
 __all__ = [
-    "absolute", "igamma", "igammac",
+    "absolute", "igamma", "igammac", "frexp", "clamp_min", "clamp_max",
     "acosh", "arccosh", "arcsinh", "arctan2", "arctanh", "asinh", "atan2", "atanh",
     "bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift",
     "bitwise_xor", "copysign", "divide", "erfc", "exp2", "float_power", "floor_divide", "fmax",

@@ -357,16 +357,13 @@ def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:
     return x * scale
 
 
-def cumulative_trapezoid(
-    y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1
-) -> Tensor:
-    """Running trapezoid-rule integrals of y along dim (spacing x, or dx, default 1)."""
+def _trapezoid_terms(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple:
     yt = C.floating(y)
-    d = _dim("cumulative_trapezoid", dim, yt.dim())
+    d = _dim(op, dim, yt.dim())
     n = yt.shape[d]
     lo = yt.narrow(d, 0, builtins.max(n - 1, 0))
-    hi = yt.narrow(d, 1, builtins.max(n - 1, 0)) if n > 1 else lo
-    avg = (lo + hi) / 2
+    hi = yt.narrow(d, 1, n - 1) if n > 1 else lo
+    terms = (lo + hi) / 2
     if x is not None:
         xt = C.floating(x)
         dxs = TM.diff(xt, 1, -1 if xt.dim() == 1 else d)
@@ -374,12 +371,31 @@ def cumulative_trapezoid(
             shape = [1] * yt.dim()
             shape[d] = -1
             dxs = dxs.reshape(shape)
-        avg = avg * dxs
+        terms = terms * dxs
     elif dx is not None:
-        avg = avg * dx
+        terms = terms * dx
+    return terms, d
+
+
+def cumulative_trapezoid(
+    y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1
+) -> Tensor:
+    """Running trapezoid-rule integrals of y along dim (spacing x, or dx, default 1)."""
     from .sorting import cumsum
 
-    return cumsum(avg, d)
+    terms, d = _trapezoid_terms("cumulative_trapezoid", y, x, dx, dim)
+    return cumsum(terms, d)
+
+
+def trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
+    """The trapezoid-rule integral of y along dim (spacing x, or dx, default 1)."""
+    terms, d = _trapezoid_terms("trapezoid", y, x, dx, dim)
+    return terms.sum(d)
+
+
+def trapz(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
+    """torch.trapezoid under its older name."""
+    return trapezoid(y, x, dx=dx, dim=dim)
 
 
 # ---- products -----------------------------------------------------------------------------------
@@ -532,6 +548,7 @@ def _install() -> None:
 _install()
 
 __all__ = [
+    "trapezoid", "trapz",
     "addbmm", "addr", "aminmax", "bucketize", "chain_matmul", "corrcoef", "count_nonzero", "cov",
     "cross", "cummax", "cummin", "cumprod", "cumulative_trapezoid", "dist", "histc", "inner",
     "kron", "logcumsumexp", "matrix_exp", "matrix_power", "mv", "nanmean", "nanmedian",

@@ -151,6 +151,40 @@ def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: 
     return out[0] if len(out) == 1 else tuple(out)
 
 
+def vander(x: Any, N: int | None = None, increasing: bool = False) -> Tensor:
+    """The Vandermonde matrix of a 1-D x: columns x**(N-1), ..., x**0 (or increasing)."""
+    v = _t(x)
+    if v.dim() != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = v.shape[0] if N is None else int(N)
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    if v._data.dtype.kind in "biu":
+        v = v.long()
+    powers = range(n) if increasing else range(n - 1, -1, -1)
+    cols = [v.unsqueeze(1) ** p if p else v.unsqueeze(1) * 0 + 1 for p in powers]
+    from .shaping import cat
+
+    return cat(cols, 1) if cols else Tensor._make(np.zeros((v.shape[0], 0), v._data.dtype))
+
+
+def _tri_indices(name: str, row: int, col: int, offset: int, dtype: Any, lower: bool) -> Tensor:
+    fn = np.tril_indices if lower else np.triu_indices
+    r, c = fn(int(row), int(offset), int(col))
+    dt = to_dtype(dtype).np_dtype if dtype is not None else np.int64
+    return Tensor._make(np.stack([r, c]).astype(dt).reshape(2, -1))
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, **_: Any) -> Tensor:
+    """The (2, n) row / column indices of the lower triangle of a row x col matrix."""
+    return _tri_indices("tril_indices", row, col, offset, dtype, True)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, **_: Any) -> Tensor:
+    """The (2, n) row / column indices of the upper triangle of a row x col matrix."""
+    return _tri_indices("triu_indices", row, col, offset, dtype, False)
+
+
 # ---- random fills -------------------------------------------------------------------------------
 
 
@@ -259,6 +293,7 @@ _install()
 adjoint = _adjoint
 
 __all__ = [
+    "vander", "tril_indices", "triu_indices",
     "adjoint", "allclose", "asarray", "bartlett_window", "empty_strided", "is_nonzero",
     "is_same_size", "is_signed", "unique_consecutive",
 ]  # fmt: skip

@@ -205,6 +205,12 @@ CASES.update({
     "corrcoef": (lambda m, a: m.corrcoef(a), [F], True),
     "renorm": (lambda m, a: a.renorm(2, 0, 1.5), [F], True),
     "cumulative_trapezoid": (lambda m, a: m.cumulative_trapezoid(a, dim=1), [F], True),
+    "trapezoid": (lambda m, a: (m.trapezoid(a), m.trapz(a, dim=0)), [F], True),
+    "trapezoid_x": (lambda m, a, x: m.trapezoid(a, x, dim=1), [F, ((4,), 0.0, 3.0)], True),
+    "frexp": (lambda m, a: tuple(m.frexp(a * 10)), [F], True),
+    "clamp_min_max": (lambda m, a: (m.clamp_min(a, 0.2), m.clamp_max(a, -0.1)), [F], True),
+    "vander": (lambda m, a: (m.vander(a, 3), m.vander(a, increasing=True)), [ROW], False),
+    "tri_indices": (lambda m: (m.tril_indices(3, 4, 1), m.triu_indices(4, 3, -1)), [], False),
     # products
     "kron": (lambda m, a, b: m.kron(a, b), [((2, 2), -1, 1), ((2, 3), -1, 1)], True),
     "inner": (lambda m, a, b: m.inner(a, b), [F, ((2, 4), -1, 1)], True),
