@@ -73,8 +73,9 @@ def _declare(name: str, arity: int, expr: str, vjp, ref, cost: int = 8) -> Primi
 
 
 def _atan2_vjp(g, out, y, x, wants):
-    # d atan2(y, x) = (x dy - y dx) / (x^2 + y^2)
+    # d atan2(y, x) = (x dy - y dx) / (x^2 + y^2); 0 at the origin, as torch
     r2 = add(square(x), square(y))
+    r2 = where(equal(r2, scalar(0, r2)), fill_like(r2, 1), r2)
     return (
         sum_like(div(mul(g, x), r2), y) if wants[0] else None,
         sum_like(div(mul(neg(g), y), r2), x) if wants[1] else None,
@@ -82,9 +83,11 @@ def _atan2_vjp(g, out, y, x, wants):
 
 
 def _hypot_vjp(g, out, x, y, wants):
+    # at the origin the slope is 0, a subgradient of the norm (torch gives NaN there)
+    r = where(equal(out, scalar(0, out)), fill_like(out, 1), out)
     return (
-        sum_like(mul(g, div(x, out)), x) if wants[0] else None,
-        sum_like(mul(g, div(y, out)), y) if wants[1] else None,
+        sum_like(mul(g, div(x, r)), x) if wants[0] else None,
+        sum_like(mul(g, div(y, r)), y) if wants[1] else None,
     )
 
 

@@ -58,6 +58,8 @@ I3 = ("int", [7, 7, -5])
 CASES = {
     # elementwise, two operands
     "atan2": (lambda m, a, b: m.atan2(a, b), [F, ROW], True),
+    "atan2_origin": (lambda m, a, b: m.atan2(a, b), [("const", [0.0, 1.0]), ("const", [0.0, -2.0])],
+                     True),
     "arctan2_method": (lambda m, a, b: a.arctan2(b), [F, F], True),
     "hypot": (lambda m, a, b: m.hypot(a, b), [POS, POS], True),
     "copysign": (lambda m, a, b: m.copysign(a, b), [POS, F], True),
