@@ -405,27 +405,11 @@ def absolute(input: Any, *, out: Any = None) -> Tensor:
     return _t(input).abs()
 
 
-def igamma(input: Any, other: Any, *, out: Any = None) -> Tensor:
-    """The regularized lower incomplete gamma function (torch.special.gammainc)."""
-    import sys
-
-    return sys.modules[__package__].special.gammainc(input, other)
-
-
-def igammac(input: Any, other: Any, *, out: Any = None) -> Tensor:
-    """The regularized upper incomplete gamma function (torch.special.gammaincc)."""
-    import sys
-
-    return sys.modules[__package__].special.gammaincc(input, other)
-
-
 __all__ = [
-    "absolute", "igamma", "igammac", "frexp", "clamp_min", "clamp_max",
-    "acosh", "arccosh", "arcsinh", "arctan2", "arctanh", "asinh", "atan2", "atanh",
+    "absolute", "acosh", "arccosh", "arcsinh", "arctan2", "arctanh", "asinh", "atan2", "atanh",
     "bitwise_and", "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift",
-    "bitwise_xor", "copysign", "divide", "erfc", "exp2", "float_power", "floor_divide", "fmax",
-    "fmin", "fmod", "gcd", "greater", "greater_equal", "heaviside", "hypot", "lcm", "ldexp",
-    "lerp", "less", "less_equal", "logaddexp", "logaddexp2", "nan_to_num", "negative",
-    "not_equal", "positive", "remainder", "sgn", "signbit", "sinc", "subtract", "true_divide",
-    "xlogy",
+    "bitwise_xor", "clamp_max", "clamp_min", "copysign", "erfc", "exp2", "float_power",
+    "floor_divide", "fmax", "fmin", "fmod", "frexp", "gcd", "greater", "greater_equal", "heaviside",
+    "hypot", "lcm", "ldexp", "lerp", "less", "less_equal", "logaddexp", "logaddexp2", "nan_to_num",
+    "not_equal", "positive", "remainder", "sgn", "signbit", "sinc", "xlogy",
 ]  # fmt: skip

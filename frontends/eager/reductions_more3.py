@@ -422,16 +422,6 @@ def inner(input: Any, other: Any, *, out: Any = None) -> Tensor:
     return out.reshape(*a.shape[:-1], *b.shape[:-1])
 
 
-def mv(input: Any, vec: Any, *, out: Any = None) -> Tensor:
-    """Matrix (n, m) times vector (m,)."""
-    m, v = _t(input), _t(vec)
-    if m.dim() != 2 or v.dim() != 1:
-        raise RuntimeError(
-            f"vector + matrix @ vector expected, got {m.dim()}, {m.dim()}, {v.dim()}"
-        )
-    return m @ v
-
-
 def addr(
     input: Any, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1, out: Any = None
 ) -> Tensor:
@@ -441,19 +431,6 @@ def addr(
     if beta == 0:  # input is ignored (its NaNs too), as torch does
         return o.expand(*np.broadcast_shapes(tuple(_t(input).shape), tuple(o.shape))).clone()
     return (_t(input) if beta == 1 else _t(input) * beta) + o
-
-
-def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1,
-           out: Any = None) -> Tensor:  # fmt: skip
-    """beta * input + alpha * sum over the batch of batch1[i] @ batch2[i]."""
-    b1, b2 = _t(batch1), _t(batch2)
-    if b1.dim() != 3 or b2.dim() != 3:
-        raise RuntimeError(f"batch1 and batch2 must be 3D tensors, got {b1.dim()}D and {b2.dim()}D")
-    s = (b1 @ b2).sum(0)
-    s = s if alpha == 1 else s * alpha
-    if beta == 0:
-        return s
-    return (_t(input) if beta == 1 else _t(input) * beta) + s
 
 
 def chain_matmul(*matrices: Any, out: Any = None) -> Tensor:
@@ -540,7 +517,10 @@ _METHODS = (
 
 
 def _install() -> None:
-    g = globals()
+    from . import functions as _functions
+    from . import math_more as _math_more
+
+    g = dict(globals(), mv=_functions.mv, addbmm=_math_more.addbmm)
     for name in _METHODS:
         setattr(Tensor, name, (lambda f: lambda self, *a, **k: f(self, *a, **k))(g[name]))
 
@@ -549,8 +529,8 @@ _install()
 
 __all__ = [
     "trapezoid", "trapz",
-    "addbmm", "addr", "aminmax", "bucketize", "chain_matmul", "corrcoef", "count_nonzero", "cov",
+    "addr", "aminmax", "bucketize", "chain_matmul", "corrcoef", "count_nonzero", "cov",
     "cross", "cummax", "cummin", "cumprod", "cumulative_trapezoid", "dist", "histc", "inner",
-    "kron", "logcumsumexp", "matrix_exp", "matrix_power", "mv", "nanmean", "nanmedian",
+    "kron", "logcumsumexp", "matrix_exp", "matrix_power", "nanmean", "nanmedian",
     "nanquantile", "nansum", "quantile", "renorm",
 ]  # fmt: skip

@@ -550,6 +550,6 @@ __all__ = [
     "block_diag", "cartesian_prod", "column_stack", "combinations", "diagflat",
     "diagonal_scatter", "diff", "dsplit", "dstack", "fliplr", "flipud", "hsplit", "index_copy",
     "index_put", "index_reduce", "roll", "rot90", "scatter_reduce", "select_scatter",
-    "slice_scatter", "split_with_sizes", "swapaxes", "swapdims", "take", "take_along_dim",
+    "slice_scatter", "split_with_sizes", "swapdims", "take", "take_along_dim",
     "tensor_split", "tile", "vsplit",
 ]  # fmt: skip
