@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     depthwise,
     dynamic,
     elementwise,
+    elementwise_more,
     grid_sample,
     guards,
     labels,

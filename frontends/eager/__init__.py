@@ -380,9 +380,23 @@ from .tensor_misc import *  # noqa: E402, F403
 
 moveaxis = movedim  # noqa: F405
 svd, qr = torch_svd, torch_qr
+
+# ---- elementwise math, shaping, reductions, products and predicates of the wider surface ----
+from .elementwise_more3 import *  # noqa: E402, F403
+from .nn_top_level import *  # noqa: E402, F403
+from .reductions_more3 import *  # noqa: E402, F403
+from .shaping_more3 import *  # noqa: E402, F403
+from .tensor_info import *  # noqa: E402, F403
+
 __all__ += ["float16", "half", "int8", "int16", "short", "uint8"]
 
 __getattr__ = module_getattr("torch", globals())
+
+# the in-place (`_`) variant of every method that has one: installed after all methods exist
+from . import inplace_all as _inplace_all  # noqa: E402, F401
+from .gradcheck import attach as _attach_gradcheck  # noqa: E402
+
+_attach_gradcheck(autograd)  # gradcheck, gradgradcheck, inference_mode, anomaly_mode
 
 from . import out_arg as _out_arg  # noqa: E402
 

@@ -77,9 +77,9 @@ multiply = mul
 def div(input: Any, other: Any, rounding_mode: str | None = None):
     """True division (integer operands are divided as floats, as in PyTorch)."""
     if rounding_mode is not None:
-        raise NotImplementedError(
-            f"div: rounding_mode={rounding_mode!r} is not supported; only true division is"
-        )
+        from .elementwise_more3 import rounded_div
+
+        return rounded_div(input, other, rounding_mode)
     a, b = C.pair(input, other)
     dt = a.dtype if not isinstance(a, _t.Tensor) else a._data.dtype
     if dt.kind != "f":
