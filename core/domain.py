@@ -304,19 +304,38 @@ def range_step(start: Any, limit: Any, delta: Any, dtype: Any) -> None:
     check_step("range", *(np.asarray(v).item() for v in vals), empty_ok=False)
 
 
-def index_bounds(idx: Any, op: str, arg: str, sizes: tuple, last: bool, low: int | None) -> None:
-    """Indices of a composed op (gather_nd, segment sums) inside [low, size).
+def index_bounds(
+    idx: Any,
+    op: str,
+    arg: str,
+    sizes: tuple,
+    last: bool,
+    low: int | None,
+    dim: int | None = None,
+    error: str = "index",
+) -> None:
+    """Indices of a composed op (gather_nd, segment sums, torch.gather, scatter) inside
+    [low, size).
 
     With `last`, entry k of the last axis indexes dimension k (of size sizes[k]); otherwise
     every entry indexes one dimension of size sizes[0]. `low=None` lets negatives through (the
-    op drops them, as TF's segment sums do).
+    op drops them, as TF's segment sums do); `low=-size` accepts Python's negatives. `dim` names
+    the indexed dimension in the message; `error` picks the type: "index" (IndexError) or
+    "runtime" (IndexError and RuntimeError: PyTorch's type for gather and scatter).
     """
     a = known(idx)
     if a is None:
         return
     a = np.asarray(a)
     if a.dtype.kind not in "iu":
-        raise DomainValueError(op, f"{arg} must hold integers, got dtype {a.dtype}")
+        if a.dtype.kind == "b" or a.size:
+            raise DomainValueError(op, f"{arg} must hold integers, got dtype {a.dtype}")
+        return
+    if dim is not None and not last:
+        if a.size and (a.min() < (low or 0) or a.max() >= sizes[0]):  # search only on failure
+            exc = DomainExtentError if error == "runtime" else DomainIndexError
+            check_indices(op, arg, a, sizes[0], dim, negative=low is not None and low < 0, exc=exc)
+        return
     cols = [a[..., k] for k in range(len(sizes))] if last else [a]
     for k, (col, n) in enumerate(zip(cols, sizes, strict=False)):
         lo = low if low is not None else np.iinfo(np.int64).min

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ...core import domain, ops
+from ...core.primitives.bounds import index_bounds
 from . import _convert as C
 from . import inplace as _I
 from .tensor import Tensor
@@ -43,7 +44,8 @@ def _grids(op: str, x: Tensor, dim: int, index: Tensor) -> tuple[int, tuple]:
                 f"{op}(): Expected index {tuple(idx.shape)} to be smaller than self "
                 f"{tuple(x.shape)} apart from dimension {d}"
             )
-    domain.check_indices(op, "index", idx, x._data.shape[d], d)
+    # the record's index_bounds guard checks them (PyTorch's RuntimeError for scatter)
+    idx = index_bounds(idx, op, "index", (x._data.shape[d],), dim=d, error="runtime")
     grids = list(np.ogrid[tuple(slice(0, n) for n in idx.shape)])
     grids[d] = idx.astype(np.int64)
     return d, tuple(np.broadcast_arrays(*grids))
@@ -123,7 +125,7 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) 
     d = domain.check_dim("index_add", dim, max(x._data.ndim, 1))
     if x._data.ndim == 0:
         return ops.add(x, src if alpha == 1 else ops.mul(src, ops.scalar(alpha, src)))
-    domain.check_indices("index_add", "index", i, x._data.shape[d], d)
+    i = index_bounds(i, "index_add", "index", (x._data.shape[d],), dim=d)
     want = x._data.shape[:d] + (len(i),) + x._data.shape[d + 1 :]
     if tuple(src.shape) != want:
         raise RuntimeError(
@@ -143,6 +145,8 @@ def index_fill(input: Any, dim: int, index: Any, value: Any) -> Tensor:
     x = _t(input)
     i = _t(index)._data.reshape(-1).astype(np.int64)
     d = domain.check_dim("index_fill", dim, max(x._data.ndim, 1))
+    n = x._data.shape[d] if x._data.ndim else 1
+    i = index_bounds(i, "index_fill", "index", (n,), low=-n, dim=d)  # negatives wrap, as torch
     mask = np.zeros(x._data.shape, bool)
     mask[(slice(None),) * d + (i,)] = True
     v = value if isinstance(value, Tensor) else Tensor._make(np.asarray(value, x._data.dtype))
@@ -200,7 +204,7 @@ def put(input: Any, index: Any, source: Any, accumulate: bool = False) -> Tensor
     x, src = _t(input), _t(source)
     i = _t(index)._data.reshape(-1).astype(np.int64)
     n = x._data.size
-    domain.check_indices("put_", "index", i, n, 0)
+    i = index_bounds(i, "put_", "index", (n,), low=-n, dim=0)  # negatives wrap, as torch
     i = np.where(i < 0, i + n, i)
     flat = ops.reshape(x, (-1,))
     s = ops.reshape(src, (-1,))

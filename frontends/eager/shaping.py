@@ -11,6 +11,7 @@ from ...core import domain, ops
 from ...core import dtypes as D
 from ...core.errors import ShapeError
 from ...core.primitives import guards as G
+from ...core.primitives.bounds import index_bounds
 from . import _convert as C
 from . import tensor as _t
 
@@ -305,7 +306,7 @@ def index_select(input: Any, dim: int, index: Any):
         raise IndexError(f"index_select(): Index is supposed to be a vector, got {idx.ndim}-D")
     d = domain.check_dim("index_select", dim, x._data.ndim)
     if x._data.ndim == 0:
-        domain.check_indices("index_select", "index", idx, 1, d)
+        idx = index_bounds(idx, "index_select", "index", (1,), dim=d)
         return ops.reshape(x, tuple(idx.shape))
     # the gather record checks the indices (domain.gather_indices), here under the user's name
     return domain.as_op("index_select", ops.gather, x, idx, d)
@@ -328,8 +329,8 @@ def gather(input: Any, dim: int, index: Any):
                 f"gather: index {tuple(idx.shape)} is larger than input {xs} at dimension {k} "
                 f"({m} > {n}); only dimension {d} may differ"
             )
-    # torch.gather reports a bad index as a RuntimeError (tf.gather's IndexError is the record's)
-    domain.check_indices("gather", "index", idx, xs[d], d, exc=domain.DomainExtentError)
+    # the record's index_bounds guard checks the indices (PyTorch's RuntimeError for gather)
+    idx = index_bounds(idx, "gather", "index", (xs[d],), dim=d, error="runtime")
     grids = list(np.ogrid[tuple(slice(0, n) for n in idx.shape)])
     grids[d] = idx
     return ops.getitem(x, tuple(grids))
