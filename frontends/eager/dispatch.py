@@ -402,6 +402,16 @@ def _complex_op(prim: Any, a: Any, b: Any, reflected: bool) -> Any:
     return complex_binary(b, a, op) if reflected else complex_binary(a, b, op)
 
 
+def _float_result(prim: Any, n: int) -> bool:
+    """True when `prim` on n float32 operands gives a float (so a recorded call of the fast
+    paths, whose operands share one float dtype, needs no per-call test of the result's dtype)."""
+    try:
+        aval = prim.shape_rule(*[np.zeros((), np.float32)] * n)
+    except Exception:  # noqa: BLE001 - unknown: the fast path tests each result instead
+        return False
+    return np.dtype(aval.dtype).kind == "f"
+
+
 def binary_operator(
     prim: Any, slow: Callable, reflected: bool = False, float_only: bool = False
 ) -> Callable:
@@ -420,6 +430,7 @@ def binary_operator(
     spec = saves(prim, 2)
     fresh = prim.alias is _FRESH
     recorded = prim.vjp is not None
+    float_out = _float_result(prim, 2)
     # saved-value specs per (operand 0 wants a gradient) + 2 * (operand 1 does); the one-sided
     # ones are derived on first use
     specs: list = [None, None, None, spec]
@@ -460,7 +471,7 @@ def binary_operator(
         t._data = out
         t._rg = False
         t._node = t._grad = t._vc = t._acc = t._base = None
-        if track and recorded and _State.enabled and out.dtype.kind in "fc":
+        if track and recorded and _State.enabled and (float_out or out.dtype.kind in "fc"):
             _record_operator(prim, self, other, ta, tb, x, y, t, specs)
         return t
 
@@ -477,6 +488,7 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
     spec = saves(prim, 1)
     fresh = prim.alias is _FRESH
     recorded = prim.vjp is not None
+    float_out = _float_result(prim, 1)
 
     def fn(input: Any) -> Any:  # noqa: A002 - PyTorch's name
         if isinstance(input, Tensor):
@@ -495,7 +507,12 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
                 t._data = out
                 t._rg = False
                 t._node = t._grad = t._vc = t._acc = t._base = None
-                if input._rg and recorded and _State.enabled and out.dtype.kind in "fc":
+                if (
+                    input._rg
+                    and recorded
+                    and _State.enabled
+                    and (float_out or out.dtype.kind in "fc")
+                ):
                     _record_unary(prim, input, x, t, spec)
                 return t
         return slow(input)
