@@ -383,4 +383,11 @@ __all__ += ["float16", "half", "int8", "int16", "short", "uint8"]
 __getattr__ = module_getattr("torch", globals())
 
 # every sub-namespace answers a missing name with MissingFeatureError (see namespaces.py)
+# ---- errors name the operation the user called (see frontends/op_errors.py) --------------------
+from .. import op_errors as _op_errors  # noqa: E402
 from . import namespaces as _namespaces  # noqa: E402, F401
+
+_op_errors.name_errors(
+    [__import__("sys").modules[__name__], nn.functional, linalg, special, fft, Tensor],  # noqa: F405
+    also=_op_errors.namespaces_under(__import__("sys").modules[__name__]),
+)

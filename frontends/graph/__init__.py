@@ -425,3 +425,11 @@ _cluster.attach(__import__("sys").modules[__name__])
 from . import realprog_surface as _realprog_surface  # noqa: E402
 
 _realprog_surface.attach(__import__("sys").modules[__name__])
+
+# ---- errors name the operation the user called (see frontends/op_errors.py) --------------------
+from .. import op_errors as _op_errors  # noqa: E402
+
+_op_errors.name_errors(
+    [__import__("sys").modules[__name__], nn, math, linalg, globals()["image"]],  # noqa: F405
+    also=_op_errors.namespaces_under(__import__("sys").modules[__name__]),
+)
