@@ -272,6 +272,9 @@ def chunk(input: Any, chunks: int, dim: int = 0) -> tuple:
 def unbind(input: Any, dim: int = 0) -> tuple:
     """The slices along `dim`, each without that dim."""
     x = _tensor(input)
+    if x._data.ndim == 0:
+        raise IndexError("unbind: a 0-d tensor has no dimension to unbind")
+    dim = domain.check_dim("unbind", int(dim), x._data.ndim)
     return tuple(_slice_on(x, dim, i) for i in range(x._data.shape[dim]))
 
 
@@ -294,7 +297,7 @@ def flip(input: Any, dims: Any):
     x = _tensor(input)
     idx = [slice(None)] * x._data.ndim
     for d in C.dims(dims):
-        idx[d] = slice(None, None, -1)
+        idx[domain.check_dim("flip", int(d), x._data.ndim, "dims")] = slice(None, None, -1)
     return ops.getitem(x, tuple(idx))
 
 

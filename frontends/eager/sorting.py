@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ...core import domain
 from . import shaping as _sh
 from .functions import nonzero as _nonzero
 from .tensor import Tensor
@@ -71,6 +72,7 @@ def cumsum(input: Any, dim: int, *, dtype: Any = None, out: Any = None) -> Any:
         x = x.to(dtype)
     elif x._data.dtype.kind in "biu":
         x = x.long()
+    dim = domain.check_dim("cumsum", int(dim), x.dim())
     if x.dim() == 0:
         return x.clone()
     n = x.shape[dim]

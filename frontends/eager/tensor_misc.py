@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ...core import domain, ops
 from ...core import dtypes as D
-from ...core import ops
 from . import _convert as C
 from . import inplace as _I
 from .dtype import float16, from_np, get_default_dtype, int8, int16, to_dtype, uint8
@@ -57,8 +57,11 @@ def movedim(input: Any, source: Any, destination: Any) -> Tensor:
             f"the same number of dims as destination ({dst} dims)"
         )
     nd = x.dim()
-    src = [s % nd for s in src]
-    dst = [d % nd for d in dst]
+    src = [domain.check_dim("movedim", int(s), nd, "source") for s in src]
+    dst = [domain.check_dim("movedim", int(d), nd, "destination") for d in dst]
+    for arg, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{arg}` ({dims})")
     rest = iter([d for d in range(nd) if d not in src])
     placed = dict(zip(dst, src, strict=True))
     perm = [placed[i] if i in placed else next(rest) for i in range(nd)]

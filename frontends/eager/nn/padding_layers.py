@@ -104,6 +104,10 @@ def pairwise_distance(
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Zero whole channels of (N, C, H, W) (or (C, H, W)) with probability p while training."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout2d: dropout probability has to be between 0 and 1, but got {p}")
+    if input.dim() < 2:
+        raise RuntimeError(f"dropout2d: feature dropout needs at least 2 dims, got {input.dim()}")
     if not training or p == 0.0:
         return input
     if p == 1.0:
