@@ -40,6 +40,11 @@ class DomainIndexError(DomainError, IndexError):
     """An index (or dim, or extent) out of range."""
 
 
+class DomainAxisError(DomainIndexError, ShapeError):
+    """A dim / axis out of range: PyTorch's IndexError and TF's ValueError (a ShapeError, as the
+    record's shape rules raised it before), with one message for both styles."""
+
+
 class DomainValueError(DomainError, ValueError):
     """A value out of an operation's domain (a zero step, a probability above 1)."""
 
@@ -206,14 +211,21 @@ class _UnitIntervalError(DomainRuntimeError, ValueError):
     """A probability outside [0, 1]: PyTorch's RuntimeError, and a ValueError."""
 
 
+def axis_error(op: str, dim: int, ndim: int, arg: str = "dim") -> DomainAxisError:
+    """The one error for a dim / axis outside a rank-`ndim` tensor (frontends and shape rules)."""
+    span = max(ndim, 1)
+    return DomainAxisError(
+        op,
+        f"{arg} {dim} is out of range for a {ndim}-D tensor "
+        f"(expected to be in range of [{-span}, {span - 1}])",
+    )
+
+
 def check_dim(op: str, dim: int, ndim: int, arg: str = "dim") -> int:
     """`dim` as a non-negative axis of a rank-`ndim` tensor, or an IndexError naming it."""
     span = max(ndim, 1)
     if not -span <= dim < span:
-        raise IndexError(
-            f"{op}: {arg} {dim} is out of range for a {ndim}-D tensor "
-            f"(expected to be in range of [{-span}, {span - 1}])"
-        )
+        raise axis_error(op, dim, ndim, arg)
     return dim % span
 
 
