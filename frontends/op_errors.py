@@ -59,7 +59,7 @@ def named(fn: Callable, name: str) -> Callable:
             _prefixed(e, name)
             raise
 
-    operation.__dg_named__ = True
+    operation.__dg_named__ = name
     _WRAPPERS[id(fn)] = (fn, operation)
     return operation
 
@@ -72,12 +72,24 @@ def _is_operation(fn: Any) -> bool:
     return True
 
 
+def _public_items(ns: Any) -> list[tuple[str, Any]]:
+    """(name, value) of a namespace; for a class, its own and its bases' methods (the nearest
+    definition of each name, as attribute lookup finds it)."""
+    if not inspect.isclass(ns):
+        return list(vars(ns).items())
+    seen: dict[str, Any] = {}
+    for cls in ns.__mro__[:-1]:
+        for attr, fn in vars(cls).items():
+            seen.setdefault(attr, fn)
+    return list(seen.items())
+
+
 def name_errors(namespaces: Iterable[Any], also: Iterable[Any] = ()) -> None:
     """Wrap the public functions of `namespaces` (modules, namespace objects or classes); in
     `also`, replace any attribute holding a wrapped original by its wrapper."""
     targets = list(namespaces)
     for ns in targets:
-        for attr, fn in list(vars(ns).items()):
+        for attr, fn in _public_items(ns):
             if attr.startswith("_") or not _is_operation(fn):
                 continue
             label = fn.__name__ if fn.__name__ != "<lambda>" else attr

@@ -76,6 +76,8 @@ def histogram(
         )  # fmt: skip
         if lo == hi:  # an empty range widens to one unit around the value
             lo, hi = lo - 0.5, hi + 0.5
+        if not 0 < int(bins) <= 2**31:
+            raise RuntimeError(f"histogram: bins must be a positive count below 2**31, got {bins}")
         edges = np.linspace(lo, hi, int(bins) + 1)
     flat_w = None if w is None else w.ravel()
     hist, out_edges = np.histogram(data.ravel(), bins=edges, weights=flat_w, density=density)

@@ -239,6 +239,13 @@ def searchsorted(
     seq = _t(sorted_sequence)._data
     v = input._data if isinstance(input, Tensor) else np.asarray(input)
     side = side or ("right" if right else "left")
+    if seq.ndim == 0:
+        raise RuntimeError("searchsorted: boundaries tensor should have at least 1 dimension")
+    if seq.ndim > 1 and (np.ndim(v) != seq.ndim or np.shape(v)[:-1] != seq.shape[:-1]):
+        raise RuntimeError(
+            f"searchsorted: boundaries {seq.shape} must be 1-D or match the leading dims of "
+            f"input {np.shape(v)} (all but the last)"
+        )
     if sorter is not None:
         seq = np.take_along_axis(seq, _t(sorter)._data, -1)
     if seq.ndim == 1:

@@ -36,6 +36,7 @@ def _order(a: np.ndarray, dim: int, descending: bool) -> np.ndarray:
 def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
     """Indices (int64) that sort `input` along `dim`."""
     x = _as(input)
+    dim = domain.check_dim("argsort", int(dim), x.dim())
     if x.dim() == 0:
         return Tensor._make(np.zeros((), np.int64))
     return Tensor._make(_order(x._data, dim, descending).astype(np.int64))
@@ -137,6 +138,10 @@ def unique(
 ) -> Any:
     """The distinct values, sorted (with the inverse indices and counts when asked)."""
     x = _as(input)
+    if dim is not None:
+        dim = domain.check_dim("unique", int(dim), x.dim())
+        if x.dim() == 0:
+            raise IndexError("unique: a 0-d tensor has no dim to take unique slices along")
     res = np.unique(x._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
     if not (return_inverse or return_counts):
         return Tensor._make(res)

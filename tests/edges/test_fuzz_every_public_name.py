@@ -76,7 +76,7 @@ TENSORS = {
 }  # fmt: skip
 INDICES = {"index", "indices", "ids", "segment_ids", "label", "labels", "target", "targets",
            "sp_ids", "indices_or_sections"}  # fmt: skip
-DIMS = {"dim", "axis", "dims", "axes", "dim0", "dim1", "dim2", "start_dim", "end_dim", "dim1",
+DIMS = {"dim", "axis", "dims", "axes", "dim0", "dim1", "dim2", "start_dim", "end_dim",
         "source", "destination", "perm", "reduction_indices", "seq_axis", "batch_axis"}  # fmt: skip
 COUNTS = {"k", "n", "num", "chunks", "sections", "split_size_or_sections", "num_classes",
           "depth", "diagonal", "offset", "repeats", "shifts", "num_or_size_splits", "groups",
@@ -382,7 +382,9 @@ def _attempt(call):
 def _fuzz_one(label: str, name: str, style: str, args: list, kwargs: dict) -> None:
     ns = dict((lb, n) for lb, n, _, _ in NAMESPACES)[label]
     fn = getattr(ns, name)
-    names = {name, getattr(fn, "__name__", name)}
+    # the name called, and the name of the function it is an alias of (as the anchors do:
+    # torch.concatenate's errors say cat)
+    names = {name, getattr(fn, "__name__", name), str(getattr(fn, "__dg_named__", name))}
     where = f"{label}.{name}({_show(args, kwargs)})"
     originals = [x.copy() for v in [*args, *kwargs.values()] for x in _arrays(v)]
     anchor = _anchor_fn(label, name)
@@ -407,10 +409,9 @@ def _fuzz_one(label: str, name: str, style: str, args: list, kwargs: dict) -> No
         if anchor is not None:
             pytest.importorskip("tensorflow")
             theirs, terr = _attempt(lambda: _run_tf1(anchor, args, kwargs))
-    for v, orig in zip(
-        [x for v in [*args, *kwargs.values()] for x in _arrays(v)], originals, strict=True
-    ):
-        assert v.tobytes() == orig.tobytes(), f"{where}: an argument changed"
+    given_arrays = [x for v in [*args, *kwargs.values()] for x in _arrays(v)]
+    for now, orig in zip(given_arrays, originals, strict=True):
+        assert now.tobytes() == orig.tobytes(), f"{where}: an argument changed"
     if err is not None:
         _judge(f"{style} {where}", err, names)
         return
@@ -422,20 +423,27 @@ def _fuzz_one(label: str, name: str, style: str, args: list, kwargs: dict) -> No
         return
     assert terr is None, f"{where}: returned a result where the anchor raises {terr!r}"
     outs_a, outs_b = _outputs(ours), _outputs(again)
-    random = outs_a is not None and outs_b is not None and any(
-        x.tobytes() != y.tobytes() for x, y in zip(outs_a, outs_b, strict=False)
+    random = (
+        outs_a is not None
+        and outs_b is not None
+        and any(x.tobytes() != y.tobytes() for x, y in zip(outs_a, outs_b, strict=False))
     )
     _agree(where, ours, theirs, random)
 
 
 def _show(args, kwargs) -> str:
+    """The call's arguments, short (arrays as dtype, shape and NaN / Inf marks)."""
+
     def one(v):
         kind, x = v
         if kind == "py":
             return repr(x)
         if kind == "list":
             return "[" + ", ".join(one(e) for e in x) + "]"
-        return f"<{x.dtype}{list(x.shape)}{' nan' if x.dtype.kind == 'f' and np.isnan(x).any() else ''}{' inf' if x.dtype.kind == 'f' and np.isinf(x).any() else ''}>"
+        marks = ""
+        if x.dtype.kind == "f":
+            marks = (" nan" if np.isnan(x).any() else "") + (" inf" if np.isinf(x).any() else "")
+        return f"<{x.dtype}{list(x.shape)}{marks}>"
 
     return ", ".join([one(v) for v in args] + [f"{k}={one(v)}" for k, v in kwargs.items()])
 
