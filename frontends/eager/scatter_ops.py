@@ -121,7 +121,7 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Tensor:
 def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
     """A copy of input with alpha * source's slices added at the 1-D `index` along `dim`."""
     x, idx, src = _t(input), _t(index), _t(source)
-    i = idx._data.reshape(-1).astype(np.int64)
+    i = _long_index("index_add", idx, IndexError).reshape(-1)
     d = domain.check_dim("index_add", dim, max(x._data.ndim, 1))
     if x._data.ndim == 0:
         return ops.add(x, src if alpha == 1 else ops.mul(src, ops.scalar(alpha, src)))
@@ -140,11 +140,23 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) 
     return ops.add(x, ops.getitem_grad(src, x, key))
 
 
+def _long_index(op: str, index: Any, exc: type) -> np.ndarray:
+    """The integer array of `index`, as int64 (a float or bool index is refused, as torch)."""
+    a = _t(index)._data
+    if a.dtype.kind not in "iu":
+        raise exc(f"{op}: Expected a long tensor for index, but got {_t(index).dtype}")
+    return a.astype(np.int64)
+
+
 def index_fill(input: Any, dim: int, index: Any, value: Any) -> Tensor:
     """A copy of input with the slices at `index` along `dim` set to value."""
     x = _t(input)
-    i = _t(index)._data.reshape(-1).astype(np.int64)
+    i = _long_index("index_fill", index, IndexError).reshape(-1)
     d = domain.check_dim("index_fill", dim, max(x._data.ndim, 1))
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError(
+            f"index_fill: only a 0-dimensional value tensor is supported, got {tuple(value.shape)}"
+        )
     n = x._data.shape[d] if x._data.ndim else 1
     i = index_bounds(i, "index_fill", "index", (n,), low=-n, dim=d)  # negatives wrap, as torch
     mask = np.zeros(x._data.shape, bool)
@@ -202,7 +214,12 @@ def masked_select(input: Any, mask: Any) -> Tensor:
 def put(input: Any, index: Any, source: Any, accumulate: bool = False) -> Tensor:
     """A copy of input with source written (or added) at flat indices `index`."""
     x, src = _t(input), _t(source)
-    i = _t(index)._data.reshape(-1).astype(np.int64)
+    i = _long_index("put_", index, RuntimeError).reshape(-1)
+    if i.size != src._data.size:
+        raise IndexError(
+            f"put_: source and index must have the same number of elements, got {src._data.size} "
+            f"and {i.size}"
+        )
     n = x._data.size
     i = index_bounds(i, "put_", "index", (n,), low=-n, dim=0)  # negatives wrap, as torch
     i = np.where(i < 0, i + n, i)

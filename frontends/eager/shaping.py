@@ -214,8 +214,8 @@ def hstack(tensors: Any):
 
 def vstack(tensors: Any):
     """Stack rows: 1-D tensors become rows, then concatenate along dim 0."""
-    ts = [x if x._data.ndim > 1 else ops.expand_dims(x, 0) for x in _common(tensors)]
-    return cat(ts, 0)
+    ts = [x if x._data.ndim > 1 else ops.reshape(x, (1, -1)) for x in _common(tensors)]
+    return cat(ts, 0)  # as atleast_2d: a 0-d tensor becomes (1, 1), a 1-D one a row
 
 
 def _slice_on(x, dim: int, sl: Any):

@@ -157,8 +157,9 @@ def normal(
     else:
         if size is None:
             raise TypeError("normal(mean: float, std: float) needs size=")
-        shape, m, s = tuple(size), mean, std
+        shape, m, s = domain.check_sizes("normal", tuple(size)), mean, std
         dt = to_dtype(dtype).np_dtype if dtype is not None else D.float32
+        domain.check_memory("normal", shape, dt)
     z = _cr._gen(generator).normal(tuple(shape), dt)
     return _t.Tensor._make((z * np.asarray(s, dt) + np.asarray(m, dt)).astype(dt))
 

@@ -286,9 +286,11 @@ def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> _Value
     """The k-th smallest element along dim (1-based) and its index."""
     x = _t(input)
     a = x._data
+    d = domain.check_dim("kthvalue", int(dim), a.ndim)
     if a.ndim == 0:
+        if k != 1:
+            raise RuntimeError(f"kthvalue(): selected number k={k} out of range for a 0-d tensor")
         return _ValuesIndices(x.clone(), Tensor._make(np.zeros((), np.int64)))
-    d = dim % a.ndim
     if not 1 <= k <= a.shape[d]:
         raise RuntimeError(f"kthvalue(): selected number k={k} out of range for dimension {d}")
     order = np.argsort(a, axis=d, kind="stable")

@@ -154,6 +154,11 @@ def _max_unpool(
     output_size: Any,
 ) -> Tensor:
     x = input
+    if x.dim() < n + 1:
+        raise ValueError(
+            f"{op}: input must have at least {n + 1} dims (C and {n} spatial), got shape "
+            f"{tuple(x.shape)}"
+        )
     k = _tuple(kernel_size, n, "kernel_size", op)
     s = k if stride is None else _tuple(stride, n, "stride", op)
     p = _tuple(padding, n, "padding", op)
