@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,11 @@ def instance_norm(
         raise NotImplementedError(
             "instance_norm with running statistics (track_running_stats=True) is not provided; "
             "use the default track_running_stats=False"
+        )
+    if input.dim() < 3 or math.prod(input.shape[2:]) <= 1:
+        raise ValueError(
+            "instance_norm: expected more than 1 spatial element per (sample, channel), got "
+            f"input of shape {tuple(input.shape)} (N, C, *spatial)"
         )
     return norms.group_norm(input, int(input.shape[1]), weight, bias, eps)
 
