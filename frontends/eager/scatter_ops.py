@@ -151,7 +151,10 @@ def _long_index(op: str, index: Any, exc: type) -> np.ndarray:
 def index_fill(input: Any, dim: int, index: Any, value: Any) -> Tensor:
     """A copy of input with the slices at `index` along `dim` set to value."""
     x = _t(input)
-    i = _long_index("index_fill", index, IndexError).reshape(-1)
+    i = _long_index("index_fill", index, IndexError)
+    if i.ndim > 1:
+        raise RuntimeError(f"index_fill: index has to be a vector or a scalar, got {i.shape}")
+    i = i.reshape(-1)
     d = domain.check_dim("index_fill", dim, max(x._data.ndim, 1))
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(
