@@ -40,6 +40,11 @@ class DomainIndexError(DomainError, IndexError):
     """An index (or dim, or extent) out of range."""
 
 
+class DomainAxisError(DomainIndexError, ShapeError):
+    """A dim / axis out of range: PyTorch's IndexError and TF's ValueError (a ShapeError, as the
+    record's shape rules raised it before), with one message for both styles."""
+
+
 class DomainValueError(DomainError, ValueError):
     """A value out of an operation's domain (a zero step, a probability above 1)."""
 
@@ -206,14 +211,21 @@ class _UnitIntervalError(DomainRuntimeError, ValueError):
     """A probability outside [0, 1]: PyTorch's RuntimeError, and a ValueError."""
 
 
+def axis_error(op: str, dim: int, ndim: int, arg: str = "dim") -> DomainAxisError:
+    """The one error for a dim / axis outside a rank-`ndim` tensor (frontends and shape rules)."""
+    span = max(ndim, 1)
+    return DomainAxisError(
+        op,
+        f"{arg} {dim} is out of range for a {ndim}-D tensor "
+        f"(expected to be in range of [{-span}, {span - 1}])",
+    )
+
+
 def check_dim(op: str, dim: int, ndim: int, arg: str = "dim") -> int:
     """`dim` as a non-negative axis of a rank-`ndim` tensor, or an IndexError naming it."""
     span = max(ndim, 1)
     if not -span <= dim < span:
-        raise IndexError(
-            f"{op}: {arg} {dim} is out of range for a {ndim}-D tensor "
-            f"(expected to be in range of [{-span}, {span - 1}])"
-        )
+        raise axis_error(op, dim, ndim, arg)
     return dim % span
 
 
@@ -304,19 +316,38 @@ def range_step(start: Any, limit: Any, delta: Any, dtype: Any) -> None:
     check_step("range", *(np.asarray(v).item() for v in vals), empty_ok=False)
 
 
-def index_bounds(idx: Any, op: str, arg: str, sizes: tuple, last: bool, low: int | None) -> None:
-    """Indices of a composed op (gather_nd, segment sums) inside [low, size).
+def index_bounds(
+    idx: Any,
+    op: str,
+    arg: str,
+    sizes: tuple,
+    last: bool,
+    low: int | None,
+    dim: int | None = None,
+    error: str = "index",
+) -> None:
+    """Indices of a composed op (gather_nd, segment sums, torch.gather, scatter) inside
+    [low, size).
 
     With `last`, entry k of the last axis indexes dimension k (of size sizes[k]); otherwise
     every entry indexes one dimension of size sizes[0]. `low=None` lets negatives through (the
-    op drops them, as TF's segment sums do).
+    op drops them, as TF's segment sums do); `low=-size` accepts Python's negatives. `dim` names
+    the indexed dimension in the message; `error` picks the type: "index" (IndexError) or
+    "runtime" (IndexError and RuntimeError: PyTorch's type for gather and scatter).
     """
     a = known(idx)
     if a is None:
         return
     a = np.asarray(a)
     if a.dtype.kind not in "iu":
-        raise DomainValueError(op, f"{arg} must hold integers, got dtype {a.dtype}")
+        if a.dtype.kind == "b" or a.size:
+            raise DomainValueError(op, f"{arg} must hold integers, got dtype {a.dtype}")
+        return
+    if dim is not None and not last:
+        if a.size and (a.min() < (low or 0) or a.max() >= sizes[0]):  # search only on failure
+            exc = DomainExtentError if error == "runtime" else DomainIndexError
+            check_indices(op, arg, a, sizes[0], dim, negative=low is not None and low < 0, exc=exc)
+        return
     cols = [a[..., k] for k in range(len(sizes))] if last else [a]
     for k, (col, n) in enumerate(zip(cols, sizes, strict=False)):
         lo = low if low is not None else np.iinfo(np.int64).min

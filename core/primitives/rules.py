@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import dtypes
+from ..domain import axis_error
 from ..errors import DTypeError, ShapeError, fmt_shape
 from .registry import AVal
 
@@ -122,7 +123,7 @@ def _normalize_axes(op: str, axes: int | Sequence[int] | None, ndim: int) -> tup
     for a in axes:
         a = int(a)
         if not -ndim <= a < max(ndim, 1):
-            raise ShapeError(f"{op}: axis {a} is out of range for a tensor of rank {ndim}")
+            raise axis_error(op, a, ndim, "axis")
         out.append(a % ndim if ndim else 0)
     if len(set(out)) != len(out):
         raise ShapeError(f"{op}: axis {tuple(axes)} repeats an axis")
@@ -132,7 +133,7 @@ def _normalize_axes(op: str, axes: int | Sequence[int] | None, ndim: int) -> tup
 def normalize_axis(op: str, axis: int, ndim: int) -> int:
     """One axis, negative allowed."""
     if not -ndim <= axis < ndim:
-        raise ShapeError(f"{op}: axis {axis} is out of range for a tensor of rank {ndim}")
+        raise axis_error(op, axis, ndim, "axis")
     return axis % ndim
 
 

@@ -402,5 +402,12 @@ from . import out_arg as _out_arg  # noqa: E402
 
 _out_arg.install(__name__)  # `out=` on torch's functions (torch.matmul(a, b, out=c))
 
-# every sub-namespace answers a missing name with MissingFeatureError (see namespaces.py)
+# every sub-namespace answers a missing name with MissingFeatureError (see namespaces.py), and
+# errors name the operation the user called (see frontends/op_errors.py): both last
+from .. import op_errors as _op_errors  # noqa: E402
 from . import namespaces as _namespaces  # noqa: E402, F401
+
+_op_errors.name_errors(
+    [__import__("sys").modules[__name__], nn.functional, linalg, special, fft, Tensor],  # noqa: F405
+    also=_op_errors.namespaces_under(__import__("sys").modules[__name__]),
+)

@@ -74,8 +74,12 @@ def histogram(
         lo, hi = (float(range[0]), float(range[1])) if range is not None else (
             (float(data.min()), float(data.max())) if data.size else (0.0, 0.0)
         )  # fmt: skip
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise RuntimeError(f"histogram: the range [{lo}, {hi}] is not finite")
         if lo == hi:  # an empty range widens to one unit around the value
             lo, hi = lo - 0.5, hi + 0.5
+        if not 0 < int(bins) <= 2**31:
+            raise RuntimeError(f"histogram: bins must be a positive count below 2**31, got {bins}")
         edges = np.linspace(lo, hi, int(bins) + 1)
     flat_w = None if w is None else w.ravel()
     hist, out_edges = np.histogram(data.ravel(), bins=edges, weights=flat_w, density=density)

@@ -221,6 +221,80 @@ def _record2(prim: Any, params: dict, a: Any, b: Any, arrays: tuple, t: Any, spe
     t._rg = True
 
 
+def _record_operator(
+    prim: Any, a: Any, b: Any, ta: bool, tb: bool, x: Any, y: Any, t: Any, specs: list
+) -> None:
+    # `_record2` for the operator closures, where the caller already knows which operands are
+    # tensors (`ta`, `tb`) and that the result is fresh and elementwise (so it is at least as
+    # large as each operand); `specs` caches the saved-value spec per (a wants, b wants)
+    ra = ta and a._rg
+    rb = tb and b._rg
+    slot = ra + 2 * rb
+    spec = specs[slot]
+    if spec is None:
+        spec = specs[slot] = _one_sided(prim, _NO_PARAMS, (x, y), t._data, specs[3], ra)
+    idx, with_out = spec
+    saved: tuple = ()
+    ka = kb = None
+    if ra:
+        ka = a._node
+        if ka is None:
+            ka = a._acc
+            if ka is None:
+                ka = a._acc = _AccumulateGrad(a)
+    if ta and 0 in idx:
+        vc = a._vc
+        if vc is None:
+            vc = a._vc = _VersionCounter()
+        saved = ((vc, vc.v, 0),)
+    if rb:
+        kb = b._node
+        if kb is None:
+            kb = b._acc
+            if kb is None:
+                kb = b._acc = _AccumulateGrad(b)
+    if tb and 1 in idx:
+        vc = b._vc
+        if vc is None:
+            vc = b._vc = _VersionCounter()
+        saved += ((vc, vc.v, 1),)
+    if with_out:
+        vc = t._vc = _VersionCounter()
+        saved += ((vc, 0, -1),)
+    kept = t._data
+    ins = (x, y)
+    if kept.size >= _STUB_MIN:  # else every operand is small too: nothing worth dropping
+        ins, kept = _unread_dropped(ins, kept, idx, with_out)
+    t._node = _Node(prim, _NO_PARAMS, ins, kept, (ka, kb), saved)
+    t._rg = True
+
+
+def _record_unary(prim: Any, a: Any, x: Any, t: Any, spec: tuple) -> None:
+    # `record` for the math-function closures: one tensor operand that requires grad and a
+    # fresh output of its shape
+    save_x, with_out = spec[0], spec[1]
+    saved: tuple = ()
+    if 0 in save_x:
+        vc = a._vc
+        if vc is None:
+            vc = a._vc = _VersionCounter()
+        saved = ((vc, vc.v, 0),)
+    if with_out:
+        vc = t._vc = _VersionCounter()
+        saved += ((vc, 0, -1),)
+    k = a._node
+    if k is None:
+        k = a._acc
+        if k is None:
+            k = a._acc = _AccumulateGrad(a)
+    kept = t._data
+    ins = (x,)
+    if kept.size >= _STUB_MIN:
+        ins, kept = _unread_dropped(ins, kept, save_x, with_out)
+    t._node = _Node(prim, _NO_PARAMS, ins, kept, (k,), saved)
+    t._rg = True
+
+
 def plain(out: np.ndarray) -> Any:
     """A new tensor holding `out`, outside autograd: the one place eager results are made."""
     t = _new(Tensor)
@@ -329,6 +403,16 @@ def _complex_op(prim: Any, a: Any, b: Any, reflected: bool) -> Any:
     return complex_binary(b, a, op) if reflected else complex_binary(a, b, op)
 
 
+def _float_result(prim: Any, n: int) -> bool:
+    """True when `prim` on n float32 operands gives a float (so a recorded call of the fast
+    paths, whose operands share one float dtype, needs no per-call test of the result's dtype)."""
+    try:
+        aval = prim.shape_rule(*[np.zeros((), np.float32)] * n)
+    except Exception:  # noqa: BLE001 - unknown: the fast path tests each result instead
+        return False
+    return np.dtype(aval.dtype).kind == "f"
+
+
 def binary_operator(
     prim: Any, slow: Callable, reflected: bool = False, float_only: bool = False
 ) -> Callable:
@@ -346,6 +430,11 @@ def binary_operator(
     table = fast.table
     spec = saves(prim, 2)
     fresh = prim.alias is _FRESH
+    recorded = prim.vjp is not None
+    float_out = _float_result(prim, 2)
+    # saved-value specs per (operand 0 wants a gradient) + 2 * (operand 1 does); the one-sided
+    # ones are derived on first use
+    specs: list = [None, None, None, spec]
     scalar_kinds = "f" if float_only else "fi"
 
     def method(self: Any, other: Any) -> Any:
@@ -358,6 +447,7 @@ def binary_operator(
                     return _complex_op(prim, self, other, reflected)
                 return slow(other, self) if reflected else slow(self, other)
             track = self._rg or other._rg
+            ta = tb = True
         else:
             tp = type(other)
             if not ((tp is float and dt.kind == "f") or (tp is int and dt.kind in scalar_kinds)):
@@ -366,17 +456,25 @@ def binary_operator(
                 return slow(other, self) if reflected else slow(self, other)
             other = y = constant(other, dt)
             track = self._rg
+            ta, tb = True, False
         if reflected:
-            self, other, x, y = other, self, y, x
+            self, other, x, y, ta, tb = other, self, y, x, tb, ta
         e = table.get((x.shape, y.shape, dt, dt))
         if e is None or e[0] is None:
             out = fast(x, y)
         else:
             out = _empty(e[1], e[2])
             e[0](x.ravel(), y.ravel(), out.ravel())
-        if not track and _observe is None and fresh:  # nothing to record or show
-            return plain(out)
-        return finish(prim, _NO_PARAMS, (self, other), (x, y), out, track, spec)
+        if _observe is not None or not fresh:
+            return finish(prim, _NO_PARAMS, (self, other), (x, y), out, track, spec)
+        # what `finish` does for a fresh result nobody observes, inlined: the per-op path
+        t = _new(Tensor)
+        t._data = out
+        t._rg = False
+        t._node = t._grad = t._vc = t._acc = t._base = None
+        if track and recorded and _State.enabled and (float_out or out.dtype.kind in "fc"):
+            _record_operator(prim, self, other, ta, tb, x, y, t, specs)
+        return t
 
     method.__name__ = f"__{'r' if reflected else ''}{prim.name}__"
     method.__doc__ = slow.__doc__
@@ -390,6 +488,8 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
     table = fast.table  # as in binary_operator
     spec = saves(prim, 1)
     fresh = prim.alias is _FRESH
+    recorded = prim.vjp is not None
+    float_out = _float_result(prim, 1)
 
     def fn(input: Any, *, out: Any = None) -> Any:  # noqa: A002 - PyTorch's name
         if out is not None:
@@ -404,9 +504,20 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
                 else:
                     out = _empty(e[1], e[2])
                     e[0](x.ravel(), out.ravel())
-                if not input._rg and _observe is None and fresh:
-                    return plain(out)
-                return finish(prim, _NO_PARAMS, (input,), (x,), out, input._rg, spec)
+                if _observe is not None or not fresh:
+                    return finish(prim, _NO_PARAMS, (input,), (x,), out, input._rg, spec)
+                t = _new(Tensor)  # `finish` for a fresh, unobserved result, inlined
+                t._data = out
+                t._rg = False
+                t._node = t._grad = t._vc = t._acc = t._base = None
+                if (
+                    input._rg
+                    and recorded
+                    and _State.enabled
+                    and (float_out or out.dtype.kind in "fc")
+                ):
+                    _record_unary(prim, input, x, t, spec)
+                return t
         return slow(input)
 
     return _wrapped(fn, slow)

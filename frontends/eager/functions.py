@@ -356,6 +356,9 @@ def mv(input: Any, vec: Any):
 def outer(input: Any, vec2: Any):
     """Outer product of two 1-D tensors."""
     a, b = C.pair(input, vec2)
+    for arg, t in (("self", a), ("vec2", b)):
+        if t._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {arg}, but got {t._data.ndim}-D")
     return ops.mul(ops.expand_dims(a, 1), ops.expand_dims(b, 0))
 
 

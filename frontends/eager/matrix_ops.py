@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core import domain
 from .tensor import Tensor
 
 
@@ -18,7 +19,8 @@ def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tenso
     """The diagonal of the (dim1, dim2) planes, as the last dim (offset > 0: above it)."""
     x = _as(input)
     nd = x.dim()
-    d1, d2 = dim1 % nd, dim2 % nd
+    d1 = domain.check_dim("diagonal", int(dim1), nd, "dim1")
+    d2 = domain.check_dim("diagonal", int(dim2), nd, "dim2")
     if d1 == d2:
         raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dim, got {dim1}, {dim2}")
     rest = [d for d in range(nd) if d not in (d1, d2)]
@@ -48,6 +50,8 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple:
     ]
     if indexing not in ("ij", "xy"):
         raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if not ts:
+        raise RuntimeError("meshgrid: expects a non-empty list of tensors")
     shape = [int(t.numel()) for t in ts]
     if indexing == "xy" and len(ts) >= 2:
         shape[0], shape[1] = shape[1], shape[0]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ...core import domain, ops
+from ...core.primitives.bounds import index_bounds
 from . import _convert as C
 from . import inplace as _I
 from .tensor import Tensor
@@ -43,7 +44,8 @@ def _grids(op: str, x: Tensor, dim: int, index: Tensor) -> tuple[int, tuple]:
                 f"{op}(): Expected index {tuple(idx.shape)} to be smaller than self "
                 f"{tuple(x.shape)} apart from dimension {d}"
             )
-    domain.check_indices(op, "index", idx, x._data.shape[d], d)
+    # the record's index_bounds guard checks them (PyTorch's RuntimeError for scatter)
+    idx = index_bounds(idx, op, "index", (x._data.shape[d],), dim=d, error="runtime")
     grids = list(np.ogrid[tuple(slice(0, n) for n in idx.shape)])
     grids[d] = idx.astype(np.int64)
     return d, tuple(np.broadcast_arrays(*grids))
@@ -119,11 +121,11 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Tensor:
 def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
     """A copy of input with alpha * source's slices added at the 1-D `index` along `dim`."""
     x, idx, src = _t(input), _t(index), _t(source)
-    i = idx._data.reshape(-1).astype(np.int64)
+    i = _long_index("index_add", idx, IndexError).reshape(-1)
     d = domain.check_dim("index_add", dim, max(x._data.ndim, 1))
     if x._data.ndim == 0:
         return ops.add(x, src if alpha == 1 else ops.mul(src, ops.scalar(alpha, src)))
-    domain.check_indices("index_add", "index", i, x._data.shape[d], d)
+    i = index_bounds(i, "index_add", "index", (x._data.shape[d],), dim=d)
     want = x._data.shape[:d] + (len(i),) + x._data.shape[d + 1 :]
     if tuple(src.shape) != want:
         raise RuntimeError(
@@ -138,11 +140,28 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) 
     return ops.add(x, ops.getitem_grad(src, x, key))
 
 
+def _long_index(op: str, index: Any, exc: type) -> np.ndarray:
+    """The integer array of `index`, as int64 (a float or bool index is refused, as torch)."""
+    a = _t(index)._data
+    if a.dtype.kind not in "iu":
+        raise exc(f"{op}: Expected a long tensor for index, but got {_t(index).dtype}")
+    return a.astype(np.int64)
+
+
 def index_fill(input: Any, dim: int, index: Any, value: Any) -> Tensor:
     """A copy of input with the slices at `index` along `dim` set to value."""
     x = _t(input)
-    i = _t(index)._data.reshape(-1).astype(np.int64)
+    i = _long_index("index_fill", index, IndexError)
+    if i.ndim > 1:
+        raise RuntimeError(f"index_fill: index has to be a vector or a scalar, got {i.shape}")
+    i = i.reshape(-1)
     d = domain.check_dim("index_fill", dim, max(x._data.ndim, 1))
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError(
+            f"index_fill: only a 0-dimensional value tensor is supported, got {tuple(value.shape)}"
+        )
+    n = x._data.shape[d] if x._data.ndim else 1
+    i = index_bounds(i, "index_fill", "index", (n,), low=-n, dim=d)  # negatives wrap, as torch
     mask = np.zeros(x._data.shape, bool)
     mask[(slice(None),) * d + (i,)] = True
     v = value if isinstance(value, Tensor) else Tensor._make(np.asarray(value, x._data.dtype))
@@ -198,9 +217,14 @@ def masked_select(input: Any, mask: Any) -> Tensor:
 def put(input: Any, index: Any, source: Any, accumulate: bool = False) -> Tensor:
     """A copy of input with source written (or added) at flat indices `index`."""
     x, src = _t(input), _t(source)
-    i = _t(index)._data.reshape(-1).astype(np.int64)
+    i = _long_index("put_", index, RuntimeError).reshape(-1)
+    if i.size != src._data.size:
+        raise IndexError(
+            f"put_: source and index must have the same number of elements, got {src._data.size} "
+            f"and {i.size}"
+        )
     n = x._data.size
-    domain.check_indices("put_", "index", i, n, 0)
+    i = index_bounds(i, "put_", "index", (n,), low=-n, dim=0)  # negatives wrap, as torch
     i = np.where(i < 0, i + n, i)
     flat = ops.reshape(x, (-1,))
     s = ops.reshape(src, (-1,))
@@ -235,6 +259,13 @@ def searchsorted(
     seq = _t(sorted_sequence)._data
     v = input._data if isinstance(input, Tensor) else np.asarray(input)
     side = side or ("right" if right else "left")
+    if seq.ndim == 0:
+        raise RuntimeError("searchsorted: boundaries tensor should have at least 1 dimension")
+    if seq.ndim > 1 and (np.ndim(v) != seq.ndim or np.shape(v)[:-1] != seq.shape[:-1]):
+        raise RuntimeError(
+            f"searchsorted: boundaries {seq.shape} must be 1-D or match the leading dims of "
+            f"input {np.shape(v)} (all but the last)"
+        )
     if sorter is not None:
         seq = np.take_along_axis(seq, _t(sorter)._data, -1)
     if seq.ndim == 1:

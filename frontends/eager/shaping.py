@@ -11,6 +11,7 @@ from ...core import domain, ops
 from ...core import dtypes as D
 from ...core.errors import ShapeError
 from ...core.primitives import guards as G
+from ...core.primitives.bounds import index_bounds
 from . import _convert as C
 from . import tensor as _t
 
@@ -113,7 +114,8 @@ def t(input: Any):
 def unsqueeze(input: Any, dim: int):
     """Insert a dim of length 1 at `dim`."""
     x = _tensor(input)
-    return ops.expand_dims(x, domain.check_dim("unsqueeze", int(dim), x._data.ndim + 1))
+    # the record's rule checks the dim (one message in both styles), under the user's name
+    return domain.as_op("unsqueeze", ops.expand_dims, x, int(dim))
 
 
 def squeeze(input: Any, dim: Any = None):
@@ -195,9 +197,7 @@ def cat(tensors: Any, dim: int = 0):
     if len(ts) > 1:  # PyTorch skips legacy empty 1-D tensors
         kept = [x for x in ts if not (x._data.ndim == 1 and x._data.shape[0] == 0)]
         ts = kept or ts[:1]
-    if ts:
-        dim = domain.check_dim("cat", int(dim), ts[0]._data.ndim)
-    return ops.concat(ts, dim)
+    return domain.as_op("cat", ops.concat, ts, int(dim))  # the record checks the dim
 
 
 concat = concatenate = cat
@@ -206,9 +206,7 @@ concat = concatenate = cat
 def stack(tensors: Any, dim: int = 0):
     """Join same-shaped tensors along a new dim (dtypes promoted)."""
     ts = _common(tensors)
-    if ts:
-        dim = domain.check_dim("stack", int(dim), ts[0]._data.ndim + 1)
-    return ops.stack(ts, dim)
+    return domain.as_op("stack", ops.stack, ts, int(dim))  # the record checks the dim
 
 
 def hstack(tensors: Any):
@@ -219,8 +217,8 @@ def hstack(tensors: Any):
 
 def vstack(tensors: Any):
     """Stack rows: 1-D tensors become rows, then concatenate along dim 0."""
-    ts = [x if x._data.ndim > 1 else ops.expand_dims(x, 0) for x in _common(tensors)]
-    return cat(ts, 0)
+    ts = [x if x._data.ndim > 1 else ops.reshape(x, (1, -1)) for x in _common(tensors)]
+    return cat(ts, 0)  # as atleast_2d: a 0-d tensor becomes (1, 1), a 1-D one a row
 
 
 def _slice_on(x, dim: int, sl: Any):
@@ -274,6 +272,9 @@ def chunk(input: Any, chunks: int, dim: int = 0) -> tuple:
 def unbind(input: Any, dim: int = 0) -> tuple:
     """The slices along `dim`, each without that dim."""
     x = _tensor(input)
+    if x._data.ndim == 0:
+        raise IndexError("unbind: a 0-d tensor has no dimension to unbind")
+    dim = domain.check_dim("unbind", int(dim), x._data.ndim)
     return tuple(_slice_on(x, dim, i) for i in range(x._data.shape[dim]))
 
 
@@ -296,7 +297,7 @@ def flip(input: Any, dims: Any):
     x = _tensor(input)
     idx = [slice(None)] * x._data.ndim
     for d in C.dims(dims):
-        idx[d] = slice(None, None, -1)
+        idx[domain.check_dim("flip", int(d), x._data.ndim, "dims")] = slice(None, None, -1)
     return ops.identity(ops.getitem(x, tuple(idx)))
 
 
@@ -308,7 +309,7 @@ def index_select(input: Any, dim: int, index: Any):
         raise IndexError(f"index_select(): Index is supposed to be a vector, got {idx.ndim}-D")
     d = domain.check_dim("index_select", dim, x._data.ndim)
     if x._data.ndim == 0:
-        domain.check_indices("index_select", "index", idx, 1, d)
+        idx = index_bounds(idx, "index_select", "index", (1,), dim=d)
         return ops.reshape(x, tuple(idx.shape))
     # the gather record checks the indices (domain.gather_indices), here under the user's name
     return domain.as_op("index_select", ops.gather, x, idx, d)
@@ -331,8 +332,8 @@ def gather(input: Any, dim: int, index: Any):
                 f"gather: index {tuple(idx.shape)} is larger than input {xs} at dimension {k} "
                 f"({m} > {n}); only dimension {d} may differ"
             )
-    # torch.gather reports a bad index as a RuntimeError (tf.gather's IndexError is the record's)
-    domain.check_indices("gather", "index", idx, xs[d], d, exc=domain.DomainExtentError)
+    # the record's index_bounds guard checks the indices (PyTorch's RuntimeError for gather)
+    idx = index_bounds(idx, "gather", "index", (xs[d],), dim=d, error="runtime")
     grids = list(np.ogrid[tuple(slice(0, n) for n in idx.shape)])
     grids[d] = idx
     return ops.getitem(x, tuple(grids))

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ...core import domain
 from . import shaping as _sh
 from .functions import nonzero as _nonzero
 from .tensor import Tensor
@@ -35,6 +36,7 @@ def _order(a: np.ndarray, dim: int, descending: bool) -> np.ndarray:
 def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
     """Indices (int64) that sort `input` along `dim`."""
     x = _as(input)
+    dim = domain.check_dim("argsort", int(dim), x.dim())
     if x.dim() == 0:
         return Tensor._make(np.zeros((), np.int64))
     return Tensor._make(_order(x._data, dim, descending).astype(np.int64))
@@ -71,6 +73,7 @@ def cumsum(input: Any, dim: int, *, dtype: Any = None, out: Any = None) -> Any:
         x = x.to(dtype)
     elif x._data.dtype.kind in "biu":
         x = x.long()
+    dim = domain.check_dim("cumsum", int(dim), x.dim())
     if x.dim() == 0:
         return x.clone()
     n = x.shape[dim]
@@ -135,6 +138,10 @@ def unique(
 ) -> Any:
     """The distinct values, sorted (with the inverse indices and counts when asked)."""
     x = _as(input)
+    if dim is not None:
+        dim = domain.check_dim("unique", int(dim), x.dim())
+        if x.dim() == 0:
+            raise IndexError("unique: a 0-d tensor has no dim to take unique slices along")
     res = np.unique(x._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
     if not (return_inverse or return_counts):
         return Tensor._make(res)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core import domain
 from ...core import dtypes as D
 from ...core.primitives import special
 from . import functions as _F
@@ -116,6 +117,8 @@ def multinomial(
     if (probs < 0).any() or not np.isfinite(probs).all():
         raise RuntimeError("multinomial: probability tensor contains inf, nan or element < 0")
     rows = probs.reshape(-1, probs.shape[-1])
+    if int(num_samples) <= 0:
+        raise RuntimeError(f"multinomial: cannot sample n_sample <= 0 samples, got {num_samples}")
     if not replacement and num_samples > rows.shape[-1]:
         raise RuntimeError(
             f"multinomial: cannot sample n_sample={num_samples} > prob_dist.size(-1)="
@@ -154,8 +157,9 @@ def normal(
     else:
         if size is None:
             raise TypeError("normal(mean: float, std: float) needs size=")
-        shape, m, s = tuple(size), mean, std
+        shape, m, s = domain.check_sizes("normal", tuple(size)), mean, std
         dt = to_dtype(dtype).np_dtype if dtype is not None else D.float32
+        domain.check_memory("normal", shape, dt)
     z = _cr._gen(generator).normal(tuple(shape), dt)
     return _t.Tensor._make((z * np.asarray(s, dt) + np.asarray(m, dt)).astype(dt))
 
@@ -259,30 +263,34 @@ class SurfaceMethods:
         """A new tensor from data with self's dtype (unless given)."""
         return _cr.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
-    def _new(self, fill: Any, size: tuple, dtype: Any, requires_grad: bool):
+    def _new(self, fill: Any, size: tuple, dtype: Any, requires_grad: bool, op: str = "new_full"):
         if len(size) == 1 and isinstance(size[0], (tuple, list)):
             size = tuple(size[0])
         dt = to_dtype(dtype).np_dtype if dtype is not None else self._data.dtype
-        out = _t.Tensor._make(np.full(tuple(int(s) for s in size), fill, dtype=dt))
+        shape = domain.check_sizes(op, size)
+        domain.check_memory(op, shape, dt)
+        out = _t.Tensor._make(np.full(shape, fill, dtype=dt))
         return out.requires_grad_(True) if requires_grad else out
 
     def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False, **_: Any):
         """Zeros of `size`, with self's dtype."""
-        return self._new(0, size, dtype, requires_grad)
+        return self._new(0, size, dtype, requires_grad, "new_zeros")
 
     def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False, **_: Any):
         """Ones of `size`, with self's dtype."""
-        return self._new(1, size, dtype, requires_grad)
+        return self._new(1, size, dtype, requires_grad, "new_ones")
 
     def new_empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False, **_: Any):
         """A tensor of `size` with self's dtype (filled with zeros)."""
-        return self._new(0, size, dtype, requires_grad)
+        return self._new(0, size, dtype, requires_grad, "new_empty")
 
     def new_full(
         self, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False, **_: Any
     ):
         """A tensor of `size` filled with fill_value, with self's dtype."""
-        return self._new(fill_value, tuple(size), dtype, requires_grad)
+        if not isinstance(size, (tuple, list)):
+            size = (size,)  # PyTorch takes a sequence; one int is the 1-D size
+        return self._new(fill_value, tuple(size), dtype, requires_grad, "new_full")
 
     def resize_(self, *sizes: Any):
         """Give self a new shape in place, keeping the leading elements (new ones are zero)."""

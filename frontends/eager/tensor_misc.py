@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ...core import domain, ops
 from ...core import dtypes as D
-from ...core import ops
 from . import _convert as C
 from . import inplace as _I
 from .dtype import float16, from_np, get_default_dtype, int8, int16, to_dtype, uint8
@@ -57,8 +57,11 @@ def movedim(input: Any, source: Any, destination: Any) -> Tensor:
             f"the same number of dims as destination ({dst} dims)"
         )
     nd = x.dim()
-    src = [s % nd for s in src]
-    dst = [d % nd for d in dst]
+    src = [domain.check_dim("movedim", int(s), nd, "source") for s in src]
+    dst = [domain.check_dim("movedim", int(d), nd, "destination") for d in dst]
+    for arg, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{arg}` ({dims})")
     rest = iter([d for d in range(nd) if d not in src])
     placed = dict(zip(dst, src, strict=True))
     perm = [placed[i] if i in placed else next(rest) for i in range(nd)]
@@ -283,9 +286,11 @@ def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> _Value
     """The k-th smallest element along dim (1-based) and its index."""
     x = _t(input)
     a = x._data
+    d = domain.check_dim("kthvalue", int(dim), a.ndim)
     if a.ndim == 0:
+        if k != 1:
+            raise RuntimeError(f"kthvalue(): selected number k={k} out of range for a 0-d tensor")
         return _ValuesIndices(x.clone(), Tensor._make(np.zeros((), np.int64)))
-    d = dim % a.ndim
     if not 1 <= k <= a.shape[d]:
         raise RuntimeError(f"kthvalue(): selected number k={k} out of range for dimension {d}")
     order = np.argsort(a, axis=d, kind="stable")

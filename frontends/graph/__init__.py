@@ -500,3 +500,11 @@ _image_more.attach(__import__("sys").modules[__name__])
 from . import train_loops as _train_loops  # noqa: E402
 
 _train_loops.attach(__import__("sys").modules[__name__])
+
+# ---- errors name the operation the user called (see frontends/op_errors.py) --------------------
+from .. import op_errors as _op_errors  # noqa: E402
+
+_op_errors.name_errors(
+    [__import__("sys").modules[__name__], nn, math, linalg, globals()["image"]],  # noqa: F405
+    also=_op_errors.namespaces_under(__import__("sys").modules[__name__]),
+)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core import domain
 from . import array_ops as A
 from . import dtypes as tfd
 from . import math_ops as M
@@ -220,6 +221,8 @@ def _sorted(values: Any, axis: int, direction: str, op: str) -> tuple:
 
     x = _tensor(values)
     known_rank(op, x)
+    if not x.shape:
+        raise ValueError(f"{op}: input must have rank >= 1, got a scalar {x}")
     if direction not in ("ASCENDING", "DESCENDING"):
         raise ValueError(f"{op}: direction must be ASCENDING or DESCENDING, got {direction!r}")
     if int(axis) not in (-1, len(x.shape) - 1):
@@ -262,7 +265,7 @@ def repeat(input: Any, repeats: Any, axis: Any = None, name: str | None = None) 
         if axis is None:
             x, ax = A.reshape(x, [-1]), 0
         else:
-            ax = int(axis) % len(x.shape)
+            ax = domain.check_dim("repeat", int(axis), len(x.shape), "axis")
         dims = _static(x, "repeat")
         y = A.expand_dims(x, ax + 1)
         big = dims[: ax + 1] + [r] + dims[ax + 1 :]

@@ -211,7 +211,7 @@ def unstack(value: Any, num: int | None = None, axis: int = 0, name: str = "unst
     """Split a tensor into a list of tensors along `axis` (the axis disappears)."""
     x = _tensor(value)
     known_rank("unstack", x)
-    ax = int(axis) % len(x.shape)
+    ax = domain.check_dim("unstack", int(axis), len(x.shape), "axis")
     n = x.shape[ax] if num is None else num
     if n is None:
         raise ValueError(f"unstack: cannot infer num from the shape {x.shape}; pass num")
@@ -660,7 +660,7 @@ def one_hot(
             out = ops.where(mask, on, off)
         if axis is not None and axis != -1 and axis != len(idx.shape):
             nd = len(idx.shape) + 1
-            a = int(axis) % nd
+            a = domain.check_dim("one_hot", int(axis), nd, "axis")
             perm = list(builtins.range(nd - 1))
             perm.insert(a, nd - 1)
             out = ops.transpose(out, tuple(perm))

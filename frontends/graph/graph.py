@@ -140,10 +140,10 @@ class Graph(ir.Graph):
         with self.name_scope(full + "/"):
             try:
                 out = fn()
+            except DomainError as e:  # first: some are ShapeErrors too, built from (op, text)
+                raise type(e)(e.op, f"{e.text} (in op '{full}' of type {type_name})") from None
             except (ShapeError, DTypeError) as e:
                 raise type(e)(f"{e} (in op '{full}' of type {type_name})") from None
-            except DomainError as e:
-                raise type(e)(e.op, f"{e.text} (in op '{full}' of type {type_name})") from None
         if isinstance(out, Tensor) and out.graph is self and out.node.index >= start:
             self._rename(out.node, full)
             out.node.attrs["type"] = type_name

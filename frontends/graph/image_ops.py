@@ -357,6 +357,10 @@ def rgb_to_grayscale(images: Any, name: str | None = None) -> Tensor:
 def grayscale_to_rgb(images: Any, name: str | None = None) -> Tensor:
     """Repeat the single channel three times."""
     x = _tensor(images)
+    if len(x.shape) < 2 or x.shape[-1] not in (1, None):
+        raise ValueError(
+            f"grayscale_to_rgb: the last dimension of a grayscale image should be 1, got {x}"
+        )
     return x.graph.build_op("grayscale_to_rgb", name, lambda: ops.concat([x, x, x], -1))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ...core import ops
+from ...core import domain, ops
 from .graph import GraphKeys
 from .losses import Reduction, _finish, _pair, _weighted
 from .math_ops import _tensor, known_rank
@@ -124,6 +124,8 @@ def pad(
         ) from e
     if len(pads) != len(x.shape):
         raise ValueError(f"pad: paddings needs {len(x.shape)} [before, after] pairs, got {pads}")
+    if any(a < 0 or b < 0 for a, b in pads):
+        raise ValueError(f"pad: paddings must be non-negative, got {pads}")
     m = mode.upper()
     if m not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
         raise ValueError(f"pad: mode must be CONSTANT, REFLECT or SYMMETRIC, got {mode!r}")
@@ -168,6 +170,9 @@ def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
     """The tensor with the entries of each axis in `axis` in reverse order."""
     x = _tensor(tensor)
     known_rank("reverse", x)
-    axes = [int(a) % len(x.shape) for a in (axis if isinstance(axis, (list, tuple)) else [axis])]
+    axes = [
+        domain.check_dim("reverse", int(a), len(x.shape), "axis")
+        for a in (axis if isinstance(axis, (list, tuple)) else [axis])
+    ]
     idx = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(len(x.shape)))
     return x.graph.build_op("ReverseV2", name, lambda: ops.getitem(x, idx))

@@ -354,6 +354,8 @@ def lrn(
     """x / (bias + alpha * sum of x^2 over the 2r+1 nearest channels) ** beta (last axis)."""
     x = _tensor(input)
     known_rank("lrn", x)
+    if len(x.shape) != 4:
+        raise ValueError(f"lrn: input must be 4-D (batch, height, width, channels), got {x}")
     c = int(x.shape[-1])
     r = int(depth_radius)
 

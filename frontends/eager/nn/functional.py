@@ -453,6 +453,14 @@ def batch_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """Batch normalisation over the channel dim 1; in training, updates the running stats."""
+    c = input.shape[1] if input.ndim > 1 else None
+    for arg, t in (("running_mean", running_mean), ("running_var", running_var),
+                   ("weight", weight), ("bias", bias)):  # fmt: skip
+        if t is not None and c is not None and t.numel() != c:
+            raise RuntimeError(
+                f"batch_norm: {arg} should contain {c} elements (one per channel of input "
+                f"{tuple(input.shape)}), not {t.numel()}"
+            )
     if not training:
         if running_mean is None or running_var is None:
             raise RuntimeError("batch_norm: running_mean and running_var are needed in eval mode")

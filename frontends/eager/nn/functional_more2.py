@@ -154,6 +154,11 @@ def _max_unpool(
     output_size: Any,
 ) -> Tensor:
     x = input
+    if x.dim() < n + 1:
+        raise ValueError(
+            f"{op}: input must have at least {n + 1} dims (C and {n} spatial), got shape "
+            f"{tuple(x.shape)}"
+        )
     k = _tuple(kernel_size, n, "kernel_size", op)
     s = k if stride is None else _tuple(stride, n, "stride", op)
     p = _tuple(padding, n, "padding", op)
@@ -456,8 +461,21 @@ def multilabel_margin_loss(
 ) -> Tensor:
     """sum over target classes j and non-target classes i of max(0, 1 - (x[j] - x[i])), / C;
     each row's targets are its leading non-negative entries (-1 ends them)."""
+    if input.dim() not in (1, 2) or tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"multilabel_margin_loss: inconsistent target size {tuple(target.shape)} for input "
+            f"of size {tuple(input.shape)} (both (C,) or (N, C))"
+        )
     x = input if input.dim() == 2 else input.unsqueeze(0)
-    t = target._data.reshape(x.shape[0], -1).astype(np.int64)
+    t = target._data.reshape(x.shape[0], -1)
+    if t.dtype.kind not in "iu":
+        raise RuntimeError(f"multilabel_margin_loss: target must be int64, got {target.dtype}")
+    t = t.astype(np.int64)
+    if t.size and (t.min() < -1 or t.max() >= x.shape[1]):
+        bad = int(t.max() if t.max() >= x.shape[1] else t.min())
+        raise RuntimeError(
+            f"multilabel_margin_loss: target holds {bad}, out of range [-1, {x.shape[1]})"
+        )
     nb, nc = x.shape
     is_t = np.zeros((nb, nc), bool)
     pairs_r, pairs_j = [], []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,11 @@ def instance_norm(
         from .functional import batch_norm
 
         return batch_norm(input, running_mean, running_var, weight, bias, False, 0.0, eps)
+    if input.dim() < 3 or math.prod(input.shape[2:]) <= 1:
+        raise ValueError(
+            "instance_norm: expected more than 1 spatial element per (sample, channel), got "
+            f"input of shape {tuple(input.shape)} (N, C, *spatial)"
+        )
     y = norms.group_norm(input, int(input.shape[1]), weight, bias, eps)
     if running_mean is not None and running_var is not None:
         _update_instance_running(input, running_mean, running_var, momentum)

@@ -113,9 +113,13 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     As torch 2's: one draw per (n, c) whatever the rank, so a 3-D input is (N, C, L) and a
     2-D one (N, C) is dropped element by element, each with torch's warning; fewer than two
     dims is an error."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout2d: dropout probability has to be between 0 and 1, but got {p}")
     nd = input.dim()
     if nd < 2:
-        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+        raise RuntimeError(
+            f"dropout2d: feature dropout requires at least 2 dimensions in the input, got {nd}"
+        )
     if nd == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
