@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ...core import functional as F
 from ...core import ops
 from ...core.ir import Value
@@ -19,7 +21,10 @@ from .math_ops import _tensor
 def _scalar_like(value: Any, like: Any) -> Any:
     if isinstance(value, Value):
         return value if value.dtype == like.dtype else ops.cast(value, like.dtype)
-    return ops.scalar(float(value), like)
+    arr = np.asarray(value, dtype=like.dtype.np_dtype if hasattr(like.dtype, "np_dtype") else None)
+    if arr.ndim == 0:
+        return ops.scalar(float(arr), like)
+    return arr.astype(np.dtype(like.dtype), copy=False)  # broadcast as TF's formula does
 
 
 def global_norm(t_list: Any, name: str | None = None) -> Any:
@@ -68,7 +73,8 @@ def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = No
         pos = ops.greater(l2sum, ops.scalar(0, l2sum))
         safe = ops.where(pos, l2sum, ops.scalar(1, l2sum))
         l2norm = ops.where(pos, ops.sqrt(safe), l2sum)
-        clip = _scalar_like(clip_norm, x)
+        # a negative clip_norm counts as 0, as TF's clamps it
+        clip = ops.maximum(_scalar_like(clip_norm, x), ops.scalar(0, x))
         return ops.div(ops.mul(x, clip), ops.maximum(l2norm, clip))
 
     return x.graph.build_op("ClipByNorm", name, build, default="clip_by_norm")

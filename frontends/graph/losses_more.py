@@ -170,6 +170,11 @@ def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
     """The tensor with the entries of each axis in `axis` in reverse order."""
     x = _tensor(tensor)
     known_rank("reverse", x)
+    if isinstance(axis, (int, np.integer)) or (isinstance(axis, np.ndarray) and axis.ndim != 1):
+        raise ValueError(
+            f"reverse: axis must be a 1-D list of axes (as TF's ReverseV2), got {axis!r}; "
+            f"write tf.reverse(x, [{axis}])"
+        )
     axes = [
         domain.check_dim("reverse", int(a), len(x.shape), "axis")
         for a in (axis if isinstance(axis, (list, tuple)) else [axis])

@@ -39,7 +39,8 @@ def kl_div(
     if log_target:
         pointwise = target.exp() * (target - input)
     else:
-        safe = target.clamp_min(0) + (target <= 0).to(target.dtype)  # log(1) = 0 where t <= 0
+        # t log t is 0 at t == 0 (torch's xlogy) and NaN for a negative target, as torch's
+        safe = target + (target == 0).to(target.dtype)
         pointwise = target * (safe.log() - input)
     if reduction == "none":
         return pointwise
