@@ -35,30 +35,6 @@ def _float_image(op: str, image: Any, rank: tuple = (3, 4)) -> Tensor:
     return x
 
 
-def random_crop(value: Any, size: Any, seed: Any = None, name: str | None = None) -> Tensor:
-    """A window of shape `size` at a uniformly random offset (one per call)."""
-    tf = _tf()
-    x = tf.convert_to_tensor(value)
-    size = [int(s) for s in np.ravel(size)]
-    if x.shape.ndims is None or len(size) != x.shape.ndims:
-        raise ValueError(f"tf.image.random_crop: size {size} must give every dim of {x}")
-    with tf.name_scope(name or "random_crop"):
-        out = x
-        for axis, want in enumerate(size):
-            have = x.shape[axis]
-            if have is not None and want > have:
-                raise ValueError(
-                    f"tf.image.random_crop: size {size} exceeds the shape {x.shape} on axis {axis}"
-                )
-            if have is not None and want == have:
-                continue
-            limit = (tf.shape(x)[axis] if have is None else have) - want + 1
-            offset = tf.random_uniform([], 0, tf.int32.max, dtype=tf.int32, seed=seed)
-            offset = tf.floormod(offset, limit)
-            out = tf.gather(out, offset + tf.range(want), axis=axis)
-        return out
-
-
 def rgb_to_hsv(images: Any, name: str | None = None) -> Tensor:
     """RGB in [0, 1] to HSV (hue in [0, 1)), TF's kernel formula."""
     tf = _tf()
@@ -302,38 +278,30 @@ def ssim(
 def extract_patches(
     images: Any, sizes: Any, strides: Any, rates: Any, padding: str, name: str | None = None
 ) -> Tensor:
-    """Patches [batch, out_h, out_w, kh * kw * channels] (row, column, channel order)."""
-    tf = _tf()
-    x = tf.convert_to_tensor(images)
-    if x.shape.ndims != 4 or x.shape[-1] is None:
-        raise ValueError(f"tf.image.extract_patches: images must be 4-D with known channels: {x}")
-    kh, kw = (int(v) for v in np.ravel(sizes)[1:3])
-    c = x.shape[-1]
-    # a one-hot filter copies each window element to its own output channel (exact: x * 1 + 0)
-    eye = np.eye(kh * kw * c, dtype=x.dtype.np_dtype).reshape(kh, kw, c, kh * kw * c)
-    st, dl = list(np.ravel(strides)), list(np.ravel(rates))
-    return tf.nn.conv2d(x, tf.constant(eye), st, padding, dilations=dl, name=name or "patches")
+    """Patches [batch, out_h, out_w, kh * kw * channels] (row, column, channel order): TF2's
+    name of tf.image.extract_image_patches (array_top2.py, the one implementation)."""
+    from .array_top2 import extract_image_patches
 
-
-def extract_image_patches(
-    images: Any, ksizes: Any = None, strides: Any = None, rates: Any = None,
-    padding: str | None = None, name: str | None = None, sizes: Any = None,
-) -> Tensor:  # fmt: skip
-    """TF1's name of extract_patches (`ksizes` for `sizes`)."""
-    return extract_patches(images, ksizes if ksizes is not None else sizes, strides, rates,
-                           padding, name)  # fmt: skip
+    return extract_image_patches(images, sizes, strides, rates, padding, name)
 
 
 NAMES = (
-    "random_crop rgb_to_hsv hsv_to_rgb adjust_saturation adjust_hue random_hue "
+    "rgb_to_hsv hsv_to_rgb adjust_saturation adjust_hue random_hue "
     "random_saturation adjust_gamma rgb_to_yuv yuv_to_rgb rgb_to_yiq yiq_to_rgb total_variation "
-    "image_gradients sobel_edges psnr ssim extract_patches extract_image_patches"
+    "image_gradients sobel_edges psnr ssim extract_patches"
 ).split()
 
 
 def attach(tf: types.ModuleType) -> None:
-    """Put the names on tf.image (random_crop and extract_image_patches also on tf)."""
+    """Put the names on tf.image (tf.random_crop and tf.extract_image_patches, from
+    random_top.py and array_top2.py, are put there too)."""
     for n in NAMES:
         setattr(tf.image, n, globals()[n])
-    tf.image.__all__ = [*getattr(tf.image, "__all__", []), *NAMES]
-    tf.random_crop, tf.extract_image_patches = random_crop, extract_image_patches
+    tf.image.random_crop = tf.random_crop
+    tf.image.extract_image_patches = tf.extract_image_patches
+    tf.image.__all__ = [
+        *getattr(tf.image, "__all__", []),
+        *NAMES,
+        "random_crop",
+        "extract_image_patches",
+    ]

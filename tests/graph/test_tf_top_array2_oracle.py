@@ -5,6 +5,7 @@ values, gradients and dtypes."""
 import duograd.frontends.graph as dg
 import numpy as np
 import pytest
+from tf_program_oracle import assert_programs_agree
 
 real_tf = pytest.importorskip("tensorflow")
 
@@ -99,30 +100,12 @@ PROGRAMS = {
 }
 
 
-def _run(tf, program, x_value, diff):
-    g = tf.Graph()
-    with g.as_default():
-        x = tf.placeholder(tf.as_dtype(x_value.dtype), x_value.shape)
-        y = program(tf, x)
-        fetch = [y]
-        if diff:
-            fetch += tf.gradients(tf.reduce_sum(y * y), x)
-        with tf.Session(graph=g) as s:
-            return s.run(fetch, {x: x_value})
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_matches_real_tf(ref, name, dtype):
     program, x, diff = PROGRAMS[name]
-    x = x.astype(dtype)
-    ours = _run(dg, program, x, diff)
-    theirs = _run(ref, program, x, diff)
-    for a, b in zip(ours, theirs, strict=True):
-        a, b = np.asarray(a), np.asarray(b)
-        assert a.dtype == b.dtype, (name, a.dtype, b.dtype)
-        assert a.shape == b.shape, (name, a.shape, b.shape)
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, err_msg=name)
+    tol = 1e-6
+    assert_programs_agree(dg, ref, name, program, x.astype(dtype), diff, tol)
 
 
 def test_indexed_slices_convert_to_dense(ref):
@@ -176,11 +159,7 @@ SPACE_PROGRAMS = {
 @pytest.mark.parametrize("name", sorted(SPACE_PROGRAMS))
 def test_space_batch_moves_match_real_tf(ref, name, dtype):
     x = SPACE.astype(dtype)
-    ours = _run(dg, SPACE_PROGRAMS[name], x, True)
-    theirs = _run(ref, SPACE_PROGRAMS[name], x, True)
-    for a, b in zip(ours, theirs, strict=True):
-        assert a.dtype == b.dtype and a.shape == b.shape, (name, a.shape, b.shape)
-        np.testing.assert_array_equal(a, b)
+    assert_programs_agree(dg, ref, name, SPACE_PROGRAMS[name], x, True, tol=0.0)
 
 
 def test_required_space_to_batch_paddings_values(ref):

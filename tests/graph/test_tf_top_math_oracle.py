@@ -7,6 +7,7 @@ import duograd.frontends.graph as dg
 import numpy as np
 import pytest
 from duograd.core import tf_math_more as C
+from tf_program_oracle import assert_programs_agree
 
 real_tf = pytest.importorskip("tensorflow")
 
@@ -109,31 +110,12 @@ PROGRAMS = {
 }
 
 
-def _run(tf, program, x_value, diff):
-    g = tf.Graph()
-    with g.as_default():
-        x = tf.placeholder(tf.as_dtype(x_value.dtype), x_value.shape)
-        y = program(tf, x)
-        fetch = [y]
-        if diff:
-            fetch += tf.gradients(tf.reduce_sum(y * y), x)
-        with tf.Session(graph=g) as s:
-            return s.run(fetch, {x: x_value})
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_matches_real_tf(ref, name, dtype):
     program, x, diff = PROGRAMS[name]
-    x = x.astype(dtype)
-    ours = _run(dg, program, x, diff)
-    theirs = _run(ref, program, x, diff)
     tol = 3e-5 if dtype == np.float32 else 1e-10
-    for a, b in zip(ours, theirs, strict=True):
-        a, b = np.asarray(a), np.asarray(b)
-        assert a.dtype == b.dtype, (name, a.dtype, b.dtype)
-        assert a.shape == b.shape, (name, a.shape, b.shape)
-        np.testing.assert_allclose(a, b, rtol=tol, atol=tol, err_msg=name)
+    assert_programs_agree(dg, ref, name, program, x.astype(dtype), diff, tol)
 
 
 def test_atan2_quadrants_and_axes(ref):
