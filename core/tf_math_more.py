@@ -10,11 +10,10 @@ branch's gradient is finite and the zero `where` sends it stays zero.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from . import ops
+from .primitives import elementwise_more as EM
 from .primitives import probability as P
 from .primitives import special as S
 from .primitives import trig as T
@@ -43,54 +42,35 @@ def _c(value: float, like):
 
 
 def asinh(x):
-    """Inverse hyperbolic sine: log(|x| + sqrt(x^2 + 1)) with x's sign, via log1p for small x."""
+    """Inverse hyperbolic sine: the record's primitive, the one torch.asinh runs."""
     _float("asinh", x)
-
-    def positive(a):  # asinh(a) = log1p(a + a^2 / (1 + sqrt(a^2 + 1))), exact near 0
-        root = ops.sqrt(ops.add(ops.square(a), _c(1, a)))
-        return T.log1p(ops.add(a, ops.div(ops.square(a), ops.add(_c(1, a), root))))
-
-    neg = ops.less(x, _c(0, x))
-    return ops.where(neg, ops.neg(positive(ops.neg(x))), positive(x))
+    return EM.asinh(x)
 
 
 def acosh(x):
-    """Inverse hyperbolic cosine: log(x + sqrt((x - 1)(x + 1))) (NaN below 1)."""
+    """Inverse hyperbolic cosine (NaN below 1): the record's primitive, as torch.acosh."""
     _float("acosh", x)
-    one = _c(1, x)
-    return ops.log(ops.add(x, ops.sqrt(ops.mul(ops.sub(x, one), ops.add(x, one)))))
+    return EM.acosh(x)
 
 
 def atanh(x):
-    """Inverse hyperbolic tangent: log1p(2x / (1 - x)) / 2 (NaN outside [-1, 1])."""
+    """Inverse hyperbolic tangent (NaN outside [-1, 1]): the record's primitive."""
     _float("atanh", x)
-    two_x = ops.add(x, x)
-    return ops.mul(_c(0.5, x), T.log1p(ops.div(two_x, ops.sub(_c(1, x), x))))
+    return EM.atanh(x)
 
 
 def atan2(y, x):
-    """The angle of the point (x, y) in (-pi, pi]; the quotient is taken the way round whose
-    magnitude is at most one, so the gradient is finite wherever the point is not the origin."""
+    """The angle of the point (x, y) in (-pi, pi]: the record's primitive, the one torch.atan2
+    runs (its gradient is 0 at the origin, where TF's is NaN)."""
     _float("atan2", y)
     _same_dtype("atan2", y, x)
-    zero, one = _c(0, x), _c(1, x)
-    y, x = ops.add(y, ops.mul(x, zero)), ops.add(x, ops.mul(y, zero))  # broadcast both
-    wide = ops.greater_equal(ops.abs(x), ops.abs(y))  # |y / x| <= 1
-    origin = ops.where(ops.equal(x, zero), ops.equal(y, zero), ops.equal(x, one))
-    x_safe = ops.where(wide, ops.where(origin, one, x), one)
-    y_safe = ops.where(wide, one, y)
-    near = T.atan(ops.div(y, x_safe))  # |x| >= |y|
-    turn = ops.where(ops.greater_equal(y, zero), _c(math.pi, x), _c(-math.pi, x))
-    near = ops.where(ops.less(x, zero), ops.add(near, turn), near)
-    half = ops.where(ops.greater_equal(y, zero), _c(math.pi / 2, x), _c(-math.pi / 2, x))
-    far = ops.sub(half, T.atan(ops.div(x, y_safe)))  # |y| > |x|
-    return ops.where(wide, near, far)
+    return EM.atan2(y, x)
 
 
 def erfc(x):
-    """1 - erf(x), elementwise."""
+    """1 - erf(x), accurate in the tail: the record's primitive, as torch.erfc."""
     _float("erfc", x)
-    return ops.sub(_c(1, x), S.erf(x))
+    return EM.erfc(x)
 
 
 def erfcinv(x):
