@@ -334,18 +334,21 @@ from .normalization import BatchNormalization as _BatchNormalization  # noqa: E4
 from .normalization import batch_normalization as _batch_normalization  # noqa: E402
 from .rnn import bidirectional_dynamic_rnn as _bidirectional_dynamic_rnn  # noqa: E402
 from .rnn import dynamic_rnn as _dynamic_rnn  # noqa: E402
+from .rnn import static_bidirectional_rnn as _static_bidirectional_rnn  # noqa: E402
 from .rnn import static_rnn as _static_rnn  # noqa: E402
 
 nn.rnn_cell = rnn_cell
 nn.dynamic_rnn = _dynamic_rnn
 nn.static_rnn = _static_rnn
 nn.bidirectional_dynamic_rnn = _bidirectional_dynamic_rnn
+nn.static_bidirectional_rnn = _static_bidirectional_rnn
 layers.batch_normalization = _batch_normalization
 layers.BatchNormalization = _BatchNormalization
 contrib = _namespace(
     "contrib", "tf.contrib: the pieces TF1 programs commonly import from it.",
     rnn=_namespace(
         "contrib.rnn", "tf.contrib.rnn.", static_rnn=_static_rnn,
+        static_bidirectional_rnn=_static_bidirectional_rnn,
         **{k: getattr(rnn_cell, k) for k in rnn_cell.__all__},
     ),
     layers=_namespace(

@@ -135,6 +135,38 @@ def A_reverse():  # noqa: N802 - looked up late: tf.reverse lives in another mod
     return sys.modules[__package__].reverse
 
 
+def _reverse_sequence_run_time(x: Any, lens: Any, sa: int, ba: int, name: str | None) -> Tensor:
+    """reverse_sequence when the sequence length is known only when run: each row's steps
+    gathered at (len - 1 - t) for t < len, else t, from x flattened to [batch * time, ...]."""
+    import importlib
+
+    tf = importlib.import_module(__package__)  # the tf namespace (built when this runs)
+    rank = len(x.shape)
+    sa, ba = sa % rank, ba % rank
+    if sa == ba:
+        raise ValueError(f"reverse_sequence: seq_axis and batch_axis are both {sa}")
+    perm = [ba, sa] + [d for d in range(rank) if d not in (ba, sa)]
+    with x.graph.name_scope(name or "ReverseSequence"):
+        xt = tf.transpose(x, perm)  # [B, T, ...]
+        dims = tf.shape(xt)
+        batch, steps = dims[0], dims[1]
+        n = tf.cast(lens, tf.int32)
+        check = tf.debugging.assert_less_equal(
+            n, steps, message="reverse_sequence: a seq_lengths entry exceeds the sequence length"
+        )
+        with tf.control_dependencies([check]):
+            n = tf.expand_dims(tf.identity(n), 1)  # [B, 1]
+        t = tf.expand_dims(tf.range(steps), 0)  # [1, T]
+        src = tf.where(t < n, n - 1 - t, t + 0 * n)  # [B, T]
+        flat = src + tf.expand_dims(tf.range(batch) * steps, 1)
+        # shape lists keep the static dims of x (a tensor shape would lose them)
+        rest = [d if d is not None else dims[2 + i] for i, d in enumerate(xt.shape[2:])]
+        rows = tf.reshape(xt, [-1, *rest])
+        out = tf.reshape(tf.gather(rows, tf.reshape(flat, [-1])), [batch, steps, *rest])
+        inverse = [int(i) for i in np.argsort(perm)]
+        return tf.transpose(out, inverse)
+
+
 def reverse_sequence(
     input: Any, seq_lengths: Any, seq_axis: Any = None, batch_axis: Any = None,  # noqa: A002
     name: str | None = None, seq_dim: Any = None, batch_dim: Any = None,
@@ -150,10 +182,7 @@ def reverse_sequence(
         raise TypeError(f"reverse_sequence: seq_lengths must be int32 or int64, got {lens}")
 
     if x.shape[int(sa)] is None:
-        raise ValueError(
-            f"reverse_sequence: the length of seq_axis {sa} of {x} must be known when the graph "
-            "is built here; give the placeholder a fixed (maximum) length"
-        )
+        return _reverse_sequence_run_time(x, lens, int(sa), int(ba), name)
 
     def build():
         t = x.shape[int(sa)]

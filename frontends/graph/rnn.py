@@ -181,10 +181,14 @@ def bidirectional_dynamic_rnn(
     time_major: bool = False,
     scope: Any = None,
 ) -> tuple:
-    """((outputs_fw, outputs_bw), (state_fw, state_bw)); the backward cell reads time reversed."""
-    if sequence_length is not None:
-        raise NotImplementedError("bidirectional_dynamic_rnn: sequence_length is not supported")
-    x = _check_inputs("bidirectional_dynamic_rnn", inputs, time_major)
+    """((outputs_fw, outputs_bw), (state_fw, state_bw)); the backward cell reads time reversed
+    (each row's first `sequence_length` steps reversed, as TF's reverse_sequence does)."""
+    x = _check_inputs("bidirectional_dynamic_rnn", inputs, time_major, run_time_steps=True)
+    if sequence_length is not None or x.shape[0 if time_major else 1] is None:
+        return _bidirectional_by_reversal(
+            cell_fw, cell_bw, x, sequence_length, initial_state_fw, initial_state_bw, dtype,
+            time_major, scope,
+        )  # fmt: skip
     batch_axis = 1 if time_major else 0
     with variable_scope(scope or "bidirectional_rnn"):
         xt = x if time_major else ops.transpose(x, (1, 0, 2))
@@ -207,4 +211,65 @@ def bidirectional_dynamic_rnn(
     return (results[0][0], results[1][0]), (results[0][1], results[1][1])
 
 
-__all__ = ["bidirectional_dynamic_rnn", "dynamic_rnn", "static_rnn"]
+def _reverse_time(tf: Any, x: Any, lengths: Any, time_axis: int, batch_axis: int) -> Any:
+    """x with each row's first `lengths` steps reversed (all steps when lengths is None)."""
+    if lengths is None:
+        return tf.reverse(x, [time_axis])
+    return tf.reverse_sequence(x, lengths, seq_axis=time_axis, batch_axis=batch_axis)
+
+
+def _bidirectional_by_reversal(
+    cell_fw: Any, cell_bw: Any, x: Any, sequence_length: Any, init_fw: Any, init_bw: Any,
+    dtype: Any, time_major: bool, scope: Any,
+) -> tuple:  # fmt: skip
+    """TF1's construction: a forward dynamic_rnn, and a dynamic_rnn over the time-reversed
+    input whose outputs are reversed back (run-time step counts and lengths allowed)."""
+    import importlib
+
+    tf = importlib.import_module(__package__)  # the tf namespace (built when this runs)
+    time_axis, batch_axis = (0, 1) if time_major else (1, 0)
+    lengths = None if sequence_length is None else _lengths(sequence_length)
+    with variable_scope(scope or "bidirectional_rnn"):
+        out_fw, state_fw = dynamic_rnn(
+            cell_fw, x, lengths, init_fw, dtype, time_major=time_major, scope="fw"
+        )
+        backwards = _reverse_time(tf, x, lengths, time_axis, batch_axis)
+        tmp, state_bw = dynamic_rnn(
+            cell_bw, backwards, lengths, init_bw, dtype, time_major=time_major, scope="bw"
+        )
+        out_bw = _reverse_time(tf, tmp, lengths, time_axis, batch_axis)
+    return (out_fw, out_bw), (state_fw, state_bw)
+
+
+def static_bidirectional_rnn(
+    cell_fw: Any, cell_bw: Any, inputs: Any, initial_state_fw: Any = None,
+    initial_state_bw: Any = None, dtype: Any = None, sequence_length: Any = None,
+    scope: Any = None,
+) -> tuple:  # fmt: skip
+    """(outputs, state_fw, state_bw) over a Python list of [batch, depth] inputs: each output
+    the forward and backward outputs of its step joined on the last axis, as TF1's."""
+    import importlib
+
+    tf = importlib.import_module(__package__)  # the tf namespace (built when this runs)
+    xs = [_tensor(t) for t in inputs]
+    if not xs:
+        raise ValueError("static_bidirectional_rnn: inputs must not be empty")
+    lengths = None if sequence_length is None else _lengths(sequence_length)
+
+    def reverse_list(items: list) -> list:
+        if lengths is None:
+            return items[::-1]
+        stacked = tf.reverse_sequence(tf.stack(items), lengths, seq_axis=0, batch_axis=1)
+        return tf.unstack(stacked, num=len(items))
+
+    with variable_scope(scope or "bidirectional_rnn"):
+        out_fw, state_fw = static_rnn(cell_fw, xs, initial_state_fw, dtype, lengths, scope="fw")
+        tmp, state_bw = static_rnn(
+            cell_bw, reverse_list(xs), initial_state_bw, dtype, lengths, scope="bw"
+        )
+        out_bw = reverse_list(tmp)
+        outputs = [tf.concat([f, b], 1) for f, b in zip(out_fw, out_bw, strict=True)]
+    return outputs, state_fw, state_bw
+
+
+__all__ = ["bidirectional_dynamic_rnn", "dynamic_rnn", "static_bidirectional_rnn", "static_rnn"]
