@@ -72,7 +72,7 @@ def histogram(
         edges = bins._data
     else:
         lo, hi = (float(range[0]), float(range[1])) if range is not None else (
-            (float(data.min()), float(data.max())) if data.size else (0.0, 0.0)
+            (float(data.min()), float(data.max())) if data.size else (0.0, 1.0)  # torch's
         )  # fmt: skip
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise RuntimeError(f"histogram: the range [{lo}, {hi}] is not finite")

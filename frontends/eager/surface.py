@@ -296,6 +296,8 @@ class SurfaceMethods:
         """Give self a new shape in place, keeping the leading elements (new ones are zero)."""
         if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
             sizes = tuple(sizes[0])
+        if not sizes:
+            raise TypeError('resize_() missing 1 required positional arguments: "size"')
         shape = tuple(int(s) for s in sizes)
         if self._rg:
             raise RuntimeError(

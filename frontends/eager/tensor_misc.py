@@ -8,6 +8,7 @@ sparse-only ``values`` / ``indices`` (which on a dense tensor fail as torch's do
 from __future__ import annotations
 
 import builtins
+import math
 import types
 from typing import Any, NamedTuple
 
@@ -480,6 +481,21 @@ def _new(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     return Tensor._make(np.zeros(tuple(int(s) for s in size), self._data.dtype))
 
 
+def _resize(self: Tensor, *sizes: Any) -> Tensor:
+    """torch's (deprecated) out-of-place resize: a new shape holding the same number of
+    elements, as a copy (autograd's resize cannot change the element count)."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    shape = tuple(int(s) for s in sizes)
+    if math.prod(shape) != self._data.size:
+        raise RuntimeError(
+            f"resize: requested resize to {shape} ({math.prod(shape)} elements in total), but "
+            f"the tensor has {self._data.size} elements; resize can only change the shape "
+            "while keeping the number of elements (use resize_ on a detached copy)"
+        )
+    return self.clone().reshape(shape)
+
+
 def _install() -> None:
     T = Tensor  # noqa: N806
     T.stride = stride
@@ -522,7 +538,7 @@ def _install() -> None:
         "reinforce() was removed.\nUse torch.distributions instead: loss = -m.log_prob(action) "
         "* reward",
     )
-    T.resize = lambda self, *sizes: self.clone().resize_(*sizes)
+    T.resize = _resize
     T.resize_as_ = lambda self, other, memory_format=None: self.resize_(*other.shape)
 
 
