@@ -67,8 +67,14 @@ def named(fn: Callable, name: str) -> Callable:
 def _is_operation(fn: Any) -> bool:
     if inspect.isclass(fn) or inspect.ismodule(fn) or not inspect.isfunction(fn):
         return False
-    if getattr(fn, "__dg_named__", False) or hasattr(fn, "__wrapped__"):
-        return False  # already named, or a fast-path closure / another wrapper
+    if getattr(fn, "__dg_named__", False) or getattr(fn, "__dg_fast__", False):
+        return False  # already named, or an eager fast-path closure (dispatch.py marks them)
+    if (
+        hasattr(fn, "__wrapped__")
+        and not getattr(fn, "_accepts_out", False)
+        and not getattr(fn, "_unbatched", False)
+    ):
+        return False  # another wrapper; the out= and unbatched ones are wrapped like functions
     return True
 
 

@@ -390,6 +390,7 @@ def _wrapped(fn: Callable, slow: Callable) -> Callable:
     fn.__module__ = slow.__module__
     fn.__wrapped__ = slow
     fn._accepts_out = True  # the fast functions take `out=` themselves (out_arg.py)
+    fn.__dg_fast__ = True  # and name their own errors (op_errors.py leaves them unwrapped)
     return fn
 
 
