@@ -140,6 +140,8 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     """The lower median of the non-NaN entries (over all, or along dim with indices)."""
     x = _t(input)
     if dim is None:
+        if x.numel() == 0:  # torch: the median of nothing is NaN
+            return Tensor._make(np.full((), np.nan, x._data.dtype))
         flat = x.reshape(-1)
         r = nanmedian(flat, 0)
         return r.values

@@ -173,6 +173,11 @@ def tensor_split(input: Any, indices_or_sections: Any, dim: int = 0) -> tuple:
     x = _t(input)
     d = _dim("tensor_split", dim, x.dim())
     ios = indices_or_sections
+    if isinstance(ios, Tensor) and ios._data.dtype.kind not in "iu":
+        raise RuntimeError(
+            "tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+            f"{ios.dtype}"
+        )
     if isinstance(ios, Tensor) and ios._data.ndim == 0:
         ios = int(ios.item())
     if isinstance(ios, (int, np.integer)):

@@ -19,8 +19,9 @@ def _tf() -> types.ModuleType:
     return sys.modules[__package__]
 
 
-def _float_image(op: str, image: Any, rank: tuple = (3, 4)) -> Tensor:
-    """`image` as a float tensor whose rank is in the inclusive range `rank`."""
+def _float_image(op: str, image: Any, rank: tuple = (3, 4), channels: int | None = None) -> Tensor:
+    """`image` as a float tensor whose rank is in the inclusive range `rank` (and whose last
+    dim is `channels`, when given and known)."""
     tf = _tf()
     x = tf.convert_to_tensor(image)
     lo, hi = rank
@@ -32,13 +33,17 @@ def _float_image(op: str, image: Any, rank: tuple = (3, 4)) -> Tensor:
             f"tf.image.{op}: expects a float image, got {x.dtype.name}; use "
             "tf.image.convert_image_dtype first"
         )
+    if channels is not None and x.shape[-1] is not None and x.shape[-1] != channels:
+        raise ValueError(
+            f"tf.image.{op}: the last dim must be {channels} (the colour channels), got {x}"
+        )
     return x
 
 
 def rgb_to_hsv(images: Any, name: str | None = None) -> Tensor:
     """RGB in [0, 1] to HSV (hue in [0, 1)), TF's kernel formula."""
     tf = _tf()
-    x = _float_image("rgb_to_hsv", images, (1, 9))
+    x = _float_image("rgb_to_hsv", images, (1, 9), channels=3)
     with tf.name_scope(name or "rgb_to_hsv"):
         r, g, b = tf.unstack(x, 3, axis=-1)
         value = tf.reduce_max(x, -1)
@@ -59,7 +64,7 @@ def rgb_to_hsv(images: Any, name: str | None = None) -> Tensor:
 def hsv_to_rgb(images: Any, name: str | None = None) -> Tensor:
     """HSV back to RGB, TF's kernel formula (hue sectors of 1/6)."""
     tf = _tf()
-    x = _float_image("hsv_to_rgb", images, (1, 9))
+    x = _float_image("hsv_to_rgb", images, (1, 9), channels=3)
     with tf.name_scope(name or "hsv_to_rgb"):
         h, s, v = tf.unstack(x, 3, axis=-1)
         c = s * v
@@ -81,7 +86,7 @@ def hsv_to_rgb(images: Any, name: str | None = None) -> Tensor:
 def adjust_saturation(image: Any, saturation_factor: Any, name: str | None = None) -> Tensor:
     """Scale the HSV saturation by a factor (clipped to [0, 1])."""
     tf = _tf()
-    x = _float_image("adjust_saturation", image, (1, 9))
+    x = _float_image("adjust_saturation", image, (3, 9), channels=3)
     with tf.name_scope(name or "adjust_saturation"):
         h, s, v = tf.unstack(rgb_to_hsv(x), 3, axis=-1)
         s = tf.clip_by_value(s * tf.cast(saturation_factor, x.dtype), 0.0, 1.0)
@@ -91,7 +96,7 @@ def adjust_saturation(image: Any, saturation_factor: Any, name: str | None = Non
 def adjust_hue(image: Any, delta: Any, name: str | None = None) -> Tensor:
     """Rotate the HSV hue by `delta` (in [-1, 1]), wrapping around."""
     tf = _tf()
-    x = _float_image("adjust_hue", image, (1, 9))
+    x = _float_image("adjust_hue", image, (3, 9), channels=3)
     if isinstance(delta, (int, float)) and not -1 <= delta <= 1:
         raise ValueError(f"tf.image.adjust_hue: delta must be in [-1, 1], got {delta}")
     with tf.name_scope(name or "adjust_hue"):

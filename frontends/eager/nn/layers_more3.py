@@ -217,6 +217,10 @@ def fold(
     (h, w), (kh, kw) = _ints(output_size, 2, "output_size"), _ints(kernel_size, 2, "kernel_size")
     (dh, dw), (ph, pw) = _ints(dilation, 2, "dilation"), _ints(padding, 2, "padding")
     sh, sw = _ints(stride, 2, "stride")
+    for what, vals in (("output_size", (h, w)), ("kernel_size", (kh, kw)),
+                       ("dilation", (dh, dw)), ("stride", (sh, sw))):  # fmt: skip
+        if min(vals) <= 0:
+            raise RuntimeError(f"fold: {what} must be positive, got {vals}")
     unbatched = input.dim() == 2
     x = input.unsqueeze(0) if unbatched else input
     if x.dim() != 3:
