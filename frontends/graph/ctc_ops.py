@@ -15,6 +15,7 @@ import numpy as np
 from ...core import ctc as CC
 from ...core import ops
 from ...core.primitives import labels as L
+from ...core.primitives.runtime_shapes import known_like
 from .convert import convert_to_tensor
 from .sparse_feed import DynamicSparseTensor
 from .sparse_ops import SparseTensor, SparseTensorValue
@@ -40,6 +41,11 @@ def _labels(labels: Any, op: str) -> tuple:
 
 
 def _classes(x: Tensor, op: str) -> int:
+    if x.shape.ndims is None or x.shape.ndims != 3:
+        raise ValueError(
+            f"{op}: logits must be 3-D (time, batch, classes) with a known number of classes, "
+            f"got {x}"
+        )
     c = x.shape[-1]
     if c is None:
         raise ValueError(f"{op}: the number of classes (last dim of the logits) must be known")
@@ -130,6 +136,10 @@ def ctc_loss_v2(
             dense, lengths = _labels(labels, op)
         else:
             dense, lengths = convert_to_tensor(labels), convert_to_tensor(label_length)
+            # dense labels are (N, S) and lengths (N,): an unshaped placeholder is held to that
+            # when it is fed, so a wrong rank is named here rather than deep in the kernel
+            dense = known_like(dense, (None, None), op)
+            lengths = known_like(lengths, (None,), op)
         return CC.ctc_loss(lp, dense, il, lengths, blank, "none")
 
     return x.graph.build_op("CTCLossV2", name, build)

@@ -491,7 +491,6 @@ KNOWN = {
     ),
     ("tf", "svd"): "singular vectors are unique up to sign only; the signs differ from TF's",
     ("tf.linalg", "svd"): "singular vectors are unique up to sign only; the signs differ from TF's",
-    ("tf.nn", "ctc_loss_v2"): "fed 0-d labels: 'tuple index out of range'",
     # names added in the same change as this fuzzer, found by it after the merge, not yet fixed
     ("torch.nn.functional", "max_pool1d_with_indices"): "two distinct bad-argument failures",
     **dict.fromkeys(
