@@ -72,6 +72,8 @@ def _range_pair(values: Tensor, value_range: Any) -> tuple:
         np.asarray(value_range, tfd.as_dtype(values.dtype).np_dtype))  # fmt: skip
     if r.dtype != values.dtype:
         raise TypeError(f"histogram: value_range {r} must have the dtype of values {values}")
+    if r.shape.ndims is not None and tuple(r.shape.as_list()) not in ((2,), (None,)):
+        raise ValueError(f"histogram: value_range must be a [2] tensor (low, high), got {r}")
     return r[0], r[1]
 
 
@@ -143,6 +145,11 @@ def bincount(
     """out[k] = how many entries of arr equal k (or the sum of their weights); the length must
     be fixed by minlength == maxlength (or arr be a constant)."""
     a = _tensor(arr)
+    if not tfd.as_dtype(a.dtype).is_integer:
+        raise TypeError(f"bincount: arr must hold int32 values, got {a}")
+    for what, bound in (("minlength", minlength), ("maxlength", maxlength)):
+        if bound is not None and not 0 <= int(bound) < 2**31:
+            raise ValueError(f"bincount: {what} must be in [0, 2**31), got {bound}")
     if minlength is not None and maxlength is not None and int(minlength) == int(maxlength):
         n = int(minlength)
     elif get_static_value(a) is not None:

@@ -263,6 +263,9 @@ def silu(features: Any, beta: float = 1.0, name: str | None = None) -> Tensor:
 
 def relu_layer(x: Any, weights: Any, biases: Any, name: str | None = None) -> Tensor:
     """relu(matmul(x, weights) + biases)."""
+    b = _tensor(biases)
+    if b.shape.ndims is not None and b.shape.ndims != 1:
+        raise ValueError(f"relu_layer: biases must be 1-D, got {b}")
     return relu(xw_plus_b(x, weights, biases), name=name)
 
 

@@ -168,6 +168,14 @@ def _with_indices(n: int):
         input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
         ceil_mode: bool = False, return_indices: bool = True,
     ) -> Any:  # fmt: skip
+        op = f"max_pool{n}d_with_indices"
+        for what, value, low in (("kernel_size", kernel_size, 1), ("stride", stride, 1),
+                                 ("padding", padding, 0), ("dilation", dilation, 1)):  # fmt: skip
+            if value is None:
+                continue
+            values = np.ravel(value)
+            if values.size and int(values.min()) < low:
+                raise RuntimeError(f"{op}: {what} must be >= {low}, got {value}")
         pool = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[n - 1]
         return pool(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
