@@ -169,12 +169,18 @@ def test_ctrl_c_during_the_writes_leaves_the_step_whole(monkeypatch, kind, inter
         if len(calls) == interrupt_at:  # Ctrl-C right after a kernel wrote
             signal.raise_signal(signal.SIGINT)
 
-    handler = signal.getsignal(signal.SIGINT)
-    monkeypatch.setattr(U, name, interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        opts[0].step()
-    monkeypatch.setattr(U, name, real)
-    assert signal.getsignal(signal.SIGINT) is handler
+    # Python's own Ctrl-C handler, whatever this process inherited (a background job starts
+    # with SIGINT ignored, and then the raised signal would never interrupt)
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        handler = signal.getsignal(signal.SIGINT)
+        monkeypatch.setattr(U, name, interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            opts[0].step()
+        monkeypatch.setattr(U, name, real)
+        assert signal.getsignal(signal.SIGINT) is handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     opts[1].step()  # the same step, uninterrupted
     assert _snapshot(models[0], opts[0]) == _snapshot(models[1], opts[1])
 
