@@ -1103,9 +1103,9 @@ def _(w):
     return lambda: torch.addmv(w.w, w.w, w.w)
 
 
-@row("eager-max-pool1d-names-itself", "eager", ValueError, "max_pool1d")
+@row("eager-max-pool1d-names-itself", "eager", RuntimeError, "max_pool1d", "2-D (unbatched)")
 def _(w):
-    return lambda: F.max_pool1d(torch.ones(3, 4), 2)
+    return lambda: F.max_pool1d(torch.ones(4), 2)  # (a 2-D input is one unbatched sample)
 
 
 @row("graph-reverse-axis-out-of-range", "graph", ValueError, "reverse", "axis 5")

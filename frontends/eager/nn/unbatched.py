@@ -37,13 +37,19 @@ def _squeezed(out: Any) -> Any:
     return out
 
 
-def accepting_unbatched(fn: Callable, rank: int) -> Callable:
+def accepting_unbatched(fn: Callable, rank: int, name: str = "") -> Callable:
     """fn, also taking an input one rank short of `rank` (a single unbatched sample)."""
+    op = name or fn.__name__
 
     @functools.wraps(fn)
     def wrapper(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - torch's name
         if isinstance(input, Tensor) and input.dim() == rank - 1:
             return _squeezed(fn(input.unsqueeze(0), *args, **kwargs))
+        if isinstance(input, Tensor) and input.dim() < rank - 1:
+            raise RuntimeError(
+                f"{op}: expected a {rank - 1}-D (unbatched) or {rank}-D (batched) input, got "
+                f"shape {tuple(input.shape)}"
+            )
         return fn(input, *args, **kwargs)
 
     wrapper._unbatched = True
@@ -56,7 +62,7 @@ def install_functional(namespace: str) -> None:
     for name, rank in BATCHED_RANK.items():
         fn = mod.__dict__.get(name)
         if callable(fn) and not getattr(fn, "_unbatched", False):
-            setattr(mod, name, accepting_unbatched(fn, rank))
+            setattr(mod, name, accepting_unbatched(fn, rank, name))
 
 
 def _batch_one(x: Any, axis: int) -> Any:
