@@ -134,8 +134,19 @@ COPYSIGN = _declare(
 )
 FMOD = _declare("fmod", 2, "np.fmod({0}, {1})", _fmod_vjp, _ref(np.fmod), cost=4)
 ASINH = _declare("asinh", 1, "math.asinh({0})", _asinh_vjp, _ref(np.arcsinh))
-ACOSH = _declare("acosh", 1, "math.acosh({0})", _acosh_vjp, _ref(np.arccosh))
-ATANH = _declare("atanh", 1, "math.atanh({0})", _atanh_vjp, _ref(np.arctanh))
+# outside the domain the compiled math gives NaN (and +-inf at +-1 for atanh); plain Python's
+# math raises instead, so the templates say it (the JIT-off path runs them as Python)
+ACOSH = _declare(
+    "acosh", 1, "(math.acosh({0}) if {0} >= 1.0 else math.nan)", _acosh_vjp, _ref(np.arccosh)
+)
+ATANH = _declare(
+    "atanh",
+    1,
+    "(math.atanh({0}) if -1.0 < {0} < 1.0 else "
+    "(math.copysign(math.inf, {0}) if abs({0}) == 1.0 else math.nan))",
+    _atanh_vjp,
+    _ref(np.arctanh),
+)
 ERFC = _declare("erfc", 1, "math.erfc({0})", _erfc_vjp, _ref(lambda x: _erfc_np(x)))
 
 
