@@ -12,6 +12,15 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # tf.layers needs Keras 2
 real_tf = pytest.importorskip("tensorflow")
 
 TOL = {"rtol": 2e-5, "atol": 2e-6}
+
+
+def _assert_close(got: np.ndarray, want: np.ndarray) -> None:
+    """Close within float32 rounding; an entry that cancels terms of the output's size may be off by
+    that size times the tolerance (a gradient entry of -0.47 summed from terms of 450)."""
+    scale = max(1.0, float(np.max(np.abs(want), initial=0.0))) if want.size else 1.0
+    np.testing.assert_allclose(got, want, rtol=TOL["rtol"], atol=TOL["atol"] * scale)
+
+
 R = np.random.RandomState(8)
 X = R.uniform(-2, 2, (6, 3)).astype(np.float32)
 X[4, 1] = X[1, 1]  # a tie inside segment 1 (rows 1 and 4)
@@ -111,7 +120,7 @@ def test_program_matches_tf(ref, name):
     assert gshape == wshape
     for w, g in zip(want, got, strict=True):
         assert g.dtype == w.dtype
-        np.testing.assert_allclose(g, w, **TOL)
+        _assert_close(g, w)
 
 
 def test_argsort_and_lin_space(ref):
@@ -147,7 +156,7 @@ def test_make_template_shares_variables(ref):
     (wn, wv), (gn, gv) = run(ref), run(dg)
     assert gn == wn
     for w, g in zip(wv, gv, strict=True):
-        np.testing.assert_allclose(g, w, **TOL)
+        _assert_close(g, w)
 
 
 def test_asserts_pass_and_fail_like_tf(ref):
@@ -180,7 +189,7 @@ def test_hessians_match_tf(ref):
 
     (w,), (g,) = run(ref), run(dg)
     assert g.shape == w.shape == (2, 2, 2, 2)
-    np.testing.assert_allclose(g, w, **TOL)
+    _assert_close(g, w)
 
 
 def test_local_and_model_variables(ref):
@@ -306,7 +315,7 @@ def test_matmul_and_metrics_on_unshaped_placeholders(ref):
 
     for w, g in zip(run(ref), run(dg), strict=True):
         assert g.dtype == w.dtype
-        np.testing.assert_allclose(g, w, **TOL)
+        _assert_close(g, w)
 
 
 def test_hand_built_summaries_and_summary_iterator(ref, tmp_path):
