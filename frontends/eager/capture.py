@@ -315,6 +315,7 @@ class Call:
     args: tuple
     kwargs: dict
     out: Any = None
+    where: tuple | None = None  # (file, line, source line) of the call in the user's code
 
 
 @dataclass
@@ -350,7 +351,7 @@ class Program:
             kind = type(step)
             if kind is Segment:
                 _run_segment(step, flat, env)
-            elif kind is FusedBackward:
+            elif kind is FusedBackward or kind is TrainStep:
                 step.run(flat, env)
             elif kind is Read:
                 if _source(step.src, flat, env)._data.tobytes() != step.value:
@@ -656,7 +657,7 @@ class Capture:
         elif kind == "call":
             fn, args, kwargs = details
             self.cut()
-            self.steps.append(Call(fn, self.tree(args), self.tree(kwargs)))
+            self.steps.append(Call(fn, self.tree(args), self.tree(kwargs), where=_user_frame()))
             pure = getattr(fn, "_capture_pure", None)
             if pure:
                 # the gradients of a replayed segment cannot be differentiated again
@@ -693,9 +694,10 @@ class Capture:
                 self.keep.append(g)
                 self.arrays[id(g._data)] = (g._data, id(g))  # x.grad.numpy(): read at replay
 
-    def note_break(self, reason: str, fatal: bool = True) -> None:
-        """Record a graph break (raise it under fullgraph)."""
-        fn, line, text = _user_frame()
+    def note_break(self, reason: str, fatal: bool = True, where: tuple | None = None) -> None:
+        """Record a graph break (raise it under fullgraph); `where` defaults to the caller's
+        place in the user's code."""
+        fn, line, text = where or _user_frame()
         b = Break(reason, fn, line, text)
         self.breaks.append(b)
         self.fatal += fatal
@@ -821,6 +823,7 @@ class Capture:
             if type(step) is Segment:
                 step.finish(self.needed)
         self.fuse_backward()
+        fuse_train_steps(self.steps, lambda reason, where: self.note_break(reason, False, where))
         prog = Program(self.steps, result_tree, arg_count, self.grad_sources)
         if self.restore:
             prog.undo = self.undo_plan()
@@ -829,8 +832,9 @@ class Capture:
     def undo_plan(self) -> Undo:
         """What a replay of this program must be able to undo (see `Undo`)."""
         rng, tensors, objects = False, [], []
-        for step in self.steps:
-            seg = step.seg if type(step) is FusedBackward else step
+        for whole in self.steps:
+            seg = whole.seg if type(whole) in (FusedBackward, TrainStep) else whole
+            calls = whole.calls if type(whole) is TrainStep else [whole]
             if type(seg) is Segment:
                 rng = rng or any(
                     n.kind == "op" and (n.prim.random or n.prim.stateful) for n in seg.graph.nodes
@@ -839,9 +843,11 @@ class Capture:
                     written = any(w[0] is src for w in seg.writebacks)
                     if src[0] in (ARG, LIVE) and (written or seg.tracked.get(p)):
                         tensors.append(src)
-            if type(step) is FusedBackward:
-                step = step.call
-            if type(step) is Call:
+            for step in calls:
+                if type(step) is FusedBackward:
+                    step = step.call
+                if type(step) is not Call:
+                    continue
                 for a in step.args:
                     if type(a) is _Src and a.src[0] in (ARG, LIVE):
                         tensors.append(a.src)
@@ -900,3 +906,6 @@ def capture(
         dispatch.remove_observer(cap.observe)
     prog = cap.program(result, len(flat))
     return result, prog, cap.breaks
+
+
+from .capture_step import TrainStep, fuse_train_steps  # noqa: E402 - it builds on this module

@@ -33,6 +33,7 @@ from .capture import (
     Segment,
     capture,
 )
+from .capture_step import TrainStep
 from .grad_mode import _State
 from .tensor import Tensor
 
@@ -190,7 +191,7 @@ def _live_guards(program: Program | None) -> list:
         return []
     out = []
     for step in program.steps:
-        step = step.seg if type(step) is FusedBackward else step
+        step = step.seg if type(step) in (FusedBackward, TrainStep) else step
         if type(step) is Segment:
             for kind, what in step.sources:
                 if kind == "live":
@@ -400,7 +401,7 @@ def explain(fn: Callable) -> Callable[..., ExplainOutput]:
         ops: list[list[str]] = []
         if program is not None:
             for step in program.steps:
-                step = step.seg if type(step) is FusedBackward else step
+                step = step.seg if type(step) in (FusedBackward, TrainStep) else step
                 if type(step) is Segment:
                     ops.append([n.prim.name for n in step.graph.nodes if n.kind == "op"])
         return ExplainOutput(len(ops), len(breaks), list(breaks), ops)
