@@ -29,7 +29,7 @@ import numpy as np
 from ...core.executor import Plan
 from ...core.primitives.registry import AVal
 from . import dispatch, tape
-from .capture import LIVE, Call, FusedBackward, _resolve_tree, _run_segment, _source
+from .capture import LIVE, Call, FusedBackward, _resolve_tree, _source
 from .grad_mode import _State
 
 _NO_OUTPUT = AVal((), np.dtype(np.bool_))

@@ -18,8 +18,10 @@ instead); `explain` lists the breaks with file, line and reason.
 from __future__ import annotations
 
 import functools
+import operator
 import types
 import warnings
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +96,56 @@ def _module_state(module: Any) -> tuple:
     return params, tuple(flags)
 
 
+class _ModuleGuard:
+    """`_module_state` of one module tree, recomputed only when something it reads may have
+    changed: every call compares, by identity, the values of each module's attribute dict and
+    of its parameter and submodule tables, and each parameter's array, with the last ones seen
+    (a few C-level list operations instead of walking the tree)."""
+
+    __slots__ = ("_module", "mods", "params", "seen", "state")
+
+    def __init__(self, module: Any) -> None:
+        self._module = weakref.ref(module)  # the guard table must not keep the module alive
+        self.refresh()
+
+    def refresh(self) -> None:
+        m = self._module()
+        self.mods = list(m.modules())
+        self.params = list(m.parameters())
+        self.state = _module_state(m)
+        self.seen = self.look()
+
+    def look(self) -> list:
+        out: list = []
+        for m in self.mods:
+            d = m.__dict__
+            out += d.values()
+            out += d.get("_parameters", _EMPTY).values()
+            out += d.get("_modules", _EMPTY).values()
+        out += [p._data for p in self.params]
+        return out
+
+    def current(self) -> tuple:
+        """The module tree's state (the same tuple object while nothing changed)."""
+        now = self.look()
+        seen = self.seen
+        if len(now) != len(seen) or not all(map(operator.is_, now, seen)):
+            self.refresh()
+        return self.state
+
+
+_EMPTY: dict = {}
+_GUARDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # module -> its guard
+
+
+def _guarded_state(module: Any) -> tuple:
+    """`_module_state(module)`, through the module's `_ModuleGuard`."""
+    g = _GUARDS.get(module)
+    if g is None:
+        g = _GUARDS[module] = _ModuleGuard(module)
+    return g.current()
+
+
 _SCALARS = frozenset(_SIMPLE)
 
 
@@ -116,16 +168,16 @@ def _function_state(fn: Callable, names: tuple, module_names: tuple = ()) -> tup
         else:
             cells.append(id(v))
             if isinstance(v, Module):
-                cells.append(_module_state(v))
+                cells.append(_guarded_state(v))
     if isinstance(owner, Module):
-        cells.append(_module_state(owner))
+        cells.append(_guarded_state(owner))
     g = getattr(fn, "__globals__", None)
     if g is None:
         return tuple(cells)
     mods = []
     for n in module_names:
         v = g.get(n)
-        mods.append(_module_state(v) if isinstance(v, Module) else id(v))
+        mods.append(_guarded_state(v) if isinstance(v, Module) else id(v))
     return tuple(cells), tuple([g.get(n) for n in names]), tuple(mods)
 
 
@@ -228,7 +280,7 @@ class CompiledFunction:
         functools.update_wrapper(self, self.fn, updated=())
 
     def _state(self) -> tuple:
-        mod = () if self.module is None else _module_state(self.module)
+        mod = () if self.module is None else _guarded_state(self.module)
         if self._globals is None:
             self._globals = _plain_globals(self.fn)
             self._module_globals = _module_globals(self.fn)
