@@ -10,6 +10,8 @@ Calls that must happen again but cannot be graphs (``loss.backward()``, ``opt.st
 one executor plan (the same passes and plan cache as ``Session.run``), the calls between them
 run as calls. Each float output of a segment that requires grad gets one tape node whose
 backward runs the segment's gradient program, derived by the one reverse sweep over the IR.
+A whole training step (``zero_grad``, forward, ``backward``, ``opt.step()``) becomes one plan
+with the parameters' update nodes in it (`capture_step.TrainStep`).
 
 A tensor's value read by Python (``.item()``, ``.tolist()``, ``bool(t)``: a branch on a
 value; ``str``/``repr``; ``.numpy()``) is a graph break that splits the program: the segment
@@ -45,6 +47,7 @@ from ...core import random as core_random
 from ...core.autodiff import reverse_sweep
 from ...core.executor import Plan
 from ...core.ir import Graph, Value
+from ...core.kernels.compare import same_bits
 from ...core.primitives.registry import Primitive
 from ...core.primitives.shaping import STOP_GRADIENT
 from . import dispatch, tape
@@ -298,10 +301,11 @@ class ReadMismatch(Exception):
 @dataclass
 class Read:
     """A tensor's value read by Python between two segments; replay goes on only when the
-    value (its bytes) is the one captured, since the Python after it followed that value."""
+    value (its dtype, shape and bytes) is the one captured, since the Python after it followed
+    that value."""
 
     src: tuple
-    value: bytes
+    value: np.ndarray  # a copy of the value read
 
 
 @dataclass
@@ -354,7 +358,7 @@ class Program:
             elif kind is FusedBackward or kind is TrainStep:
                 step.run(flat, env)
             elif kind is Read:
-                if _source(step.src, flat, env)._data.tobytes() != step.value:
+                if not same_bits(_source(step.src, flat, env)._data, step.value):
                     if snap is not None:
                         snap.restore()  # the caller runs the function again from the start
                     raise ReadMismatch
@@ -713,7 +717,7 @@ class Capture:
             self.value_of(t)  # a .detach() of a value made here: read it from the segment
         src = self.tree(t)
         self.cut()
-        self.steps.append(Read(src.src, t._data.tobytes()))
+        self.steps.append(Read(src.src, np.array(t._data, copy=True)))
 
     def has_effects(self) -> bool:
         """True when the steps so far change something outside the call when replayed: a

@@ -275,15 +275,30 @@ class CompiledFunction:
     _warned: bool = False
     _globals: tuple | None = None
     _module_globals: tuple = ()
+    _fixed: tuple | None = None  # the state, when the function holds nothing it could read
 
     def __post_init__(self) -> None:
         functools.update_wrapper(self, self.fn, updated=())
 
     def _state(self) -> tuple:
+        fixed = self._fixed
+        if fixed is not None:
+            return fixed
         mod = () if self.module is None else _guarded_state(self.module)
         if self._globals is None:
             self._globals = _plain_globals(self.fn)
             self._module_globals = _module_globals(self.fn)
+            fn = getattr(self.fn, "__func__", self.fn)
+            if (
+                self.module is None
+                and not self._globals
+                and not self._module_globals
+                and not getattr(fn, "__closure__", None)
+                and not isinstance(getattr(self.fn, "__self__", None), _module_class())
+            ):
+                # nothing the guards read can change: the state is computed once
+                self._fixed = (mod, _function_state(self.fn, (), ()))
+                return self._fixed
         return mod, _function_state(self.fn, self._globals, self._module_globals)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
