@@ -590,6 +590,7 @@ class Capture:
         self.remapped: set[int] = set()
         self.live_snap: list = []  # (tensor, copy of its array when first seen)
         self.calls = 0
+        self.in_call = False  # inside a replayed call: its own operations are not captured
         for i, t in enumerate(flat):
             self.sources[id(t)] = (ARG, i)
             self.keep.append(t)
@@ -601,7 +602,10 @@ class Capture:
 
     # ---- the hooks ------------------------------------------------------------------------------
     def observe(self, prim: Any, params: dict, args: tuple, t: Any) -> None:
-        """An eager operation ran: add it to the current segment."""
+        """An eager operation ran: add it to the current segment (not one a replayed call made
+        inside itself, e.g. a gradient hook during ``backward``: the call makes it again)."""
+        if self.in_call:
+            return
         if self.pending_after:
             self.after_call()
         ins = []
@@ -660,6 +664,7 @@ class Capture:
                 self.note_break("an in-place change the capture cannot follow (e.g. fill_)")
         elif kind == "call":
             fn, args, kwargs = details
+            self.in_call = True
             self.cut()
             self.steps.append(Call(fn, self.tree(args), self.tree(kwargs), where=_user_frame()))
             pure = getattr(fn, "_capture_pure", None)
@@ -670,7 +675,11 @@ class Capture:
             else:
                 self.calls += 1
                 self.pending_after = True
+        elif kind == "raised":
+            self.in_call = False
+            self.note_break("a replayed call raised (the function caught it)")
         elif kind == "returned":
+            self.in_call = False
             call, out = self.steps[-1], details[0]
             ids = _out_ids(out)
             if type(call) is Call and ids is not None:

@@ -229,6 +229,13 @@ def fuse_train_steps(steps: list, note_break: Any) -> None:
         nxt = steps[i + 1] if i + 1 < len(steps) else None
         if type(step) is Call and step.fn is _raw(Optimizer.step):
             reason = step_reason(step)
+            prev = out[-1] if out else None
+            if reason is None and type(prev) is Call:
+                what = getattr(prev.fn, "__name__", "a call").lstrip("_")
+                reason = (
+                    f"{type(step.args[0]).__name__}.step() runs as a call: `{what}` runs "
+                    "between backward and step"
+                )
             if reason is not None:
                 note_break(reason, step.where)
         if type(step) is FusedBackward and type(nxt) is Call and step.seg.carries_grad:

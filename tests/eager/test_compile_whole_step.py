@@ -346,3 +346,35 @@ def test_module_guards_see_changes_made_without_setattr():
     (eager, _), (compiled, fn) = run(False), run(True)
     assert compiled == eager
     assert fn._compiled.captures == 4
+
+
+@pytest.mark.parametrize("clip", ["norm", "value"])
+def test_gradient_clipping_between_backward_and_step_is_replayed(clip):
+    # clipping writes the .grad arrays in place: a call made again at each replay (it was
+    # skipped when replays ran only the operations); the step after it stays a listed call
+    def run(compiled):
+        model = _model()
+        opt = O.SGD(model.parameters(), lr=0.5, momentum=0.9)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            if clip == "norm":
+                nn.utils.clip_grad_norm_(model.parameters(), 0.05)  # a generator, each call
+            else:
+                nn.utils.clip_grad_value_(model.parameters(), 0.01)
+            opt.step()
+            return loss
+
+        fn = torch.compile(step) if compiled else step
+        torch.manual_seed(4)
+        out = []
+        for k in range(5):
+            out.append(fn(torch.tensor(XS[k]), torch.tensor(YS[k])).detach().numpy().tobytes())
+            out += [p.detach().numpy().tobytes() for p in model.parameters()]
+        return out, fn
+
+    (eager, _), (compiled, fn) = run(False), run(True)
+    assert compiled == eager and fn.captures == 1
+    assert any("runs between backward and step" in b.reason for b in fn.breaks)
