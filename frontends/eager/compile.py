@@ -140,9 +140,12 @@ _GUARDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # module -> it
 
 def _guarded_state(module: Any) -> tuple:
     """`_module_state(module)`, through the module's `_ModuleGuard`."""
-    g = _GUARDS.get(module)
-    if g is None:
-        g = _GUARDS[module] = _ModuleGuard(module)
+    try:
+        g = _GUARDS.get(module)
+        if g is None:
+            g = _GUARDS[module] = _ModuleGuard(module)
+    except TypeError:  # a module class without a hash or weak references: walk it each call
+        return _module_state(module)
     return g.current()
 
 

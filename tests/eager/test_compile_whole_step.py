@@ -378,3 +378,26 @@ def test_gradient_clipping_between_backward_and_step_is_replayed(clip):
     (eager, _), (compiled, fn) = run(False), run(True)
     assert compiled == eager and fn.captures == 1
     assert any("runs between backward and step" in b.reason for b in fn.breaks)
+
+
+def test_a_module_class_without_a_hash_is_still_guarded():
+    class Scaled(nn.Module):
+        __hash__ = None  # e.g. a class that defines __eq__
+
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(6, 3)
+            self.scale = 2.0
+
+        def forward(self, x):
+            return self.lin(x) * self.scale
+
+    torch.manual_seed(0)
+    m = Scaled()
+    fn = torch.compile(m)
+    x = torch.tensor(XS[0])
+    fn(x)
+    fn(x)
+    m.scale = 3.0
+    assert fn(x).detach().numpy().tobytes() == m(x).detach().numpy().tobytes()
+    assert fn._compiled.captures == 2
