@@ -473,7 +473,14 @@ def explain(fn: Callable) -> Callable[..., ExplainOutput]:
             for step in program.steps:
                 step = step.seg if type(step) in (FusedBackward, TrainStep) else step
                 if type(step) is Segment:
-                    ops.append([n.prim.name for n in step.graph.nodes if n.kind == "op"])
+                    # a whole training step's update nodes are listed by name (e.g. AdamWUpdate)
+                    ops.append(
+                        [
+                            n.prim.name if n.kind == "op" else n.name.split("_")[0]
+                            for n in step.graph.nodes
+                            if n.kind == "op" or n.kind == "effect"
+                        ]
+                    )
         return ExplainOutput(len(ops), len(breaks), list(breaks), ops)
 
     return run

@@ -296,7 +296,9 @@ def test_a_supported_step_has_no_break_and_fullgraph_accepts_it():
         return loss
 
     x, y = torch.tensor(XS[0]), torch.tensor(YS[0])
-    assert torch._dynamo.explain(step)(x, y).graph_break_count == 0
+    report = torch._dynamo.explain(step)(x, y)
+    assert (report.graph_count, report.graph_break_count) == (1, 0)
+    assert report.ops_per_graph[0].count("AdamWUpdate") == 4  # one per parameter
     fn = torch.compile(step, fullgraph=True)
     fn(x, y)
     fn(x, y)
