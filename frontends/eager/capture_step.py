@@ -13,9 +13,9 @@ or weight decay and ``load_state_dict`` between calls are live inputs, never con
 Only optimizers whose ``_update`` is a loop of ``_update_param`` (marked `param_loop`: SGD,
 Adam, AdamW, RMSprop, Adagrad) are captured so; another optimizer's ``step()`` stays a call,
 recorded as a graph break that `explain` lists. A replay that finds what the plan cannot
-express (grad mode off, a hook, a ``.grad`` that is not None where eager would accumulate,
-a changed parameter group, a non-finite hyper-parameter) runs the captured calls instead,
-which gives eager's result (or eager's error).
+express (grad mode off, a hook, an input with eager history, a ``.grad`` that is not None
+where eager would accumulate, a changed parameter group, a non-finite hyper-parameter) runs
+the captured calls instead, which gives eager's result (or eager's error).
 """
 
 from __future__ import annotations
@@ -146,7 +146,9 @@ class TrainStep:
 
     def _whole(self, ins: list) -> bool:
         """Whether this call can run as the one plan (see the module docstring)."""
-        if not _State.enabled or tape._retaining:
+        # an input with eager history (whose nodes might be retained) is refused below; the
+        # tensors the plan makes have no tape history to retain
+        if not _State.enabled:
             return False
         for t in ins:
             if t._rg and (
