@@ -10,6 +10,8 @@ Calls that must happen again but cannot be graphs (``loss.backward()``, ``opt.st
 one executor plan (the same passes and plan cache as ``Session.run``), the calls between them
 run as calls. Each float output of a segment that requires grad gets one tape node whose
 backward runs the segment's gradient program, derived by the one reverse sweep over the IR.
+A whole training step (``zero_grad``, forward, ``backward``, ``opt.step()``) becomes one plan
+with the parameters' update nodes in it (`capture_step.TrainStep`).
 
 A tensor's value read by Python (``.item()``, ``.tolist()``, ``bool(t)``: a branch on a
 value; ``str``/``repr``; ``.numpy()``) is a graph break that splits the program: the segment
@@ -45,6 +47,7 @@ from ...core import random as core_random
 from ...core.autodiff import reverse_sweep
 from ...core.executor import Plan
 from ...core.ir import Graph, Value
+from ...core.kernels.compare import same_bits
 from ...core.primitives.registry import Primitive
 from ...core.primitives.shaping import STOP_GRADIENT
 from . import dispatch, tape
@@ -298,10 +301,11 @@ class ReadMismatch(Exception):
 @dataclass
 class Read:
     """A tensor's value read by Python between two segments; replay goes on only when the
-    value (its bytes) is the one captured, since the Python after it followed that value."""
+    value (its dtype, shape and bytes) is the one captured, since the Python after it followed
+    that value."""
 
     src: tuple
-    value: bytes
+    value: np.ndarray  # a copy of the value read
 
 
 @dataclass
@@ -315,6 +319,7 @@ class Call:
     args: tuple
     kwargs: dict
     out: Any = None
+    where: tuple | None = None  # (file, line, source line) of the call in the user's code
 
 
 @dataclass
@@ -350,10 +355,10 @@ class Program:
             kind = type(step)
             if kind is Segment:
                 _run_segment(step, flat, env)
-            elif kind is FusedBackward:
+            elif kind is FusedBackward or kind is TrainStep:
                 step.run(flat, env)
             elif kind is Read:
-                if _source(step.src, flat, env)._data.tobytes() != step.value:
+                if not same_bits(_source(step.src, flat, env)._data, step.value):
                     if snap is not None:
                         snap.restore()  # the caller runs the function again from the start
                     raise ReadMismatch
@@ -585,6 +590,7 @@ class Capture:
         self.remapped: set[int] = set()
         self.live_snap: list = []  # (tensor, copy of its array when first seen)
         self.calls = 0
+        self.in_call = False  # inside a replayed call: its own operations are not captured
         for i, t in enumerate(flat):
             self.sources[id(t)] = (ARG, i)
             self.keep.append(t)
@@ -596,7 +602,10 @@ class Capture:
 
     # ---- the hooks ------------------------------------------------------------------------------
     def observe(self, prim: Any, params: dict, args: tuple, t: Any) -> None:
-        """An eager operation ran: add it to the current segment."""
+        """An eager operation ran: add it to the current segment (not one a replayed call made
+        inside itself, e.g. a gradient hook during ``backward``: the call makes it again)."""
+        if self.in_call:
+            return
         if self.pending_after:
             self.after_call()
         ins = []
@@ -655,8 +664,9 @@ class Capture:
                 self.note_break("an in-place change the capture cannot follow (e.g. fill_)")
         elif kind == "call":
             fn, args, kwargs = details
+            self.in_call = True
             self.cut()
-            self.steps.append(Call(fn, self.tree(args), self.tree(kwargs)))
+            self.steps.append(Call(fn, self.tree(args), self.tree(kwargs), where=_user_frame()))
             pure = getattr(fn, "_capture_pure", None)
             if pure:
                 # the gradients of a replayed segment cannot be differentiated again
@@ -665,7 +675,11 @@ class Capture:
             else:
                 self.calls += 1
                 self.pending_after = True
+        elif kind == "raised":
+            self.in_call = False
+            self.note_break("a replayed call raised (the function caught it)")
         elif kind == "returned":
+            self.in_call = False
             call, out = self.steps[-1], details[0]
             ids = _out_ids(out)
             if type(call) is Call and ids is not None:
@@ -693,9 +707,10 @@ class Capture:
                 self.keep.append(g)
                 self.arrays[id(g._data)] = (g._data, id(g))  # x.grad.numpy(): read at replay
 
-    def note_break(self, reason: str, fatal: bool = True) -> None:
-        """Record a graph break (raise it under fullgraph)."""
-        fn, line, text = _user_frame()
+    def note_break(self, reason: str, fatal: bool = True, where: tuple | None = None) -> None:
+        """Record a graph break (raise it under fullgraph); `where` defaults to the caller's
+        place in the user's code."""
+        fn, line, text = where or _user_frame()
         b = Break(reason, fn, line, text)
         self.breaks.append(b)
         self.fatal += fatal
@@ -711,7 +726,7 @@ class Capture:
             self.value_of(t)  # a .detach() of a value made here: read it from the segment
         src = self.tree(t)
         self.cut()
-        self.steps.append(Read(src.src, t._data.tobytes()))
+        self.steps.append(Read(src.src, np.array(t._data, copy=True)))
 
     def has_effects(self) -> bool:
         """True when the steps so far change something outside the call when replayed: a
@@ -821,6 +836,7 @@ class Capture:
             if type(step) is Segment:
                 step.finish(self.needed)
         self.fuse_backward()
+        fuse_train_steps(self.steps, lambda reason, where: self.note_break(reason, False, where))
         prog = Program(self.steps, result_tree, arg_count, self.grad_sources)
         if self.restore:
             prog.undo = self.undo_plan()
@@ -829,8 +845,9 @@ class Capture:
     def undo_plan(self) -> Undo:
         """What a replay of this program must be able to undo (see `Undo`)."""
         rng, tensors, objects = False, [], []
-        for step in self.steps:
-            seg = step.seg if type(step) is FusedBackward else step
+        for whole in self.steps:
+            seg = whole.seg if type(whole) in (FusedBackward, TrainStep) else whole
+            calls = whole.calls if type(whole) is TrainStep else [whole]
             if type(seg) is Segment:
                 rng = rng or any(
                     n.kind == "op" and (n.prim.random or n.prim.stateful) for n in seg.graph.nodes
@@ -839,9 +856,11 @@ class Capture:
                     written = any(w[0] is src for w in seg.writebacks)
                     if src[0] in (ARG, LIVE) and (written or seg.tracked.get(p)):
                         tensors.append(src)
-            if type(step) is FusedBackward:
-                step = step.call
-            if type(step) is Call:
+            for step in calls:
+                if type(step) is FusedBackward:
+                    step = step.call
+                if type(step) is not Call:
+                    continue
                 for a in step.args:
                     if type(a) is _Src and a.src[0] in (ARG, LIVE):
                         tensors.append(a.src)
@@ -900,3 +919,6 @@ def capture(
         dispatch.remove_observer(cap.observe)
     prog = cap.program(result, len(flat))
     return result, prog, cap.breaks
+
+
+from .capture_step import TrainStep, fuse_train_steps  # noqa: E402 - it builds on this module

@@ -18,8 +18,10 @@ instead); `explain` lists the breaks with file, line and reason.
 from __future__ import annotations
 
 import functools
+import operator
 import types
 import warnings
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +35,7 @@ from .capture import (
     Segment,
     capture,
 )
+from .capture_step import TrainStep
 from .grad_mode import _State
 from .tensor import Tensor
 
@@ -93,6 +96,59 @@ def _module_state(module: Any) -> tuple:
     return params, tuple(flags)
 
 
+class _ModuleGuard:
+    """`_module_state` of one module tree, recomputed only when something it reads may have
+    changed: every call compares, by identity, the values of each module's attribute dict and
+    of its parameter and submodule tables, and each parameter's array, with the last ones seen
+    (a few C-level list operations instead of walking the tree)."""
+
+    __slots__ = ("_module", "mods", "params", "seen", "state")
+
+    def __init__(self, module: Any) -> None:
+        self._module = weakref.ref(module)  # the guard table must not keep the module alive
+        self.refresh()
+
+    def refresh(self) -> None:
+        m = self._module()
+        self.mods = list(m.modules())
+        self.params = list(m.parameters())
+        self.state = _module_state(m)
+        self.seen = self.look()
+
+    def look(self) -> list:
+        out: list = []
+        for m in self.mods:
+            d = m.__dict__
+            out += d.values()
+            out += d.get("_parameters", _EMPTY).values()
+            out += d.get("_modules", _EMPTY).values()
+        out += [p._data for p in self.params]
+        return out
+
+    def current(self) -> tuple:
+        """The module tree's state (the same tuple object while nothing changed)."""
+        now = self.look()
+        seen = self.seen
+        if len(now) != len(seen) or not all(map(operator.is_, now, seen)):
+            self.refresh()
+        return self.state
+
+
+_EMPTY: dict = {}
+_GUARDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # module -> its guard
+
+
+def _guarded_state(module: Any) -> tuple:
+    """`_module_state(module)`, through the module's `_ModuleGuard`."""
+    try:
+        g = _GUARDS.get(module)
+        if g is None:
+            g = _GUARDS[module] = _ModuleGuard(module)
+    except TypeError:  # a module class without a hash or weak references: walk it each call
+        return _module_state(module)
+    return g.current()
+
+
 _SCALARS = frozenset(_SIMPLE)
 
 
@@ -115,16 +171,16 @@ def _function_state(fn: Callable, names: tuple, module_names: tuple = ()) -> tup
         else:
             cells.append(id(v))
             if isinstance(v, Module):
-                cells.append(_module_state(v))
+                cells.append(_guarded_state(v))
     if isinstance(owner, Module):
-        cells.append(_module_state(owner))
+        cells.append(_guarded_state(owner))
     g = getattr(fn, "__globals__", None)
     if g is None:
         return tuple(cells)
     mods = []
     for n in module_names:
         v = g.get(n)
-        mods.append(_module_state(v) if isinstance(v, Module) else id(v))
+        mods.append(_guarded_state(v) if isinstance(v, Module) else id(v))
     return tuple(cells), tuple([g.get(n) for n in names]), tuple(mods)
 
 
@@ -190,7 +246,7 @@ def _live_guards(program: Program | None) -> list:
         return []
     out = []
     for step in program.steps:
-        step = step.seg if type(step) is FusedBackward else step
+        step = step.seg if type(step) in (FusedBackward, TrainStep) else step
         if type(step) is Segment:
             for kind, what in step.sources:
                 if kind == "live":
@@ -222,15 +278,30 @@ class CompiledFunction:
     _warned: bool = False
     _globals: tuple | None = None
     _module_globals: tuple = ()
+    _fixed: tuple | None = None  # the state, when the function holds nothing it could read
 
     def __post_init__(self) -> None:
         functools.update_wrapper(self, self.fn, updated=())
 
     def _state(self) -> tuple:
-        mod = () if self.module is None else _module_state(self.module)
+        fixed = self._fixed
+        if fixed is not None:
+            return fixed
+        mod = () if self.module is None else _guarded_state(self.module)
         if self._globals is None:
             self._globals = _plain_globals(self.fn)
             self._module_globals = _module_globals(self.fn)
+            fn = getattr(self.fn, "__func__", self.fn)
+            if (
+                self.module is None
+                and not self._globals
+                and not self._module_globals
+                and not getattr(fn, "__closure__", None)
+                and not isinstance(getattr(self.fn, "__self__", None), _module_class())
+            ):
+                # nothing the guards read can change: the state is computed once
+                self._fixed = (mod, _function_state(self.fn, (), ()))
+                return self._fixed
         return mod, _function_state(self.fn, self._globals, self._module_globals)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -400,9 +471,16 @@ def explain(fn: Callable) -> Callable[..., ExplainOutput]:
         ops: list[list[str]] = []
         if program is not None:
             for step in program.steps:
-                step = step.seg if type(step) is FusedBackward else step
+                step = step.seg if type(step) in (FusedBackward, TrainStep) else step
                 if type(step) is Segment:
-                    ops.append([n.prim.name for n in step.graph.nodes if n.kind == "op"])
+                    # a whole training step's update nodes are listed by name (e.g. AdamWUpdate)
+                    ops.append(
+                        [
+                            n.prim.name if n.kind == "op" else n.name.split("_")[0]
+                            for n in step.graph.nodes
+                            if n.kind == "op" or n.kind == "effect"
+                        ]
+                    )
         return ExplainOutput(len(ops), len(breaks), list(breaks), ops)
 
     return run

@@ -623,8 +623,11 @@ def replayed(method: Callable) -> Callable:
         _event = None
         try:
             out = method(*args, **kwargs)
-        finally:
+        except BaseException:
             _event = hook
+            hook("raised")
+            raise
+        _event = hook
         hook("returned", out)  # tensors a call returns are its outputs at replay
         return out
 

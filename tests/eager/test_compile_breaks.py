@@ -155,3 +155,21 @@ def test_torch_compile_peer_column_needs_a_c_compiler(monkeypatch):
         assert "C compiler" in why or "torch missing" in why
     finally:
         peers._cache.pop("torch.compile", None)
+
+
+def test_a_large_value_read_guards_on_every_byte():
+    # `.numpy()` of a 4 KiB value is a value read compared at each replay (any changed byte,
+    # also the last of an odd-sized array, captures again)
+    x = torch.tensor(np.linspace(-1, 1, 1001, dtype=np.float32))
+
+    def fn(x):
+        arr = (x * 2.0).numpy()
+        return arr, bool(arr[-1] > 0)
+
+    cf = torch.compile(fn)
+    first = cf(x)
+    again = cf(x)
+    assert cf.captures == 1 and again[0].tobytes() == first[0].tobytes() and again[1]
+    x.data[-1] = -1.0  # only the last element changes: the branch's value flips
+    arr, positive = cf(x)
+    assert cf.captures == 2 and not positive and arr[-1] == -2.0

@@ -40,7 +40,10 @@ class Sequential(Module):
         return self._modules[self._index(idx)]
 
     def __setitem__(self, idx: int, module: Module) -> None:
-        self.add_module(self._index(idx), module)
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        # replaced where it stands (add_module would move the key to the end)
+        self._modules[self._index(idx)] = module
 
     def __delitem__(self, idx: int | slice) -> None:
         keys = list(self._modules)

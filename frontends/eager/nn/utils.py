@@ -9,13 +9,9 @@ import numpy as np
 
 from ....core import functional as CF
 from ....core import ops
+from .. import dispatch as _dispatch
 from ..grad_mode import no_grad
 from ..tensor import Tensor
-
-
-def _grads(parameters: Iterable[Tensor] | Tensor) -> list[Tensor]:
-    ps = [parameters] if isinstance(parameters, Tensor) else list(parameters)
-    return [p for p in ps if p.grad is not None]
 
 
 def clip_grad_norm_(
@@ -25,7 +21,16 @@ def clip_grad_norm_(
     error_if_nonfinite: bool = False,
 ) -> Tensor:
     """Scale all gradients together so their joint norm is at most max_norm; return that norm."""
-    ps = _grads(parameters)
+    ps = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    return _clip_norm(ps, max_norm, norm_type, error_if_nonfinite)
+
+
+# The clipping writes the .grad arrays with core ops, which a capture does not see as
+# operations: inside a compiled function it is a call made again at each replay (on the
+# parameter list, never on a generator a replay would find exhausted).
+@_dispatch.replayed
+def _clip_norm(params: list, max_norm: float, norm_type: float, error_if_nonfinite: bool):
+    ps = [p for p in params if p.grad is not None]
     if not ps:
         return Tensor._make(np.zeros((), np.float32))
     with no_grad():
@@ -48,9 +53,15 @@ def clip_grad_norm_(
 
 def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -> None:
     """Clamp every gradient element to [-clip_value, clip_value]."""
+    _clip_value([parameters] if isinstance(parameters, Tensor) else list(parameters), clip_value)
+
+
+@_dispatch.replayed
+def _clip_value(params: list, clip_value: float) -> None:
     with no_grad():
-        for p in _grads(parameters):
-            p.grad.clamp_(-clip_value, clip_value)
+        for p in params:
+            if p.grad is not None:
+                p.grad.clamp_(-clip_value, clip_value)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:

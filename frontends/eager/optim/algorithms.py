@@ -8,7 +8,7 @@ import numpy as np
 
 from ....core import ops
 from ....core.kernels import update as U
-from .optimizer import Optimizer, _required, one_write
+from .optimizer import Optimizer, _required, one_write, param_loop
 
 
 def _check(name: str, value: float, what: str, low: float = 0.0) -> None:
@@ -47,14 +47,19 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     @one_write
+    @param_loop
     def _update(self, group: dict, pairs: list) -> None:
-        lr, mom, wd = group["lr"], group["momentum"], group["weight_decay"]
         for p, g in pairs:
-            if group["maximize"]:
-                g = ops.neg(g)
-            if mom == 0:
-                U.sgd_(p._data, g, lr, wd)
-                continue
+            self._update_param(group, p, g)
+
+    def _update_param(self, group: dict, p: Any, g: np.ndarray) -> None:
+        """One parameter's update (also a compiled training step's update node)."""
+        lr, mom, wd = group["lr"], group["momentum"], group["weight_decay"]
+        if group["maximize"]:
+            g = ops.neg(g)
+        if mom == 0:
+            U.sgd_(p._data, g, lr, wd)
+        else:
             state = self.state[p]
             first = "momentum_buffer" not in state
             buf = self._buffer(state, "momentum_buffer", p)
@@ -112,32 +117,37 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     @one_write
+    @param_loop
     def _update(self, group: dict, pairs: list) -> None:
-        b1, b2 = group["betas"]
         for p, g in pairs:
-            if group["maximize"]:
-                g = ops.neg(g)
-            state = self.state[p]
-            step = int(state.get("step", 0)) + 1
-            m = self._buffer(state, "exp_avg", p)
-            v = self._buffer(state, "exp_avg_sq", p)
-            vmax = self._buffer(state, "max_exp_avg_sq", p) if group["amsgrad"] else None
-            U.adam_(
-                p._data,
-                g,
-                m,
-                v,
-                step,
-                group["lr"],
-                b1,
-                b2,
-                group["eps"],
-                group["weight_decay"],
-                decoupled=self._decoupled,
-                eps_mode=group["eps_mode"],
-                amsgrad_max=vmax,
-            )
-            state["step"] = step
+            self._update_param(group, p, g)
+
+    def _update_param(self, group: dict, p: Any, g: np.ndarray) -> None:
+        """One parameter's update (also a compiled training step's update node)."""
+        b1, b2 = group["betas"]
+        if group["maximize"]:
+            g = ops.neg(g)
+        state = self.state[p]
+        step = int(state.get("step", 0)) + 1
+        m = self._buffer(state, "exp_avg", p)
+        v = self._buffer(state, "exp_avg_sq", p)
+        vmax = self._buffer(state, "max_exp_avg_sq", p) if group["amsgrad"] else None
+        U.adam_(
+            p._data,
+            g,
+            m,
+            v,
+            step,
+            group["lr"],
+            b1,
+            b2,
+            group["eps"],
+            group["weight_decay"],
+            decoupled=self._decoupled,
+            eps_mode=group["eps_mode"],
+            amsgrad_max=vmax,
+        )
+        state["step"] = step
 
 
 class AdamW(Adam):
@@ -198,30 +208,35 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     @one_write
+    @param_loop
     def _update(self, group: dict, pairs: list) -> None:
-        tf = group["eps_mode"] == "tf"
         for p, g in pairs:
-            if group["maximize"]:
-                g = ops.neg(g)
-            wd = group["weight_decay"]
-            if wd:
-                # the fused kernel has no weight-decay term: g + wd * p, in core ops
-                g = ops.add(g, ops.mul(p._data, np.asarray(wd, p._data.dtype)))
-            state = self.state[p]
-            state["step"] = int(state.get("step", 0)) + 1
-            ms = self._buffer(state, "square_avg", p, 1.0 if tf else 0.0)
-            use_mom = tf or group["momentum"] > 0
-            mom = self._buffer(state, "momentum_buffer", p) if use_mom else None
-            mg = self._buffer(state, "grad_avg", p) if group["centered"] else None
-            U.rmsprop_(
-                p._data,
-                g,
-                ms,
-                mom,
-                group["lr"],
-                group["alpha"],
-                group["eps"],
-                group["momentum"],
-                mg,
-                group["eps_mode"],
-            )
+            self._update_param(group, p, g)
+
+    def _update_param(self, group: dict, p: Any, g: np.ndarray) -> None:
+        """One parameter's update (also a compiled training step's update node)."""
+        tf = group["eps_mode"] == "tf"
+        if group["maximize"]:
+            g = ops.neg(g)
+        wd = group["weight_decay"]
+        if wd:
+            # the fused kernel has no weight-decay term: g + wd * p, in core ops
+            g = ops.add(g, ops.mul(p._data, np.asarray(wd, p._data.dtype)))
+        state = self.state[p]
+        state["step"] = int(state.get("step", 0)) + 1
+        ms = self._buffer(state, "square_avg", p, 1.0 if tf else 0.0)
+        use_mom = tf or group["momentum"] > 0
+        mom = self._buffer(state, "momentum_buffer", p) if use_mom else None
+        mg = self._buffer(state, "grad_avg", p) if group["centered"] else None
+        U.rmsprop_(
+            p._data,
+            g,
+            ms,
+            mom,
+            group["lr"],
+            group["alpha"],
+            group["eps"],
+            group["momentum"],
+            mg,
+            group["eps_mode"],
+        )

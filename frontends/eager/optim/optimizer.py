@@ -84,6 +84,13 @@ def one_write(update: Callable) -> Callable:
     return update
 
 
+def param_loop(update: Callable) -> Callable:
+    """Mark an `_update` that is a loop of `_update_param(group, p, grad)` over its pairs: a
+    compiled training step then runs each parameter's update as one node of its plan."""
+    update.param_loop = True
+    return update
+
+
 def _disjoint(x: np.ndarray, y: np.ndarray) -> bool:
     """Whether two arrays share no memory: at once when both own theirs (as parameters and
     gradients made by duograd do), else by numpy's bounds check."""
