@@ -20,6 +20,7 @@ step is promoted to float64.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from llvmlite import ir
@@ -127,7 +128,7 @@ def _pow2_intrinsic(typingctx, n):  # noqa: ARG001 (numba's intrinsic signature)
 f32_pow2 = _pow2_py if config.DISABLE_JIT else _pow2_intrinsic
 
 
-def scalar_function(op: str, plain: bool = False):
+def scalar_function(op: str, plain: bool = False) -> Callable[[np.float32], np.float32]:
     """The float32 template of `op` ("sigmoid" or "tanh") as a function of one scalar, for the
     caller to compile with njit, or with `plain` to run as Python (as without the JIT)."""
     lines = TEMPLATES[op].format("x", t="t_").split("\n")
