@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import codegen
+from . import codegen, vecmath_f32
 
 # elements from which a kernel runs its rows in parallel (the bits do not depend on it)
 PARALLEL_MIN = 1 << 16
@@ -96,7 +96,7 @@ def _loop(steps: list, target: str, store: str, operands: tuple, dt: np.dtype) -
         *[f"{ind}{o}_j = {o}_row[j]" for o in operands],
     ]
     for k, (name, op, opargs) in enumerate(_needed(steps, target)):
-        stmts, expr = codegen.expand_op(op, list(opargs), dt, dt, "zero", "one", f"t{k}_")
+        stmts, expr = vecmath_f32.expand(op, list(opargs), dt, "zero", "one", f"t{k}_")
         lines += [ind + s for s in stmts] + [f"{ind}{name} = {expr}"]
     return lines + [f"{ind}{store} = {target}"]
 
@@ -123,7 +123,7 @@ def emit(kind: str, dt: np.dtype) -> str:
             else:
                 body += [f"        block = out_row[o{b} : o{b} + h]"]
                 body += _loop(steps, stores[b], "block[j]", operands, dt)
-    src = [codegen.module_header()]
+    src = [codegen.module_header() + vecmath_f32.IMPORT_LINE]
     for parallel in (False, True):
         deco = '@njit(cache=True, error_model="numpy"' + (", parallel=True)" if parallel else ")")
         lines = [

@@ -1,8 +1,8 @@
 """The GRU and plain-RNN sequence layers' time loops, forward and backward, each one compiled
 function per cell kind and dtype.
 
-As for the LSTM (`rnn_seq_lstm_loop`): the loop over the steps runs in compiled code, calling
-the matmul kernels' drivers for the per-step hidden product (`rnn_seq_matmul.step_matmul`) and
+As for the LSTM (`rnn_seq_lstm_loop`): the loop over the steps runs in compiled code, running
+the per-step hidden product on the weight packed once (`rnn_seq_matmul.packed_matmul`) and
 the fused cell kernels of `rnn_seq_cells` (their serial form, included in the generated module)
 for the elementwise math. Every sum is formed as the step-by-step code in `kernels.rnn_seq_gru`
 forms it, in the same order, so the bits do not change.
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import codegen
+from . import codegen, vecmath_f32
 from . import rnn_seq_cells as KC
-from .rnn_seq_matmul import start_pool
+from .rnn_seq_matmul import PACKED_IMPORT_LINE, start_pool
 
 # The GRU cell as loops that each store one stream (what the compiler vectorises; the generic
 # kernels of `rnn_seq_cells` store several per loop), the activations through a scratch row
@@ -100,7 +100,7 @@ _GBWD_GAZ = [("gomz", "mul", ("g", "n")), ("gza", "mul", ("g", "hv")),
 def _steps(steps: list, dt: np.dtype, ind: str) -> list[str]:
     out = []
     for k, (name, op, args) in enumerate(steps):
-        stmts, expr = codegen.expand_op(op, list(args), dt, dt, "zero", "one", f"t{k}_")
+        stmts, expr = vecmath_f32.expand(op, list(args), dt, "zero", "one", f"t{k}_")
         out += [ind + s for s in stmts] + [f"{ind}{name} = {expr}"]
     return out
 
@@ -168,13 +168,14 @@ def forward(xp, bh, whf, init, initf, lengths, y, yf, hp, h, nthreads, aoffs, bo
     p = y.shape[2]
     hs = np.empty((b, h), y.dtype)  # the carried h, contiguous (strided rows defeat SIMD)
     hpf = hp.reshape(-1)
+    whp = pack_weight(whf, gh, gh, h)
+    ap, tmp = packed_scratch(whp, b, h)
     for t in range(t_len):
         if t == 0:
-            step_matmul(initf, h, p, whf, gh, hpf, b, gh, h, nthreads, aoffs, boffs)
+            packed_matmul(initf, h, p, whp, hpf, b, gh, h, ap, tmp, nthreads)
             _rows(init, h, hs)
         else:
-            step_matmul(yf, (t - 1) * b * p + h, p, whf, gh, hpf, b, gh, h, nthreads, aoffs,
-                        boffs)
+            packed_matmul(yf, (t - 1) * b * p + h, p, whp, hpf, b, gh, h, ap, tmp, nthreads)
             _rows(y[t - 1], h, hs)
         for r in range(b):
             hr = hp[r]
@@ -204,6 +205,8 @@ def backward(y, gy, init, lengths, car_live, saved_live, whtf, dgx, dgh, dghf, d
     gh = dgx.shape[2]
     matf = mat.reshape(-1)
     hprev = np.empty((b, h), y.dtype)
+    whtp = pack_weight(whtf, h, h, gh)
+    ap, tmp = packed_scratch(whtp, b, gh)
     for t in range(t_len - 1, -1, -1):
         for r in range(b):
             gr = gy[t, r]
@@ -237,7 +240,7 @@ def backward(y, gy, init, lengths, car_live, saved_live, whtf, dgx, dgh, dghf, d
             for r in range(b):
                 gr = gy[t, r]
                 SAVED
-        step_matmul(dghf, t * b * gh, gh, whtf, h, matf, b, h, gh, nthreads, aoffs, boffs)
+        packed_matmul(dghf, t * b * gh, gh, whtp, matf, b, h, gh, ap, tmp, nthreads)
 """
 
 _SAVED_GRU = """for j in range(2 * h):
@@ -274,9 +277,7 @@ def emit(cell: str, dt: np.dtype) -> str:
     bwd = _BWD.replace("DT", dt.name).replace("CALL_BWD", call_bwd)
     bwd = bwd.replace("LIVE_DIRECT", "dd[r, j]" if gru else "zero")
     bwd = bwd.replace("SAVED", _SAVED_GRU if gru else _SAVED_RNN)
-    header = codegen.module_header() + (
-        "from duograd.core.kernels.rnn_seq_matmul import step_matmul\n"
-    )
+    header = codegen.module_header() + vecmath_f32.IMPORT_LINE + PACKED_IMPORT_LINE
     if gru:
         cells = _gru_cells(dt)
     else:

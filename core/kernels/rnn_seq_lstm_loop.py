@@ -2,13 +2,15 @@
 
 `kernels.rnn_seq` used to step through time in Python: per step a hidden matmul and a few fused
 cell kernels, each a call from the interpreter. Here each direction is one generated
-``@njit`` function that loops over the steps itself, calls the matmul kernels' drivers for the
-per-step product (`rnn_seq_matmul.step_matmul`, the chain every matmul path runs) and does the
-cell's elementwise math inline, expanded from the same templates as the standalone elementwise
-ops. Every value is computed as the step-by-step code computed it (the same operations on the
-same operands in the same order, each rounded to the dtype), so the bits do not change; what
-goes away is the interpreter, the temporaries, and the backward's second evaluation of each
-sigmoid and tanh (the cell-gradient kernels each recomputed the activations they needed).
+``@njit`` function that loops over the steps itself, runs the per-step product on the weight
+packed once per sequence (`rnn_seq_matmul.packed_matmul`: the tiles and the chain every matmul
+path runs) and does the cell's elementwise math inline, expanded from the same templates as the
+cell primitives (`kernels.rnn`; float32 sigmoid and tanh from `vecmath_f32`). Every value is
+computed as the step-by-step code computed it (the same operations on the same operands in the
+same order, each rounded to the dtype), so the bits do not change; what goes away is the
+interpreter, the temporaries, the per-step repacking of the weight, and the backward's second
+evaluation of each sigmoid and tanh (the cell-gradient kernels each recomputed the activations
+they needed).
 
 The layout of the gate blocks comes in as run-time column offsets, so one function per dtype
 serves both layouts.
@@ -18,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import codegen
-from .rnn_seq_matmul import start_pool
+from . import codegen, vecmath_f32
+from .rnn_seq_matmul import PACKED_IMPORT_LINE, start_pool
 
 # Each inner loop below stores one stream and reads a few (what the compiler vectorises, with
 # run-time overlap checks); values several loops need (the activations) go through a scratch
@@ -46,7 +48,7 @@ _DG = [("gs", "mul", ("dct", "si")), ("dg", "tanh_grad", ("tg", "gs")),
 def _steps(steps: list, dt: np.dtype, ind: str) -> list[str]:
     out = []
     for k, (name, op, args) in enumerate(steps):
-        stmts, expr = codegen.expand_op(op, list(args), dt, dt, "zero", "one", f"t{k}_")
+        stmts, expr = vecmath_f32.expand(op, list(args), dt, "zero", "one", f"t{k}_")
         out += [ind + s for s in stmts] + [f"{ind}{name} = {expr}"]
     return out
 
@@ -78,12 +80,14 @@ def forward(xp, bh, whf, init, initf, lengths, fb_arr, oi, of, og, oo, y, yf, hp
     p = 7 * h
     g0 = 3 * h
     hpf = hp.reshape(-1)
+    whp = pack_weight(whf, g4, g4, h)
+    ap, tmp = packed_scratch(whp, b, h)
     for t in range(t_len):
         if t == 0:
-            step_matmul(initf, np.int64(h), p, whf, g4, hpf, b, g4, h, nthreads, aoffs, boffs)
+            packed_matmul(initf, np.int64(h), p, whp, hpf, b, g4, h, ap, tmp, nthreads)
         else:
             ao = (t - 1) * b * p + h
-            step_matmul(yf, ao, p, whf, g4, hpf, b, g4, h, nthreads, aoffs, boffs)
+            packed_matmul(yf, ao, p, whp, hpf, b, g4, h, ap, tmp, nthreads)
         for r in range(b):
             yr = y[t, r]
             xr = xp[t, r]
@@ -135,6 +139,8 @@ def backward(y, gy, init, lengths, fb_arr, oi, of, og, oo, whtf, dgates, dgf, dh
     a_so = scratch[3 * h : 4 * h]
     a_tc = scratch[4 * h : 5 * h]
     a_dct = scratch[5 * h :]
+    whtp = pack_weight(whtf, h, h, g4)
+    ap, tmp = packed_scratch(whtp, b, g4)
     for t in range(t_len - 1, -1, -1):
         for r in range(b):
             yr = y[t, r]
@@ -175,7 +181,7 @@ GRADS
                     dgr[j] = zero + gg[j]
                 for j in range(h):
                     dcr[j] = dcr[j] + gc[j]
-        step_matmul(dgf, t * b * g4, g4, whtf, h, matf, b, h, g4, nthreads, aoffs, boffs)
+        packed_matmul(dgf, t * b * g4, g4, whtp, matf, b, h, g4, ap, tmp, nthreads)
         for r in range(b):
             dhr = dh[r]
             mr = mat[r]
@@ -223,9 +229,7 @@ def emit(dt: np.dtype) -> str:
     fwd = _FWD.replace("DT", dt.name).replace("STATE", state).replace("OUTPUT", output)
     bwd = _BWD.replace("DT", dt.name).replace("ACTS", acts).replace("DCT", dct)
     bwd = bwd.replace("GRADS", grads)
-    header = codegen.module_header() + (
-        "from duograd.core.kernels.rnn_seq_matmul import step_matmul\n"
-    )
+    header = codegen.module_header() + vecmath_f32.IMPORT_LINE + PACKED_IMPORT_LINE
     return header + fwd + bwd
 
 

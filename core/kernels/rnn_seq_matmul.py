@@ -6,17 +6,32 @@ element of the product is the chain every matmul path runs, acc = fma(a[i, k], b
 for k = 0, 1, ..., K-1 from 0: the bits of `matmul`. Operands are flat read-only views (the
 drivers pass read-only aliases of their own buffers) with the same types `matmul` passes, so
 no new specialisation of the matmul kernels is compiled.
+
+The weight matrix is the same at every step, so a loop packs it once for the micro-kernel
+(`pack_weight`) and runs each step's product on the packed panels (`packed_matmul`): the same
+tiles and the same chain per element as the matmul drivers, without repacking 4H x H values
+per step.
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .cpu_share import threads as _cpu_threads
 from .matmul import PARALLEL_MIN_WORK
-from .matmul_gemm import batch_serial, gemm_parallel
+from .matmul_gemm import (
+    MC_PANELS,
+    _cdiv,
+    _col_block,
+    _pack_b,
+    _prepare_a,
+    _run_tiles,
+    batch_serial,
+    gemm_parallel,
+)
+from .matmul_ukernel import tile_mr, tile_nr
 
 
 @njit(cache=True)
@@ -34,6 +49,90 @@ def step_matmul(a, ao, ars, b, brs, c, m, n, k, nthreads, aoffs, boffs):
     else:
         aoffs[0] = ao
         batch_serial(a, aoffs, ars, one, b, boffs, brs, one, c, m, n, k, direct_a)
+
+
+@njit(cache=True)
+def pack_weight(b, brs, n, k):
+    """B (K x N, B[kk, j] = b[kk*brs + j]) packed for the micro-kernel, every column block one
+    after the other as the matmul drivers pack one block at a time."""
+    nr = tile_nr(b)
+    ncb = _col_block(n, k, nr)
+    total = 0
+    for j0 in range(0, n, ncb):
+        total += _cdiv(min(ncb, n - j0), nr) * nr * k
+    bp = np.empty(max(total, 1), b.dtype)
+    off = 0
+    zero = np.int64(0)
+    one = np.int64(1)
+    for j0 in range(0, n, ncb):
+        nb = _cdiv(min(ncb, n - j0), nr) * nr
+        block = bp[off : off + nb * k]
+        for q in range(nb // nr):
+            _pack_b(b, zero, brs, one, n, k, block, j0, nb, np.int64(q))
+        off += nb * k
+    return bp
+
+
+@njit(cache=True)
+def packed_scratch(bp, m, k):
+    """The A-side scratch of `packed_matmul` for an m x k operand: (packed A, edge tile)."""
+    mr = tile_mr(bp)
+    return np.empty(_cdiv(m, mr) * mr * k, bp.dtype), np.zeros(mr * tile_nr(bp), bp.dtype)
+
+
+@njit(cache=True)
+def packed_matmul(a, ao, ars, bp, c, m, n, k, ap, tmp, nthreads):
+    """c[:m*n] (C order) = A @ B, A[i, kk] = a[ao + i*ars + kk], B packed by `pack_weight`;
+    ap, tmp from `packed_scratch`. nthreads > 1 splits B's panels over threads (the bits do
+    not depend on it)."""
+    one = np.int64(1)
+    direct_a = ars > 0
+    _prepare_a(a, ao, ars, one, m, k, ap, direct_a)
+    if nthreads > 1:
+        _packed_parallel(a, ao, ars, ap, direct_a, bp, c, m, n, k)
+        return
+    nr = tile_nr(bp)
+    npa = _cdiv(m, tile_mr(ap))
+    ncb = _col_block(n, k, nr)
+    zero = np.int64(0)
+    off = 0
+    for j0 in range(0, n, ncb):
+        nq = _cdiv(min(ncb, n - j0), nr)
+        nb = nq * nr
+        block = bp[off : off + nb * k]
+        for p0 in range(0, npa, MC_PANELS):
+            p1 = min(p0 + MC_PANELS, npa)
+            _run_tiles(a, ao, ars, one, ap, direct_a, block, c, zero, m, n, k, nb, j0, p0, p1,
+                       zero, nq, tmp)  # fmt: skip
+        off += nb * k
+
+
+@njit(cache=True, parallel=True)
+def _packed_parallel(a, ao, ars, ap, direct_a, bp, c, m, n, k):
+    """`packed_matmul`'s product with B's panels spread over threads, A prepared once."""
+    one = np.int64(1)
+    zero = np.int64(0)
+    nr = tile_nr(bp)
+    mr = tile_mr(ap)
+    npa = _cdiv(m, mr)
+    ncb = _col_block(n, k, nr)
+    off = 0
+    for j0 in range(0, n, ncb):
+        nq = _cdiv(min(ncb, n - j0), nr)
+        nb = nq * nr
+        block = bp[off : off + nb * k]
+        for u in prange(nq):
+            q = np.int64(u)  # prange indices may be unsigned: one integer type throughout
+            tmp = np.zeros(mr * nr, bp.dtype)
+            _run_tiles(a, ao, ars, one, ap, direct_a, block, c, zero, m, n, k, nb, j0, zero,
+                       npa, q, q + 1, tmp)  # fmt: skip
+        off += nb * k
+
+
+# what the generated time loops add to their imports
+PACKED_IMPORT_LINE = (
+    "from duograd.core.kernels.rnn_seq_matmul import pack_weight, packed_matmul, packed_scratch\n"
+)
 
 
 def threads_for(m: int, n: int, k: int) -> int:

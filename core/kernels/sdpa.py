@@ -49,9 +49,18 @@ def _weights_row(q3, kt, m3, mrow, kind, b, row, scale, zero, qs, sc, w):
         qs[j] = q3[b, row, j] * scale
     for s in range(source):
         sc[s] = zero
-    for j in range(d):  # k outermost: each sc[s] is its own chain over j in order
+    # k outermost: each sc[s] is its own chain over j in order. Four links of the chain per
+    # pass over sc (still in order) keep the short inner loop's fixed cost off each link.
+    kb = kt[b]
+    j4 = d - d % 4
+    for j in range(0, j4, 4):
+        x0, x1, x2, x3 = qs[j], qs[j + 1], qs[j + 2], qs[j + 3]
+        k0, k1, k2, k3 = kb[j], kb[j + 1], kb[j + 2], kb[j + 3]
+        for s in range(source):
+            sc[s] = fma(x3, k3[s], fma(x2, k2[s], fma(x1, k1[s], fma(x0, k0[s], sc[s]))))
+    for j in range(j4, d):
         x = qs[j]
-        ktj = kt[b, j]
+        ktj = kb[j]
         for s in range(source):
             sc[s] = fma(x, ktj[s], sc[s])
     if kind == CAUSAL:
@@ -88,9 +97,16 @@ def _forward_rows(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out, b, 
         o = out[b, row]
         for j in range(dv):
             o[j] = zero
-        for s in range(source):
+        vb = v3[b]
+        s4 = source - source % 4  # four links of each o[j]'s chain over s per pass, in order
+        for s in range(0, s4, 4):
+            w0, w1, w2, w3 = w[s], w[s + 1], w[s + 2], w[s + 3]
+            v0, v1, v2, v3_ = vb[s], vb[s + 1], vb[s + 2], vb[s + 3]
+            for j in range(dv):
+                o[j] = fma(w3, v3_[j], fma(w2, v2[j], fma(w1, v1[j], fma(w0, v0[j], o[j]))))
+        for s in range(s4, source):
             x = w[s]
-            vs = v3[b, s]
+            vs = vb[s]
             for j in range(dv):
                 o[j] = fma(x, vs[j], o[j])
 
@@ -127,6 +143,8 @@ def _backward_entry(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, scale, zero
     gw = np.empty(source, gq.dtype)
     gs = np.empty(source, gq.dtype)
     acc = np.empty(d, gq.dtype)
+    j4v = dv - dv % 4
+    s4 = source - source % 4
     gkb, gvb = gk[b], gv[b]
     for s in range(source):
         for j in range(d):
@@ -138,9 +156,15 @@ def _backward_entry(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, scale, zero
         g = g3[b, row]
         for s in range(source):  # d(out)/d(dropped weights) = g v^T: a chain over dv
             gw[s] = zero
-        for j in range(dv):
+        vtb = vt[b]
+        for j in range(0, j4v, 4):  # four links per pass, in order (as in _weights_row)
+            x0, x1, x2, x3 = g[j], g[j + 1], g[j + 2], g[j + 3]
+            t0, t1, t2, t3 = vtb[j], vtb[j + 1], vtb[j + 2], vtb[j + 3]
+            for s in range(source):
+                gw[s] = fma(x3, t3[s], fma(x2, t2[s], fma(x1, t1[s], fma(x0, t0[s], gw[s]))))
+        for j in range(j4v, dv):
             x = g[j]
-            vtj = vt[b, j]
+            vtj = vtb[j]
             for s in range(source):
                 gw[s] = fma(x, vtj[s], gw[s])
         if dropping:  # dropped = w * mask: its gradient is gw * mask; v meets the dropped w
@@ -159,13 +183,22 @@ def _backward_entry(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, scale, zero
         softmax_grad_row(w, gw, gs, zero, 0)
         for j in range(d):
             acc[j] = zero
-        for s in range(source):  # d(q * scale) = gs k, a chain over the keys
+        kb = k3[b]
+        for s in range(0, s4, 4):  # d(q * scale) = gs k, a chain over the keys, four per pass
+            x0, x1, x2, x3 = gs[s], gs[s + 1], gs[s + 2], gs[s + 3]
+            k0, k1, k2, k3_ = kb[s], kb[s + 1], kb[s + 2], kb[s + 3]
+            for j in range(d):
+                acc[j] = fma(x3, k3_[j], fma(x2, k2[j], fma(x1, k1[j], fma(x0, k0[j], acc[j]))))
+        for s in range(s4, source):
             x = gs[s]
-            ks = k3[b, s]
-            gks = gkb[s]
+            ks = kb[s]
             for j in range(d):
                 acc[j] = fma(x, ks[j], acc[j])
-                gks[j] = fma(x, qs[j], gks[j])  # gk += gs^T (q * scale), over the rows
+        for s in range(source):  # gk += gs^T (q * scale), each element's chain over the rows
+            x = gs[s]
+            gks = gkb[s]
+            for j in range(d):
+                gks[j] = fma(x, qs[j], gks[j])
         for j in range(d):
             gq[b, row, j] = acc[j] * scale
 

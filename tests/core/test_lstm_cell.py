@@ -1,4 +1,6 @@
-"""The fused LSTM cell primitives give the bits of the op-by-op composition they replace."""
+"""The fused LSTM cell primitives against the op-by-op composition they replace: the same bits in
+float64; in float32 their sigmoid and tanh are the recurrent kernels' own float32 forms
+(`kernels.vecmath_f32`, a few ulp from the standalone ops), so they are close to it."""
 
 from __future__ import annotations
 
@@ -23,12 +25,16 @@ def _composition(gates, c, forget_bias, layout):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(("forget_bias", "layout"), [(0.0, "torch"), (1.0, "tf")])
-def test_fused_cell_matches_the_composition_bitwise(dtype, forget_bias, layout) -> None:
+def test_fused_cell_matches_the_composition(dtype, forget_bias, layout) -> None:
     rng = np.random.default_rng(11)
     gates = (rng.standard_normal((7, 4 * 33)) * 3).astype(dtype)
     c = rng.standard_normal((7, 33)).astype(dtype)
     c_new = lstm_state(gates, c, forget_bias, layout)
     h_new = lstm_output(gates, c_new, layout)
     want_h, want_c = _composition(gates, c, forget_bias, layout)
+    if dtype == np.float32:
+        np.testing.assert_allclose(c_new, want_c, rtol=2e-6, atol=1e-6)
+        np.testing.assert_allclose(h_new, want_h, rtol=2e-6, atol=1e-6)
+        return
     np.testing.assert_array_equal(c_new.view(np.uint8), want_c.view(np.uint8))
     np.testing.assert_array_equal(h_new.view(np.uint8), want_h.view(np.uint8))
