@@ -266,12 +266,19 @@ def _normalize(x, mean, var, scale, offset, eps: float):
     return ops.add(ops.mul(x, a), b)
 
 
-def batch_norm(x, scale, offset, mean, var, eps: float = 1e-5, axis: int = 1):
+def batch_norm(x, scale, offset, mean, var, eps: float = 1e-5, axis: int = 1, fused=False):
     """Inference batch norm with given statistics; per-channel vectors lie along `axis`.
 
     scale/offset may be None; mean, var, scale and offset are (C,) vectors or arrays already
-    shaped to broadcast against x.
+    shaped to broadcast against x. With `fused` and four (C,) vectors it is one primitive
+    (batch_norm_infer, same bits); eager programs ask for it, graph programs keep the composed
+    ops for their fusion and BatchNorm-folding passes.
     """
+    vectors = (mean, var, scale, offset)
+    if fused and all(v is not None and len(v.shape) == 1 for v in vectors):
+        from .primitives.batchnorm_infer import batch_norm_infer
+
+        return batch_norm_infer(x, mean, var, scale, offset, axis % len(x.shape), eps)
     return _normalize(
         x,
         _per_channel(mean, x, axis),

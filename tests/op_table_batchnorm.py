@@ -1,4 +1,5 @@
-"""Op-table rows of the training batch-norm primitives (statistics, normalise, backward sums)."""
+"""Op-table rows of the batch-norm primitives (training statistics, normalise, backward sums,
+and inference with given statistics)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,18 @@ def _stats_grad(rng, dt):
     return out
 
 
+def _infer(rng, dt):
+    out = []
+    for s, a in CASES:
+        c = s[a]
+        vecs = [_r(rng, (c,), dt), rng.uniform(0.2, 2.0, c).astype(dt)]
+        vecs += [rng.uniform(0.5, 1.5, c).astype(dt), _r(rng, (c,), dt)]
+        out.append(Sample((_r(rng, s, dt), *vecs), {"axis": a, "eps": EPS}))
+    return out
+
+
 ROWS_EXTRA: list[OpRow] = [
+    OpRow("batch_norm_infer", _infer, rtol32=1e-5),
     OpRow("batch_norm_stats", _stats, rtol32=1e-5),
     OpRow("batch_norm_apply", _apply, rtol32=1e-5),
     OpRow("batch_norm_reduce_grad", _reduce_grad, rtol32=1e-5),

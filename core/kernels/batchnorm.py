@@ -12,6 +12,8 @@ float64 sums of x and x * x); float64 data takes a second pass over the centred 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange, uint64
 
@@ -23,8 +25,8 @@ PARALLEL_MIN = 1 << 15  # elements; below it the serial loops run
 
 def as_ocI(shape: tuple, axis: int) -> tuple[int, int, int]:
     """(O, C, I) of an array of `shape` with channels on `axis`."""
-    o = int(np.prod(shape[:axis], dtype=np.int64))
-    i = int(np.prod(shape[axis + 1 :], dtype=np.int64))
+    o = math.prod(shape[:axis])
+    i = math.prod(shape[axis + 1 :])
     return o, int(shape[axis]), i
 
 

@@ -18,6 +18,7 @@ output rows, never over a sum.
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -36,8 +37,26 @@ _local = threading.local()
 # patches per block: small enough to stay in the last-level cache between im2col and matmul.
 BLOCK_BYTES = 1 << 21
 
-# Below this many written elements the serial loops run (a parallel region costs a few us).
-PARALLEL_MIN = 1 << 15
+# Below this many written elements im2col / col2im run serially: starting the threads costs
+# more than they save on a batch-1 image's patches (up to 147K elements at ResNet-8 sizes).
+PARALLEL_MIN = 1 << 18
+# Which kernels NCHW data takes: "nhwc" copies it to NHWC, runs the NHWC loops and copies the
+# result back; "native" gathers patches from NCHW rows in place (kernels/conv_nchw). Both give
+# the same bits. With the narrow matmul tile for 16-channel products the NHWC route took about
+# 12% less CPU time per eager ResNet-8 training step and batch-1 forward (interleaved in one
+# process, see README, ResNet-8): its products are tall (pixels x O). Tests pin each route.
+NCHW_ROUTE = "nhwc"
+_ROUTES = ("native", "nhwc")
+
+
+def _native(data_format: str) -> bool:
+    """Whether NCHW data takes the in-place kernels (see NCHW_ROUTE)."""
+    if data_format != "NCHW":
+        return False
+    if NCHW_ROUTE not in _ROUTES:
+        raise ValueError(f"conv2d: NCHW_ROUTE must be one of {_ROUTES}, got {NCHW_ROUTE!r}")
+    return NCHW_ROUTE == "native"
+
 
 # Indices into the int64 geometry vector handed to the loops.
 _C, _H, _W, _OH, _OW, _KH, _KW, _SH, _SW, _PT, _PL, _DH, _DW, _SPANS = range(14)
@@ -186,8 +205,26 @@ def oihw(shape: tuple, filter_format: str) -> tuple:
     return (o, c, kh, kw)
 
 
+_GEOMETRY: dict = {}
+
+
 def geometry(x_nchw, k_hw, stride, padding, dilation, op="conv2d"):
-    """The int64 geometry vector of the loops, and the output (OH, OW)."""
+    """The int64 geometry vector of the loops, and the output (OH, OW) (built once per
+    arguments: callers only read the vector)."""
+    key = (tuple(x_nchw), tuple(k_hw), stride, padding, dilation, op)
+    try:
+        hit = _GEOMETRY.get(key)
+    except TypeError:  # unhashable arguments (lists): no caching
+        return _geometry(x_nchw, k_hw, stride, padding, dilation, op)
+    if hit is None:
+        hit = _geometry(x_nchw, k_hw, stride, padding, dilation, op)
+        if len(_GEOMETRY) >= 1024:
+            _GEOMETRY.clear()
+        _GEOMETRY[key] = hit
+    return hit
+
+
+def _geometry(x_nchw, k_hw, stride, padding, dilation, op):
     _, c, h, w = x_nchw
     oh, ow, pads = geo.output_hw(
         op, (h, w), k_hw, stride, dilation, padding, f"input {x_nchw} (as NCHW)"
@@ -210,7 +247,7 @@ def workspace(name: str, shape: tuple, dtype: np.dtype) -> np.ndarray:
     to a user ever lives in it).
     """
     dtype = np.dtype(dtype)
-    size = int(np.prod(shape, dtype=np.int64))
+    size = math.prod(shape)
     if size * dtype.itemsize > WORKSPACE_MAX_BYTES:
         return np.empty(shape, dtype)
     bufs = getattr(_local, "bufs", None)
@@ -297,7 +334,7 @@ def conv2d(
     o, c, kh, kw = oihw(w.shape, filter_format)
     vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
     wk = filter_matrix(w, filter_format)
-    if data_format == "NCHW":
+    if _native(data_format):
         return _conv2d_nchw(x, wk, vec, (n, o, oh, ow), out)
     xn = to_nhwc(x, data_format, "x")
     rows = oh * ow
@@ -333,7 +370,7 @@ def conv2d_input_grad(
         (n, c, h, wd), oihw(w.shape, filter_format)[2:], stride, padding, dilation
     )
     wk = filter_matrix(w, filter_format)
-    if data_format == "NCHW":
+    if _native(data_format):
         return _input_grad_nchw(g, wk, vec, (n, c, h, wd), out)
     rows = oh * ow
     gm = to_nhwc(g, data_format, "g").reshape(n * rows, wk.shape[1])
@@ -358,7 +395,7 @@ def conv2d_filter_grad(
     o, c, kh, kw = oihw(tuple(w_shape), filter_format)
     n = x.shape[0]
     vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
-    if data_format == "NCHW":
+    if _native(data_format):
         dw = _filter_grad_nchw(x, g, vec, (kh * kw * c, o))
         dw = dw.reshape(kh, kw, c, o)  # HWIO
         if filter_format == "OIHW":

@@ -16,10 +16,11 @@ from numba.core import config
 
 from . import matmul_direct as _direct
 from . import matmul_gemm as _gemm
+from . import matmul_narrow as _narrow
 from . import matmul_plain as _plain
 from .cpu_share import threads as _cpu_threads
 from .matmul_tiny import TINY_MAX_WORK, tiny
-from .matmul_ukernel import TILES
+from .matmul_ukernel import NARROW_MR, TILES
 
 __all__ = ["matmul", "matmul_out", "plan", "run_plan"]
 
@@ -32,6 +33,9 @@ SPLIT_MIN_WORK = 1 << 21
 # Products with at most MR rows of C per item and unit-stride rows of op(b) read both
 # operands in place instead of packing them (see matmul_direct).
 _MR = {np.dtype(k).itemsize: v[0] for k, v in TILES.items()}  # keyed by itemsize: fast
+# Products at most one vector wide (VL columns) with at least NARROW_MR rows take the narrow
+# tile (matmul_narrow), which wastes no lanes on them.
+_VL = {np.dtype(k).itemsize: v[2] for k, v in TILES.items()}
 # Products at most this wide read op(a) in place whatever its layout (see _run).
 DIRECT_A_MAX_N = 64
 # Tests pin the execution path ("serial", "batch", "split", "direct", "direct_parallel")
@@ -203,6 +207,8 @@ def _make_plan(a, b, transpose_a, transpose_b, batch, m, n, k) -> tuple | None:
     path = None
     if m * n * k * aoffs.shape[0] < PARALLEL_MIN_WORK:
         path = "direct" if m <= _MR[a.itemsize] and bcs == 1 else "serial"
+        if path == "serial" and _narrow_fits(m, n, a.itemsize):
+            path = "narrow"
     direct_a = acs == 1 or n <= DIRECT_A_MAX_N
     flags = (transpose_a, transpose_b)
     # one small item (both operands start at offset 0 of their flat views): the tiny kernel
@@ -238,9 +244,19 @@ def run_plan(plan: tuple, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         _direct.direct_serial(af, aoffs, ars, acs, bf, boffs, brs, c, m, n, k)
     elif path == "serial":
         _gemm.batch_serial(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k, direct_a)
+    elif path == "narrow":
+        _narrow.narrow_serial(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k)
     else:
         _launch(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k)
     return out
+
+
+def _narrow_fits(m: int, n: int, itemsize: int) -> bool:
+    """Whether an m x n product takes the narrow tile (at most one vector wide, a tile tall)."""
+    return _use_narrow and n <= _VL[itemsize] and m >= NARROW_MR
+
+
+_use_narrow = True  # off: such products take the packed tile (for side-by-side timing)
 
 
 def matmul_out(
@@ -304,10 +320,13 @@ def _launch(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k) -> None:
         direct = m <= _MR[c.itemsize] and bcs == 1
         # the cores free now (see cpu_share); one thread means a serial driver
         nthreads = _cpu_threads() if work * items >= PARALLEL_MIN_WORK else 1
+        narrow = not direct and _narrow_fits(m, n, c.itemsize)
         if nthreads == 1:
-            path = "direct" if direct else "serial"
+            path = "direct" if direct else "narrow" if narrow else "serial"
         elif direct:
             path = "direct_parallel"
+        elif narrow:
+            path = "narrow_parallel"
         elif work >= SPLIT_MIN_WORK or items < nthreads:
             path = "split"
         else:
@@ -317,6 +336,15 @@ def _launch(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k) -> None:
         return
     if path.startswith("direct") and not (m <= _MR[c.itemsize] and bcs == 1):
         raise ValueError(f"matmul: direct path forced for m={m}, op(b) column stride {bcs}")
+    if path.startswith("narrow") and n > _VL[c.itemsize]:
+        raise ValueError(f"matmul: narrow path forced for n={n} > {_VL[c.itemsize]}")
+    if path == "narrow":
+        _narrow.narrow_serial(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k)
+        return
+    if path == "narrow_parallel":
+        nthreads = numba.get_num_threads()
+        _narrow.narrow_parallel(af, aoffs, ars, acs, bf, boffs, brs, bcs, c, m, n, k, nthreads)
+        return
     if path == "direct":
         _direct.direct_serial(af, aoffs, ars, acs, bf, boffs, brs, c, m, n, k)
         return

@@ -238,6 +238,33 @@ def ukernel_packed(typingctx, kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, loa
     return types.void(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load), codegen
 
 
+# Rows of the narrow micro-tile (one vector of C per row, for products at most VL wide): as
+# many accumulators as the packed tile has, leaving registers for B and the broadcasts.
+NARROW_MR = 16 if VECTOR_BITS == 512 else 12
+
+
+@intrinsic
+def ukernel_narrow(typingctx, kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load):
+    """ukernel for a NARROW_MR x VL tile (one vector per row): products at most VL wide, such
+    as a convolution with 16 output channels, would waste half of the MR x NR tile."""
+    vl = TILES[_dtype_key(ap)][2]
+
+    def codegen(context, builder, signature, args):
+        return _emit_ukernel(context, builder, signature, args, NARROW_MR, 1, vl)
+
+    return types.void(kc, ap, ao, lak, lar, bp, bo, ldb, c, co, ldc, load), codegen
+
+
+@intrinsic
+def narrow_mr(typingctx, arr):
+    """NARROW_MR as a compile-time constant."""
+
+    def codegen(context, builder, signature, args):
+        return context.get_constant(types.intp, NARROW_MR)
+
+    return types.intp(arr), codegen
+
+
 @njit(cache=True)
 def rows_nv(m: int) -> int:
     """Vectors per row of the m-row kernel: at least 8 accumulators to cover FMA latency."""

@@ -4,6 +4,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     attention,
     attribution,
     batchnorm,
+    batchnorm_infer,
     bounds,
     complex,
     conv,

@@ -68,11 +68,28 @@ def _check(op, x, w, stride, padding, dilation, data_format, filter_format) -> t
     return out, pads
 
 
+# Verdicts of the shape rules for fully known shapes (a model calls each layer with the same
+# shapes every step; the checks cost more than a batch-1 layer's kernel). Failures are never
+# stored, so a bad call raises every time.
+_RULES: dict = {}
+
+
 def _conv_rule(x, w, stride, padding, dilation, data_format, filter_format) -> AVal:
+    key = ("conv2d", x.shape, w.shape, x.dtype, w.dtype, stride, padding, dilation,
+           data_format, filter_format)  # fmt: skip
+    try:
+        hit = _RULES.get(key)
+    except TypeError:  # unhashable params (lists): no caching
+        hit = key = None
+    if hit is not None:
+        return hit
     dt = rules.same_dtype("conv2d", x, w)
     rules.require_float("conv2d", x)
     out, _ = _check("conv2d", x, w, stride, padding, dilation, data_format, filter_format)
-    return AVal(out, dt)
+    verdict = AVal(out, dt)
+    if key is not None and None not in out:
+        rules.remember(_RULES, key, verdict)
+    return verdict
 
 
 def _same_shape(op: str, what: str, got: tuple, want: tuple) -> None:
@@ -103,7 +120,25 @@ def _filter_grad_rule(x, g, like_w, stride, padding, dilation, data_format, filt
 # ---- the public operations ----------------------------------------------------------------
 
 
+_PARAMS: dict = {}
+
+
 def _params(op, x, w_hw, stride, padding, dilation, data_format, filter_format) -> dict:
+    """The bind params of a convolution (stride, padding resolved to four ints, ...); checked
+    once per (shape, arguments) and then looked up."""
+    key = (op, tuple(x.shape), w_hw, stride, padding, dilation, data_format, filter_format)
+    try:
+        hit = _PARAMS.get(key)
+    except TypeError:  # unhashable arguments (lists): no caching
+        return _make_params(op, x, w_hw, stride, padding, dilation, data_format, filter_format)
+    if hit is None:
+        hit = _make_params(op, x, w_hw, stride, padding, dilation, data_format, filter_format)
+        if None not in key[1]:
+            rules.remember(_PARAMS, key, hit)
+    return dict(hit)
+
+
+def _make_params(op, x, w_hw, stride, padding, dilation, data_format, filter_format) -> dict:
     geo.check_layout(data_format, op)
     geo.check_filter_layout(filter_format, op)
     st = geo.pair(stride, "stride", op)

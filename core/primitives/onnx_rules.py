@@ -234,6 +234,24 @@ def _conv2d(cx, node, ins):
     return _back(cx, node, y)
 
 
+def _batch_norm_infer(cx, node, ins):
+    """x * a + b with a = (1 / sqrt(var + eps)) * scale, b = offset - mean * a, per channel: the
+    composed form's operations in its order (ONNX's BatchNormalization rounds differently)."""
+    x, mean, var, scale, offset = ins
+    dt = node.output.dtype
+    eps = cx.const(np.asarray(node.params["eps"], dt))
+    inv = cx.emit(
+        "Div", [cx.const(np.asarray(1, dt)), cx.emit("Sqrt", [cx.emit("Add", [var, eps])])]
+    )
+    a = cx.emit("Mul", [inv, scale])
+    b = cx.emit("Sub", [offset, cx.emit("Mul", [mean, a])])
+    axis = node.params["axis"]
+    shape = [-1 if i == axis else 1 for i in range(_rank(node.output))]
+    shape = cx.const(np.asarray(shape, np.int64))
+    a, b = cx.emit("Reshape", [a, shape]), cx.emit("Reshape", [b, shape])
+    return cx.emit("Add", [cx.emit("Mul", [x, a]), b])
+
+
 def _pool(op: str) -> Rule:
     def rule(cx, node, ins):
         attrs = {"kernel_shape": list(node.params["ksize"]), "strides": list(node.params["stride"]),
@@ -429,7 +447,7 @@ RULES: dict[str, Rule] = {
     "lstm_seq": _lstm_seq, "fill_like": _fill_like, "sdpa": _sdpa, "gru_seq": _seq_cells,
     "rnn_seq": _seq_cells, "gru_tf_seq": _gru_tf_seq,
     "where": _where, "gather": _gather, "shape_of": _shape_of,
-    "fill_dynamic": _fill_dynamic,
+    "fill_dynamic": _fill_dynamic, "batch_norm_infer": _batch_norm_infer,
 }  # fmt: skip
 
 

@@ -40,6 +40,7 @@ def test_nchw_gives_the_nhwc_bits_without_layout_copies(case, dtype, monkeypatch
     def refuse(*a, **k):
         raise AssertionError("an NCHW convolution copied its data to NHWC")
 
+    monkeypatch.setattr(K, "NCHW_ROUTE", "native")
     monkeypatch.setattr(K, "to_nhwc", refuse)
     monkeypatch.setattr(K, "from_nhwc", refuse)
     y = K.conv2d(x, w, st, pad, dl, "NCHW", "OIHW")
@@ -63,3 +64,29 @@ def test_nchw_writes_into_a_given_output():
     dx_out = np.full(x.shape, np.nan, np.float32)
     K.conv2d_input_grad(g, w, x.shape, (1, 1), (1, 1, 1, 1), (1, 1), "NCHW", "OIHW", out=dx_out)
     np.testing.assert_array_equal(dx_out, dx_want)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_both_nchw_routes_give_the_same_bits(case, monkeypatch):
+    """NCHW data through the NHWC kernels (layout copies) and in place: identical results."""
+    shape, o, (kh, kw), st, pad, dl = CASES[case]
+    x = RNG.standard_normal(shape).astype(np.float32)
+    w = RNG.standard_normal((o, shape[1], kh, kw)).astype(np.float32)
+    got = {}
+    for route in ("native", "nhwc"):
+        monkeypatch.setattr(K, "NCHW_ROUTE", route)
+        y = K.conv2d(x, w, st, pad, dl, "NCHW", "OIHW")
+        g = np.cos(np.arange(y.size, dtype=np.float32)).reshape(y.shape)
+        dx = K.conv2d_input_grad(g, w, x.shape, st, pad, dl, "NCHW", "OIHW")
+        dw = K.conv2d_filter_grad(x, g, w.shape, st, pad, dl, "NCHW", "OIHW")
+        got[route] = (y, dx, dw)
+    for a, b in zip(got["native"], got["nhwc"], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_an_unknown_route_is_refused(monkeypatch):
+    monkeypatch.setattr(K, "NCHW_ROUTE", "sideways")
+    x = np.zeros((1, 2, 4, 4), np.float32)
+    with pytest.raises(ValueError, match="NCHW_ROUTE"):
+        K.conv2d(x, np.zeros((3, 2, 3, 3), np.float32), (1, 1), (1, 1, 1, 1), (1, 1), "NCHW",
+                 "OIHW")  # fmt: skip

@@ -332,6 +332,8 @@ ELSEWHERE = {
         "tests/core/test_batch_norm_train.py (nn.BatchNorm vs tf.layers.batch_normalization, "
         "bitwise)",
     ),
+    "batch_norm_infer": "tests/core/test_batch_norm_infer.py (eval-mode nn.BatchNorm and "
+    "F.batch_norm vs the composed ops graph programs run, bitwise)",
     "trunc": "torch only (tf has no trunc); tests/edges/test_degenerate_grads.py",
     # eager vs graph bitwise checks of their own families
     **dict.fromkeys(

@@ -464,7 +464,9 @@ def batch_norm(
     if not training:
         if running_mean is None or running_var is None:
             raise RuntimeError("batch_norm: running_mean and running_var are needed in eval mode")
-        return CF.batch_norm(input, weight, bias, running_mean, running_var, eps, axis=1)
+        return CF.batch_norm(
+            input, weight, bias, running_mean, running_var, eps, axis=1, fused=True
+        )
     axes = (0,) + tuple(range(2, input.ndim))
     y, mean, var = CF.batch_norm_train(input, weight, bias, eps, axes)
     if running_mean is not None and running_var is not None:

@@ -356,3 +356,44 @@ def test_import_compiles_nothing():
         "assert len(ds) > 10 and not any(d.signatures for d in ds), ds\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# Products at most one vector wide (the narrow tile): row counts around the tile height, one
+# and several k blocks, every layout of A and B, batches with shared and separate B.
+NARROW_SHAPES = [(16, 27, 16), (17, 144, 16), (40, 300, 10), (5, 8, 3), (100, 600, 1)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ta,tb", FLAGS)
+@pytest.mark.parametrize("mkn", NARROW_SHAPES)
+@pytest.mark.parametrize("path", ["narrow", "narrow_parallel", None])
+def test_narrow_tile_gives_the_chain_bits(rng, force_path, path, mkn, ta, tb, dtype):
+    m, k, n = mkn
+    n = min(n, mm._VL[np.dtype(dtype).itemsize])
+    a, b = operands(rng, (m, k), (k, n), dtype, ta, tb)
+    want = reference(a, b, ta, tb)
+    force_path(path)
+    assert_bits(matmul(a, b, ta, tb), want)
+    out = np.full(want.shape, np.nan, dtype)
+    assert_bits(matmul_out(a, b, out, ta, tb), want)
+    a3, b3 = operands(rng, (3, m, k), (3, k, n), dtype)
+    assert_bits(matmul(a3, b3), reference(a3, b3))
+    assert_bits(matmul(a3, b3[0]), reference(a3, b3[0]))
+
+
+def test_narrow_tile_is_chosen_for_one_vector_wide_products(monkeypatch, rng):
+    calls = []
+    real = mm._narrow.narrow_serial
+    monkeypatch.setattr(mm._narrow, "narrow_serial", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(mm, "_cpu_threads", lambda: 1)
+    a, b = operands(rng, (4096, 144), (144, 16), np.float32)
+    out = np.empty((4096, 16), np.float32)
+    matmul_out(a, b, out)
+    assert calls and np.array_equal(out, reference(a, b))
+
+
+def test_forcing_the_narrow_tile_on_a_wide_product_is_refused(rng, force_path):
+    a, b = operands(rng, (40, 30), (30, 70), np.float32)
+    force_path("narrow")
+    with pytest.raises(ValueError, match="narrow path forced"):
+        matmul(a, b)
