@@ -260,6 +260,8 @@ def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor
         raise RuntimeError(f"histc: \"histogram_cpu\" not implemented for '{x.dtype}'")
     data = x._data.reshape(-1)
     lo, hi = float(min), float(max)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     if lo == hi and data.size:
         lo, hi = float(data.min()), float(data.max())
     if lo == hi:
@@ -412,6 +414,10 @@ def kron(input: Any, other: Any, *, out: Any = None) -> Tensor:
 def inner(input: Any, other: Any, *, out: Any = None) -> Tensor:
     """Sum over the last dims of input and other (products for 0-d operands)."""
     a, b = _t(input), _t(other)
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"inner: both inputs should have same dtype, got {a.dtype} and {b.dtype}"
+        )
     if a.dim() == 0 or b.dim() == 0:
         return a * b
     if a.shape[-1] != b.shape[-1]:

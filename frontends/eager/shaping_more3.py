@@ -260,6 +260,8 @@ def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any
     x = _t(input)
     if x.dim() == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
+    if int(n) < 0:
+        raise RuntimeError(f"diff: order must be non-negative but got {n}")
     d = _dim("diff", dim, x.dim())
     parts = [p for p in (prepend, x, append) if p is not None]
     if len(parts) > 1:
