@@ -103,7 +103,10 @@ def prod(x, axes=None, keepdims: bool = False):
         axes = tuple(range(nd))
     elif isinstance(axes, (int, np.integer)):
         axes = (int(axes),)
-    axes = sorted({_axis("reduce_prod", x, a) for a in axes}, reverse=True)
+    named = [_axis("reduce_prod", x, a) for a in axes]
+    if len(set(named)) != len(named):  # as TF: an axis named twice is refused
+        raise ValueError(f"reduce_prod: axes {tuple(axes)} name an axis more than once")
+    axes = sorted(named, reverse=True)
     out = x
     for ax in axes:  # highest axis first, so the lower axis numbers stay valid
         n = _length("reduce_prod", out, ax)

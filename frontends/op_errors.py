@@ -76,6 +76,10 @@ def named(fn: Callable, name: str) -> Callable:
     def operation(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except OverflowError as e:  # a value past an integer dtype (inf for an int64 tensor)
+            raise RuntimeError(
+                f"{name}: value cannot be converted to the tensor's type without overflow ({e})"
+            ) from None
         except _RENAMED as e:
             if _axis_error(e):  # numpy's AxisError builds its text from (axis, ndim): re-say it
                 raise DomainAxisError(name, str(e)) from None

@@ -59,6 +59,8 @@ def polygamma1(n: int, x: float) -> float:
     at the edges: +-inf at the poles (x = 0, -1, ...) and for n past float64's factorials, 0
     (n = 1) or NaN at x = inf, NaN (n = 1) or +-inf at x = -inf."""
     sign = 1.0 if n % 2 == 1 else -1.0  # (-1)^(n+1)
+    if n > 170:  # n! is past float64: +-inf whatever x is (as PyTorch for such orders)
+        return sign * math.inf
     if x != x:
         return math.nan
     if x == math.inf:

@@ -118,7 +118,13 @@ def var(
 ):
     """Variance over `dim` (unbiased by default, as PyTorch)."""
     corr = (1 if unbiased else 0) if correction is None else int(correction)
-    return CF.var(C.floating(input), C.dims(dim), corr, keepdim)
+    return CF.var(_float_or_complex("var", input), C.dims(dim), corr, keepdim)
+
+
+def _float_or_complex(op: str, input: Any) -> Any:
+    if isinstance(input, _t.Tensor) and input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}: std and var only support floating point and complex dtypes")
+    return C.floating(input)
 
 
 def std(
@@ -131,7 +137,7 @@ def std(
 ):
     """Standard deviation over `dim` (unbiased by default, as PyTorch)."""
     corr = (1 if unbiased else 0) if correction is None else int(correction)
-    return CF.std(C.floating(input), C.dims(dim), corr, keepdim)
+    return CF.std(_float_or_complex("std", input), C.dims(dim), corr, keepdim)
 
 
 def all(input: Any, dim: Any = None, keepdim: bool = False):  # noqa: A001

@@ -53,9 +53,10 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None, out: Any = None) -> Tens
         x = x.to(dtype)
     elif x._data.dtype.kind in "biu":
         x = x.long()
+    d = _dim("cumprod", dim, x.dim())  # checked for a 0-d input too ([-1, 0], as PyTorch)
     if x.dim() == 0:
         return x.clone()
-    return MC.cumprod(x, _dim("cumprod", dim, x.dim()))
+    return MC.cumprod(x, d)
 
 
 def _running_arg(x: np.ndarray, axis: int, is_max: bool) -> np.ndarray:
@@ -264,6 +265,8 @@ def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor
         raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     if lo == hi and data.size:
         lo, hi = float(data.min()), float(data.max())
+        if not (np.isfinite(lo) and np.isfinite(hi)):  # the data's own range (NaN, inf)
+            raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     if lo > hi:

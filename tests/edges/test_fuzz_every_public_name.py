@@ -495,7 +495,7 @@ KNOWN = {
     ("tf", "self_adjoint_eig"): "eigenvectors are unique up to sign only; the signs differ "
     "from TF's",
     **dict.fromkeys(
-        [("tf", "sort"), ("tf", "argsort")],
+        [("tf", "sort"), ("tf", "argsort"), ("tf.math", "top_k")],
         "NaN: TF's order is not a total order (NaN compares false both ways), so its NaN "
         "positions are arbitrary; duograd puts NaN first as the largest value, as PyTorch",
     ),

@@ -125,6 +125,8 @@ def rrelu(
     shared random stream), the mean slope (lower + upper) / 2 otherwise."""
     if not lower <= upper:  # NaN bounds too, as PyTorch
         raise ValueError(f"rrelu: lower bound {lower} must not exceed upper bound {upper}")
+    if not np.isfinite(upper):
+        raise RuntimeError(f"rrelu: upper bound must be finite, got {upper}")
 
     def fn(x: Tensor) -> Tensor:
         x = C.floating(x)
