@@ -57,7 +57,11 @@ def _lower_symmetric(x: Tensor) -> Tensor:
     zero = ops.scalar(0, x)
     lower = ops.where(np.tril(np.ones((n, n), bool)), x, zero)
     strict = ops.where(np.tril(np.ones((n, n), bool), -1), x, zero)
-    return ops.add(lower, transpose(strict, perm))
+    mirrored = ops.add(lower, transpose(strict, perm))
+    # the values of the mirrored matrix, the gradient of x itself (the eigensolver's rule
+    # symmetrises it, as TF's): x + 0 is x exactly when x is symmetric, so both styles keep
+    # the same bits there
+    return ops.add(x, ops.stop_gradient(ops.sub(mirrored, x)))
 
 
 def self_adjoint_eig(tensor: Any, name: Any = None):
