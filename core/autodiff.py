@@ -25,7 +25,10 @@ from .primitives.shaping import getitem_grad
 
 def add(a: Any, b: Any) -> Any:
     """Accumulate two cotangents (complex ones with the core's complex addition)."""
-    if np.dtype(a.dtype).kind == "c":
+    dt = a.dtype
+    if dt is _F32 or dt is _F64:  # the everyday dtypes (numpy's singletons), decided at once
+        return _add_real(a, b)
+    if np.dtype(dt).kind == "c":
         return cbinary(a, b, "add")
     return _add_real(a, b)
 
@@ -100,6 +103,13 @@ def _accumulate_piece(cts: dict, k: Hashable, like: Any, index: Any, g: Any) -> 
     prev.indexes.append(index)
 
 
+def DROP_SAVED(node: Any) -> None:
+    """A `release` for `reverse_sweep`: drop what the node saved (its `inputs` and `output`);
+    the sweep recognises it and does this inline."""
+    node.inputs = ()
+    node.output = None
+
+
 def reverse_sweep(
     nodes: Sequence[SweepNode],
     seeds: Iterable[tuple[Hashable, Any]],
@@ -145,8 +155,12 @@ def reverse_sweep(
     f32, f64 = _F32, _F64
     done = None  # the node swept last: nothing reads its saved arrays any more
     for node in reversed(nodes):
-        if release is not None and done is not None:
-            release(done)
+        if done is not None:
+            if release is DROP_SAVED:  # inlined: a call per node is a visible share here
+                done.inputs = ()
+                done.output = None
+            elif release is not None:
+                release(done)
         done = node
         okey = node if self_keyed else node.output_key
         g = get(okey, _MISSING) if okey in keep else pop(okey, _MISSING)
@@ -252,8 +266,12 @@ def reverse_sweep(
             if gi is None:
                 continue
             _accumulate(cts, k, gi)
-    if release is not None and done is not None:
-        release(done)
+    if done is not None:
+        if release is DROP_SAVED:
+            done.inputs = ()
+            done.output = None
+        elif release is not None:
+            release(done)
     for k in keep:
         if k in cts:
             v = cts[k]

@@ -137,13 +137,19 @@ def _bound(value, like):
     return value
 
 
-def clamp(x, lo=None, hi=None):
-    """min(max(x, lo), hi); the gradient passes where lo <= x <= hi (ties included, as both do)."""
+def clamp(x, lo=None, hi=None, hi_first: bool = False):
+    """min(max(x, lo), hi); the gradient passes where lo <= x <= hi (ties included, as both do).
+
+    The order decides the value when lo > hi: PyTorch's clamp bounds by lo first (every element
+    becomes hi); TF's clip_by_value bounds by hi first (`hi_first`: every element becomes lo).
+    """
     if lo is None and hi is None:
         raise ValueError("clamp: at least one of the bounds (min, max) must be given")
+    if hi_first and hi is not None:
+        x = ops.minimum(x, _bound(hi, x))
     if lo is not None:
         x = ops.maximum(x, _bound(lo, x))
-    if hi is not None:
+    if hi is not None and not hi_first:
         x = ops.minimum(x, _bound(hi, x))
     return x
 

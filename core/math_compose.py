@@ -44,6 +44,8 @@ def round_half_even(x):
 
 def _axis(op: str, x, axis: int) -> int:
     nd = len(x.shape)
+    if nd == 0:  # as TF: a scan needs an axis to run along
+        raise ValueError(f"{op}: the input must be at least rank 1, got a scalar (rank 0)")
     if not -nd <= int(axis) < max(nd, 1):
         raise ValueError(f"{op}: axis {axis} is out of range for a tensor of rank {nd}")
     return int(axis) % nd
@@ -101,7 +103,10 @@ def prod(x, axes=None, keepdims: bool = False):
         axes = tuple(range(nd))
     elif isinstance(axes, (int, np.integer)):
         axes = (int(axes),)
-    axes = sorted({_axis("reduce_prod", x, a) for a in axes}, reverse=True)
+    named = [_axis("reduce_prod", x, a) for a in axes]
+    if len(set(named)) != len(named):  # as TF: an axis named twice is refused
+        raise ValueError(f"reduce_prod: axes {tuple(axes)} name an axis more than once")
+    axes = sorted(named, reverse=True)
     out = x
     for ax in axes:  # highest axis first, so the lower axis numbers stay valid
         n = _length("reduce_prod", out, ax)
@@ -130,13 +135,22 @@ def top_k(x, k: int):
         raise ValueError(f"top_k: the last dimension of {x} must be known when the graph is built")
     positions = np.arange(n, dtype=np.int64)
     cur = ops.stop_gradient(x)
+    # which entries are still to be taken: a taken entry is set to the lowest value, which a
+    # genuine lowest value (-inf, the integer minimum) ties with, so once only those are left
+    # the first entry still alive is taken (never a taken one twice)
+    from .primitives.shaping import fill_like
+
+    alive = fill_like(cur, 1, dt)
     values, indices = [], []
     for _ in range(k):
-        idx = ops.argmax(cur, -1)
+        best = ops.argmax(cur, -1)
+        first_alive = ops.argmax(alive, -1)
+        idx = ops.where(ops.greater(ops.pick(alive, best), ops.scalar(0, x)), best, first_alive)
         values.append(ops.pick(x, idx))
         indices.append(ops.cast(idx, np.int32))
         taken = ops.equal(ops.expand_dims(idx, -1), positions)
         cur = ops.where(taken, ops.scalar(low, x), cur)
+        alive = ops.where(taken, ops.scalar(0, x), alive)
     if not values:
         empty = ops.getitem(x, (Ellipsis, slice(0, 0)))
         return empty, ops.cast(empty, np.int32)

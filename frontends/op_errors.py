@@ -20,6 +20,10 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
+
+from ..core.domain import DomainAxisError
+
 # error types whose message is renamed (internal types such as KeyError are left as they are,
 # so tests that look for them still see them)
 _RENAMED = (ValueError, TypeError, IndexError, RuntimeError, NotImplementedError, MemoryError)
@@ -34,10 +38,27 @@ def _mentions(msg: str, name: str) -> bool:
     return any(f and f in low for f in (n, n.replace("_", " "), n.replace("_", "")))
 
 
+# numpy's allocator messages when a bad size reached it, said in the operation's terms
+_RAW = {
+    "negative dimensions are not allowed": "an output size is negative (a size, count or dim "
+    "argument out of range)",
+    "array is too big; `arr.size * arr.dtype.itemsize` is larger than the maximum possible "
+    "size.": "the output would be too large to allocate (a size or count argument too large)",
+}
+
+
+def _axis_error(e: BaseException) -> bool:
+    return type(e) is getattr(getattr(np, "exceptions", np), "AxisError", None)
+
+
 def _prefixed(e: BaseException, name: str) -> None:
     """Prefix `e`'s message with `name` when it does not name it already (in place)."""
     if not e.args or not isinstance(e.args[0], str) or str(e) != e.args[0]:
         return  # a message not built from its first argument: leave it
+    raw = _RAW.get(e.args[0])
+    if raw is not None:
+        e.args = (f"{name}: {raw}", *e.args[1:])
+        return
     if _mentions(e.args[0], name):
         return
     e.args = (f"{name}: {e.args[0]}", *e.args[1:])
@@ -55,7 +76,13 @@ def named(fn: Callable, name: str) -> Callable:
     def operation(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except OverflowError as e:  # a value past an integer dtype (inf for an int64 tensor)
+            raise RuntimeError(
+                f"{name}: value cannot be converted to the tensor's type without overflow ({e})"
+            ) from None
         except _RENAMED as e:
+            if _axis_error(e):  # numpy's AxisError builds its text from (axis, ndim): re-say it
+                raise DomainAxisError(name, str(e)) from None
             _prefixed(e, name)
             raise
 

@@ -55,13 +55,27 @@ def digamma1(x: float) -> float:
 
 @njit(cache=True, error_model="numpy")
 def polygamma1(n: int, x: float) -> float:
-    """psi^(n)(x) for n >= 1 and x > 0 (recurrence up to 20, asymptotic series); NaN else."""
-    if x != x or x <= 0.0:
+    """psi^(n)(x) for n >= 1 (recurrence up to 20, asymptotic series), with PyTorch's values
+    at the edges: +-inf at the poles (x = 0, -1, ...) and for n past float64's factorials, 0
+    (n = 1) or NaN at x = inf, NaN (n = 1) or +-inf at x = -inf."""
+    sign = 1.0 if n % 2 == 1 else -1.0  # (-1)^(n+1)
+    if n > 170:  # n! is past float64: +-inf whatever x is (as PyTorch for such orders)
+        return sign * math.inf
+    if x != x:
         return math.nan
+    if x == math.inf:
+        return 0.0 if n == 1 else math.nan
+    if x == -math.inf:
+        return math.nan if n == 1 else sign * math.inf
+    if x <= 0.0 and x == math.floor(x):
+        return sign * math.inf  # a pole
+    if x < -1e6:
+        return math.nan  # the recurrence up to 20 would take millions of steps
     fact = 1.0  # n!
     for i in range(2, n + 1):
         fact *= i
-    sign = 1.0 if n % 2 == 1 else -1.0  # (-1)^(n+1)
+        if fact == math.inf:  # n > 170: past float64 (and every loop below would be as long)
+            return sign * math.inf
     acc = 0.0
     while x < 20.0:
         acc += fact / x ** (n + 1)
@@ -293,17 +307,44 @@ def standard_gamma(a: np.ndarray, seed: int) -> np.ndarray:
 
 # ---- the regularised lower incomplete gamma function P(a, x) and its a-derivative ----------
 @njit(cache=True, error_model="numpy")
-def igamma1(a: float, x: float) -> float:
-    """P(a, x) = gamma(a, x) / Gamma(a) (0 for x <= 0, NaN for a <= 0)."""
-    if not a > 0.0 or x != x:
-        return math.nan
-    if x <= 0.0:
-        return 0.0
-    if x == math.inf:
-        return 1.0
+def _igamma_finite(a: float, x: float) -> float:
+    # P(a, x) for finite a > 0 and finite x > 0
     if x < a + 1.0:
         return math.exp(_log_lower(a, x))
     return -math.expm1(_log_upper(a, x))
+
+
+@njit(cache=True, error_model="numpy")
+def igamma1(a: float, x: float, tf_edges: bool = False) -> float:
+    """P(a, x) = gamma(a, x) / Gamma(a), with each anchor's values at the edges of the domain:
+
+    PyTorch: NaN for x < 0 or a < 0; at a = 0, 1 for x > 0 (else NaN); 0 at x = 0; at a = inf,
+    0 (NaN when x is inf too); 1 at x = inf. TF (`tf_edges`): 0 at x = 0 whatever a is; NaN for
+    x < 0, a <= 0 or a NaN operand; 0 at a = inf; 1 at x = inf.
+    """
+    if tf_edges:
+        if x == 0.0:
+            return 0.0
+        if x < 0.0 or a <= 0.0 or a != a or x != x:
+            return math.nan
+        if a == math.inf:
+            return 0.0
+        if x == math.inf:
+            return 1.0
+        return _igamma_finite(a, x)
+    if x < 0.0 or a < 0.0:
+        return math.nan
+    if a == 0.0:
+        return 1.0 if x > 0.0 else math.nan
+    if x == 0.0:
+        return 0.0
+    if a == math.inf:
+        return math.nan if x == math.inf else 0.0
+    if x == math.inf:
+        return 1.0
+    if a != a or x != x:
+        return math.nan
+    return _igamma_finite(a, x)
 
 
 @njit(cache=True, error_model="numpy")
@@ -321,7 +362,13 @@ def igamma_da1(a: float, x: float) -> float:
 @njit(cache=True, error_model="numpy", parallel=True)
 def _igamma(a, x, out):
     for i in prange(x.size):
-        out[i] = igamma1(np.float64(a[i]), np.float64(x[i]))
+        out[i] = igamma1(np.float64(a[i]), np.float64(x[i]), False)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def _igamma_tf(a, x, out):
+    for i in prange(x.size):
+        out[i] = igamma1(np.float64(a[i]), np.float64(x[i]), True)
 
 
 @njit(cache=True, error_model="numpy", parallel=True)
@@ -338,9 +385,10 @@ def _binary(kernel, a: np.ndarray, x: np.ndarray) -> np.ndarray:
     return out.astype(np.result_type(a.dtype, x.dtype), copy=False).reshape(shape)
 
 
-def igamma(a: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The regularised lower incomplete gamma function P(a, x), broadcast."""
-    return _binary(_igamma, a, x)
+def igamma(a: np.ndarray, x: np.ndarray, edges: str = "torch") -> np.ndarray:
+    """The regularised lower incomplete gamma function P(a, x), broadcast; `edges` ("torch" or
+    "tf") picks which anchor's values it gives at the edges of the domain (see igamma1)."""
+    return _binary(_igamma_tf if edges == "tf" else _igamma, a, x)
 
 
 def igamma_da(a: np.ndarray, x: np.ndarray) -> np.ndarray:

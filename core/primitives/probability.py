@@ -160,13 +160,15 @@ GAMMA_TRANSPORT = register(
 )
 
 
-def _igamma_rule(a, x) -> AVal:
+def _igamma_rule(a, x, edges: str = "torch") -> AVal:
+    if edges not in ("torch", "tf"):
+        raise ValueError(f"igamma: edges must be 'torch' or 'tf', got {edges!r}")
     dt = rules.same_dtype("igamma", a, x)
     rules.require_float("igamma", a)
     return AVal(rules.broadcast_shapes("igamma", tuple(a.shape), tuple(x.shape)), dt)
 
 
-def _igamma_vjp(g, out, a, x, wants):
+def _igamma_vjp(g, out, a, x, wants, edges: str = "torch"):
     from .elementwise import exp, greater, log, scalar, sub, where
     from .shaping import sum_like
 
@@ -181,7 +183,7 @@ def _igamma_vjp(g, out, a, x, wants):
     return ga, gx
 
 
-def _igamma_ref(a, x):
+def _igamma_ref(a, x, edges: str = "torch"):
     return _scipy("gammainc")(a, x).astype(np.result_type(a.dtype, x.dtype))
 
 
@@ -213,9 +215,13 @@ IGAMMA_DA = register(
 )
 
 
-def igamma(a, x):
-    """The regularised lower incomplete gamma function P(a, x) (torch.special.gammainc)."""
-    return bind(IGAMMA, a, x)
+def igamma(a, x, edges: str = "torch"):
+    """The regularised lower incomplete gamma function P(a, x) (torch.special.gammainc); `edges`
+    ("torch" or "tf") picks the anchor whose values it gives at the edges of the domain (x < 0,
+    a = 0, infinities, NaN), where the two differ."""
+    if edges == "torch":
+        return bind(IGAMMA, a, x)
+    return bind(IGAMMA, a, x, edges=edges)
 
 
 def igamma_da(a, x):

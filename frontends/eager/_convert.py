@@ -124,6 +124,16 @@ def floating(t):
     return t if t._data.dtype.kind == "f" else ops.cast(t, default_float())
 
 
+def floating_only(op: str, t):
+    """`floating(t)` for operations PyTorch defines on float (and complex) tensors only: an
+    integer or bool tensor is refused, as PyTorch refuses it, instead of being cast."""
+    if isinstance(t, Tensor) and t._data.dtype.kind not in "fc":
+        raise RuntimeError(
+            f"{op}: Expected a floating point or complex tensor as input. Got {t.dtype}"
+        )
+    return floating(t)
+
+
 def as_tensor_operand(x, like=None):
     """A tensor for x; scalars take `like`'s dtype (or the default dtype rules without it)."""
     if isinstance(x, Tensor):

@@ -20,8 +20,12 @@ import numpy as np
 
 from ...core.primitives.registry import FRESH
 from ...core.saved import saves_for_calls, saves_of
+from ..op_errors import named
 from . import tape
 from .grad_mode import _State
+
+# read on every operation: no module __getattr__ guard here (see namespaces._guard_module)
+__dg_hot__ = True
 
 # set by tensor.py once the class exists (tensor.py imports this module first)
 Tensor: type = None  # type: ignore[assignment]
@@ -222,18 +226,34 @@ def _record2(prim: Any, params: dict, a: Any, b: Any, arrays: tuple, t: Any, spe
 
 
 def _record_operator(
-    prim: Any, a: Any, b: Any, ta: bool, tb: bool, x: Any, y: Any, t: Any, specs: list
+    prim: Any,
+    a: Any,
+    b: Any,
+    ta: bool,
+    tb: bool,
+    x: Any,
+    y: Any,
+    t: Any,
+    specs: list,
+    params: dict = _NO_PARAMS,
+    elementwise: bool = True,
 ) -> None:
-    # `_record2` for the operator closures, where the caller already knows which operands are
-    # tensors (`ta`, `tb`) and that the result is fresh and elementwise (so it is at least as
-    # large as each operand); `specs` caches the saved-value spec per (a wants, b wants)
+    # `_record2` for the operator and matmul closures, where the caller already knows which
+    # operands are tensors (`ta`, `tb`) and that the result is fresh; `specs` caches, per
+    # (a wants a gradient) + 2 * (b wants one), what the VJP reads as (reads operand 0, reads
+    # operand 1, reads the output, operand indexes), so no call tests tuple membership. An
+    # `elementwise` result is at least as large as each operand, so its size alone decides
+    # whether stand-ins are worth making.
     ra = ta and a._rg
     rb = tb and b._rg
-    slot = ra + 2 * rb
+    slot = 3 if ra and rb else 1 if ra else 2
     spec = specs[slot]
     if spec is None:
-        spec = specs[slot] = _one_sided(prim, _NO_PARAMS, (x, y), t._data, specs[3], ra)
-    idx, with_out = spec
+        idx, out_read = (
+            specs[0] if slot == 3 else _one_sided(prim, params, (x, y), t._data, specs[0], ra)
+        )
+        spec = specs[slot] = (0 in idx, 1 in idx, out_read, idx)
+    s0, s1, with_out, idx = spec
     saved: tuple = ()
     ka = kb = None
     if ra:
@@ -242,7 +262,7 @@ def _record_operator(
             ka = a._acc
             if ka is None:
                 ka = a._acc = _AccumulateGrad(a)
-    if ta and 0 in idx:
+    if s0 and ta:
         vc = a._vc
         if vc is None:
             vc = a._vc = _VersionCounter()
@@ -253,7 +273,7 @@ def _record_operator(
             kb = b._acc
             if kb is None:
                 kb = b._acc = _AccumulateGrad(b)
-    if tb and 1 in idx:
+    if s1 and tb:
         vc = b._vc
         if vc is None:
             vc = b._vc = _VersionCounter()
@@ -263,18 +283,25 @@ def _record_operator(
         saved += ((vc, 0, -1),)
     kept = t._data
     ins = (x, y)
-    if kept.size >= _STUB_MIN:  # else every operand is small too: nothing worth dropping
+    if kept.size >= _STUB_MIN or not elementwise and (x.size >= _STUB_MIN or y.size >= _STUB_MIN):
         ins, kept = _unread_dropped(ins, kept, idx, with_out)
-    t._node = _Node(prim, _NO_PARAMS, ins, kept, (ka, kb), saved)
+    t._node = _Node(prim, params, ins, kept, (ka, kb), saved)
     t._rg = True
 
 
-def _record_unary(prim: Any, a: Any, x: Any, t: Any, spec: tuple) -> None:
+def _operator_specs(spec: tuple) -> list:
+    """The per-call cache `_record_operator` reads: slot 0 holds the two-sided spec `spec` (as
+    `saves` gives it), slots 1-3 are filled on first use."""
+    return [spec, None, None, None]
+
+
+def _record_unary(
+    prim: Any, a: Any, x: Any, t: Any, read_x: bool, with_out: bool, save_x: tuple
+) -> None:
     # `record` for the math-function closures: one tensor operand that requires grad and a
-    # fresh output of its shape
-    save_x, with_out = spec[0], spec[1]
+    # fresh output of its shape; `read_x` is ``0 in save_x``, decided when the closure was made
     saved: tuple = ()
-    if 0 in save_x:
+    if read_x:
         vc = a._vc
         if vc is None:
             vc = a._vc = _VersionCounter()
@@ -292,6 +319,32 @@ def _record_unary(prim: Any, a: Any, x: Any, t: Any, spec: tuple) -> None:
     if kept.size >= _STUB_MIN:
         ins, kept = _unread_dropped(ins, kept, save_x, with_out)
     t._node = _Node(prim, _NO_PARAMS, ins, kept, (k,), saved)
+    t._rg = True
+
+
+def _record_reduced(prim: Any, params: dict, a: Any, x: Any, t: Any, spec: tuple) -> None:
+    # `record` for the full-reduction closures: one tensor operand that requires grad and a
+    # fresh output no larger than it (so only the operand's size decides the stand-ins)
+    idx, with_out = spec
+    saved: tuple = ()
+    if 0 in idx:
+        vc = a._vc
+        if vc is None:
+            vc = a._vc = _VersionCounter()
+        saved = ((vc, vc.v, 0),)
+    if with_out:
+        vc = t._vc = _VersionCounter()
+        saved += ((vc, 0, -1),)
+    k = a._node
+    if k is None:
+        k = a._acc
+        if k is None:
+            k = a._acc = _AccumulateGrad(a)
+    kept = t._data
+    ins = (x,)
+    if x.size >= _STUB_MIN:
+        ins, kept = _unread_dropped(ins, kept, idx, with_out)
+    t._node = _Node(prim, params, ins, kept, (k,), saved)
     t._rg = True
 
 
@@ -435,7 +488,7 @@ def binary_operator(
     float_out = _float_result(prim, 2)
     # saved-value specs per (operand 0 wants a gradient) + 2 * (operand 1 does); the one-sided
     # ones are derived on first use
-    specs: list = [None, None, None, spec]
+    specs = _operator_specs(spec)
     scalar_kinds = "f" if float_only else "fi"
 
     def method(self: Any, other: Any) -> Any:
@@ -443,7 +496,7 @@ def binary_operator(
         dt = x.dtype
         if isinstance(other, Tensor):
             y = other._data
-            if y.dtype is not dt or (float_only and dt.kind != "f") or dt.kind == "c":
+            if y.dtype is not dt or (float_only and dt.kind != "f"):
                 if dt.kind == "c" or y.dtype.kind == "c":
                     return _complex_op(prim, self, other, reflected)
                 return slow(other, self) if reflected else slow(self, other)
@@ -462,6 +515,10 @@ def binary_operator(
             self, other, x, y, ta, tb = other, self, y, x, tb, ta
         e = table.get((x.shape, y.shape, dt, dt))
         if e is None or e[0] is None:
+            # complex operands never enter the table (the rule refuses them), so this test
+            # costs only the calls that miss it
+            if dt.kind == "c":
+                return _complex_op(prim, self, other, False)
             out = fast(x, y)
         else:
             out = _empty(e[1], e[2])
@@ -488,11 +545,15 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
     fast = prim.fast
     table = fast.table  # as in binary_operator
     spec = saves(prim, 1)
+    save_x, with_out = spec
+    read_x = 0 in save_x
     fresh = prim.alias is _FRESH
     recorded = prim.vjp is not None
     float_out = _float_result(prim, 1)
 
-    def fn(input: Any, *, out: Any = None) -> Any:  # noqa: A002 - PyTorch's name
+    # `out` is positional-or-keyword, not keyword-only as in PyTorch: CPython 3.11 does not
+    # specialise calls of a function with keyword-only parameters, which would cost every call
+    def fn(input: Any, out: Any = None) -> Any:  # noqa: A002 - PyTorch's name
         if out is not None:
             return write_out(fn(input), out, prim.name)
         if isinstance(input, Tensor):
@@ -517,7 +578,7 @@ def unary_function(prim: Any, slow: Callable, float_only: bool = True) -> Callab
                     and _State.enabled
                     and (float_out or out.dtype.kind in "fc")
                 ):
-                    _record_unary(prim, input, x, t, spec)
+                    _record_unary(prim, input, x, t, read_x, with_out, save_x)
                 return t
         return slow(input)
 
@@ -530,8 +591,12 @@ def matmul_function(prim: Any, slow: Callable) -> Callable:
     params = {"transpose_a": False, "transpose_b": False}  # shared: nothing mutates node params
     fast = prim.fast_params
     spec = saves(prim, 2)
+    specs = _operator_specs(spec)
+    fresh = prim.alias is _FRESH and prim.vjp is not None
 
-    def fn(input: Any, other: Any, *, out: Any = None) -> Any:  # noqa: A002 - PyTorch's name
+    # `out` is positional-or-keyword, not keyword-only as in PyTorch: CPython 3.11 does not
+    # specialise calls of a function with keyword-only parameters, which would cost every call
+    def fn(input: Any, other: Any, out: Any = None) -> Any:  # noqa: A002 - PyTorch's name
         if out is not None:
             return write_out(fn(input, other), out, "matmul")
         if isinstance(input, Tensor) and isinstance(other, Tensor):
@@ -545,7 +610,16 @@ def matmul_function(prim: Any, slow: Callable) -> Callable:
                     out = fast(x, y, False, False)
                 except TypeError:  # its rule's error (a DTypeError), raised by the general path
                     return bind_hook(input, prim, args, params)
-                return finish(prim, params, args, (x, y), out, input._rg or other._rg, spec)
+                if _observe is not None or not fresh:
+                    return finish(prim, params, args, (x, y), out, input._rg or other._rg, spec)
+                # what `finish` does for a fresh result nobody observes, inlined
+                t = _new(Tensor)
+                t._data = out
+                t._rg = False
+                t._node = t._grad = t._vc = t._acc = t._base = None
+                if (input._rg or other._rg) and _State.enabled and out.dtype.kind in "fc":
+                    _record_operator(prim, input, other, True, True, x, y, t, specs, params, False)
+                return t
         return slow(input, other)
 
     return _wrapped(fn, slow)
@@ -558,14 +632,17 @@ def full_reduction(prim: Any, slow: Callable) -> Callable:
     params_of: dict = {}  # (ndim, keepdim) -> params, shared: nothing mutates node params
     fast = prim.fast_params
     spec = saves(prim, 1)
+    recorded = prim.vjp is not None
+    # the general path's errors name the operation (as op_errors' wrapper would), so the
+    # Tensor method calling this closure needs no wrapper frame of its own on every call
+    slow = named(slow, slow.__name__)
 
     def fn(
         input: Any,  # noqa: A002 - PyTorch's name
         dim: Any = None,
         keepdim: bool = False,
         dtype: Any = None,
-        *,
-        out: Any = None,
+        out: Any = None,  # positional-or-keyword for a specialised call (see unary_function)
     ) -> Any:
         if out is not None:
             return write_out(fn(input, dim, keepdim, dtype), out, prim.name)
@@ -583,7 +660,17 @@ def full_reduction(prim: Any, slow: Callable) -> Callable:
                 return bind_hook(input, prim, (input,), params)
             if type(out) is not _ndarray:
                 out = np.asarray(out)
-            return finish(prim, params, (input,), (x,), out, input._rg, spec)
+            if _observe is not None or not key[0] or not recorded:
+                # a 0-d operand's reduction over no axes may hand it back: `finish` links them
+                return finish(prim, params, (input,), (x,), out, input._rg, spec)
+            # what `finish` does for a fresh result nobody observes, inlined: the per-op path
+            t = _new(Tensor)
+            t._data = out
+            t._rg = False
+            t._node = t._grad = t._vc = t._acc = t._base = None
+            if input._rg and _State.enabled and out.dtype.kind in "fc":
+                _record_reduced(prim, params, input, x, t, spec)
+            return t
         return slow(input, dim, keepdim, dtype)
 
     return _wrapped(fn, slow)

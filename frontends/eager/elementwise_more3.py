@@ -84,7 +84,10 @@ def fmod(input: Any, other: Any, *, out: Any = None) -> Tensor:
 
 def _nonzero_divisor(name: str, y: Any) -> None:
     if np.any(np.asarray(y._data if isinstance(y, Tensor) else y) == 0):
-        raise ZeroDivisionError(f"{name}: integer division by zero (a zero in `other`)")
+        # PyTorch's RuntimeError (Python's ZeroDivisionError is no tensor library's error type)
+        raise RuntimeError(
+            f"{name}: ZeroDivisionError: integer division by zero (a zero in `other`)"
+        )
 
 
 def remainder(input: Any, other: Any, *, out: Any = None) -> Tensor:

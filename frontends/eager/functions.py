@@ -22,6 +22,9 @@ from . import _convert as C
 from . import dispatch as _D
 from . import tensor as _t
 
+# read on every operation: no module __getattr__ guard here (see namespaces._guard_module)
+__dg_hot__ = True
+
 
 def _tensor(x: Any):
     return C.as_tensor_operand(x)

@@ -7,6 +7,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+# read on every operation: no module __getattr__ guard here (see namespaces._guard_module)
+__dg_hot__ = True
+
 
 class _GradMode(threading.local):
     # per thread, as in PyTorch: one thread's no_grad() (e.g. inside backward) must not stop

@@ -21,6 +21,9 @@ from . import dispatch as _dispatch
 from . import tensor as _t
 from .grad_mode import _State
 
+# read on every operation: no module __getattr__ guard here (see namespaces._guard_module)
+__dg_hot__ = True
+
 _LEAF_MSG = (
     "a leaf Variable that requires grad is being used in an in-place operation ({op}). Wrap "
     "parameter updates in `with torch.no_grad():`, or work on a clone()."

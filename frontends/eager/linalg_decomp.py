@@ -49,7 +49,7 @@ class _Lstsq(NamedTuple):
 
 
 def _m(op: str, x: Any) -> Tensor:
-    t = C.floating(x)
+    t = C.floating_only(op, x)
     if t.dim() < 2:
         raise RuntimeError(
             f"{op}: the input must have at least 2 dimensions (a batch of matrices), got shape "
@@ -264,7 +264,7 @@ def norm(
     dtype: Any = None,
 ) -> Tensor:  # fmt: skip
     """linalg.norm: a vector norm over one dim (or of a 1-D input), a matrix norm over two."""
-    x = C.floating(A)
+    x = C.floating(A) if dtype is not None else C.floating_only("linalg.norm", A)
     if dtype is not None:
         x = x.to(dtype)
     two = (dim is not None and np.ndim(dim) == 1 and len(dim) == 2) or (

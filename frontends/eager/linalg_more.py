@@ -15,8 +15,8 @@ from . import _convert as C
 from .tensor import Tensor
 
 
-def _m(x: Any) -> Tensor:
-    return C.floating(x)
+def _m(x: Any, op: str = "linalg") -> Tensor:
+    return C.floating_only(op, x)
 
 
 def inverse(input: Any, *, out: Any = None) -> Tensor:
@@ -77,7 +77,7 @@ def vector_norm(
     """The ord-norm of x flattened (or over dim)."""
     from .reductions import norm
 
-    return norm(_m(x), p=ord, dim=dim, keepdim=keepdim)
+    return norm(_m(x, "linalg.vector_norm"), p=ord, dim=dim, keepdim=keepdim)
 
 
 def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False) -> Tensor:

@@ -140,6 +140,8 @@ def isclose(
 ) -> Tensor:
     """|input - other| <= atol + rtol * |other|, elementwise."""
     a, b = _t(input)._data, _t(other)._data
+    if a.dtype != b.dtype:  # PyTorch compares tensors of one dtype only
+        raise RuntimeError(f"isclose: {_t(input).dtype} did not match {_t(other).dtype}")
     return Tensor._make(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 

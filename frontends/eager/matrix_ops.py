@@ -72,7 +72,27 @@ def repeat_interleave(input: Any, repeats: Any, dim: int | None = None) -> Tenso
     if dim is None:
         x, dim = x.reshape(-1), 0
     reps = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
-    idx = np.repeat(np.arange(x.shape[dim]), reps).astype(np.int64)
+    n = x.shape[dim]
+    if reps.ndim > 1:
+        raise RuntimeError("repeat_interleave: repeats must be 0-dim or 1-dim tensor")
+    if reps.dtype.kind not in "iu":
+        raise RuntimeError(f"repeat_interleave: repeats must be integers, got {reps.dtype}")
+    if reps.ndim == 1 and reps.size != n:
+        raise RuntimeError(
+            "repeat_interleave: repeats must have the same size as input along dim, but got "
+            f"repeats.size(0) = {reps.size} and input.size(0) = {n}"
+        )
+    if (reps < 0).any():
+        raise RuntimeError("repeat_interleave: Repeats must be non-negative")
+    # the output's length, in Python integers: numpy's own sum would wrap around (and its repeat
+    # then writes past its buffer)
+    total = int(reps) * n if reps.ndim == 0 else sum(int(r) for r in reps)
+    if total * max(1, x.numel() // max(n, 1)) >= 2**48:
+        raise RuntimeError(
+            f"repeat_interleave: the output would have {total} rows along dim {dim}, too many "
+            "to allocate (numel: integer multiplication overflow)"
+        )
+    idx = np.repeat(np.arange(n), reps).astype(np.int64)
     return x.index_select(dim, Tensor._make(idx))
 
 

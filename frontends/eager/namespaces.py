@@ -67,7 +67,10 @@ def _converted(qualname: str, ns: types.SimpleNamespace) -> Namespace:
 
 
 def _guard_module(qualname: str, mod: types.ModuleType) -> None:
-    if "__getattr__" not in vars(mod):
+    # a module whose attributes the per-op path reads declares `__dg_hot__`: CPython does not
+    # specialise attribute reads on a module that has a `__getattr__`, so a guard there would
+    # slow every operation, and these implementation modules are no torch namespace anyway
+    if "__getattr__" not in vars(mod) and not vars(mod).get("__dg_hot__"):
         mod.__getattr__ = missing.module_getattr(qualname, vars(mod))
 
 

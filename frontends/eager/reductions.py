@@ -20,6 +20,9 @@ from . import dispatch as _D
 from . import tensor as _t
 from .functions import _bools, _tensor, eq, maximum, minimum
 
+# read on every operation: no module __getattr__ guard here (see namespaces._guard_module)
+__dg_hot__ = True
+
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
 
@@ -78,12 +81,18 @@ def amin(input: Any, dim: Any = None, keepdim: bool = False):
 
 def argmax(input: Any, dim: int | None = None, keepdim: bool = False):
     """Index of the first largest value (int64); no gradient flows."""
-    return ops.argmax(_tensor(input), dim, keepdim)
+    x = _tensor(input)
+    if x._data.dtype == np.bool_:
+        raise RuntimeError("argmax(): does not support bool input")
+    return ops.argmax(x, dim, keepdim)
 
 
 def argmin(input: Any, dim: int | None = None, keepdim: bool = False):
     """Index of the first smallest value (int64); no gradient flows."""
-    return ops.argmin(_tensor(input), dim, keepdim)
+    x = _tensor(input)
+    if x._data.dtype == np.bool_:
+        raise RuntimeError("argmin(): does not support bool input")
+    return ops.argmin(x, dim, keepdim)
 
 
 def logsumexp(input: Any, dim: Any, keepdim: bool = False):
@@ -93,7 +102,7 @@ def logsumexp(input: Any, dim: Any, keepdim: bool = False):
 
 def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None):
     """The p-norm over `dim` (all elements when None)."""
-    x = C.floating(input)
+    x = C.floating(input) if dtype is not None else C.floating_only("norm", input)
     if dtype is not None:
         x = x.type(dtype)
     return CF.norm(x, 2 if p is None else p, C.dims(dim), keepdim)
@@ -109,7 +118,13 @@ def var(
 ):
     """Variance over `dim` (unbiased by default, as PyTorch)."""
     corr = (1 if unbiased else 0) if correction is None else int(correction)
-    return CF.var(C.floating(input), C.dims(dim), corr, keepdim)
+    return CF.var(_float_or_complex("var", input), C.dims(dim), corr, keepdim)
+
+
+def _float_or_complex(op: str, input: Any) -> Any:
+    if isinstance(input, _t.Tensor) and input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}: std and var only support floating point and complex dtypes")
+    return C.floating(input)
 
 
 def std(
@@ -122,7 +137,7 @@ def std(
 ):
     """Standard deviation over `dim` (unbiased by default, as PyTorch)."""
     corr = (1 if unbiased else 0) if correction is None else int(correction)
-    return CF.std(C.floating(input), C.dims(dim), corr, keepdim)
+    return CF.std(_float_or_complex("std", input), C.dims(dim), corr, keepdim)
 
 
 def all(input: Any, dim: Any = None, keepdim: bool = False):  # noqa: A001
@@ -142,6 +157,8 @@ def any(input: Any, dim: Any = None, keepdim: bool = False):  # noqa: A001
 
 def allclose(input: Any, other: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
     """True when |input - other| <= atol + rtol * |other| everywhere."""
+    if isinstance(input, _t.Tensor) and isinstance(other, _t.Tensor) and input.dtype != other.dtype:
+        raise RuntimeError(f"allclose: {input.dtype} did not match {other.dtype}")
     a, b = C.pair(C.floating(input), C.floating(other))
     diff = ops.abs(ops.sub(a, b))
     dt = diff._data.dtype

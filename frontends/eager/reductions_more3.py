@@ -53,9 +53,10 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None, out: Any = None) -> Tens
         x = x.to(dtype)
     elif x._data.dtype.kind in "biu":
         x = x.long()
+    d = _dim("cumprod", dim, x.dim())  # checked for a 0-d input too ([-1, 0], as PyTorch)
     if x.dim() == 0:
         return x.clone()
-    return MC.cumprod(x, _dim("cumprod", dim, x.dim()))
+    return MC.cumprod(x, d)
 
 
 def _running_arg(x: np.ndarray, axis: int, is_max: bool) -> np.ndarray:
@@ -260,8 +261,12 @@ def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor
         raise RuntimeError(f"histc: \"histogram_cpu\" not implemented for '{x.dtype}'")
     data = x._data.reshape(-1)
     lo, hi = float(min), float(max)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     if lo == hi and data.size:
         lo, hi = float(data.min()), float(data.max())
+        if not (np.isfinite(lo) and np.isfinite(hi)):  # the data's own range (NaN, inf)
+            raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     if lo > hi:
@@ -412,6 +417,10 @@ def kron(input: Any, other: Any, *, out: Any = None) -> Tensor:
 def inner(input: Any, other: Any, *, out: Any = None) -> Tensor:
     """Sum over the last dims of input and other (products for 0-d operands)."""
     a, b = _t(input), _t(other)
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"inner: both inputs should have same dtype, got {a.dtype} and {b.dtype}"
+        )
     if a.dim() == 0 or b.dim() == 0:
         return a * b
     if a.shape[-1] != b.shape[-1]:

@@ -15,6 +15,9 @@ from ...core.primitives.bounds import index_bounds
 from . import _convert as C
 from . import tensor as _t
 
+# read on every operation: no module __getattr__ guard here (see namespaces._guard_module)
+__dg_hot__ = True
+
 
 def _tensor(x: Any):
     return C.as_tensor_operand(x)
@@ -296,8 +299,13 @@ def flip(input: Any, dims: Any):
     """Reverse the order along `dims`: a copy, as torch's (writing to it leaves `input` alone)."""
     x = _tensor(input)
     idx = [slice(None)] * x._data.ndim
+    seen = set()
     for d in C.dims(dims):
-        idx[domain.check_dim("flip", int(d), x._data.ndim, "dims")] = slice(None, None, -1)
+        k = domain.check_dim("flip", int(d), x._data.ndim, "dims")
+        if k in seen:  # a repeated dim would flip back: PyTorch refuses it
+            raise RuntimeError(f"flip: dim {k} appears multiple times in the list of dims")
+        seen.add(k)
+        idx[k] = slice(None, None, -1)
     return ops.identity(ops.getitem(x, tuple(idx)))
 
 

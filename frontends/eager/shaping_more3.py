@@ -137,6 +137,12 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:
     """Entries of input at `indices` along `dim` (the two broadcast against each other)."""
     x = _t(input)
     if dim is None:
+        i = _index("take_along_dim", indices)
+        if i.size and i.min() < 0:  # unlike take, PyTorch refuses negative indices here
+            raise RuntimeError(
+                f"take_along_dim: index {int(i.min())} is out of bounds for dimension 0 with "
+                f"size {x.numel()}"
+            )
         return take(x, indices)
     i = _index("take_along_dim", indices)
     d = _dim("take_along_dim", dim, x.dim())
@@ -260,6 +266,8 @@ def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any
     x = _t(input)
     if x.dim() == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
+    if int(n) < 0:
+        raise RuntimeError(f"diff: order must be non-negative but got {n}")
     d = _dim("diff", dim, x.dim())
     parts = [p for p in (prepend, x, append) if p is not None]
     if len(parts) > 1:

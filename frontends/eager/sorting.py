@@ -27,8 +27,10 @@ def _as(x: Any) -> Any:
 
 
 def _order(a: np.ndarray, dim: int, descending: bool) -> np.ndarray:
-    if descending:  # stable descending: sort the negated keys (NaN last as torch puts it first)
-        key = -a if a.dtype.kind in "fi" else ~a if a.dtype.kind == "b" else -a.astype(np.int64)
+    if descending:  # stable descending: sort the negated keys
+        if a.dtype.kind == "f":  # NaN counts as the largest value, so it comes first (as torch)
+            return np.lexsort((-a, ~np.isnan(a)), axis=dim)
+        key = -a if a.dtype.kind == "i" else ~a if a.dtype.kind == "b" else -a.astype(np.int64)
         return np.argsort(key, axis=dim, kind="stable")
     return np.argsort(a, axis=dim, kind="stable")
 
@@ -78,8 +80,27 @@ def cumsum(input: Any, dim: int, *, dtype: Any = None, out: Any = None) -> Any:
         return x.clone()
     n = x.shape[dim]
     tri = Tensor._make(np.triu(np.ones((n, n), x._data.dtype)))
+    if x._data.dtype.kind == "f" and not np.isfinite(x._data).all():
+        return _cumsum_nonfinite(x, dim, tri)
     moved = x.transpose(dim, -1)
     return (moved @ tri).transpose(dim, -1).contiguous()
+
+
+def _cumsum_nonfinite(x: Tensor, dim: int, tri: Tensor) -> Tensor:
+    """cumsum of a tensor holding NaN or inf: in the triangular product, 0 * inf = NaN would
+    reach every position, so the finite entries are summed by the product (gradients flow as
+    before) and the positions a NaN or inf has reached take the running sum's value (plus the
+    product, detached, so every position's gradient still reaches the finite entries)."""
+    from .functions import where
+
+    finite = Tensor._make(np.isfinite(x._data))
+    clean = where(finite, x, Tensor._make(np.zeros((), x._data.dtype)))
+    summed = (clean.transpose(dim, -1) @ tri).transpose(dim, -1).contiguous()
+    with np.errstate(invalid="ignore"):
+        running = np.cumsum(x._data, axis=dim, dtype=x._data.dtype)
+    # inf - a finite sum is inf and NaN stays NaN, so this adds up to `running` exactly there
+    jump = Tensor._make(running) - summed.detach()
+    return where(Tensor._make(np.isfinite(running)), summed, summed + jump)
 
 
 def prod(input: Any, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Any:

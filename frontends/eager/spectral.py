@@ -78,7 +78,8 @@ def angle(input: Any) -> Tensor:  # noqa: A002
     if x._data.dtype.kind == "c":
         return CX.complex_angle(x)
     x = C.floating(x)
-    return ops.mul(ops.cast(ops.less(x, ops.scalar(0, x)), x._data.dtype), ops.scalar(np.pi, x))
+    out = ops.mul(ops.cast(ops.less(x, ops.scalar(0, x)), x._data.dtype), ops.scalar(np.pi, x))
+    return ops.where(ops.not_equal(x, x), x, out)  # NaN stays NaN, as PyTorch
 
 
 def conj(input: Any) -> Tensor:  # noqa: A002

@@ -18,7 +18,10 @@ from typing import Any
 import numpy as np
 
 from ...core import ops
-from ...core.autodiff import reverse_sweep
+from ...core.autodiff import DROP_SAVED, reverse_sweep
+
+# read on every operation: no module __getattr__ guard here (see namespaces._guard_module)
+__dg_hot__ = True
 
 _seq = itertools.count()
 
@@ -248,6 +251,7 @@ def run_backward(
     keys = list(leaves) if wanted is None else list(wanted)
     # what the nodes saved, read before the sweep drops it node by node
     held = saved_ids(nodes) if owned is not None else None
+    swept = False
     try:
         # the tape's nodes are their own keys; for backward() every leaf reached is wanted,
         # and every node collected leads to one, so nothing needs a liveness check. Without
@@ -259,13 +263,17 @@ def run_backward(
             keep,
             self_keyed=True,
             all_live=wanted is None,
-            release=None if retain_graph else release,
+            release=None if retain_graph else DROP_SAVED,
         )
+        swept = True  # the sweep dropped what every node saved, one after the other
+        if not retain_graph:
+            for n in nodes:
+                n.freed = True
         if owned is not None:
             owned.update(owned_cotangents(cts, roots, held))
     finally:
-        if not retain_graph:
-            free(nodes)
+        if not retain_graph and not swept:
+            free(nodes)  # the sweep stopped early: drop what the nodes it had not reached saved
     return cts, leaves, nodes
 
 

@@ -293,6 +293,9 @@ class Tensor(TensorOps, SurfaceMethods):
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
+        if value is None and _dispatch._event is None:  # nothing captures the call: store it
+            self._grad = None
+            return
         _set_grad(self, value)
 
     @property

@@ -237,6 +237,10 @@ class TensorOps:
         """Sum over dim (all when None)."""
         return _R.sum(self, dim, keepdim, dtype)
 
+    # a fast-path closure's caller: its errors already name sum (see dispatch.full_reduction),
+    # so op_errors adds no wrapper call to every ``x.sum()``
+    sum.__dg_fast__ = True
+
     def mean(self, dim: Any = None, keepdim: bool = False, dtype: Any = None):
         """Mean over dim (all when None)."""
         return _R.mean(self, dim, keepdim, dtype)

@@ -104,8 +104,12 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
         ax, ay = axes
         ax = [ax] if isinstance(ax, (int, np.integer)) else list(ax)
         ay = [ay] if isinstance(ay, (int, np.integer)) else list(ay)
-        ax = [int(i) % len(sx) for i in ax]
-        ay = [int(i) % len(sy) for i in ay]
+        for axs, sh, t in ((ax, sx, x), (ay, sy, y)):
+            if axs and not sh:
+                raise ValueError(f"tensordot: axes {axs} name dims of the scalar {t}")
+        # an axis out of range is an error, never wrapped onto another axis
+        ax = [domain.check_dim("tensordot", int(i), len(sx), "axes") for i in ax]
+        ay = [domain.check_dim("tensordot", int(i), len(sy), "axes") for i in ay]
     if len(ax) != len(ay) or any(sx[i] != sy[j] for i, j in zip(ax, ay, strict=False)):
         raise ValueError(f"tensordot: axes {ax} of {x} and {ay} of {y} must match in size")
     fx = [i for i in range(len(sx)) if i not in ax]

@@ -40,6 +40,14 @@ def matrix_band_part(input: Any, num_lower: Any, num_upper: Any, name: str | Non
     if len(x.shape) < 2:
         raise ValueError(f"matrix_band_part: input must have rank >= 2, got {x}")
     lo, up = _int_or_tensor(num_lower), _int_or_tensor(num_upper)
+    for k, what, n in ((lo, "num_lower", x.shape[-2]), (up, "num_upper", x.shape[-1])):
+        # TF refuses a band wider than the matrix (negative keeps the whole triangle)
+        if isinstance(k, int) and n is not None and k > n:
+            side = "rows" if what == "num_lower" else "columns"
+            raise ValueError(
+                f"matrix_band_part: {what} ({k}) must be negative or less or equal to the number "
+                f"of {side} ({n})"
+            )
 
     def build():
         if x.shape[-2] is not None and x.shape[-1] is not None:

@@ -208,13 +208,25 @@ def digamma(x: Any, name: Any = None) -> Tensor:
 def igamma(a: Any, x: Any, name: Any = None) -> Tensor:
     """The regularised lower incomplete gamma function P(a, x)."""
     a = _t(a)
-    return P.igamma(a, _t(x, a.dtype))
+    return P.igamma(a, _t(x, a.dtype), edges="tf")
 
 
 def igammac(a: Any, x: Any, name: Any = None) -> Tensor:
     """The regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x)."""
+    a = _t(a)
+    x = _t(x, a.dtype)
     p = igamma(a, x)
-    return ops.sub(ops.scalar(1, p), p)
+    q = ops.sub(ops.scalar(1, p), p)
+    # TF's values where Q is not 1 - P: NaN at x = 0 unless a > 0, and 0 at a = x = inf
+    w = ops.where
+    q = w(
+        ops.equal(x, ops.scalar(0, x)),
+        w(ops.greater(a, ops.scalar(0, a)), q, ops.scalar(np.nan, q)),
+        q,
+    )
+    inf_a = ops.equal(a, ops.scalar(np.inf, a))
+    inf_x = ops.equal(x, ops.scalar(np.inf, x))
+    return w(inf_a, w(inf_x, ops.scalar(0, q), q), q)
 
 
 def polygamma(a: Any, x: Any, name: Any = None) -> Tensor:

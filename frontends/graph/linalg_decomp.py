@@ -44,15 +44,36 @@ def qr(input: Any, full_matrices: bool = False, name: Any = None):  # noqa: A002
     return D.qr_parts(D.qr(x, full_matrices), m, n, full_matrices)
 
 
+def _lower_symmetric(x: Tensor) -> Tensor:
+    """The symmetric matrix whose lower triangle is x's (TF's eigensolvers read only that one;
+    the core's eigh reads (A + A^T) / 2, which is exactly A for a symmetric A)."""
+    n = x.shape[-1]
+    if n is None:
+        return x
+    from ...core.primitives.shaping import transpose
+
+    rank = len(x.shape)
+    perm = (*range(rank - 2), rank - 1, rank - 2)
+    zero = ops.scalar(0, x)
+    lower = ops.where(np.tril(np.ones((n, n), bool)), x, zero)
+    strict = ops.where(np.tril(np.ones((n, n), bool), -1), x, zero)
+    mirrored = ops.add(lower, transpose(strict, perm))
+    # the values of the mirrored matrix, the gradient of x itself (the eigensolver's rule
+    # symmetrises it, as TF's): x + 0 is x exactly when x is symmetric, so both styles keep
+    # the same bits there
+    return ops.add(x, ops.stop_gradient(ops.sub(mirrored, x)))
+
+
 def self_adjoint_eig(tensor: Any, name: Any = None):
-    """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix."""
-    x = _matrix("self_adjoint_eig", tensor)
+    """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix (its lower
+    triangle is read, as TF)."""
+    x = _lower_symmetric(_matrix("self_adjoint_eig", tensor))
     return D.eigh_parts(D.eigh(x), x.shape[-1])
 
 
 def self_adjoint_eigvals(tensor: Any, name: Any = None) -> Tensor:
-    """The eigenvalues (ascending) of each symmetric matrix."""
-    return D.eigvalsh(_matrix("self_adjoint_eigvals", tensor))
+    """The eigenvalues (ascending) of each symmetric matrix (its lower triangle, as TF)."""
+    return D.eigvalsh(_lower_symmetric(_matrix("self_adjoint_eigvals", tensor)))
 
 
 def matrix_determinant(input: Any, name: Any = None) -> Tensor:  # noqa: A002

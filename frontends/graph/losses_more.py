@@ -179,5 +179,8 @@ def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
         domain.check_dim("reverse", int(a), len(x.shape), "axis")
         for a in (axis if isinstance(axis, (list, tuple)) else [axis])
     ]
+    for i, a in enumerate(axes):
+        if a in axes[:i]:  # reversing twice would undo it: TF refuses it
+            raise ValueError(f"reverse: axis {a} specified more than once")
     idx = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(len(x.shape)))
     return x.graph.build_op("ReverseV2", name, lambda: ops.getitem(x, idx))

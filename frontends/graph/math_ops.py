@@ -224,7 +224,8 @@ def scalar_mul(scalar: Any, x: Any, name: str | None = None) -> Tensor:
 def clip_by_value(
     t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None
 ) -> Tensor:
-    """min(max(t, lo), hi): the core's clamp (gradient passes where lo <= t <= hi)."""
+    """max(min(t, hi), lo), TF's order (lo wins when lo > hi): the core's clamp (gradient
+    passes where lo <= t <= hi)."""
     t = _tensor(t)
     g = graph_of(t, clip_value_min, clip_value_max)
 
@@ -234,7 +235,7 @@ def clip_by_value(
         for b in (lo, hi):
             if b.dtype != t.dtype:
                 raise TypeError(f"clip_by_value: bound {b} does not match the dtype of {t}")
-        return F.clamp(t, lo, hi)
+        return F.clamp(t, lo, hi, hi_first=True)
 
     return g.build_op("ClipByValue", name, build, default="clip_by_value")
 

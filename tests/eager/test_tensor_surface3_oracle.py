@@ -340,7 +340,7 @@ def test_bad_input_errors_name_the_op():
         dg.quantile(x, 1.5)
     with pytest.raises(RuntimeError, match="hypot"):
         dg.hypot(dg.tensor([1]), dg.tensor([2]))
-    with pytest.raises(ZeroDivisionError, match="remainder"):
+    with pytest.raises(RuntimeError, match="remainder: ZeroDivisionError"):  # as PyTorch's
         dg.remainder(dg.tensor([1]), 0)
     with pytest.raises(RuntimeError, match="bitwise_and"):
         dg.bitwise_and(x, x)

@@ -13,6 +13,13 @@ import duograd.frontends.graph as dtf
 import numpy as np
 import pytest
 
+# every pair of special values (x < 0, a = 0, infinities, NaN) for the incomplete gamma family,
+# where the two anchors also differ from each other
+_EDGE = [0.0, 0.5, 1.0, 3.0, np.inf, -1.0, -np.inf, np.nan]
+GAMMA_A = [a for a in _EDGE for _ in _EDGE]
+GAMMA_X = [x for _ in _EDGE for x in _EDGE]
+CLIP_X = [-3.0, 0.0, 0.5, 2.0, np.nan, np.inf, -np.inf]
+
 # (id, op name the error must carry, the program given the torch-like module and its F)
 EAGER = [
     ("embedding-neg", "embedding", lambda t, F: t.nn.Embedding(10, 3)(t.tensor([-1]))),
@@ -58,6 +65,22 @@ EAGER = [
     ("mv-size", "mv", lambda t, F: t.mv(t.ones(2, 3), t.ones(4))),
     ("dot-size", "dot", lambda t, F: t.dot(t.ones(3), t.ones(4))),
     ("batchnorm-channels", "BatchNorm2d", lambda t, F: t.nn.BatchNorm2d(3)(t.ones(2, 4, 2, 2))),
+    ("igamma-edges-ok", None, lambda t, F: t.igamma(t.tensor(GAMMA_A), t.tensor(GAMMA_X))),
+    ("igammac-edges-ok", None, lambda t, F: t.igammac(t.tensor(GAMMA_A), t.tensor(GAMMA_X))),
+    ("gammainc-edges-ok", None, lambda t, F: t.special.gammainc(t.tensor(GAMMA_A), t.tensor(GAMMA_X))),
+    ("gammaincc-edges-ok", None, lambda t, F: t.special.gammaincc(t.tensor(GAMMA_A), t.tensor(GAMMA_X))),
+    ("clamp-min-above-max-ok", None, lambda t, F: t.clamp(t.tensor(CLIP_X), 2.0, -1.0)),
+    ("polygamma-negative-and-poles-ok", None, lambda t, F: t.polygamma(2, t.tensor([-1.5, -0.5, 0.0, -2.0, 0.5, np.inf]))),
+    ("polygamma-huge-order-ok", None, lambda t, F: t.polygamma(2**62, t.tensor([0.5, 2.0, -1.5]))),
+    ("topk-nan-largest-ok", None, lambda t, F: t.topk(t.tensor([[1.0, np.nan, 3.0], [np.nan, 0.0, -1.0]]), 2).indices),
+    ("sort-descending-nan-first-ok", None, lambda t, F: t.sort(t.tensor([np.inf, np.nan, 3.0, np.nan]), descending=True).indices),
+    ("cumsum-nonfinite-ok", None, lambda t, F: t.cumsum(t.tensor([[1.0, 2.0, np.nan, 4.0], [np.inf, 1.0, -np.inf, 2.0]]), 1)),
+    ("angle-nan-ok", None, lambda t, F: t.angle(t.tensor([np.nan, -1.0, 1.0, 0.0]))),
+    ("flip-repeated-dim", "flip", lambda t, F: t.flip(t.ones(2, 3), (0, 0))),
+    ("hardtanh-min-above-max", "hardtanh", lambda t, F: F.hardtanh(t.ones(2, 3), 2.0, 1.0)),
+    ("isclose-dtypes", "isclose", lambda t, F: t.isclose(t.ones(2), t.ones(2) > 0)),
+    ("argmax-bool", "argmax", lambda t, F: t.argmax(t.ones(2) > 0)),
+    ("qr-integer", "qr", lambda t, F: t.linalg.qr(t.ones(3, 3, dtype=t.int64))),
 ]  # fmt: skip
 
 
@@ -130,6 +153,15 @@ GRAPH = [
     ("one_hot-oob-zeros-ok", None, lambda tf: tf.one_hot([3, -1, 1], 3)),
     ("zeros-negative", "zeros", lambda tf: tf.zeros((-1, 2))),
     ("split-sizes", "split", lambda tf: tf.split(tf.zeros((4,)), [1, 2])),
+    ("igamma-edges-ok", None, lambda tf: tf.math.igamma(tf.constant(GAMMA_A), tf.constant(GAMMA_X))),
+    ("igammac-edges-ok", None, lambda tf: tf.math.igammac(tf.constant(GAMMA_A), tf.constant(GAMMA_X))),
+    ("clip-min-above-max-ok", None, lambda tf: tf.clip_by_value(tf.constant(CLIP_X), 2.0, -1.0)),
+    ("clip-inf-bounds-ok", None, lambda tf: tf.clip_by_value(tf.constant(CLIP_X), np.inf, -np.inf)),
+    ("reverse-repeated-axis", "reverse", lambda tf: tf.reverse(tf.ones((2, 3)), [0, 0])),
+    ("tensordot-axis-of-scalar", "tensordot", lambda tf: tf.tensordot(tf.ones((4,)), tf.constant(1.5), (0, 1))),
+    ("sort-with-neg-inf-ok", None, lambda tf: tf.sort(tf.constant([[3.0, -np.inf, 1.0, -np.inf, 2.0]]))),
+    ("argsort-descending-neg-inf-ok", None, lambda tf: tf.argsort(tf.constant([[3.0, -np.inf, 1.0, -np.inf]]), direction="DESCENDING")),
+    ("eigvals-lower-triangle-ok", None, lambda tf: tf.self_adjoint_eigvals(tf.constant([[2.0, 9.0], [1.0, 3.0]]))),
 ]  # fmt: skip
 
 

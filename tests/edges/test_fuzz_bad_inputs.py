@@ -114,12 +114,14 @@ def _call(mod, fn, args):
     x = mod.tensor(X, requires_grad=True)
     try:
         out = fn(mod, x, args)
+        # inside the try: PyTorch's expand with a size of -2 returns a tensor whose numpy()
+        # raises "negative dimensions are not allowed", which counts as the anchor refusing
+        if isinstance(out, (tuple, list)):
+            out = [o.detach().numpy() for o in out]
+        else:
+            out = out.detach().numpy()
     except Exception as e:  # noqa: BLE001 - judged by the caller
         return e, x
-    if isinstance(out, (tuple, list)):
-        out = [o.detach().numpy() for o in out]
-    else:
-        out = out.detach().numpy()
     return out, x
 
 

@@ -490,6 +490,17 @@ KNOWN = {
         "an empty input: duograd returns an empty transform, PyTorch's MKL backend raises",
     ),
     ("tf", "svd"): "singular vectors are unique up to sign only; the signs differ from TF's",
+    ("torch.Tensor", "svd"): "singular vectors are unique up to sign only; the signs differ "
+    "from PyTorch's",
+    ("tf", "self_adjoint_eig"): "eigenvectors are unique up to sign only; the signs differ "
+    "from TF's",
+    **dict.fromkeys(
+        [("tf", "sort"), ("tf", "argsort"), ("tf.math", "top_k")],
+        "NaN: TF's order is not a total order (NaN compares false both ways), so its NaN "
+        "positions are arbitrary; duograd puts NaN first as the largest value, as PyTorch",
+    ),
+    ("torch.Tensor", "sign"): "sign(NaN): PyTorch gives 0, TF NaN; the one sign primitive "
+    "gives NaN in both styles",
     ("tf.linalg", "svd"): "singular vectors are unique up to sign only; the signs differ from TF's",
     # names added in the same change as this fuzzer, found by it after the merge, not yet fixed
     ("tf", "searchsorted"): "an unsorted sorted_sequence: TF's result is undefined there",

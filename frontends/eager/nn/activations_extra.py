@@ -36,6 +36,9 @@ def kl_div(
     log_target: bool = False,
 ) -> Tensor:
     """KL divergence with `input` as log-probabilities: target * (log target - input)."""
+    for t in (input, target):
+        if isinstance(t, Tensor) and t._data.dtype.kind in "biu":
+            raise RuntimeError("kl_div: Integral inputs not supported.")
     if log_target:
         pointwise = target.exp() * (target - input)
     else:

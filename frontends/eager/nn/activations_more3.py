@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import _convert as C
 from .. import creation as _cr
 from .. import functions as _fn
@@ -80,8 +82,11 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, 0 between."""
-    if lambd < 0:
-        raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found {lambd}")
+    if not 0 <= lambd <= np.finfo(np.float32).max:  # NaN and inf too, as PyTorch
+        raise RuntimeError(
+            f"softshrink: lambda must be in range [0, {np.finfo(np.float32).max:g}], "
+            f"but found {lambd}"
+        )
     x = C.floating(input)
     return _fn.where(x > lambd, x - lambd, _fn.where(x < -lambd, x + lambd, x * 0.0))
 
@@ -118,8 +123,10 @@ def rrelu(
 ) -> Tensor:
     """Leaky ReLU with a slope drawn from U(lower, upper) per element while training (from the
     shared random stream), the mean slope (lower + upper) / 2 otherwise."""
-    if lower > upper:
+    if not lower <= upper:  # NaN bounds too, as PyTorch
         raise ValueError(f"rrelu: lower bound {lower} must not exceed upper bound {upper}")
+    if not np.isfinite(upper):
+        raise RuntimeError(f"rrelu: upper bound must be finite, got {upper}")
 
     def fn(x: Tensor) -> Tensor:
         x = C.floating(x)

@@ -36,6 +36,10 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias (PyTorch's (out, in) weight layout)."""
+    if isinstance(weight, Tensor) and weight.dim() > 2:  # PyTorch transposes it with t()
+        raise RuntimeError(
+            f"linear: t() expects a tensor with <= 2 dimensions, but weight is {weight.dim()}D"
+        )
     return CF.linear(input, weight, bias, layout="out_in")
 
 

@@ -73,6 +73,12 @@ def softsign(input: Tensor) -> Tensor:
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
     """x clamped to [min_val, max_val]."""
+    if min_val > max_val:  # PyTorch refuses it (clamp would silently give max_val everywhere)
+        raise ValueError(
+            f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})"
+        )
+    if isinstance(input, Tensor) and input._data.dtype == np.bool_:
+        raise RuntimeError("hardtanh: Bool inputs not supported")
     return _fn.clamp(input, min_val, max_val)
 
 
@@ -100,6 +106,8 @@ def smooth_l1_loss(
     beta: float = 1.0,
 ) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target)."""
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
     a, b = F._regression_pair(input, target)
     d = _fn.abs(a - b)
     if beta == 0:
@@ -114,6 +122,10 @@ def huber_loss(
 ) -> Tensor:
     """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (times an element `weight`;
     torch's weighted 'mean' is the plain mean of the weighted terms)."""
+    if not delta > 0:
+        raise RuntimeError(
+            f"huber_loss does not support non-positive values for delta, got {delta}"
+        )
     a, b = F._regression_pair(input, target)
     d = _fn.abs(a - b)
     per = _fn.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
