@@ -34,7 +34,7 @@ MARKER = "DUOGRAD_BENCH_CPU_APPLIED"
 ENV_OPTION = "DUOGRAD_BENCH_CPU"
 
 
-def _cache_base() -> Path:
+def cache_base() -> Path:
     """The kernel cache folder duograd would use (same rule as core.kernels.cache)."""
     env = os.environ.get("DUOGRAD_CACHE_DIR")
     if env:
@@ -50,7 +50,7 @@ def forced_env(cpu: str) -> dict[str, str]:
             f"duograd bench --cpu: unknown CPU {cpu!r}; choose 'host' or one of "
             f"{', '.join(AVX2_CPUS)} (AVX2 + FMA, no AVX-512)"
         )
-    cache = _cache_base() / f"cpu-{cpu}"
+    cache = cache_base() / f"cpu-{cpu}"
     return {
         "NUMBA_CPU_NAME": cpu,
         "NUMBA_CPU_FEATURES": AVX2_FEATURES,

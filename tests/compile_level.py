@@ -18,15 +18,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# imports nothing that loads numba, so the level set below still takes effect
+from duograd.benchmarks.cpu_path import cache_base
+
 TEST_LEVEL = "1"
-
-
-def _duograd_cache_base() -> Path:
-    env = os.environ.get("DUOGRAD_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "duograd"
 
 
 def use_test_compile_level() -> None:
@@ -34,7 +29,7 @@ def use_test_compile_level() -> None:
     if "NUMBA_OPT" in os.environ:
         return
     os.environ["NUMBA_OPT"] = TEST_LEVEL
-    base = _duograd_cache_base() / f"opt{TEST_LEVEL}"
+    base = cache_base() / f"opt{TEST_LEVEL}"
     numba_env = os.environ.get("NUMBA_CACHE_DIR")
     numba_dir = Path(numba_env).expanduser() / f"opt{TEST_LEVEL}" if numba_env else base / "numba"
     os.environ["DUOGRAD_CACHE_DIR"] = str(base)
