@@ -273,25 +273,30 @@ class FusedBackward:
             self.call.fn(*args, **_resolve_tree(self.call.kwargs, flat, env))
             return
         outs = self.plan.run([*(t._data for t in ins), self.seed], {})
-        n = len(seg.outputs)
-        for k in range(n):
-            arr = outs[k]
-            env[seg.outputs[k][1]] = dispatch.plain(
-                arr if type(arr) is _ndarray else np.asarray(arr)
-            )
-        nw = len(seg.writebacks)
-        for j, (src, _) in enumerate(seg.writebacks):
-            target = _source(src, flat, env)
-            np.copyto(target._data, outs[n + j])
-            dispatch._counter(target).v += 1
-        # a fetched array is the plan's own, fresh at each run: it becomes .grad without a
-        # copy unless another fetch returned the same array (merged equal values)
-        seen = {id(a) for a in outs[: n + nw]}
-        for i, g in zip(self.have, outs[n + nw :], strict=True):
-            t = ins[i]
-            if t._rg:
-                tape.accumulate_into(t, g, id(g) not in seen)
-                seen.add(id(g))
+        bind_fused_outputs(seg, outs, self.have, ins, flat, env)
+
+
+def bind_fused_outputs(seg: Any, outs: list, have: list, ins: list, flat: list, env: dict) -> None:
+    """Hand a fused forward+backward plan's results back to eager: output values into the
+    replay's environment, write-backs into their tensors (a version bump each), and the
+    fetched gradients into ``.grad``."""
+    n = len(seg.outputs)
+    for k in range(n):
+        arr = outs[k]
+        env[seg.outputs[k][1]] = dispatch.plain(arr if type(arr) is _ndarray else np.asarray(arr))
+    nw = len(seg.writebacks)
+    for j, (src, _) in enumerate(seg.writebacks):
+        target = _source(src, flat, env)
+        np.copyto(target._data, outs[n + j])
+        dispatch._counter(target).v += 1
+    # a fetched array is the plan's own, fresh at each run: it becomes .grad without a
+    # copy unless another fetch returned the same array (merged equal values)
+    seen = {id(a) for a in outs[: n + nw]}
+    for i, g in zip(have, outs[n + nw :], strict=True):
+        t = ins[i]
+        if t._rg:
+            tape.accumulate_into(t, g, id(g) not in seen)
+            seen.add(id(g))
 
 
 class ReadMismatch(Exception):

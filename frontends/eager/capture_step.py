@@ -28,8 +28,8 @@ import numpy as np
 
 from ...core.executor import Plan
 from ...core.primitives.registry import AVal
-from . import dispatch, tape
-from .capture import LIVE, Call, FusedBackward, _resolve_tree, _source
+from . import dispatch
+from .capture import LIVE, Call, FusedBackward, _resolve_tree, _source, bind_fused_outputs
 from .grad_mode import _State
 
 _NO_OUTPUT = AVal((), np.dtype(np.bool_))
@@ -184,24 +184,7 @@ class TrainStep:
         for p in self.zero_params:
             p._grad = None
         outs = self.plan.run([*(t._data for t in ins), fused.seed], {})
-        n = len(seg.outputs)
-        for k in range(n):
-            arr = outs[k]
-            env[seg.outputs[k][1]] = dispatch.plain(
-                arr if type(arr) is np.ndarray else np.asarray(arr)
-            )
-        nw = len(seg.writebacks)
-        for j, (src, _) in enumerate(seg.writebacks):
-            target = _source(src, flat, env)
-            np.copyto(target._data, outs[n + j])
-            dispatch._counter(target).v += 1
-        # as FusedBackward: a fetched gradient is the plan's own array, .grad without a copy
-        seen = {id(a) for a in outs[: n + nw]}
-        for i, g in zip(fused.have, outs[n + nw :], strict=True):
-            t = ins[i]
-            if t._rg:
-                tape.accumulate_into(t, g, id(g) not in seen)
-                seen.add(id(g))
+        bind_fused_outputs(seg, outs, fused.have, ins, flat, env)
 
 
 def _update_node(opt: Any, gi: int, p: Any) -> Any:
