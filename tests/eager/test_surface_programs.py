@@ -77,6 +77,9 @@ def signal_program(T, init: dict | None = None) -> tuple[list[float], dict]:
 
 
 def test_signal_program_matches_torch():
+    # The line search amplifies rounding differences; a fixed start (not whatever torch's global
+    # stream holds after earlier tests in this process) keeps the comparison meaningful.
+    torch.manual_seed(0)
     losses_t, init = signal_program(torch)
     losses_d, _ = signal_program(dg, init)
     np.testing.assert_allclose(losses_d, losses_t, rtol=2e-4, atol=1e-6)
