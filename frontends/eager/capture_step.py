@@ -113,7 +113,6 @@ class TrainStep:
     opt: Any = None
     unzeroed: tuple = ()  # the optimizer's parameters this step's zero_grad does not reset
     groups: tuple = ()  # (group dict, its params list, their count) at capture
-    updated: list = field(default_factory=list)  # parameters the plan hands gradients to
     owned: list = field(default_factory=list)  # per gradient: the plan's own array, unshared
     _ctx: Any = None  # (inputs, flat, env) of the replay running the plan
 
@@ -145,7 +144,6 @@ class TrainStep:
                 return False  # a parameter fed as an argument: its tensor changes per call
         if not any(seg.sources[i][0] is LIVE and id(seg.sources[i][1]) in owner for i in have):
             return False
-        self.updated = [seg.sources[i][1] for i in have if seg.sources[i][0] is LIVE]
         outs = [o for o, _ in seg.outputs] + [w for _, w in seg.writebacks]
         # the update reads every gradient, and the outputs too, so that it is the plan's last
         # node: nothing that can fail runs after it, and no output reads an updated parameter
