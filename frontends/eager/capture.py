@@ -11,7 +11,7 @@ one executor plan (the same passes and plan cache as ``Session.run``), the calls
 run as calls. Each float output of a segment that requires grad gets one tape node whose
 backward runs the segment's gradient program, derived by the one reverse sweep over the IR.
 A whole training step (``zero_grad``, forward, ``backward``, ``opt.step()``) becomes one plan
-with the parameters' update nodes in it (`capture_step.TrainStep`).
+with its update node at the end (`capture_step.TrainStep`).
 
 A tensor's value read by Python (``.item()``, ``.tolist()``, ``bool(t)``: a branch on a
 value; ``str``/``repr``; ``.numpy()``) is a graph break that splits the program: the segment

@@ -23,12 +23,13 @@ eager's error).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from ...core.executor import Plan, _may_alias
+from ...core.passes.options import resolve
 from ...core.primitives.registry import AVal
 from . import tape
 from .capture import (
@@ -44,6 +45,7 @@ from .grad_mode import _State
 
 _NO_OUTPUT = AVal((), np.dtype(np.bool_))
 _NO_WRITES: dict = {}
+_REPLAY = "replay"  # the state key of (inputs, flat arguments, environment) of a replay
 
 
 def _raw(method: Any) -> Any:
@@ -114,7 +116,6 @@ class TrainStep:
     unzeroed: tuple = ()  # the optimizer's parameters this step's zero_grad does not reset
     groups: tuple = ()  # (group dict, its params list, their count) at capture
     owned: list = field(default_factory=list)  # per gradient: the plan's own array, unshared
-    _ctx: Any = None  # (inputs, flat, env) of the replay running the plan
 
     @property
     def seg(self) -> Any:
@@ -150,7 +151,9 @@ class TrainStep:
         node = seg.graph.add_effect(
             self._effect, [*values, *outs], _NO_OUTPUT, f"{type(opt).__name__}Update"
         )
-        self.plan = Plan(seg.graph, outs, [*seg.placeholders, cot], [node.node])
+        # never in verify mode: it runs a plan twice, and the update writes in place
+        opts = replace(resolve(None), verify=False)
+        self.plan = Plan(seg.graph, outs, [*seg.placeholders, cot], [node.node], opts)
         self.fused.have = have
         vm = self.plan.program.value_map
         seen = {id(vm[o]) for o in outs if o in vm}
@@ -165,7 +168,7 @@ class TrainStep:
 
     def _effect(self, state: Any, *arrays: Any) -> tuple:
         """The update node: gradients into ``.grad``, the clipping calls, the optimizer's step."""
-        ins, flat, env = self._ctx
+        ins, flat, env = state[_REPLAY]  # this replay's, handed through the plan's state
         try:
             for i, g, own in zip(self.fused.have, arrays, self.owned, strict=False):
                 t = ins[i]
@@ -228,11 +231,7 @@ class TrainStep:
             for p in self.zero_params:
                 if p._grad is not None:
                     p._grad.zero_()  # as eager's zero_grad(set_to_none=False)
-        self._ctx = (ins, flat, env)
-        try:
-            outs = self.plan.run([*(t._data for t in ins), fused.seed], {})
-        finally:
-            self._ctx = None
+        outs = self.plan.run([*(t._data for t in ins), fused.seed], {_REPLAY: (ins, flat, env)})
         bind_segment_outputs(seg, outs, flat, env)
 
 

@@ -467,3 +467,13 @@ def test_a_module_class_without_a_hash_is_still_guarded():
     m.scale = 3.0
     assert fn(x).detach().numpy().tobytes() == m(x).detach().numpy().tobytes()
     assert fn._compiled.captures == 2
+
+
+def test_verify_mode_does_not_run_the_update_twice(monkeypatch):
+    # verify mode runs each plan twice (optimised and plain); the step's plan writes the
+    # parameters in place, so it must run once
+    monkeypatch.setenv("DUOGRAD_VERIFY_PASSES", "1")
+    eager, _ = _run(False, OPTIMIZERS["adam"], sched=False)
+    compiled, fn = _run(True, OPTIMIZERS["adam"], sched=False)
+    assert compiled == eager
+    assert TrainStep in [type(s) for s in _steps(fn)]
