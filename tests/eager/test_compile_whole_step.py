@@ -477,3 +477,36 @@ def test_verify_mode_does_not_run_the_update_twice(monkeypatch):
     compiled, fn = _run(True, OPTIMIZERS["adam"], sched=False)
     assert compiled == eager
     assert TrainStep in [type(s) for s in _steps(fn)]
+
+
+def test_two_optimizers_a_frozen_bias_and_clipping_in_one_step():
+    # the first step after backward joins the plan; the second optimizer's step stays a call
+    # and reads the gradients the plan's update node left in .grad
+    def run(compiled):
+        model = _model()
+        model[0].bias.requires_grad_(False)
+        first = O.Adam([model[0].weight], lr=1e-2)
+        second = O.NAdam(list(model[3].parameters()), lr=1e-2)
+
+        def step(x, y):
+            first.zero_grad()
+            second.zero_grad()
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            norm = nn.utils.clip_grad_norm_(model.parameters(), 0.1)
+            first.step()
+            second.step()
+            return loss, norm
+
+        fn = torch.compile(step) if compiled else step
+        torch.manual_seed(6)
+        out = []
+        for k in range(5):
+            loss, norm = fn(torch.tensor(XS[k]), torch.tensor(YS[k]))
+            out += [loss.detach().numpy().tobytes(), norm.numpy().tobytes()]
+            out += [p.detach().numpy().tobytes() for p in model.parameters()]
+        return out, fn
+
+    (eager, _), (compiled, fn) = run(False), run(True)
+    assert compiled == eager and not fn.breaks
+    assert [type(s).__name__ for s in _steps(fn)] == ["Call", "TrainStep", "Call"]
