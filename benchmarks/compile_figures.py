@@ -144,7 +144,7 @@ def mlp_step() -> dict:
 
 
 def whole_step_against_calls(opt_name: str) -> dict:
-    """The compiled MLP step (b64) as one plan with its update nodes, and the same capture
+    """The compiled MLP step (b64) as one plan ending in its update node, and the same capture
     replayed as its calls (the forward-and-backward plan, then ``opt.step()``)."""
     from duograd.frontends.eager.capture_step import TrainStep
 

@@ -11,7 +11,7 @@ one executor plan (the same passes and plan cache as ``Session.run``), the calls
 run as calls. Each float output of a segment that requires grad gets one tape node whose
 backward runs the segment's gradient program, derived by the one reverse sweep over the IR.
 A whole training step (``zero_grad``, forward, ``backward``, ``opt.step()``) becomes one plan
-with the parameters' update nodes in it (`capture_step.TrainStep`).
+with its update node at the end (`capture_step.TrainStep`).
 
 A tensor's value read by Python (``.item()``, ``.tolist()``, ``bool(t)``: a branch on a
 value; ``str``/``repr``; ``.numpy()``) is a graph break that splits the program: the segment
@@ -241,7 +241,9 @@ class FusedBackward:
     frontend's `minimize` does), then accumulates them into ``.grad`` as eager's backward does.
 
     When a replay finds what the plan cannot express (grad mode off, a leaf hook, an input
-    with eager history, ``retain_grad`` somewhere), it runs the segment and the call instead.
+    with eager history), it runs the segment and the call instead. (A ``retain_grad()`` inside
+    the function makes it run eagerly; one elsewhere, on a tensor with eager history, is on
+    the history such an input would bring.)
     """
 
     seg: Segment
@@ -263,7 +265,7 @@ class FusedBackward:
     def run(self, flat: list, env: dict) -> None:
         seg = self.seg
         ins = [_source(s, flat, env) for s in seg.sources]
-        if not _State.enabled or tape._retaining or any(
+        if not _State.enabled or any(
             t._rg and (t._node is not None or (t._acc is not None and (t._acc.pre_hooks or
                                                                        t._acc.post_hooks)))
             for t in ins
@@ -280,15 +282,9 @@ def bind_fused_outputs(seg: Any, outs: list, have: list, ins: list, flat: list, 
     """Hand a fused forward+backward plan's results back to eager: output values into the
     replay's environment, write-backs into their tensors (a version bump each), and the
     fetched gradients into ``.grad``."""
+    bind_segment_outputs(seg, outs, flat, env)
     n = len(seg.outputs)
-    for k in range(n):
-        arr = outs[k]
-        env[seg.outputs[k][1]] = dispatch.plain(arr if type(arr) is _ndarray else np.asarray(arr))
     nw = len(seg.writebacks)
-    for j, (src, _) in enumerate(seg.writebacks):
-        target = _source(src, flat, env)
-        np.copyto(target._data, outs[n + j])
-        dispatch._counter(target).v += 1
     # a fetched array is the plan's own, fresh at each run: it becomes .grad without a
     # copy unless another fetch returned the same array (merged equal values)
     seen = {id(a) for a in outs[: n + nw]}
@@ -297,6 +293,19 @@ def bind_fused_outputs(seg: Any, outs: list, have: list, ins: list, flat: list, 
         if t._rg:
             tape.accumulate_into(t, g, id(g) not in seen)
             seen.add(id(g))
+
+
+def bind_segment_outputs(seg: Any, outs: list, flat: list, env: dict) -> None:
+    """A fused plan's output values into the replay's environment and its write-backs into
+    their tensors (a version bump each)."""
+    n = len(seg.outputs)
+    for k in range(n):
+        arr = outs[k]
+        env[seg.outputs[k][1]] = dispatch.plain(arr if type(arr) is _ndarray else np.asarray(arr))
+    for j, (src, _) in enumerate(seg.writebacks):
+        target = _source(src, flat, env)
+        np.copyto(target._data, outs[n + j])
+        dispatch._counter(target).v += 1
 
 
 class ReadMismatch(Exception):

@@ -1,39 +1,51 @@
-"""A whole training step captured as ONE plan: zero_grad, forward, gradients and updates.
+"""A whole training step captured as ONE plan: zero_grad, forward, gradients and the update.
 
-A captured ``opt.zero_grad(); loss = ...; loss.backward(); opt.step()`` becomes one `TrainStep`:
-the segment's plan computes the forward values and the gradients of its leaves (as
-`FusedBackward`) and then, as its last nodes, one update node per parameter (IR "effect"
-nodes, as the graph frontend's `minimize` adds its apply node). Each update node calls the
-optimizer's `_update_param`, the very code eager's ``step()`` loops over, which runs the update
-kernels of core/kernels/update.py the graph frontend's optimizers share; it reads the
-parameter's group and state at run time, so a scheduler's learning rate, a changed momentum
-or weight decay and ``load_state_dict`` between calls are live inputs, never constants.
-``zero_grad`` before the step is part of it (its parameters' ``.grad`` reset, no call made).
+A captured ``opt.zero_grad(); loss = ...; loss.backward(); [clip_grad_*]; opt.step()`` becomes
+one `TrainStep`: the segment's plan computes the forward values and the gradients of its leaves
+(as `FusedBackward`) and ends with ONE update node (an IR "effect" node, as the graph frontend's
+`minimize` ends its plan with its apply node). That node hands the gradients to ``.grad`` as
+eager's backward does, runs the gradient clipping calls between backward and step, and then
+the optimizer's own step on them (`Optimizer._step_grads`, the code eager's ``step()`` runs):
+every check that can fail runs before the first parameter is written, and a failure past
+them (an interrupt) is rolled back, so the plan updates all parameters or none. It reads the
+parameter groups and state when it runs, so a scheduler's learning rate, a changed momentum or
+weight decay and ``load_state_dict`` between calls are live inputs, never constants. Every
+optimizer whose ``step`` is the base class's is captured so (all of ``torch.optim`` but
+L-BFGS, whose ``step(closure)`` re-evaluates the function). ``zero_grad`` before the step is
+part of it (the same reset eager makes, no call).
 
-Only optimizers whose ``_update`` is a loop of ``_update_param`` (marked `param_loop`: SGD,
-Adam, AdamW, RMSprop, Adagrad) are captured so; another optimizer's ``step()`` stays a call,
-recorded as a graph break that `explain` lists. A replay that finds what the plan cannot
-express (grad mode off, a hook, an input with eager history, a ``.grad`` that is not None
-where eager would accumulate, a changed parameter group, a non-finite hyper-parameter) runs
-the captured calls instead, which gives eager's result (or eager's error).
+A replay that finds what the plan cannot express (grad mode off, a hook, an input with eager
+history, a ``.grad`` that is not None where eager would accumulate, a changed parameter group,
+a non-finite hyper-parameter) runs the captured calls instead, which gives eager's result (or
+eager's error).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from ...core.executor import Plan
+from ...core.executor import Plan, _may_alias
+from ...core.passes.options import resolve
 from ...core.primitives.registry import AVal
-from . import dispatch
-from .capture import LIVE, Call, FusedBackward, _resolve_tree, _source, bind_fused_outputs
+from . import tape
+from .capture import (
+    LIVE,
+    Call,
+    FusedBackward,
+    _bind_out,
+    _resolve_tree,
+    _source,
+    bind_segment_outputs,
+)
 from .grad_mode import _State
 
 _NO_OUTPUT = AVal((), np.dtype(np.bool_))
 _NO_WRITES: dict = {}
+_REPLAY = "replay"  # the state key of (inputs, flat arguments, environment) of a replay
 
 
 def _raw(method: Any) -> Any:
@@ -47,9 +59,15 @@ def _optimizer_classes() -> tuple:
     return Optimizer, Module
 
 
+def _clip_calls() -> tuple:
+    from .nn.utils import _clip_norm, _clip_value
+
+    return _raw(_clip_norm), _raw(_clip_value)
+
+
 def _zero_target(call: Any) -> tuple | None:
-    """The tensors a ``zero_grad()`` call (of an optimizer or a module) resets to None, when
-    the call is one with the default ``set_to_none=True``; else None."""
+    """(the tensors a ``zero_grad()`` call of an optimizer or a module resets, set_to_none),
+    or None when `call` is not such a call."""
     if type(call) is not Call or not call.args:
         return None
     Optimizer, Module = _optimizer_classes()
@@ -61,9 +79,9 @@ def _zero_target(call: Any) -> tuple | None:
     else:
         return None
     set_to_none = call.args[1] if len(call.args) > 1 else call.kwargs.get("set_to_none", True)
-    if len(call.args) > 2 or set(call.kwargs) - {"set_to_none"} or set_to_none is not True:
+    if len(call.args) > 2 or set(call.kwargs) - {"set_to_none"} or type(set_to_none) is not bool:
         return None
-    return tuple(params)
+    return tuple(params), set_to_none
 
 
 def step_reason(call: Any) -> str | None:
@@ -74,29 +92,30 @@ def step_reason(call: Any) -> str | None:
         return None
     opt = call.args[0]
     name = type(opt).__name__
-    if len(call.args) > 1 or call.kwargs:
+    closure = call.args[1] if len(call.args) > 1 else call.kwargs.get("closure")
+    if closure is not None or len(call.args) > 2 or set(call.kwargs) - {"closure"}:
         return f"{name}.step(closure) runs as a call (a closure is not captured into the plan)"
-    if not getattr(type(opt)._update, "param_loop", False) or type(opt).step is not Optimizer.step:
-        return (
-            f"{name}.step() runs as a call: whole-step capture covers SGD, Adam, AdamW, "
-            "RMSprop and Adagrad"
-        )
+    if type(opt).step is not Optimizer.step or type(opt)._step_grads is not Optimizer._step_grads:
+        return f"{name}.step() runs as a call: it is not the base optimizer's step"
     return None
 
 
 @dataclass
 class TrainStep:
-    """[``zero_grad()``], a segment, its plain ``loss.backward()`` and ``opt.step()``: one plan."""
+    """[``zero_grad()``], a segment, its plain ``loss.backward()``, [gradient clipping calls]
+    and ``opt.step()``: one plan."""
 
     fused: FusedBackward
     step_call: Call
     zero_call: Call | None
     zero_params: tuple = ()
+    zero_to_none: bool = True
+    clips: list = field(default_factory=list)  # clip_grad_norm_ / clip_grad_value_ calls
     plan: Plan | None = None
     opt: Any = None
     unzeroed: tuple = ()  # the optimizer's parameters this step's zero_grad does not reset
     groups: tuple = ()  # (group dict, its params list, their count) at capture
-    updated: list = field(default_factory=list)  # parameters the plan updates
+    owned: list = field(default_factory=list)  # per gradient: the plan's own array, unshared
 
     @property
     def seg(self) -> Any:
@@ -106,43 +125,65 @@ class TrainStep:
     def calls(self) -> list:
         """The captured calls this step stands for, in order."""
         zero = [] if self.zero_call is None else [self.zero_call]
-        return [*zero, self.fused.call, self.step_call]
+        return [*zero, self.fused.call, *self.clips, self.step_call]
 
     def build(self) -> bool:
-        """Add the update nodes and build the plan; False when no parameter would be updated
-        by it (the calls then stay as they were)."""
+        """Add the update node and build the plan; False when no parameter of the optimizer
+        gets a gradient from it (the calls then stay as they were)."""
         fused, seg = self.fused, self.fused.seg
         opt = self.opt = self.step_call.args[0]
-        owner: dict[int, int] = {}
-        for gi, g in enumerate(opt.param_groups):
-            for p in g["params"]:
-                owner[id(p)] = gi
+        owner = {id(p) for g in opt.param_groups for p in g["params"]}
         zeroed = {id(p) for p in self.zero_params}
         self.unzeroed = tuple(
             p for g in opt.param_groups for p in g["params"] if id(p) not in zeroed
         )
         self.groups = tuple((g, g["params"], len(g["params"])) for g in opt.param_groups)
         cot, values, have = seg.grad_entries[fused.k]
-        graph = seg.graph
-        targets = []
-        for j, i in enumerate(have):
+        for i in have:
             kind, what = seg.sources[i]
-            if kind is LIVE and id(what) in owner:
-                node = graph.add_effect(
-                    _update_node(opt, owner[id(what)], what),
-                    [seg.placeholders[i], values[j]],
-                    _NO_OUTPUT,
-                    f"{type(opt).__name__}Update",
-                )
-                targets.append(node.node)
-                self.updated.append(what)
-            elif id(what) in owner:
+            if kind is not LIVE and id(what) in owner:
                 return False  # a parameter fed as an argument: its tensor changes per call
-        if not targets:
+        if not any(seg.sources[i][0] is LIVE and id(seg.sources[i][1]) in owner for i in have):
             return False
-        fetch = [o for o, _ in seg.outputs] + [w for _, w in seg.writebacks] + list(values)
-        self.plan = Plan(graph, fetch, [*seg.placeholders, cot], targets)
+        outs = [o for o, _ in seg.outputs] + [w for _, w in seg.writebacks]
+        # the update reads every gradient, and the outputs too, so that it is the plan's last
+        # node: nothing that can fail runs after it, and no output reads an updated parameter
+        node = seg.graph.add_effect(
+            self._effect, [*values, *outs], _NO_OUTPUT, f"{type(opt).__name__}Update"
+        )
+        # never in verify mode: it runs a plan twice, and the update writes in place
+        opts = replace(resolve(None), verify=False)
+        self.plan = Plan(seg.graph, outs, [*seg.placeholders, cot], [node.node], opts)
+        self.fused.have = have
+        vm = self.plan.program.value_map
+        seen = {id(vm[o]) for o in outs if o in vm}
+        for v in values:
+            pn = vm.get(v)
+            # a gradient that is a feed, a constant or a view, or one array given to two
+            # parameters or also an output, is copied into .grad; the others are taken as is
+            self.owned.append(pn is not None and not _may_alias(pn) and id(pn) not in seen)
+            if pn is not None:
+                seen.add(id(pn))
         return True
+
+    def _effect(self, state: Any, *arrays: Any) -> tuple:
+        """The update node: gradients into ``.grad``, the clipping calls, the optimizer's step."""
+        ins, flat, env = state[_REPLAY]  # this replay's, handed through the plan's state
+        try:
+            for i, g, own in zip(self.fused.have, arrays, self.owned, strict=False):
+                t = ins[i]
+                if t._rg:
+                    tape.accumulate_into(t, g, own)
+            for call in self.clips:
+                out = call.fn(*_resolve_tree(call.args, flat, env),
+                              **_resolve_tree(call.kwargs, flat, env))  # fmt: skip
+                if call.out is not None:
+                    _bind_out(call.out, out, env)
+            self.opt._step_grads()
+        except BaseException as e:
+            e._dg_named = True  # eager's own error, not one of a graph node
+            raise
+        return None, _NO_WRITES
 
     def _whole(self, ins: list) -> bool:
         """Whether this call can run as the one plan (see the module docstring)."""
@@ -178,62 +219,60 @@ class TrainStep:
                 if call is fused.call:
                     fused.run(flat, env)
                 else:
-                    args = _resolve_tree(call.args, flat, env)
-                    call.fn(*args, **_resolve_tree(call.kwargs, flat, env))
+                    out = call.fn(*_resolve_tree(call.args, flat, env),
+                                  **_resolve_tree(call.kwargs, flat, env))  # fmt: skip
+                    if call.out is not None:
+                        _bind_out(call.out, out, env)
             return
-        for p in self.zero_params:
-            p._grad = None
-        outs = self.plan.run([*(t._data for t in ins), fused.seed], {})
-        bind_fused_outputs(seg, outs, fused.have, ins, flat, env)
+        if self.zero_to_none:
+            for p in self.zero_params:
+                p._grad = None
+        else:
+            for p in self.zero_params:
+                if p._grad is not None:
+                    p._grad.zero_()  # as eager's zero_grad(set_to_none=False)
+        outs = self.plan.run([*(t._data for t in ins), fused.seed], {_REPLAY: (ins, flat, env)})
+        bind_segment_outputs(seg, outs, flat, env)
 
 
-def _update_node(opt: Any, gi: int, p: Any) -> Any:
-    """The effect of one parameter's update node: the optimizer's own per-parameter update
-    with its group read at run time (live hyper-parameters), then the version bump eager's
-    ``step()`` makes."""
-    update = opt._update_param
-    groups = opt.param_groups
-    counter = dispatch._counter
-
-    def effect(state: Any, arr: np.ndarray, grad: np.ndarray) -> tuple:
-        update(groups[gi], p, grad)
-        counter(p).v += 1
-        return None, _NO_WRITES
-
-    return effect
+_TAIL_REASON = "{}.step() runs as a call: `{}` runs between backward and step"
 
 
 def fuse_train_steps(steps: list, note_break: Any) -> None:
-    """Replace each [zero_grad call] + `FusedBackward` + ``opt.step()`` call of `steps` by
-    one `TrainStep`; an ``opt.step()`` that cannot join is a graph break with its reason."""
+    """Replace each [zero_grad call] + `FusedBackward` + [clipping calls] + ``opt.step()`` of
+    `steps` by one `TrainStep`; an ``opt.step()`` that cannot join is a graph break with its
+    reason."""
     Optimizer, _ = _optimizer_classes()
+    clip_fns = _clip_calls()
     out: list = []
     i = 0
     while i < len(steps):
         step = steps[i]
-        nxt = steps[i + 1] if i + 1 < len(steps) else None
+        if type(step) is FusedBackward and step.seg.carries_grad:
+            j = i + 1
+            while j < len(steps) and type(steps[j]) is Call and steps[j].fn in clip_fns:
+                j += 1
+            nxt = steps[j] if j < len(steps) else None
+            if type(nxt) is Call and nxt.fn is _raw(Optimizer.step) and step_reason(nxt) is None:
+                zero = out[-1] if out else None
+                target = _zero_target(zero)
+                params, to_none = target if target is not None else ((), True)
+                ts = TrainStep(step, nxt, zero if target is not None else None, params, to_none,
+                               list(steps[i + 1 : j]))  # fmt: skip
+                if ts.build():
+                    if target is not None:
+                        out.pop()
+                    out.append(ts)
+                    i = j + 1
+                    continue
         if type(step) is Call and step.fn is _raw(Optimizer.step):
             reason = step_reason(step)
             prev = out[-1] if out else None
             if reason is None and type(prev) is Call:
                 what = getattr(prev.fn, "__name__", "a call").lstrip("_")
-                reason = (
-                    f"{type(step.args[0]).__name__}.step() runs as a call: `{what}` runs "
-                    "between backward and step"
-                )
+                reason = _TAIL_REASON.format(type(step.args[0]).__name__, what)
             if reason is not None:
                 note_break(reason, step.where)
-        if type(step) is FusedBackward and type(nxt) is Call and step.seg.carries_grad:
-            if nxt.fn is _raw(Optimizer.step) and step_reason(nxt) is None:
-                zero = out[-1] if out else None
-                params = _zero_target(zero)
-                ts = TrainStep(step, nxt, zero if params is not None else None, params or ())
-                if ts.build():
-                    if params is not None:
-                        out.pop()
-                    out.append(ts)
-                    i += 2
-                    continue
         out.append(step)
         i += 1
     steps[:] = out

@@ -308,6 +308,9 @@ class Tensor(TensorOps, SurfaceMethods):
         if not self._rg:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._node is not None:
+            # a compiled replay makes no tape node for this tensor to retain: its signature
+            # runs eagerly instead
+            _dispatch.event("escape", "retain_grad() (a compiled replay has no node to retain)")
             tape.retain(self._node, self)
 
     def register_post_accumulate_grad_hook(self, hook: Any) -> Any:

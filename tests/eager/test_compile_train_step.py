@@ -122,3 +122,52 @@ def test_embedding_indices_are_never_baked_in():
 
 
 RNG_IDX = [np.random.default_rng(i).integers(0, 7, (2, 5)) for i in range(3)]
+
+
+def _fwd_bwd(retain_inside: bool):
+    """A compiled forward+backward without a step (one `FusedBackward` plan)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 3))
+
+    def step(x, y):
+        model.zero_grad()
+        h = model[1](model[0](x))
+        if retain_inside:
+            h.retain_grad()
+        loss = nn.functional.cross_entropy(model[2](h), y)
+        loss.backward()
+        return loss, h
+
+    return model, step
+
+
+@pytest.mark.parametrize("retain_inside", [False, True])
+def test_retain_grad_elsewhere_keeps_the_fused_plan(retain_inside):
+    # a retain_grad() anywhere in the process (here: on an eager tensor first) must not make
+    # every later forward+backward fall back to the calls; one inside the function makes that
+    # function run eagerly, so h.grad is eager's
+    a = torch.tensor(np.ones(3, np.float32), requires_grad=True)
+    b = a * 2.0
+    b.retain_grad()
+    b.sum().backward()
+    assert b.grad is not None
+
+    def run(compiled):
+        model, step = _fwd_bwd(retain_inside)
+        fn = torch.compile(step) if compiled else step
+        out = []
+        for x, y in zip(XS, YS, strict=True):
+            loss, h = fn(torch.tensor(x), torch.tensor(y))
+            out.append(loss.detach().numpy().tobytes())
+            out.append(h.grad.numpy().tobytes() if retain_inside else None)
+            out += [p.grad.numpy().tobytes() for p in model.parameters()]
+        return out, fn
+
+    (eager, _), (compiled, fn) = run(False), run(True)
+    assert compiled == eager
+    if retain_inside:
+        assert any("retain_grad()" in b.reason for b in fn.breaks)
+    else:
+        (entry,) = fn.cache.values()
+        (fused,) = [s for s in entry.programs[0].steps if type(s) is FusedBackward]
+        assert fused.plan.runs == len(XS) - 1

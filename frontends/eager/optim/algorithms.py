@@ -8,7 +8,7 @@ import numpy as np
 
 from ....core import ops
 from ....core.kernels import update as U
-from .optimizer import Optimizer, _required, one_write, param_loop
+from .optimizer import Optimizer, _required, one_write
 
 
 def _check(name: str, value: float, what: str, low: float = 0.0) -> None:
@@ -47,13 +47,12 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     @one_write
-    @param_loop
     def _update(self, group: dict, pairs: list) -> None:
         for p, g in pairs:
             self._update_param(group, p, g)
 
     def _update_param(self, group: dict, p: Any, g: np.ndarray) -> None:
-        """One parameter's update (also a compiled training step's update node)."""
+        """One parameter's update."""
         lr, mom, wd = group["lr"], group["momentum"], group["weight_decay"]
         if group["maximize"]:
             g = ops.neg(g)
@@ -117,13 +116,12 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     @one_write
-    @param_loop
     def _update(self, group: dict, pairs: list) -> None:
         for p, g in pairs:
             self._update_param(group, p, g)
 
     def _update_param(self, group: dict, p: Any, g: np.ndarray) -> None:
-        """One parameter's update (also a compiled training step's update node)."""
+        """One parameter's update."""
         b1, b2 = group["betas"]
         if group["maximize"]:
             g = ops.neg(g)
@@ -208,13 +206,12 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     @one_write
-    @param_loop
     def _update(self, group: dict, pairs: list) -> None:
         for p, g in pairs:
             self._update_param(group, p, g)
 
     def _update_param(self, group: dict, p: Any, g: np.ndarray) -> None:
-        """One parameter's update (also a compiled training step's update node)."""
+        """One parameter's update."""
         tf = group["eps_mode"] == "tf"
         if group["maximize"]:
             g = ops.neg(g)

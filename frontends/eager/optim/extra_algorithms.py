@@ -12,7 +12,7 @@ import numpy as np
 from ....core import ops
 from ..grad_mode import enable_grad
 from ..inplace import bump
-from .optimizer import Optimizer, param_loop, per_parameter
+from .optimizer import Optimizer, per_parameter
 
 
 def _check(name: str, value: float, what: str) -> None:
@@ -102,13 +102,12 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
 
     @per_parameter
-    @param_loop
     def _update(self, group: dict, pairs: list) -> None:
         for p, g in pairs:
             self._update_param(group, p, g)
 
     def _update_param(self, group: dict, p: Any, g: np.ndarray) -> None:
-        """One parameter's update (also a compiled training step's update node)."""
+        """One parameter's update."""
         g = _grad(group, p, g)
         state = self.state[p]
         state["step"] = step = int(state.get("step", 0)) + 1

@@ -10,11 +10,15 @@ previous handler when the writes are done; other threads never see the interrupt
 
 from __future__ import annotations
 
-import signal
+import _signal
 import threading
 from typing import Any
 
 _main = threading.main_thread()
+# the C module's functions: `signal.signal` / `signal.getsignal` wrap them only to turn the
+# numbers SIG_DFL and SIG_IGN into enum members, which costs more than the swap itself; a
+# callable handler comes back as the very object either way
+_getsignal, _setsignal = _signal.getsignal, _signal.signal
 
 
 class DeferredInterrupt:
@@ -29,12 +33,12 @@ class DeferredInterrupt:
     def __enter__(self) -> DeferredInterrupt:
         if threading.current_thread() is not _main:
             return self
-        prev = signal.getsignal(signal.SIGINT)
+        prev = _getsignal(_signal.SIGINT)
         # only a Python-level handler runs at a point the step could see (SIG_IGN ignores the
         # signal, SIG_DFL ends the process, and None, a handler Python did not install, could
         # not be put back), and only the main thread can swap it, so nothing else can meanwhile
         if callable(prev):
-            signal.signal(signal.SIGINT, self._hold)
+            _setsignal(_signal.SIGINT, self._hold)
             self.prev = prev
         return self
 
@@ -47,7 +51,7 @@ class DeferredInterrupt:
         if prev is None:
             return
         self.prev = None
-        signal.signal(signal.SIGINT, prev)
+        _setsignal(_signal.SIGINT, prev)
         pending, self.pending = self.pending, None
         if pending is not None:
             prev(*pending)  # e.g. raises KeyboardInterrupt, now that the step is whole

@@ -84,13 +84,6 @@ def one_write(update: Callable) -> Callable:
     return update
 
 
-def param_loop(update: Callable) -> Callable:
-    """Mark an `_update` that is a loop of `_update_param(group, p, grad)` over its pairs: a
-    compiled training step then runs each parameter's update as one node of its plan."""
-    update.param_loop = True
-    return update
-
-
 def _disjoint(x: np.ndarray, y: np.ndarray) -> bool:
     """Whether two arrays share no memory: at once when both own theirs (as parameters and
     gradients made by duograd do), else by numpy's bounds check."""
@@ -193,6 +186,12 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        self._step_grads()
+        return loss
+
+    def _step_grads(self) -> None:
+        """The step on the gradients in ``.grad``: ``step()`` after its closure, and the one
+        update node that ends a compiled training step's plan (all parameters or none)."""
         work = [(group, self._validated(group)) for group in self.param_groups]
         undo, whole = self._undo_entries(work) if self.atomic_step else ([], True)
         # without a copy of every parameter, Ctrl-C waits for the writes (see interrupts.py)
@@ -209,7 +208,6 @@ class Optimizer:
             for _group, pairs in work:
                 for p, _ in pairs:
                     bump(p)
-        return loss
 
     def _undo_entries(self, work: list) -> tuple[list, bool]:
         """What `_roll_back` needs, taken before the first write (reorders `work` in place), and
