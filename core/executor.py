@@ -106,6 +106,7 @@ class Plan:
         self._plain: Plan | None = None
         self._measure_next = True
         self.peak_bytes: int | None = None  # measured on the first run (and after measure())
+        self.allocated_bytes: int | None = None  # the same run's buffers summed (none freed)
         self.runs = 0
 
     # ---- running ---------------------------------------------------------------------------
@@ -159,7 +160,7 @@ class Plan:
             if self._measure_next:
                 meter = Meter()
                 out = self._run_measure(feed_values, state, writes, pool, meter, guard)
-                self.peak_bytes = meter.peak
+                self.peak_bytes, self.allocated_bytes = meter.peak, meter.total
                 self._measure_next = False
             else:
                 fast = self._fast
@@ -186,6 +187,11 @@ class Plan:
     def static_peak_bytes(self) -> int | None:
         """Peak bytes estimated at build time from static shapes (None when a dim is unknown)."""
         return self.memory.static_peak
+
+    @property
+    def static_total_bytes(self) -> int | None:
+        """Bytes of all the plan's step allocations, as if none were freed (static shapes)."""
+        return self.memory.static_total
 
     @property
     def pool_bytes(self) -> int:

@@ -41,21 +41,45 @@ BLOCK_BYTES = 1 << 21
 # more than they save on a batch-1 image's patches (up to 147K elements at ResNet-8 sizes).
 PARALLEL_MIN = 1 << 18
 # Which kernels NCHW data takes: "nhwc" copies it to NHWC, runs the NHWC loops and copies the
-# result back; "native" gathers patches from NCHW rows in place (kernels/conv_nchw). Both give
-# the same bits. With the narrow matmul tile for 16-channel products the NHWC route took about
-# 12% less CPU time per eager ResNet-8 training step and batch-1 forward (interleaved in one
-# process, see README, ResNet-8): its products are tall (pixels x O). Tests pin each route.
-NCHW_ROUTE = "nhwc"
-_ROUTES = ("native", "nhwc")
+# result back; "native" gathers patches from NCHW rows in place (kernels/conv_nchw); "auto"
+# picks one per direction and geometry (see `_auto_native`). All give the same bits (every
+# element is the same FMA chain, and the filter gradient's blocks are the same), so the choice
+# is about speed only. Tests pin each route.
+NCHW_ROUTE = "auto"
+AUTO_MIN = 1 << 18  # input elements below which "auto" keeps the NHWC route
+_ROUTES = ("auto", "native", "nhwc")
 
 
-def _native(data_format: str) -> bool:
-    """Whether NCHW data takes the in-place kernels (see NCHW_ROUTE)."""
+def _native(data_format: str, vec: np.ndarray, direction: str, n: int) -> bool:
+    """Whether NCHW data takes the in-place kernels for `direction` (see NCHW_ROUTE)."""
     if data_format != "NCHW":
         return False
+    if NCHW_ROUTE == "auto":
+        return _auto_native(vec, direction, n)
     if NCHW_ROUTE not in _ROUTES:
         raise ValueError(f"conv2d: NCHW_ROUTE must be one of {_ROUTES}, got {NCHW_ROUTE!r}")
     return NCHW_ROUTE == "native"
+
+
+def _auto_native(vec: np.ndarray, direction: str, n: int) -> bool:
+    """The faster route of the two, measured per ResNet-8 layer and direction (README, ResNet-8).
+
+    The NHWC route pays two or three layout copies of whole activations around its products;
+    they cost most next to small products: strided and 1x1 convolutions (a quarter of the
+    pixels, or nine times fewer taps) run faster in place in every direction, and so does the
+    input gradient of a layer with few input channels (its (pixels, taps) product is short
+    and the copies of g and dx are as large as the layer's data). The forward and filter
+    gradient of stride-1 3x3 layers keep the NHWC route: its tall products win there. Small
+    batches (a few images' data stays in cache, so the copies are cheap) keep the NHWC route.
+    """
+    c = int(vec[_C])
+    if n * c * int(vec[_H]) * int(vec[_W]) < AUTO_MIN:
+        return False
+    if vec[_KH] * vec[_KW] == 1 or vec[_SH] * vec[_SW] > 1:
+        return True
+    if direction == "input_grad":
+        return c <= 16
+    return direction == "forward" and c < 8
 
 
 # Indices into the int64 geometry vector handed to the loops.
@@ -334,7 +358,7 @@ def conv2d(
     o, c, kh, kw = oihw(w.shape, filter_format)
     vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
     wk = filter_matrix(w, filter_format)
-    if _native(data_format):
+    if _native(data_format, vec, "forward", n):
         return _conv2d_nchw(x, wk, vec, (n, o, oh, ow), out)
     xn = to_nhwc(x, data_format, "x")
     rows = oh * ow
@@ -370,7 +394,7 @@ def conv2d_input_grad(
         (n, c, h, wd), oihw(w.shape, filter_format)[2:], stride, padding, dilation
     )
     wk = filter_matrix(w, filter_format)
-    if _native(data_format):
+    if _native(data_format, vec, "input_grad", n):
         return _input_grad_nchw(g, wk, vec, (n, c, h, wd), out)
     rows = oh * ow
     gm = to_nhwc(g, data_format, "g").reshape(n * rows, wk.shape[1])
@@ -395,7 +419,7 @@ def conv2d_filter_grad(
     o, c, kh, kw = oihw(tuple(w_shape), filter_format)
     n = x.shape[0]
     vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
-    if _native(data_format):
+    if _native(data_format, vec, "filter_grad", n):
         dw = _filter_grad_nchw(x, g, vec, (kh * kw * c, o))
         dw = dw.reshape(kh, kw, c, o)  # HWIO
         if filter_format == "OIHW":

@@ -70,9 +70,10 @@ def describe(plan: Any) -> str:
     lines += [
         "",
         f"memory: {len(mem.pooled)} recycled buffer(s); static peak estimate "
-        f"{_fmt_bytes(mem.static_peak)}; measured peak "
-        + (_fmt_bytes(plan.peak_bytes) + " (first run)" if plan.peak_bytes is not None
-           else "not yet (runs once first)"),
+        f"{_fmt_bytes(mem.static_peak)} of {_fmt_bytes(mem.static_total)} allocated; "
+        "measured peak "
+        + (f"{_fmt_bytes(plan.peak_bytes)} of {_fmt_bytes(plan.allocated_bytes)} allocated"
+           " (first run)" if plan.peak_bytes is not None else "not yet (runs once first)"),
     ]  # fmt: skip
     return "\n".join(lines)
 

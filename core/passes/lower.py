@@ -45,11 +45,12 @@ class Meter:
     """Live-byte accounting for one measured run (arrays the run allocated, views of operands
     excluded); a buffer counts from its step until the last reader of anything aliasing it."""
 
-    __slots__ = ("live", "peak", "sizes")
+    __slots__ = ("live", "peak", "sizes", "total")
 
     def __init__(self) -> None:
         self.live = 0
         self.peak = 0
+        self.total = 0  # every counted buffer: what the run would hold if nothing were freed
         self.sizes: dict[int, int] = {}
 
     def add(self, k: int, v: Any, ins: tuple) -> None:
@@ -60,6 +61,7 @@ class Meter:
             return  # a view of (or the very array of) an operand: no new memory
         self.sizes[k] = v.nbytes
         self.live += v.nbytes
+        self.total += v.nbytes
         if self.live > self.peak:
             self.peak = self.live
 

@@ -37,6 +37,7 @@ class MemoryPlan:
     dies_after: dict[int, list[int]] = field(default_factory=dict)  # step -> roots now dead
     pooled: set[int] = field(default_factory=set)  # steps whose buffer is recycled
     static_peak: int | None = None  # bytes, from static shapes (None when a dim is unknown)
+    static_total: int | None = None  # bytes of every step allocation: the peak without freeing
 
 
 def plan_memory(pg: PlanGraph, steps: Sequence[PNode], reuse: bool) -> MemoryPlan:
@@ -103,7 +104,7 @@ def plan_memory(pg: PlanGraph, steps: Sequence[PNode], reuse: bool) -> MemoryPla
                 mp.release_after.setdefault(d, []).append(k)
         elif last[k] < end:
             mp.drop_after.setdefault(last[k], []).append(k)
-    mp.static_peak = _static_peak(steps, death, end)
+    mp.static_peak, mp.static_total = _static_peak(steps, death, end)
     return mp
 
 
@@ -113,8 +114,10 @@ def _bytes(p: PNode) -> int | None:
     return math.prod(p.shape) * p.dtype.itemsize
 
 
-def _static_peak(steps: Sequence[PNode], death: list[int], end: int) -> int | None:
-    """Peak of simultaneously live step allocations, from static shapes."""
+def _static_peak(
+    steps: Sequence[PNode], death: list[int], end: int
+) -> tuple[int | None, int | None]:
+    """(peak of simultaneously live step allocations, their sum), from static shapes."""
     alloc = []
     for p in steps:
         if p.kind in (CONST, FEED) or p.kind == "variable" or p.kind == "placeholder":
@@ -126,7 +129,7 @@ def _static_peak(steps: Sequence[PNode], death: list[int], end: int) -> int | No
             continue
         b = _bytes(p) if p.kind != EFFECT else 0
         if b is None:
-            return None
+            return None, None
         alloc.append(b)
     live = 0
     peak = 0
@@ -138,4 +141,4 @@ def _static_peak(steps: Sequence[PNode], death: list[int], end: int) -> int | No
         if d < end:
             frees[d] = frees.get(d, 0) + alloc[k]
         live -= frees.pop(k, 0)
-    return peak
+    return peak, sum(alloc)

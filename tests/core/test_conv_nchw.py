@@ -68,20 +68,23 @@ def test_nchw_writes_into_a_given_output():
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_both_nchw_routes_give_the_same_bits(case, monkeypatch):
-    """NCHW data through the NHWC kernels (layout copies) and in place: identical results."""
+    """NCHW data through the NHWC kernels (layout copies), in place, and by the per-direction
+    choice (at any size here): identical results."""
     shape, o, (kh, kw), st, pad, dl = CASES[case]
     x = RNG.standard_normal(shape).astype(np.float32)
     w = RNG.standard_normal((o, shape[1], kh, kw)).astype(np.float32)
     got = {}
-    for route in ("native", "nhwc"):
+    monkeypatch.setattr(K, "AUTO_MIN", 0)
+    for route in ("native", "nhwc", "auto"):
         monkeypatch.setattr(K, "NCHW_ROUTE", route)
         y = K.conv2d(x, w, st, pad, dl, "NCHW", "OIHW")
         g = np.cos(np.arange(y.size, dtype=np.float32)).reshape(y.shape)
         dx = K.conv2d_input_grad(g, w, x.shape, st, pad, dl, "NCHW", "OIHW")
         dw = K.conv2d_filter_grad(x, g, w.shape, st, pad, dl, "NCHW", "OIHW")
         got[route] = (y, dx, dw)
-    for a, b in zip(got["native"], got["nhwc"], strict=True):
-        np.testing.assert_array_equal(a, b)
+    for route in ("nhwc", "auto"):
+        for a, b in zip(got["native"], got[route], strict=True):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_an_unknown_route_is_refused(monkeypatch):
@@ -90,3 +93,21 @@ def test_an_unknown_route_is_refused(monkeypatch):
     with pytest.raises(ValueError, match="NCHW_ROUTE"):
         K.conv2d(x, np.zeros((3, 2, 3, 3), np.float32), (1, 1), (1, 1, 1, 1), (1, 1), "NCHW",
                  "OIHW")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "shape, k, stride, direction, native",
+    [
+        ((128, 16, 32, 32), 3, 1, "forward", False),  # stride-1 3x3: tall NHWC products
+        ((128, 16, 32, 32), 3, 1, "filter_grad", False),
+        ((128, 16, 32, 32), 3, 1, "input_grad", True),  # few input channels: copies dominate
+        ((128, 32, 16, 16), 3, 1, "input_grad", False),
+        ((128, 16, 32, 32), 3, 2, "filter_grad", True),  # strided: a quarter of the pixels
+        ((128, 32, 16, 16), 1, 2, "forward", True),  # 1x1
+        ((128, 3, 32, 32), 3, 1, "forward", True),  # the stem's three channels
+        ((1, 16, 32, 32), 1, 2, "forward", False),  # one image: copies are cheap
+    ],
+)
+def test_auto_route_picks_by_direction_and_geometry(shape, k, stride, direction, native):
+    vec, _, _ = K.geometry(shape, (k, k), (stride, stride), (k // 2,) * 4, (1, 1))
+    assert K._auto_native(vec, direction, shape[0]) is native

@@ -26,6 +26,12 @@ EXPECTED = {
     "max_pool2d": ((0,), False), "avg_pool2d": _N, "max_pool2d_grad": ((0,), False),
     "max_pool2d_pick": ((0,), False), "avg_pool2d_grad": _N, "sin": ((0,), False),
     "cos": ((0,), False),
+    # training BatchNorm: the statistics' VJP reads x and its own (3, C) output; normalising
+    # reads x, the statistics and the scale (never the offset or the normalised output)
+    "batch_norm_stats": ((0,), True), "batch_norm_apply": ((0, 1, 2), False),
+    "batch_norm_reduce_grad": ((0, 1, 2), True), "batch_norm_stats_grad": ((0, 1, 2), False),
+    # inference BatchNorm: x, mean, variance and scale (the offset's gradient is a plain sum)
+    "batch_norm_infer": ((0, 1, 2, 3), False),
 }  # fmt: skip
 
 _CASES = [c for c in cases((np.float64,)) if c[0].name in EXPECTED]

@@ -391,3 +391,5 @@ def test_peak_bytes_count_the_buffers_alive_together():
     plan = sess.plan_for(y, {x: None})
     assert plan.static_peak_bytes == 4000 + 40
     assert plan.peak_bytes == 4000 + 40
+    # all three buffers summed: the product never shares the exp's 4000 bytes
+    assert plan.static_total_bytes == plan.allocated_bytes == 4000 + 40 + 40
