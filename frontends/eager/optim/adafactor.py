@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ....core import ops
+from ..tensor import Tensor
 from .extra_algorithms import _c, _check
 from .optimizer import Optimizer, per_parameter
 
@@ -55,6 +56,14 @@ class Adafactor(Optimizer):
         )  # fmt: skip
         super().__init__(params, defaults)
 
+    def _state_shape(self, key: str, param_shape: tuple) -> tuple:
+        """Matrices keep factored row and column variances; vectors a full one."""
+        if key == "row_var":
+            return tuple(param_shape[:-1]) + (1,)
+        if key == "col_var":
+            return tuple(param_shape[:-2]) + (1, param_shape[-1])
+        return tuple(param_shape)
+
     @per_parameter
     def _update(self, group: dict, pairs: list) -> None:
         lr, decay, d, wd = group["lr"], group["beta2_decay"], group["d"], group["weight_decay"]
@@ -65,11 +74,13 @@ class Adafactor(Optimizer):
             state = self.state[p]
             if "step" not in state:
                 state["step"] = 0.0
+                # Tensors, as every optimizer's state, so state_dict() copies them.
                 if g.ndim > 1:
-                    state["row_var"] = np.zeros(g.shape[:-1] + (1,), g.dtype)
-                    state["col_var"] = np.zeros(g.shape[:-2] + (1, g.shape[-1]), g.dtype)
+                    state["row_var"] = Tensor._make(np.zeros(g.shape[:-1] + (1,), g.dtype))
+                    shape = g.shape[:-2] + (1, g.shape[-1])
+                    state["col_var"] = Tensor._make(np.zeros(shape, g.dtype))
                 else:
-                    state["variance"] = np.zeros_like(g)
+                    state["variance"] = Tensor._make(np.zeros_like(g))
             state["step"] = step = state["step"] + 1.0
             e1 = float(np.finfo(p._data.dtype).eps) if eps1 is None else eps1
             one_minus_beta2 = step**decay
@@ -81,13 +92,16 @@ class Adafactor(Optimizer):
                 sq = ops.square(g)
                 row_mean = ops.div(ops.sum(sq, (-1,), keepdims=True), _c(g.shape[-1], g))
                 col_mean = ops.div(ops.sum(sq, (-2,), keepdims=True), _c(g.shape[-2], g))
-                state["row_var"] = row = _lerp(state["row_var"], row_mean, one_minus_beta2)
-                state["col_var"] = col = _lerp(state["col_var"], col_mean, one_minus_beta2)
+                row = _lerp(state["row_var"]._data, row_mean, one_minus_beta2)
+                col = _lerp(state["col_var"]._data, col_mean, one_minus_beta2)
+                state["row_var"]._data[...] = row
+                state["col_var"]._data[...] = col
                 est = ops.matmul(row, col)
                 row_avg = ops.maximum(ops.mean(row, (-2,), keepdims=True), _c(e1, g))
                 est = ops.div(est, row_avg)
             else:
-                state["variance"] = est = _lerp(state["variance"], ops.square(g), one_minus_beta2)
+                est = _lerp(state["variance"]._data, ops.square(g), one_minus_beta2)
+                state["variance"]._data[...] = est
             update = ops.mul(ops.div(_c(1.0, g), ops.sqrt(ops.maximum(est, _c(e1 * e1, g)))), g)
             denom = max(1.0, _rms_norm(update) / (math.sqrt(update.size) * d))
             p._data[...] = ops.sub(p._data, ops.mul(update, _c(alpha / denom, g)))

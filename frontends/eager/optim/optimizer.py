@@ -323,7 +323,7 @@ class Optimizer:
                     "nn.Parameter(t.clone()); nothing was updated"
                 )
             for key, s in self.state[p].items():
-                if isinstance(s, Tensor) and s._data.shape != arr.shape:
+                if isinstance(s, Tensor) and s._data.shape != self._state_shape(key, arr.shape):
                     raise RuntimeError(
                         f"{name}.step: state '{key}' of param {i} has shape "
                         f"{tuple(s._data.shape)}, the param {tuple(arr.shape)}; nothing was updated"
@@ -390,10 +390,12 @@ class Optimizer:
             for k, v in entries.items():
                 if isinstance(v, Tensor) or isinstance(v, np.ndarray):
                     arr = v._data if isinstance(v, Tensor) else v
-                    if arr.ndim and arr.shape != p._data.shape:
+                    want = self._state_shape(k, p._data.shape)
+                    if arr.ndim and arr.shape != want:
                         raise ValueError(
                             f"loaded optimizer state '{k}' for param {idx} has shape "
-                            f"{tuple(arr.shape)}, the param has {tuple(p._data.shape)}"
+                            f"{tuple(arr.shape)}, {type(self).__name__} keeps {tuple(want)} "
+                            f"for a param of shape {tuple(p._data.shape)}"
                         )
                     dt = p._data.dtype if arr.dtype.kind == "f" else arr.dtype
                     v = Tensor._make(np.array(arr, dtype=dt, copy=True))
@@ -402,6 +404,10 @@ class Optimizer:
         for saved, own in zip(groups, self.param_groups, strict=False):
             own.update({k: v for k, v in saved.items() if k != "params"})
         self.state = new_state
+
+    def _state_shape(self, key: str, param_shape: tuple) -> tuple:
+        """The shape of the array state entry `key` for a parameter of param_shape."""
+        return tuple(param_shape)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
