@@ -69,10 +69,12 @@ class IEEEMath:
 math = IEEEMath() if config.DISABLE_JIT else _math
 
 # what generated kernel modules write instead of ``import math`` (see codegen), with the bit
-# helper the float32 templates of `vecmath` call
+# helpers the float32 templates of `vecmath` and `vecmath_f32` call
 IMPORT_LINE = (
-    "from duograd.core.kernels.pymath import math" if config.DISABLE_JIT else "import math"
-) + "\nfrom duograd.core.kernels.vecmath import f64_from_bits, i64_from_f64"
+    ("from duograd.core.kernels.pymath import math" if config.DISABLE_JIT else "import math")
+    + "\nfrom duograd.core.kernels.vecmath import f64_from_bits, i64_from_f64"
+    + "\nfrom duograd.core.kernels.vecmath_f32 import f32_pow2"
+)
 
 
 def exact_fma(x: Any, y: Any, z: Any) -> Any:

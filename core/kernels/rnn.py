@@ -3,9 +3,9 @@
 An LSTM step after its gate matmuls is a dozen elementwise ops on column blocks of the gate
 pre-activations. Run one by one, each costs a dispatch and a pass over memory; these kernels do
 one pass each. Every scalar op is expanded from the same template as the standalone elementwise
-op (`elementwise_ops.OPS`, float32 through `vecmath`), with every intermediate rounded to the
-operand dtype as the standalone ops round it, so the forward values are those of the
-op-by-op composition.
+op (`elementwise_ops.OPS`; float32 sigmoid and tanh from `vecmath_f32`), with every
+intermediate rounded to the operand dtype as the standalone ops round it, so the forward values
+are those of the op-by-op composition.
 
 Layout: ``gates`` is (rows, 4H) holding the i, f, g, o blocks at column offsets given by
 ``offsets`` (PyTorch orders them i f g o, TF i g f o); ``c`` and the results are (rows, H).
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import codegen, vecmath_f32
+from . import codegen
 
 # elements from which a kernel runs its rows in parallel (the bits do not depend on it)
 PARALLEL_MIN = 1 << 16
@@ -96,7 +96,7 @@ def _loop(steps: list, target: str, store: str, operands: tuple, dt: np.dtype) -
         *[f"{ind}{o}_j = {o}_row[j]" for o in operands],
     ]
     for k, (name, op, opargs) in enumerate(_needed(steps, target)):
-        stmts, expr = vecmath_f32.expand(op, list(opargs), dt, "zero", "one", f"t{k}_")
+        stmts, expr = codegen.expand_op(op, list(opargs), dt, dt, "zero", "one", f"t{k}_")
         lines += [ind + s for s in stmts] + [f"{ind}{name} = {expr}"]
     return lines + [f"{ind}{store} = {target}"]
 
@@ -123,7 +123,7 @@ def emit(kind: str, dt: np.dtype) -> str:
             else:
                 body += [f"        block = out_row[o{b} : o{b} + h]"]
                 body += _loop(steps, stores[b], "block[j]", operands, dt)
-    src = [codegen.module_header() + vecmath_f32.IMPORT_LINE]
+    src = [codegen.module_header()]
     for parallel in (False, True):
         deco = '@njit(cache=True, error_model="numpy"' + (", parallel=True)" if parallel else ")")
         lines = [

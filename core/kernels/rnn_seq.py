@@ -3,8 +3,8 @@
 The input projection of every step is one matmul; the recurrence then runs one hidden matmul
 and the cell's elementwise math per step, all steps in one compiled loop
 (`rnn_seq_lstm_loop`). Backward runs the cell gradient and the hidden matmul per step in one
-compiled loop too, and computes the weight gradients and the input gradient as one matmul each
-over all steps. Rows past their sequence's length keep their state and output zeros. The
+compiled loop too, and computes the input gradient as one matmul over all steps and both weight
+gradients as one more. Rows past their sequence's length keep their state and output zeros. The
 step-by-step forms below (`_forward_steps`, `_backward_steps`: the fused cell kernels of
 `kernels.rnn` called per step) are what the compiled loops reproduce bit for bit; they run
 when the JIT is off (the matmul micro-kernel has no plain-Python form).
@@ -105,16 +105,20 @@ def backward(gy, y, x, h0, c0, wx, wh, lengths, forget_bias: float, layout: str)
                          fb, *offs, read_only(wh.T), dgates, read_only(dgates), dh, dc,
                          np.empty((b, h), dt), threads_for(b, h, 4 * h), *_offsets())  # fmt: skip
     dg2 = dgates.reshape(t_len * b, 4 * h)
-    x2 = np.ascontiguousarray(x).reshape(t_len * b, n_in)
-    h_prev = np.concatenate([h0[None], y[:-1, :, h : 2 * h]], 0).reshape(t_len * b, h)
     dx = matmul(dg2, wx, transpose_b=True)
-    dwx = matmul(x2, dg2, transpose_a=True)
-    dwh = matmul(np.ascontiguousarray(h_prev), dg2, transpose_a=True)
+    # dwx and dwh as one product [x_t, h_{t-1}]^T @ dgates over all steps: each element is the
+    # same chain over the T*B rows as in two products, and the result's rows are dwx's then
+    # dwh's, the flat layout returned
+    xh = np.empty((t_len, b, n_in + h), dt)
+    xh[:, :, :n_in] = x
+    xh[0, :, n_in:] = h0
+    xh[1:, :, n_in:] = y[:-1, :, h : 2 * h]
+    dw = matmul(xh.reshape(t_len * b, n_in + h), dg2, transpose_a=True)
     db = dg2.sum(0, dtype=dt) if t_len * b else np.zeros(4 * h, dt)
     rows = np.concatenate(
         [dh, dc, dx.reshape(t_len, b, n_in).transpose(1, 0, 2).reshape(b, t_len * n_in)], 1
     )
-    return np.concatenate([dwx.ravel(), dwh.ravel(), db.ravel(), rows.ravel()])
+    return np.concatenate([dw.ravel(), db.ravel(), rows.ravel()])
 
 
 def _backward_steps(dgates, dh_out, dc_out, gy, y, c0, wh, lengths, forget_bias, layout) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import codegen, vecmath_f32
+from . import codegen
 
 PARALLEL_MIN = 1 << 16  # elements from which rows run in parallel (the bits do not depend on it)
 
@@ -86,7 +86,6 @@ def emit(kind: str, dt: np.dtype) -> str:
     # a value read from an input is not recomputed (backward loads the saved pre-activations)
     steps = _needed([s for s in spec["steps"] if s[0] not in loaded], stored)
     used = {a for _, _, args in steps for a in args} | stored
-    fast = not spec.get("exact_activations", False)
     ind = " " * 12
     body = ["        for j in range(h):"]
     for arr, blocks in ins.items():
@@ -94,14 +93,14 @@ def emit(kind: str, dt: np.dtype) -> str:
             if b is not None and b in used:
                 body.append(f"{ind}{b} = {arr}[row_, {k} * h + j]")
     for k, (name, op, opargs) in enumerate(steps):
-        stmts, expr = vecmath_f32.expand(op, list(opargs), dt, "zero", "one", f"t{k}_", fast)
+        stmts, expr = codegen.expand_op(op, list(opargs), dt, dt, "zero", "one", f"t{k}_")
         body += [ind + s for s in stmts] + [f"{ind}{name} = {expr}"]
     for arr, blocks in outs.items():
         for k, v in enumerate(blocks):
             if v is not None:
                 body.append(f"{ind}{arr}[row_, {k} * h + j] = {v}")
     args = ", ".join([*ins, *outs, "h"])
-    src = [codegen.module_header() + vecmath_f32.IMPORT_LINE]
+    src = [codegen.module_header()]
     for parallel in (False, True):
         deco = '@njit(cache=True, error_model="numpy"' + (", parallel=True)" if parallel else ")")
         lines = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import codegen, vecmath_f32
+from . import codegen
 from . import rnn_seq_cells as KC
 from .rnn_seq_matmul import PACKED_IMPORT_LINE, start_pool
 
@@ -100,7 +100,7 @@ _GBWD_GAZ = [("gomz", "mul", ("g", "n")), ("gza", "mul", ("g", "hv")),
 def _steps(steps: list, dt: np.dtype, ind: str) -> list[str]:
     out = []
     for k, (name, op, args) in enumerate(steps):
-        stmts, expr = vecmath_f32.expand(op, list(args), dt, "zero", "one", f"t{k}_")
+        stmts, expr = codegen.expand_op(op, list(args), dt, dt, "zero", "one", f"t{k}_")
         out += [ind + s for s in stmts] + [f"{ind}{name} = {expr}"]
     return out
 
@@ -277,7 +277,7 @@ def emit(cell: str, dt: np.dtype) -> str:
     bwd = _BWD.replace("DT", dt.name).replace("CALL_BWD", call_bwd)
     bwd = bwd.replace("LIVE_DIRECT", "dd[r, j]" if gru else "zero")
     bwd = bwd.replace("SAVED", _SAVED_GRU if gru else _SAVED_RNN)
-    header = codegen.module_header() + vecmath_f32.IMPORT_LINE + PACKED_IMPORT_LINE
+    header = codegen.module_header() + PACKED_IMPORT_LINE
     if gru:
         cells = _gru_cells(dt)
     else:

@@ -76,10 +76,6 @@ _STEPS: dict[str, dict] = {
         "outputs": {"dgo": ("gar", None), "dr": ("ghr",)},
     },
 }
-# TF's GRU keeps the standalone ops' sigmoid and tanh (its values are the bits of the op-by-op
-# GRUCell composition); the fast float32 forms of `vecmath_f32` serve the torch-layout cells
-for _spec in _STEPS.values():
-    _spec["exact_activations"] = True
 KC.KERNELS.update(_STEPS)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import codegen, vecmath_f32
+from . import codegen
 from .rnn_seq_matmul import PACKED_IMPORT_LINE, start_pool
 
 # Each inner loop below stores one stream and reads a few (what the compiler vectorises, with
@@ -48,7 +48,7 @@ _DG = [("gs", "mul", ("dct", "si")), ("dg", "tanh_grad", ("tg", "gs")),
 def _steps(steps: list, dt: np.dtype, ind: str) -> list[str]:
     out = []
     for k, (name, op, args) in enumerate(steps):
-        stmts, expr = vecmath_f32.expand(op, list(args), dt, "zero", "one", f"t{k}_")
+        stmts, expr = codegen.expand_op(op, list(args), dt, dt, "zero", "one", f"t{k}_")
         out += [ind + s for s in stmts] + [f"{ind}{name} = {expr}"]
     return out
 
@@ -229,7 +229,7 @@ def emit(dt: np.dtype) -> str:
     fwd = _FWD.replace("DT", dt.name).replace("STATE", state).replace("OUTPUT", output)
     bwd = _BWD.replace("DT", dt.name).replace("ACTS", acts).replace("DCT", dct)
     bwd = bwd.replace("GRADS", grads)
-    header = codegen.module_header() + vecmath_f32.IMPORT_LINE + PACKED_IMPORT_LINE
+    header = codegen.module_header() + PACKED_IMPORT_LINE
     return header + fwd + bwd
 
 

@@ -1,4 +1,4 @@
-"""float32 exp, expm1, log, tanh and sigmoid that the loop vectoriser can turn into SIMD code.
+"""float32 exp, expm1 and log that the loop vectoriser can turn into SIMD code.
 
 numba lowers ``math.exp`` and ``math.tanh`` to scalar libm calls, which no loop vectoriser can
 widen: on float32 arrays they cost 2-5x numpy's SIMD versions. These templates compute the
@@ -10,7 +10,9 @@ either frontend) gives the same bits; and the float64 intermediate leaves an err
 rare near-ties (and within one ulp always).
 
 The templates follow `elementwise_ops`' language: ``{0}`` is the operand, ``{t}`` a prefix for
-temporaries, the last line the value. float64 kernels keep the libm functions.
+temporaries, the last line the value. float64 kernels keep the libm functions. float32 sigmoid
+and tanh are evaluated in float32 arithmetic (`vecmath_f32`), the form the recurrent kernels
+run.
 """
 
 from __future__ import annotations
@@ -78,29 +80,6 @@ EXPM1_F32 = _lines(
     *_expm1_core("{t}y", "{t}"),
     "np.float32({t}s * {t}q + ({t}s - 1.0)) if ({t}d == {t}d and {t}d != 0.0) else {0}",
 )
-
-# tanh|x| = expm1(2|x|) / (expm1(2|x|) + 2): no cancellation at small |x| (unlike
-# 1 - 2 / (exp(2|x|) + 1)); float32 tanh is 1.0 from |x| = 9.01 on, so |x| is clamped to 10.
-TANH_F32 = _lines(
-    "{t}d = np.float64({0})",
-    "{t}a = abs({t}d)",
-    "{t}y = 2.0 * ({t}a if {t}a < 10.0 else 10.0)",
-    *_expm1_core("{t}y", "{t}"),
-    "{t}m = {t}s * {t}q + ({t}s - 1.0)",
-    "np.float32(math.copysign({t}m / ({t}m + 2.0), {t}d)) if {t}d == {t}d else {0}",
-)
-
-# sigmoid with one exp of -|x| (never overflows): 1 / (1 + e) for x >= 0, e / (1 + e) below.
-SIGMOID_F32 = _lines(
-    "{t}d = np.float64({0})",
-    "{t}y = -abs({t}d)",
-    "{t}y = {t}y if {t}y > -104.0 else -104.0",
-    *_expm1_core("{t}y", "{t}"),
-    "{t}e = (1.0 + {t}q) * {t}s",
-    "np.float32((1.0 / (1.0 + {t}e)) if {t}d >= 0.0 else ({t}e / (1.0 + {t}e))) "
-    "if {t}d == {t}d else {0}",
-)
-
 
 # log: x = 2^e * m with m in [sqrt(1/2), sqrt(2)) taken from the bits (a float32 input is a
 # normal float64, subnormals included), then log m = 2 atanh(s) with s = (m - 1) / (m + 1),

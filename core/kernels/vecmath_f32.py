@@ -1,16 +1,13 @@
-"""float32 sigmoid and tanh in float32 arithmetic, for the recurrent cells' inner loops.
+"""float32 sigmoid and tanh in float32 arithmetic: the one form every kernel evaluates.
 
-The elementwise ops' float32 templates (`vecmath`) evaluate in float64 so that nearly every
-result is the correctly rounded float32; a SIMD register holds half as many float64 lanes, and
-an LSTM or GRU step spends most of its elementwise time in these two functions (five
-evaluations per LSTM hidden unit forward, five more in backward). These templates stay in
-float32 from end to end: one Cody-Waite reduction, a degree-7 Taylor polynomial for expm1 on
+The float32 `sigmoid` and `tanh` ops (the elementwise kernels both frontends dispatch to, the
+graph passes' fused groups, the LSTM cell primitives and every recurrent time loop) expand these
+templates, so a cell composed op by op and the fused recurrent kernels give the same bits. They
+stay in float32 from end to end, so a SIMD register holds twice the lanes of a float64
+evaluation: one Cody-Waite reduction, a degree-7 Taylor polynomial for expm1 on
 [-ln2/2, ln2/2] and the power of two assembled from its exponent bits. The error is a few ulp
-(tests/core/test_vecmath_f32.py measures it against float64), so a recurrent cell built on
-them is close to, not bitwise equal to, the composition of the standalone `sigmoid` / `tanh`
-ops. Every recurrent kernel (the cell primitives, the whole-sequence loops, both frontends)
-expands the same text, so they agree with each other bit for bit. float64 keeps the standalone
-ops' templates.
+of the correctly rounded value (tests/core/test_vecmath_f32.py measures it). float64 keeps
+the C library (`elementwise_ops`).
 
 The templates follow `elementwise_ops`' language: ``{0}`` is the operand, ``{t}`` a prefix for
 temporaries, the last line the value; constants are written as ``np.float32(...)`` so that no
@@ -27,8 +24,6 @@ from llvmlite import ir
 from numba.core import config, types
 from numba.extending import intrinsic
 
-from . import codegen
-
 
 def _f(v: float) -> str:
     return f"np.float32({float(np.float32(v))!r})"
@@ -41,10 +36,9 @@ _LN2_LO = _f(-2.1219444005469057e-4)
 _HALF, _ONE, _TWO = _f(0.5), _f(1.0), _f(2.0)
 
 
-def _expm1_core(y: str, t: str) -> list[str]:
-    """Lines leaving ``{t}q``, ``{t}s`` with exp(y) = s * (1 + q); y float32, clamped so that
-    s = 2^n is a normal float32. q = expm1(r) to the r^7 term (truncation below 2e-8 relative
-    for |r| <= 0.347), in Horner's order."""
+def _reduce(y: str, t: str) -> list[str]:
+    """Lines leaving ``{t}n``, ``{t}q`` with exp(y) = 2^n * (1 + q); y float32. q = expm1(r) to
+    the r^7 term (truncation below 2e-8 relative for |r| <= 0.347), in Horner's order."""
     coeffs = [_f(1.0 / math.factorial(k)) for k in range(2, 8)]
     poly = coeffs[-1]
     for c in reversed(coeffs[:-1]):
@@ -53,8 +47,13 @@ def _expm1_core(y: str, t: str) -> list[str]:
         f"{t}n = np.floor({y} * {_LOG2E} + {_HALF})",
         f"{t}r = ({y} - {t}n * {_LN2_HI}) - {t}n * {_LN2_LO}",
         f"{t}q = {t}r + ({t}r * {t}r) * {poly}",
-        f"{t}s = f32_pow2({t}n)",
     ]
+
+
+def _expm1_core(y: str, t: str) -> list[str]:
+    """Lines leaving ``{t}q``, ``{t}s`` with exp(y) = s * (1 + q); y float32, clamped so that
+    s = 2^n is a normal float32."""
+    return [*_reduce(y, t), f"{t}s = f32_pow2({t}n)"]
 
 
 def _lines(*lines: str) -> str:
@@ -62,13 +61,17 @@ def _lines(*lines: str) -> str:
 
 
 # sigmoid with one exp of -|x| (it never overflows): 1 / (1 + e) for x >= 0, e / (1 + e) below.
-# -|x| is clamped to -87 (2^n stays normal); sigmoid(-87) is 1.6e-38, against an exact value
-# below it for x < -87: an absolute error under 2e-38. NaN takes the clamp and is put back.
+# Below x = -87 the result is subnormal or zero, where 2^n is no normal float32: e is built as
+# (s + s * q) * 2^(n - na) with s = 2^na, na = max(n, -100), both factors normal. Whenever e is
+# normal the second factor is exact (1.0 for n >= -100); a subnormal e is rounded once more.
+# -|x| is clamped to -104, below which sigmoid rounds to 0. NaN takes the clamp and is put back.
 SIGMOID_F32 = _lines(
     "{t}y = -abs({0})",
-    "{t}y = {t}y if {t}y > np.float32(-87.0) else np.float32(-87.0)",
-    *_expm1_core("{t}y", "{t}"),
-    "{t}e = {t}s + {t}s * {t}q",
+    "{t}y = {t}y if {t}y > np.float32(-104.0) else np.float32(-104.0)",
+    *_reduce("{t}y", "{t}"),
+    "{t}na = {t}n if {t}n > np.float32(-100.0) else np.float32(-100.0)",
+    "{t}s = f32_pow2({t}na)",
+    "{t}e = ({t}s + {t}s * {t}q) * f32_pow2({t}n - {t}na)",
     f"{{t}}d = {_ONE} + {{t}}e",
     f"(({_ONE} / {{t}}d) if {{0}} >= np.float32(0.0) else ({{t}}e / {{t}}d)) "
     "if {0} == {0} else {0}",
@@ -88,21 +91,8 @@ TANH_F32 = _lines(
 
 TEMPLATES = {"sigmoid": SIGMOID_F32, "tanh": TANH_F32}
 
-# what the recurrent kernel modules add to their imports
-IMPORT_LINE = "from duograd.core.kernels.vecmath_f32 import f32_pow2\n"
-
-
-def expand(
-    op: str, operands: list[str], dt: np.dtype, zero: str, one: str, tmp: str, fast: bool = True
-) -> tuple[list[str], str]:
-    """(statements, value) of one scalar op of a recurrent cell: float32 sigmoid and tanh from
-    the templates above (unless `fast` is False), everything else (and float64) as
-    `codegen.expand_op` expands it."""
-    template = TEMPLATES.get(op) if fast and np.dtype(dt) == np.float32 else None
-    if template is None:
-        return codegen.expand_op(op, operands, dt, dt, zero, one, tmp)
-    lines = template.format(*operands, t=tmp).split("\n")
-    return lines[:-1], lines[-1]
+# what generated kernel modules add to their imports (`pymath.IMPORT_LINE` carries it)
+IMPORT_LINE = "from duograd.core.kernels.vecmath_f32 import f32_pow2"
 
 
 def _pow2_py(n) -> np.float32:

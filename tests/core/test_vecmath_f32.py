@@ -1,5 +1,5 @@
-"""The recurrent cells' float32 sigmoid and tanh: error against float64, special values, and
-the same bits compiled and as plain Python."""
+"""float32 sigmoid and tanh (`vecmath_f32`): error against float64, special values, the same
+bits compiled and as plain Python, and the same bits from every kernel that evaluates them."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ _X = np.concatenate([
     (_RNG.standard_normal(200_000) * 4).astype(np.float32),
     np.linspace(-100, 100, 100_001, dtype=np.float32),
     np.float32([1e-30, -1e-30, 1e-45, -1e-45, 1e-7, -1e-7, 9.0, 9.01, -9.01, 86.9, -86.9]),
+    # sigmoid's subnormal tail and its end (below -103.28 it rounds to zero)
+    np.linspace(-104.5, -86, 20_001, dtype=np.float32),
 ])  # fmt: skip
 
 
@@ -36,7 +38,8 @@ def _compiled(op: str):
 
 
 def _ulps(got: np.ndarray, exact: np.ndarray) -> np.ndarray:
-    """|got - exact| in units of the float32 spacing at the exact value."""
+    """|got - exact| in units of the float32 spacing at the exact value (subnormal spacing
+    below the normal range)."""
     spacing = np.abs(np.spacing(exact.astype(np.float32))).astype(np.float64)
     return np.abs(got.astype(np.float64) - exact) / spacing
 
@@ -50,12 +53,10 @@ def _exact(op: str, x: np.ndarray) -> np.ndarray:
 def test_within_a_few_ulp_of_float64(op):
     got = _compiled(op)(_X)
     assert got.dtype == np.float32
-    # sigmoid's tail below x = -87 is clamped (see the template): judged absolutely there
-    tail = (_X < -87) if op == "sigmoid" else np.zeros(_X.shape, bool)
-    exact = _exact(op, _X)
-    assert _ulps(got[~tail], exact[~tail]).max() <= 4
-    if tail.any():
-        assert np.abs(got[tail].astype(np.float64) - exact[tail]).max() < 2e-38
+    ulps = _ulps(got, _exact(op, _X))
+    assert ulps.max() <= 4, _X[np.argmax(ulps)]
+    # most results are the correctly rounded value or next to it
+    assert np.count_nonzero(ulps > 1) <= len(_X) // 20
 
 
 @pytest.mark.parametrize("op", ["sigmoid", "tanh"])
@@ -67,7 +68,7 @@ def test_special_values(op):
         assert np.signbit(got[1]) and not np.signbit(got[0])
     else:
         want = np.float32([0.5, 0.5, 1.0, 0.0, np.nan, 1.0, 0.0])
-    np.testing.assert_allclose(got, want, rtol=0, atol=2e-38)
+    np.testing.assert_array_equal(got, want)
     assert np.isnan(got[4])
 
 
@@ -81,25 +82,41 @@ def test_plain_python_gives_the_compiled_bits(op):
     assert np.array_equal(py.view(np.uint32), _compiled(op)(x).view(np.uint32))
 
 
-def test_float64_and_other_ops_expand_as_the_elementwise_ops():
+def test_float64_keeps_libm_and_float32_expands_these_templates():
     from duograd.core.kernels import codegen
 
-    for op, dt in [("sigmoid", np.float64), ("tanh", np.float64), ("mul", np.float32)]:
-        want = codegen.expand_op(op, ["a", "b"], np.dtype(dt), np.dtype(dt), "z", "o", "t_")
-        assert V.expand(op, ["a", "b"], np.dtype(dt), "z", "o", "t_") == want
-    assert "f32_pow2" in "\n".join(V.expand("tanh", ["a"], np.dtype(np.float32), "z", "o", "t_")[0])
+    f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
+    for op in ("sigmoid", "tanh"):
+        stmts, value = codegen.expand_op(op, ["a"], f32, f32, "z", "o", "t_")
+        assert [*stmts, value] == V.TEMPLATES[op].format("a", t="t_").split("\n")
+        f64_stmts, f64_value = codegen.expand_op(op, ["a"], f64, f64, "z", "o", "t_")
+        assert "f32_pow2" not in "\n".join([*f64_stmts, f64_value])
+
+
+@pytest.mark.parametrize("op", ["sigmoid", "tanh"])
+def test_every_kernel_gives_the_template_bits(op):
+    """The standalone op (serial and threaded), a fused group and the LSTM cell primitive give
+    the scalar template's bits, so a cell composed from the ops matches the fused cells."""
+    from duograd.core.kernels import elementwise as ew
+    from duograd.core.primitives.rnn import lstm_output
+
+    want = _compiled(op)(_X)
+    assert np.array_equal(ew.unary(op, _X).view(np.uint32), want.view(np.uint32))
+    small = _X[:1000].copy()
+    assert np.array_equal(ew.unary(op, small).view(np.uint32), want[:1000].view(np.uint32))
+    one = np.ones_like(_X)
+    fused = ew.compile_elementwise(((op, 0), ("mul", -1, 1)), (np.float32, np.float32))
+    assert np.array_equal(fused(_X, one).view(np.uint32), want.view(np.uint32))
+    if op == "sigmoid":
+        # h = sigmoid(o) * tanh(c) with tanh(c) = 1 (c = 20): the output gate's sigmoid
+        h = 250
+        gates = np.zeros((4, 4 * h), np.float32)
+        gates[:, 3 * h :] = _X[: 4 * h].reshape(4, h)
+        got = lstm_output(gates, np.full((4, h), 20.0, np.float32), "torch")
+        assert np.array_equal(got.ravel().view(np.uint32), want[: 4 * h].view(np.uint32))
 
 
 def test_pow2_covers_the_clamped_range():
     pow2 = njit(lambda n: V.f32_pow2(n))
     for n in (-126, -1, 0, 1, 30, 127):
         assert pow2(np.float32(n)) == np.float32(math.ldexp(1.0, n))
-
-
-def test_exact_cells_keep_the_standalone_templates():
-    from duograd.core.kernels import codegen
-
-    f32 = np.dtype(np.float32)
-    want = codegen.expand_op("sigmoid", ["a"], f32, f32, "z", "o", "t_")
-    assert V.expand("sigmoid", ["a"], f32, "z", "o", "t_", fast=False) == want
-    assert V.expand("sigmoid", ["a"], f32, "z", "o", "t_") != want

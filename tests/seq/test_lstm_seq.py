@@ -146,6 +146,47 @@ def test_graph_dynamic_rnn_bitwise_equal_to_eager(lengths):
         assert np.array_equal(a, b)
 
 
+def _graph_hand_cells(x, values, optimize):
+    """The LSTM as TF1 users write it by hand: per step the two gate products and the cell as
+    separate tf.sigmoid / tf.tanh / * / + ops (the graph passes fuse them unless told not to)."""
+    with tf.Graph().as_default():
+        xp = tf.placeholder(tf.float32, [None, *x.shape[1:]])
+        w_ih, w_hh, b_ih, b_hh = (tf.Variable(v) for v in values)
+        h = c = tf.zeros([x.shape[0], H])
+        outs = []
+        for xt in tf.unstack(xp, axis=1):
+            gates = (tf.matmul(xt, w_ih, transpose_b=True) + b_ih) + (
+                tf.matmul(h, w_hh, transpose_b=True) + b_hh
+            )
+            i, f, g, o = tf.split(gates, 4, axis=1)
+            f = f + 0.0  # the forget bias, added as the cell adds it
+            c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+            h = tf.sigmoid(o) * tf.tanh(c)
+            outs.append(h)
+        out = tf.stack(outs, axis=1)
+        loss = tf.reduce_sum(out * out) + tf.reduce_sum(h * 2.0) + tf.reduce_sum(c * c)
+        grads = tf.gradients(loss, [xp, w_ih, w_hh, b_ih, b_hh])
+        with tf.Session(optimize=optimize) as s:
+            s.run(tf.global_variables_initializer())
+            return s.run([out, h, c] + grads, {xp: x})
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+def test_graph_hand_written_float32_cells_give_the_sequence_bits(optimize):
+    """float32 tf.sigmoid / tf.tanh (fused by the graph passes or not) are the sequence
+    kernels' own: values, final state and the input gradient are dynamic_rnn's bits."""
+    x, *_, w_ih, w_hh, b_ih, b_hh = _data()
+    x = x.transpose(1, 0, 2).copy()
+    params = [w_ih, w_hh, b_ih, b_hh]
+    want, _ = _graph_lstm(x, "torch", None, params)
+    got = _graph_hand_cells(x, params, optimize)
+    for name, a, b in zip(["out", "h", "c", "dx"], got[:4], want[:4], strict=True):
+        assert a.dtype == np.float32
+        assert np.array_equal(a, b), name
+    for a, b in zip(got[4:], want[4:], strict=True):  # weights: T products summed vs one
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5)
+
+
 def test_graph_size_does_not_grow_with_t():
     """The graph of an LSTM over T steps (and its gradient) has the same number of nodes for
     any T: one sequence primitive, not ~15 nodes per step."""
