@@ -14,6 +14,7 @@ import numpy as np
 
 from . import math_compose as MC
 from . import ops
+from .domain import check_dim
 from .primitives import elementwise_more as EM
 from .primitives import trig
 
@@ -188,7 +189,7 @@ def roll(x, shifts, axes):
 
 def diff(x, n: int = 1, axis: int = -1):
     """The n-th forward difference along `axis`."""
-    ax = int(axis) % len(x.shape)
+    ax = check_dim("diff", int(axis), len(x.shape))
     out = x
     for _ in range(int(n)):
         m = int(out.shape[ax])
@@ -202,7 +203,7 @@ def diff(x, n: int = 1, axis: int = -1):
 
 def logcumsumexp(x, axis: int):
     """log(cumsum(exp(x))) along `axis`, shifted by the axis maximum so it cannot overflow."""
-    m = ops.max(x, axes=(int(axis) % len(x.shape),), keepdims=True)
+    m = ops.max(x, axes=(check_dim("logcumsumexp", int(axis), len(x.shape)),), keepdims=True)
     m = ops.stop_gradient(ops.where(ops.equal(ops.abs(m), _c(math.inf, m)), ops.fill_like(m, 0), m))
     running = MC.cumsum(ops.exp(ops.sub(x, m)), int(axis))
     return ops.add(ops.log(running), m)
@@ -223,7 +224,7 @@ def kron(a, b):
 
 def cross(a, b, axis: int):
     """The 3-vector cross product along `axis` (operands broadcast against each other)."""
-    ax = int(axis) % len(a.shape)
+    ax = check_dim("cross", int(axis), len(a.shape))
 
     def comp(v, i):
         return ops.getitem(v, (slice(None),) * ax + (slice(i, i + 1),))

@@ -143,7 +143,7 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:
                 f"take_along_dim: index {int(i.min())} is out of bounds for dimension 0 with "
                 f"size {x.numel()}"
             )
-        return take(x, indices)
+        return take(x, indices).reshape(-1)  # PyTorch: both flattened, a 1-D result
     i = _index("take_along_dim", indices)
     d = _dim("take_along_dim", dim, x.dim())
     if i.ndim != x.dim():
@@ -183,6 +183,11 @@ def tensor_split(input: Any, indices_or_sections: Any, dim: int = 0) -> tuple:
         raise RuntimeError(
             "tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
             f"{ios.dtype}"
+        )
+    if isinstance(ios, Tensor) and ios._data.ndim > 1:
+        raise RuntimeError(
+            "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+            f"one-dimensional tensor, but got a tensor with {ios._data.ndim} dims"
         )
     if isinstance(ios, Tensor) and ios._data.ndim == 0:
         ios = int(ios.item())

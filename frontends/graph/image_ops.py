@@ -344,6 +344,8 @@ def convert_image_dtype(
 def rgb_to_grayscale(images: Any, name: str | None = None) -> Tensor:
     """0.2989 R + 0.5870 G + 0.1140 B, keeping a channel axis of 1."""
     x = _tensor(images)
+    if not x.shape or x.shape[-1] not in (3, None):  # TF contracts the last axis with 3 weights
+        raise ValueError(f"rgb_to_grayscale: images need a last dimension of 3, got {x}")
     weights = np.array([0.2989, 0.5870, 0.1140], np.float32)
 
     def build():
@@ -367,6 +369,11 @@ def grayscale_to_rgb(images: Any, name: str | None = None) -> Tensor:
 def adjust_brightness(image: Any, delta: Any) -> Tensor:
     """image + delta."""
     x = _tensor(image)
+    dt = tfd.as_dtype(x.dtype)
+    if not (dt.is_floating or dt.is_integer):
+        raise TypeError(
+            f"adjust_brightness: image dtype must be floating point or integer, got {dt.name}"
+        )
     return x.graph.build_op(
         "adjust_brightness", None, lambda: ops.add(x, ops.cast(_tensor(delta), x.dtype))
     )

@@ -10,6 +10,7 @@ import numpy as np
 from ...core import math_compose as MC
 from ...core import ops
 from ...core.primitives import masking
+from ...core.primitives.guards import nonzero_divisor
 from . import dtypes as tfd
 from .math_ops import _axes, _keep, _tensor, known_rank
 from .tensor import Tensor
@@ -57,10 +58,11 @@ def _pair(x: Any, y: Any) -> tuple:
     return x, y
 
 
-def _floordiv(x, y):
+def _floordiv(x, y, op: str = "floordiv"):
     dt = np.dtype(x.dtype)
     if dt.kind == "f":
         return MC.floor(ops.div(x, y))
+    y = nonzero_divisor(y, op)
     # integers: exact through float64 for magnitudes below 2**52
     q = MC.floor(ops.div(ops.cast(x, np.float64), ops.cast(y, np.float64)))
     return ops.cast(q, dt)
@@ -76,7 +78,9 @@ def floormod(x: Any, y: Any, name: str | None = None) -> Tensor:
     """x - floor(x / y) * y: the remainder with the sign of y (gradient flows to x as in TF)."""
     x, y = _pair(x, y)
     return x.graph.build_op(
-        "FloorMod", name, lambda: ops.sub(x, ops.mul(ops.stop_gradient(_floordiv(x, y)), y))
+        "FloorMod",
+        name,
+        lambda: ops.sub(x, ops.mul(ops.stop_gradient(_floordiv(x, y, "floormod")), y)),
     )
 
 

@@ -34,6 +34,8 @@ def relu(features: Any, name: str | None = None) -> Tensor:
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Tensor:
     """x where x > 0 else alpha * x (core.functional.leaky_relu, as the eager frontend)."""
     x = _tensor(features)
+    if tfd.as_dtype(x.dtype).is_integer:  # TF computes integer features in float32
+        x = x.graph.build_op("Cast", None, lambda: ops.cast(x, tfd.float32.np_dtype))
     return x.graph.build_op("LeakyRelu", name, lambda: F.leaky_relu(x, float(alpha)))
 
 

@@ -58,6 +58,13 @@ def kl_div(
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """max(0, x) + weight * min(0, x), weight per channel (dim 1) or one for all."""
+    if isinstance(input, Tensor) and isinstance(weight, Tensor):
+        if input.dtype != weight.dtype:  # PyTorch promotes nothing here
+            raise RuntimeError(
+                f"prelu: Type promoting not supported. Got {input.dtype} and {weight.dtype}"
+            )
+        if input._data.dtype.kind != "f":
+            raise RuntimeError(f"prelu: not implemented for {input.dtype}")
     w = weight
     if w.numel() > 1:
         w = w.reshape(*([-1] + [1] * (input.dim() - 2)))

@@ -57,7 +57,8 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0."""
     x = C.floating(input)
-    return _fn.where((x > lambd) | (x < -lambd), x, x * 0.0)
+    # PyTorch's test: 0 inside [-lambd, lambd], x elsewhere (a NaN lambd keeps every x)
+    return _fn.where((x >= -lambd) & (x <= lambd), _cr.zeros_like(x), x)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -65,7 +66,9 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 
     def fn(x: Tensor) -> Tensor:
         x = C.floating(x)
-        return _fn.where(x <= -3.0, x * 0.0, _fn.where(x >= 3.0, x * 0.0 + 1.0, x / 6.0 + 0.5))
+        # constants, not x * 0: an infinite x gives 0 or 1, not NaN
+        zero, one = _cr.zeros_like(x), _cr.ones_like(x)
+        return _fn.where(x <= -3.0, zero, _fn.where(x >= 3.0, one, x / 6.0 + 0.5))
 
     return _maybe_inplace(input, inplace, "hardsigmoid_", fn)
 
@@ -127,6 +130,8 @@ def rrelu(
         raise ValueError(f"rrelu: lower bound {lower} must not exceed upper bound {upper}")
     if not np.isfinite(upper):
         raise RuntimeError(f"rrelu: upper bound must be finite, got {upper}")
+    if not np.isfinite(lower):
+        raise RuntimeError(f"rrelu: lower bound must be finite, got {lower}")
 
     def fn(x: Tensor) -> Tensor:
         x = C.floating(x)
