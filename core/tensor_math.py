@@ -204,7 +204,11 @@ def diff(x, n: int = 1, axis: int = -1):
 def logcumsumexp(x, axis: int):
     """log(cumsum(exp(x))) along `axis`, shifted by the axis maximum so it cannot overflow."""
     m = ops.max(x, axes=(check_dim("logcumsumexp", int(axis), len(x.shape)),), keepdims=True)
-    m = ops.stop_gradient(ops.where(ops.equal(ops.abs(m), _c(math.inf, m)), ops.fill_like(m, 0), m))
+    # an infinite or NaN maximum shifts by 0 instead: a NaN then reaches only the positions
+    # from its own on (as PyTorch), not the ones before it through the shift
+    zero = ops.fill_like(m, 0)
+    m = ops.where(ops.equal(ops.abs(m), _c(math.inf, m)), zero, m)
+    m = ops.stop_gradient(ops.where(ops.not_equal(m, m), zero, m))
     running = MC.cumsum(ops.exp(ops.sub(x, m)), int(axis))
     return ops.add(ops.log(running), m)
 

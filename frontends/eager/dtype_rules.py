@@ -11,7 +11,9 @@ rules, declared here per operation (by the positions of the tensor arguments the
 - ``float_input``: the result is written into a tensor of the input's dtype (the loss's
   ``out=`` form), so a non-float input cannot hold it (``huber_loss``, ``soft_margin_loss``);
 - ``some_float``: the result's dtype is inferred from the operands and an integer result is
-  refused (``l1_loss``'s mean, ``addcdiv``'s integer division); bool operands are refused too.
+  refused (``l1_loss``'s mean, ``addcdiv``'s integer division); bool operands are refused too;
+- ``same``: the operands must share one dtype (the fused products ``addmm`` and its family
+  promote nothing).
 
 `install` wraps each named function once, in its defining module (so Tensor methods that call
 it see the wrapper) and in every namespace holding it.
@@ -44,15 +46,28 @@ RULES: dict[str, tuple[str, tuple[int, ...]]] = {
     "soft_margin_loss": ("float_input", (0, 1)),
     "l1_loss": ("some_float", (0, 1)),
     "addcdiv": ("some_float", (1, 2)),
+    "addmm": ("same", (0, 1, 2)),
+    "addmv": ("same", (0, 1, 2)),
+    "addbmm": ("same", (0, 1, 2)),
+    "baddbmm": ("same", (0, 1, 2)),
+    "addr": ("same", (0, 1, 2)),
 }
 
 _TYPE = {"b": "Bool", "i": "Long", "u": "Byte", "f": "Float", "c": "ComplexFloat"}
 
 
-def check(op: str, rule: str, kinds: list[str]) -> None:
-    """Raise PyTorch's RuntimeError when operands of these dtype kinds break `rule`."""
-    if not kinds:
+def check(op: str, rule: str, dtypes: list) -> None:
+    """Raise PyTorch's RuntimeError when operands of these dtypes break `rule`."""
+    if not dtypes:
         return
+    if rule == "same":
+        if len(set(dtypes)) > 1:
+            raise RuntimeError(
+                f"{op}: the input tensors must have the same dtype, but got "
+                f"{', '.join(str(d) for d in dtypes)}"
+            )
+        return
+    kinds = [d.kind for d in dtypes]
     if rule == "float" and any(k not in "fc" for k in kinds):
         bad = next(k for k in kinds if k not in "fc")
         raise RuntimeError(f"{op} only supports floating-point dtypes, got {_TYPE.get(bad, bad)}")
@@ -88,7 +103,7 @@ def guarded(fn: Callable, op: str) -> Callable:
         for i, name in zip(positions, names, strict=True):
             x = args[i] if i < len(args) else kwargs.get(name) if name else None
             if isinstance(x, Tensor):
-                kinds.append(x._data.dtype.kind)
+                kinds.append(x._data.dtype)
         check(op, rule, kinds)
         return fn(*args, **kwargs)
 

@@ -310,6 +310,15 @@ def isnan(input: Any):
 
 def matmul(input: Any, other: Any):
     """Matrix product with numpy's rules for 1-D and batched operands."""
+    if (
+        isinstance(input, _t.Tensor)
+        and isinstance(other, _t.Tensor)
+        and input._data.dtype != other._data.dtype
+    ):  # PyTorch's products promote nothing (the fast path handles equal dtypes)
+        raise RuntimeError(
+            f"matmul: expected m1 and m2 to have the same dtype, but got: {input.dtype} != "
+            f"{other.dtype}"
+        )
     a, b = C.pair(input, other)
     return ops.matmul(a, b)
 

@@ -79,7 +79,8 @@ def transpose(input: Any, dim0: int, dim1: int):
     """Swap two dims."""
     x = _tensor(input)
     nd = x._data.ndim
-    if nd == 0:
+    if nd == 0:  # dims 0 and -1 only, as PyTorch
+        _dim(dim0, 1, "transpose"), _dim(dim1, 1, "transpose")
         return x
     perm = list(range(nd))
     a, b = _dim(dim0, nd, "transpose"), _dim(dim1, nd, "transpose")
@@ -128,6 +129,8 @@ def squeeze(input: Any, dim: Any = None):
         return ops.squeeze(x)
     shape = x._data.shape
     dims = tuple(domain.check_dim("squeeze", int(d), len(shape)) for d in C.dims(dim))
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"squeeze: a dim appears multiple times in the list of dims {dim}")
     keep = tuple(d for d in dims if shape and shape[d] == 1)
     return ops.squeeze(x, keep) if keep else x
 

@@ -337,6 +337,8 @@ def bernoulli(input: Any, p: Any = None, *, generator: Any = None) -> Tensor:
     from .creation import _gen
 
     x = _t(input)
+    if p is not None and not isinstance(p, Tensor) and not 0 <= p <= 1:  # before any cast
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     probs = x._data if p is None else np.broadcast_to(np.asarray(p, x._data.dtype), x.shape)
     if probs.size and not (probs.min() >= 0 and probs.max() <= 1):  # NaN fails both
         raise RuntimeError("bernoulli: Expected p_in >= 0 && p_in <= 1 for every element")

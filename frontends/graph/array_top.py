@@ -286,6 +286,8 @@ def _segment_args(op: str, data: Any, segment_ids: Any):
     known_rank(op, x, ids)
     if len(ids.shape) != 1:
         raise ValueError(f"{op}: segment_ids must be 1-D here, got {ids}")
+    if len(x.shape) == 0:  # TF: data must be at least rank 1 (a row per segment id)
+        raise ValueError(f"{op}: data must be at least rank 1, got {x}")
     if not tfd.as_dtype(ids.dtype).is_integer:
         raise TypeError(f"{op}: segment_ids must be int32 or int64, got {ids}")
     return x, ids

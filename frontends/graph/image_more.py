@@ -221,6 +221,9 @@ def psnr(a: Any, b: Any, max_val: Any, name: str | None = None) -> Tensor:
     tf = _tf()
     with tf.name_scope(name or "PSNR"):
         x, y = tf.convert_to_tensor(a), tf.convert_to_tensor(b)
+        for t in (x, y):  # TF: images of rank 3 or more ([..., H, W, C])
+            if t.shape.ndims is not None and t.shape.ndims < 3:
+                raise ValueError(f"tf.image.psnr: shape {t.shape} must have rank at least 3")
         if x.dtype != y.dtype:
             raise TypeError(f"tf.image.psnr: a and b need one dtype, got {x.dtype} and {y.dtype}")
         mv = tf.cast(max_val, tf.float32)

@@ -159,6 +159,11 @@ def resize_image_with_crop_or_pad(image: Any, target_height: int, target_width: 
     hax, wax = _hw(x)
     h, w = x.shape[hax], x.shape[wax]
     th, tw = int(target_height), int(target_width)
+    for what, v in (("target_height", th), ("target_width", tw)):
+        if not 0 < v < 2**31:
+            raise ValueError(
+                f"resize_image_with_crop_or_pad: {what} must be in (0, 2**31), got {v}"
+            )
     crop_h, crop_w = max(h - th, 0), max(w - tw, 0)
     x = crop_to_bounding_box(x, crop_h // 2, crop_w // 2, min(h, th), min(w, tw))
     pad_h, pad_w = max(th - h, 0), max(tw - w, 0)

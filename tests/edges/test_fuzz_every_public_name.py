@@ -495,14 +495,17 @@ KNOWN = {
     ("tf", "self_adjoint_eig"): "eigenvectors are unique up to sign only; the signs differ "
     "from TF's",
     **dict.fromkeys(
-        [("tf", "sort"), ("tf", "argsort"), ("tf.math", "top_k")],
+        [("tf", "sort"), ("tf", "argsort"), ("tf.math", "top_k"), ("tf.nn", "top_k")],
         "NaN: TF's order is not a total order (NaN compares false both ways), so its NaN "
         "positions are arbitrary; duograd puts NaN first as the largest value, as PyTorch",
     ),
     ("torch.Tensor", "sign"): "sign(NaN): PyTorch gives 0, TF NaN; the one sign primitive "
     "gives NaN in both styles",
     ("tf.linalg", "svd"): "singular vectors are unique up to sign only; the signs differ from TF's",
-    ("tf", "searchsorted"): "an unsorted sorted_sequence: TF's result is undefined there",
+    **dict.fromkeys(
+        [("tf", "searchsorted"), ("torch", "searchsorted"), ("torch", "bucketize")],
+        "an unsorted sorted_sequence (NaN included): the anchor's result is undefined there",
+    ),
     **dict.fromkeys(
         [("tf.linalg", "eigh"), ("torch.linalg", "eigh"), ("torch.linalg", "svd")],
         "singular vectors / eigenvectors are unique up to sign only; the signs differ from the "
@@ -515,6 +518,7 @@ KNOWN = {
             ("torch.linalg", "solve"),
             ("torch.linalg", "qr"),
             ("torch", "svd"),
+            ("torch.linalg", "lstsq"),
         ],
         "a matrix holding inf or NaN: where LAPACK's result holds NaN and where inf depends on "
         "its algorithm (undefined; the finite entries agree)",

@@ -28,6 +28,12 @@ def _maybe_inplace(input: Tensor, inplace: bool, op: str, fn: Any) -> Tensor:
     return fn(input)
 
 
+def _cr_expm1(x: Tensor) -> Tensor:
+    from ..math_more import expm1
+
+    return expm1(x)
+
+
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
     if alpha == 0:
@@ -35,7 +41,8 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
     def fn(x: Tensor) -> Tensor:
         x = C.floating(x)
-        neg = alpha * (_fn.exp(_fn.clamp(x, max=0.0) / alpha) - 1.0)
+        # expm1, as PyTorch: exp(x / alpha) - 1 rounds to 0 for a huge alpha
+        neg = alpha * _cr_expm1(_fn.clamp(x, max=0.0) / alpha)
         return _fn.where(x > 0, x, neg)
 
     return _maybe_inplace(input, inplace, "celu_", fn)

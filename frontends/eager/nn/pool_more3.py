@@ -304,6 +304,15 @@ def _fractional(
         out = tuple(int(size[i] * float(ratio[i])) for i in range(nd))
     else:
         out = _tuple(output_size, nd, "output_size", op)
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"{op}: output_size must be non-negative, got {out}")
+    if any(o == 0 for o in out):  # an empty output, as PyTorch (no window to place)
+        shape = tuple(x.shape[:2]) + out
+        vals = Tensor._make(np.zeros(shape, x._data.dtype))
+        idx = Tensor._make(np.zeros(shape, np.int64))
+        if unbatched:
+            vals, idx = vals[0], idx[0]
+        return (vals, idx) if return_indices else vals
     for i in range(nd):
         if out[i] + k[i] - 1 > size[i]:
             raise RuntimeError(
