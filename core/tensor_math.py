@@ -117,8 +117,10 @@ def xlogy(x, y):
     one = ops.fill_like(y, 1)
     zero_x = ops.mul(ops.equal(x, _c(0, x)), ops.equal(y, y))
     main = ops.mul(x, ops.log(ops.where(zero_x, one, y)))
-    # x == 0: +0 with the slope log(y) (a zero y reads as 1, keeping the gradients finite)
-    at_zero = ops.mul(x, ops.log(ops.where(ops.equal(y, _c(0, y)), one, y)))
+    # x == 0: +0 with the slope log(y) where that is finite (a y that is zero, negative or
+    # infinite reads as 1: 0 * log(y) would be NaN there, PyTorch's value is 0)
+    finite_pos = ops.where(ops.greater(y, _c(0, y)), ops.less(y, _c(math.inf, y)), ops.less(y, y))
+    at_zero = ops.mul(x, ops.log(ops.where(finite_pos, y, one)))
     return ops.where(zero_x, ops.add(at_zero, _c(0, x)), main)
 
 

@@ -379,6 +379,11 @@ def adjust_brightness(image: Any, delta: Any) -> Tensor:
         raise TypeError(
             f"adjust_brightness: image dtype must be floating point or integer, got {dt.name}"
         )
+    if dt.is_integer:  # TF scales to [0, 1], adds and saturates back: not provided here
+        raise NotImplementedError(
+            f"adjust_brightness: integer images ({dt.name}) are not provided; convert the image "
+            "to float32 in [0, 1] first"
+        )
     return x.graph.build_op(
         "adjust_brightness", None, lambda: ops.add(x, ops.cast(_tensor(delta), x.dtype))
     )

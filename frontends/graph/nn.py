@@ -203,6 +203,8 @@ def dropout(
     `keep_prob` may be a tensor (e.g. a placeholder fed 1.0 at test time).
     """
     t = _tensor(x)
+    if not tfd.as_dtype(t.dtype).is_floating:  # TF: x will be scaled, so it must be float
+        raise ValueError(f"dropout: x must be a floating point tensor, got {t}")
     if noise_shape is not None:
         raise NotImplementedError("dropout: noise_shape is not supported")
     if (keep_prob is None) == (rate is None):

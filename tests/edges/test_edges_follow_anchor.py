@@ -163,6 +163,7 @@ EAGER = [
     ("index_put-negative-ok", None, lambda t, F: t.index_put(t.zeros(3, 4), (t.tensor([-1, 0]),), t.ones(4))),
     ("fractional_max_pool2d-zero-output-ok", None, lambda t, F: F.fractional_max_pool2d(t.ones(2, 3, 4), (2, 2), output_size=0)),
     ("celu-huge-alpha-ok", None, lambda t, F: F.celu(t.tensor([-1.0, -30.0, 2.0]), alpha=1e30)),
+    ("xlogy-zero-x-nonpositive-y-ok", None, lambda t, F: t.xlogy(t.tensor([0, 0, 0, 0, 1]), t.tensor([-1.0, 0.0, np.inf, np.nan, -1.0]))),
     ("eigvalsh-lower-triangle-ok", None, lambda t, F: t.linalg.eigvalsh(t.tensor([[2.0, 9.0], [1.0, 3.0]]))),
     ("eigvalsh-upper-triangle-ok", None, lambda t, F: t.linalg.eigvalsh(t.tensor([[2.0, 9.0], [1.0, 3.0]]), UPLO="U")),
 ]  # fmt: skip
@@ -262,6 +263,7 @@ GRAPH = [
     ("floormod-infinite-divisor-ok", None, lambda tf: tf.math.floormod(tf.constant([-1.0, 2.0, 0.0, -3.0, np.inf]), tf.constant([np.inf, np.inf, -np.inf, -np.inf, 2.0]))),
     ("floormod-floats-ok", None, lambda tf: tf.math.floormod(tf.constant([-7.0, 7.5, -0.5]), tf.constant([2.0, -2.0, 3.0]))),
     ("clip_by_norm-clip-broadcasts-t", "clip_by_norm", lambda tf: tf.clip_by_norm(tf.constant(1.5), tf.ones((3, 4)))),
+    ("dropout-ints", "dropout", lambda tf: tf.nn.dropout(tf.ones((3, 4), tf.int64), rate=0.0)),
     ("psnr-rank-2", "psnr", lambda tf: tf.image.psnr(tf.ones((2, 3, 4)), tf.ones((3, 4)), 1.0)),
     ("unsorted_segment_sum-0d-data", "unsorted_segment_sum", lambda tf: tf.math.unsorted_segment_sum(tf.constant(1.5), tf.constant([0, 1]), 3)),
     ("unsorted_segment_prod-0d-data", "unsorted_segment_prod", lambda tf: tf.math.unsorted_segment_prod(tf.constant(1.5), tf.constant([0, 1]), 3)),
