@@ -164,6 +164,9 @@ EAGER = [
     ("fractional_max_pool2d-zero-output-ok", None, lambda t, F: F.fractional_max_pool2d(t.ones(2, 3, 4), (2, 2), output_size=0)),
     ("celu-huge-alpha-ok", None, lambda t, F: F.celu(t.tensor([-1.0, -30.0, 2.0]), alpha=1e30)),
     ("xlogy-zero-x-nonpositive-y-ok", None, lambda t, F: t.xlogy(t.tensor([0, 0, 0, 0, 1]), t.tensor([-1.0, 0.0, np.inf, np.nan, -1.0]))),
+    ("adaptive_avg_pool1d-huge-output", "adaptive_avg_pool1d", lambda t, F: F.adaptive_avg_pool1d(t.ones(3, 3), 2**62)),
+    ("prelu-0d-input", "prelu", lambda t, F: F.prelu(t.tensor(1.5), t.ones(3, 4))),
+    ("prelu-0d-input-one-weight-ok", None, lambda t, F: F.prelu(t.tensor(-1.5), t.ones(1))),
     ("eigvalsh-lower-triangle-ok", None, lambda t, F: t.linalg.eigvalsh(t.tensor([[2.0, 9.0], [1.0, 3.0]]))),
     ("eigvalsh-upper-triangle-ok", None, lambda t, F: t.linalg.eigvalsh(t.tensor([[2.0, 9.0], [1.0, 3.0]]), UPLO="U")),
 ]  # fmt: skip
