@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from . import ops
+from . import domain, ops
 
 
 def regions(length: int, out: int) -> list[tuple[int, int]]:
@@ -68,6 +68,8 @@ def adaptive_pool(x, output_size, nd: int, kind: str = "avg"):
     """Adaptive average or max pooling over the last `nd` axes of x (channels first)."""
     op = f"adaptive_{kind}_pool{nd}d"
     out = _sizes(op, tuple(x.shape), output_size, nd)
+    # the output must fit in memory: a huge size would loop over its windows for ever
+    domain.check_memory(op, tuple(x.shape[:-nd]) + tuple(out), x.dtype)
     reduce = _mean if kind == "avg" else _max
     rank = len(x.shape)
     spatial = tuple(range(rank - nd, rank))

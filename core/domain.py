@@ -415,6 +415,17 @@ def unit_interval(p: Any, op: str, arg: str) -> None:
         check_in_unit_interval(op, arg, a)
 
 
+def nonzero_divisor(y: Any, op: str) -> None:
+    """An integer divisor holds no zero (both anchors refuse integer division by zero; a float
+    divisor gives inf or NaN instead and is not checked)."""
+    a = y if type(y) is np.ndarray else known(y)
+    if a is None:
+        return
+    a = np.asarray(a)
+    if a.dtype.kind in "iu" and a.size and not a.all():
+        raise DomainRuntimeError(op, "integer division by zero (a zero in the divisor)")
+
+
 def class_values(labels: Any, op: str, num_classes: int) -> None:
     """one_hot's class values in [0, num_classes), as PyTorch requires (a RuntimeError)."""
     a = labels if type(labels) is np.ndarray else known(labels)

@@ -11,6 +11,11 @@ class DTypeError(TypeError):
     """An operation was given operands whose dtypes break its rule."""
 
 
+class BoolOperandError(DTypeError, RuntimeError):
+    """An arithmetic operation both anchors refuse on bool operands (subtraction, negation): a
+    TypeError as TF raises at graph build, and a RuntimeError as PyTorch raises."""
+
+
 def fmt_shape(shape: tuple) -> str:
     """Render a shape as PyTorch and TF users read it: (2, 3), (None, 784), ()."""
     inner = ", ".join("None" if d is None else str(d) for d in shape)

@@ -19,7 +19,7 @@ import numpy as np
 
 from .domain import DomainError
 from .errors import fmt_shape
-from .ir import Graph, Node, Value
+from .ir import Graph, Node, Value, name_called
 from .passes import describe as _describe
 from .passes.driver import optimize
 from .passes.lower import FAST, MEASURE, RECORD, Meter, lower
@@ -263,6 +263,8 @@ class Plan:
         if not getattr(e, "_dg_named", False):
             try:
                 first = e.args[0] if e.args else e
+                if p.node is not None:
+                    first = name_called(first, p.node)
                 where = f"node '{p.name}'"
                 if isinstance(e, DomainError) and p.inputs:
                     # a value out of the op's domain (the record's checks run on plain op steps

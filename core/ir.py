@@ -20,6 +20,37 @@ import numpy as np
 from .errors import ShapeError
 from .primitives.registry import AVal, Primitive
 
+# The public operation being built on this thread (outermost first): a frontend's wrapper of a
+# public function pushes its name, so every node a composed operation adds remembers the
+# operation the user called, and a run-time error of an inner node can name it.
+_CALLED = threading.local()
+
+
+def called_stack() -> list[str]:
+    """This thread's stack of public operations being built (the frontends push onto it)."""
+    st = getattr(_CALLED, "ops", None)
+    if st is None:
+        st = _CALLED.ops = []
+    return st
+
+
+def called_op(node: Node) -> str | None:
+    """The public operation whose call added `node`, when a frontend recorded one."""
+    return node.attrs.get("called")
+
+
+def name_called(message: Any, node: Any) -> Any:
+    """`message` of a run-time failure of `node`, led by the public operation whose call added
+    the node when the message does not name it (a composed operation's inner node failed)."""
+    attrs = getattr(node, "attrs", None)
+    op = attrs.get("called") if attrs else None
+    if not op or not isinstance(message, str):
+        return message
+    low, n = message.lower(), op.lower().rstrip("_")
+    if any(f in low for f in (n, n.replace("_", " "), n.replace("_", ""))):
+        return message
+    return f"{op}: {message}"
+
 
 class GraphError(ValueError):
     """A graph was misused: values of two graphs combined, or an op added after finalize()."""
@@ -128,6 +159,9 @@ class Graph:
                 )
             node = Node(self, len(self.nodes), kind, prim, params, inputs, "", effect)
             node.name = self.unique_name(name or (prim.name if prim is not None else kind))
+            ops = getattr(_CALLED, "ops", None)
+            if ops:
+                node.attrs["called"] = ops[0]
             value = (make or self.value_class)(self, node, aval)
             node.output = value
             self.nodes.append(node)

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import math_compose as MC
 from . import ops
+from .domain import check_dim
 from .primitives import elementwise_more as EM
 from .primitives import trig
 
@@ -116,8 +117,10 @@ def xlogy(x, y):
     one = ops.fill_like(y, 1)
     zero_x = ops.mul(ops.equal(x, _c(0, x)), ops.equal(y, y))
     main = ops.mul(x, ops.log(ops.where(zero_x, one, y)))
-    # x == 0: +0 with the slope log(y) (a zero y reads as 1, keeping the gradients finite)
-    at_zero = ops.mul(x, ops.log(ops.where(ops.equal(y, _c(0, y)), one, y)))
+    # x == 0: +0 with the slope log(y) where that is finite (a y that is zero, negative or
+    # infinite reads as 1: 0 * log(y) would be NaN there, PyTorch's value is 0)
+    finite_pos = ops.where(ops.greater(y, _c(0, y)), ops.less(y, _c(math.inf, y)), ops.less(y, y))
+    at_zero = ops.mul(x, ops.log(ops.where(finite_pos, y, one)))
     return ops.where(zero_x, ops.add(at_zero, _c(0, x)), main)
 
 
@@ -188,7 +191,7 @@ def roll(x, shifts, axes):
 
 def diff(x, n: int = 1, axis: int = -1):
     """The n-th forward difference along `axis`."""
-    ax = int(axis) % len(x.shape)
+    ax = check_dim("diff", int(axis), len(x.shape))
     out = x
     for _ in range(int(n)):
         m = int(out.shape[ax])
@@ -202,8 +205,12 @@ def diff(x, n: int = 1, axis: int = -1):
 
 def logcumsumexp(x, axis: int):
     """log(cumsum(exp(x))) along `axis`, shifted by the axis maximum so it cannot overflow."""
-    m = ops.max(x, axes=(int(axis) % len(x.shape),), keepdims=True)
-    m = ops.stop_gradient(ops.where(ops.equal(ops.abs(m), _c(math.inf, m)), ops.fill_like(m, 0), m))
+    m = ops.max(x, axes=(check_dim("logcumsumexp", int(axis), len(x.shape)),), keepdims=True)
+    # an infinite or NaN maximum shifts by 0 instead: a NaN then reaches only the positions
+    # from its own on (as PyTorch), not the ones before it through the shift
+    zero = ops.fill_like(m, 0)
+    m = ops.where(ops.equal(ops.abs(m), _c(math.inf, m)), zero, m)
+    m = ops.stop_gradient(ops.where(ops.not_equal(m, m), zero, m))
     running = MC.cumsum(ops.exp(ops.sub(x, m)), int(axis))
     return ops.add(ops.log(running), m)
 
@@ -223,7 +230,7 @@ def kron(a, b):
 
 def cross(a, b, axis: int):
     """The 3-vector cross product along `axis` (operands broadcast against each other)."""
-    ax = int(axis) % len(a.shape)
+    ax = check_dim("cross", int(axis), len(a.shape))
 
     def comp(v, i):
         return ops.getitem(v, (slice(None),) * ax + (slice(i, i + 1),))

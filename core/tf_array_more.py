@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops
+from .domain import check_dim
 from .primitives.nn import scatter_add_like
 
 
@@ -150,7 +151,8 @@ def reverse_sequence(x, lengths, seq_axis: int, batch_axis: int):
     """For each batch entry b, the first lengths[b] steps along seq_axis reversed, the rest kept;
     the sequence length must be known, the lengths are run-time values."""
     rank = len(x.shape)
-    sa, ba = int(seq_axis) % rank, int(batch_axis) % rank
+    sa = check_dim("reverse_sequence", int(seq_axis), rank, "seq_axis")
+    ba = check_dim("reverse_sequence", int(batch_axis), rank, "batch_axis")
     if sa == ba:
         raise ValueError(f"reverse_sequence: seq_axis and batch_axis are both {seq_axis}")
     t = x.shape[sa]

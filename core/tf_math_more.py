@@ -17,6 +17,7 @@ from .primitives import elementwise_more as EM
 from .primitives import probability as P
 from .primitives import special as S
 from .primitives import trig as T
+from .primitives.guards import nonzero_divisor
 
 
 def _float(op: str, x) -> np.dtype:
@@ -146,13 +147,14 @@ def _trunc_quotient(x, y):
 def truncatediv(x, y):
     """x / y rounded toward zero (C's integer division; no gradient, as in TF)."""
     _same_dtype("truncatediv", x, y)
-    return ops.stop_gradient(_trunc_quotient(x, y))
+    return ops.stop_gradient(_trunc_quotient(x, nonzero_divisor(y, "truncatediv")))
 
 
 def truncatemod(x, y):
     """x - truncatediv(x, y) * y: the remainder with the sign of x (C's fmod; no gradient,
     as in TF)."""
     _same_dtype("truncatemod", x, y)
+    y = nonzero_divisor(y, "truncatemod")
     return ops.stop_gradient(ops.sub(x, ops.mul(_trunc_quotient(x, y), y)))
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..core.domain import DomainAxisError
+from ..core.ir import called_stack
 
 # error types whose message is renamed (internal types such as KeyError are left as they are,
 # so tests that look for them still see them)
@@ -66,14 +67,19 @@ def _prefixed(e: BaseException, name: str) -> None:
         e.op = name
 
 
-def named(fn: Callable, name: str) -> Callable:
-    """`fn` wrapped so that its errors name `name` (one wrapper per function)."""
+def named(fn: Callable, name: str, builds: bool = False) -> Callable:
+    """`fn` wrapped so that its errors name `name` (one wrapper per function). With `builds`
+    (graph operations) the graph nodes the call adds remember `name`, so an inner node's
+    run-time error names the operation called (`ir.name_called`)."""
     hit = _WRAPPERS.get(id(fn))
     if hit is not None and hit[0] is fn:
         return hit[1]
 
     @functools.wraps(fn)
     def operation(*args: Any, **kwargs: Any) -> Any:
+        stack = called_stack() if builds else None
+        if stack is not None:
+            stack.append(name)
         try:
             return fn(*args, **kwargs)
         except OverflowError as e:  # a value past an integer dtype (inf for an int64 tensor)
@@ -85,6 +91,9 @@ def named(fn: Callable, name: str) -> Callable:
                 raise DomainAxisError(name, str(e)) from None
             _prefixed(e, name)
             raise
+        finally:
+            if stack is not None:
+                stack.pop()
 
     operation.__dg_named__ = name
     _WRAPPERS[id(fn)] = (fn, operation)
@@ -99,6 +108,7 @@ def _is_operation(fn: Any) -> bool:
     if (
         hasattr(fn, "__wrapped__")
         and not getattr(fn, "_accepts_out", False)
+        and not getattr(fn, "__dg_dtype_rule__", False)
         and not getattr(fn, "_unbatched", False)
     ):
         return False  # another wrapper; the out= and unbatched ones are wrapped like functions
@@ -117,16 +127,17 @@ def _public_items(ns: Any) -> list[tuple[str, Any]]:
     return list(seen.items())
 
 
-def name_errors(namespaces: Iterable[Any], also: Iterable[Any] = ()) -> None:
+def name_errors(namespaces: Iterable[Any], also: Iterable[Any] = (), builds: bool = False) -> None:
     """Wrap the public functions of `namespaces` (modules, namespace objects or classes); in
-    `also`, replace any attribute holding a wrapped original by its wrapper."""
+    `also`, replace any attribute holding a wrapped original by its wrapper. `builds`: the
+    functions build graph nodes (see `named`)."""
     targets = list(namespaces)
     for ns in targets:
         for attr, fn in _public_items(ns):
             if attr.startswith("_") or not _is_operation(fn):
                 continue
             label = fn.__name__ if fn.__name__ != "<lambda>" else attr
-            setattr(ns, attr, named(fn, label))
+            setattr(ns, attr, named(fn, label, builds))
     for ns in [*targets, *also]:
         try:
             items = list(vars(ns).items())

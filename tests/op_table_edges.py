@@ -73,8 +73,17 @@ def _classes(rng, dt):
     ]
 
 
+def _divisors(rng, dt):
+    """Integer divisors without a zero (and an empty one)."""
+    return [
+        Sample((rng.integers(1, 5, size=(4, 2)),), {"op": "floordiv"}),
+        Sample((np.zeros(0, np.int64),), {"op": "truncatemod"}),
+    ]
+
+
 ROWS_EXTRA += [
     OpRow("extent_bounds", _inside_extents),
+    OpRow("nonzero_divisor", _divisors, dtypes=(np.int64,), grad=False),
     OpRow("unit_interval", _probabilities),
     OpRow("class_values", _classes, dtypes=(np.int64,), grad=False),
 ]

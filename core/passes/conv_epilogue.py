@@ -81,7 +81,7 @@ def conv_runner(node, n_conv: int, epilogue, at: int):
             try:
                 aval = prim.shape_rule(*ins, **params)
             except Exception as e:
-                raise _name(e, node.name) from None
+                raise _name(e, node) from None
             if len(avals) >= 64:
                 avals.clear()
             hit = avals[key] = (tuple(aval.shape), np.dtype(aval.dtype))

@@ -119,7 +119,7 @@ def reduce_runner(members, program, in_dtypes, checked: bool, n_group: int):
                                               else [])  # fmt: skip
                 red.prim.shape_rule(*ins, **params)
             except Exception as e:
-                raise _name(e, red.name) from None
+                raise _name(e, red) from None
         plan = kernel.plan(arrays)
         grid = _grid(op, params, oshape, like) if RK.ORDER_OK else None
         ent = None

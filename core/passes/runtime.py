@@ -8,9 +8,11 @@ plan again writes into the buffers of the last run instead of touching fresh pag
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from ..ir import name_called
 from ..kernels import matmul as MM
 from ..kernels.elementwise import compile_elementwise
 from ..primitives.registry import AVal
@@ -27,10 +29,11 @@ def release(pool: dict, a: np.ndarray) -> None:
         lst.append(a)
 
 
-def _name(e: BaseException, node_name: str) -> BaseException:
+def _name(e: BaseException, node: Any) -> BaseException:
+    # `node`: the IR node that failed (its name, and the public operation that added it)
     try:
-        first = e.args[0] if e.args else e
-        e.args = (f"{first} (while running node '{node_name}')",) + tuple(e.args[1:])
+        first = name_called(e.args[0] if e.args else e, node)
+        e.args = (f"{first} (while running node '{node.name}')",) + tuple(e.args[1:])
         e._dg_named = True
     except Exception:  # noqa: BLE001 - naming is best effort
         pass
@@ -47,7 +50,7 @@ def check_members(members: Sequence, program: tuple, arrays: Sequence) -> None:
         try:
             vals.append(node.prim.shape_rule(*ins, **node.params))
         except Exception as e:
-            raise _name(e, node.name) from None
+            raise _name(e, node) from None
 
 
 def _squeezers(arrays: Sequence[np.ndarray]) -> tuple | None:
@@ -150,7 +153,7 @@ def matmul_runner(mm_node, transpose_a: bool, transpose_b: bool, epilogue, at: i
                 try:
                     mm_node.prim.shape_rule(a, b, transpose_a=transpose_a, transpose_b=transpose_b)
                 except Exception as e:
-                    raise _name(e, mm_node.name) from None
+                    raise _name(e, mm_node) from None
             sa, sb = a.shape, b.shape
             m = sa[-1] if transpose_a else sa[-2]
             n = sb[-2] if transpose_b else sb[-1]

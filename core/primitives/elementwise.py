@@ -11,21 +11,27 @@ from .registry import AVal, Primitive, bind, register
 from .shaping import sum_like
 
 
-def _binary_rule(name: str, result_bool: bool = False, float_only: bool = False):
+def _binary_rule(
+    name: str, result_bool: bool = False, float_only: bool = False, no_bool: bool = False
+):
     def rule(x, y) -> AVal:
         dt = rules.same_dtype(name, x, y)
         if float_only:
             rules.require_float(name, x)
+        if no_bool:
+            rules.refuse_bool(name, x, y)
         shape = rules.broadcast_shapes(name, tuple(x.shape), tuple(y.shape))
         return AVal(shape, np.dtype(np.bool_) if result_bool else dt)
 
     return rule
 
 
-def _unary_rule(name: str, float_only: bool):
+def _unary_rule(name: str, float_only: bool, no_bool: bool = False):
     def rule(x) -> AVal:
         if float_only:
             rules.require_float(name, x)
+        if no_bool:
+            rules.refuse_bool(name, x)
         return AVal(tuple(x.shape), np.dtype(x.dtype))
 
     return rule
@@ -37,12 +43,12 @@ def _cached(prim: Primitive, arity: int) -> Primitive:
     return prim
 
 
-def _binary(name: str, vjp, ref, float_only: bool = False) -> Primitive:
+def _binary(name: str, vjp, ref, float_only: bool = False, no_bool: bool = False) -> Primitive:
     prim = register(
         Primitive(
             name,
             impl=lambda x, y, _op=name: K.binary(_op, x, y),
-            shape_rule=_binary_rule(name, float_only=float_only),
+            shape_rule=_binary_rule(name, float_only=float_only, no_bool=no_bool),
             vjp=vjp,
             reference=ref,
             elementwise=name,
@@ -66,12 +72,12 @@ def _compare(name: str, ref) -> Primitive:
     return _cached(prim, 2)
 
 
-def _unary(name: str, vjp, ref, float_only: bool = True) -> Primitive:
+def _unary(name: str, vjp, ref, float_only: bool = True, no_bool: bool = False) -> Primitive:
     prim = register(
         Primitive(
             name,
             impl=lambda x, _op=name: K.unary(_op, x),
-            shape_rule=_unary_rule(name, float_only),
+            shape_rule=_unary_rule(name, float_only, no_bool),
             vjp=vjp,
             reference=ref,
             elementwise=name,
@@ -302,7 +308,8 @@ def _where_vjp(g, out, c, x, y, wants):
 
 
 ADD = _binary("add", _add_vjp, np.add)
-SUB = _binary("sub", _sub_vjp, np.subtract)
+# both anchors refuse bool subtraction and negation (PyTorch: "use ~ or logical_xor")
+SUB = _binary("sub", _sub_vjp, np.subtract, no_bool=True)
 MUL = _binary("mul", _mul_vjp, np.multiply)
 DIV = _binary("div", _div_vjp, np.divide, float_only=True)
 POW = _binary("pow", _pow_vjp, np.power, float_only=True)
@@ -321,7 +328,7 @@ def _sigmoid_ref(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-NEG = _unary("neg", lambda g, out, x, wants: (neg(g),), np.negative, float_only=False)
+NEG = _unary("neg", lambda g, out, x, wants: (neg(g),), np.negative, float_only=False, no_bool=True)
 EXP = _unary("exp", lambda g, out, x, wants: (mul(g, out),), np.exp)
 LOG = _unary("log", lambda g, out, x, wants: (div(g, x),), np.log)
 SQRT = _unary("sqrt", lambda g, out, x, wants: (div(g, mul(scalar(2, out), out)),), np.sqrt)

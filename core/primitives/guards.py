@@ -70,6 +70,27 @@ CLASS_VALUES = register(
 )
 
 
+NONZERO_DIVISOR = register(
+    Primitive(
+        "nonzero_divisor",
+        impl=_through,
+        shape_rule=_same,
+        reference=_reference,
+        checks=(domain.nonzero_divisor,),
+        nondiff=(0,),
+        alias=MAY_ALIAS,
+        dims=same_dims,
+    )
+)
+
+
+def nonzero_divisor(y, op: str):
+    """`y`, checked to hold no zero when it is an integer divisor (domain.nonzero_divisor)."""
+    if np.dtype(y.dtype).kind not in "iu":
+        return y
+    return bind(NONZERO_DIVISOR, y, op=op)
+
+
 def extent_bounds(x, op: str, begin: tuple, size: tuple, exact: bool = False, parts: tuple = ()):
     """`x`, checked to hold the block begin:begin+size (size None: to the end; see
     domain.slice_extents)."""

@@ -17,11 +17,11 @@ import numpy as np
 
 from ..errors import ShapeError, fmt_shape
 from . import rules
-from .elementwise import add, div, mul, scalar, sub
+from .elementwise import add, div, mul, scalar, sub, where
 from .linalg import matmul
 from .linalg_inv import matrix_inverse
 from .registry import AVal, Primitive, bind, register
-from .shaping import concat, expand_dims, fill_like, getitem, transpose
+from .shaping import concat, expand_dims, fill_like, getitem, stop_gradient, transpose
 
 _E = Ellipsis
 
@@ -261,6 +261,23 @@ EIGH = register(
         reference=lambda x: _eigh_np(x.astype(np.float64)).astype(x.dtype),
     )
 )
+
+
+def one_triangle(x, upper: bool = False):
+    """The symmetric matrix whose lower (or upper) triangle is x's: the value the anchors'
+    eigensolvers see (they read one triangle; `eigh` reads (A + A^T) / 2). The gradient is x's
+    own (the solver's rule symmetrises it), and x + 0 is x exactly when x is symmetric, so a
+    symmetric input keeps its bits."""
+    n = x.shape[-1]
+    if n is None:
+        return x
+    rank = len(x.shape)
+    perm = (*range(rank - 2), rank - 1, rank - 2)
+    zero = scalar(0, x)
+    keep = np.triu(np.ones((n, n), bool)) if upper else np.tril(np.ones((n, n), bool))
+    strict = np.triu(keep, 1) if upper else np.tril(keep, -1)
+    mirrored = add(where(keep, x, zero), transpose(where(strict, x, zero), perm))
+    return add(x, stop_gradient(sub(mirrored, x)))
 
 
 def eigh(x):

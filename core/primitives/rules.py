@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import dtypes
 from ..domain import axis_error
-from ..errors import DTypeError, ShapeError, fmt_shape
+from ..errors import BoolOperandError, DTypeError, ShapeError, fmt_shape
 from .registry import AVal
 
 _F32, _F64 = dtypes.float32, dtypes.float64
@@ -77,6 +77,15 @@ def require_float(op: str, x: object) -> np.dtype:
     if dt is not _F32 and dt is not _F64 and not dtypes.is_float(dt):
         raise DTypeError(f"{op}: expected a float32 or float64 operand, got {dt}")
     return dt
+
+
+def refuse_bool(op: str, *xs: object) -> None:
+    """Operands of an arithmetic op both anchors define on numbers only (sub, neg) are not bool."""
+    if any(np.dtype(x.dtype) == np.bool_ for x in xs):
+        raise BoolOperandError(
+            f"{op}: bool operands are not supported (subtraction and negation of bool tensors "
+            "are refused; use logical_xor or logical_not for masks)"
+        )
 
 
 # ---- verdict caches ------------------------------------------------------------------------

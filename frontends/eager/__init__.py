@@ -402,6 +402,11 @@ from . import out_arg as _out_arg  # noqa: E402
 
 _out_arg.install(__name__)  # `out=` on torch's functions (torch.matmul(a, b, out=c))
 
+# dtype rules of composed operations (see dtype_rules.py): wrapped before errors are named
+from . import dtype_rules as _dtype_rules  # noqa: E402
+
+_dtype_rules.install([__import__("sys").modules[__name__], nn.functional, Tensor])  # noqa: F405
+
 # every sub-namespace answers a missing name with MissingFeatureError (see namespaces.py), and
 # errors name the operation the user called (see frontends/op_errors.py): both last
 from .. import op_errors as _op_errors  # noqa: E402

@@ -15,7 +15,7 @@ from ...core import dtypes as D
 from ...core import ops
 from .dtype import get_default_dtype
 
-_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
+_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
 _PY_SCALARS = (float, int, bool)
 
 # set by tensor.py once the class exists (tensor.py imports this module first)
@@ -84,6 +84,35 @@ def result_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
             return dim.dtype
         return zero.dtype
     return D.promote(da, db)
+
+
+def promoted(dt: np.dtype, operands: tuple) -> np.dtype:
+    """The dtype a tensor of dtype `dt` meets `operands` (tensors, arrays or Python numbers;
+    None skipped) in, by PyTorch's promotion rules."""
+    for v in operands:
+        if v is None:
+            continue
+        if isinstance(v, Tensor):
+            dt = result_dtype(np.empty((1,), dt), v._data)
+        elif isinstance(v, np.ndarray):
+            dt = result_dtype(np.empty((1,), dt), v)
+        elif is_scalar(v):
+            dt = scalar_dtype(v, dt)
+    return dt
+
+
+_TORCH_NAME = {"b": "Bool", "i": "Long", "u": "Byte", "f": "Float", "c": "ComplexFloat"}
+
+
+def check_castable(op: str, dt: np.dtype, result: np.dtype) -> None:
+    """An in-place op writes a result of dtype `result` into a tensor of dtype `dt`: refused,
+    as PyTorch refuses it, when the result's category is higher (float into an integer tensor,
+    an integer into a bool one)."""
+    if _CATEGORY.get(result.kind, 0) > _CATEGORY.get(dt.kind, 0):
+        raise RuntimeError(
+            f"{op}: result type {_TORCH_NAME.get(result.kind, result)} can't be cast to the "
+            f"desired output type {_TORCH_NAME.get(dt.kind, dt)} ({dt})"
+        )
 
 
 def to_dtype(t, dt: np.dtype):

@@ -100,6 +100,8 @@ def cholesky_solve(B: Any, L: Any, upper: bool = False, *, out: Any = None) -> T
             f"cholesky_solve: B {tuple(b.shape)} must have {f.shape[-1]} rows to match the factor "
             f"{tuple(f.shape)}"
         )
+    # only the factor's triangle is read, as PyTorch (the other holds anything)
+    f = f.triu() if upper else f.tril()
     low = f.transpose(-2, -1) if upper else f
     inv = _L.matrix_inverse(low)  # A^-1 = L^-T L^-1
     return inv.transpose(-2, -1) @ (inv @ b)

@@ -181,6 +181,12 @@ def ldexp(input: Any, other: Any, *, out: Any = None) -> Tensor:
 
 def lerp(input: Any, end: Any, weight: Any, *, out: Any = None) -> Tensor:
     """input + weight * (end - input) (weight a number or a tensor)."""
+    if isinstance(input, Tensor):  # PyTorch promotes nothing here: end and weight match input
+        for arg, v in (("end", end), ("weight", weight)):
+            if isinstance(v, Tensor) and v.dtype != input.dtype:
+                raise RuntimeError(
+                    f"lerp: expected dtype {input.dtype} for `{arg}` but got dtype {v.dtype}"
+                )
     s, e = C.pair(input, end)
     if _dtype(s).kind != "f":
         raise RuntimeError(f"lerp: expected floating point tensors, got {_dtype(s)}")

@@ -59,6 +59,13 @@ def add(input: Any, other: Any, alpha: Any = 1):
 def sub(input: Any, other: Any, alpha: Any = 1):
     """input - alpha * other."""
     other, alpha = _scalar_first("sub", other, alpha)
+    for v in (input, other):
+        # promotion below would cast a bool operand away before sub's own rule sees it
+        if isinstance(v, _t.Tensor) and v._data.dtype == np.bool_:
+            raise RuntimeError(
+                "sub: subtraction, the `-` operator, with a bool tensor is not supported; use "
+                "the `~` or `logical_not()` operator instead"
+            )
     if alpha != 1:
         other = mul(other, alpha)
     a, b = C.pair(input, other)
@@ -208,8 +215,11 @@ def minimum(input: Any, other: Any):
 def clamp(input: Any, min: Any = None, max: Any = None):  # noqa: A002 - PyTorch's names
     """Limit values to [min, max] (either bound may be None)."""
     x = _tensor(input)
-    if x._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
-        x = ops.cast(x, C.default_float())
+    # the result takes PyTorch's promotion of the input and the bounds (an integer tensor
+    # clamped to float bounds is a float tensor; a bool one clamped to ints, an int64 one)
+    dt = C.promoted(x._data.dtype, (min, max))
+    if dt != x._data.dtype:
+        x = ops.cast(x, dt)
     lo = None if min is None else _bound(min, x)
     hi = None if max is None else _bound(max, x)
     if lo is None and hi is None:
@@ -300,6 +310,15 @@ def isnan(input: Any):
 
 def matmul(input: Any, other: Any):
     """Matrix product with numpy's rules for 1-D and batched operands."""
+    if (
+        isinstance(input, _t.Tensor)
+        and isinstance(other, _t.Tensor)
+        and input._data.dtype != other._data.dtype
+    ):  # PyTorch's products promote nothing (the fast path handles equal dtypes)
+        raise RuntimeError(
+            f"matmul: expected m1 and m2 to have the same dtype, but got: {input.dtype} != "
+            f"{other.dtype}"
+        )
     a, b = C.pair(input, other)
     return ops.matmul(a, b)
 

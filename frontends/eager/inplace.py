@@ -113,24 +113,19 @@ def same_dtype_operand(self, other: Any, op: str) -> Any:
     """An operand converted to self's dtype (in-place results keep the tensor's dtype)."""
     dt = self._data.dtype
     if isinstance(other, _t.Tensor):
-        odt = other._data.dtype
-        if odt.kind == "f" and dt.kind != "f":
-            raise RuntimeError(
-                f"{op}: result type {C.result_dtype(self._data, other._data)} can't be cast to "
-                f"the desired output type {self.dtype}"
-            )
-        return other if odt == dt else ops.cast(other, dt)
+        C.check_castable(op, dt, C.promoted(dt, (other,)))
+        return other if other._data.dtype == dt else ops.cast(other, dt)
     if C.is_scalar(other):
-        if isinstance(other, float) and dt.kind != "f":
-            raise RuntimeError(
-                f"{op}: result type Float can't be cast to the desired output type {self.dtype}"
-            )
+        C.check_castable(op, dt, C.promoted(dt, (other,)))
         return np.asarray(other, dtype=dt)
     return same_dtype_operand(self, C.wrap_array(other), op)
 
 
 def binary(self, other: Any, core_op: Callable, op: str, alpha: Any = 1):
     """self = core_op(self, alpha * other) in place."""
+    if op.startswith("sub") and isinstance(other, _t.Tensor) and other._data.dtype == np.bool_:
+        # cast to self's dtype below, the bool operand would no longer be seen by sub's rule
+        raise RuntimeError(f"{op}: subtraction with a bool tensor is not supported")
     o = same_dtype_operand(self, other, op)
     if alpha != 1:
         o = ops.mul(o, np.asarray(alpha, dtype=self._data.dtype))
@@ -177,6 +172,15 @@ def draw(self, op: str, sample: Callable):
 def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None):
     """Fill with draws uniform on [a, b) from the shared (or the given) generator."""
     gen = core_random.default_generator if generator is None else generator._gen
+    if not a <= b:  # NaN bounds included, as PyTorch
+        raise RuntimeError(
+            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
+        )
+    if self._data.dtype.kind == "f" and not b - a <= np.finfo(self._data.dtype).max:
+        raise RuntimeError(
+            f"uniform_ expects to-from <= the largest {self.dtype} value, but found to={b} and "
+            f"from={a}"
+        )
     return draw(self, "uniform_", lambda shape, dt: gen.uniform(shape, dt, a, b))
 
 

@@ -55,6 +55,11 @@ def _check_cast(op: str, self: Tensor, res: Any) -> None:
     if not isinstance(res, Tensor):
         return
     have, want = res._data.dtype, self._data.dtype
+    if op == "float_power_" and have != want:  # PyTorch: the base must already be double
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {self.dtype} but the operation's result "
+            f"requires dtype {res.dtype}"
+        )
     if _KIND_RANK.get(have.kind, 0) > _KIND_RANK.get(want.kind, 0):
         kind = {"c": "ComplexFloat", "f": "Float", "i": "Long", "u": "Long"}[have.kind]
         raise RuntimeError(

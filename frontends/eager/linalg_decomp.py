@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ...core import domain
 from ...core.primitives import linalg_decomp as D
 from . import _convert as C
 from . import linalg_more as _more
@@ -91,11 +92,10 @@ def torch_svd(input: Any, some: bool = True, compute_uv: bool = True, *, out: An
 def eigh(A: Any, UPLO: str = "L", *, out: Any = None) -> _Eigh:
     """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix.
 
-    Both triangles are read through the symmetric part (A + A^T) / 2, which is A for the
-    symmetric matrices eigh is for (so UPLO changes nothing there); torch reads one triangle.
+    The UPLO triangle is read, as torch (`one_triangle`); the gradient is A's own.
     """
     _check_uplo("linalg.eigh", UPLO)
-    a = _m("linalg.eigh", A)
+    a = D.one_triangle(_m("linalg.eigh", A), upper=UPLO == "U")
     w, q = D.eigh_parts(D.eigh(a), a.shape[-1])
     return _Eigh(w, q)
 
@@ -103,7 +103,7 @@ def eigh(A: Any, UPLO: str = "L", *, out: Any = None) -> _Eigh:
 def eigvalsh(A: Any, UPLO: str = "L", *, out: Any = None) -> Tensor:
     """The eigenvalues (ascending) of each symmetric matrix (see `eigh` on UPLO)."""
     _check_uplo("linalg.eigvalsh", UPLO)
-    return D.eigvalsh(_m("linalg.eigvalsh", A))
+    return D.eigvalsh(D.one_triangle(_m("linalg.eigvalsh", A), upper=UPLO == "U"))
 
 
 def _check_uplo(op: str, uplo: Any) -> None:
@@ -248,7 +248,7 @@ def matrix_norm(
     x = _m("linalg.matrix_norm", A)
     if dtype is not None:
         x = x.to(dtype)
-    d0, d1 = (int(d) % x.dim() for d in dim)
+    d0, d1 = (domain.check_dim("linalg.matrix_norm", int(d), x.dim()) for d in dim)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dim must name two different dims, got {dim}")
     moved = x.movedim((d0, d1), (-2, -1))
@@ -267,6 +267,11 @@ def norm(
     x = C.floating(A) if dtype is not None else C.floating_only("linalg.norm", A)
     if dtype is not None:
         x = x.to(dtype)
+    if dim is None and ord is not None and x.dim() not in (1, 2):
+        raise RuntimeError(
+            "linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
+            f"Got {x.dim()}D."
+        )
     two = (dim is not None and np.ndim(dim) == 1 and len(dim) == 2) or (
         dim is None and ord is not None and x.dim() == 2
     )

@@ -102,7 +102,10 @@ def logit(input: Any, eps: float | None = None) -> Tensor:
     """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given."""
     p = C.floating(input)
     if eps is not None:
-        p = _F.clamp(p, eps, 1.0 - eps)
+        # PyTorch's order of tests: below eps -> eps, else above 1 - eps -> 1 - eps (a NaN
+        # eps compares false both ways and leaves p; eps > 0.5 gives eps, not 1 - eps)
+        lo, hi = ops.fill_like(p, eps), ops.fill_like(p, 1.0 - eps)
+        p = ops.where(ops.less(p, lo), lo, ops.where(ops.greater(p, hi), hi, p))
     return ops.sub(ops.log(p), _trig.log1p(ops.neg(p)))
 
 

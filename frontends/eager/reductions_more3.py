@@ -78,9 +78,9 @@ def _running_arg(x: np.ndarray, axis: int, is_max: bool) -> np.ndarray:
 
 def _cum_extreme(name: str, input: Any, dim: int, is_max: bool) -> _ValuesIndices:
     x = _t(input)
+    d = _dim(name, dim, x.dim())  # checked for a 0-d input too ([-1, 0], as PyTorch)
     if x.dim() == 0:
         return _ValuesIndices(x.clone(), Tensor._make(np.zeros((), np.int64)))
-    d = _dim(name, dim, x.dim())
     if x.shape[d] == 0:
         return _ValuesIndices(x.clone(), Tensor._make(np.zeros(x._data.shape, np.int64)))
     idx = Tensor._make(_running_arg(x._data, d, is_max))
@@ -100,9 +100,10 @@ def cummin(input: Any, dim: int) -> _ValuesIndices:
 def logcumsumexp(input: Any, dim: int) -> Tensor:
     """log(cumsum(exp(input))) along dim without overflow."""
     x = C.floating(input)
+    d = _dim("logcumsumexp", dim, x.dim())  # checked for a 0-d input too
     if x.dim() == 0:
         return x.clone()
-    return TM.logcumsumexp(x, _dim("logcumsumexp", dim, x.dim()))
+    return TM.logcumsumexp(x, d)
 
 
 # ---- NaN-aware reductions -----------------------------------------------------------------------
@@ -169,6 +170,8 @@ def _quantile(name: str, input: Any, q: Any, dim: Any, keepdim: bool, interpolat
     x = _t(input)
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if x.numel() == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
     if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
         raise RuntimeError(
             f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. "
@@ -240,7 +243,11 @@ def count_nonzero(input: Any, dim: Any = None) -> Tensor:
     """How many entries are nonzero (over all, or over dim)."""
     x = _t(input)
     nz = (x._data != 0).astype(np.int64)
-    axes = None if dim is None else tuple(int(a) % max(x.dim(), 1) for a in C.dims(dim))
+    axes = (
+        None
+        if dim is None
+        else tuple(domain.check_dim("count_nonzero", int(a), x.dim()) for a in C.dims(dim))
+    )
     return Tensor._make(np.asarray(nz.sum(axis=axes), np.int64))
 
 
@@ -353,7 +360,7 @@ def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:
     """Each slice along dim rescaled so its p-norm is at most maxnorm."""
     x = _t(input)
     d = _dim("renorm", dim, x.dim())
-    if p <= 0:
+    if not p > 0:  # NaN too
         raise RuntimeError(f"renorm: non-positive norm not supported, got p={p}")
     others = tuple(k for k in range(x.dim()) if k != d)
     from .reductions import norm
@@ -396,8 +403,18 @@ def cumulative_trapezoid(
 
 def trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
     """The trapezoid-rule integral of y along dim (spacing x, or dx, default 1)."""
-    terms, d = _trapezoid_terms("trapezoid", y, x, dx, dim)
-    return terms.sum(d)
+    if x is not None:
+        terms, d = _trapezoid_terms("trapezoid", y, x, dx, dim)
+        return terms.sum(d)
+    # PyTorch's form for an even spacing: (sum - (first + last) / 2) * dx, so the values at
+    # the ends and the sum meet as PyTorch's do (inf - inf is NaN there)
+    yt = C.floating(y)
+    d = _dim("trapezoid", dim, yt.dim())
+    n = yt.shape[d]
+    if n == 0:
+        return yt.sum(d)
+    ends = yt.narrow(d, 0, 1).squeeze(d) + yt.narrow(d, n - 1, 1).squeeze(d)
+    return (yt.sum(d) - ends * 0.5) * (1.0 if dx is None else dx)
 
 
 def trapz(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
@@ -503,6 +520,9 @@ def matrix_exp(input: Any) -> Tensor:
 
 def cross(input: Any, other: Any, dim: int | None = None, *, out: Any = None) -> Tensor:
     """The cross product of 3-vectors along dim (the first dim of size 3 when not given)."""
+    ranks = {v.dim() for v in (input, other) if isinstance(v, Tensor)}
+    if len(ranks) > 1:  # PyTorch broadcasts dims of equal rank only
+        raise RuntimeError("cross: inputs must have the same number of dimensions")
     a, b = C.pair(input, other)
     a, b = (v if isinstance(v, Tensor) else Tensor._make(np.asarray(v)) for v in (a, b))
     shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))

@@ -79,7 +79,8 @@ def transpose(input: Any, dim0: int, dim1: int):
     """Swap two dims."""
     x = _tensor(input)
     nd = x._data.ndim
-    if nd == 0:
+    if nd == 0:  # dims 0 and -1 only, as PyTorch
+        _dim(dim0, 1, "transpose"), _dim(dim1, 1, "transpose")
         return x
     perm = list(range(nd))
     a, b = _dim(dim0, nd, "transpose"), _dim(dim1, nd, "transpose")
@@ -128,6 +129,8 @@ def squeeze(input: Any, dim: Any = None):
         return ops.squeeze(x)
     shape = x._data.shape
     dims = tuple(domain.check_dim("squeeze", int(d), len(shape)) for d in C.dims(dim))
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"squeeze: a dim appears multiple times in the list of dims {dim}")
     keep = tuple(d for d in dims if shape and shape[d] == 1)
     return ops.squeeze(x, keep) if keep else x
 
@@ -267,6 +270,8 @@ def chunk(input: Any, chunks: int, dim: int = 0) -> tuple:
     x = _tensor(input)
     if int(chunks) <= 0:
         raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
+    if x._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     dim = domain.check_dim("chunk", dim, x._data.ndim)
     n = x._data.shape[dim]
     return split(x, max(1, -(-n // int(chunks))), dim)
@@ -284,6 +289,8 @@ def unbind(input: Any, dim: int = 0) -> tuple:
 def narrow(input: Any, dim: int, start: int, length: int):
     """The slice start:start+length along `dim`."""
     x = _tensor(input)
+    if x._data.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor")
     d = domain.check_dim("narrow", dim, x._data.ndim)
     n = x._data.shape[d]
     start, length = int(start), int(length)
@@ -327,12 +334,17 @@ def gather(input: Any, dim: int, index: Any):
     """out[i][j] = input[index[i][j]][j] for dim 0 (and likewise for other dims)."""
     x = _tensor(input)
     idx = _tensor(index)._data
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"gather(): Expected dtype int64 for index, got {idx.dtype}")
     if idx.ndim != x._data.ndim:
         raise RuntimeError(
             f"gather: index {tuple(idx.shape)} must have as many dims as input "
             f"{tuple(x._data.shape)}"
         )
     d = domain.check_dim("gather", dim, x._data.ndim)
+    if x._data.ndim == 0:  # a 0-d input and index: the one element, when the index is 0
+        index_bounds(idx.reshape(1), "gather", "index", (1,), dim=0, error="runtime")
+        return x.clone()
     xs = tuple(x._data.shape)
     for k, (m, n) in enumerate(zip(idx.shape, xs, strict=True)):
         if k != d and m > n:

@@ -143,7 +143,7 @@ def take_along_dim(input: Any, indices: Any, dim: int | None = None) -> Tensor:
                 f"take_along_dim: index {int(i.min())} is out of bounds for dimension 0 with "
                 f"size {x.numel()}"
             )
-        return take(x, indices)
+        return take(x, indices).reshape(-1)  # PyTorch: both flattened, a 1-D result
     i = _index("take_along_dim", indices)
     d = _dim("take_along_dim", dim, x.dim())
     if i.ndim != x.dim():
@@ -183,6 +183,11 @@ def tensor_split(input: Any, indices_or_sections: Any, dim: int = 0) -> tuple:
         raise RuntimeError(
             "tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
             f"{ios.dtype}"
+        )
+    if isinstance(ios, Tensor) and ios._data.ndim > 1:
+        raise RuntimeError(
+            "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+            f"one-dimensional tensor, but got a tensor with {ios._data.ndim} dims"
         )
     if isinstance(ios, Tensor) and ios._data.ndim == 0:
         ios = int(ios.item())
@@ -375,6 +380,11 @@ def combinations(input: Any, r: int = 2, with_replacement: bool = False) -> Tens
 def index_copy(input: Any, dim: int, index: Any, source: Any) -> Tensor:
     """A copy of input with source's slices written at the 1-D `index` along `dim`."""
     x, src = _t(input), _t(source)
+    if x.dtype != src.dtype:  # PyTorch promotes nothing here
+        raise RuntimeError(
+            f"index_copy_(): self and source expected to have the same dtype, but got (self) "
+            f"{x.dtype} and (source) {src.dtype}"
+        )
     i = _index("index_copy", index).reshape(-1)
     d = _dim("index_copy", dim, x.dim())
     if x.dim() == 0:
@@ -388,6 +398,26 @@ def index_copy(input: Any, dim: int, index: Any, source: Any) -> Tensor:
     )
 
 
+def _index_put_bounds(key: tuple, shape: tuple) -> None:
+    """Integer index arrays inside [-n, n) of the dim each indexes (PyTorch's IndexError)."""
+    d = 0
+    for k in key:
+        if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+            d += k.ndim
+            continue
+        if d >= len(shape):
+            return  # too many indices: the indexing itself reports it
+        if isinstance(k, np.ndarray) and k.dtype.kind in "iu" and k.size:
+            n = shape[d]
+            bad = k[(k < -n) | (k >= n)]
+            if bad.size:
+                raise IndexError(
+                    f"index_put: index {int(bad.flat[0])} is out of range for dimension {d} "
+                    f"with size {n}"
+                )
+        d += 1
+
+
 def index_put(input: Any, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
     """A copy of input with values written (or added) at input[indices]."""
     from .inplace import setitem
@@ -395,6 +425,7 @@ def index_put(input: Any, indices: Any, values: Any, accumulate: bool = False) -
 
     x = _t(input)
     key = index_key(tuple(indices))
+    _index_put_bounds(key, tuple(x.shape))
     v = C.as_tensor_operand(values, like=x)
     if accumulate:
         where = np.arange(x.numel()).reshape(tuple(x.shape))[key]

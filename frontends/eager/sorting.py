@@ -49,7 +49,8 @@ def sort(
 ) -> _ValuesIndices:
     """(values, indices) of `input` sorted along `dim`."""
     x = _as(input)
-    if x.dim() == 0:
+    if x.dim() == 0:  # dim 0 or -1 only, as PyTorch
+        domain.check_dim("sort", int(dim), 0)
         return _ValuesIndices(x.clone(), Tensor._make(np.zeros((), np.int64)))
     idx = argsort(x, dim, descending)
     return _ValuesIndices(_sh.gather(x, dim, idx), idx)
@@ -140,7 +141,10 @@ def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
         mask = Tensor._make((x._data == v).astype(x._data.dtype))
         lin = (x * mask).sum() / float(mask._data.sum())
         return (lin - lin.detach()) + Tensor._make(np.asarray(v, x._data.dtype))
-    n = x.shape[dim] if x.dim() else 1
+    if x.dim() == 0:  # a 0-d tensor is its own median along dim 0 (or -1)
+        domain.check_dim("median", dim, 0)
+        return _ValuesIndices(x.clone(), Tensor._make(np.zeros((), np.int64)))
+    n = x.shape[dim]
     vals, idx = sort(x, dim)
     k = (n - 1) // 2
     v = vals.narrow(dim, k, 1)
@@ -163,6 +167,11 @@ def unique(
         dim = domain.check_dim("unique", int(dim), x.dim())
         if x.dim() == 0:
             raise IndexError("unique: a 0-d tensor has no dim to take unique slices along")
+        if any(n == 0 for k, n in enumerate(x.shape) if k != dim):
+            raise RuntimeError(
+                "unique: there are 0 sized dimensions, and they aren't selected, so unique "
+                "cannot be applied"
+            )
     res = np.unique(x._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
     if not (return_inverse or return_counts):
         return Tensor._make(res)

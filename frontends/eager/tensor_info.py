@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core import domain
 from ...core import random as core_random
 from . import _convert as C
 from . import inplace as _I
@@ -130,6 +131,13 @@ def unique_consecutive(input: Any, return_inverse: bool = False, return_counts: 
                        dim: int | None = None) -> Any:  # fmt: skip
     """The tensor with runs of equal consecutive entries (or slices along dim) collapsed."""
     x = _t(input)
+    if dim is not None:
+        dim = domain.check_dim("unique_consecutive", dim, x.dim())
+        if any(n == 0 for k, n in enumerate(x.shape) if k != dim):
+            raise RuntimeError(
+                "unique_consecutive: there are 0 sized dimensions, and they aren't selected, so "
+                "unique cannot be applied"
+            )
     data = x._data.reshape(-1) if dim is None else np.moveaxis(x._data, dim, 0)
     n = data.shape[0]
     if n == 0:
@@ -225,7 +233,7 @@ def _float_fill(op: str, self: Tensor, values: np.ndarray) -> Tensor:
 
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
     """Fill with exponential draws of rate lambd."""
-    if lambd <= 0:
+    if not lambd > 0:  # NaN too
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     u = _uniform01(self, generator)
     return _float_fill("exponential_", self, -np.log1p(-u) / lambd)

@@ -307,9 +307,10 @@ def mode(input: Any, dim: int = -1, keepdim: bool = False) -> _ValuesIndices:
     """The most frequent value along dim (the smallest on ties) and an index where it occurs."""
     x = _t(input)
     a = x._data
+    domain.check_dim("mode", dim, a.ndim)  # a 0-d input takes dim 0 or -1 only
     if a.ndim == 0:
         return _ValuesIndices(x.clone(), Tensor._make(np.zeros((), np.int64)))
-    d = dim % a.ndim
+    d = domain.check_dim("mode", dim, a.ndim)
     moved = np.moveaxis(a, d, -1)
     rows = moved.reshape(-1, moved.shape[-1])
     vals = np.empty(rows.shape[0], a.dtype)
@@ -336,8 +337,10 @@ def bernoulli(input: Any, p: Any = None, *, generator: Any = None) -> Tensor:
     from .creation import _gen
 
     x = _t(input)
+    if p is not None and not isinstance(p, Tensor) and not 0 <= p <= 1:  # before any cast
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     probs = x._data if p is None else np.broadcast_to(np.asarray(p, x._data.dtype), x.shape)
-    if probs.size and (probs.min() < 0 or probs.max() > 1):
+    if probs.size and not (probs.min() >= 0 and probs.max() <= 1):  # NaN fails both
         raise RuntimeError("bernoulli: Expected p_in >= 0 && p_in <= 1 for every element")
     dt = x._data.dtype if x._data.dtype.kind == "f" else np.float32
     u = _gen(generator).uniform(tuple(x.shape), np.dtype(np.float64))
@@ -347,6 +350,8 @@ def bernoulli(input: Any, p: Any = None, *, generator: Any = None) -> Tensor:
 def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     """Fill self with 0/1 draws of probability p (a number or a tensor)."""
     probs = p._data if isinstance(p, Tensor) else p
+    if not isinstance(p, Tensor) and not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     draws = bernoulli(Tensor._make(np.broadcast_to(np.asarray(probs, np.float64), self.shape)),
                       generator=generator)  # fmt: skip
     return _I.apply(self, "bernoulli_", lambda s: Tensor._make(draws._data.astype(s._data.dtype)))

@@ -9,6 +9,7 @@ import numpy as np
 
 from ...core import ops
 from ...core.primitives import elementwise as PE
+from . import _convert as C
 from . import dispatch as _D
 
 # These modules refer back to the Tensor class through their module reference only, so they
@@ -448,6 +449,7 @@ class TensorOps:
 
     def clamp_(self, min: Any = None, max: Any = None):  # noqa: A002
         """Limit values to [min, max], in place."""
+        C.check_castable("clamp_", self._data.dtype, C.promoted(self._data.dtype, (min, max)))
         return _I.apply(self, "clamp_", lambda s: _F.clamp(s, min, max))
 
     clip_ = clamp_

@@ -510,4 +510,5 @@ from .. import op_errors as _op_errors  # noqa: E402
 _op_errors.name_errors(
     [__import__("sys").modules[__name__], nn, math, linalg, globals()["image"]],  # noqa: F405
     also=_op_errors.namespaces_under(__import__("sys").modules[__name__]),
+    builds=True,
 )

@@ -510,6 +510,8 @@ def _where_coordinates(cond: Any, name: str | None) -> Tensor:
     if not tfd.as_dtype(cond.dtype).is_bool:
         cond = tf.not_equal(cond, tf.zeros_like(cond))
     rank = len(cond.shape)
+    if rank == 0:  # TF's Where kernel refuses a scalar condition
+        raise ValueError(f"where: the condition must have rank 1 or more, got {cond}")
     with cond.graph.name_scope(name or "Where"):
         dims = shape(cond, out_type=tfd.int64)
         zero = tf.zeros(dims, dtype=tfd.int64)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ...core import ops
+from ...core import domain, ops
 from ...core import tf_array_more as C
 from ...core.primitives.bounds import index_bounds
 from . import array_ops as A
@@ -150,7 +150,8 @@ def _reverse_sequence_run_time(x: Any, lens: Any, sa: int, ba: int, name: str | 
 
     tf = importlib.import_module(__package__)  # the tf namespace (built when this runs)
     rank = len(x.shape)
-    sa, ba = sa % rank, ba % rank
+    sa = domain.check_dim("reverse_sequence", sa, rank, "seq_axis")
+    ba = domain.check_dim("reverse_sequence", ba, rank, "batch_axis")
     if sa == ba:
         raise ValueError(f"reverse_sequence: seq_axis and batch_axis are both {sa}")
     perm = [ba, sa] + [d for d in range(rank) if d not in (ba, sa)]
@@ -285,6 +286,8 @@ def _segment_args(op: str, data: Any, segment_ids: Any):
     known_rank(op, x, ids)
     if len(ids.shape) != 1:
         raise ValueError(f"{op}: segment_ids must be 1-D here, got {ids}")
+    if len(x.shape) == 0:  # TF: data must be at least rank 1 (a row per segment id)
+        raise ValueError(f"{op}: data must be at least rank 1, got {x}")
     if not tfd.as_dtype(ids.dtype).is_integer:
         raise TypeError(f"{op}: segment_ids must be int32 or int64, got {ids}")
     return x, ids

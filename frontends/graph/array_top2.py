@@ -154,6 +154,8 @@ def bincount(
         n = int(minlength)
     elif get_static_value(a) is not None:
         value = np.asarray(get_static_value(a))
+        if value.size and value.min() < 0:
+            raise ValueError(f"bincount: arr must be non-negative, got {int(value.min())}")
         n = max(int(value.max()) + 1 if value.size else 0, int(minlength or 0))
         n = min(n, int(maxlength)) if maxlength is not None else n
     else:

@@ -75,7 +75,15 @@ def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = No
         l2norm = ops.where(pos, ops.sqrt(safe), l2sum)
         # a negative clip_norm counts as 0, as TF's clamps it
         clip = ops.maximum(_scalar_like(clip_norm, x), ops.scalar(0, x))
-        return ops.div(ops.mul(x, clip), ops.maximum(l2norm, clip))
+        out = ops.div(ops.mul(x, clip), ops.maximum(l2norm, clip))
+        # TF sets the result's shape to t's: a clip_norm that broadcasts t larger is refused
+        if None not in tuple(x.shape) and None not in tuple(out.shape):
+            if tuple(out.shape) != tuple(x.shape):
+                raise ValueError(
+                    f"clip_by_norm: shapes {tuple(x.shape)} and {tuple(out.shape)} are "
+                    "incompatible (clip_norm must not broadcast t to a larger shape)"
+                )
+        return out
 
     return x.graph.build_op("ClipByNorm", name, build, default="clip_by_norm")
 

@@ -62,25 +62,22 @@ def rgb_to_hsv(images: Any, name: str | None = None) -> Tensor:
 
 
 def hsv_to_rgb(images: Any, name: str | None = None) -> Tensor:
-    """HSV back to RGB, TF's kernel formula (hue sectors of 1/6)."""
+    """HSV back to RGB, TF's kernel formula (clipped tents of the hue times 6)."""
     tf = _tf()
     x = _float_image("hsv_to_rgb", images, (1, 9), channels=3)
     with tf.name_scope(name or "hsv_to_rgb"):
         h, s, v = tf.unstack(x, 3, axis=-1)
-        c = s * v
-        m = v - c
+        # TF's kernel: per channel a clipped tent of h * 6, so a hue outside [0, 1] and a
+        # saturation outside [0, 1] give TF's values too
         dh = h * 6.0
-        sector = tf.floor(dh)
-        fmodu = dh - 2.0 * tf.floor(dh / 2.0)  # fmod(dh, 2) for dh >= 0
-        xx = c * (1.0 - tf.abs(fmodu - 1.0))
-        zero = tf.zeros_like(c)
-        table = [(c, xx, zero), (xx, c, zero), (zero, c, xx), (zero, xx, c), (xx, zero, c),
-                 (c, zero, xx)]  # fmt: skip
-        rr, gg, bb = zero, zero, zero
-        for k, (a, bq, cq) in enumerate(table):
-            here = tf.equal(sector, float(k))
-            rr, gg, bb = tf.where(here, a, rr), tf.where(here, bq, gg), tf.where(here, cq, bb)
-        return tf.stack([rr + m, gg + m, bb + m], axis=-1)
+
+        def clip(t: Tensor) -> Tensor:
+            return tf.clip_by_value(t, 0.0, 1.0)
+
+        one_s = 1.0 - s
+        dr = clip(tf.abs(dh - 3.0) - 1.0)
+        dg, db = clip(2.0 - tf.abs(dh - 2.0)), clip(2.0 - tf.abs(dh - 4.0))
+        return tf.stack([(one_s + s * dr) * v, (one_s + s * dg) * v, (one_s + s * db) * v], -1)
 
 
 def adjust_saturation(image: Any, saturation_factor: Any, name: str | None = None) -> Tensor:
@@ -127,7 +124,7 @@ def adjust_gamma(image: Any, gamma: float = 1, gain: float = 1) -> Tensor:
     """gain * image ** gamma, computed in float32 as TF."""
     tf = _tf()
     x = tf.convert_to_tensor(image)
-    if isinstance(gamma, (int, float)) and gamma < 0:
+    if isinstance(gamma, (int, float)) and not gamma >= 0:  # NaN too, as TF
         raise ValueError(f"tf.image.adjust_gamma: gamma must be non-negative, got {gamma}")
     with tf.name_scope("adjust_gamma"):
         f = tf.image.convert_image_dtype(x, tf.float32)
@@ -224,6 +221,9 @@ def psnr(a: Any, b: Any, max_val: Any, name: str | None = None) -> Tensor:
     tf = _tf()
     with tf.name_scope(name or "PSNR"):
         x, y = tf.convert_to_tensor(a), tf.convert_to_tensor(b)
+        for t in (x, y):  # TF: images of rank 3 or more ([..., H, W, C])
+            if t.shape.ndims is not None and t.shape.ndims < 3:
+                raise ValueError(f"tf.image.psnr: shape {t.shape} must have rank at least 3")
         if x.dtype != y.dtype:
             raise TypeError(f"tf.image.psnr: a and b need one dtype, got {x.dtype} and {y.dtype}")
         mv = tf.cast(max_val, tf.float32)

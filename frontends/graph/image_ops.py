@@ -159,6 +159,11 @@ def resize_image_with_crop_or_pad(image: Any, target_height: int, target_width: 
     hax, wax = _hw(x)
     h, w = x.shape[hax], x.shape[wax]
     th, tw = int(target_height), int(target_width)
+    for what, v in (("target_height", th), ("target_width", tw)):
+        if not 0 < v < 2**31:
+            raise ValueError(
+                f"resize_image_with_crop_or_pad: {what} must be in (0, 2**31), got {v}"
+            )
     crop_h, crop_w = max(h - th, 0), max(w - tw, 0)
     x = crop_to_bounding_box(x, crop_h // 2, crop_w // 2, min(h, th), min(w, tw))
     pad_h, pad_w = max(th - h, 0), max(tw - w, 0)
@@ -344,6 +349,8 @@ def convert_image_dtype(
 def rgb_to_grayscale(images: Any, name: str | None = None) -> Tensor:
     """0.2989 R + 0.5870 G + 0.1140 B, keeping a channel axis of 1."""
     x = _tensor(images)
+    if not x.shape or x.shape[-1] not in (3, None):  # TF contracts the last axis with 3 weights
+        raise ValueError(f"rgb_to_grayscale: images need a last dimension of 3, got {x}")
     weights = np.array([0.2989, 0.5870, 0.1140], np.float32)
 
     def build():
@@ -367,6 +374,16 @@ def grayscale_to_rgb(images: Any, name: str | None = None) -> Tensor:
 def adjust_brightness(image: Any, delta: Any) -> Tensor:
     """image + delta."""
     x = _tensor(image)
+    dt = tfd.as_dtype(x.dtype)
+    if not (dt.is_floating or dt.is_integer):
+        raise TypeError(
+            f"adjust_brightness: image dtype must be floating point or integer, got {dt.name}"
+        )
+    if dt.is_integer:  # TF scales to [0, 1], adds and saturates back: not provided here
+        raise NotImplementedError(
+            f"adjust_brightness: integer images ({dt.name}) are not provided; convert the image "
+            "to float32 in [0, 1] first"
+        )
     return x.graph.build_op(
         "adjust_brightness", None, lambda: ops.add(x, ops.cast(_tensor(delta), x.dtype))
     )

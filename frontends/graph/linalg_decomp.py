@@ -45,23 +45,8 @@ def qr(input: Any, full_matrices: bool = False, name: Any = None):  # noqa: A002
 
 
 def _lower_symmetric(x: Tensor) -> Tensor:
-    """The symmetric matrix whose lower triangle is x's (TF's eigensolvers read only that one;
-    the core's eigh reads (A + A^T) / 2, which is exactly A for a symmetric A)."""
-    n = x.shape[-1]
-    if n is None:
-        return x
-    from ...core.primitives.shaping import transpose
-
-    rank = len(x.shape)
-    perm = (*range(rank - 2), rank - 1, rank - 2)
-    zero = ops.scalar(0, x)
-    lower = ops.where(np.tril(np.ones((n, n), bool)), x, zero)
-    strict = ops.where(np.tril(np.ones((n, n), bool), -1), x, zero)
-    mirrored = ops.add(lower, transpose(strict, perm))
-    # the values of the mirrored matrix, the gradient of x itself (the eigensolver's rule
-    # symmetrises it, as TF's): x + 0 is x exactly when x is symmetric, so both styles keep
-    # the same bits there
-    return ops.add(x, ops.stop_gradient(ops.sub(mirrored, x)))
+    """The symmetric matrix whose lower triangle is x's (TF's eigensolvers read only that one)."""
+    return D.one_triangle(x)
 
 
 def self_adjoint_eig(tensor: Any, name: Any = None):

@@ -9,7 +9,9 @@ import numpy as np
 
 from ...core import math_compose as MC
 from ...core import ops
+from ...core.primitives import elementwise_more as EM
 from ...core.primitives import masking
+from ...core.primitives.guards import nonzero_divisor
 from . import dtypes as tfd
 from .math_ops import _axes, _keep, _tensor, known_rank
 from .tensor import Tensor
@@ -57,10 +59,11 @@ def _pair(x: Any, y: Any) -> tuple:
     return x, y
 
 
-def _floordiv(x, y):
+def _floordiv(x, y, op: str = "floordiv"):
     dt = np.dtype(x.dtype)
     if dt.kind == "f":
         return MC.floor(ops.div(x, y))
+    y = nonzero_divisor(y, op)
     # integers: exact through float64 for magnitudes below 2**52
     q = MC.floor(ops.div(ops.cast(x, np.float64), ops.cast(y, np.float64)))
     return ops.cast(q, dt)
@@ -72,12 +75,23 @@ def floordiv(x: Any, y: Any, name: str | None = None) -> Tensor:
     return x.graph.build_op("FloorDiv", name, lambda: _floordiv(x, y))
 
 
+def _floormod(x, y):
+    r = ops.sub(x, ops.mul(ops.stop_gradient(_floordiv(x, y, "floormod")), y))
+    if np.dtype(x.dtype).kind != "f":
+        return r
+    # an infinite divisor: TF's fmod form, fmod(x, y) moved to y's sign (x - floor(x/y) * y
+    # would be x - 0 * inf = NaN there)
+    t = EM.fmod(x, y)
+    zero = ops.scalar(0, t)
+    signs = ops.not_equal(ops.less(x, zero), ops.less(y, zero))
+    tf_mod = ops.where(signs, ops.where(ops.not_equal(t, zero), ops.add(t, y), t), t)
+    return ops.where(ops.equal(ops.abs(y), ops.scalar(np.inf, y)), tf_mod, r)
+
+
 def floormod(x: Any, y: Any, name: str | None = None) -> Tensor:
     """x - floor(x / y) * y: the remainder with the sign of y (gradient flows to x as in TF)."""
     x, y = _pair(x, y)
-    return x.graph.build_op(
-        "FloorMod", name, lambda: ops.sub(x, ops.mul(ops.stop_gradient(_floordiv(x, y)), y))
-    )
+    return x.graph.build_op("FloorMod", name, lambda: _floormod(x, y))
 
 
 def reduce_prod(

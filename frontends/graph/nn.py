@@ -34,6 +34,8 @@ def relu(features: Any, name: str | None = None) -> Tensor:
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Tensor:
     """x where x > 0 else alpha * x (core.functional.leaky_relu, as the eager frontend)."""
     x = _tensor(features)
+    if tfd.as_dtype(x.dtype).is_integer:  # TF computes integer features in float32
+        x = x.graph.build_op("Cast", None, lambda: ops.cast(x, tfd.float32.np_dtype))
     return x.graph.build_op("LeakyRelu", name, lambda: F.leaky_relu(x, float(alpha)))
 
 
@@ -201,6 +203,8 @@ def dropout(
     `keep_prob` may be a tensor (e.g. a placeholder fed 1.0 at test time).
     """
     t = _tensor(x)
+    if not tfd.as_dtype(t.dtype).is_floating:  # TF: x will be scaled, so it must be float
+        raise ValueError(f"dropout: x must be a floating point tensor, got {t}")
     if noise_shape is not None:
         raise NotImplementedError("dropout: noise_shape is not supported")
     if (keep_prob is None) == (rate is None):

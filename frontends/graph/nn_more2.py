@@ -28,6 +28,8 @@ def unsorted_segment_sum(
         raise TypeError("unsorted_segment_sum: num_segments must be a Python int here")
     if len(ids.shape) != 1:
         raise ValueError(f"unsorted_segment_sum: segment_ids must be 1-D here, got {ids}")
+    if len(x.shape) == 0:  # TF: data must be at least rank 1 (a row per segment id)
+        raise ValueError(f"unsorted_segment_sum: data must be at least rank 1, got {x}")
     rest = tuple(x.shape[1:])
     if any(d is None for d in rest):
         raise ValueError(f"unsorted_segment_sum: the dims after the first of {x} must be known")

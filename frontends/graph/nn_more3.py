@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ...core import ops
+from ...core import domain, ops
 from ...core.primitives.depthwise import (
     depthwise_conv2d_filter_grad,
     depthwise_conv2d_input_grad,
@@ -277,7 +277,8 @@ def sufficient_statistics(
     t = _tensor(x)
     known_rank("sufficient_statistics", t)
     keep = bool(keepdims if keepdims is not None else keep_dims)
-    axes = [int(a) % len(t.shape) for a in np.ravel(axes)]
+    axes = [domain.check_dim("sufficient_statistics", int(a), len(t.shape), "axes")
+            for a in np.ravel(axes)]  # fmt: skip
     with t.graph.name_scope(name or "sufficient_statistics"):
         dims = [t.shape[a] for a in axes]
         if all(d is not None for d in dims):

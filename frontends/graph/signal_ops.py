@@ -199,7 +199,8 @@ def imag(input, name=None):  # noqa: A002
     """The imaginary part (zeros for a real tensor)."""
     x = _t(input)
     if not x.dtype.is_complex:
-        return _build(x, "Imag", name, lambda: ops.mul(x, ops.scalar(0, x)))
+        # zeros, not x * 0: a NaN or infinite real part has an imaginary part of 0
+        return _build(x, "Imag", name, lambda: ops.fill_like(x, 0))
     return _build(x, "Imag", name, lambda: ops.getitem(CX.view_as_real(x), (..., 1)))
 
 

@@ -316,6 +316,8 @@ ELSEWHERE = {
     "rectify_grad": "tests/explain/test_parity_rules.py (guided backprop / deconvolution, bitwise)",
     "check_numerics": "graph only (tf.check_numerics; eager has anomaly mode instead)",
     "index_bounds": "graph only (tf.gather_nd, tf.unsorted_segment_sum); tests/edges",
+    "nonzero_divisor": "graph only (tf.floordiv / floormod / truncatediv / truncatemod of "
+    "integers; eager refuses a zero divisor in its frontend); tests/edges",
     **dict.fromkeys(
         ["unit_interval", "class_values"],
         "eager only (F.binary_cross_entropy, F.one_hot: TF's anchors check neither); "

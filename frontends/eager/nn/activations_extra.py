@@ -58,8 +58,20 @@ def kl_div(
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """max(0, x) + weight * min(0, x), weight per channel (dim 1) or one for all."""
+    if isinstance(input, Tensor) and input.dim() == 0 and weight.numel() > 1:
+        # a weight per channel needs a channel dim (one shared weight is fine, as PyTorch)
+        raise RuntimeError("prelu: Not allow zero-dim input tensor.")
+    if isinstance(input, Tensor) and isinstance(weight, Tensor):
+        if input.dtype != weight.dtype:  # PyTorch promotes nothing here
+            raise RuntimeError(
+                f"prelu: Type promoting not supported. Got {input.dtype} and {weight.dtype}"
+            )
+        if input._data.dtype.kind != "f":
+            raise RuntimeError(f"prelu: not implemented for {input.dtype}")
     w = weight
-    if w.numel() > 1:
+    if input.dim() == 0:  # one shared weight: the result keeps the 0-d shape
+        w = w.reshape(())
+    elif w.numel() > 1:
         w = w.reshape(*([-1] + [1] * (input.dim() - 2)))
     return input.clamp_min(0) + w * input.clamp_max(0)
 

@@ -28,6 +28,12 @@ def _maybe_inplace(input: Tensor, inplace: bool, op: str, fn: Any) -> Tensor:
     return fn(input)
 
 
+def _cr_expm1(x: Tensor) -> Tensor:
+    from ..math_more import expm1
+
+    return expm1(x)
+
+
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
     if alpha == 0:
@@ -35,7 +41,8 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
     def fn(x: Tensor) -> Tensor:
         x = C.floating(x)
-        neg = alpha * (_fn.exp(_fn.clamp(x, max=0.0) / alpha) - 1.0)
+        # expm1, as PyTorch: exp(x / alpha) - 1 rounds to 0 for a huge alpha
+        neg = alpha * _cr_expm1(_fn.clamp(x, max=0.0) / alpha)
         return _fn.where(x > 0, x, neg)
 
     return _maybe_inplace(input, inplace, "celu_", fn)
@@ -57,7 +64,8 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0."""
     x = C.floating(input)
-    return _fn.where((x > lambd) | (x < -lambd), x, x * 0.0)
+    # PyTorch's test: 0 inside [-lambd, lambd], x elsewhere (a NaN lambd keeps every x)
+    return _fn.where((x >= -lambd) & (x <= lambd), _cr.zeros_like(x), x)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -65,7 +73,9 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 
     def fn(x: Tensor) -> Tensor:
         x = C.floating(x)
-        return _fn.where(x <= -3.0, x * 0.0, _fn.where(x >= 3.0, x * 0.0 + 1.0, x / 6.0 + 0.5))
+        # constants, not x * 0: an infinite x gives 0 or 1, not NaN
+        zero, one = _cr.zeros_like(x), _cr.ones_like(x)
+        return _fn.where(x <= -3.0, zero, _fn.where(x >= 3.0, one, x / 6.0 + 0.5))
 
     return _maybe_inplace(input, inplace, "hardsigmoid_", fn)
 
@@ -127,6 +137,8 @@ def rrelu(
         raise ValueError(f"rrelu: lower bound {lower} must not exceed upper bound {upper}")
     if not np.isfinite(upper):
         raise RuntimeError(f"rrelu: upper bound must be finite, got {upper}")
+    if not np.isfinite(lower):
+        raise RuntimeError(f"rrelu: lower bound must be finite, got {lower}")
 
     def fn(x: Tensor) -> Tensor:
         x = C.floating(x)

@@ -78,6 +78,8 @@ class CTCLoss(Module):
 def ctc_greedy_decode(log_probs: Any, input_lengths: Any = None, blank: int = 0) -> list[list[int]]:
     """Best-path decoding of (T, N, C) scores: one label list per batch element."""
     lp = log_probs._data if isinstance(log_probs, Tensor) else np.asarray(log_probs)
+    if lp.ndim != 3:
+        raise ValueError(f"ctc_greedy_decode: log_probs must be (T, N, C), got shape {lp.shape}")
     lengths = (
         np.full(lp.shape[1], lp.shape[0])
         if input_lengths is None

@@ -37,7 +37,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     x = C.floating(input)
     bx = x * beta
     # the exp is taken of min(bx, threshold) so the unused branch never overflows
-    soft = _fn.log(1.0 + _fn.exp(_fn.clamp(bx, max=threshold))) / beta
+    cap = threshold if threshold == threshold else math.inf  # NaN: every x takes the log
+    soft = _fn.log(1.0 + _fn.exp(_fn.clamp(bx, max=cap))) / beta
     return _fn.where(bx > threshold, x, soft)
 
 
@@ -79,12 +80,16 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
         )
     if isinstance(input, Tensor) and input._data.dtype == np.bool_:
         raise RuntimeError("hardtanh: Bool inputs not supported")
+    # the bounds take the input's dtype (PyTorch's hardtanh keeps an integer input integer)
+    dt = input._data.dtype if isinstance(input, Tensor) else None
+    if dt is not None and dt.kind != "f":
+        return _fn.clamp(input, np.asarray(min_val).astype(dt), np.asarray(max_val).astype(dt))
     return _fn.clamp(input, min_val, max_val)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
-    """x clamped to [0, 6]."""
-    return _fn.clamp(input, 0.0, 6.0)
+    """x clamped to [0, 6] (hardtanh's, so an integer input stays integer)."""
+    return hardtanh(input, 0.0, 6.0)
 
 
 def _reduce(per: Tensor, reduction: str, op: str) -> Tensor:
@@ -106,7 +111,7 @@ def smooth_l1_loss(
     beta: float = 1.0,
 ) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target)."""
-    if beta < 0:
+    if not beta >= 0:  # NaN too
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
     a, b = F._regression_pair(input, target)
     d = _fn.abs(a - b)

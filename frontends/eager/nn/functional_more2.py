@@ -440,6 +440,13 @@ def multi_margin_loss(
     x = input if input.dim() == 2 else input.unsqueeze(0)
     y = target._data.reshape(-1).astype(np.int64)
     nc = x.shape[1]
+    if target.dim() > 1 or y.shape[0] != x.shape[0]:
+        raise RuntimeError(
+            f"multi_margin_loss: inconsistent target size {tuple(target.shape)} for input of "
+            f"size {tuple(input.shape)}"
+        )
+    if y.size and (y.min() < 0 or y.max() >= nc):  # numpy would wrap a negative class
+        raise RuntimeError(f"multi_margin_loss: target out of range [0, {nc})")
     rows = np.arange(x.shape[0])
     xy = ops.getitem(x, (rows, y)).unsqueeze(1)
     h = (margin - xy + x).clamp(min=0)

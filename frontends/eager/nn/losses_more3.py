@@ -72,6 +72,10 @@ def cosine_embedding_loss(
             f"cosine_embedding_loss: inputs must be 1-D or 2-D and of one shape, got "
             f"{tuple(input1.shape)} and {tuple(input2.shape)}"
         )
+    if isinstance(target, Tensor) and target.dim() > 1:
+        raise RuntimeError(
+            "cosine_embedding_loss: 0D or 1D target tensor expected, multi-target not supported"
+        )
     red = _legacy(size_average, reduce, reduction)
     dim = input1.dim() - 1
     prod = (input1 * input2).sum(dim)
@@ -132,7 +136,7 @@ def triplet_margin_with_distance_loss(
 ) -> Tensor:
     """max(d(a, p) - d(a, n) + margin, 0), d defaulting to pairwise_distance; with `swap`,
     d(a, n) is replaced by d(p, n) where that is smaller."""
-    if margin <= 0:
+    if not margin > 0:  # NaN too
         raise ValueError(f"triplet_margin_with_distance_loss: margin must be > 0, got {margin}")
     dims = {anchor.dim(), positive.dim(), negative.dim()}
     if len(dims) != 1 or dims.pop() not in (1, 2):
@@ -185,7 +189,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     """||x_i - x_j||_p for every row pair i < j of the (N, M) input, in row-major order."""
     if input.dim() != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
-    if p < 0:
+    if not p >= 0:  # NaN too
         raise RuntimeError(f"pdist only supports non-negative p values, got {p}")
     n = input.shape[0]
     i, j = np.triu_indices(n, 1)
@@ -272,7 +276,7 @@ class TripletMarginLoss(_Loss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        if margin <= 0:
+        if not margin > 0:  # NaN too
             raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
 
@@ -296,7 +300,7 @@ class TripletMarginWithDistanceLoss(_Loss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(None, None, reduction)
-        if margin <= 0:
+        if not margin > 0:  # NaN too
             raise ValueError(
                 f"TripletMarginWithDistanceLoss: margin must be greater than 0, got {margin}"
             )

@@ -7,6 +7,8 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from .. import creation as _cr
 from .. import shaping as _sh
 from ..tensor import Tensor
@@ -93,8 +95,24 @@ class ZeroPad2d(_ConstantPadNd):
         super().__init__(padding, 0.0, 2)
 
 
+def torch_broadcast_shapes(a: tuple, b: tuple) -> tuple:
+    """The broadcast of two shapes, or PyTorch's RuntimeError."""
+    try:
+        return tuple(np.broadcast_shapes(a, b))
+    except ValueError:
+        raise RuntimeError(
+            f"cosine_similarity: the size of tensor a {a} must match the size of tensor b {b}"
+        ) from None
+
+
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along `dim` (PyTorch >= 2 form)."""
+    """sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along `dim` (PyTorch >= 2 form);
+    the operands broadcast against each other first, as PyTorch."""
+    if not eps >= 0:  # NaN too, as PyTorch
+        raise RuntimeError(f"cosine_similarity: eps must be non-negative, got: {eps}")
+    shape = torch_broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    x1 = x1 if tuple(x1.shape) == shape else x1.expand(*shape)
+    x2 = x2 if tuple(x2.shape) == shape else x2.expand(*shape)
     n1 = x1.norm(2, dim=dim, keepdim=True).clamp_min(eps)
     n2 = x2.norm(2, dim=dim, keepdim=True).clamp_min(eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)

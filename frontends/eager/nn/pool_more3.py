@@ -197,10 +197,18 @@ def _lp(out: Tensor, norm_type: float, count: int) -> Tensor:
     return (out.sign() * F.relu(out.abs())).mul(count) ** (1.0 / norm_type)
 
 
+def _lp_extreme(pool: Any, x: Tensor, p: float, k: Any, stride: Any, ceil_mode: bool) -> Tensor:
+    if p > 0:
+        return pool(x.abs(), k, stride, 0, 1, ceil_mode)
+    return -pool(-x.abs(), k, stride, 0, 1, ceil_mode)
+
+
 def lp_pool1d(
     input: Tensor, norm_type: float, kernel_size: int, stride: Any = None, ceil_mode: bool = False
 ) -> Tensor:
     """(sum over each window of x^p) ^ (1/p) over the last dim."""
+    if norm_type in (np.inf, -np.inf):  # PyTorch: the largest (or smallest) |x| of each window
+        return _lp_extreme(F.max_pool1d, input, norm_type, kernel_size, stride, ceil_mode)
     k = _tuple(kernel_size, 1, "kernel_size", "lp_pool1d")[0]
     out = F.avg_pool1d(input**norm_type, k, stride, 0, ceil_mode)
     return _lp(out, norm_type, k)
@@ -210,6 +218,8 @@ def lp_pool2d(
     input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
 ) -> Tensor:
     """(sum over each window of x^p) ^ (1/p) over the last two dims."""
+    if norm_type in (np.inf, -np.inf):  # PyTorch: the largest (or smallest) |x| of each window
+        return _lp_extreme(F.max_pool2d, input, norm_type, kernel_size, stride, ceil_mode)
     kh, kw = _tuple(kernel_size, 2, "kernel_size", "lp_pool2d")
     out = F.avg_pool2d(input**norm_type, (kh, kw), stride, 0, ceil_mode)
     return _lp(out, norm_type, kh * kw)
@@ -219,6 +229,8 @@ def lp_pool3d(
     input: Tensor, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
 ) -> Tensor:
     """(sum over each window of x^p) ^ (1/p) over the last three dims."""
+    if norm_type in (np.inf, -np.inf):  # PyTorch: the largest (or smallest) |x| of each window
+        return _lp_extreme(F.max_pool3d, input, norm_type, kernel_size, stride, ceil_mode)
     k = _tuple(kernel_size, 3, "kernel_size", "lp_pool3d")
     out = avg_pool3d(input**norm_type, k, stride, 0, ceil_mode)
     return _lp(out, norm_type, int(np.prod(k)))
@@ -292,6 +304,15 @@ def _fractional(
         out = tuple(int(size[i] * float(ratio[i])) for i in range(nd))
     else:
         out = _tuple(output_size, nd, "output_size", op)
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"{op}: output_size must be non-negative, got {out}")
+    if any(o == 0 for o in out):  # an empty output, as PyTorch (no window to place)
+        shape = tuple(x.shape[:2]) + out
+        vals = Tensor._make(np.zeros(shape, x._data.dtype))
+        idx = Tensor._make(np.zeros(shape, np.int64))
+        if unbatched:
+            vals, idx = vals[0], idx[0]
+        return (vals, idx) if return_indices else vals
     for i in range(nd):
         if out[i] + k[i] - 1 > size[i]:
             raise RuntimeError(

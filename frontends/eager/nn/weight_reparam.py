@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ....core import domain
 from ..grad_mode import no_grad
 from .module import Module
 from .parameter import Parameter
@@ -20,7 +21,7 @@ def _norm_except_dim(v: Any, dim: int | None) -> Any:
     """The 2-norm of v over every dim except `dim` (kept as size-1 dims), or over all."""
     if dim is None:
         return (v * v).sum().sqrt()
-    dim = dim % v.dim()
+    dim = domain.check_dim("weight_norm", dim, v.dim())
     others = tuple(d for d in range(v.dim()) if d != dim)
     return (v * v).sum(dim=others, keepdim=True).sqrt()
 

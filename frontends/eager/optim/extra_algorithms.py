@@ -16,7 +16,7 @@ from .optimizer import Optimizer, per_parameter
 
 
 def _check(name: str, value: float, what: str) -> None:
-    if value < 0.0:
+    if not value >= 0.0:  # NaN too
         raise ValueError(f"{name}: invalid {what}: {value}")
 
 
