@@ -263,14 +263,16 @@ EIGH = register(
 )
 
 
-def one_triangle(x, upper: bool = False):
+def one_triangle(x, upper: bool = False, op: str = "eigh"):
     """The symmetric matrix whose lower (or upper) triangle is x's: the value the anchors'
     eigensolvers see (they read one triangle; `eigh` reads (A + A^T) / 2). The gradient is x's
     own (the solver's rule symmetrises it), and x + 0 is x exactly when x is symmetric, so a
-    symmetric input keeps its bits."""
+    symmetric input keeps its bits. `op` names the solver in the error for non-square input."""
     n = x.shape[-1]
     if n is None:
         return x
+    if len(x.shape) >= 2 and x.shape[-2] is not None and x.shape[-2] != n:
+        raise ShapeError(f"{op}: expected a batch of square matrices, got {fmt_shape(x.shape)}")
     rank = len(x.shape)
     perm = (*range(rank - 2), rank - 1, rank - 2)
     zero = scalar(0, x)

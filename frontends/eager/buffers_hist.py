@@ -100,8 +100,10 @@ def cholesky_solve(B: Any, L: Any, upper: bool = False, *, out: Any = None) -> T
             f"cholesky_solve: B {tuple(b.shape)} must have {f.shape[-1]} rows to match the factor "
             f"{tuple(f.shape)}"
         )
-    # only the factor's triangle is read, as PyTorch (the other holds anything)
-    f = f.triu() if upper else f.tril()
+    # only the factor's triangle is read, as PyTorch (the other holds anything); the gradient
+    # is the full factor's, as PyTorch's rule gives it (f + (tri - f) is tri exactly)
+    tri = f.triu() if upper else f.tril()
+    f = f + (tri - f).detach()
     low = f.transpose(-2, -1) if upper else f
     inv = _L.matrix_inverse(low)  # A^-1 = L^-T L^-1
     return inv.transpose(-2, -1) @ (inv @ b)

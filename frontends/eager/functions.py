@@ -18,6 +18,7 @@ from ...core import functional as CF
 from ...core import ops
 from ...core.primitives import elementwise as PE
 from ...core.primitives import linalg as PL
+from ...core.primitives.rules import refuse_bool
 from . import _convert as C
 from . import dispatch as _D
 from . import tensor as _t
@@ -59,13 +60,9 @@ def add(input: Any, other: Any, alpha: Any = 1):
 def sub(input: Any, other: Any, alpha: Any = 1):
     """input - alpha * other."""
     other, alpha = _scalar_first("sub", other, alpha)
-    for v in (input, other):
-        # promotion below would cast a bool operand away before sub's own rule sees it
-        if isinstance(v, _t.Tensor) and v._data.dtype == np.bool_:
-            raise RuntimeError(
-                "sub: subtraction, the `-` operator, with a bool tensor is not supported; use "
-                "the `~` or `logical_not()` operator instead"
-            )
+    # promotion below would cast a bool operand away before sub's own rule sees it; the rule's
+    # own refusal, so `a - b` and torch.sub(a, b) raise the same error
+    refuse_bool("sub", *(v._data for v in (input, other) if isinstance(v, _t.Tensor)))
     if alpha != 1:
         other = mul(other, alpha)
     a, b = C.pair(input, other)

@@ -95,7 +95,7 @@ def eigh(A: Any, UPLO: str = "L", *, out: Any = None) -> _Eigh:
     The UPLO triangle is read, as torch (`one_triangle`); the gradient is A's own.
     """
     _check_uplo("linalg.eigh", UPLO)
-    a = D.one_triangle(_m("linalg.eigh", A), upper=UPLO == "U")
+    a = D.one_triangle(_m("linalg.eigh", A), upper=UPLO == "U", op="linalg.eigh")
     w, q = D.eigh_parts(D.eigh(a), a.shape[-1])
     return _Eigh(w, q)
 
@@ -103,7 +103,8 @@ def eigh(A: Any, UPLO: str = "L", *, out: Any = None) -> _Eigh:
 def eigvalsh(A: Any, UPLO: str = "L", *, out: Any = None) -> Tensor:
     """The eigenvalues (ascending) of each symmetric matrix (see `eigh` on UPLO)."""
     _check_uplo("linalg.eigvalsh", UPLO)
-    return D.eigvalsh(D.one_triangle(_m("linalg.eigvalsh", A), upper=UPLO == "U"))
+    a = D.one_triangle(_m("linalg.eigvalsh", A), upper=UPLO == "U", op="linalg.eigvalsh")
+    return D.eigvalsh(a)
 
 
 def _check_uplo(op: str, uplo: Any) -> None:

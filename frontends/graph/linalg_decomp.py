@@ -44,21 +44,22 @@ def qr(input: Any, full_matrices: bool = False, name: Any = None):  # noqa: A002
     return D.qr_parts(D.qr(x, full_matrices), m, n, full_matrices)
 
 
-def _lower_symmetric(x: Tensor) -> Tensor:
+def _lower_symmetric(x: Tensor, op: str) -> Tensor:
     """The symmetric matrix whose lower triangle is x's (TF's eigensolvers read only that one)."""
-    return D.one_triangle(x)
+    return D.one_triangle(x, op=op)
 
 
 def self_adjoint_eig(tensor: Any, name: Any = None):
     """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix (its lower
     triangle is read, as TF)."""
-    x = _lower_symmetric(_matrix("self_adjoint_eig", tensor))
+    x = _lower_symmetric(_matrix("self_adjoint_eig", tensor), "self_adjoint_eig")
     return D.eigh_parts(D.eigh(x), x.shape[-1])
 
 
 def self_adjoint_eigvals(tensor: Any, name: Any = None) -> Tensor:
     """The eigenvalues (ascending) of each symmetric matrix (its lower triangle, as TF)."""
-    return D.eigvalsh(_lower_symmetric(_matrix("self_adjoint_eigvals", tensor)))
+    x = _lower_symmetric(_matrix("self_adjoint_eigvals", tensor), "self_adjoint_eigvals")
+    return D.eigvalsh(x)
 
 
 def matrix_determinant(input: Any, name: Any = None) -> Tensor:  # noqa: A002

@@ -12,6 +12,7 @@ import threading
 import numpy as np
 import pytest
 from duograd.core import DTypeError, ShapeError, ops
+from duograd.core.errors import BoolOperandError
 from duograd.core.kernels import elementwise as K
 from duograd.core.primitives import REGISTRY, bind
 
@@ -202,10 +203,12 @@ def test_fast_path_raises_the_rules_errors(name, arrays):
         assert _error(bind, p, *arrays) == want
 
 
-def test_kernel_errors_after_the_rule_are_unchanged():
-    # sub has no bool kernel: the rule passes, the kernel refuses, on both paths, every time
+def test_bool_refusal_is_the_rules_on_both_paths():
+    # sub's rule refuses bool operands (as both anchors do): the fast entry and the general
+    # bind raise the rule's error, every time (a failure is never cached)
     a = np.zeros((2, 2), B)
-    want = _error(REGISTRY["sub"].impl, a, a)
+    want = _error(bind, REGISTRY["sub"], a, a)
+    assert issubclass(want[0], BoolOperandError)
     for _ in range(2):
         assert _error(ops.sub, a, a) == want
 

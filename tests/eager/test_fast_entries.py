@@ -53,10 +53,17 @@ def test_matmul_entry_leaves_other_operands_to_the_general_path():
     a = torch.tensor(rng.standard_normal((2, 3, 4)).astype(np.float32))
     m = torch.tensor(rng.standard_normal((4, 5)).astype(np.float32))
     v = torch.tensor(rng.standard_normal(4).astype(np.float32))
-    d = torch.tensor(rng.standard_normal((4, 5)))  # float64: promoted by the general path
+    d = torch.tensor(rng.standard_normal((4, 5)))  # float64: refused by the general path
     slow = functions.matmul.__wrapped__
-    for x, y in ((a, m), (m.T, v), (v, m), (m.T, d), (a, m.numpy())):
+    for x, y in ((a, m), (m.T, v), (v, m), (a, m.numpy())):
         assert _bits(torch.matmul(x, y)) == _bits(slow(x, y))
+    # mixed float dtypes: PyTorch refuses them; the entry hands them on, the same error results
+    with pytest.raises(RuntimeError) as fast:
+        torch.matmul(m.T, d)
+    with pytest.raises(RuntimeError) as general:
+        slow(m.T, d)
+    assert str(fast.value) == str(general.value)
+    assert "same dtype" in str(fast.value)
 
 
 def test_matmul_entry_errors_are_the_general_paths():
