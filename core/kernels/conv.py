@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit, prange, uint64
 
 from . import conv_geometry as geo
+from .conv_layout import transpose_images
 from .matmul import matmul, matmul_out
 
 __all__ = ["conv2d", "conv2d_filter_grad", "conv2d_input_grad", "geometry", "patches"]
@@ -64,22 +65,27 @@ def _native(data_format: str, vec: np.ndarray, direction: str, n: int) -> bool:
 def _auto_native(vec: np.ndarray, direction: str, n: int) -> bool:
     """The faster route of the two, measured per ResNet-8 layer and direction (README, ResNet-8).
 
-    The NHWC route pays two or three layout copies of whole activations around its products;
-    they cost most next to small products: strided and 1x1 convolutions (a quarter of the
-    pixels, or nine times fewer taps) run faster in place in every direction, and so does the
-    input gradient of a layer with few input channels (its (pixels, taps) product is short
-    and the copies of g and dx are as large as the layer's data). The forward and filter
-    gradient of stride-1 3x3 layers keep the NHWC route: its tall products win there. Small
-    batches (a few images' data stays in cache, so the copies are cheap) keep the NHWC route.
+    The NHWC route copies each block of images to NHWC and its result back while they are
+    in cache (see conv_layout); the copies cost most next to small products: 1x1
+    convolutions (nine times fewer taps) run faster in place in every direction, and so do
+    the input gradient of a strided layer or of one with few input channels (its (pixels,
+    taps) product is short and the copies of g and dx are as large as the layer's data) and
+    the filter gradient of a strided layer. The forward of 3x3 layers (but the stem's few
+    channels) and the filter gradient of stride-1 ones keep the NHWC route: its tall
+    products win there. Small batches (a few images' data stays in cache, so the copies are
+    cheap) keep the NHWC route.
     """
     c = int(vec[_C])
     if n * c * int(vec[_H]) * int(vec[_W]) < AUTO_MIN:
         return False
-    if vec[_KH] * vec[_KW] == 1 or vec[_SH] * vec[_SW] > 1:
+    if vec[_KH] * vec[_KW] == 1:
         return True
+    strided = bool(vec[_SH] * vec[_SW] > 1)
     if direction == "input_grad":
-        return c <= 16
-    return direction == "forward" and c < 8
+        return c <= 16 or strided
+    if direction == "filter_grad":
+        return strided
+    return c < 8
 
 
 # Indices into the int64 geometry vector handed to the loops.
@@ -297,7 +303,7 @@ def to_nhwc(a: np.ndarray, data_format: str, name: str) -> np.ndarray:
     if c == 1:  # the same memory order: a reshape, not a copy
         return np.ascontiguousarray(a).reshape(n, h, w, c)
     out = workspace(name, (n, h, w, c), a.dtype)
-    np.copyto(out, a.transpose(0, 2, 3, 1))
+    transpose_images(a, out, c, h * w)
     return out
 
 
@@ -305,13 +311,28 @@ def from_nhwc(a: np.ndarray, data_format: str, out: np.ndarray | None = None) ->
     """A fresh array (or `out`) holding the NHWC array a in data_format."""
     if out is not None:
         if out is not a:
-            np.copyto(out, a if data_format == "NHWC" else a.transpose(0, 3, 1, 2))
+            if data_format == "NHWC":
+                np.copyto(out, a)
+            else:
+                _nhwc_to_nchw(a, out)
         return out
     if data_format == "NHWC":
         return a
     # always a copy: with one channel (or a 1x1 image) the transpose is already contiguous, and
     # ascontiguousarray would hand back a view of the scratch buffer a usually lives in
-    return a.transpose(0, 3, 1, 2).copy()
+    n, h, w, c = a.shape
+    res = np.empty((n, c, h, w), a.dtype)
+    _nhwc_to_nchw(a, res)
+    return res
+
+
+def _nhwc_to_nchw(a: np.ndarray, out: np.ndarray) -> None:
+    """Copy the NHWC array a into the NCHW array out."""
+    n, h, w, c = a.shape
+    if out.flags.c_contiguous:
+        transpose_images(a, out, h * w, c)
+    else:
+        np.copyto(out, a.transpose(0, 3, 1, 2))
 
 
 def patches(x_nhwc: np.ndarray, vec: np.ndarray) -> np.ndarray:
@@ -360,6 +381,8 @@ def conv2d(
     wk = filter_matrix(w, filter_format)
     if _native(data_format, vec, "forward", n):
         return _conv2d_nchw(x, wk, vec, (n, o, oh, ow), out)
+    if data_format == "NCHW" and after_block is None:
+        return _conv2d_nchw_blocks(x, wk, vec, (n, o, oh, ow), out)
     xn = to_nhwc(x, data_format, "x")
     rows = oh * ow
     given = out
@@ -397,19 +420,30 @@ def conv2d_input_grad(
     if _native(data_format, vec, "input_grad", n):
         return _input_grad_nchw(g, wk, vec, (n, c, h, wd), out)
     rows = oh * ow
-    gm = to_nhwc(g, data_format, "g").reshape(n * rows, wk.shape[1])
     if data_format == "NHWC":
         dx = np.empty((n, h, wd, c), g.dtype) if out is None else out
+    elif out is not None and out.flags.c_contiguous:
+        dx = out
     else:
-        dx = workspace("dx", (n, h, wd, c), g.dtype)
-    # a block of images at a time (see conv2d): each pixel's taps are added in the same order
+        dx = np.empty((n, c, h, wd), g.dtype)
+    # a block of images at a time (see conv2d): each pixel's taps are added in the same order;
+    # NCHW blocks are copied to NHWC and back while they are in cache
     nb = images_per_block(n, rows, wk.shape[0], g.dtype.itemsize)
     for i0 in range(0, n, nb):
         i1 = min(n, i0 + nb)
+        gm = to_nhwc(g[i0:i1], data_format, "g").reshape((i1 - i0) * rows, wk.shape[1])
         dcols = workspace("dcols", ((i1 - i0) * rows, wk.shape[0]), g.dtype)
-        matmul_out(gm[i0 * rows : i1 * rows], wk, dcols, transpose_b=True)
-        _run("col2im", dcols, vec, dx[i0:i1], i1 - i0)
-    return from_nhwc(dx, data_format, out)
+        matmul_out(gm, wk, dcols, transpose_b=True)
+        if data_format == "NHWC":
+            _run("col2im", dcols, vec, dx[i0:i1], i1 - i0)
+        else:
+            block = workspace("dx", (i1 - i0, h, wd, c), g.dtype)
+            _run("col2im", dcols, vec, block, i1 - i0)
+            _nhwc_to_nchw(block, dx[i0:i1])
+    if out is not None and dx is not out:
+        np.copyto(out, dx)
+        return out
+    return dx
 
 
 def conv2d_filter_grad(
@@ -425,16 +459,17 @@ def conv2d_filter_grad(
         if filter_format == "OIHW":
             return np.ascontiguousarray(dw.transpose(3, 2, 0, 1))
         return dw
-    xn = to_nhwc(x, data_format, "x")
     rows = oh * ow
-    gm = to_nhwc(g, data_format, "g").reshape(n * rows, o)
     # a block of images at a time (see conv2d); each block's product is added to the sum in
-    # block order, so the result is fixed for a given BLOCK_BYTES whatever the thread count
-    nb = images_per_block(n, rows, kh * kw * c, xn.dtype.itemsize)
+    # block order, so the result is fixed for a given BLOCK_BYTES whatever the thread count.
+    # NCHW blocks are copied to NHWC one at a time, so the copies stay in cache.
+    nb = images_per_block(n, rows, kh * kw * c, x.dtype.itemsize)
     dw = None
     for i0 in range(0, n, nb):
         i1 = min(n, i0 + nb)
-        part = matmul(patches(xn[i0:i1], vec), gm[i0 * rows : i1 * rows], transpose_a=True)
+        xn = to_nhwc(x[i0:i1], data_format, "x")
+        gm = to_nhwc(g[i0:i1], data_format, "g").reshape((i1 - i0) * rows, o)
+        part = matmul(patches(xn, vec), gm, transpose_a=True)
         if dw is None:
             dw = part
         else:
@@ -445,6 +480,27 @@ def conv2d_filter_grad(
     if filter_format == "OIHW":
         return np.ascontiguousarray(dw.transpose(3, 2, 0, 1))
     return dw
+
+
+def _conv2d_nchw_blocks(x, wk, vec, out_shape, out) -> np.ndarray:
+    """The NHWC loops on NCHW data, a block of images at a time: the block is copied to NHWC,
+    multiplied, and its (pixels, O) result copied into the NCHW output while both are in
+    cache (no whole-batch layout copies). The same products as the NHWC path, so its bits."""
+    n, o, oh, ow = out_shape
+    rows = oh * ow
+    y = out if out is not None and out.flags.c_contiguous else np.empty(out_shape, x.dtype)
+    if n and rows:
+        nb = images_per_block(n, rows, wk.shape[0], x.dtype.itemsize)
+        for i0 in range(0, n, nb):
+            i1 = min(n, i0 + nb)
+            cols = patches(to_nhwc(x[i0:i1], "NCHW", "x"), vec)
+            block = workspace("y", ((i1 - i0) * rows, o), x.dtype)
+            matmul_out(cols, wk, block)
+            transpose_images(block, y[i0:i1], rows, o)
+    if out is not None and y is not out:
+        np.copyto(out, y)
+        return out
+    return y
 
 
 # ---- NCHW without layout copies -------------------------------------------------------------

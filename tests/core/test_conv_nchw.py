@@ -103,6 +103,8 @@ def test_an_unknown_route_is_refused(monkeypatch):
         ((128, 16, 32, 32), 3, 1, "input_grad", True),  # few input channels: copies dominate
         ((128, 32, 16, 16), 3, 1, "input_grad", False),
         ((128, 16, 32, 32), 3, 2, "filter_grad", True),  # strided: a quarter of the pixels
+        ((128, 32, 16, 16), 3, 2, "input_grad", True),
+        ((128, 16, 32, 32), 3, 2, "forward", False),  # strided 3x3 forward: tall products
         ((128, 32, 16, 16), 1, 2, "forward", True),  # 1x1
         ((128, 3, 32, 32), 3, 1, "forward", True),  # the stem's three channels
         ((1, 16, 32, 32), 1, 2, "forward", False),  # one image: copies are cheap
