@@ -21,7 +21,28 @@ _OP = "batch_norm_infer"
 _NAMES = ("mean", "var", "scale", "offset")
 
 
+# Verdicts for fully known shapes (an eval-mode model calls each layer with the same shapes
+# every time, and the checks cost as much as a batch-1 layer's kernel). Failures are never
+# stored, so a bad call raises every time.
+_RULES: dict = {}
+
+
 def _rule(x, mean, var, scale, offset, axis: int, eps: float) -> AVal:
+    key = (x.shape, mean.shape, var.shape, scale.shape, offset.shape,
+           x.dtype, mean.dtype, var.dtype, scale.dtype, offset.dtype, axis)  # fmt: skip
+    try:
+        hit = _RULES.get(key)
+    except TypeError:  # unhashable shapes: no caching
+        hit = key = None
+    if hit is not None:
+        return hit
+    verdict = _check(x, mean, var, scale, offset, axis)
+    if key is not None and None not in verdict.shape:
+        rules.remember(_RULES, key, verdict)
+    return verdict
+
+
+def _check(x, mean, var, scale, offset, axis: int) -> AVal:
     dt = rules.same_dtype(_OP, x, mean, var, scale, offset)
     rules.require_float(_OP, x)
     c = _channels(_OP, x, axis)

@@ -87,3 +87,18 @@ def test_bad_vectors_name_the_op():
         batch_norm_infer(x, np.ones((1, 3), np.float32), *good[1:], 1, 1e-5)
     with pytest.raises(TypeError, match="batch_norm_infer"):
         batch_norm_infer(x, *good[:3], np.ones(3, np.float64), 1, 1e-5)
+
+
+def test_a_remembered_verdict_never_hides_a_bad_call():
+    # the rule's verdict is kept per shapes after a good call; bad calls must still raise
+    x = np.zeros((2, 3, 4, 4), np.float32)
+    good = [np.ones(3, np.float32)] * 4
+    for _ in range(2):
+        assert batch_norm_infer(x, *good, 1, 1e-5).shape == (2, 3, 4, 4)
+        with pytest.raises(ShapeError, match="batch_norm_infer: offset must be a vector"):
+            batch_norm_infer(x, *good[:3], np.ones(2, np.float32), 1, 1e-5)
+        with pytest.raises(TypeError, match="batch_norm_infer"):
+            batch_norm_infer(x, *good[:3], np.ones(3, np.float64), 1, 1e-5)
+    # the same shapes on another channel axis are another verdict (axis 3 has 4 channels)
+    with pytest.raises(ShapeError, match="batch_norm_infer: mean must be a vector of the 4"):
+        batch_norm_infer(x, *good, 3, 1e-5)
