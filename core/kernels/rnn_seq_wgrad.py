@@ -8,9 +8,10 @@ total = total + the step before, down to step 0. The bias gets sum-over-batch of
 (`sum_like`, the reduction kernels' order for that length), added the same way.
 
 `weight_grad` computes exactly that in one pass. Its micro-kernel (`step_tile`, emitted as LLVM
-IR like the matmul micro-kernel) holds a tile's per-step chains and their running totals in
-registers: for each step, last first, it runs the chains over the batch rows with the same
-fma as every matmul path and adds them into the totals, which reach memory once. The rows of
+IR like the matmul micro-kernel) holds a tile's per-step chains in registers (and with AVX-512
+their running totals too; with AVX2 those stay in the result's rows, in L1): for each step,
+last first, it runs the chains over the batch rows with the same fma as every matmul path and
+adds them into the totals. The rows of
 a are packed once into tile panels; the columns of g are read in place. So the T products cost
 about what one stacked product over all T*B rows did, and the bits are the composition's.
 `bias_grad` sums each step with the reduction kernels and folds the steps in the same order.
@@ -32,10 +33,14 @@ from .matmul import _JIT_OFF, PARALLEL_MIN_WORK, matmul
 from .matmul_gemm import _cdiv
 from .matmul_ukernel import TILES, UNROLL, VECTOR_BITS, _dtype_key, _fma_decl
 
-# The step tile: STEP_MR rows x STEP_NV vectors. Its chains and their totals take 2 * MR * NV
-# registers, plus NV for a row of g and one broadcast: 27 of AVX-512's 32, 15 of AVX2's 16.
-STEP_MR = 6 if VECTOR_BITS == 512 else 3
+# The step tile: STEP_MR rows x STEP_NV vectors. With AVX-512 its chains and their totals sit
+# in registers (2 * MR * NV, plus NV for a row of g and a broadcast: 27 of 32); AVX2's 16
+# registers hold the chains of the same tile, and the totals stay in the result's rows (in L1),
+# loaded and stored once per step: a tile of half the size with totals in registers ran at
+# half the multiply-adds per load, 1.6x slower.
+STEP_MR = 6
 STEP_NV = 2
+TOTALS_IN_REGISTERS = VECTOR_BITS == 512
 
 
 def weight_grad_steps(a: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -47,8 +52,9 @@ def weight_grad_steps(a: np.ndarray, g: np.ndarray) -> np.ndarray:
     return total
 
 
-def _emit_steps(context, builder, signature, args, mr: int, nv: int, vl: int):
-    """Emit the step-tile loops; args as documented on step_tile."""
+def _emit_steps(context, builder, signature, args, mr: int, nv: int, vl: int, in_registers: bool):
+    """Emit the step-tile loops; args as documented on step_tile; the totals in registers or
+    in C's rows."""
     tys = signature.args
 
     def as_intp(i):
@@ -71,7 +77,6 @@ def _emit_steps(context, builder, signature, args, mr: int, nv: int, vl: int):
     vfma = _fma_decl(builder, vty)
     # allocas that mem2reg turns into registers
     accs = [[cgutils.alloca_once(builder, vty) for _ in range(nv)] for _ in range(mr)]
-    tots = [[cgutils.alloca_once(builder, vty) for _ in range(nv)] for _ in range(mr)]
     undef = ir.Constant(vty, ir.Undefined)
     splat = ir.Constant(ir.VectorType(i32, vl), [0] * vl)
     zero = ir.Constant(vty, None)
@@ -117,27 +122,39 @@ def _emit_steps(context, builder, signature, args, mr: int, nv: int, vl: int):
         ]
         for r in range(mr)
     ]
+    if in_registers:
+        tots = [[cgutils.alloca_once(builder, vty) for _ in range(nv)] for _ in range(mr)]
+    else:
+        tots = cptr  # the totals live in C's rows
+
+    def load(ptr):
+        return builder.load(ptr, align=align)
+
+    def store(val, ptr):
+        builder.store(val, ptr, align=align)
+
     loading = builder.icmp_signed("!=", loadv, i64(0))
     with builder.if_else(loading) as (then, otherwise):
         with then:  # the totals of the later steps, from C: every step here is added
-            for r in range(mr):
-                for v in range(nv):
-                    builder.store(builder.load(cptr[r][v], align=align), tots[r][v])
+            if in_registers:
+                for r in range(mr):
+                    for v in range(nv):
+                        store(load(cptr[r][v]), tots[r][v])
         with otherwise:  # the first arrival is taken as it is, as the sweep takes it
             chain(i64(0))
             for r in range(mr):
                 for v in range(nv):
-                    builder.store(builder.load(accs[r][v]), tots[r][v])
+                    store(builder.load(accs[r][v]), tots[r][v])
     first = builder.select(loading, i64(0), i64(1))
     with cgutils.for_range(builder, builder.sub(nsteps, first)) as loop:
         chain(builder.add(loop.index, first))
         for r in range(mr):
             for v in range(nv):  # a plain fadd: one rounding, as the sweep's add
-                total = builder.fadd(builder.load(tots[r][v]), builder.load(accs[r][v]))
-                builder.store(total, tots[r][v])
-    for r in range(mr):
-        for v in range(nv):
-            builder.store(builder.load(tots[r][v]), cptr[r][v], align=align)
+                store(builder.fadd(load(tots[r][v]), builder.load(accs[r][v])), tots[r][v])
+    if in_registers:
+        for r in range(mr):
+            for v in range(nv):
+                store(load(tots[r][v]), cptr[r][v])
     return context.get_dummy_value()
 
 
@@ -154,7 +171,9 @@ def step_tile(typingctx, nsteps, kc, ap, ao, astep, lak, bp, bo, bstep, ldb, c, 
     vl = TILES[_dtype_key(ap)][2]
 
     def codegen(context, builder, signature, args):
-        return _emit_steps(context, builder, signature, args, STEP_MR, STEP_NV, vl)
+        return _emit_steps(
+            context, builder, signature, args, STEP_MR, STEP_NV, vl, TOTALS_IN_REGISTERS
+        )
 
     sig = types.void(nsteps, kc, ap, ao, astep, lak, bp, bo, bstep, ldb, c, co, ldc, load)
     return sig, codegen
