@@ -4,9 +4,10 @@ The input projection of every step is one matmul; the recurrence then runs one h
 and the cell's elementwise math per step, all steps in one compiled loop
 (`rnn_seq_lstm_loop`). Backward runs the cell gradient and the hidden matmul per step in one
 compiled loop too, and computes the input gradient as one matmul over all steps and both weight
-gradients as one more. Rows past their sequence's length keep their state and output zeros. The
-step-by-step forms below (`_forward_steps`, `_backward_steps`: the fused cell kernels of
-`kernels.rnn` called per step) are what the compiled loops reproduce bit for bit; they run
+gradients and the bias gradient with the op-by-op composition's arithmetic (`rnn_seq_wgrad`).
+Rows past their sequence's length keep their state and output zeros. The step-by-step forms
+below (`_forward_steps`, `_backward_steps`: the fused cell kernels of `kernels.rnn` called per
+step) are what the compiled loops reproduce bit for bit; they run
 when the JIT is off (the matmul micro-kernel has no plain-Python form).
 
 The packed result (T, B, 7H) holds per step: the output h (zero past a row's length), the
@@ -20,6 +21,7 @@ import numpy as np
 from ..primitives.linalg import matmul
 from . import rnn as K
 from . import rnn_seq_lstm_loop as L
+from . import rnn_seq_wgrad as WG
 from .matmul import _JIT_OFF
 from .rnn_seq_matmul import read_only, threads_for
 
@@ -106,15 +108,15 @@ def backward(gy, y, x, h0, c0, wx, wh, lengths, forget_bias: float, layout: str)
                          np.empty((b, h), dt), threads_for(b, h, 4 * h), *_offsets())  # fmt: skip
     dg2 = dgates.reshape(t_len * b, 4 * h)
     dx = matmul(dg2, wx, transpose_b=True)
-    # dwx and dwh as one product [x_t, h_{t-1}]^T @ dgates over all steps: each element is the
-    # same chain over the T*B rows as in two products, and the result's rows are dwx's then
-    # dwh's, the flat layout returned
+    # dwx and dwh in one pass over the rows [x_t, h_{t-1}] of every step: the per-step
+    # products summed as the composition's reverse sweep sums them (each row of the result is
+    # its own chains, so the rows are dwx's then dwh's, the flat layout returned)
     xh = np.empty((t_len, b, n_in + h), dt)
     xh[:, :, :n_in] = x
     xh[0, :, n_in:] = h0
     xh[1:, :, n_in:] = y[:-1, :, h : 2 * h]
-    dw = matmul(xh.reshape(t_len * b, n_in + h), dg2, transpose_a=True)
-    db = dg2.sum(0, dtype=dt) if t_len * b else np.zeros(4 * h, dt)
+    dw = WG.weight_grad(xh, dgates)
+    db = WG.bias_grad(dgates)
     rows = np.concatenate(
         [dh, dc, dx.reshape(t_len, b, n_in).transpose(1, 0, 2).reshape(b, t_len * n_in)], 1
     )

@@ -2,9 +2,10 @@
 
 As for the LSTM (`kernels.rnn_seq`): the input projection of every step is one matmul, the
 recurrence one hidden matmul plus one fused cell kernel (`kernels.rnn_seq_cells`) per step, and
-backward runs one fused cell-gradient kernel per step with the weight and input gradients as
-one matmul each over all steps. Rows past their sequence's length keep their state and output
-zeros. The hidden state's cotangent is summed in the order the op-by-op reverse sweep sums it
+backward runs one fused cell-gradient kernel per step, the input gradient as one matmul over
+all steps and the weight and bias gradients with the composition's arithmetic
+(`rnn_seq_wgrad`). Rows past their sequence's length keep their state and output zeros. The
+hidden state's cotangent is summed in the order the op-by-op reverse sweep sums it
 (the step's output, then the next step's direct use, then the next step's hidden matmul), so
 the input and initial-state gradients have the composition's bits.
 
@@ -20,6 +21,7 @@ import numpy as np
 from ..primitives.linalg import matmul
 from . import rnn_seq_cells as KC
 from . import rnn_seq_cells_loop as CL
+from . import rnn_seq_wgrad as WG
 from .matmul import _JIT_OFF
 from .rnn_seq_matmul import read_only, threads_for
 
@@ -123,14 +125,19 @@ def backward(cell: str, gy, y, x, h0, wx, wh, lengths) -> np.ndarray:
         )  # fmt: skip
     dh0 = direct + mat
     dgx2 = dgx.reshape(t_len * b, g * h)
-    dgh2 = dgh.reshape(t_len * b, g * h)
-    x2 = np.ascontiguousarray(x).reshape(t_len * b, n_in)
-    h_prev = np.concatenate([h0[None], y[:-1, :, h : 2 * h]], 0).reshape(t_len * b, h)
+    h_prev = np.concatenate([h0[None], y[:-1, :, h : 2 * h]], 0)
     dx = matmul(dgx2, wx, transpose_b=True)
-    dwx = matmul(x2, dgx2, transpose_a=True)
-    dwh = matmul(np.ascontiguousarray(h_prev), dgh2, transpose_a=True)
-    dbx = dgx2.sum(0, dtype=dt) if t_len * b else np.zeros(g * h, dt)
-    dbh = dgh2.sum(0, dtype=dt) if t_len * b else np.zeros(g * h, dt)
+    # the weight and bias gradients summed over steps as the composition's reverse sweep sums
+    # its per-step products and sums (rnn_seq_wgrad)
+    if dgh is dgx:  # the plain RNN: both weights meet one cotangent, one pass over [x, h]
+        dw = WG.weight_grad(np.concatenate([x, h_prev], 2), dgx)
+        dwx, dwh = dw[:n_in], dw[n_in:]
+        dbx = WG.bias_grad(dgx)
+        dbh = dbx
+    else:
+        dwx = WG.weight_grad(x, dgx)
+        dwh = WG.weight_grad(h_prev, dgh)
+        dbx, dbh = WG.bias_grad(dgx), WG.bias_grad(dgh)
     rows = np.concatenate([dh0, dx.reshape(t_len, b, n_in).transpose(1, 0, 2).reshape(b, -1)], 1)
     return np.concatenate([dwx.ravel(), dwh.ravel(), dbx, dbh, rows.ravel()])
 

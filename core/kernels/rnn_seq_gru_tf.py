@@ -8,8 +8,8 @@ product gets through them) and each step continues those very chains over the h 
 (`continue_chains`), so the pre-activations are the op-by-op composition's bits. The
 elementwise steps are the templates of the standalone ops (`rnn_seq_cells`), and backward sums
 each cotangent in the order the composition's reverse sweep does, so outputs, the final state
-and the gradients of x and h0 are the composition's bits; weight and bias gradients are one
-matmul / one sum over all T*B rows (not T per-step products summed), close but not bitwise.
+and the gradients of x and h0 are the composition's bits; the weight and bias gradients are
+the per-step products and sums added in the sweep's order (`rnn_seq_wgrad`), its bits too.
 
 The packed result (T, B, 6H) holds per step the output h (zero past a row's length), the carried
 h, the gate pre-activations (r, u), the candidate pre-activation and r * h.
@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from . import rnn_seq_cells as KC
+from . import rnn_seq_wgrad as WG
 from .matmul import _JIT_OFF, matmul
 from .matmul_ukernel import fma
 from .rnn_seq_matmul import read_only, threads_for
@@ -210,15 +211,15 @@ def backward(gy, y, x, h0, kg, kc, lengths) -> np.ndarray:
     dh0 = (use_u + use_r) + mat
     dag2 = dag.reshape(t_len * b, 2 * h)
     dac2 = dac.reshape(t_len * b, h)
-    x2 = np.ascontiguousarray(x).reshape(t_len * b, n_in)
     # x_t meets the candidate product last: its cotangent first (two terms: order-free)
     dx = matmul(dac2, np.ascontiguousarray(kc[:n_in]), transpose_b=True) + matmul(
         dag2, np.ascontiguousarray(kg[:n_in]), transpose_b=True
     )
-    h_prev = np.concatenate([h0[None], y[:-1, :, h : 2 * h]], 0).reshape(t_len * b, h)
-    rh = np.ascontiguousarray(y[:, :, 5 * h :]).reshape(t_len * b, h)
-    dkg = matmul(np.concatenate([x2, h_prev], 1), dag2, transpose_a=True)
-    dkc = matmul(np.concatenate([x2, rh], 1), dac2, transpose_a=True)
-    dbg, dbc = dag2.sum(0, dtype=dt), dac2.sum(0, dtype=dt)
+    # each kernel meets concat([x, h]) (or [x, r * h]) at every step: its gradient is the
+    # per-step products summed as the reverse sweep sums them (rnn_seq_wgrad)
+    h_prev = np.concatenate([h0[None], y[:-1, :, h : 2 * h]], 0)
+    dkg = WG.weight_grad(np.concatenate([x, h_prev], 2), dag)
+    dkc = WG.weight_grad(np.concatenate([x, y[:, :, 5 * h :]], 2), dac)
+    dbg, dbc = WG.bias_grad(dag), WG.bias_grad(dac)
     rows = np.concatenate([dh0, dx.reshape(t_len, b, n_in).transpose(1, 0, 2).reshape(b, -1)], 1)
     return np.concatenate([dkg.ravel(), dbg, dkc.ravel(), dbc, rows.ravel()])

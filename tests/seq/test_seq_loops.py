@@ -16,6 +16,7 @@ import pytest
 from duograd.core.kernels import rnn_seq as KS
 from duograd.core.kernels import rnn_seq_gru as KG
 from duograd.core.kernels import rnn_seq_gru_tf as KT
+from duograd.core.kernels import rnn_seq_wgrad as WG
 from duograd.core.primitives.linalg import matmul
 
 SHAPES = [  # (T, B, in, H, lengths)
@@ -75,8 +76,11 @@ def test_lstm_loops_match_steps(threads, dt, layout, shape):
         assert rows[:, h : 2 * h].tobytes() == dc.tobytes(), name
         dx = matmul(dg.reshape(t * b, 4 * h), wx, transpose_b=True).reshape(t, b, n_in)
         assert rows[:, 2 * h :].tobytes() == dx.transpose(1, 0, 2).reshape(b, -1).tobytes()
-        db = dg.reshape(t * b, 4 * h).sum(0, dtype=dt)
-        assert got[n_w - 4 * h : n_w].tobytes() == db.tobytes(), name
+        # weights and bias: per-step products and sums added in the reverse sweep's order
+        h_prev = np.concatenate([h0[None], y[:-1, :, h : 2 * h]], 0)
+        dw = WG.weight_grad_steps(np.concatenate([x, h_prev], 2), dg)
+        assert got[: n_w - 4 * h].tobytes() == dw.tobytes(), name
+        assert got[n_w - 4 * h : n_w].tobytes() == WG.bias_grad(dg).tobytes(), name
 
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
