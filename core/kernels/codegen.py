@@ -140,11 +140,14 @@ def expand_op(
     return lines[:-1], expr
 
 
-def emit_body(program: Program, in_dtypes, indent: str) -> tuple[list[str], list[str], str]:
-    """Return (constant lines, per-element body lines, name of the result) for a program."""
+def emit_steps(
+    program: Program, in_dtypes, indent: str
+) -> tuple[list[str], list[list[str]], list[np.dtype]]:
+    """Return (constant lines, each step's body lines, each step's dtype) for a program; step
+    ``k`` reads ``x{i}`` (input i) and earlier ``v{j}``, and leaves its value in ``v{k}``."""
     dts = infer_dtypes(program, tuple(in_dtypes))
     consts: dict[str, str] = {}
-    body: list[str] = []
+    steps: list[list[str]] = []
     for k, (name, *args) in enumerate(program):
         names = [f"x{a}" if a >= 0 else f"v{k + a}" for a in args]
         opnd_dt = np.dtype(in_dtypes[args[-1]]) if args[-1] >= 0 else dts[k + args[-1]]
@@ -152,10 +155,15 @@ def emit_body(program: Program, in_dtypes, indent: str) -> tuple[list[str], list
         consts[f"zero_{tag}"] = _const(opnd_dt, 0)
         consts[f"one_{tag}"] = _const(opnd_dt, 1)
         stmts, expr = expand_op(name, names, opnd_dt, dts[k], f"zero_{tag}", f"one_{tag}", f"t{k}_")
-        body.extend(indent + ln for ln in stmts)
-        body.append(f"{indent}v{k} = {expr}")
+        steps.append([indent + ln for ln in stmts] + [f"{indent}v{k} = {expr}"])
     const_lines = [f"    {n} = {v}" for n, v in consts.items()]
-    return const_lines, body, f"v{len(program) - 1}"
+    return const_lines, steps, dts
+
+
+def emit_body(program: Program, in_dtypes, indent: str) -> tuple[list[str], list[str], str]:
+    """Return (constant lines, per-element body lines, name of the result) for a program."""
+    const_lines, steps, _ = emit_steps(program, in_dtypes, indent)
+    return const_lines, [ln for step in steps for ln in step], f"v{len(program) - 1}"
 
 
 _HEADER = """\
@@ -174,7 +182,8 @@ def module_header() -> str:
     return _HEADER.format(chunk=CHUNK, math_import=pymath.IMPORT_LINE)
 
 
-def _deco(parallel: bool) -> str:
+def deco(parallel: bool) -> str:
+    """The decorator line of a generated kernel (serial or parallel)."""
     extra = ", parallel=True" if parallel else ""
     return f'@njit(cache=True, error_model="numpy"{extra})'
 
@@ -194,7 +203,7 @@ def emit_kernels(program: Program, in_dtypes, layout: str, kinds: tuple[str, ...
         fn = "kernel_parallel" if parallel else "kernel_serial"
         ind = " " * (8 if layout == "flat" and not parallel else 12)
         consts, body, res = emit_body(program, in_dtypes, ind)
-        lines = [_deco(parallel), f"def {fn}({args}):", *consts]
+        lines = [deco(parallel), f"def {fn}({args}):", *consts]
         lines += [f"    x{i} = a{i}[0]" for i in range(n_in) if kinds[i] == "S"]
         if layout == "flat":
             lines.append("    n = out.shape[0]")

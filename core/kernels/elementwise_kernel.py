@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import DTypeLike
 
-from . import codegen
+from . import codegen, elementwise_blocks
 from .cpu_share import threads
 
 # Below this much work a call takes the serial kernel: parallel=True costs ~3 us per call. Work
@@ -93,7 +93,10 @@ class ElementwiseKernel:
         key = (layout, kinds)
         k = self._kern.get(key)
         if k is None:
-            src = codegen.emit_kernels(self.program, self.in_dtypes, layout, kinds)
+            if layout == "flat" and len(elementwise_blocks.segments(self.program)) > 1:
+                src = elementwise_blocks.emit_flat_blocked(self.program, self.in_dtypes, kinds)
+            else:
+                src = codegen.emit_kernels(self.program, self.in_dtypes, layout, kinds)
             mod = codegen.load_source(src)
             k = self._kern[key] = (mod.kernel_serial, mod.kernel_parallel)
         return k

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .vecmath import EXP_F32, EXPM1_F32, LOG_F32
-from .vecmath_f32 import SIGMOID_F32, TANH_F32
+from .vecmath import EXPM1_F32, LOG_F32
+from .vecmath_f32 import EXP_F32, SIGMOID_F32, TANH_F32
 
 # Template language (expanded by codegen.emit_step):
 #   {0} {1} {2}   the op's scalar operands (already of the operand dtype)
@@ -67,7 +67,7 @@ OPS: dict[str, ScalarOp] = {
     "abs": _same(1, f="abs({0})", i="abs({0})", b="{0}"),
     "square": _same(1, f="{0} * {0}", i="{0} * {0}"),
     "reciprocal": _same(1, f="{one} / {0}"),
-    # float32 exp/expm1/log (vecmath, evaluated in float64) and tanh/sigmoid (vecmath_f32, in
+    # float32 expm1/log (vecmath, evaluated in float64) and exp/tanh/sigmoid (vecmath_f32, in
     # float32, the recurrent kernels' form): vectorisable templates; float64: libm
     "exp": _same(1, f="math.exp({0})", float32=EXP_F32),
     "log": _same(1, f="math.log({0})", float32=LOG_F32),

@@ -25,7 +25,8 @@ from numba import njit, prange
 from .cpu_share import threads as _cpu_threads
 from .matmul_ukernel import fma
 
-# the softmax kernel's own row functions: the composed form's arithmetic, order and exp
+# the softmax kernel's own row functions: the composed form's arithmetic, order and exp (float32:
+# vecmath_f32's exp, inlined here, so numba's cache of this file must follow any change to it)
 from .softmax import _bwd_row as softmax_grad_row
 from .softmax import _fwd_row as softmax_row
 

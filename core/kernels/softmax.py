@@ -12,7 +12,7 @@ from numba import njit, prange
 
 from .pymath import math  # the standard module when compiled (see pymath)
 from .reduce import normalize_axes
-from .vecmath import exp as vexp  # float32: the vectorisable template, as the `exp` op
+from .vecmath import exp as vexp  # float32: the float32-arithmetic template of the `exp` op
 
 # Rows run in parallel when the array has at least this many elements (and several rows);
 # each row is computed the same way either way, so the bits do not change.

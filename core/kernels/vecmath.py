@@ -1,8 +1,8 @@
-"""float32 exp, expm1 and log that the loop vectoriser can turn into SIMD code.
+"""float32 expm1 and log that the loop vectoriser can turn into SIMD code; `exp` for kernels.
 
 numba lowers ``math.exp`` and ``math.tanh`` to scalar libm calls, which no loop vectoriser can
 widen: on float32 arrays they cost 2-5x numpy's SIMD versions. These templates compute the
-float32 functions in float64 with plain arithmetic only (a range reduction, a polynomial and an
+float32 expm1 and log in float64 with plain arithmetic only (a range reduction, a polynomial and an
 exponent built from bits), which LLVM vectorises without fastmath. The sequence of IEEE
 operations is fixed, so every kernel that expands a template (a single op, a fused graph group,
 either frontend) gives the same bits; and the float64 intermediate leaves an error of about
@@ -10,9 +10,9 @@ either frontend) gives the same bits; and the float64 intermediate leaves an err
 rare near-ties (and within one ulp always).
 
 The templates follow `elementwise_ops`' language: ``{0}`` is the operand, ``{t}`` a prefix for
-temporaries, the last line the value. float64 kernels keep the libm functions. float32 sigmoid
-and tanh are evaluated in float32 arithmetic (`vecmath_f32`), the form the recurrent kernels
-run.
+temporaries, the last line the value. float64 kernels keep the libm functions. float32 exp,
+sigmoid and tanh are evaluated in float32 arithmetic (`vecmath_f32`, twice the SIMD lanes), the
+form the recurrent kernels run; `exp` below gives hand-written kernels that same float32 exp.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from numba.core import config, types
 from numba.extending import intrinsic, overload
 
 from . import pymath
+from .vecmath_f32 import EXP_F32, f32_pow2
 
 # Cody-Waite split of ln 2: LN2_HI has 32 significant bits, so n * LN2_HI is exact for the
 # |n| <= 151 that float32 inputs need; LN2_LO carries the rest.
@@ -59,17 +60,6 @@ def _expm1_core(y: str, t: str) -> list[str]:
 def _lines(*lines: str) -> str:
     return "\n".join(lines)
 
-
-# exp: float32 results overflow above 88.73 and vanish below -103.98, so clamping the input to
-# [-104, 89] changes no result and keeps 2^n a normal float64; NaN is restored at the end (a
-# comparison with NaN is false, so the clamp alone would turn it into a number).
-EXP_F32 = _lines(
-    "{t}d = np.float64({0})",
-    "{t}y = {t}d if {t}d < 89.0 else 89.0",
-    "{t}y = {t}y if {t}y > -104.0 else -104.0",
-    *_expm1_core("{t}y", "{t}"),
-    "np.float32((1.0 + {t}q) * {t}s) if {t}d == {t}d else {0}",
-)
 
 # expm1 = s * q + (s - 1): both terms have the sign of y, so nothing cancels. NaN and both
 # zeros are returned as they came (expm1(-0.0) is -0.0; the sum would give +0.0).
@@ -144,6 +134,7 @@ def _scalar_function(name: str, template: str):
     src += f"    return {lines[-1]}\n"
     namespace = {"np": np, "math": math, "f64_from_bits": f64_from_bits}
     namespace["i64_from_f64"] = i64_from_f64
+    namespace["f32_pow2"] = f32_pow2
     exec(compile(src, f"<duograd.vecmath.{name}>", "exec"), namespace)
     return namespace[name]
 

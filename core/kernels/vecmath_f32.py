@@ -1,12 +1,13 @@
-"""float32 sigmoid and tanh in float32 arithmetic: the one form every kernel evaluates.
+"""float32 exp, sigmoid and tanh in float32 arithmetic: the one form every kernel evaluates.
 
-The float32 `sigmoid` and `tanh` ops (the elementwise kernels both frontends dispatch to, the
-graph passes' fused groups, the LSTM cell primitives and every recurrent time loop) expand these
-templates, so a cell composed op by op and the fused recurrent kernels give the same bits. They
-stay in float32 from end to end, so a SIMD register holds twice the lanes of a float64
-evaluation: one Cody-Waite reduction, a degree-7 Taylor polynomial for expm1 on
-[-ln2/2, ln2/2] and the power of two assembled from its exponent bits. The error is a few ulp
-of the correctly rounded value (tests/core/test_vecmath_f32.py measures it). float64 keeps
+The float32 `exp`, `sigmoid` and `tanh` ops (the elementwise kernels both frontends dispatch
+to, the graph passes' fused groups, the LSTM cell primitives and every recurrent time loop)
+expand these templates, so a cell composed op by op and the fused recurrent kernels give the
+same bits; softmax's exp is this `exp` too (`vecmath.exp`). They stay in float32 from end to
+end, so a SIMD register holds twice the lanes of a float64 evaluation: one Cody-Waite
+reduction, a degree-7 Taylor polynomial for expm1 on [-ln2/2, ln2/2] and the power of two
+assembled from its exponent bits. The error is a few ulp of the correctly rounded value (exp:
+at most 1 ulp over every float32 input; tests/core/test_vecmath_f32.py measures them). float64 keeps
 the C library (`elementwise_ops`).
 
 The templates follow `elementwise_ops`' language: ``{0}`` is the operand, ``{t}`` a prefix for
@@ -89,7 +90,22 @@ TANH_F32 = _lines(
     "np.float32(math.copysign({t}v, {0})) if {0} == {0} else {0}",
 )
 
-TEMPLATES = {"sigmoid": SIGMOID_F32, "tanh": TANH_F32}
+# exp: float32 results overflow above 88.73 and vanish below -103.98, so the input is clamped
+# to [-104, 89] (no result changes; NaN takes the clamp and is put back). 2^n, n in [-150, 129],
+# is applied as two normal factors, 2^na with na = n clamped to [-100, 100], then 2^(n - na):
+# s + s * q is exact up to its one rounding, the second factor exact whenever the result is a
+# normal float32 (a subnormal result is rounded once more, an overflow gives inf).
+EXP_F32 = _lines(
+    "{t}y = {0} if {0} < np.float32(89.0) else np.float32(89.0)",
+    "{t}y = {t}y if {t}y > np.float32(-104.0) else np.float32(-104.0)",
+    *_reduce("{t}y", "{t}"),
+    "{t}na = {t}n if {t}n > np.float32(-100.0) else np.float32(-100.0)",
+    "{t}na = {t}na if {t}na < np.float32(100.0) else np.float32(100.0)",
+    "{t}s = f32_pow2({t}na)",
+    "(({t}s + {t}s * {t}q) * f32_pow2({t}n - {t}na)) if {0} == {0} else {0}",
+)
+
+TEMPLATES = {"sigmoid": SIGMOID_F32, "tanh": TANH_F32, "exp": EXP_F32}
 
 # what generated kernel modules add to their imports (`pymath.IMPORT_LINE` carries it)
 IMPORT_LINE = "from duograd.core.kernels.vecmath_f32 import f32_pow2"
@@ -119,8 +135,8 @@ f32_pow2 = _pow2_py if config.DISABLE_JIT else _pow2_intrinsic
 
 
 def scalar_function(op: str, plain: bool = False) -> Callable[[np.float32], np.float32]:
-    """The float32 template of `op` ("sigmoid" or "tanh") as a function of one scalar, for the
-    caller to compile with njit, or with `plain` to run as Python (as without the JIT)."""
+    """The float32 template of `op` ("exp", "sigmoid" or "tanh") as a function of one scalar,
+    for the caller to compile with njit, or with `plain` to run as Python (without the JIT)."""
     lines = TEMPLATES[op].format("x", t="t_").split("\n")
     src = f"def {op}_f32(x):\n" + "".join(f"    {ln}\n" for ln in lines[:-1])
     src += f"    return {lines[-1]}\n"

@@ -1,4 +1,4 @@
-"""float32 sigmoid and tanh (`vecmath_f32`): error against float64, special values, the same
+"""float32 exp, sigmoid and tanh (`vecmath_f32`): error against float64, special values, the same
 bits compiled and as plain Python, and the same bits from every kernel that evaluates them."""
 
 from __future__ import annotations
@@ -46,24 +46,34 @@ def _ulps(got: np.ndarray, exact: np.ndarray) -> np.ndarray:
 
 def _exact(op: str, x: np.ndarray) -> np.ndarray:
     x64 = x.astype(np.float64)
+    if op == "exp":
+        with np.errstate(over="ignore"):
+            return np.exp(x64)
     return np.tanh(x64) if op == "tanh" else 1.0 / (1.0 + np.exp(-x64))
 
 
-@pytest.mark.parametrize("op", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("op", ["exp", "sigmoid", "tanh"])
 def test_within_a_few_ulp_of_float64(op):
     got = _compiled(op)(_X)
     assert got.dtype == np.float32
-    ulps = _ulps(got, _exact(op, _X))
+    exact = _exact(op, _X)
+    if op == "exp":  # past float32's range: inf, compared as such
+        big = exact > np.finfo(np.float32).max
+        np.testing.assert_array_equal(got[big], np.inf)
+        got, exact = got[~big], exact[~big]
+    ulps = _ulps(got, exact)
     assert ulps.max() <= 4, _X[np.argmax(ulps)]
     # most results are the correctly rounded value or next to it
     assert np.count_nonzero(ulps > 1) <= len(_X) // 20
 
 
-@pytest.mark.parametrize("op", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("op", ["exp", "sigmoid", "tanh"])
 def test_special_values(op):
     x = np.float32([0.0, -0.0, np.inf, -np.inf, np.nan, 200.0, -200.0])
     got = _compiled(op)(x)
-    if op == "tanh":
+    if op == "exp":
+        want = np.float32([1.0, 1.0, np.inf, 0.0, np.nan, np.inf, 0.0])
+    elif op == "tanh":
         want = np.float32([0.0, -0.0, 1.0, -1.0, np.nan, 1.0, -1.0])
         assert np.signbit(got[1]) and not np.signbit(got[0])
     else:
@@ -72,7 +82,7 @@ def test_special_values(op):
     assert np.isnan(got[4])
 
 
-@pytest.mark.parametrize("op", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("op", ["exp", "sigmoid", "tanh"])
 def test_plain_python_gives_the_compiled_bits(op):
     """The JIT-off path runs the same template as Python scalars."""
     x = np.concatenate([_X[:300], _X[-11:], np.float32([0.0, -0.0, np.inf, -np.inf])])
@@ -86,17 +96,18 @@ def test_float64_keeps_libm_and_float32_expands_these_templates():
     from duograd.core.kernels import codegen
 
     f32, f64 = np.dtype(np.float32), np.dtype(np.float64)
-    for op in ("sigmoid", "tanh"):
+    for op in ("exp", "sigmoid", "tanh"):
         stmts, value = codegen.expand_op(op, ["a"], f32, f32, "z", "o", "t_")
         assert [*stmts, value] == V.TEMPLATES[op].format("a", t="t_").split("\n")
         f64_stmts, f64_value = codegen.expand_op(op, ["a"], f64, f64, "z", "o", "t_")
         assert "f32_pow2" not in "\n".join([*f64_stmts, f64_value])
 
 
-@pytest.mark.parametrize("op", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("op", ["exp", "sigmoid", "tanh"])
 def test_every_kernel_gives_the_template_bits(op):
-    """The standalone op (serial and threaded), a fused group and the LSTM cell primitive give
-    the scalar template's bits, so a cell composed from the ops matches the fused cells."""
+    """The standalone op (serial and threaded), a fused group, the LSTM cell primitive and
+    (exp) the hand-written kernels' `vecmath.exp` give the scalar template's bits, so a cell
+    composed from the ops matches the fused cells and softmax's exp is the `exp` op's."""
     from duograd.core.kernels import elementwise as ew
     from duograd.core.primitives.rnn import lstm_output
 
@@ -107,6 +118,17 @@ def test_every_kernel_gives_the_template_bits(op):
     one = np.ones_like(_X)
     fused = ew.compile_elementwise(((op, 0), ("mul", -1, 1)), (np.float32, np.float32))
     assert np.array_equal(fused(_X, one).view(np.uint32), want.view(np.uint32))
+    if op == "exp":
+        from duograd.core.kernels import vecmath
+
+        @njit
+        def apply(x, out):
+            for i in range(x.size):
+                out[i] = vecmath.exp(x[i])
+
+        got = np.empty_like(_X)
+        apply(_X, got)
+        assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
     if op == "sigmoid":
         # h = sigmoid(o) * tanh(c) with tanh(c) = 1 (c = 20): the output gate's sigmoid
         h = 250

@@ -1,6 +1,6 @@
 """float32 exp/expm1/log from the vectorisable templates: accuracy, specials; every float32
-transcendental template gives the single op's bits inside a fused program. (float32 sigmoid and
-tanh are `vecmath_f32`'s, tested in tests/core/test_vecmath_f32.py.)"""
+transcendental template gives the single op's bits inside a fused program. (float32 exp,
+sigmoid and tanh are `vecmath_f32`'s, in float32 arithmetic: see tests/core/test_vecmath_f32.py.)"""
 
 from __future__ import annotations
 
@@ -61,8 +61,10 @@ def test_within_one_ulp_of_the_correctly_rounded_value(op: str) -> None:
     assert got.dtype == np.float32
     ulps = _ulps(got, want)
     assert ulps.max() <= 1, x[np.argmax(ulps)]
-    # the float64 intermediate leaves almost every result correctly rounded
-    assert np.count_nonzero(ulps) <= len(x) // 1000
+    # expm1 and log: the float64 intermediate leaves almost every result correctly rounded;
+    # exp in float32 arithmetic: 99.58% of all float32 inputs (measured exhaustively), about
+    # 93% of these inputs (most spread over its whole range)
+    assert np.count_nonzero(ulps) <= len(x) // (10 if op == "exp" else 1000)
 
 
 @pytest.mark.parametrize("op", sorted(REFERENCES))
