@@ -188,6 +188,8 @@ MODULES = [
     ("GRU", {"layout": "tf"}),
     ("RNN", {"nonlinearity": "tanh"}),
     ("RNN", {"nonlinearity": "relu"}),
+    ("LSTM", {"layout": "tf"}),  # TF's layout: one kernel on concat([x, h])
+    ("RNN", {"nonlinearity": "tanh", "layout": "tf"}),
 ]
 
 
@@ -213,7 +215,7 @@ def _module_run(module, x, composed):
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("mode,kw", MODULES)
 def test_two_layer_bidirectional_modules_are_the_composition(mode, kw, bias):
-    dt = np.float64 if mode == "RNN" and kw["nonlinearity"] == "relu" else np.float32
+    dt = np.float64 if kw.get("nonlinearity") == "relu" else np.float32
     module = getattr(torch.nn, mode)(I, H, num_layers=2, bidirectional=True, bias=bias,
                                      dtype=torch.float64 if dt == np.float64 else torch.float32,
                                      **kw)  # fmt: skip
