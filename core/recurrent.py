@@ -18,9 +18,9 @@ from .primitives.rnn_seq_cells import gru_seq, rnn_seq
 from .primitives.rnn_seq_gru_tf import gru_tf_seq
 
 
-def _zeros_bias(w):
-    """A zero bias with the gate width of weight `w` (in, G)."""
-    return ops.fill_like(ops.getitem(w, (0,)), 0.0)
+def _zeros_bias(w, value: float = 0.0):
+    """A zero bias with the gate width of weight `w` (in, G) (value -0.0: a sum's identity)."""
+    return ops.fill_like(ops.getitem(w, (0,)), value)
 
 
 def _weights(params: tuple, layout: str, n_in: int):
@@ -34,8 +34,11 @@ def _weights(params: tuple, layout: str, n_in: int):
     kernel, bias = params
     wx = ops.getitem(kernel, (slice(0, n_in),))
     wh = ops.getitem(kernel, (slice(n_in, None),))
-    bx = bias if bias is not None else _zeros_bias(wx)
-    return wx, wh, bx, _zeros_bias(wx)
+    # TF's cell: one product over [x, h], then its bias. In layout "tf" the primitives run
+    # that one chain and compute bx + (chain + bh): with bh the bias and bx -0.0 (-0.0 + v is
+    # exactly v, for v = +0.0 too) the gates are the cell's bits; without a bias both are -0.0
+    bh = bias if bias is not None else _zeros_bias(wx, -0.0)
+    return wx, wh, _zeros_bias(wx, -0.0), bh
 
 
 def _reverse_index(lengths: np.ndarray, t_len: int) -> tuple:
@@ -144,7 +147,7 @@ def rnn_layer(
     t_len, n_in = x.shape[0], x.shape[-1]
     x, lengths, index = _prepare("rnn_layer", x, lengths, reverse)
     wx, wh, bx, bh = _weights(params, layout, n_in)
-    y = rnn_seq(x, h0, wx, wh, bx, bh, lengths, nonlinearity)
+    y = rnn_seq(x, h0, wx, wh, bx, bh, lengths, nonlinearity, layout)
     return _finish(y, h0.shape[-1], t_len, index)
 
 

@@ -75,6 +75,9 @@ def _cells(gru: bool):
                 continue
             args = _cell_operands(rng, dt, t, b, n_in, h, lengths, 3 if gru else 1)
             out.append(Sample(args, {} if gru else {"nonlinearity": act}))
+            if not gru:  # TF's layout: one chain over [x, h], then bh, then bx
+                args = _cell_operands(rng, dt, t, b, n_in, h, lengths, 1)
+                out.append(Sample(args, {"nonlinearity": act, "layout": "tf"}))
         return out
 
     return samples

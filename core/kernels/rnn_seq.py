@@ -1,7 +1,9 @@
 """Whole-sequence LSTM: forward over all steps and backward through time, in one call each.
 
 The input projection of every step is one matmul; the recurrence then runs one hidden matmul
-and the cell's elementwise math per step, all steps in one compiled loop
+and the cell's elementwise math per step (in layout "tf" the hidden product goes on with the
+chains the input projection started, `rnn_seq_matmul.packed_matmul_from`: TF's one product over
+[x, h]), all steps in one compiled loop
 (`rnn_seq_lstm_loop`). Backward runs the cell gradient and the hidden matmul per step in one
 compiled loop too, and computes the input gradient as one matmul over all steps and both weight
 gradients and the bias gradient with the op-by-op composition's arithmetic (`rnn_seq_wgrad`).
@@ -23,7 +25,7 @@ from . import rnn as K
 from . import rnn_seq_lstm_loop as L
 from . import rnn_seq_wgrad as WG
 from .matmul import _JIT_OFF
-from .rnn_seq_matmul import read_only, threads_for
+from .rnn_seq_matmul import joint_chain, read_only, threads_for
 
 PACK = 7  # columns of H in the packed result: out, h, c, gates (4)
 
@@ -53,27 +55,36 @@ def forward(x, h0, c0, wx, wh, bx, bh, lengths, forget_bias: float, layout: str)
     y = np.empty((t_len, b, PACK * h), dt)
     if t_len == 0 or b == 0:
         return y
+    joint = layout == "tf"
     xp = matmul(np.ascontiguousarray(x).reshape(t_len * b, n_in), wx)
-    np.add(xp, bx, out=xp)  # in place: the same sum, without a second (T*B, 4H) buffer
+    if not joint:
+        np.add(xp, bx, out=xp)  # in place: the same sum, without a second (T*B, 4H) buffer
     xp = xp.reshape(t_len, b, 4 * h)
     if _JIT_OFF or h == 0:
-        return _forward_steps(y, xp, h0, c0, wh, bh, lengths, forget_bias, layout)
+        return _forward_steps(y, xp, h0, c0, wh, bx, bh, lengths, forget_bias, layout)
     init, lens, fb, offs = _loop_args(h0, c0, lengths, forget_bias, layout)
     hp = np.empty((b, 4 * h), dt)
     L.kernels(dt)[0](xp, read_only(bh), read_only(wh), init, read_only(init), lens, fb, *offs,
-                     y, read_only(y), hp, threads_for(b, 4 * h, h), *_offsets())  # fmt: skip
+                     y, read_only(y), hp, threads_for(b, 4 * h, h), *_offsets(), joint,
+                     read_only(bx))  # fmt: skip
     return y
 
 
-def _forward_steps(y, xp, h0, c0, wh, bh, lengths, forget_bias: float, layout: str) -> np.ndarray:
-    """The forward step by step from the input projections xp, into y."""
+def _forward_steps(
+    y, xp, h0, c0, wh, bx, bh, lengths, forget_bias: float, layout: str
+) -> np.ndarray:
+    """The forward step by step from the input projections xp (in layout "tf" the chains over
+    the input terms, without bx), into y."""
     t_len = xp.shape[0]
     h = h0.shape[-1]
     dt = xp.dtype
     hs, cs = np.ascontiguousarray(h0), np.ascontiguousarray(c0)
     full = bool(np.all(lengths >= t_len))
     for t in range(t_len):
-        gates = xp[t] + (matmul(hs, wh) + bh)
+        if layout == "tf":
+            gates = bx + (joint_chain(xp[t], hs, wh) + bh)
+        else:
+            gates = xp[t] + (matmul(hs, wh) + bh)
         c_new = K.run("state", gates, (cs,), forget_bias, layout)
         h_new = K.run("output", gates, (c_new,), 0.0, layout)
         out = h_new

@@ -162,7 +162,7 @@ def _rows(src, h, dst):
             dst[r, j] = src[r, h + j]
 
 @njit(cache=True, error_model="numpy")
-def forward(xp, bh, whf, init, initf, lengths, y, yf, hp, h, nthreads, aoffs, boffs):
+def forward(xp, bh, whf, init, initf, lengths, y, yf, hp, h, nthreads, aoffs, boffs, joint, bx):
     zero = np.DT(0)
     t_len, b, gh = xp.shape
     p = y.shape[2]
@@ -171,12 +171,19 @@ def forward(xp, bh, whf, init, initf, lengths, y, yf, hp, h, nthreads, aoffs, bo
     whp = pack_weight(whf, gh, gh, h)
     ap, tmp = packed_scratch(whp, b, h)
     for t in range(t_len):
-        if t == 0:
-            packed_matmul(initf, h, p, whp, hpf, b, gh, h, ap, tmp, nthreads)
-            _rows(init, h, hs)
+        if joint:
+            # xp holds each gate's chain over the input terms: the hidden terms go on from it
+            # (one chain over [x, h]), and the step's input term becomes bx
+            for r in range(b):
+                for j in range(gh):
+                    hp[r, j] = xp[t, r, j]
+                    xp[t, r, j] = bx[j]
+        src, ao = (initf, h) if t == 0 else (yf, (t - 1) * b * p + h)
+        if joint:
+            packed_matmul_from(src, ao, p, whp, hpf, b, gh, h, ap, tmp, nthreads)
         else:
-            packed_matmul(yf, (t - 1) * b * p + h, p, whp, hpf, b, gh, h, ap, tmp, nthreads)
-            _rows(y[t - 1], h, hs)
+            packed_matmul(src, ao, p, whp, hpf, b, gh, h, ap, tmp, nthreads)
+        _rows(init if t == 0 else y[t - 1], h, hs)
         for r in range(b):
             hr = hp[r]
             for j in range(gh):
@@ -260,7 +267,9 @@ def emit(cell: str, dt: np.dtype) -> str:
     """Module source with the ``forward`` and ``backward`` loops of one cell kind and dtype.
 
     forward(xp, bh, whf, init, initf, lengths, y, yf, hp, h, ...) runs the packed forward into
-    y from the input projections xp (init's rows hold h0 where y's rows hold the carried h);
+    y from the input projections xp (init's rows hold h0 where y's rows hold the carried h;
+    with joint, xp holds the chains over the input terms, continued over the hidden ones, and
+    bx is the step's input term);
     backward(y, gy, init, lengths, car_live, saved_live, whtf, dgx, dgh, dghf, direct, mat, dd,
     dh_tot, h, ...) writes every step's cotangents of the x and h pre-activations into dgx,
     dgh (the same array for the plain RNN) and leaves h0's cotangent as direct + mat. Names

@@ -23,29 +23,35 @@ from . import rnn_seq_cells as KC
 from . import rnn_seq_cells_loop as CL
 from . import rnn_seq_wgrad as WG
 from .matmul import _JIT_OFF
-from .rnn_seq_matmul import read_only, threads_for
+from .rnn_seq_matmul import joint_chain, read_only, threads_for
 
 GATES = {"gru": 3, "tanh": 1, "relu": 1}
 PACK = {"gru": 6, "tanh": 3, "relu": 3}
 
 
-def forward(cell: str, x, h0, wx, wh, bx, bh, lengths) -> np.ndarray:
-    """Packed (T, B, P*H) result of the layer over time-major x (T, B, in)."""
+def forward(cell: str, x, h0, wx, wh, bx, bh, lengths, joint: bool = False) -> np.ndarray:
+    """Packed (T, B, P*H) result of the layer over time-major x (T, B, in); with joint (the
+    plain RNN in TF's layout) each pre-activation is bx + ([x, h] [wx; wh] + bh), the product
+    one chain over the in + H terms as TF's cell computes it."""
     t_len, b, n_in = x.shape
     h = h0.shape[-1]
     g = GATES[cell]
     y = np.empty((t_len, b, PACK[cell] * h), x.dtype)
     if t_len == 0 or b == 0:
         return y
+    joint = bool(joint)
+    if joint and cell == "gru":
+        raise ValueError("rnn_seq_gru.forward: the joint product is for the plain RNN only")
     xp = matmul(np.ascontiguousarray(x).reshape(t_len * b, n_in), wx)
-    xp = (xp + bx).reshape(t_len, b, g * h)
+    xp = (xp if joint else xp + bx).reshape(t_len, b, g * h)
     if _JIT_OFF or h == 0:
-        return _forward_steps(cell, y, xp, h0, wh, bh, lengths)
+        return _forward_steps(cell, y, xp, h0, wh, bh, lengths, bx if joint else None)
     init = _init(h0, PACK[cell])
     hp = np.empty((b, g * h), x.dtype)
     CL.kernels(cell, x.dtype)[0](xp, read_only(bh), read_only(wh), init, read_only(init),
                                  _lengths(lengths), y, read_only(y), hp, h,
-                                 threads_for(b, g * h, h), *_offsets())  # fmt: skip
+                                 threads_for(b, g * h, h), *_offsets(), joint,
+                                 read_only(bx))  # fmt: skip
     return y
 
 
@@ -66,21 +72,26 @@ def _offsets() -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(1, np.int64), np.zeros(1, np.int64)
 
 
-def _forward_steps(cell: str, y, xp, h0, wh, bh, lengths) -> np.ndarray:
+def _forward_steps(cell: str, y, xp, h0, wh, bh, lengths, joint_bx=None) -> np.ndarray:
     """The forward step by step from the input projections xp, into y (what the compiled loop
-    reproduces bit for bit; run when the JIT is off)."""
+    reproduces bit for bit; run when the JIT is off). With joint_bx (the joint product) xp
+    holds the chains over the input terms, without bias, and joint_bx is the input term."""
     t_len = xp.shape[0]
     h = h0.shape[-1]
     hs = np.ascontiguousarray(h0)
     full = bool(np.all(lengths >= t_len))
     zero = np.zeros((), xp.dtype)
     for t in range(t_len):
-        hp = matmul(hs, wh) + bh
+        if joint_bx is None:
+            hp, xt = matmul(hs, wh) + bh, xp[t]
+        else:
+            bxt = np.ascontiguousarray(np.broadcast_to(joint_bx, xp[t].shape))
+            hp, xt = joint_chain(xp[t], hs, wh) + bh, bxt
         yt = y[t]
         if cell == "gru":
-            KC.run("gru_fwd", h, xp[t], hp, hs, yt)
+            KC.run("gru_fwd", h, xt, hp, hs, yt)
         else:
-            KC.run(f"{cell}_fwd", h, xp[t], hp, yt)
+            KC.run(f"{cell}_fwd", h, xt, hp, yt)
         h_new = yt[:, h : 2 * h]
         if full:
             yt[:, :h] = h_new

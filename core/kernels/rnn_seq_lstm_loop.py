@@ -71,7 +71,7 @@ _FWD = """
 
 @njit(cache=True, error_model="numpy")
 def forward(xp, bh, whf, init, initf, lengths, fb_arr, oi, of, og, oo, y, yf, hp, nthreads,
-            aoffs, boffs):
+            aoffs, boffs, joint, bx):
     zero = np.DT(0)
     one = np.DT(1)
     fb = fb_arr[0]
@@ -83,11 +83,18 @@ def forward(xp, bh, whf, init, initf, lengths, fb_arr, oi, of, og, oo, y, yf, hp
     whp = pack_weight(whf, g4, g4, h)
     ap, tmp = packed_scratch(whp, b, h)
     for t in range(t_len):
-        if t == 0:
-            packed_matmul(initf, np.int64(h), p, whp, hpf, b, g4, h, ap, tmp, nthreads)
+        if joint:
+            # xp holds each gate's chain over the input terms: the hidden terms go on from it
+            # (one chain over [x, h]), and the step's input term becomes bx
+            for r in range(b):
+                for j in range(g4):
+                    hp[r, j] = xp[t, r, j]
+                    xp[t, r, j] = bx[j]
+        src, ao = (initf, np.int64(h)) if t == 0 else (yf, (t - 1) * b * p + h)
+        if joint:
+            packed_matmul_from(src, ao, p, whp, hpf, b, g4, h, ap, tmp, nthreads)
         else:
-            ao = (t - 1) * b * p + h
-            packed_matmul(yf, ao, p, whp, hpf, b, g4, h, ap, tmp, nthreads)
+            packed_matmul(src, ao, p, whp, hpf, b, g4, h, ap, tmp, nthreads)
         for r in range(b):
             yr = y[t, r]
             xr = xp[t, r]

@@ -22,6 +22,7 @@ from numba import njit, prange
 from .cpu_share import threads as _cpu_threads
 from .matmul import PARALLEL_MIN_WORK
 from .matmul_gemm import (
+    KC,
     MC_PANELS,
     _cdiv,
     _col_block,
@@ -31,7 +32,7 @@ from .matmul_gemm import (
     batch_serial,
     gemm_parallel,
 )
-from .matmul_ukernel import tile_mr, tile_nr
+from .matmul_ukernel import tile_mr, tile_nr, ukernel, ukernel_packed
 
 
 @njit(cache=True)
@@ -129,10 +130,121 @@ def _packed_parallel(a, ao, ars, ap, direct_a, bp, c, m, n, k):
         off += nb * k
 
 
+@njit(cache=True)
+def _tiles_from(a, ao, ars, ap, direct_a, bp, c, m, n, k, nbpad, j0, p0, p1, q0, q1, tmp):
+    """The tiles of `matmul_gemm._run_tiles` (unit column stride, C at 0), except that every
+    k block, the first included, loads its accumulators from C: each element's chain goes on
+    from the value C holds, with the same fma per k in the same order."""
+    mr = tile_mr(ap)
+    nr = tile_nr(bp)
+    one = np.int64(1)
+    full = m // mr
+    for pc in range(0, k, KC):
+        kc = min(KC, k - pc)
+        for q in range(q0, q1):
+            j = j0 + q * nr
+            cols = min(nr, n - j)
+            bo = pc * nbpad + q * kc * nr
+            for p in range(p0, p1):
+                i = p * mr
+                rows = min(mr, m - i)
+                inplace = direct_a and p < full
+                edge = rows < mr or cols < nr
+                dst, do, ld = c, i * n + j, n
+                if edge:
+                    dst, do, ld = tmp, 0, nr
+                    for r in range(rows):
+                        for t in range(cols):
+                            tmp[r * nr + t] = c[(i + r) * n + j + t]
+                if inplace:
+                    ukernel(kc, a, ao + i * ars + pc, one, ars, bp, bo, nr, dst, do, ld, one)
+                elif direct_a:
+                    ukernel_packed(kc, ap, pc * mr, mr, one, bp, bo, nr, dst, do, ld, one)
+                else:
+                    mpad = _cdiv(m, mr) * mr
+                    ukernel_packed(kc, ap, pc * mpad + p * kc * mr, mr, one, bp, bo, nr, dst, do,
+                                   ld, one)  # fmt: skip
+                if edge:
+                    for r in range(rows):
+                        for t in range(cols):
+                            c[(i + r) * n + j + t] = tmp[r * nr + t]
+
+
+@njit(cache=True)
+def packed_matmul_from(a, ao, ars, bp, c, m, n, k, ap, tmp, nthreads):
+    """c[:m*n] (C order) += A @ B as one chain: each element goes on with acc = fma(A[i, kk],
+    B[kk, j], acc) for kk = 0, ..., k-1 from the value c holds, so a product over [A0, A] by
+    [B0; B] split at the seam gives the one product's bits when c holds A0 @ B0. Operands as
+    in `packed_matmul`; nthreads > 1 splits B's panels over threads (same bits)."""
+    one = np.int64(1)
+    direct_a = ars > 0
+    _prepare_a(a, ao, ars, one, m, k, ap, direct_a)
+    if nthreads > 1:
+        _from_parallel(a, ao, ars, ap, direct_a, bp, c, m, n, k)
+        return
+    nr = tile_nr(bp)
+    npa = _cdiv(m, tile_mr(ap))
+    ncb = _col_block(n, k, nr)
+    zero = np.int64(0)
+    off = 0
+    for j0 in range(0, n, ncb):
+        nq = _cdiv(min(ncb, n - j0), nr)
+        nb = nq * nr
+        block = bp[off : off + nb * k]
+        for p0 in range(0, npa, MC_PANELS):
+            p1 = min(p0 + MC_PANELS, npa)
+            _tiles_from(a, ao, ars, ap, direct_a, block, c, m, n, k, nb, j0, p0, p1, zero, nq,
+                        tmp)  # fmt: skip
+        off += nb * k
+
+
+@njit(cache=True, parallel=True)
+def _from_parallel(a, ao, ars, ap, direct_a, bp, c, m, n, k):
+    """`packed_matmul_from`'s product with B's panels spread over threads."""
+    zero = np.int64(0)
+    nr = tile_nr(bp)
+    mr = tile_mr(ap)
+    npa = _cdiv(m, mr)
+    ncb = _col_block(n, k, nr)
+    off = 0
+    for j0 in range(0, n, ncb):
+        nq = _cdiv(min(ncb, n - j0), nr)
+        nb = nq * nr
+        block = bp[off : off + nb * k]
+        for u in prange(nq):
+            q = np.int64(u)
+            tmp = np.zeros(mr * nr, bp.dtype)
+            _tiles_from(a, ao, ars, ap, direct_a, block, c, m, n, k, nb, j0, zero, npa, q, q + 1,
+                        tmp)  # fmt: skip
+        off += nb * k
+
+
 # what the generated time loops add to their imports
 PACKED_IMPORT_LINE = (
     "from duograd.core.kernels.rnn_seq_matmul import pack_weight, packed_matmul, packed_scratch\n"
+    "from duograd.core.kernels.rnn_seq_matmul import packed_matmul_from\n"
 )
+
+
+def joint_chain(part: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """part + a @ b as the chains of one product: each element's fma chain over a's columns
+    goes on from part's element (part: the same chains over earlier columns, e.g. [x, h] @
+    [wx; wh] from x @ wx). Step-by-step form of the loops' `packed_matmul_from`."""
+    m, k = a.shape
+    n = b.shape[1]
+    c = np.array(part, dtype=part.dtype, order="C")
+    if m == 0 or n == 0 or k == 0:
+        return c
+    if numba.config.DISABLE_JIT:  # the micro-kernel has no plain-Python form (matmul_plain)
+        wide = np.float64 if c.dtype == np.float32 else c.dtype
+        for kk in range(k):
+            c = (a[:, kk, None].astype(wide) * b[None, kk, :].astype(wide) + c).astype(c.dtype)
+        return c
+    bp = pack_weight(read_only(b), np.int64(n), np.int64(n), np.int64(k))
+    ap, tmp = packed_scratch(bp, np.int64(m), np.int64(k))
+    packed_matmul_from(read_only(a), np.int64(0), np.int64(k), bp, c.reshape(-1), np.int64(m),
+                       np.int64(n), np.int64(k), ap, tmp, 1)  # fmt: skip
+    return c
 
 
 def threads_for(m: int, n: int, k: int) -> int:

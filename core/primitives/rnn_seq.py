@@ -2,8 +2,10 @@
 
 ``lstm_seq(x, h0, c0, wx, wh, bx, bh, lengths)`` runs an LSTM over time-major x (T, B, in) with
 gates = (x wx + bx) + (h wh + bh) (wx (in, 4H), wh (H, 4H)), the gate blocks ordered as `layout`
-says, and returns the packed (T, B, 7H) result of `kernels.rnn_seq` (outputs, carried h and c,
-gate pre-activations). Callers slice it (`core.recurrent`).
+says; in layout "tf" (TF's cells: one product over [x, h]) gates = bx + ([x, h] [wx; wh] + bh),
+each element one chain over the in + H terms. It returns the packed (T, B, 7H) result of
+`kernels.rnn_seq` (outputs, carried h and c, gate pre-activations). Callers slice it
+(`core.recurrent`).
 ``lstm_seq_grad`` is its VJP as one primitive: a flat array of every operand's gradient.
 """
 

@@ -3,7 +3,9 @@
 ``gru_seq(x, h0, wx, wh, bx, bh, lengths)`` runs PyTorch's GRU over time-major x (T, B, in):
 r, z = sigmoid(x W_x{r,z} + b_x + h W_h{r,z} + b_h), n = tanh(x W_xn + b_xn + r * (h W_hn +
 b_hn)), h' = (1 - z) * n + z * h, with wx (in, 3H), wh (H, 3H) holding the r, z, n blocks.
-``rnn_seq(..., nonlinearity)`` runs h' = act(x wx + bx + h wh + bh) (tanh or relu). Both return
+``rnn_seq(..., nonlinearity, layout)`` runs h' = act(x wx + bx + h wh + bh) (tanh or relu); in
+layout "tf" (TF's cell: one product over [x, h]) the pre-activation is bx + ([x, h] [wx; wh] + bh),
+each element one chain over the in + H terms. Both return
 the packed result of `kernels.rnn_seq_gru` (outputs, carried h, what backward needs); callers
 slice it (`core.recurrent`). ``gru_seq_grad`` / ``rnn_seq_grad`` are their VJPs as one
 primitive each: a flat array of every operand's gradient.
@@ -62,7 +64,7 @@ def _check(op: str, cell: str, x, h0, wx, wh, bx, bh, lengths) -> tuple:
 
 
 def _rule(op: str):
-    def rule(x, h0, wx, wh, bx, bh, lengths, nonlinearity=None) -> AVal:
+    def rule(x, h0, wx, wh, bx, bh, lengths, nonlinearity=None, layout=None) -> AVal:
         cell = _cell_of(op, nonlinearity)
         t, b, _, h = _check(op, cell, x, h0, wx, wh, bx, bh, lengths)
         return AVal((t, b, None if h is None else KG.PACK[cell] * h), np.dtype(x.dtype))
@@ -83,7 +85,7 @@ def _grad_rule(op: str):
 
 
 def _vjp(op: str):
-    def vjp(gy, y, x, h0, wx, wh, bx, bh, lengths, wants, nonlinearity=None):
+    def vjp(gy, y, x, h0, wx, wh, bx, bh, lengths, wants, nonlinearity=None, layout=None):
         cell = _cell_of(op, nonlinearity)
         g = KG.GATES[cell]
         flat = _grad(op, gy, y, x, h0, wx, wh, lengths, nonlinearity)
@@ -117,7 +119,7 @@ def _act(cell, a):
 
 
 def _reference(op: str):
-    def ref(x, h0, wx, wh, bx, bh, lengths, nonlinearity=None):
+    def ref(x, h0, wx, wh, bx, bh, lengths, nonlinearity=None, layout=None):
         cell = _cell_of(op, nonlinearity)
         t_len, b, _ = x.shape
         h = h0.shape[-1]
@@ -191,8 +193,9 @@ def _reference_grad(op: str):
 
 
 def _declare(op: str) -> tuple[Primitive, Primitive]:
-    def impl(x, h0, wx, wh, bx, bh, lengths, nonlinearity=None):
-        return KG.forward(_cell_of(op, nonlinearity), x, h0, wx, wh, bx, bh, lengths)
+    def impl(x, h0, wx, wh, bx, bh, lengths, nonlinearity=None, layout=None):
+        cell = _cell_of(op, nonlinearity)
+        return KG.forward(cell, x, h0, wx, wh, bx, bh, lengths, layout == "tf")
 
     def grad_impl(gy, y, x, h0, wx, wh, lengths, nonlinearity=None):
         return KG.backward(_cell_of(op, nonlinearity), gy, y, x, h0, wx, wh, lengths)
@@ -234,7 +237,9 @@ def gru_seq(x, h0, wx, wh, bx, bh, lengths):
     return bind(GRU_SEQ, x, h0, wx, wh, bx, bh, lengths)
 
 
-def rnn_seq(x, h0, wx, wh, bx, bh, lengths, nonlinearity: str = "tanh"):
+def rnn_seq(x, h0, wx, wh, bx, bh, lengths, nonlinearity: str = "tanh", layout: str = "torch"):
     """The packed (T, B, 3H) plain RNN over time-major x (see the module docstring)."""
     _cell_of("rnn_seq", nonlinearity)
-    return bind(RNN_SEQ, x, h0, wx, wh, bx, bh, lengths, nonlinearity=nonlinearity)
+    if layout not in ("torch", "tf"):
+        raise ValueError(f"rnn_seq: layout must be 'torch' or 'tf', got {layout!r}")
+    return bind(RNN_SEQ, x, h0, wx, wh, bx, bh, lengths, nonlinearity=nonlinearity, layout=layout)

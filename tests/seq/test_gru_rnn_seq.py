@@ -81,13 +81,18 @@ def test_against_the_cell_composition(mode, g, reverse, dt):
         assert np.array_equal(a, b), f"{mode}: {name} differs"
 
 
-def test_tf_layout_rnn_close_to_the_cell_composition():
-    """TF's BasicRNNCell multiplies concat([x, h]) by one kernel (one reduction over in + H);
-    the sequence form sums the two parts apart: equal to float32 rounding."""
-    arrays = _data(1, layout="tf")
-    got, want = _run("tanh", arrays, True, "tf"), _run("tanh", arrays, False, "tf")
-    for a, b in zip(got, want, strict=True):
-        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5)
+@pytest.mark.parametrize("mode", ["tanh", "relu"])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_tf_layout_rnn_bits_of_the_cell_composition(mode, reverse, dt):
+    """TF's BasicRNNCell multiplies concat([x, h]) by one kernel (one chain over in + H); the
+    sequence form continues the input part's chains per step: the composition's bits."""
+    arrays = _data(1, dt, layout="tf")
+    got = _run(mode, arrays, True, "tf", reverse)
+    want = _run(mode, arrays, False, "tf", reverse)
+    for name, a, b in zip(["out", "h_n", "dx", "dh0", "dkernel", "dbias"], got, want, strict=True):
+        assert a.dtype == b.dtype == dt
+        assert np.array_equal(a, b), f"{mode}: {name} differs"
 
 
 @pytest.mark.parametrize("mode,g", MODES)

@@ -62,13 +62,19 @@ def test_torch_layout_bits_of_the_cell_composition(reverse, dt):
         assert np.array_equal(a, b), f"{name} differs"
 
 
-def test_tf_layout_close_to_the_cell_composition():
-    """TF's cell multiplies concat([x, h]) by one kernel: one reduction over in + H, where the
-    sequence form sums the input and hidden parts apart; the values agree to float32 rounding."""
-    arrays = _data(layout="tf")
-    got, want = _run(arrays, True, "tf", 1.0), _run(arrays, False, "tf", 1.0)
-    for a, b in zip(got, want, strict=True):
-        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5)
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_tf_layout_bits_of_the_cell_composition(reverse, dt):
+    """TF's cell multiplies concat([x, h]) by one kernel: one chain over in + H per gate. The
+    sequence form runs the input part up front and continues each chain per step, so every
+    value and gradient is the composition's."""
+    arrays = _data(dt, layout="tf")
+    got = _run(arrays, True, "tf", 1.0, reverse=reverse)
+    want = _run(arrays, False, "tf", 1.0, reverse=reverse)
+    names = ["out", "h_n", "c_n", "dx", "dh0", "dc0", "dkernel", "dbias"]
+    for name, a, b in zip(names, got, want, strict=True):
+        assert a.dtype == b.dtype == dt
+        assert np.array_equal(a, b), f"{name} differs"
 
 
 def test_float64_finite_differences_with_lengths_and_reverse():

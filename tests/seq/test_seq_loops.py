@@ -63,8 +63,9 @@ def test_lstm_loops_match_steps(threads, dt, layout, shape):
     lengths = np.array(lens, np.int64)
     fb = 1.0 if layout == "tf" else 0.0
     y = KS.forward(x, h0, c0, wx, wh, bx, bh, lengths, fb, layout)
-    xp = (matmul(x.reshape(t * b, n_in), wx) + bx).reshape(t, b, 4 * h)
-    want = KS._forward_steps(np.empty_like(y), xp, h0, c0, wh, bh, lengths, fb, layout)
+    xp = matmul(x.reshape(t * b, n_in), wx)
+    xp = (xp if layout == "tf" else xp + bx).reshape(t, b, 4 * h)  # "tf": chains go on per step
+    want = KS._forward_steps(np.empty_like(y), xp, h0, c0, wh, bx, bh, lengths, fb, layout)
     assert y.tobytes() == want.tobytes()
     for name, gy in _cotangents(rng, y, h, dt).items():
         got = KS.backward(gy, y, x, h0, c0, wx, wh, lengths, fb, layout)
@@ -84,17 +85,20 @@ def test_lstm_loops_match_steps(threads, dt, layout, shape):
 
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
-@pytest.mark.parametrize("cell", ["gru", "tanh", "relu"])
+@pytest.mark.parametrize("cell", ["gru", "tanh", "relu", "tanh_joint", "relu_joint"])
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"T{s[0]}B{s[1]}H{s[3]}")
 def test_gru_rnn_loops_match_steps(threads, dt, cell, shape, monkeypatch):
     t, b, n_in, h, lens = shape
+    cell, joint = cell.removesuffix("_joint"), cell.endswith("_joint")  # joint: TF's layout
     g = KG.GATES[cell]
     rng = np.random.default_rng(t * 10 + h + g)
     x, h0, wx, wh, bx, bh = _data(rng, dt, t, b, n_in, h, g)
     lengths = np.array(lens, np.int64)
-    y = KG.forward(cell, x, h0, wx, wh, bx, bh, lengths)
-    xp = (matmul(x.reshape(t * b, n_in), wx) + bx).reshape(t, b, g * h)
-    want = KG._forward_steps(cell, np.empty_like(y), xp, h0, wh, bh, lengths)
+    y = KG.forward(cell, x, h0, wx, wh, bx, bh, lengths, joint)
+    xp = matmul(x.reshape(t * b, n_in), wx)
+    xp = (xp if joint else xp + bx).reshape(t, b, g * h)
+    want = KG._forward_steps(cell, np.empty_like(y), xp, h0, wh, bh, lengths,
+                             bx if joint else None)  # fmt: skip
     assert y.tobytes() == want.tobytes()
     for name, gy in _cotangents(rng, y, h, dt).items():
         got = KG.backward(cell, gy, y, x, h0, wx, wh, lengths)

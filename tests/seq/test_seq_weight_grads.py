@@ -83,40 +83,50 @@ CELLS = {  # name: (gate blocks, weight layout)
     "gru_tf": (None, "tf"),
     "tanh": (1, "torch"),
     "relu": (1, "torch"),
+    "lstm_tf": (4, "tf"),  # TF's cells: one kernel on concat([x, h])
+    "tanh_tf": (1, "tf"),
+    "relu_tf": (1, "tf"),
 }
 
 
 def _params(name, dt):
     g, layout = CELLS[name]
-    if layout == "tf":
+    if name == "gru_tf":
         shapes = [(I + H, 2 * H), (2 * H,), (I + H, H), (H,)]
+    elif layout == "tf":
+        shapes = [(I + H, g * H), (g * H,)]
     else:
         shapes = [(g * H, I), (g * H, H), (g * H,), (g * H,)]
     return [(RNG.standard_normal(s) * 0.5).astype(dt) for s in shapes]
 
 
 def _state(name, b, dt):
-    n = 2 if name == "lstm" else 1
+    n = 2 if name.startswith("lstm") else 1
     return [RNG.standard_normal((b, H)).astype(dt) for _ in range(n)]
 
 
 def _layer(name, x, state, params, reverse, lengths):
-    if name == "lstm":
-        out, hn, cn = R.lstm_layer(x, state[0], state[1], params, "torch", 0.0, reverse, lengths)
+    layout = CELLS[name][1]
+    if name.startswith("lstm"):
+        fb = 1.0 if layout == "tf" else 0.0
+        out, hn, cn = R.lstm_layer(x, state[0], state[1], params, layout, fb, reverse, lengths)
         return out, [hn, cn]
     if name in ("gru", "gru_tf"):
-        out, hn = R.gru_layer(x, state[0], params, CELLS[name][1], reverse, lengths)
+        out, hn = R.gru_layer(x, state[0], params, layout, reverse, lengths)
     else:
-        out, hn = R.rnn_layer(x, state[0], params, "torch", name, reverse, lengths)
+        act = name.removesuffix("_tf")
+        out, hn = R.rnn_layer(x, state[0], params, layout, act, reverse, lengths)
     return out, [hn]
 
 
 def _cell(name, xt, state, params):
-    if name == "lstm":
-        return list(CF.lstm_cell(xt, state[0], state[1], params, "torch", 0.0))
+    layout = CELLS[name][1]
+    if name.startswith("lstm"):
+        fb = 1.0 if layout == "tf" else 0.0
+        return list(CF.lstm_cell(xt, state[0], state[1], params, layout, fb))
     if name in ("gru", "gru_tf"):
-        return [CF.gru_cell(xt, state[0], params, CELLS[name][1])]
-    return [CF.rnn_tanh_cell(xt, state[0], params, "torch", name)]
+        return [CF.gru_cell(xt, state[0], params, layout)]
+    return [CF.rnn_tanh_cell(xt, state[0], params, layout, name.removesuffix("_tf"))]
 
 
 def _composed(name, x, state, params, reverse, lengths):
@@ -143,7 +153,7 @@ def _grads(name, dt, reverse, lengths, composed):
     arrays += [(rng.standard_normal(s.shape)).astype(dt) for s in _state(name, B, dt)]
     arrays += [(rng.standard_normal(p.shape) * 0.5).astype(dt) for p in _params(name, dt)]
     ts = [torch.tensor(a, requires_grad=True) for a in arrays]
-    n_state = 2 if name == "lstm" else 1
+    n_state = 2 if name.startswith("lstm") else 1
     x, state, params = ts[0], ts[1 : 1 + n_state], tuple(ts[1 + n_state :])
     run = _composed if composed else _layer
     out, finals = run(name, x, state, params, reverse, lengths)
@@ -162,7 +172,7 @@ def _grads(name, dt, reverse, lengths, composed):
 # test_gru_rnn_seq.py / test_gru_tf_seq.py and through the modules below.
 @pytest.mark.parametrize("dt", DTYPES)
 @pytest.mark.parametrize("reverse", [False, True])
-@pytest.mark.parametrize("name", ["lstm", "tanh", "relu"])
+@pytest.mark.parametrize("name", ["lstm", "tanh", "relu", "lstm_tf", "tanh_tf", "relu_tf"])
 def test_variable_lengths_every_gradient_is_the_composition(name, reverse, dt):
     lengths = np.array([7, 2, 5, 1])
     got = _grads(name, dt, reverse, lengths, False)
@@ -178,6 +188,8 @@ MODULES = [
     ("GRU", {"layout": "tf"}),
     ("RNN", {"nonlinearity": "tanh"}),
     ("RNN", {"nonlinearity": "relu"}),
+    ("LSTM", {"layout": "tf"}),  # TF's layout: one kernel on concat([x, h])
+    ("RNN", {"nonlinearity": "tanh", "layout": "tf"}),
 ]
 
 
@@ -203,7 +215,7 @@ def _module_run(module, x, composed):
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("mode,kw", MODULES)
 def test_two_layer_bidirectional_modules_are_the_composition(mode, kw, bias):
-    dt = np.float64 if mode == "RNN" and kw["nonlinearity"] == "relu" else np.float32
+    dt = np.float64 if kw.get("nonlinearity") == "relu" else np.float32
     module = getattr(torch.nn, mode)(I, H, num_layers=2, bidirectional=True, bias=bias,
                                      dtype=torch.float64 if dt == np.float64 else torch.float32,
                                      **kw)  # fmt: skip
