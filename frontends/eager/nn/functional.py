@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ....core import domain, ops
 from ....core import functional as CF
-from ....core import ops
 from ....core.primitives import guards as G
 from .. import _convert as C
 from .. import functions as _fn
@@ -385,6 +385,7 @@ def max_pool2d(
     return_indices: bool = False,
 ) -> Tensor:
     """Window maxima over (N, C, H, W) input (stride defaults to the window)."""
+    domain.nonempty_planes("max_pool2d", tuple(input.shape), 2)
     if return_indices or dilation not in (1, (1, 1), [1, 1]):
         from .functional_more2 import max_pool_with_indices
 
@@ -409,6 +410,7 @@ def avg_pool2d(
 ) -> Tensor:
     """Window means over (N, C, H, W) input (stride defaults to the window); with
     divisor_override, window sums divided by it."""
+    domain.nonempty_planes("avg_pool2d", tuple(input.shape), 2)
     _pool_args("avg_pool2d", 1, ceil_mode)
     stride = None if stride is None or stride == [] else stride
     if divisor_override:
