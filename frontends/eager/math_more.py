@@ -151,8 +151,11 @@ def isclose(
 
 def nextafter(input: Any, other: Any) -> Tensor:
     """The next representable value after input towards other (no gradient)."""
-    a, b = _t(input)._data, _t(other)._data
-    return Tensor._make(np.nextafter(a, b.astype(a.dtype)))
+    x, y = C.pair(input, other)  # promoted as PyTorch (bool with float32 is float32)
+    a, b = _t(x)._data, _t(y)._data
+    if a.dtype.kind != "f":
+        raise RuntimeError(f'nextafter: "nextafter_cpu" not implemented for {a.dtype}')
+    return Tensor._make(np.nextafter(a, b))
 
 
 def _value_first(tensor1: Any, tensor2: Any, rest: tuple, value: Any) -> tuple:

@@ -86,6 +86,8 @@ def unflatten(input: Any, dim: int, sizes: Any):
             f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} "
             f"({shape[d]}) in the input tensor"
         )
+    if inferred:  # resolved here: reshape cannot infer a size from an empty total
+        sizes = tuple(shape[d] // known if n == -1 else n for n in sizes)
     return ops.reshape(x, shape[:d] + sizes + shape[d + 1 :])
 
 

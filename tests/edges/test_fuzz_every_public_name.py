@@ -504,6 +504,7 @@ KNOWN = {
     ("torch.Tensor", "sign"): "sign(NaN): PyTorch gives 0, TF NaN; the one sign primitive "
     "gives NaN in both styles",
     ("torch", "sgn"): "sgn(NaN) of a real tensor: PyTorch gives 0, TF NaN (as sign)",
+    ("torch.Tensor", "sgn"): "sgn(NaN) of a real tensor: PyTorch gives 0, TF NaN (as sign)",
     ("tf.linalg", "svd"): "singular vectors are unique up to sign only; the signs differ from TF's",
     **dict.fromkeys(
         [("tf", "searchsorted"), ("torch", "searchsorted"), ("torch", "bucketize")],

@@ -104,6 +104,12 @@ def mse_loss(
     if weight is not None:
         from .weighted_losses import weighted_regression
 
+        if any(isinstance(v, Tensor) and v._data.dtype == np.bool_ for v in (input, target)):
+            # PyTorch's weighted path subtracts the operands as given (the `-` of bool refused)
+            raise RuntimeError(
+                "mse_loss: Subtraction, the `-` operator, with a bool tensor is "
+                "not supported (with a weight); convert with .float() first"
+            )
         return weighted_regression(CF.mse(a, b, "none"), input, weight, red, "mse_loss", True)
     return CF.mse(a, b, red)
 

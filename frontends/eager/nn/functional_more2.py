@@ -244,6 +244,14 @@ def unfold(
 # ---- interpolate --------------------------------------------------------------------------
 
 
+def _positive_sizes(op: str, inp: tuple, out: tuple) -> None:
+    if any(o <= 0 for o in out) or any(i <= 0 for i in inp):
+        raise RuntimeError(
+            f"{op}: Input and output sizes should be greater than 0, but got input {inp} and "
+            f"output {out}"
+        )
+
+
 def _sizes(
     op: str, x: Tensor, n: int, size: Any, scale_factor: Any, recompute: Any
 ) -> tuple[tuple, tuple]:
@@ -253,11 +261,13 @@ def _sizes(
         raise ValueError(f"{op}: only one of size or scale_factor should be defined")
     if size is not None:
         out = _tuple(size, n, "size", op)
+        _positive_sizes(op, inp, out)
         return out, tuple(i / o for i, o in zip(inp, out, strict=True))
     sf = scale_factor if isinstance(scale_factor, (list, tuple)) else (scale_factor,) * n
     if len(sf) != n:
         raise ValueError(f"{op}: scale_factor must have {n} entries, got {scale_factor!r}")
     out = tuple(int(math.floor(i * float(f))) for i, f in zip(inp, sf, strict=True))
+    _positive_sizes(op, inp, out)
     if recompute:
         return out, tuple(i / o for i, o in zip(inp, out, strict=True))
     return out, tuple(1.0 / float(f) for f in sf)
