@@ -53,6 +53,7 @@ RULES: dict[str, tuple[str, tuple[int, ...]]] = {
     "baddbmm": ("same", (0, 1, 2)),
     "addr": ("same", (0, 1, 2)),
     "cholesky_solve": ("same", (0, 1)),
+    "cross": ("same", (0, 1)),
     "bilinear": ("same", (0, 1, 2)),
 }
 

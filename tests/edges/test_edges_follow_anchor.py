@@ -227,6 +227,8 @@ EAGER = [
     ("pdist-bool", "pdist", lambda t, F: F.pdist(t.ones(3, 4) > 0)),
     ("cholesky_solve-mixed-dtypes", "cholesky_solve", lambda t, F: t.cholesky_solve(t.eye(3, dtype=t.int64), t.eye(3))),
     ("mse_loss-weighted-bool", "mse_loss", lambda t, F: F.mse_loss(t.ones(3, 4) > 0, t.ones(3, 4), weight=t.ones(3, 4))),
+    ("lp_pool1d-zero-norm", "lp_pool1d", lambda t, F: F.lp_pool1d(t.ones(3, 4), 0.0, 1)),
+    ("cross-mixed-dtypes", "cross", lambda t, F: t.cross(t.ones(3, 4), t.ones(3, 4, dtype=t.int64), dim=0)),
     ("median-empty-nan-ok", None, lambda t, F: t.median(t.zeros(0))),
     ("diff-huge-n-ok", None, lambda t, F: t.diff(t.ones(3, 4), n=2**62)),
     ("diff-bool-huge-n-ok", None, lambda t, F: t.diff(t.ones(3, 4) > 0, n=2**62, dim=0)),
