@@ -54,6 +54,7 @@ RULES: dict[str, tuple[str, tuple[int, ...]]] = {
     "addr": ("same", (0, 1, 2)),
     "cholesky_solve": ("same", (0, 1)),
     "cross": ("same", (0, 1)),
+    "binary_cross_entropy": ("same", (0, 1)),
     "bilinear": ("same", (0, 1, 2)),
 }
 

@@ -138,11 +138,15 @@ def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
         if flat.shape[0] == 0:  # as torch: the median of nothing is NaN (0 for integers)
             empty = np.nan if x._data.dtype.kind in "fc" else 0
             return Tensor._make(np.asarray(empty, x._data.dtype))
-        v = np.sort(flat._data, kind="stable")[(flat.shape[0] - 1) // 2]
+        ordered = np.sort(flat._data, kind="stable")  # NaN last
+        nan = x._data.dtype.kind == "f" and bool(np.isnan(ordered[-1]))
+        # as torch: a NaN anywhere makes the median NaN
+        v = ordered[-1] if nan else ordered[(flat.shape[0] - 1) // 2]
         if not (x.requires_grad and x._data.dtype.kind == "f"):
             return Tensor._make(np.asarray(v, x._data.dtype))
         # the gradient is shared evenly among the elements equal to the median (torch's rule)
-        mask = Tensor._make((x._data == v).astype(x._data.dtype))
+        at = np.isnan(x._data) if nan else x._data == v
+        mask = Tensor._make(at.astype(x._data.dtype))
         lin = (x * mask).sum() / float(mask._data.sum())
         return (lin - lin.detach()) + Tensor._make(np.asarray(v, x._data.dtype))
     if x.dim() == 0:  # a 0-d tensor is its own median along dim 0 (or -1)
@@ -154,8 +158,15 @@ def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
         raise IndexError(f"median(): Expected reduction dim {dim} to have non-zero size.")
     vals, idx = sort(x, dim)
     k = (n - 1) // 2
-    v = vals.narrow(dim, k, 1)
-    i = idx.narrow(dim, k, 1)
+    if x._data.dtype.kind == "f" and np.isnan(x._data).any():
+        # as torch: a slice holding NaN has median NaN (the first NaN; ascending sorts put NaN
+        # last, so it sits right after the slice's numbers)
+        valid = (~np.isnan(x._data)).sum(axis=dim, keepdims=True)
+        at = Tensor._make(np.where(valid < n, valid, k).astype(np.int64))
+        v, i = vals.gather(dim, at), idx.gather(dim, at)
+    else:
+        v = vals.narrow(dim, k, 1)
+        i = idx.narrow(dim, k, 1)
     if not keepdim and x.dim():
         v, i = v.squeeze(dim), i.squeeze(dim)
     return _ValuesIndices(v, i)
