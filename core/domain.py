@@ -173,6 +173,43 @@ def check_memory(op: str, shape: tuple, dtype: Any) -> None:
         )
 
 
+# numpy's allocator messages when a bad size reached it, said in an operation's terms (the
+# frontends' error naming and the graph run's node naming both use them)
+RAW_NUMPY = {
+    "negative dimensions are not allowed": "an output size is negative (a size, count or dim "
+    "argument out of range)",
+    "array is too big; `arr.size * arr.dtype.itemsize` is larger than the maximum possible "
+    "size.": "the output would be too large to allocate (a size or count argument too large)",
+}
+
+
+def nonempty_planes(op: str, shape: tuple, spatial: int) -> None:
+    """PyTorch's pooling and resizing take an empty batch only: the channel and `spatial` dims
+    of an (N, C, ...) or unbatched (C, ...) input must not be 0."""
+    planes = tuple(shape[-(spatial + 1) :])
+    if len(shape) > spatial and 0 in planes:
+        raise RuntimeError(
+            f"{op}: expected an input with an optional 0 batch size and non-empty channel and "
+            f"spatial dims, but got {list(shape)}"
+        )
+
+
+# the most pieces a split may make: each is a tensor object, so far fewer fit in memory than
+# elements (PyTorch itself refuses counts past its vector's max_size)
+MAX_PIECES = 2**24
+
+
+def check_pieces(op: str, count: int, error: type = RuntimeError) -> int:
+    """A number of pieces (chunks, sections) that can be made, or an `error` naming it
+    (PyTorch's RuntimeError; the graph frontend asks for TF's ValueError)."""
+    if int(count) > MAX_PIECES:
+        raise error(
+            f"{op}: cannot make {count} pieces (more than {MAX_PIECES} tensors would not fit in "
+            "memory); use fewer sections"
+        )
+    return int(count)
+
+
 def check_step(op: str, start: float, limit: float, step: float, empty_ok: bool) -> None:
     """A range's step is nonzero and (unless `empty_ok`) points from start towards limit."""
     if step == 0:
@@ -227,6 +264,16 @@ def check_dim(op: str, dim: int, ndim: int, arg: str = "dim") -> int:
     if not -span <= dim < span:
         raise axis_error(op, dim, ndim, arg)
     return dim % span
+
+
+def check_dim_of_array(op: str, dim: int, ndim: int, arg: str = "dim") -> int:
+    """As `check_dim`, for an operation that needs at least one dimension (a 0-d input has
+    none to take its `dim` from: trapezoid, diff, cross)."""
+    if ndim == 0:
+        raise DomainAxisError(
+            op, f"{arg} {dim} was given but the input is 0-d (it needs at least one dimension)"
+        )
+    return check_dim(op, dim, ndim, arg)
 
 
 def check_positive(op: str, arg: str, value: int) -> int:

@@ -155,7 +155,7 @@ def clamp(x, lo=None, hi=None, hi_first: bool = False):
 
 
 def norm(x, p=2, axes=None, keepdims: bool = False):
-    """The p-norm over `axes` (None = all): p = 2 (or 'fro'), 1, inf, -inf, 0 or any p > 0."""
+    """The p-norm over `axes` (None = all): p = 2 (or 'fro'), 1, inf, -inf, 0 or any number."""
     if p in (2, 2.0, "fro"):
         return _root_at_zero(ops.sum(ops.square(x), axes, keepdims), 2.0)
     if p in (1, 1.0):
@@ -167,10 +167,26 @@ def norm(x, p=2, axes=None, keepdims: bool = False):
     if p in (0, 0.0):
         nonzero = ops.cast(ops.not_equal(x, ops.scalar(0, x)), x.dtype)
         return ops.sum(nonzero, axes, keepdims)
-    if isinstance(p, str) or p < 0:
-        raise ValueError(f"norm: unsupported order p={p!r}; use 2, 'fro', 1, inf, -inf, 0 or p > 0")
+    if isinstance(p, str):
+        raise ValueError(f"norm: unsupported order p={p!r}; use 2, 'fro', 1, inf, -inf or a number")
     powered = ops.sum(ops.pow(ops.abs(x), ops.scalar(p, x)), axes, keepdims)
+    if p < 0:
+        # (sum |x|^p)^(1/p): a zero entry makes the sum inf and the norm 0; an empty axis has
+        # no value (as the max of an empty set)
+        _refuse_empty("norm", x, axes, p)
+        return ops.pow(powered, ops.scalar(1.0 / p, x))
     return _root_at_zero(powered, float(p))
+
+
+def _refuse_empty(op: str, x, axes, p) -> None:
+    """A ValueError when a reduced axis of `x` is known to be empty (no identity for order p)."""
+    shape = tuple(x.shape)
+    ax = range(len(shape)) if axes is None else axes if isinstance(axes, (tuple, list)) else [axes]
+    if any(shape[int(a)] == 0 for a in ax):
+        raise ValueError(
+            f"{op}: cannot compute the {p} norm over an empty dimension (shape {shape}): the "
+            "operation has no identity"
+        )
 
 
 def _root_at_zero(s, p: float):
@@ -480,7 +496,8 @@ def scaled_dot_product_attention(
         # the fused kernel draws its dropout mask as `dropout` below would: the same bits
         return sdpa(q, k, v, mask, scale, causal, dropout_p if dropping else 0.0), None
     d = q.shape[-1]
-    s = 1.0 / float(np.sqrt(d)) if scale is None else float(scale)
+    # an empty feature dim: 1 / sqrt(0) is inf, as PyTorch's (the scores are empty sums: 0)
+    s = (1.0 / float(np.sqrt(d)) if d else float("inf")) if scale is None else float(scale)
     scores = ops.matmul(ops.mul(q, ops.scalar(s, q)), k, transpose_b=True)
     if causal:
         length, source = q.shape[-2], k.shape[-2]

@@ -193,7 +193,9 @@ def diff(x, n: int = 1, axis: int = -1):
     """The n-th forward difference along `axis`."""
     ax = check_dim("diff", int(axis), len(x.shape))
     out = x
-    for _ in range(int(n)):
+    # past the axis' length every further difference is empty too: a huge n stops there
+    steps = int(n) if x.shape[ax] is None else min(int(n), int(x.shape[ax]) + 1)
+    for _ in range(steps):
         m = int(out.shape[ax])
         hi, lo = _axis_slice(out, ax, 1, None), _axis_slice(out, ax, 0, max(m - 1, 0))
         if np.dtype(out.dtype) == np.bool_:

@@ -201,13 +201,28 @@ def cumulative_logsumexp(x, axis: int = 0, exclusive: bool = False, reverse: boo
     for i in order:
         item = _slice_at(x, ax, i)
         if exclusive:
-            start = ops.stop_gradient(ops.add(ops.mul(item, _c(0, x)), _c(-np.inf, x)))
+            start = ops.fill_like(item, -np.inf)
             outs[i] = start if acc is None else acc
-            acc = item if acc is None else logaddexp(acc, item)
-        else:
-            acc = item if acc is None else logaddexp(acc, item)
+        acc = _tf_first(item) if acc is None else _tf_logaddexp(acc, item)
+        if not exclusive:
             outs[i] = acc
     return ops.stack([outs[i] for i in range(n)], ax)
+
+
+def _tf_first(item):
+    """TF's scan starts from -inf, and its step keeps -inf against a NaN item."""
+    return ops.where(ops.not_equal(item, item), _c(-np.inf, item), item)
+
+
+def _tf_logaddexp(acc, item):
+    """One step of TF's scan: its max/min keep the accumulator against a NaN item (so NaN counts
+    as a copy of it: acc + log 2, -inf stays -inf), and inf against inf gives inf - inf = NaN."""
+    item = ops.where(ops.not_equal(item, item), acc, item)
+    out = logaddexp(acc, item)
+    inf = _c(np.inf, acc)
+    # (a NaN accumulator stays NaN either way)
+    both_inf = ops.where(ops.equal(acc, inf), ops.equal(item, inf), ops.not_equal(acc, acc))
+    return ops.where(both_inf, _c(np.nan, acc), out)
 
 
 def euclidean_norm(x, axes, keepdims: bool = False):

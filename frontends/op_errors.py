@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.domain import DomainAxisError
+from ..core.domain import RAW_NUMPY, DomainAxisError
 from ..core.ir import called_stack
 
 # error types whose message is renamed (internal types such as KeyError are left as they are,
@@ -39,13 +39,7 @@ def _mentions(msg: str, name: str) -> bool:
     return any(f and f in low for f in (n, n.replace("_", " "), n.replace("_", "")))
 
 
-# numpy's allocator messages when a bad size reached it, said in the operation's terms
-_RAW = {
-    "negative dimensions are not allowed": "an output size is negative (a size, count or dim "
-    "argument out of range)",
-    "array is too big; `arr.size * arr.dtype.itemsize` is larger than the maximum possible "
-    "size.": "the output would be too large to allocate (a size or count argument too large)",
-}
+_RAW = RAW_NUMPY
 
 
 def _axis_error(e: BaseException) -> bool:

@@ -118,12 +118,13 @@ def lower(
 
 
 def _final_effect(pg: PlanGraph, steps: Sequence[PNode]) -> int | None:
-    """The index of the plan's last step if it is an effect whose value is not fetched."""
+    """The index of the plan's last step if it is an effect (its value may be fetched: an
+    assign op's new value)."""
     for k in range(len(steps) - 1, -1, -1):
         p = steps[k]
         if p.kind == CONST:
             continue
-        if p.kind == EFFECT and all(f is not p for f in pg.fetches):
+        if p.kind == EFFECT:
             return k
         return None
     return None
@@ -164,13 +165,17 @@ def _emit(pg, steps, mem, fetch_copy, names, idx, runners, ns, variant, sum_fold
         elif p.kind == EFFECT:
             ns[f"E{k}"] = p.effect
             guard = ""
+            own = [j for j, f in enumerate(pg.fetches) if f is p]
             if k == final:
                 # the fetches first: nothing after the effect can fail, so it may update
-                # variables in place (see executor.RunGuard)
-                out.append(f"{ind}_r = [{', '.join(rets)}]")
+                # variables in place (see executor.RunGuard); its own value is fetched after
+                pre = ["None" if j in own else r for j, r in enumerate(rets)]
+                out.append(f"{ind}_r = [{', '.join(pre)}]")
                 guard = ", _g"
             out.append(f"{ind}{v}, _w = E{k}(_Staged(state, writes{guard}){', ' if a else ''}{a})")
             out.append(f"{ind}writes.update(_w)")
+            if k == final:
+                out.extend(f"{ind}_r[{j}] = {rets[j]}" for j in own)
         elif p.kind == FUSED:
             ns[f"G{k}"] = runners[k]
             out.append(f"{ind}{v} = G{k}(pool, {a})")

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..domain import RAW_NUMPY
 from ..ir import name_called
 from ..kernels import matmul as MM
 from ..kernels.elementwise import compile_elementwise
@@ -32,7 +33,10 @@ def release(pool: dict, a: np.ndarray) -> None:
 def _name(e: BaseException, node: Any) -> BaseException:
     # `node`: the IR node that failed (its name, and the public operation that added it)
     try:
-        first = name_called(e.args[0] if e.args else e, node)
+        msg = e.args[0] if e.args else e
+        if isinstance(msg, str) and msg in RAW_NUMPY:  # numpy's allocator, said plainly
+            msg = RAW_NUMPY[msg]
+        first = name_called(msg, node)
         e.args = (f"{first} (while running node '{node.name}')",) + tuple(e.args[1:])
         e._dg_named = True
     except Exception:  # noqa: BLE001 - naming is best effort

@@ -209,7 +209,8 @@ def sdpa(q, k, v, mask=None, scale: float | None = None, causal: bool = False,
     if not 0.0 <= dropout_p < 1.0:
         raise ValueError(f"sdpa: dropout_p must be in [0, 1), got {dropout_p}")
     d = q.shape[-1]
-    s = 1.0 / float(np.sqrt(d)) if scale is None else float(scale)
+    # an empty feature dim: 1 / sqrt(0) is inf, as PyTorch's (the scores are empty sums: 0)
+    s = (1.0 / float(np.sqrt(d)) if d else float("inf")) if scale is None else float(scale)
     has = mask is not None
     m = mask if has else np.zeros((), np.dtype(q.dtype))
     keep = 1.0 - float(dropout_p)

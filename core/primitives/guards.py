@@ -30,58 +30,28 @@ def _pass_gradient(g, out, x, wants, **params) -> tuple:
     return (g,)
 
 
-EXTENT_BOUNDS = register(
-    Primitive(
-        "extent_bounds",
-        impl=_through,
-        shape_rule=_same,
-        vjp=_pass_gradient,
-        reference=_reference,
-        checks=(domain.slice_extents,),
-        alias=MAY_ALIAS,
-        dims=same_dims,
+def _guard(name: str, check, differentiable: bool) -> Primitive:
+    """Register a guard: `x` handed back unchanged once `check` accepted it; the gradient passes
+    through (`differentiable`), or the operand is an integer one that takes none."""
+    grad = {"vjp": _pass_gradient} if differentiable else {"nondiff": (0,)}
+    return register(
+        Primitive(
+            name,
+            impl=_through,
+            shape_rule=_same,
+            reference=_reference,
+            checks=(check,),
+            alias=MAY_ALIAS,
+            dims=same_dims,
+            **grad,
+        )
     )
-)
-
-UNIT_INTERVAL = register(
-    Primitive(
-        "unit_interval",
-        impl=_through,
-        shape_rule=_same,
-        vjp=_pass_gradient,
-        reference=_reference,
-        checks=(domain.unit_interval,),
-        alias=MAY_ALIAS,
-        dims=same_dims,
-    )
-)
-
-CLASS_VALUES = register(
-    Primitive(
-        "class_values",
-        impl=_through,
-        shape_rule=_same,
-        reference=_reference,
-        checks=(domain.class_values,),
-        nondiff=(0,),
-        alias=MAY_ALIAS,
-        dims=same_dims,
-    )
-)
 
 
-NONZERO_DIVISOR = register(
-    Primitive(
-        "nonzero_divisor",
-        impl=_through,
-        shape_rule=_same,
-        reference=_reference,
-        checks=(domain.nonzero_divisor,),
-        nondiff=(0,),
-        alias=MAY_ALIAS,
-        dims=same_dims,
-    )
-)
+EXTENT_BOUNDS = _guard("extent_bounds", domain.slice_extents, differentiable=True)
+UNIT_INTERVAL = _guard("unit_interval", domain.unit_interval, differentiable=True)
+CLASS_VALUES = _guard("class_values", domain.class_values, differentiable=False)
+NONZERO_DIVISOR = _guard("nonzero_divisor", domain.nonzero_divisor, differentiable=False)
 
 
 def nonzero_divisor(y, op: str):

@@ -7,6 +7,7 @@ that reports errors at build time and a VJP written with core operations.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -390,8 +391,14 @@ def _index_shape(shape: tuple, index: tuple) -> tuple:
             else repr(i)
             for i in index
         )
+        # numpy's text ("... is out of bounds for axis ...") said in the project's terms
+        why = re.sub(
+            r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)",
+            r"index \1 is out of range for dim \2 of size \3",
+            str(e),
+        )
         raise ShapeError(
-            f"getitem: index ({shown}) does not fit shape {fmt_shape(shape)}: {e}"
+            f"getitem: index ({shown}) does not fit shape {fmt_shape(shape)}: {why}"
         ) from None
     return tuple(x if x == y else None for x, y in zip(a, b, strict=True))
 

@@ -378,7 +378,6 @@ from .math_more import *  # noqa: E402, F403
 from .scatter_ops import *  # noqa: E402, F403
 from .tensor_misc import *  # noqa: E402, F403
 
-moveaxis = movedim  # noqa: F405
 svd, qr = torch_svd, torch_qr
 
 # ---- elementwise math, shaping, reductions, products and predicates of the wider surface ----

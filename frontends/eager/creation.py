@@ -224,6 +224,14 @@ def linspace(
 ) -> Tensor:
     """`steps` evenly spaced values from start to end (PyTorch's two-sided formula)."""
     dt = _dt(dtype)
+    for arg, v in (("start", start), ("end", end)):
+        if isinstance(v, Tensor):
+            if v.dim():  # as torch: a tensor bound must be 0-d
+                raise RuntimeError(
+                    f"linspace only supports 0-dimensional start and end tensors, but got {arg} "
+                    f"with {v.dim()} dimension(s)"
+                )
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
     work = dt if dt.kind == "f" else np.dtype(np.float64)

@@ -32,6 +32,7 @@ from .tensor import Tensor
 RULES: dict[str, tuple[str, tuple[int, ...]]] = {
     "cdist": ("float", (0, 1)),
     "binary_cross_entropy_with_logits": ("float", (0, 1)),
+    "pdist": ("float", (0,)),
     "topk": ("no_bool", (0,)),
     "cov": ("no_bool", (0,)),
     "corrcoef": ("no_bool", (0,)),
@@ -51,6 +52,10 @@ RULES: dict[str, tuple[str, tuple[int, ...]]] = {
     "addbmm": ("same", (0, 1, 2)),
     "baddbmm": ("same", (0, 1, 2)),
     "addr": ("same", (0, 1, 2)),
+    "cholesky_solve": ("same", (0, 1)),
+    "cross": ("same", (0, 1)),
+    "binary_cross_entropy": ("same", (0, 1)),
+    "bilinear": ("same", (0, 1, 2)),
 }
 
 _TYPE = {"b": "Bool", "i": "Long", "u": "Byte", "f": "Float", "c": "ComplexFloat"}

@@ -21,6 +21,7 @@ from ...core.primitives import trig as _trig
 from . import _convert as C
 from . import functions as _F
 from . import inplace as _I
+from .creation import zeros_like as _zeros_like
 from .tensor import Tensor
 
 
@@ -150,8 +151,11 @@ def isclose(
 
 def nextafter(input: Any, other: Any) -> Tensor:
     """The next representable value after input towards other (no gradient)."""
-    a, b = _t(input)._data, _t(other)._data
-    return Tensor._make(np.nextafter(a, b.astype(a.dtype)))
+    x, y = C.pair(input, other)  # promoted as PyTorch (bool with float32 is float32)
+    a, b = _t(x)._data, _t(y)._data
+    if a.dtype.kind != "f":
+        raise RuntimeError(f'nextafter: "nextafter_cpu" not implemented for {a.dtype}')
+    return Tensor._make(np.nextafter(a, b))
 
 
 def _value_first(tensor1: Any, tensor2: Any, rest: tuple, value: Any) -> tuple:
@@ -187,32 +191,87 @@ def addcdiv(input: Any, tensor1: Any, tensor2: Any, *rest: Any, value: Any = 1) 
     return _F.add(input, q if value == 1 else _F.mul(q, value))
 
 
+def _blend(input: Any, beta: Any, p: Tensor) -> Tensor:
+    """beta * input + p; as PyTorch (and BLAS), beta == 0 ignores `input` (NaN and inf too)."""
+    if beta == 0:  # (zeros of input's shape and dtype keep the broadcast and the dtype rule)
+        return _F.add(p, _zeros_like(input) if isinstance(input, Tensor) else 0)
+    return _F.add(input if beta == 1 else _F.mul(input, beta), p)
+
+
+def _scaled(p: Tensor, alpha: Any, k: int) -> Tensor:
+    """alpha * p, the product reduced first (PyTorch's gemv and small batched kernels); an
+    empty contraction (k == 0) adds nothing, whatever alpha is."""
+    if k == 0:
+        return _zeros_like(p)
+    return p if alpha == 1 else _F.mul(p, alpha)
+
+
+def _gemm(a: Any, b: Any, alpha: Any, batched: bool) -> Tensor:
+    """alpha * (a @ b), summed over the batch when `batched`, placed as PyTorch's gemm places
+    NaN and inf: alpha == 0 skips the product (its NaN and inf too), and a non-finite alpha
+    multiplies each term a[i, k] * b[k, j] before the sum (a zero term gives NaN, terms of both
+    signs give inf - inf = NaN), where alpha * (a @ b) would give +-inf."""
+    p = _F.bmm(a, b).sum(0) if batched else _F.mm(a, b)
+    k = _data(a).shape[-1]
+    if alpha == 0 or k == 0:
+        return _zeros_like(p)
+    if math.isfinite(alpha):
+        return _scaled(p, alpha, k)
+    return Tensor._make(_nonfinite_alpha_product(_data(a), _data(b), alpha))
+
+
+def _data(x: Any) -> np.ndarray:
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _nonfinite_alpha_product(a: np.ndarray, b: np.ndarray, alpha: float) -> np.ndarray:
+    """sum over k (and the batch) of alpha * a[., i, k] * b[., k, j] for alpha = +-inf or NaN."""
+    out_dtype = np.result_type(a.dtype, b.dtype)
+    batch = math.prod(a.shape[:-2])
+    a3, b3 = a.reshape((batch, *a.shape[-2:])), b.reshape((batch, *b.shape[-2:]))
+    terms = a3.shape[0] * a3.shape[-1]
+    pos = ((a3 > 0).astype(np.int64) @ (b3 > 0) + (a3 < 0).astype(np.int64) @ (b3 < 0)).sum(0)
+    neg = ((a3 > 0).astype(np.int64) @ (b3 < 0) + (a3 < 0).astype(np.int64) @ (b3 > 0)).sum(0)
+    if alpha != alpha:
+        out = np.full(pos.shape, np.nan if terms else 0.0)
+    else:
+        sign = 1.0 if alpha > 0 else -1.0
+        out = np.where(pos > 0, sign * np.inf, np.where(neg > 0, -sign * np.inf, 0.0))
+        # a zero or NaN term (neither sign) or terms of both signs make the sum NaN
+        out[(pos + neg < terms) | ((pos > 0) & (neg > 0))] = np.nan
+    return out.astype(out_dtype)
+
+
 def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2)."""
-    p = _F.mm(mat1, mat2)
-    p = p if alpha == 1 else _F.mul(p, alpha)
-    return _F.add(input if beta == 1 else _F.mul(input, beta), p)
+    return _blend(input, beta, _gemm(mat1, mat2, alpha, batched=False))
 
 
 def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-    """beta * input + alpha * (mat @ vec)."""
+    """beta * input + alpha * (mat @ vec); alpha == 0 skips the product, as PyTorch's gemv."""
     p = _F.mv(mat, vec)
-    p = p if alpha == 1 else _F.mul(p, alpha)
-    return _F.add(input if beta == 1 else _F.mul(input, beta), p)
+    return _blend(input, beta, _zeros_like(p) if alpha == 0 else _scaled(p, alpha, _data(vec).size))
 
 
 def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-    """beta * input + alpha * sum_b(batch1[b] @ batch2[b])."""
-    p = _F.bmm(batch1, batch2).sum(0)
-    p = p if alpha == 1 else _F.mul(p, alpha)
-    return _F.add(input if beta == 1 else _F.mul(input, beta), p)
+    """beta * input + alpha * sum_b(batch1[b] @ batch2[b]) (one gemm per batch, as PyTorch)."""
+    return _blend(input, beta, _gemm(batch1, batch2, alpha, batched=True))
 
 
 def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """beta * input + alpha * (batch1 @ batch2), batched."""
     p = _F.bmm(batch1, batch2)
-    p = p if alpha == 1 else _F.mul(p, alpha)
-    return _F.add(input if beta == 1 else _F.mul(input, beta), p)
+    n, k = _data(batch1).shape[-2:]
+    if n * k * p.shape[-1] < 400:  # PyTorch's own loop: alpha times each reduced product
+        return _blend(input, beta, _scaled(p, alpha, k))
+    # larger products go through one gemm per batch: the gemm's placement of NaN and inf
+    if alpha == 0:
+        return _blend(input, beta, _zeros_like(p))
+    if math.isfinite(alpha):
+        return _blend(input, beta, _scaled(p, alpha, k))
+    pairs = zip(_data(batch1), _data(batch2), strict=True)
+    per_batch = [_nonfinite_alpha_product(a, b, alpha) for a, b in pairs]
+    return _blend(input, beta, Tensor._make(np.stack(per_batch).reshape(p.shape)))
 
 
 def ger(input: Any, vec2: Any) -> Tensor:

@@ -138,6 +138,12 @@ def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
     return nansum(x, dim, keepdim) / count
 
 
+def _nonempty_reduction(op: str, x: Tensor, d: int) -> None:
+    """PyTorch's IndexError for a median-like reduction over an empty dim (no value to pick)."""
+    if x.shape[d] == 0:
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+
+
 def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     """The lower median of the non-NaN entries (over all, or along dim with indices)."""
     x = _t(input)
@@ -150,6 +156,7 @@ def nanmedian(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     d = _dim("nanmedian", dim, x.dim())
     if x.dim() == 0:
         return _ValuesIndices(x.clone(), Tensor._make(np.zeros((), np.int64)))
+    _nonempty_reduction("nanmedian", x, d)
     data = x._data
     order = np.argsort(data, axis=d, kind="stable")  # NaNs sort last
     valid = (
@@ -266,6 +273,8 @@ def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor
     x = _t(input)
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"histc: \"histogram_cpu\" not implemented for '{x.dtype}'")
+    if int(bins) <= 0:
+        raise RuntimeError(f"histc: bins must be > 0, but got {bins}")
     data = x._data.reshape(-1)
     lo, hi = float(min), float(max)
     if not (np.isfinite(lo) and np.isfinite(hi)):
@@ -373,7 +382,7 @@ def renorm(input: Any, p: float, dim: int, maxnorm: float) -> Tensor:
 
 def _trapezoid_terms(op: str, y: Any, x: Any, dx: float | None, dim: int) -> tuple:
     yt = C.floating(y)
-    d = _dim(op, dim, yt.dim())
+    d = domain.check_dim_of_array(op, dim, yt.dim())
     n = yt.shape[d]
     lo = yt.narrow(d, 0, builtins.max(n - 1, 0))
     hi = yt.narrow(d, 1, n - 1) if n > 1 else lo
@@ -409,7 +418,7 @@ def trapezoid(y: Any, x: Any = None, *, dx: float | None = None, dim: int = -1) 
     # PyTorch's form for an even spacing: (sum - (first + last) / 2) * dx, so the values at
     # the ends and the sum meet as PyTorch's do (inf - inf is NaN there)
     yt = C.floating(y)
-    d = _dim("trapezoid", dim, yt.dim())
+    d = domain.check_dim_of_array("trapezoid", dim, yt.dim())
     n = yt.shape[d]
     if n == 0:
         return yt.sum(d)
@@ -529,13 +538,12 @@ def cross(input: Any, other: Any, dim: int | None = None, *, out: Any = None) ->
     if dim is None:
         dims3 = [k for k, n in enumerate(shape) if n == 3]
         if not dims3:
-            raise RuntimeError(f"no dimension of size 3 in input {list(shape)}")
+            raise RuntimeError(f"cross: no dimension of size 3 in input {list(shape)}")
         dim = dims3[0]
-    d = _dim("cross", dim, len(shape))
+    d = domain.check_dim_of_array("cross", dim, len(shape))
     if shape[d] != 3:
         raise RuntimeError(
-            f"linalg.cross: inputs dimension {d} must have length 3; the broadcast shape is "
-            f"{list(shape)}"
+            f"cross: inputs dimension {d} must have length 3; the broadcast shape is {list(shape)}"
         )
     return TM.cross(a.expand(*shape), b.expand(*shape), d)
 

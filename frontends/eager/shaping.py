@@ -58,7 +58,9 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1):
     """Merge dims start_dim..end_dim into one."""
     x = _tensor(input)
     shape = tuple(x._data.shape)
-    if not shape:
+    if not shape:  # a 0-d tensor takes dims 0 and -1 only, as PyTorch
+        domain.check_dim("flatten", int(start_dim), 0, "start_dim")
+        domain.check_dim("flatten", int(end_dim), 0, "end_dim")
         return ops.reshape(x, (1,))
     s, e = _dim(start_dim, len(shape), "flatten"), _dim(end_dim, len(shape), "flatten")
     if s > e:
@@ -72,7 +74,21 @@ def unflatten(input: Any, dim: int, sizes: Any):
     x = _tensor(input)
     shape = tuple(x._data.shape)
     d = _dim(dim, len(shape))
-    return ops.reshape(x, shape[:d] + tuple(sizes) + shape[d + 1 :])
+    sizes = tuple(int(n) for n in sizes)
+    known = math.prod(n for n in sizes if n != -1)
+    if sizes.count(-1) > 1:
+        raise RuntimeError(f"unflatten: only one dimension can be inferred, got {list(sizes)}")
+    # the sizes must multiply up to the dim (the record's reshape checks only the total, which
+    # an empty dim elsewhere makes 0 whatever the sizes)
+    inferred = -1 in sizes
+    if (not inferred and known != shape[d]) or (inferred and (known == 0 or shape[d] % known)):
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} "
+            f"({shape[d]}) in the input tensor"
+        )
+    if inferred:  # resolved here: reshape cannot infer a size from an empty total
+        sizes = tuple(shape[d] // known if n == -1 else n for n in sizes)
+    return ops.reshape(x, shape[:d] + sizes + shape[d + 1 :])
 
 
 def transpose(input: Any, dim0: int, dim1: int):
@@ -274,7 +290,10 @@ def chunk(input: Any, chunks: int, dim: int = 0) -> tuple:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     dim = domain.check_dim("chunk", dim, x._data.ndim)
     n = x._data.shape[dim]
-    return split(x, max(1, -(-n // int(chunks))), dim)
+    if n == 0:
+        # as torch: an empty dim gives `chunks` empty pieces (a split size of 0 would give one)
+        return split(x, [0] * domain.check_pieces("chunk", chunks), dim)
+    return split(x, -(-n // int(chunks)), dim)
 
 
 def unbind(input: Any, dim: int = 0) -> tuple:

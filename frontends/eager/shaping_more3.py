@@ -50,7 +50,7 @@ def roll(input: Any, shifts: Any, dims: Any = None) -> Tensor:
         if len(sh) != 1:
             raise RuntimeError(f"roll: with dims=None, shifts must be one number, got {sh}")
         return TM.roll(x.reshape(-1), sh, [0]).reshape(tuple(x.shape))
-    ds = [_dim("roll", d, x.dim()) for d in _ints(dims)]
+    ds = [domain.check_dim_of_array("roll", d, x.dim()) for d in _ints(dims)]
     if len(ds) != len(sh):
         raise RuntimeError(
             f"roll: shifts and dimensions must align. shifts: {len(sh)}, dims: {len(ds)}"
@@ -195,6 +195,7 @@ def tensor_split(input: Any, indices_or_sections: Any, dim: int = 0) -> tuple:
         k = int(ios)
         if k <= 0:
             raise RuntimeError(f"tensor_split(): number of sections must be larger than 0, got {k}")
+        domain.check_pieces("tensor_split", k)
         n = x.shape[d]
         size, extra = divmod(n, k)
         cuts, at = [], 0
@@ -424,6 +425,11 @@ def index_put(input: Any, indices: Any, values: Any, accumulate: bool = False) -
     from .shaping import index_key
 
     x = _t(input)
+    if not isinstance(indices, (tuple, list)):  # a tensor here would be read element by element
+        raise TypeError(
+            f"index_put(): argument 'indices' must be a tuple of Tensors, not "
+            f"{type(indices).__name__}"
+        )
     key = index_key(tuple(indices))
     _index_put_bounds(key, tuple(x.shape))
     v = C.as_tensor_operand(values, like=x)
@@ -541,6 +547,12 @@ def select_scatter(input: Any, src: Any, dim: int, index: int) -> Tensor:
     """input with src embedded at input.select(dim, index)."""
     x = _t(input)
     d = _dim("select_scatter", dim, x.dim())
+    n = x.shape[d] if x.dim() else 1
+    if not -n <= int(index) < n:
+        raise IndexError(
+            f"select_scatter: index {index} out of range for tensor of size {list(x.shape)} at "
+            f"dimension {d}"
+        )
     return _embed(x, (slice(None),) * d + (int(index),), src, "select_scatter")
 
 

@@ -61,12 +61,15 @@ def topk(
 ) -> _ValuesIndices:
     """The k largest (or smallest) elements along `dim` and their indices."""
     x = _as(input)
+    dim = domain.check_dim("topk", int(dim), x.dim())
     n = x.shape[dim] if x.dim() else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) out of range for dimension {dim} of size {n}")
-    order = _order(x._data, dim, largest) if x.dim() else np.zeros((), np.int64)
+    if not x.dim():  # as torch: a 0-d input gives 0-d results for k = 0 and k = 1
+        return _ValuesIndices(x.clone(), Tensor._make(np.zeros((), np.int64)))
+    order = _order(x._data, dim, largest)
     idx = Tensor._make(np.take(order, np.arange(k), axis=dim).astype(np.int64))
-    return _ValuesIndices(_sh.gather(x, dim, idx) if x.dim() else x.clone(), idx)
+    return _ValuesIndices(_sh.gather(x, dim, idx), idx)
 
 
 def cumsum(input: Any, dim: int, *, dtype: Any = None, out: Any = None) -> Any:
@@ -132,23 +135,38 @@ def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     x = _as(input)
     if dim is None:
         flat = x.reshape(-1)
-        if flat.shape[0] == 0:
-            raise RuntimeError("median() input tensor cannot be empty")
-        v = np.sort(flat._data, kind="stable")[(flat.shape[0] - 1) // 2]
+        if flat.shape[0] == 0:  # as torch: the median of nothing is NaN (0 for integers)
+            empty = np.nan if x._data.dtype.kind in "fc" else 0
+            return Tensor._make(np.asarray(empty, x._data.dtype))
+        ordered = np.sort(flat._data, kind="stable")  # NaN last
+        nan = x._data.dtype.kind == "f" and bool(np.isnan(ordered[-1]))
+        # as torch: a NaN anywhere makes the median NaN
+        v = ordered[-1] if nan else ordered[(flat.shape[0] - 1) // 2]
         if not (x.requires_grad and x._data.dtype.kind == "f"):
             return Tensor._make(np.asarray(v, x._data.dtype))
         # the gradient is shared evenly among the elements equal to the median (torch's rule)
-        mask = Tensor._make((x._data == v).astype(x._data.dtype))
+        at = np.isnan(x._data) if nan else x._data == v
+        mask = Tensor._make(at.astype(x._data.dtype))
         lin = (x * mask).sum() / float(mask._data.sum())
         return (lin - lin.detach()) + Tensor._make(np.asarray(v, x._data.dtype))
     if x.dim() == 0:  # a 0-d tensor is its own median along dim 0 (or -1)
         domain.check_dim("median", dim, 0)
         return _ValuesIndices(x.clone(), Tensor._make(np.zeros((), np.int64)))
+    dim = domain.check_dim("median", dim, x.dim())
     n = x.shape[dim]
+    if n == 0:
+        raise IndexError(f"median(): Expected reduction dim {dim} to have non-zero size.")
     vals, idx = sort(x, dim)
     k = (n - 1) // 2
-    v = vals.narrow(dim, k, 1)
-    i = idx.narrow(dim, k, 1)
+    if x._data.dtype.kind == "f" and np.isnan(x._data).any():
+        # as torch: a slice holding NaN has median NaN (the first NaN; ascending sorts put NaN
+        # last, so it sits right after the slice's numbers)
+        valid = (~np.isnan(x._data)).sum(axis=dim, keepdims=True)
+        at = Tensor._make(np.where(valid < n, valid, k).astype(np.int64))
+        v, i = vals.gather(dim, at), idx.gather(dim, at)
+    else:
+        v = vals.narrow(dim, k, 1)
+        i = idx.narrow(dim, k, 1)
     if not keepdim and x.dim():
         v, i = v.squeeze(dim), i.squeeze(dim)
     return _ValuesIndices(v, i)

@@ -115,24 +115,40 @@ def complex_binary(a: Any, b: Any, op: str) -> Tensor:
 # ---- torch.fft -----------------------------------------------------------------------------------
 
 
+def _nonempty(op: str, out: Tensor, x: Tensor) -> Tensor:
+    """`out`, unless the transform is empty: PyTorch's FFT backend refuses a transform with no
+    element (an empty batch or length after `n`), so one style cannot return what the other
+    refuses."""
+    if out.numel() == 0:
+        raise RuntimeError(
+            f"{op}: the transform of an input of shape {list(x.shape)} would be empty (the FFT "
+            "backend has no empty transforms); give a non-empty input or a positive n"
+        )
+    return out
+
+
 def _fft(input: Any, n: Any = None, dim: int = -1, norm: Any = None) -> Tensor:  # noqa: A002
     """The discrete Fourier transform along `dim`."""
-    return CX.fftc(_cplx(_t(input)), n, dim, norm)
+    x = _t(input)
+    return _nonempty("fft", CX.fftc(_cplx(x), n, dim, norm), x)
 
 
 def _ifft(input: Any, n: Any = None, dim: int = -1, norm: Any = None) -> Tensor:  # noqa: A002
     """The inverse discrete Fourier transform along `dim`."""
-    return CX.fftc(_cplx(_t(input)), n, dim, norm, inverse=True)
+    x = _t(input)
+    return _nonempty("ifft", CX.fftc(_cplx(x), n, dim, norm, inverse=True), x)
 
 
 def _rfft(input: Any, n: Any = None, dim: int = -1, norm: Any = None) -> Tensor:  # noqa: A002
     """The one-sided transform of a real signal along `dim`."""
-    return CX.rfft(C.floating(_t(input)), n, dim, norm)
+    x = _t(input)
+    return _nonempty("rfft", CX.rfft(C.floating(x), n, dim, norm), x)
 
 
 def _irfft(input: Any, n: Any = None, dim: int = -1, norm: Any = None) -> Tensor:  # noqa: A002
     """The real inverse of a one-sided spectrum along `dim`."""
-    return CX.irfft(_cplx(_t(input)), n, dim, norm)
+    x = _t(input)
+    return _nonempty("irfft", CX.irfft(_cplx(x), n, dim, norm), x)
 
 
 def _fftfreq(n: int, d: float = 1.0, *, dtype: Any = None, **_: Any) -> Tensor:

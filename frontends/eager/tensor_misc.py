@@ -49,20 +49,29 @@ def stride(self: Tensor, dim: int | None = None) -> Any:
 
 def movedim(input: Any, source: Any, destination: Any) -> Tensor:
     """Move the dims `source` to the positions `destination` (the others keep their order)."""
+    return _move_dims("movedim", input, source, destination)
+
+
+def moveaxis(input: Any, source: Any, destination: Any) -> Tensor:
+    """movedim under NumPy's name (its errors say moveaxis)."""
+    return _move_dims("moveaxis", input, source, destination)
+
+
+def _move_dims(op: str, input: Any, source: Any, destination: Any) -> Tensor:
     x = _t(input)
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
     if len(src) != len(dst):
         raise RuntimeError(
-            f"movedim: Invalid source or destination dims: source ({src} dims) should contain "
+            f"{op}: Invalid source or destination dims: source ({src} dims) should contain "
             f"the same number of dims as destination ({dst} dims)"
         )
     nd = x.dim()
-    src = [domain.check_dim("movedim", int(s), nd, "source") for s in src]
-    dst = [domain.check_dim("movedim", int(d), nd, "destination") for d in dst]
+    src = [domain.check_dim(op, int(s), nd, "source") for s in src]
+    dst = [domain.check_dim(op, int(d), nd, "destination") for d in dst]
     for arg, dims in (("source", src), ("destination", dst)):
         if len(set(dims)) != len(dims):
-            raise RuntimeError(f"movedim: repeated dim in `{arg}` ({dims})")
+            raise RuntimeError(f"{op}: repeated dim in `{arg}` ({dims})")
     rest = iter([d for d in range(nd) if d not in src])
     placed = dict(zip(dst, src, strict=True))
     perm = [placed[i] if i in placed else next(rest) for i in range(nd)]
@@ -504,7 +513,8 @@ def _resize(self: Tensor, *sizes: Any) -> Tensor:
 def _install() -> None:
     T = Tensor  # noqa: N806
     T.stride = stride
-    T.movedim = T.moveaxis = lambda self, source, destination: movedim(self, source, destination)
+    T.movedim = lambda self, source, destination: movedim(self, source, destination)
+    T.moveaxis = lambda self, source, destination: moveaxis(self, source, destination)
     T.diag = lambda self, diagonal=0: diag(self, diagonal)
     T.diag_embed = lambda self, offset=0, dim1=-2, dim2=-1: diag_embed(self, offset, dim1, dim2)
     T.fill_diagonal_ = fill_diagonal_
@@ -555,7 +565,7 @@ __all__ = [
     "version",
     "get_deterministic_debug_mode", "get_float32_matmul_precision", "get_num_interop_threads",
     "get_num_threads", "get_rng_state", "iinfo", "is_autocast_enabled", "is_complex",
-    "is_deterministic_algorithms_warn_only_enabled", "kthvalue", "mode", "movedim",
+    "is_deterministic_algorithms_warn_only_enabled", "kthvalue", "mode", "moveaxis", "movedim",
     "promote_types", "result_type", "scalar_tensor", "set_deterministic_debug_mode",
     "set_float32_matmul_precision", "set_num_interop_threads", "set_num_threads",
     "set_rng_state", "typename", "use_deterministic_algorithms",

@@ -211,10 +211,13 @@ def unstack(value: Any, num: int | None = None, axis: int = 0, name: str = "unst
     """Split a tensor into a list of tensors along `axis` (the axis disappears)."""
     x = _tensor(value)
     known_rank("unstack", x)
-    ax = domain.check_dim("unstack", int(axis), len(x.shape), "axis")
+    ax = domain.check_dim_of_array("unstack", int(axis), len(x.shape), "axis")
     n = x.shape[ax] if num is None else num
     if n is None:
         raise ValueError(f"unstack: cannot infer num from the shape {x.shape}; pass num")
+    if x.shape[ax] is not None and int(n) != x.shape[ax]:
+        raise ValueError(f"unstack: num={n} but axis {ax} of {x} has length {x.shape[ax]}")
+    domain.check_pieces("unstack", int(n), ValueError)
     with x.graph.name_scope(name):
         return [ops.getitem(x, (builtins.slice(None),) * ax + (i,)) for i in builtins.range(n)]
 
@@ -229,6 +232,7 @@ def split(
     length = x.shape[ax]
     if isinstance(num_or_size_splits, (int, np.integer)):
         k = domain.check_positive("split", "num_or_size_splits", int(num_or_size_splits))
+        domain.check_pieces("split", k, ValueError)
         if length is None:
             return _split_run_time(x, ax, k, name)
         if length % k:

@@ -19,7 +19,7 @@ from . import dtypes as tfd
 from .convert import convert_to_tensor
 from .math_ops import _tensor, known_rank
 from .tensor import Tensor
-from .variables import Variable
+from .variables import Variable, update_op
 
 
 def _npdt(x: Tensor) -> np.dtype:
@@ -259,9 +259,14 @@ def batch_gather(params: Any, indices: Any, name: str | None = None) -> Tensor:
     """params[b, indices[b, ...]] for each leading batch index b (tf.gather with batch_dims set
     to the rank of indices minus one)."""
     idx = _tensor(indices)
-    known_rank("batch_gather", idx)
+    p = _tensor(params)
+    known_rank("batch_gather", idx, p)
     bd = len(idx.shape) - 1
-    return A.gather(params, idx, batch_dims=bd, axis=bd, name=name)
+    if len(p.shape) <= bd or bd < 0:
+        raise ValueError(
+            f"batch_gather: params {p} needs more dims than the {bd} batch dims of indices {idx}"
+        )
+    return A.gather(p, idx, batch_dims=bd, axis=bd, name=name)
 
 
 def get_static_value(tensor: Any, partial: bool = False) -> Any:
@@ -458,6 +463,11 @@ def _check_ref(op: str, ref: Any) -> Variable:
     return ref
 
 
+_SCATTER_TYPES = {
+    m: "Scatter" + m.capitalize() for m in ("update", "add", "sub", "mul", "div", "max", "min")
+}
+
+
 def _var_scatter(op: str, mode: str):
     def scatter(
         ref: Any, indices: Any, updates: Any, use_locking: Any = None, name: str | None = None
@@ -474,8 +484,12 @@ def _var_scatter(op: str, mode: str):
             checked = index_bounds(idx, op, "indices", (dims[0],), low=0)
             flat = ops.reshape(checked, (-1,))
             rows = ops.reshape(u, (-1, *dims[1:]))
-            new = C.scatter_rows(var.value(), flat, rows, mode)
-        return var.assign(new, name=name)
+
+        def write(cur, flat, rows):
+            return C.scatter_rows(cur, flat, rows, mode)
+
+        # the variable is read and written in one effect: concurrent scatters lose no update
+        return update_op(var, write, (flat, rows), _SCATTER_TYPES[mode], name or op)
 
     scatter.__name__ = op
     scatter.__doc__ = f"tf.{op}: the rows of ref at indices {mode}d with updates (an update op)."
@@ -491,11 +505,14 @@ def _var_scatter_nd(op: str, mode: str):
         u = updates if isinstance(updates, Tensor) else convert_to_tensor(
             np.asarray(updates, dtype=tfd.as_dtype(var.dtype).np_dtype))  # fmt: skip
         with var.graph.name_scope(name or op):
-            value = var.value()
-            flat, rows, view, dims = _nd_rows(op, value, idx, u)
-            new = ops.reshape(C.scatter_rows(ops.reshape(value, tuple(view)), flat, rows, mode),
-                              tuple(dims))  # fmt: skip
-        return var.assign(new, name=name)
+            flat, rows, view, dims = _nd_rows(op, var, idx, u)
+
+        def write(cur, flat, rows):
+            return ops.reshape(C.scatter_rows(ops.reshape(cur, tuple(view)), flat, rows, mode),
+                               tuple(dims))  # fmt: skip
+
+        return update_op(var, write, (flat, rows), "ScatterNd" + _SCATTER_TYPES[mode][7:],
+                         name or op)  # fmt: skip
 
     scatter.__name__ = op
     scatter.__doc__ = f"tf.{op}: the entries of ref at nd indices {mode}d (an update op)."

@@ -300,6 +300,8 @@ def setdiff1d(
     """(out, idx): the entries of 1-D x that are not in y, in order, and their positions in x."""
     a, b = _tensor(x), _tensor(y)
     known_rank("setdiff1d", a, b)
+    if len(a.shape) != 1 or len(b.shape) != 1:
+        raise ValueError(f"setdiff1d: x {a} and y {b} must both be of rank 1")
     if a.dtype != b.dtype:
         raise TypeError(f"setdiff1d: x {a} and y {b} must share their dtype")
     dt = tfd.as_dtype(index_dtype).np_dtype

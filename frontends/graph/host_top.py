@@ -297,29 +297,22 @@ class UnconnectedGradients(str, enum.Enum):
 # ---- ops ---------------------------------------------------------------------------------------
 def count_up_to(ref: Any, limit: int, name: str | None = None) -> Tensor:
     """Adds 1 to the int variable ref and returns its old value; the run fails with
-    OutOfRangeError once it has reached `limit`."""
-    from .control_flow import control_dependencies
-    from .control_flow_more import _loop_node
+    OutOfRangeError once it has reached `limit`. The check, the read and the write are one
+    effect, so concurrent runs each get a distinct value."""
     from .errors import OutOfRangeError
-    from .variables import Variable
+    from .variables import Variable, update_op
 
     if not isinstance(ref, Variable) or not tfd.as_dtype(ref.dtype).is_integer:
         raise TypeError(f"count_up_to: ref must be an int32 or int64 variable, got {ref!r}")
     lim = int(limit)
+    one = np.asarray(1, tfd.as_dtype(ref.dtype).np_dtype)
 
-    def check(state: Any, value: np.ndarray) -> list:
-        if int(value) >= lim:
+    def count(cur: np.ndarray) -> np.ndarray:
+        if int(cur) >= lim:
             raise OutOfRangeError(None, None, f"Reached limit of {lim}")
-        return [np.zeros((), np.bool_)]
+        return cur + one
 
-    from ...core.primitives.registry import AVal
-
-    with ref.graph.name_scope(name or "CountUpTo"):
-        (ok,) = _loop_node(ref.graph, "count_up_to", [ref.value()], check,
-                           [AVal((), np.dtype(np.bool_))])  # fmt: skip
-        with control_dependencies([ok]):
-            new = ref.assign_add(np.asarray(1, tfd.as_dtype(ref.dtype).np_dtype))
-        return M.subtract(new, np.asarray(1, tfd.as_dtype(ref.dtype).np_dtype))
+    return update_op(ref, count, (), "CountUpTo", name or "CountUpTo", old_value=True)
 
 
 def saturate_cast(value: Any, dtype: Any, name: str | None = None) -> Tensor:

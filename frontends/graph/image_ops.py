@@ -16,12 +16,18 @@ from .random_ops import random_normal, random_uniform
 from .tensor import Tensor
 
 
-def _image(op: str, image: Any) -> Tensor:
+def _image(op: str, image: Any, nonempty: bool = False) -> Tensor:
+    """The image tensor, of rank 3 or 4; `nonempty`: its height, width and channels must not
+    be 0 where known (TF's check of the flips, transposes and rotations)."""
     x = _tensor(image)
     if len(x.shape) not in (3, 4):
         raise ValueError(
             f"tf.image.{op}: expects an image [height, width, channels] or a batch "
             f"[batch, height, width, channels], got {x}"
+        )
+    if nonempty and 0 in tuple(x.shape)[-3:]:
+        raise ValueError(
+            f"tf.image.{op}: inner 3 dims of 'image.shape' must be > 0: {tuple(x.shape)}"
         )
     return x
 
@@ -32,7 +38,7 @@ def _hw(x: Tensor) -> tuple:
 
 
 def _flip(op: str, type_name: str, image: Any, which: int) -> Tensor:
-    x = _image(op, image)
+    x = _image(op, image, nonempty=True)
     ax = _hw(x)[which]
     idx = tuple(slice(None, None, -1) if i == ax else slice(None) for i in range(len(x.shape)))
     return x.graph.build_op(type_name, None, lambda: ops.getitem(x, idx))
@@ -49,7 +55,7 @@ def flip_up_down(image: Any) -> Tensor:
 
 
 def _random_flip(op: str, image: Any, which: int, seed: Any) -> Tensor:
-    x = _image(op, image)
+    x = _image(op, image, nonempty=True)
     flipped = _flip(op, "ReverseV2", x, which)
     # one coin per image (a normal draw below 0: probability exactly 1/2): a scalar for one
     # image, a [batch] vector (of run-time length when the batch is unknown) for a batch
@@ -83,14 +89,14 @@ def random_flip_up_down(image: Any, seed: Any = None) -> Tensor:
 
 def transpose_image(image: Any, name: str | None = None) -> Tensor:
     """Swap height and width."""
-    x = _image("transpose", image)
+    x = _image("transpose", image, nonempty=True)
     perm = (1, 0, 2) if len(x.shape) == 3 else (0, 2, 1, 3)
     return x.graph.build_op("Transpose", name, lambda: ops.transpose(x, perm))
 
 
 def rot90(image: Any, k: int = 1, name: str | None = None) -> Tensor:
     """Rotate by k quarter turns counter-clockwise."""
-    x = _image("rot90", image)
+    x = _image("rot90", image, nonempty=True)
     k = int(k) % 4
     for _ in range(k):  # one quarter turn = transpose, then flip up-down
         x = flip_up_down(transpose_image(x))
@@ -372,21 +378,45 @@ def grayscale_to_rgb(images: Any, name: str | None = None) -> Tensor:
 
 
 def adjust_brightness(image: Any, delta: Any) -> Tensor:
-    """image + delta."""
+    """image + delta; an integer image is scaled to [0, 1] floats, shifted and saturated back."""
     x = _tensor(image)
     dt = tfd.as_dtype(x.dtype)
     if not (dt.is_floating or dt.is_integer):
         raise TypeError(
             f"adjust_brightness: image dtype must be floating point or integer, got {dt.name}"
         )
-    if dt.is_integer:  # TF scales to [0, 1], adds and saturates back: not provided here
-        raise NotImplementedError(
-            f"adjust_brightness: integer images ({dt.name}) are not provided; convert the image "
-            "to float32 in [0, 1] first"
-        )
+    if dt.is_integer:
+        return x.graph.build_op("adjust_brightness", None, lambda: _shift_int_image(x, delta))
+    if np.dtype(x.dtype) == np.float64:  # as TF: shifted in float32, then cast back
+
+        def shift64():
+            moved = ops.add(ops.cast(x, np.float32), ops.cast(_tensor(delta), np.float32))
+            return ops.cast(moved, np.float64)
+
+        return x.graph.build_op("adjust_brightness", None, shift64)
     return x.graph.build_op(
         "adjust_brightness", None, lambda: ops.add(x, ops.cast(_tensor(delta), x.dtype))
     )
+
+
+def _shift_int_image(x: Tensor, delta: Any):
+    """TF's integer brightness: float32 x / max + delta, times (max + 0.5), clamped to the
+    largest float32 values the dtype holds, truncated."""
+    d = np.dtype(x.dtype)
+    info = np.iinfo(d)
+    f32 = np.float32
+    flt = ops.mul(ops.cast(x, f32), f32(1.0 / info.max))
+    moved = ops.add(flt, ops.cast(_tensor(delta), f32))
+    scaled = ops.mul(moved, f32(info.max + 0.5))
+    hi = f32(info.max)
+    # TF's saturate_cast moves the bound below the dtype's max when it compares greater in the
+    # promoted type (int32: 2**31 in float32); int64's max promotes to float64 as 2**63, equal,
+    # so TF keeps 2**63 there, and its cast wraps that to int64's min
+    both = np.array([hi, info.max], np.promote_types(f32, d))
+    if both[0] > both[1]:
+        hi = np.nextafter(hi, f32(0))
+    clamped = ops.minimum(ops.maximum(scaled, f32(info.min)), hi)
+    return ops.cast(clamped, d)
 
 
 def adjust_contrast(images: Any, contrast_factor: Any) -> Tensor:

@@ -48,8 +48,15 @@ def cholesky(input: Any, name: Any = None) -> Tensor:  # noqa: A002
 
 def matrix_solve(matrix: Any, rhs: Any, adjoint: bool = False, name: Any = None) -> Tensor:
     """X with matrix @ X = rhs (adjoint(matrix) @ X = rhs when asked)."""
-    inv = matrix_inverse(matrix, adjoint=adjoint)
-    return ops.matmul(inv, convert_to_tensor(rhs))
+    m, r = convert_to_tensor(matrix), convert_to_tensor(rhs)
+    ranks = (len(m.shape), len(r.shape))
+    if ranks[0] != ranks[1] or ranks[0] < 2:  # as TF's MatrixSolve: no broadcasting of batches
+        raise ValueError(
+            f"matrix_solve: matrix {m} and rhs {r} must have one rank, at least 2 "
+            f"(got {ranks[0]} and {ranks[1]})"
+        )
+    inv = matrix_inverse(m, adjoint=adjoint)
+    return ops.matmul(inv, r)
 
 
 def _swap_last(x: Tensor) -> tuple:

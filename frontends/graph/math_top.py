@@ -140,6 +140,14 @@ def accumulate_n(
 
     if not isinstance(inputs, (list, tuple)) or not inputs:
         raise ValueError(f"accumulate_n: inputs must be a non-empty list of tensors, got {inputs}")
+    if shape is not None:  # as TF: the given shape must be compatible with every input's
+        from .shapes import TensorShape
+
+        want = TensorShape([shape] if isinstance(shape, (int, np.integer)) else shape)
+        for t in inputs:
+            got = _tensor(t).shape
+            if not want.is_compatible_with(got):
+                raise ValueError(f"accumulate_n: shapes {want} and {got} are not compatible")
     return add_n(list(inputs), name=name)
 
 

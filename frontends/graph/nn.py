@@ -179,6 +179,8 @@ def bias_add(value: Any, bias: Any, data_format: Any = None, name: str | None = 
     x = _tensor(value)
     b = _tensor(bias)
     known_rank("bias_add", x, b)
+    if len(x.shape) < 2:  # as TF's BiasAdd
+        raise ValueError(f"bias_add: value must be at least rank 2, got {x}")
     if len(b.shape) != 1:
         raise ValueError(f"bias_add: bias must be 1-D, got shape {b.shape}")
     if x.shape[-1] is not None and b.shape[0] is not None and x.shape[-1] != b.shape[0]:

@@ -197,6 +197,8 @@ def l2_normalize(
     """x / sqrt(max(sum(x ** 2, axis), epsilon))."""
     v = _tensor(x)
     known_rank("l2_normalize", v)
+    if axis is not None and dim is not None:  # as TF: dim is axis's old name, not a second axis
+        raise ValueError("l2_normalize: Cannot specify both 'dim' and 'axis'.")
     ax = axis if axis is not None else dim
 
     def fn():

@@ -317,10 +317,11 @@ def weighted_moments(
         w = M.cast(_tensor(frequency_weights), t.dtype)
         weighted_sum = M.reduce_sum(M.multiply(w, t), axes, keepdims=True)
         weights = M.add(w, zeros_like(t))
-        divisor = M.reciprocal(M.reduce_sum(weights, axes, keepdims=True))
-        mean = M.multiply(weighted_sum, divisor)
+        total = M.reduce_sum(weights, axes, keepdims=True)
+        # as TF: a zero total weight (an empty axis included) gives 0, not NaN
+        mean = div_no_nan(weighted_sum, total)
         sq = M.squared_difference(t, mean)
-        variance = M.multiply(M.reduce_sum(M.multiply(w, sq), axes, keepdims=True), divisor)
+        variance = div_no_nan(M.reduce_sum(M.multiply(w, sq), axes, keepdims=True), total)
         if not keep:
             mean, variance = squeeze(mean, axes), squeeze(variance, axes)
         return mean, variance

@@ -43,6 +43,8 @@ def random_crop(value: Any, size: Any, seed: Any = None, name: str | None = None
     x = _tensor(value)
     known_rank("random_crop", x)
     dims = list(x.shape)
+    if np.ndim(size) != 1:  # as TF: size is a vector (one entry per dim), even for a 1-D value
+        raise ValueError(f"random_crop: size must be a 1-D list of sizes, got {size!r}")
     want = [int(s) for s in np.asarray(size).reshape(-1)]
     if any(d is None for d in dims) or len(want) != len(dims):
         raise ValueError(

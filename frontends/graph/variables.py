@@ -8,6 +8,7 @@ array in place), committed only when the whole run succeeds.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -213,26 +214,47 @@ class Variable(Tensor):
     __hash__ = Tensor.__hash__
 
 
-def _write_effect(var: Variable, how: str):
-    """The effect of assign/assign_add/assign_sub: a new array for the variable."""
+def _write_effect(var: Variable, how: Any, old_value: bool = False):
+    """The effect of assign/assign_add/assign_sub (or of `how(current, *values)`, a
+    read-modify-write such as a scatter): a new array for the variable.
+
+    As a run's last step (`state.guard` set) it reads the variable, computes and commits under
+    the session's commit lock, so concurrent runs apply every update (none is lost); elsewhere
+    in a run its write is staged and committed when the run succeeds. The op's value is the new
+    array (`old_value`: the one it replaced, as count_up_to returns).
+    """
     np_dtype = var.dtype.np_dtype
     shape = tuple(var.shape)
     name = var.node.name
 
-    def effect(state, value):
+    def compute(state, values):
         if how == "assign":
-            new = value
+            new = values[0]
         elif how == "add":
-            new = ops.add(state[var], value)
+            new = ops.add(state[var], values[0])
+        elif how == "sub":
+            new = ops.sub(state[var], values[0])
         else:
-            new = ops.sub(state[var], value)
+            new = how(state[var], *values)
         if np.shape(new) != shape:
             raise ShapeError(
                 f"Assign to variable '{name}': value of shape {np.shape(new)} does not match the "
                 f"variable's shape {shape}"
             )
-        new = own(np.array(new, dtype=np_dtype, copy=True))  # the state owns its own array
-        return new, {var: new}
+        return own(np.array(new, dtype=np_dtype, copy=True))  # the state owns its own array
+
+    def effect(state, *values):
+        guard = getattr(state, "guard", None)
+        if guard is None:
+            old = state[var] if old_value else None
+            new = compute(state, values)
+            return (old if old_value else new), {var: new}
+        with guard.lock:
+            old = state[var] if old_value else None
+            new = compute(state, values)
+            state.base[var] = new
+            state.writes.pop(var, None)  # an earlier staged write of this run is superseded
+        return (old if old_value else new), {}
 
     return effect
 
@@ -265,6 +287,22 @@ def _assign(var: Variable, value: Any, how: str, name: str) -> Tensor:
         )
 
     type_name = {"assign": "Assign", "add": "AssignAdd", "sub": "AssignSub"}[how]
+    return g.build_op(type_name, name, build)
+
+
+def update_op(
+    var: Variable, how: Callable, inputs: tuple, type_name: str, name: str, old_value: bool = False
+) -> Tensor:
+    """An op setting `var` to `how(current value, *input values)`, read and written in one
+    effect (atomic against concurrent runs when it is a run's last step: scatters,
+    count_up_to); it evaluates to the new value (`old_value`: the value it replaced)."""
+    g = var.graph
+    aval = AVal(var.shape, var.dtype.np_dtype)
+    effect = _write_effect(var, how, old_value)
+
+    def build():
+        return g._add("effect", None, {"reads": (var,)}, tuple(inputs), aval, "op", effect)
+
     return g.build_op(type_name, name, build)
 
 

@@ -396,10 +396,10 @@ def _fuzz_one(label: str, name: str, style: str, args: list, kwargs: dict) -> No
         finally:
             torch.set_rng_state(state)
 
-        def rerun():  # another seed: a random operation then gives other values
+        def rerun(seed=2):  # another seed: a random operation then gives other values
             state = torch.get_rng_state()
             try:
-                torch.manual_seed(2)
+                torch.manual_seed(seed)
                 return _attempt(lambda: _call_eager(fn, args, kwargs, torch, False))[0]
             finally:
                 torch.set_rng_state(state)
@@ -414,7 +414,7 @@ def _fuzz_one(label: str, name: str, style: str, args: list, kwargs: dict) -> No
         if ferr is not None:
             _judge(f"graph (fed) {where}", ferr, names)
 
-        def rerun():  # a fresh graph: a random operation draws again
+        def rerun(seed=2):  # a fresh graph: a random operation draws again
             return _attempt(lambda: _run_graph(fn, args, kwargs, fed=False))[0]
 
         theirs = terr = None
@@ -441,12 +441,18 @@ def _fuzz_one(label: str, name: str, style: str, args: list, kwargs: dict) -> No
     try:
         _agree(where, ours, theirs, random=False)
     except AssertionError:
-        outs_a, outs_b = _outputs(ours), _outputs(rerun())
-        random = (
-            outs_a is not None
-            and outs_b is not None
-            and any(x.tobytes() != y.tobytes() for x, y in zip(outs_a, outs_b, strict=False))
-        )
+        # a random operation with few outcomes (a coin flip) may repeat itself: several draws
+        outs_a = _outputs(ours)
+        random = False
+        for seed in range(2, 7):
+            outs_b = _outputs(rerun(seed))
+            random = (
+                outs_a is not None
+                and outs_b is not None
+                and any(x.tobytes() != y.tobytes() for x, y in zip(outs_a, outs_b, strict=False))
+            )
+            if random:
+                break
         if not random:
             raise
         _agree(where, ours, theirs, random=True)
@@ -485,10 +491,6 @@ def test_the_derived_list_reaches_the_one_style_names():
 # Found by this file and not fixed yet (each is a defect or an anchor quirk, listed, not hidden:
 # the test runs and may pass; the reason says what it found)
 KNOWN = {
-    **dict.fromkeys(
-        [("torch.fft", n) for n in ("fft", "ifft", "rfft", "irfft")],
-        "an empty input: duograd returns an empty transform, PyTorch's MKL backend raises",
-    ),
     ("tf", "svd"): "singular vectors are unique up to sign only; the signs differ from TF's",
     ("torch.Tensor", "svd"): "singular vectors are unique up to sign only; the signs differ "
     "from PyTorch's",
@@ -502,6 +504,7 @@ KNOWN = {
     ("torch.Tensor", "sign"): "sign(NaN): PyTorch gives 0, TF NaN; the one sign primitive "
     "gives NaN in both styles",
     ("torch", "sgn"): "sgn(NaN) of a real tensor: PyTorch gives 0, TF NaN (as sign)",
+    ("torch.Tensor", "sgn"): "sgn(NaN) of a real tensor: PyTorch gives 0, TF NaN (as sign)",
     ("tf.linalg", "svd"): "singular vectors are unique up to sign only; the signs differ from TF's",
     **dict.fromkeys(
         [("tf", "searchsorted"), ("torch", "searchsorted"), ("torch", "bucketize")],
@@ -516,6 +519,7 @@ KNOWN = {
         [
             ("tf", "qr"),
             ("tf.linalg", "qr"),
+            ("tf", "matrix_solve"),
             ("torch.linalg", "solve"),
             ("torch.linalg", "qr"),
             ("torch", "svd"),
@@ -523,6 +527,14 @@ KNOWN = {
         ],
         "a matrix holding inf or NaN: where LAPACK's result holds NaN and where inf depends on "
         "its algorithm (undefined; the finite entries agree)",
+    ),  # fmt: skip
+    **dict.fromkeys(
+        [
+            ("torch.nn.functional", "multi_margin_loss"),
+            ("torch.nn.functional", "multilabel_margin_loss"),
+        ],
+        "an empty batch with reduction='mean': PyTorch returns uninitialised memory (a different "
+        "value each call); duograd gives NaN, the mean of nothing",
     ),  # fmt: skip
     ("torch.nn.functional", "gelu"): "gelu(inf): PyTorch's own paths disagree (float32 gives "
     "NaN at +-inf, float64 inf at +inf), TF gives inf; duograd gives inf",

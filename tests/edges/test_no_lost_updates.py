@@ -95,3 +95,42 @@ def test_concurrent_readers_never_see_a_half_written_variable():
     _threads(THREADS, body)
     assert not torn, "a reader saw a variable half updated"
     assert sess.run(w)[0] == -(THREADS // 2) * STEPS
+
+
+# variable writes that read the variable: each, as a run's last step, reads and commits under
+# the session's commit lock (8 threads x 50 runs of +1 end at exactly 400)
+WRITES = {
+    "assign_add": (lambda w: tf.assign_add(w, np.ones(8, np.float32)), {k: 400 for k in range(8)}),
+    "assign_sub": (lambda w: w.assign_sub(np.ones(8, np.float32)), {k: -400 for k in range(8)}),
+    "scatter_add": (lambda w: tf.scatter_add(w, [0, 2], np.ones(2, np.float32)), {0: 400, 2: 400}),
+    "scatter_sub": (lambda w: tf.scatter_sub(w, [1], np.ones(1, np.float32)), {1: -400}),
+    "scatter_nd_add": (lambda w: tf.scatter_nd_add(w, [[3]], np.ones(1, np.float32)), {3: 400}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_concurrent_variable_writes_lose_no_update(name):
+    build, want = WRITES[name]
+    g = tf.Graph()
+    with g.as_default():
+        w = tf.Variable(np.zeros(8, np.float32), name="w")
+        op = build(w)
+        sess = tf.Session(graph=g)
+        sess.run(tf.global_variables_initializer())
+    _threads(THREADS, lambda i: [sess.run(op) for _ in range(STEPS)])
+    assert sess.run(w).tolist() == [float(want.get(k, 0)) for k in range(8)]
+
+
+def test_concurrent_count_up_to_hands_out_each_value_once():
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(0, dtype=tf.int64)
+        op = tf.count_up_to(v, THREADS * STEPS)
+        sess = tf.Session(graph=g)
+        sess.run(tf.global_variables_initializer())
+    got: list = []
+    _threads(THREADS, lambda i: got.extend(int(sess.run(op)) for _ in range(STEPS)))
+    assert sorted(got) == list(range(THREADS * STEPS))
+    with pytest.raises(tf.errors.OutOfRangeError):
+        sess.run(op)
+    assert sess.run(v) == THREADS * STEPS

@@ -68,6 +68,16 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
             )
         if input._data.dtype.kind != "f":
             raise RuntimeError(f"prelu: not implemented for {input.dtype}")
+    if isinstance(weight, Tensor) and weight.dim() > 1:
+        raise RuntimeError(
+            f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}"
+        )
+    channels = input.shape[1] if input.dim() >= 2 else 1
+    if weight.numel() != 1 and weight.numel() != channels:
+        raise RuntimeError(
+            "prelu: Mismatch of parameter numbers and input channel size. Found parameter "
+            f"numbers = {weight.numel()} and channel size = {channels}."
+        )
     w = weight
     if input.dim() == 0:  # one shared weight: the result keeps the 0-d shape
         w = w.reshape(())

@@ -52,6 +52,13 @@ def scaled_dot_product_attention(
     """softmax(q k^T * scale + mask) v; a bool attn_mask marks the positions that take part."""
     if is_causal and attn_mask is not None:
         raise RuntimeError("scaled_dot_product_attention: give either attn_mask or is_causal")
+    ranks = [t.dim() if isinstance(t, Tensor) else 0 for t in (query, key, value)]
+    if min(ranks) < 2:
+        raise RuntimeError(
+            "scaled_dot_product_attention: Expected query, key, and value to all be at least 2 "
+            f"dimensional, but got query.dim: {ranks[0]} key.dim: {ranks[1]} and value.dim: "
+            f"{ranks[2]}"
+        )
     mask = _mask_data(attn_mask)
     if mask is not None and np.dtype(mask.dtype) == np.bool_:
         # here True means "attend" (the opposite of nn.MultiheadAttention's bool masks)

@@ -93,6 +93,10 @@ def ctc_beam_decode(
 ) -> list[list[int]]:
     """Prefix beam-search decoding of (T, N, C) log-probabilities: the best label list each."""
     lp = log_probs._data if isinstance(log_probs, Tensor) else np.asarray(log_probs)
+    if lp.ndim != 3:
+        raise ValueError(
+            f"ctc_beam_decode: log_probs must be (T, N, C) log-probabilities, got shape {lp.shape}"
+        )
     lengths = (
         np.full(lp.shape[1], lp.shape[0])
         if input_lengths is None

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ....core import domain, ops
 from ....core import functional as CF
-from ....core import ops
 from ....core.primitives import guards as G
 from .. import _convert as C
 from .. import functions as _fn
@@ -104,6 +104,12 @@ def mse_loss(
     if weight is not None:
         from .weighted_losses import weighted_regression
 
+        if any(isinstance(v, Tensor) and v._data.dtype == np.bool_ for v in (input, target)):
+            # PyTorch's weighted path subtracts the operands as given (the `-` of bool refused)
+            raise RuntimeError(
+                "mse_loss: Subtraction, the `-` operator, with a bool tensor is "
+                "not supported (with a weight); convert with .float() first"
+            )
         return weighted_regression(CF.mse(a, b, "none"), input, weight, red, "mse_loss", True)
     return CF.mse(a, b, red)
 
@@ -385,6 +391,7 @@ def max_pool2d(
     return_indices: bool = False,
 ) -> Tensor:
     """Window maxima over (N, C, H, W) input (stride defaults to the window)."""
+    domain.nonempty_planes("max_pool2d", tuple(input.shape), 2)
     if return_indices or dilation not in (1, (1, 1), [1, 1]):
         from .functional_more2 import max_pool_with_indices
 
@@ -409,6 +416,7 @@ def avg_pool2d(
 ) -> Tensor:
     """Window means over (N, C, H, W) input (stride defaults to the window); with
     divisor_override, window sums divided by it."""
+    domain.nonempty_planes("avg_pool2d", tuple(input.shape), 2)
     _pool_args("avg_pool2d", 1, ceil_mode)
     stride = None if stride is None or stride == [] else stride
     if divisor_override:

@@ -83,6 +83,12 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     # the bounds take the input's dtype (PyTorch's hardtanh keeps an integer input integer)
     dt = input._data.dtype if isinstance(input, Tensor) else None
     if dt is not None and dt.kind != "f":
+        info = np.iinfo(dt)
+        for bound in (min_val, max_val):  # as torch: the bound must fit the integer dtype
+            if not info.min <= float(bound) <= info.max:  # NaN and inf too
+                raise RuntimeError(
+                    f"hardtanh: value {bound} cannot be converted to type {dt} without overflow"
+                )
         return _fn.clamp(input, np.asarray(min_val).astype(dt), np.asarray(max_val).astype(dt))
     return _fn.clamp(input, min_val, max_val)
 

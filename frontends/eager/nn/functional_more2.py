@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ....core import ops
+from ....core import domain, ops
 from .. import _convert as C
 from ..tensor import Tensor
 from .module import Module
@@ -36,14 +36,19 @@ def _windows(
     op: str, x: Tensor, n: int, kernel: Any, stride: Any, padding: Any, dilation: Any, fill: float
 ) -> tuple[Tensor, tuple, tuple]:
     """(windows of shape (*lead, *out, K), out sizes, per-dim (k, s, p, d)) over the last n dims."""
-    if x.dim() < n + 1:
+    if not n + 1 <= x.dim() <= n + 2:  # (C, *spatial) or (N, C, *spatial), as PyTorch
         raise ValueError(
-            f"{op}: expected an input with at least {n + 1} dims, got {tuple(x.shape)}"
+            f"{op}: expected an input of {n + 1} or {n + 2} dims, got {tuple(x.shape)}"
         )
     k = _tuple(kernel, n, "kernel_size", op)
     s = k if stride is None or stride == [] else _tuple(stride, n, "stride", op)
     p = _tuple(padding, n, "padding", op)
     d = _tuple(dilation, n, "dilation", op)
+    if any(abs(v) > 2**31 - 1 for v in (*k, *s, *p, *d)):  # PyTorch's window sizes are int32
+        raise RuntimeError(
+            f"{op}: kernel_size {k}, stride {s}, padding {p} or dilation {d} cannot be "
+            "converted to int without overflow"
+        )
     for ki, pi in zip(k, p, strict=True):
         if pi > ki // 2:
             raise ValueError(
@@ -138,6 +143,7 @@ def max_pool_with_indices(
     return_indices: bool = True,
 ) -> Any:
     """max_pool{n}d with dilation and/or return_indices (torch's flat indices)."""
+    domain.nonempty_planes(f"max_pool{n}d", tuple(input.shape), n)
     return _max_pool(
         f"max_pool{n}d", n, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
     )
@@ -238,6 +244,14 @@ def unfold(
 # ---- interpolate --------------------------------------------------------------------------
 
 
+def _positive_sizes(op: str, inp: tuple, out: tuple) -> None:
+    if any(o <= 0 for o in out) or any(i <= 0 for i in inp):
+        raise RuntimeError(
+            f"{op}: Input and output sizes should be greater than 0, but got input {inp} and "
+            f"output {out}"
+        )
+
+
 def _sizes(
     op: str, x: Tensor, n: int, size: Any, scale_factor: Any, recompute: Any
 ) -> tuple[tuple, tuple]:
@@ -247,11 +261,13 @@ def _sizes(
         raise ValueError(f"{op}: only one of size or scale_factor should be defined")
     if size is not None:
         out = _tuple(size, n, "size", op)
+        _positive_sizes(op, inp, out)
         return out, tuple(i / o for i, o in zip(inp, out, strict=True))
     sf = scale_factor if isinstance(scale_factor, (list, tuple)) else (scale_factor,) * n
     if len(sf) != n:
         raise ValueError(f"{op}: scale_factor must have {n} entries, got {scale_factor!r}")
     out = tuple(int(math.floor(i * float(f))) for i, f in zip(inp, sf, strict=True))
+    _positive_sizes(op, inp, out)
     if recompute:
         return out, tuple(i / o for i, o in zip(inp, out, strict=True))
     return out, tuple(1.0 / float(f) for f in sf)
@@ -295,6 +311,7 @@ def interpolate(
     n = x.dim() - 2
     if n < 1:
         raise ValueError(f"interpolate: expected a 3-D, 4-D or 5-D input, got {tuple(x.shape)}")
+    domain.nonempty_planes("interpolate", tuple(x.shape), n)
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
     if mode in _LINEAR and _LINEAR[mode] != n:
@@ -425,6 +442,12 @@ def poisson_nll_loss(
     return _reduce(per, reduction, "poisson_nll_loss")
 
 
+def _hinge(z: Tensor) -> Tensor:
+    """z where z > 0, else 0: PyTorch's margin kernels add a term only when it is positive, so a
+    NaN term adds nothing (clamp would keep the NaN)."""
+    return ops.where(z > 0, z, Tensor._make(np.zeros((), z._data.dtype)))
+
+
 def multi_margin_loss(
     input: Tensor,
     target: Tensor,
@@ -449,7 +472,7 @@ def multi_margin_loss(
         raise RuntimeError(f"multi_margin_loss: target out of range [0, {nc})")
     rows = np.arange(x.shape[0])
     xy = ops.getitem(x, (rows, y)).unsqueeze(1)
-    h = (margin - xy + x).clamp(min=0)
+    h = _hinge(margin - xy + x)
     if p == 2:
         h = h * h
     if weight is not None:
@@ -499,7 +522,7 @@ def multilabel_margin_loss(
         pr, pj = np.asarray(pairs_r), np.asarray(pairs_j)
         xj = ops.getitem(x, (pr, pj)).unsqueeze(1)  # (P, 1)
         xr = ops.getitem(x, (pr,))  # (P, C)
-        h = (1 - (xj - xr)).clamp(min=0)
+        h = _hinge(1 - (xj - xr))
         h = ops.where(Tensor._make(~is_t[pr]), h, Tensor._make(np.zeros((), x._data.dtype)))
         like = Tensor._make(np.zeros((nb,), x._data.dtype))
         per = ops.getitem_grad(h.sum(1), like, (pr,)) / nc

@@ -76,6 +76,12 @@ def cosine_embedding_loss(
         raise RuntimeError(
             "cosine_embedding_loss: 0D or 1D target tensor expected, multi-target not supported"
         )
+    if isinstance(target, Tensor) and target.dim() + 1 != input1.dim():
+        raise RuntimeError(
+            f"cosine_embedding_loss: {target.dim()}D target tensor expects {target.dim() + 1}D "
+            f"input tensors, but found inputs with sizes {list(input1.shape)} and "
+            f"{list(input2.shape)}."
+        )
     red = _legacy(size_average, reduce, reduction)
     dim = input1.dim() - 1
     prod = (input1 * input2).sum(dim)

@@ -193,7 +193,10 @@ max_pool3d_with_indices = _with_indices(3)
 
 
 def _lp(out: Tensor, norm_type: float, count: int) -> Tensor:
-    # torch's form: sign(out) * relu(|out|) * count, to the 1 / p
+    # torch's form: sign(out) * relu(|out|) * count, to the 1 / p (p = 0 has no root: PyTorch
+    # itself stops there with Python's ZeroDivisionError)
+    if norm_type == 0:
+        raise ValueError("lp_pool: norm_type must be nonzero (the result is a 1 / norm_type root)")
     return (out.sign() * F.relu(out.abs())).mul(count) ** (1.0 / norm_type)
 
 
