@@ -111,19 +111,30 @@ def multinomial(
 ) -> Any:
     """Indices drawn from the rows of `input` (non-negative weights), as int64."""
     x = _tensor(input)
-    probs = np.asarray(x._data, dtype=np.float64)
-    if probs.ndim not in (1, 2):
+    if x._data.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {x.shape}")
-    if (probs < 0).any() or not np.isfinite(probs).all():
-        raise RuntimeError("multinomial: probability tensor contains inf, nan or element < 0")
-    rows = probs.reshape(-1, probs.shape[-1])
+    if not D.is_float(x._data.dtype):
+        raise RuntimeError(
+            f"multinomial only supports floating-point dtypes for input, got {x.dtype}; "
+            "pass weights as a float tensor (x.float())"
+        )
     if int(num_samples) <= 0:
         raise RuntimeError(f"multinomial: cannot sample n_sample <= 0 samples, got {num_samples}")
-    if not replacement and num_samples > rows.shape[-1]:
+    categories = x._data.shape[-1]
+    if not replacement and num_samples > categories:
         raise RuntimeError(
             f"multinomial: cannot sample n_sample={num_samples} > prob_dist.size(-1)="
-            f"{rows.shape[-1]} samples without replacement"
+            f"{categories} samples without replacement"
         )
+    if categories == 0:
+        raise RuntimeError(
+            f"multinomial: the input of shape {tuple(x.shape)} has no categories (its last dim "
+            "is 0); give each row at least one non-negative weight"
+        )
+    probs = np.asarray(x._data, dtype=np.float64)
+    if (probs < 0).any() or not np.isfinite(probs).all():
+        raise RuntimeError("multinomial: probability tensor contains inf, nan or element < 0")
+    rows = probs.reshape(-1, categories)
     gen = _cr._gen(generator)
     out = np.empty((rows.shape[0], num_samples), dtype=np.int64)
     for r, p in enumerate(rows):

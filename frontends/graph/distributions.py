@@ -16,6 +16,7 @@ from ...core import ops
 from . import array_ops, math_ops, random_ops
 from .convert import convert_to_tensor
 from .dtypes import float32, int32, int64
+from .errors import InvalidArgumentError
 from .shapes import TensorShape
 from .tensor import Tensor
 
@@ -398,6 +399,16 @@ def categorical(
     shape = _static(logits, "logits")
     if len(shape) != 2:
         raise ValueError(f"tf.random.categorical: logits must be [batch, classes], got {shape}")
+    if not logits.dtype.is_floating:
+        raise InvalidArgumentError(
+            f"tf.random.categorical: logits must be a float tensor, got {logits.dtype.name}; "
+            "cast them with tf.cast(logits, tf.float32)"
+        )
+    if shape[1] == 0:
+        raise InvalidArgumentError(
+            f"tf.random.categorical: logits of shape {shape} have no classes; give each row at "
+            "least one logit"
+        )
     u = random_ops.random_uniform((shape[0], int(num_samples), shape[1]), dtype=logits.dtype)
     draws = D.gumbel_max(array_ops.expand_dims(logits, 1), u)
     return math_ops.cast(draws, dtype or int64)

@@ -241,6 +241,12 @@ EAGER = [
     ("ctc_beam_decode-1d", "ctc_beam_decode", lambda t, F: F.ctc_beam_decode(t.ones(4))),
     ("multi_margin_loss-nan-ok", None, lambda t, F: F.multi_margin_loss(t.tensor([[1.0, np.nan, 0.5, 2.0], [0.0, 1.0, 2.0, np.nan]]), t.tensor([1, 0]), reduction="none")),
     ("multi_margin_loss-nan-p2-ok", None, lambda t, F: F.multi_margin_loss(t.tensor([[1.0, np.nan, 0.5, 2.0]]), t.tensor([0]), p=2)),
+    ("multinomial-int-weights", "multinomial", lambda t, F: t.multinomial(t.tensor([1, 2]), 1)),
+    ("multinomial-bool-weights", "multinomial", lambda t, F: t.multinomial(t.tensor([True, False]), 1)),
+    ("multinomial-no-categories", "multinomial", lambda t, F: t.multinomial(t.zeros(0), 1, replacement=True)),
+    ("multinomial-rows-no-categories", "multinomial", lambda t, F: t.multinomial(t.zeros(3, 0), 2, replacement=True)),
+    ("multinomial-empty-without-replacement", "multinomial", lambda t, F: t.multinomial(t.zeros(0), 1)),
+    ("multinomial-zero-samples-before-nan", "multinomial", lambda t, F: t.multinomial(t.tensor([np.nan, 1.0]), 0)),
     ("multilabel_margin_loss-nan-ok", None, lambda t, F: F.multilabel_margin_loss(t.tensor([[1.0, np.nan, 0.5, 2.0]]), t.tensor([[1, 0, -1, 0]]), reduction="none")),
 ]  # fmt: skip
 
@@ -371,6 +377,8 @@ GRAPH = [
     ("matrix_solve-ranks-differ", "matrix_solve", lambda tf: tf.linalg.solve(tf.eye(3), tf.ones((2, 3, 4)))),
     ("bias_add-rank-1", "bias_add", lambda tf: tf.nn.bias_add(tf.ones((4,)), tf.ones((4,)))),
     ("random_crop-scalar-size", "random_crop", lambda tf: tf.image.random_crop(tf.ones((4,)), 1)),
+    ("categorical-int-logits", "categorical", lambda tf: tf.random.categorical(tf.zeros((2, 3), tf.int32), 2)),
+    ("categorical-no-classes", "categorical", lambda tf: tf.random.categorical(tf.zeros((2, 0)), 3)),
     ("adjust_brightness-float64-ok", None, lambda tf: tf.image.adjust_brightness(tf.constant(np.array([[[0.1, 0.2]]], np.float64)), 0.25)),
 ]  # fmt: skip
 
