@@ -39,6 +39,7 @@ from .capture import (
     _bind_out,
     _resolve_tree,
     _source,
+    apply_writebacks,
     bind_segment_outputs,
 )
 from .grad_mode import _State
@@ -167,13 +168,22 @@ class TrainStep:
         return True
 
     def _effect(self, state: Any, *arrays: Any) -> tuple:
-        """The update node: gradients into ``.grad``, the clipping calls, the optimizer's step."""
+        """The update node: gradients into ``.grad``, the forward's write-backs, the clipping
+        calls, the optimizer's step."""
         ins, flat, env = state[_REPLAY]  # this replay's, handed through the plan's state
+        seg = self.fused.seg
+        first = len(self.fused.have) + len(seg.outputs)
         try:
-            for i, g, own in zip(self.fused.have, arrays, self.owned, strict=False):
-                t = ins[i]
-                if t._rg:
-                    tape.accumulate_into(t, g, own)
+            try:
+                for i, g, own in zip(self.fused.have, arrays, self.owned, strict=False):
+                    t = ins[i]
+                    if t._rg:
+                        tape.accumulate_into(t, g, own)
+            finally:
+                # eager's forward made these writes before its backward and step ran: they
+                # stay made whatever the step does (raises, rolls back). After the gradients,
+                # which a gradient that is a view of a written input is copied from first
+                apply_writebacks(seg, arrays[first : first + len(seg.writebacks)], flat, env)
             for call in self.clips:
                 out = call.fn(*_resolve_tree(call.args, flat, env),
                               **_resolve_tree(call.kwargs, flat, env))  # fmt: skip
@@ -211,18 +221,23 @@ class TrainStep:
                 return False  # eager's backward would accumulate into it, its step read it
         return True
 
+    def _run_calls(self, flat: list, env: dict) -> None:
+        """Run the captured calls one by one, as eager does."""
+        for call in self.calls:
+            if call is self.fused.call:
+                self.fused.run(flat, env)
+            else:
+                out = call.fn(*_resolve_tree(call.args, flat, env),
+                              **_resolve_tree(call.kwargs, flat, env))  # fmt: skip
+                if call.out is not None:
+                    _bind_out(call.out, out, env)
+
     def run(self, flat: list, env: dict) -> None:
+        """Replay the step: the one plan, or the captured calls when it cannot run."""
         fused, seg = self.fused, self.fused.seg
         ins = [_source(s, flat, env) for s in seg.sources]
         if not self._whole(ins):
-            for call in self.calls:
-                if call is fused.call:
-                    fused.run(flat, env)
-                else:
-                    out = call.fn(*_resolve_tree(call.args, flat, env),
-                                  **_resolve_tree(call.kwargs, flat, env))  # fmt: skip
-                    if call.out is not None:
-                        _bind_out(call.out, out, env)
+            self._run_calls(flat, env)
             return
         if self.zero_to_none:
             for p in self.zero_params:
@@ -231,8 +246,10 @@ class TrainStep:
             for p in self.zero_params:
                 if p._grad is not None:
                     p._grad.zero_()  # as eager's zero_grad(set_to_none=False)
+        # a forward node that fails raises before the update node, which makes the write-backs:
+        # none is made (eager would have made those before its failing op; see the README)
         outs = self.plan.run([*(t._data for t in ins), fused.seed], {_REPLAY: (ins, flat, env)})
-        bind_segment_outputs(seg, outs, flat, env)
+        bind_segment_outputs(seg, outs, flat, env, writebacks=False)
 
 
 _TAIL_REASON = "{}.step() runs as a call: `{}` runs between backward and step"
