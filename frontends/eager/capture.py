@@ -306,12 +306,13 @@ def bind_segment_outputs(
         arr = outs[k]
         env[seg.outputs[k][1]] = dispatch.plain(arr if type(arr) is _ndarray else np.asarray(arr))
     if writebacks:
-        apply_writebacks(seg, outs[n : n + len(seg.writebacks)], flat, env)
+        apply_writebacks(seg.writebacks, outs[n : n + len(seg.writebacks)], flat, env)
 
 
-def apply_writebacks(seg: Any, arrays: Any, flat: list, env: dict) -> None:
-    """Copy a segment's write-back values into their tensors, a version bump each."""
-    for (src, _), arr in zip(seg.writebacks, arrays, strict=True):
+def apply_writebacks(writebacks: list, arrays: Any, flat: list, env: dict) -> None:
+    """Copy write-back values (of `writebacks`, a segment's (source, Value) pairs) into their
+    tensors, a version bump each."""
+    for (src, _), arr in zip(writebacks, arrays, strict=True):
         target = _source(src, flat, env)
         np.copyto(target._data, arr)
         dispatch._counter(target).v += 1

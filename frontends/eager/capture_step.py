@@ -46,7 +46,7 @@ from .grad_mode import _State
 
 _NO_OUTPUT = AVal((), np.dtype(np.bool_))
 _NO_WRITES: dict = {}
-_REPLAY = "replay"  # the state key of (inputs, flat arguments, environment) of a replay
+_REPLAY = "replay"  # the state key of a replay's (inputs, flat arguments, environment, reached)
 
 
 def _raw(method: Any) -> Any:
@@ -170,7 +170,9 @@ class TrainStep:
     def _effect(self, state: Any, *arrays: Any) -> tuple:
         """The update node: gradients into ``.grad``, the forward's write-backs, the clipping
         calls, the optimizer's step."""
-        ins, flat, env = state[_REPLAY]  # this replay's, handed through the plan's state
+        # this replay's, handed through the plan's state; `reached` tells run() it started
+        ins, flat, env, reached = state[_REPLAY]
+        reached.append(True)
         seg = self.fused.seg
         first = len(self.fused.have) + len(seg.outputs)
         try:
@@ -183,7 +185,8 @@ class TrainStep:
                 # eager's forward made these writes before its backward and step ran: they
                 # stay made whatever the step does (raises, rolls back). After the gradients,
                 # which a gradient that is a view of a written input is copied from first
-                apply_writebacks(seg, arrays[first : first + len(seg.writebacks)], flat, env)
+                wbs = seg.writebacks
+                apply_writebacks(wbs, arrays[first : first + len(wbs)], flat, env)
             for call in self.clips:
                 out = call.fn(*_resolve_tree(call.args, flat, env),
                               **_resolve_tree(call.kwargs, flat, env))  # fmt: skip
@@ -246,10 +249,37 @@ class TrainStep:
             for p in self.zero_params:
                 if p._grad is not None:
                     p._grad.zero_()  # as eager's zero_grad(set_to_none=False)
-        # a forward node that fails raises before the update node, which makes the write-backs:
-        # none is made (eager would have made those before its failing op; see the README)
-        outs = self.plan.run([*(t._data for t in ins), fused.seed], {_REPLAY: (ins, flat, env)})
+        feeds = [*(t._data for t in ins), fused.seed]
+        reached: list = []
+        try:
+            outs = self.plan.run(feeds, {_REPLAY: (ins, flat, env, reached)})
+        except Exception as e:
+            if not reached:
+                self._forward_failed(e, feeds, flat, env)
+            raise
         bind_segment_outputs(seg, outs, flat, env, writebacks=False)
+
+    def _forward_failed(self, e: Exception, feeds: list, flat: list, env: dict) -> None:
+        """A node before the update failed, and nothing is written yet: make the write-backs
+        eager makes before it, those recorded before the failing node (graph order is eager's
+        recording order). None when that node is not known."""
+        seg = self.seg
+        node = getattr(e, "_dg_node", None)
+        if node is None or node.graph is not seg.graph:
+            return
+        done = [
+            (src, v) for src, v in seg.writebacks
+            if v.node is not None and v.node.graph is seg.graph and v.node.index < node.index
+        ]  # fmt: skip
+        if not done:
+            return
+        cot = seg.grad_entries[self.fused.k][0]
+        try:
+            plan = Plan(seg.graph, [v for _, v in done], [*seg.placeholders, cot])
+            arrays = plan.run(feeds, {})
+        except Exception:  # noqa: BLE001 - the values cannot be had: the first error stands
+            return
+        apply_writebacks(done, arrays, flat, env)
 
 
 _TAIL_REASON = "{}.step() runs as a call: `{}` runs between backward and step"

@@ -4,8 +4,7 @@ Eager's forward writes into its arguments (``x.add_``, ``buf.copy_``) and BatchN
 statistics before ``step()`` runs, so when the update fails (an error, Ctrl-C rolled back)
 those writes stay made while the parameters and the optimizer state stay as before. The
 compiled call must leave the same bits, version counters and error. A failure in the forward
-part raises before any write: the compiled call then makes none (README, "Compiling eager
-code": eager would have made those before its failing op).
+part leaves the writes eager makes before its failing op.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ def _snapshot(model, opt, x, buf) -> dict:
     return snap
 
 
-def _train(compiled: bool, make, inject, bad_target: bool = False) -> tuple:
+def _train(compiled: bool, make, inject, bad_target: bool = False, late: bool = False) -> tuple:
     """Two calls, a failing one (`inject` in force), one more: the snapshots and the error."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(6, 16), nn.BatchNorm1d(16), nn.Tanh(), nn.Linear(16, 3))
@@ -55,8 +54,11 @@ def _train(compiled: bool, make, inject, bad_target: bool = False) -> tuple:
     def step(x, y, buf):
         opt.zero_grad()
         x.add_(1.0)  # in-place writes to arguments, made by the forward
-        buf.copy_(x.mean(0))
+        if not late:
+            buf.copy_(x.mean(0))
         loss = lossf(model(x), y)
+        if late:  # after the loss: not made when the loss fails
+            buf.copy_(x.mean(0))
         loss.backward()
         opt.step()
         return loss
@@ -187,20 +189,20 @@ def test_ctrl_c_in_the_update_keeps_the_forward_writes_as_eager(at):
     _check_update_failure(eager, compiled)
 
 
-def test_a_failing_forward_makes_no_write():
-    """An out-of-range target fails the loss, after the writes in eager's order: the compiled
-    call has made none of them (the documented difference) and raises the same type."""
-    eager = _train(False, _sgd, _Nothing(IndexError), bad_target=True)
-    compiled = _train(True, _sgd, _Nothing(IndexError), bad_target=True)
+@pytest.mark.parametrize("late", [False, True], ids=["writes_before", "a_write_after"])
+def test_a_failing_forward_makes_the_writes_eager_makes_before_it(late):
+    """An out-of-range target fails the loss: the writes recorded before it are made (the
+    argument, BatchNorm's statistics, the buffer unless it is written after the loss), the
+    step is not; the same exception type (the message names the plan's node instead)."""
+    eager = _train(False, _sgd, _Nothing(IndexError), bad_target=True, late=late)
+    compiled = _train(True, _sgd, _Nothing(IndexError), bad_target=True, late=late)
     before, failed, _after, error = compiled
-    assert error[0] is IndexError and "out of bounds" in error[1]
-    # zero_grad ran, as eager's; nothing else is written, no version bumped
-    assert failed["grads"] == eager[1]["grads"] == [None] * 6
-    assert {**failed, "grads": None} == {**before, "grads": None}
-    e_before, e_failed = eager[0], eager[1]
-    assert e_before == before  # the same state up to the failing call
-    # eager made the writes before its failing op, and not the step
-    assert e_failed["x"][1] == before["x"][1] + 1 and e_failed["params"] == before["params"]
+    assert error[0] is eager[3][0] is IndexError and "out of bounds" in error[1]
+    assert failed["x"][1] == before["x"][1] + 1 and failed["params"] == before["params"]
+    assert all(f[0] != b[0] for f, b in zip(failed["buffers"], before["buffers"], strict=True))
+    assert (failed["buf"] == before["buf"]) is late
+    assert failed["grads"] == [None] * 6  # zero_grad ran, as eager's
+    assert compiled[:3] == eager[:3]
 
 
 def test_batchnorm_running_statistics_are_updated_by_each_compiled_call():
