@@ -255,6 +255,11 @@ class Plan:
         if k < 0 or isinstance(e, (UninitializedError, PlanError)):
             return
         p = self.steps[k]
+        if p.node is not None and getattr(e, "_dg_node", None) is None:
+            try:
+                e._dg_node = p.node  # the graph node that failed, for a caller that recovers
+            except Exception:  # noqa: BLE001 - an exception type without a __dict__
+                pass
         if p.kind == VARIABLE and isinstance(e, KeyError):
             raise UninitializedError(
                 f"attempting to use uninitialized variable '{p.name}': run its "

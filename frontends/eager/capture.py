@@ -295,16 +295,26 @@ def bind_fused_outputs(seg: Any, outs: list, have: list, ins: list, flat: list, 
             seen.add(id(g))
 
 
-def bind_segment_outputs(seg: Any, outs: list, flat: list, env: dict) -> None:
-    """A fused plan's output values into the replay's environment and its write-backs into
-    their tensors (a version bump each)."""
+def bind_segment_outputs(
+    seg: Any, outs: list, flat: list, env: dict, writebacks: bool = True
+) -> None:
+    """A fused plan's output values into the replay's environment and (unless `writebacks`
+    is False: they were applied already) its write-backs into their tensors (a version bump
+    each)."""
     n = len(seg.outputs)
     for k in range(n):
         arr = outs[k]
         env[seg.outputs[k][1]] = dispatch.plain(arr if type(arr) is _ndarray else np.asarray(arr))
-    for j, (src, _) in enumerate(seg.writebacks):
+    if writebacks:
+        apply_writebacks(seg.writebacks, outs[n : n + len(seg.writebacks)], flat, env)
+
+
+def apply_writebacks(writebacks: list, arrays: Any, flat: list, env: dict) -> None:
+    """Copy write-back values (of `writebacks`, a segment's (source, Value) pairs) into their
+    tensors, a version bump each."""
+    for (src, _), arr in zip(writebacks, arrays, strict=True):
         target = _source(src, flat, env)
-        np.copyto(target._data, outs[n + j])
+        np.copyto(target._data, arr)
         dispatch._counter(target).v += 1
 
 

@@ -39,13 +39,14 @@ from .capture import (
     _bind_out,
     _resolve_tree,
     _source,
+    apply_writebacks,
     bind_segment_outputs,
 )
 from .grad_mode import _State
 
 _NO_OUTPUT = AVal((), np.dtype(np.bool_))
 _NO_WRITES: dict = {}
-_REPLAY = "replay"  # the state key of (inputs, flat arguments, environment) of a replay
+_REPLAY = "replay"  # the state key of a replay's (inputs, flat arguments, environment, reached)
 
 
 def _raw(method: Any) -> Any:
@@ -167,13 +168,25 @@ class TrainStep:
         return True
 
     def _effect(self, state: Any, *arrays: Any) -> tuple:
-        """The update node: gradients into ``.grad``, the clipping calls, the optimizer's step."""
-        ins, flat, env = state[_REPLAY]  # this replay's, handed through the plan's state
+        """The update node: gradients into ``.grad``, the forward's write-backs, the clipping
+        calls, the optimizer's step."""
+        # this replay's, handed through the plan's state; `reached` tells run() it started
+        ins, flat, env, reached = state[_REPLAY]
+        reached.append(True)
+        seg = self.fused.seg
+        first = len(self.fused.have) + len(seg.outputs)
         try:
-            for i, g, own in zip(self.fused.have, arrays, self.owned, strict=False):
-                t = ins[i]
-                if t._rg:
-                    tape.accumulate_into(t, g, own)
+            try:
+                for i, g, own in zip(self.fused.have, arrays, self.owned, strict=False):
+                    t = ins[i]
+                    if t._rg:
+                        tape.accumulate_into(t, g, own)
+            finally:
+                # eager's forward made these writes before its backward and step ran: they
+                # stay made whatever the step does (raises, rolls back). After the gradients,
+                # which a gradient that is a view of a written input is copied from first
+                wbs = seg.writebacks
+                apply_writebacks(wbs, arrays[first : first + len(wbs)], flat, env)
             for call in self.clips:
                 out = call.fn(*_resolve_tree(call.args, flat, env),
                               **_resolve_tree(call.kwargs, flat, env))  # fmt: skip
@@ -211,18 +224,23 @@ class TrainStep:
                 return False  # eager's backward would accumulate into it, its step read it
         return True
 
+    def _run_calls(self, flat: list, env: dict) -> None:
+        """Run the captured calls one by one, as eager does."""
+        for call in self.calls:
+            if call is self.fused.call:
+                self.fused.run(flat, env)
+            else:
+                out = call.fn(*_resolve_tree(call.args, flat, env),
+                              **_resolve_tree(call.kwargs, flat, env))  # fmt: skip
+                if call.out is not None:
+                    _bind_out(call.out, out, env)
+
     def run(self, flat: list, env: dict) -> None:
+        """Replay the step: the one plan, or the captured calls when it cannot run."""
         fused, seg = self.fused, self.fused.seg
         ins = [_source(s, flat, env) for s in seg.sources]
         if not self._whole(ins):
-            for call in self.calls:
-                if call is fused.call:
-                    fused.run(flat, env)
-                else:
-                    out = call.fn(*_resolve_tree(call.args, flat, env),
-                                  **_resolve_tree(call.kwargs, flat, env))  # fmt: skip
-                    if call.out is not None:
-                        _bind_out(call.out, out, env)
+            self._run_calls(flat, env)
             return
         if self.zero_to_none:
             for p in self.zero_params:
@@ -231,8 +249,37 @@ class TrainStep:
             for p in self.zero_params:
                 if p._grad is not None:
                     p._grad.zero_()  # as eager's zero_grad(set_to_none=False)
-        outs = self.plan.run([*(t._data for t in ins), fused.seed], {_REPLAY: (ins, flat, env)})
-        bind_segment_outputs(seg, outs, flat, env)
+        feeds = [*(t._data for t in ins), fused.seed]
+        reached: list = []
+        try:
+            outs = self.plan.run(feeds, {_REPLAY: (ins, flat, env, reached)})
+        except Exception as e:
+            if not reached:
+                self._forward_failed(e, feeds, flat, env)
+            raise
+        bind_segment_outputs(seg, outs, flat, env, writebacks=False)
+
+    def _forward_failed(self, e: Exception, feeds: list, flat: list, env: dict) -> None:
+        """A node before the update failed, and nothing is written yet: make the write-backs
+        eager makes before it, those recorded before the failing node (graph order is eager's
+        recording order). None when that node is not known."""
+        seg = self.seg
+        node = getattr(e, "_dg_node", None)
+        if node is None or node.graph is not seg.graph:
+            return
+        done = [
+            (src, v) for src, v in seg.writebacks
+            if v.node is not None and v.node.graph is seg.graph and v.node.index < node.index
+        ]  # fmt: skip
+        if not done:
+            return
+        cot = seg.grad_entries[self.fused.k][0]
+        try:
+            plan = Plan(seg.graph, [v for _, v in done], [*seg.placeholders, cot])
+            arrays = plan.run(feeds, {})
+        except Exception:  # noqa: BLE001 - the values cannot be had: the first error stands
+            return
+        apply_writebacks(done, arrays, flat, env)
 
 
 _TAIL_REASON = "{}.step() runs as a call: `{}` runs between backward and step"

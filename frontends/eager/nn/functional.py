@@ -493,12 +493,15 @@ def _update_running(rm: Tensor, rv: Tensor, mean: Tensor, var: Tensor, m: float,
     """running = (1 - m) * running + m * batch, the variance made unbiased (as PyTorch)."""
     from ..grad_mode import no_grad
 
+    # tensor operations, not array ones: a compiled function captures them, so a replay
+    # computes the new statistics from the buffers' values of that call (array results would
+    # be captured as constants, the statistics of the capturing call)
     with no_grad():
         dt = rm._data.dtype
-        keep, take = np.asarray(1.0 - m, dt), np.asarray(m, dt)
-        unbiased = ops.mul(var._data, np.asarray(n / max(n - 1, 1), dt))
-        rm.copy_(ops.add(ops.mul(take, mean._data), ops.mul(keep, rm._data)))
-        rv.copy_(ops.add(ops.mul(take, unbiased), ops.mul(keep, rv._data)))
+        keep, take = Tensor._make(np.asarray(1.0 - m, dt)), Tensor._make(np.asarray(m, dt))
+        unbiased = var.detach() * Tensor._make(np.asarray(n / max(n - 1, 1), dt))
+        rm.copy_(take * mean.detach() + keep * rm)
+        rv.copy_(take * unbiased + keep * rv)
 
 
 def scaled_dot_product_attention(
