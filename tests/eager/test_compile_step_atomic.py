@@ -12,8 +12,8 @@ import signal
 import duograd.frontends.eager as torch
 import numpy as np
 import pytest
-from duograd.core.kernels import update as U
 from duograd.frontends.eager.capture_step import TrainStep
+from update_faults import Patch, fail_kernel, interrupt_after
 
 nn = torch.nn
 O = torch.optim
@@ -76,39 +76,6 @@ def _plan_runs(fn) -> int:
     return ts.plan.runs
 
 
-class _Patch:
-    """Replace a module attribute for the duration of a with-block."""
-
-    def __init__(self, owner, name: str, make_fake, expected) -> None:
-        self.owner, self.name, self.make_fake, self.expected = owner, name, make_fake, expected
-
-    def __enter__(self):
-        self.real = getattr(self.owner, self.name)
-        setattr(self.owner, self.name, self.make_fake(self.real))
-        return self.expected
-
-    def __exit__(self, *exc) -> None:
-        setattr(self.owner, self.name, self.real)
-
-
-def _fail_kernel(name: str, at: int):
-    def inject(opt):
-        calls = []
-
-        def make_fake(real):
-            def flaky(*args, **kwargs):
-                calls.append(1)
-                if len(calls) == at:
-                    raise MemoryError("simulated failure")
-                return real(*args, **kwargs)
-
-            return flaky
-
-        return _Patch(U, name, make_fake, MemoryError)
-
-    return inject
-
-
 KERNEL_CASES = {
     "sgd_momentum": (lambda p: O.SGD(p, lr=0.1, momentum=0.9), "momentum_"),
     "adam": (lambda p: O.Adam(p, lr=1e-2), "adam_"),
@@ -119,8 +86,8 @@ KERNEL_CASES = {
 @pytest.mark.parametrize("case", sorted(KERNEL_CASES))
 def test_a_failing_update_changes_nothing_and_matches_eager(case, at):
     make, kernel = KERNEL_CASES[case]
-    eager = _train(False, make, _fail_kernel(kernel, at))
-    compiled = _train(True, make, _fail_kernel(kernel, at))
+    eager = _train(False, make, fail_kernel(kernel, at))
+    compiled = _train(True, make, fail_kernel(kernel, at))
     before, failed, after, fn = compiled
     # parameters and state as before the call (the gradients are the new ones, as eager's)
     assert [s for s in failed if type(s) is tuple] == [s for s in before if type(s) is tuple]
@@ -140,7 +107,7 @@ def _fail_generic_update(opt):
 
         return flaky
 
-    return _Patch(opt, "_update", make_fake, MemoryError)
+    return Patch(opt, "_update", make_fake, MemoryError)
 
 
 @pytest.mark.parametrize("make", [lambda p: O.NAdam(p, lr=1e-2), lambda p: O.Rprop(p, lr=1e-2)])
@@ -153,24 +120,6 @@ def test_a_generic_optimizer_failing_midway_is_rolled_back(make):
     assert fn[1] and _plan_runs(fn[0]) == 3
 
 
-def _interrupt(kernel: str, at: int):
-    def inject(opt):
-        calls = []
-
-        def make_fake(real):
-            def interrupted(*args, **kwargs):
-                real(*args, **kwargs)
-                calls.append(1)
-                if len(calls) == at:  # Ctrl-C right after a kernel wrote
-                    signal.raise_signal(signal.SIGINT)
-
-            return interrupted
-
-        return _Patch(U, kernel, make_fake, KeyboardInterrupt)
-
-    return inject
-
-
 @pytest.mark.parametrize("big", [False, True])
 @pytest.mark.parametrize("at", [1, 2, 4])
 def test_ctrl_c_between_the_writes_leaves_the_step_whole(big, at):
@@ -179,8 +128,8 @@ def test_ctrl_c_between_the_writes_leaves_the_step_whole(big, at):
     # with SIGINT ignored, and then the raised signal would never interrupt)
     inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        eager = _train(False, make, _interrupt("adam_", at), big)
-        compiled = _train(True, make, _interrupt("adam_", at), big)
+        eager = _train(False, make, interrupt_after("adam_", at), big)
+        compiled = _train(True, make, interrupt_after("adam_", at), big)
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, inherited)

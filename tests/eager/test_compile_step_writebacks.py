@@ -14,7 +14,7 @@ import signal
 import duograd.frontends.eager as torch
 import numpy as np
 import pytest
-from duograd.core.kernels import update as U
+from update_faults import fail_kernel, interrupt_after
 
 nn = torch.nn
 O = torch.optim
@@ -81,57 +81,6 @@ def _train(compiled: bool, make, inject, bad_target: bool = False, late: bool = 
     return before, failed, after, error
 
 
-class _Patch:
-    """Replace a module attribute for the duration of a with-block."""
-
-    def __init__(self, owner, name: str, make_fake, expected) -> None:
-        self.owner, self.name, self.make_fake, self.expected = owner, name, make_fake, expected
-
-    def __enter__(self):
-        self.real = getattr(self.owner, self.name)
-        setattr(self.owner, self.name, self.make_fake(self.real))
-        return self.expected
-
-    def __exit__(self, *exc) -> None:
-        setattr(self.owner, self.name, self.real)
-
-
-def _fail_kernel(name: str, at: int):
-    def inject(opt):
-        calls = []
-
-        def make_fake(real):
-            def flaky(*args, **kwargs):
-                calls.append(1)
-                if len(calls) == at:
-                    raise MemoryError(f"simulated failure at update {at}")
-                return real(*args, **kwargs)
-
-            return flaky
-
-        return _Patch(U, name, make_fake, MemoryError)
-
-    return inject
-
-
-def _interrupt(kernel: str, at: int):
-    def inject(opt):
-        calls = []
-
-        def make_fake(real):
-            def interrupted(*args, **kwargs):
-                real(*args, **kwargs)
-                calls.append(1)
-                if len(calls) == at:  # Ctrl-C right after a kernel wrote: rolled back
-                    signal.raise_signal(signal.SIGINT)
-
-            return interrupted
-
-        return _Patch(U, kernel, make_fake, KeyboardInterrupt)
-
-    return inject
-
-
 class _Nothing:
     """No injection: the call fails by itself."""
 
@@ -172,8 +121,8 @@ def _check_update_failure(eager: tuple, compiled: tuple) -> None:
 @pytest.mark.parametrize("make", [_sgd, _adam], ids=["sgd", "adam"])
 def test_a_failing_update_keeps_the_forward_writes_as_eager(make, at):
     kernel = "momentum_" if make is _sgd else "adam_"
-    eager = _train(False, make, _fail_kernel(kernel, at))
-    compiled = _train(True, make, _fail_kernel(kernel, at))
+    eager = _train(False, make, fail_kernel(kernel, at))
+    compiled = _train(True, make, fail_kernel(kernel, at))
     _check_update_failure(eager, compiled)
 
 
@@ -182,8 +131,8 @@ def test_ctrl_c_in_the_update_keeps_the_forward_writes_as_eager(at):
     # Python's own Ctrl-C handler, whatever this process inherited (see the atomic tests)
     inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        eager = _train(False, _adam, _interrupt("adam_", at))
-        compiled = _train(True, _adam, _interrupt("adam_", at))
+        eager = _train(False, _adam, interrupt_after("adam_", at))
+        compiled = _train(True, _adam, interrupt_after("adam_", at))
     finally:
         signal.signal(signal.SIGINT, inherited)
     _check_update_failure(eager, compiled)
