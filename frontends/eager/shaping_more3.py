@@ -393,6 +393,28 @@ def index_copy(input: Any, dim: int, index: Any, source: Any) -> Tensor:
     domain.check_indices("index_copy", "index", i, x.shape[d], d)
     shape = list(x.shape)
     shape[d] = len(i)
+    if src.dim() > 0 and src.dim() != x.dim():
+        raise IndexError(
+            "index_copy_(): When source and destination are not scalars, their dimensionality "
+            f"must match. Source dimensionality ({src.dim()}), destination dimensionality "
+            f"({x.dim()})"
+        )
+    slices = 1 if src.dim() == 0 else src.shape[d]
+    if slices != len(i):
+        raise IndexError(
+            f"index_copy_(): Number of indices ({len(i)}) should be equal to source.size(dim) "
+            f"({slices})"
+        )
+    dest_slice = tuple(n for k, n in enumerate(x.shape) if k != d)
+    src_slice = tuple(n for k, n in enumerate(src.shape) if k != d) if src.dim() else ()
+    if dest_slice != src_slice:
+        raise RuntimeError(
+            f"index_copy_(): Source/destination tensor must have same slice shapes. Destination "
+            f"slice shape: {dest_slice} at dimension {d} and source slice shape: {src_slice} at "
+            "dimension 0."
+        )
+    if src.dim() == 0:
+        src = src.reshape(shape)
     grid = np.broadcast_to(i.reshape([-1 if k == d else 1 for k in range(x.dim())]), shape)
     return _S.scatter(
         x, d, Tensor._make(np.ascontiguousarray(grid)), C.to_dtype(src, x._data.dtype)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ...core import distributions as D
-from ...core import ops
+from ...core import domain, ops
 from . import array_ops, math_ops, random_ops
 from .convert import convert_to_tensor
 from .dtypes import float32, int32, int64
@@ -395,20 +395,26 @@ def categorical(
     logits: Any, num_samples: int, dtype: Any = None, seed: Any = None, name: Any = None
 ) -> Tensor:
     """`tf.random.categorical`: [batch, num_samples] class draws from [batch, K] logits."""
+    return _draw_classes("tf.random.categorical", logits, num_samples, dtype)
+
+
+def _draw_classes(op: str, logits: Any, num_samples: int, dtype: Any) -> Tensor:
+    """Class draws by the Gumbel-max trick, errors named after the function the user called."""
     logits = _t(logits)
     shape = _static(logits, "logits")
     if len(shape) != 2:
-        raise ValueError(f"tf.random.categorical: logits must be [batch, classes], got {shape}")
+        raise ValueError(f"{op}: logits must be [batch, classes], got {shape}")
     if not logits.dtype.is_floating:
         raise InvalidArgumentError(
-            f"tf.random.categorical: logits must be a float tensor, got {logits.dtype.name}; "
+            f"{op}: logits must be a float tensor, got {logits.dtype.name}; "
             "cast them with tf.cast(logits, tf.float32)"
         )
     if shape[1] == 0:
         raise InvalidArgumentError(
-            f"tf.random.categorical: logits of shape {shape} have no classes; give each row at "
-            "least one logit"
+            f"{op}: logits of shape {shape} have no classes; give each row at least one logit"
         )
+    draws = (shape[0] or 1, domain.check_sizes(op, (int(num_samples),), "num_samples")[0], shape[1])
+    domain.check_memory(op, tuple(d or 1 for d in draws), logits.dtype.np_dtype)
     u = random_ops.random_uniform((shape[0], int(num_samples), shape[1]), dtype=logits.dtype)
     draws = D.gumbel_max(array_ops.expand_dims(logits, 1), u)
     return math_ops.cast(draws, dtype or int64)
@@ -418,7 +424,7 @@ def multinomial(
     logits: Any, num_samples: int, seed: Any = None, name: Any = None, output_dtype: Any = None
 ) -> Tensor:
     """`tf.multinomial` (TF1's name for tf.random.categorical)."""
-    return categorical(logits, num_samples, output_dtype, seed, name)
+    return _draw_classes("tf.multinomial", logits, num_samples, output_dtype)
 
 
 # Beta, Gamma, Dirichlet and their KL rules (registered on import)

@@ -211,6 +211,12 @@ def l2_normalize(
 def xw_plus_b(x: Any, weights: Any, biases: Any, name: str | None = None) -> Tensor:
     """matmul(x, weights) + biases."""
     a, w, b = _tensor(x), _tensor(weights), _tensor(biases)
+    for arg, t, rank in (("x", a, 2), ("weights", w, 2), ("biases", b, 1)):
+        if t.shape.rank is not None and t.shape.rank != rank:
+            raise ValueError(
+                f"xw_plus_b: {arg} must have rank {rank}, got shape {t.shape}; "
+                "x is [batch, in], weights [in, out], biases [out]"
+            )
     g = graph_of(a, w, b)
     return g.build_op("XwPlusB", name, lambda: ops.add(ops.matmul(a, w), b))
 

@@ -277,7 +277,7 @@ def sufficient_statistics(
     t = _tensor(x)
     known_rank("sufficient_statistics", t)
     keep = bool(keepdims if keepdims is not None else keep_dims)
-    axes = [domain.check_dim("sufficient_statistics", int(a), len(t.shape), "axes")
+    axes = [domain.check_dim_of_array("sufficient_statistics", int(a), len(t.shape), "axes")
             for a in np.ravel(axes)]  # fmt: skip
     with t.graph.name_scope(name or "sufficient_statistics"):
         dims = [t.shape[a] for a in axes]

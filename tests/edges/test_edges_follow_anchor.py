@@ -247,6 +247,15 @@ EAGER = [
     ("multinomial-rows-no-categories", "multinomial", lambda t, F: t.multinomial(t.zeros(3, 0), 2, replacement=True)),
     ("multinomial-empty-without-replacement", "multinomial", lambda t, F: t.multinomial(t.zeros(0), 1)),
     ("multinomial-zero-samples-before-nan", "multinomial", lambda t, F: t.multinomial(t.tensor([np.nan, 1.0]), 0)),
+    ("embedding-1d-weight", "embedding", lambda t, F: t.embedding(t.ones(4), t.tensor([2, 0, 1]))),
+    ("F-embedding-3d-weight", "embedding", lambda t, F: F.embedding(t.tensor([1]), t.ones(2, 3, 4))),
+    ("index_copy-no-indices", "index_copy", lambda t, F: t.index_copy(t.zeros(3, 4), 0, t.tensor([], dtype=t.int64), t.ones(3, 4))),
+    ("index_copy-slice-shapes", "index_copy", lambda t, F: t.index_copy(t.zeros(3, 4), 0, t.tensor([0, 2]), t.ones(2, 3))),
+    ("index_copy-ranks-differ", "index_copy", lambda t, F: t.index_copy(t.zeros(3, 4), 1, t.tensor([1]), t.ones(3))),
+    ("index_copy-scalar-into-1d-ok", None, lambda t, F: t.index_copy(t.zeros(3), 0, t.tensor([1]), t.tensor(2.0))),
+    ("threshold-nan-threshold-ok", None, lambda t, F: F.threshold(t.tensor([0.35, -2.0, np.inf, np.nan]), np.nan, 1.5)),
+    ("threshold-nan-input-ok", None, lambda t, F: t.threshold(t.tensor([0.35, -2.0, np.inf, np.nan]), 0.5, 1.5)),
+    ("threshold-inf-threshold-ok", None, lambda t, F: F.threshold(t.tensor([0.35, -2.0, np.inf, np.nan]), np.inf, 1.5)),
     ("multilabel_margin_loss-nan-ok", None, lambda t, F: F.multilabel_margin_loss(t.tensor([[1.0, np.nan, 0.5, 2.0]]), t.tensor([[1, 0, -1, 0]]), reduction="none")),
 ]  # fmt: skip
 
@@ -379,6 +388,10 @@ GRAPH = [
     ("random_crop-scalar-size", "random_crop", lambda tf: tf.image.random_crop(tf.ones((4,)), 1)),
     ("categorical-int-logits", "categorical", lambda tf: tf.random.categorical(tf.zeros((2, 3), tf.int32), 2)),
     ("categorical-no-classes", "categorical", lambda tf: tf.random.categorical(tf.zeros((2, 0)), 3)),
+    ("multinomial-int-logits", "multinomial", lambda tf: tf.multinomial(tf.zeros((3, 4), tf.int64), 2)),
+    ("xw_plus_b-rank-1-x", "xw_plus_b", lambda tf: tf.nn.xw_plus_b(tf.ones((4,)), tf.ones((4,)), tf.ones((3, 4)))),
+    ("xw_plus_b-bias-rank-2", "xw_plus_b", lambda tf: tf.nn.xw_plus_b(tf.ones((2, 4)), tf.ones((4, 3)), tf.ones((1, 3)))),
+    ("sufficient_statistics-0d", "sufficient_statistics", lambda tf: tf.nn.sufficient_statistics(tf.constant(1.5), 0)),
     ("adjust_brightness-float64-ok", None, lambda tf: tf.image.adjust_brightness(tf.constant(np.array([[[0.1, 0.2]]], np.float64)), 0.25)),
 ]  # fmt: skip
 

@@ -108,10 +108,10 @@ def tanhshrink(input: Tensor) -> Tensor:
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """x where x > threshold, else `value`."""
+    """`value` where x <= threshold, else x (a NaN input or threshold keeps x, as PyTorch)."""
 
     def fn(x: Tensor) -> Tensor:
-        return _fn.where(x > threshold, x, x * 0 + value)
+        return _fn.where(x <= threshold, value, x)
 
     return _maybe_inplace(input, inplace, "threshold_", fn)
 

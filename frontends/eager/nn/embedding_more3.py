@@ -46,6 +46,11 @@ def embedding(
     sparse: bool = False,
 ) -> Tensor:
     """The rows of `weight` at the integer indices `input`, with torch's options."""
+    if weight.dim() != 2:
+        raise RuntimeError(
+            f"embedding: 'weight' must be 2-D (num_embeddings, embedding_dim), got shape "
+            f"{tuple(weight.shape)}"
+        )
     idx, arr = _indices(input)
     n = int(weight.shape[0])
     padding_idx = check_padding_idx(padding_idx, n)
