@@ -111,12 +111,12 @@ def xlog1py(x, y):
 
 
 def xdivy(x, y):
-    """x / y, and 0 where x == 0 (whatever y is)."""
+    """x / y, and x's own zero (its sign kept, as TF) where x == 0, whatever y is."""
     _float("xdivy", x)
     _same_dtype("xdivy", x, y)
     zero = ops.equal(x, _c(0, x))
     y_safe = ops.where(zero, _c(1, y), y)
-    return ops.where(zero, _c(0, x), ops.div(x, y_safe))
+    return ops.where(zero, ops.mul(x, _c(0, x)), ops.div(x, y_safe))
 
 
 def multiply_no_nan(x, y):
@@ -151,10 +151,12 @@ def truncatediv(x, y):
 
 
 def truncatemod(x, y):
-    """x - truncatediv(x, y) * y: the remainder with the sign of x (C's fmod; no gradient,
-    as in TF)."""
+    """The remainder with the sign of x, C's fmod (exact; x for an infinite y, NaN for an
+    infinite x; no gradient, as in TF)."""
     _same_dtype("truncatemod", x, y)
     y = nonzero_divisor(y, "truncatemod")
+    if np.dtype(x.dtype).kind == "f":
+        return ops.stop_gradient(EM.fmod(x, y))
     return ops.stop_gradient(ops.sub(x, ops.mul(_trunc_quotient(x, y), y)))
 
 

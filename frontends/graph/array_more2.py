@@ -273,6 +273,7 @@ def repeat(input: Any, repeats: Any, axis: Any = None, name: str | None = None) 
         dims = _static(x, "repeat")
         y = A.expand_dims(x, ax + 1)
         big = dims[: ax + 1] + [r] + dims[ax + 1 :]
+        domain.check_memory("repeat", domain.check_sizes("repeat", big, "repeats"), _npdt(x))
         out = dims[:ax] + [dims[ax] * r] + dims[ax + 1 :]
         return A.reshape(M.broadcast_to(y, big), out)
 

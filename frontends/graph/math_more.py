@@ -76,16 +76,15 @@ def floordiv(x: Any, y: Any, name: str | None = None) -> Tensor:
 
 
 def _floormod(x, y):
-    r = ops.sub(x, ops.mul(ops.stop_gradient(_floordiv(x, y, "floormod")), y))
     if np.dtype(x.dtype).kind != "f":
-        return r
-    # an infinite divisor: TF's fmod form, fmod(x, y) moved to y's sign (x - floor(x/y) * y
-    # would be x - 0 * inf = NaN there)
+        return ops.sub(x, ops.mul(ops.stop_gradient(_floordiv(x, y, "floormod")), y))
+    # floats: TF's fmod form, fmod(x, y) moved to y's sign. fmod is exact where
+    # x - floor(x/y) * y rounds (1e30 mod 7) and is NaN-free for an infinite divisor; its
+    # gradient (1 for x, -floor(x/y) for y once moved) is FloorMod's
     t = EM.fmod(x, y)
     zero = ops.scalar(0, t)
     signs = ops.not_equal(ops.less(x, zero), ops.less(y, zero))
-    tf_mod = ops.where(signs, ops.where(ops.not_equal(t, zero), ops.add(t, y), t), t)
-    return ops.where(ops.equal(ops.abs(y), ops.scalar(np.inf, y)), tf_mod, r)
+    return ops.where(signs, ops.where(ops.not_equal(t, zero), ops.add(t, y), t), t)
 
 
 def floormod(x: Any, y: Any, name: str | None = None) -> Tensor:

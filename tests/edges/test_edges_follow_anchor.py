@@ -392,6 +392,8 @@ GRAPH = [
     ("xw_plus_b-rank-1-x", "xw_plus_b", lambda tf: tf.nn.xw_plus_b(tf.ones((4,)), tf.ones((4,)), tf.ones((3, 4)))),
     ("xw_plus_b-bias-rank-2", "xw_plus_b", lambda tf: tf.nn.xw_plus_b(tf.ones((2, 4)), tf.ones((4, 3)), tf.ones((1, 3)))),
     ("sufficient_statistics-0d", "sufficient_statistics", lambda tf: tf.nn.sufficient_statistics(tf.constant(1.5), 0)),
+    ("truncatemod-infinite-divisor-ok", None, lambda tf: tf.truncatemod(tf.constant(np.array([-0.155, 5.5, np.inf, 1e30], np.float32)), tf.constant(np.array([np.inf, -np.inf, 3.0, 7.0], np.float32)))),
+    ("floormod-exact-ok", None, lambda tf: tf.floormod(tf.constant(np.array([1e30, -0.155, 7.25, -3.0], np.float32)), tf.constant(np.array([7.0, np.inf, -np.inf, -2.0], np.float32)))),
     ("adjust_brightness-float64-ok", None, lambda tf: tf.image.adjust_brightness(tf.constant(np.array([[[0.1, 0.2]]], np.float64)), 0.25)),
 ]  # fmt: skip
 

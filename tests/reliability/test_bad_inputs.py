@@ -451,6 +451,12 @@ def _(w):
         return lambda: tf.add(tf.constant([1, 2], tf.int32), tf.constant([1.0, 2.0]))
 
 
+@row("graph-repeat-too-many", "graph", ValueError, "repeat", "repeats", "can be allocated")
+def _(w):
+    with w.g.as_default():
+        return lambda: tf.repeat(tf.ones((3, 4)), 2**62)
+
+
 @row("graph-matmul-float32-float64", "graph", TypeError, "MatMul", "double", "float")
 def _(w):
     with w.g.as_default():
@@ -1276,7 +1282,7 @@ WORLDS = {"eager": EagerWorld, "graph": GraphWorld}
 
 
 def test_the_catalogue_is_large_and_covers_both_styles():
-    assert len(ROWS) == 175  # the real size: a row lost by a bad merge or refactor fails here
+    assert len(ROWS) == 176  # the real size: a row lost by a bad merge or refactor fails here
     assert len({r.id for r in ROWS}) == len(ROWS)
     assert sum(r.style == "eager" for r in ROWS) >= 15
     assert sum(r.style == "graph" for r in ROWS) >= 15
