@@ -408,6 +408,15 @@ def in_top_k(predictions: Any, targets: Any, k: int, name: str | None = None) ->
     def fn():
         target_val = ops.sum(ops.mul(p, hot), (1,), keepdims=True)
         above = ops.sum(ops.cast(ops.greater(p, target_val), np.int32), (1,))
-        return ops.less(above, ops.scalar(int(k), above))
+        # TF says False for a target outside [0, classes) or whose prediction is not finite
+        # (x - x == 0 exactly when x is finite)
+        flat = ops.reshape(target_val, (-1,))
+        ok = ops.mul(
+            ops.mul(ops.cast(ops.greater_equal(t, ops.scalar(0, t)), np.int32),
+                    ops.cast(ops.less(t, ops.scalar(c, t)), np.int32)),
+            ops.cast(ops.equal(ops.sub(flat, flat), ops.scalar(0, flat)), np.int32),
+        )  # fmt: skip
+        kk = ops.scalar(int(k), above)
+        return ops.less(ops.where(ops.equal(ok, ops.scalar(1, ok)), above, kk), kk)
 
     return g.build_op("InTopKV2", name, fn)

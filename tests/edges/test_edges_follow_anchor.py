@@ -394,6 +394,8 @@ GRAPH = [
     ("sufficient_statistics-0d", "sufficient_statistics", lambda tf: tf.nn.sufficient_statistics(tf.constant(1.5), 0)),
     ("truncatemod-infinite-divisor-ok", None, lambda tf: tf.truncatemod(tf.constant(np.array([-0.155, 5.5, np.inf, 1e30], np.float32)), tf.constant(np.array([np.inf, -np.inf, 3.0, 7.0], np.float32)))),
     ("floormod-exact-ok", None, lambda tf: tf.floormod(tf.constant(np.array([1e30, -0.155, 7.25, -3.0], np.float32)), tf.constant(np.array([7.0, np.inf, -np.inf, -2.0], np.float32)))),
+    ("in_top_k-targets-out-of-range-ok", None, lambda tf: tf.nn.in_top_k(tf.constant(np.array([[0.35, -0.1, 0.5], [0.2, 0.9, 1.0], [2.0, 1.0, 0.0]], np.float32)), tf.constant(np.array([-1, 3, 0], np.int64)), 2)),
+    ("in_top_k-non-finite-target-ok", None, lambda tf: tf.nn.in_top_k(tf.constant(np.array([[np.nan, 1.0, 2.0], [1.0, np.inf, 0.0]], np.float32)), tf.constant(np.array([0, 1], np.int64)), 3)),
     ("adjust_brightness-float64-ok", None, lambda tf: tf.image.adjust_brightness(tf.constant(np.array([[[0.1, 0.2]]], np.float64)), 0.25)),
 ]  # fmt: skip
 
