@@ -48,9 +48,22 @@ def _scalar_first(op: str, other: Any, alpha: Any) -> tuple:
     return other, alpha
 
 
+def _integral_alpha(op: str, input: Any, other: Any, alpha: Any) -> None:
+    """PyTorch refuses a floating alpha when both operands are integral (or bool)."""
+    if not isinstance(alpha, (float, np.floating)):
+        return
+    kinds = [np.asarray(v._data if hasattr(v, "_data") else v).dtype.kind for v in (input, other)]
+    if all(k in "iub" for k in kinds):
+        raise RuntimeError(
+            f"{op}: for integral input tensors, argument alpha must not be a floating point "
+            f"number (got alpha={alpha}); pass an int alpha or convert the tensors to float"
+        )
+
+
 def add(input: Any, other: Any, alpha: Any = 1):
     """input + alpha * other."""
     other, alpha = _scalar_first("add", other, alpha)
+    _integral_alpha("add", input, other, alpha)
     if alpha != 1:
         other = mul(other, alpha)
     a, b = C.pair(input, other)
@@ -60,6 +73,7 @@ def add(input: Any, other: Any, alpha: Any = 1):
 def sub(input: Any, other: Any, alpha: Any = 1):
     """input - alpha * other."""
     other, alpha = _scalar_first("sub", other, alpha)
+    _integral_alpha("sub", input, other, alpha)
     # promotion below would cast a bool operand away before sub's own rule sees it; the rule's
     # own refusal, so `a - b` and torch.sub(a, b) raise the same error
     refuse_bool("sub", *(v._data for v in (input, other) if isinstance(v, _t.Tensor)))

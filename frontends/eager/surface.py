@@ -280,7 +280,14 @@ class SurfaceMethods:
         dt = to_dtype(dtype).np_dtype if dtype is not None else self._data.dtype
         shape = domain.check_sizes(op, size)
         domain.check_memory(op, shape, dt)
-        out = _t.Tensor._make(np.full(shape, fill, dtype=dt))
+        try:
+            data = np.full(shape, fill, dtype=dt)
+        except MemoryError:
+            raise MemoryError(
+                f"{op}: size {shape} of {np.dtype(dt)} is more than this machine can allocate; "
+                "use a smaller size"
+            ) from None
+        out = _t.Tensor._make(data)
         return out.requires_grad_(True) if requires_grad else out
 
     def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False, **_: Any):

@@ -265,6 +265,27 @@ def log_normal_(
     return _float_fill("log_normal_", self, np.exp(mean + std * z))
 
 
+def _new_empty_strided(
+    self: Any, size: Any, stride: Any, *, dtype: Any = None, requires_grad: bool = False, **_: Any
+) -> Any:
+    """An uninitialised tensor of `size` (contiguous here: strides only checked, as sizes)."""
+    size, stride = tuple(int(n) for n in size), tuple(int(n) for n in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(
+            f"mismatch in length of strides and shape ({len(stride)} strides "
+            f"for {len(size)} sizes)"
+        )
+    if any(n < 0 for n in stride):
+        raise RuntimeError(
+            f"strides {stride} must be non-negative (size {size}); "
+            "negative strides are not supported"
+        )
+    return self.new_empty(size, dtype=dtype, requires_grad=requires_grad)
+
+
+_new_empty_strided.__name__ = _new_empty_strided.__qualname__ = "new_empty_strided"
+
+
 def _install() -> None:
     T = Tensor  # noqa: N806
     T.equal = lambda self, other: equal(self, other)
@@ -286,9 +307,7 @@ def _install() -> None:
     T.unique_consecutive = lambda self, return_inverse=False, return_counts=False, dim=None: (
         unique_consecutive(self, return_inverse, return_counts, dim)
     )
-    T.new_empty_strided = lambda self, size, stride, *, dtype=None, requires_grad=False, **_: (
-        self.new_empty(tuple(size), dtype=dtype, requires_grad=requires_grad)
-    )
+    T.new_empty_strided = _new_empty_strided
     T.random_ = random_
     T.exponential_ = exponential_
     T.geometric_ = geometric_

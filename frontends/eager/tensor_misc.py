@@ -187,6 +187,8 @@ def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: Any = None) -> Tensor:
     from .reductions import norm
 
     a, b = C.floating(x1), C.floating(x2)
+    if not float(p) >= 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got p={p}")
     if a.dim() < 2 or b.dim() < 2 or a.shape[-1] != b.shape[-1]:
         raise RuntimeError(
             f"cdist: X1 {tuple(a.shape)} and X2 {tuple(b.shape)} must have at least 2 dims and "

@@ -420,11 +420,13 @@ class TensorOps:
     def add_(self, other: Any, alpha: Any = 1):
         """self += alpha * other, in place."""
         other, alpha = _F._scalar_first("add_", other, alpha)
+        _F._integral_alpha("add_", self, other, alpha)
         return _I.binary(self, other, ops.add, "add_", alpha)
 
     def sub_(self, other: Any, alpha: Any = 1):
         """self -= alpha * other, in place."""
         other, alpha = _F._scalar_first("sub_", other, alpha)
+        _F._integral_alpha("sub_", self, other, alpha)
         return _I.binary(self, other, ops.sub, "sub_", alpha)
 
     def mul_(self, other: Any):

@@ -256,6 +256,12 @@ EAGER = [
     ("threshold-nan-threshold-ok", None, lambda t, F: F.threshold(t.tensor([0.35, -2.0, np.inf, np.nan]), np.nan, 1.5)),
     ("threshold-nan-input-ok", None, lambda t, F: t.threshold(t.tensor([0.35, -2.0, np.inf, np.nan]), 0.5, 1.5)),
     ("threshold-inf-threshold-ok", None, lambda t, F: F.threshold(t.tensor([0.35, -2.0, np.inf, np.nan]), np.inf, 1.5)),
+    ("cdist-negative-p", "cdist", lambda t, F: t.cdist(t.ones(3, 4), t.ones(3, 4), p=-1)),
+    ("add-integral-float-alpha", "add", lambda t, F: t.ones(3, 4, dtype=t.int64).add(t.ones(3, 4, dtype=t.int64), alpha=0.5)),
+    ("add_-integral-float-alpha", "add_", lambda t, F: t.ones(3, dtype=t.int64).add_(t.ones(3, dtype=t.int64), alpha=0.5)),
+    ("sub-integral-float-alpha", "sub", lambda t, F: t.sub(t.ones(3, dtype=t.int64), 2, alpha=1.0)),
+    ("add-float-alpha-ok", None, lambda t, F: t.ones(3, dtype=t.int64).add(t.ones(3), alpha=0.5)),
+    ("new_empty_strided-negative-stride", "new_empty_strided", lambda t, F: t.ones(3, 4).new_empty_strided((2, 2), (-1, 2))),
     ("multilabel_margin_loss-nan-ok", None, lambda t, F: F.multilabel_margin_loss(t.tensor([[1.0, np.nan, 0.5, 2.0]]), t.tensor([[1, 0, -1, 0]]), reduction="none")),
 ]  # fmt: skip
 
