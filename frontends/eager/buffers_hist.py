@@ -81,11 +81,22 @@ def histogram(
         if not 0 < int(bins) <= 2**31:
             raise RuntimeError(f"histogram: bins must be a positive count below 2**31, got {bins}")
         edges = np.linspace(lo, hi, int(bins) + 1)
-    flat_w = None if w is None else w.ravel()
-    hist, out_edges = np.histogram(data.ravel(), bins=edges, weights=flat_w, density=density)
-    return _Histogram(
-        Tensor._make(hist.astype(data.dtype)), Tensor._make(out_edges.astype(data.dtype))
-    )
+    hist = _binned(data.ravel(), np.asarray(edges), None if w is None else w.ravel(), density)
+    return _Histogram(Tensor._make(hist.astype(data.dtype)), Tensor._make(edges.astype(data.dtype)))
+
+
+def _binned(values: np.ndarray, edges: np.ndarray, weights: Any, density: bool) -> np.ndarray:
+    """Per-bin sums of the weights (1 each without) of the values inside the edges; bins are
+    half-open but the last, and each bin adds its own weights in input order, so a NaN weight
+    makes only its own bin NaN (a cumulative sum would carry it into every later bin)."""
+    bins = len(edges) - 1
+    inside = (values >= edges[0]) & (values <= edges[-1])
+    at = np.minimum(np.searchsorted(edges, values[inside], side="right") - 1, bins - 1)
+    w = None if weights is None else np.asarray(weights, np.float64)[inside]
+    hist = np.bincount(at, weights=w, minlength=bins).astype(np.float64)
+    if density:
+        hist = hist / hist.sum() / np.diff(edges)
+    return hist
 
 
 def cholesky_solve(B: Any, L: Any, upper: bool = False, *, out: Any = None) -> Tensor:

@@ -262,6 +262,7 @@ EAGER = [
     ("sub-integral-float-alpha", "sub", lambda t, F: t.sub(t.ones(3, dtype=t.int64), 2, alpha=1.0)),
     ("add-float-alpha-ok", None, lambda t, F: t.ones(3, dtype=t.int64).add(t.ones(3), alpha=0.5)),
     ("new_empty_strided-negative-stride", "new_empty_strided", lambda t, F: t.ones(3, 4).new_empty_strided((2, 2), (-1, 2))),
+    ("histogram-nan-weight-ok", None, lambda t, F: t.histogram(t.tensor([0.5, -1.0, 2.0, 0.25, 1.5]), bins=4, weight=t.tensor([1.0, 2.0, np.nan, 0.5, 3.0]))[0]),
     ("multilabel_margin_loss-nan-ok", None, lambda t, F: F.multilabel_margin_loss(t.tensor([[1.0, np.nan, 0.5, 2.0]]), t.tensor([[1, 0, -1, 0]]), reduction="none")),
 ]  # fmt: skip
 
