@@ -20,7 +20,7 @@ import numpy as np
 from ..kernels import conv as CK
 from ..primitives.conv import CONV2D, CONV2D_INPUT_GRAD
 from .program import FUSED, MATMUL_FUSED, OP, PlanGraph, PNode
-from .runtime import _name, _squeeze
+from .runtime import _name, _squeeze, layout_key
 
 PRODUCTS = (CONV2D, CONV2D_INPUT_GRAD)
 
@@ -50,8 +50,7 @@ class ConvEpilogue:
 
 def _in_place(epilogue, arrays: tuple, buf: np.ndarray) -> None:
     """Run the group over `arrays` (buf among them) writing into buf: in place once learnt."""
-    key = tuple([(a.shape, a.flags.c_contiguous) for a in arrays])
-    ent = epilogue.cache.get(key)
+    ent = epilogue.cache.get(layout_key(arrays))
     if ent is not None and ent[1] == (buf.shape, buf.dtype):
         if ent[2] is not None:
             arrays = _squeeze(arrays, ent[2])

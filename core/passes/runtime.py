@@ -57,6 +57,15 @@ def check_members(members: Sequence, program: tuple, arrays: Sequence) -> None:
             raise _name(e, node) from None
 
 
+def layout_key(arrays: Sequence[np.ndarray]) -> tuple:
+    """The run-time cache key of a fused step's operands: shape and strides of each.
+
+    Strides, not only C-contiguity: which operands are squeezed (`_squeezers`) depends on
+    their zero strides, so a broadcast operand and a transposed one of the same shape must
+    not share a cached plan (the transposed one would be read as its first row)."""
+    return tuple([(a.shape, a.strides) for a in arrays])
+
+
 def _squeezers(arrays: Sequence[np.ndarray]) -> tuple | None:
     """Per operand, an index keeping one element along each zero-stride axis (a broadcast view:
     reading its compact form gives the same values, and lets the kernel take a fast layout)."""
@@ -121,7 +130,7 @@ def fused_runner(members: Sequence, program: tuple, in_dtypes: Sequence, checked
         return ent
 
     def run(pool, *arrays):
-        key = tuple([(a.shape, a.flags.c_contiguous) for a in arrays])
+        key = tuple([(a.shape, a.strides) for a in arrays])  # layout_key, inlined (hot)
         ent = cache.get(key)
         if ent is None:
             ent = learn(key, arrays)
@@ -178,7 +187,7 @@ def matmul_runner(mm_node, transpose_a: bool, transpose_b: bool, epilogue, at: i
             buf = np.empty(shape, a.dtype)
         MM.matmul_out(a, b, buf, transpose_a, transpose_b)
         arrays = others[:at] + (buf,) + others[at:]
-        key = tuple([(x.shape, x.flags.c_contiguous) for x in arrays])
+        key = tuple([(x.shape, x.strides) for x in arrays])  # layout_key, inlined (hot)
         ent = ecache.get(key)
         if ent is not None and ent[1][0] == shape:
             if ent[2] is not None:

@@ -109,6 +109,7 @@ class Segment:
     grad_plans: dict = field(default_factory=dict)
     prims: list = field(default_factory=list)
     saved: list = field(default_factory=list)  # forward values the gradient plans read
+    saved_keys: tuple = ()  # None per saved value: the tape node's keys of those arrays
     n_fwd: int = 0  # nodes of the graph before the gradient programs were added
     grad_entries: list = field(default_factory=list)  # per output: (cot, grads, have) or None
     carries_grad: bool = True  # some placeholder carried a gradient at capture
@@ -155,6 +156,7 @@ class Segment:
                     seen.add(v)
                     saved.append(v)
         self.saved = saved
+        self.saved_keys = (None,) * len(saved)
         self.grad_entries = grads
         fetch = [v for v, _ in self.outputs] + [v for _, v in self.writebacks] + saved
         self.plan = Plan(g, fetch, self.placeholders)
@@ -183,12 +185,25 @@ class _SweepNode:
         self.output_key = node.output
 
 
+_SMALL_COPY = 4096  # elements: a broadcast cotangent this small is made contiguous (see vjp)
+_NO_STATE: dict = {}  # the gradient plans read no variables
+
+
 def _segment_prim(seg: Segment, k: int) -> Primitive:
+    plan, have = seg.grad_plans[k]
+    run = plan._run  # no variables, no run guard: straight in, as the forward plan
+    empty = (None,) * (len(seg.placeholders) + len(seg.saved))
+
     def vjp(g: Any, out: Any, *inputs: Any, wants: tuple) -> tuple:
         # inputs: the segment's feeds, then its saved forward values (see Segment.finish)
-        plan, have = seg.grad_plans[k]
-        grads = plan.run([*inputs, np.asarray(g)], {})
-        result: list = [None] * len(inputs)
+        if type(g) is not _ndarray:
+            g = np.asarray(g)
+        elif g.size <= _SMALL_COPY and not g.flags.c_contiguous:
+            # a broadcast seed (sum's cotangent) sends every fused group of the plan down
+            # its squeezed-operand path; copying a small one costs less than that Python
+            g = g.copy()
+        grads = run([*inputs, g], _NO_STATE, None, None)
+        result = list(empty)
         for i, gr in zip(have, grads, strict=True):
             result[i] = gr
         return tuple(result)
@@ -472,6 +487,8 @@ class _Arr(_Src):
 _new = object.__new__
 _NO_PARAMS: dict = {}
 _ndarray = np.ndarray
+_key = dispatch._key
+_TapeNode = tape.Node
 
 
 def _run_segment(seg: Segment, flat: list, env: dict) -> None:
@@ -486,19 +503,23 @@ def _run_segment(seg: Segment, flat: list, env: dict) -> None:
     # whether anything carries a gradient is fixed by the guards, up to grad mode
     grad = seg.carries_grad and _State.enabled and any(t._rg for t in ins)
     if grad:
-        saved = tuple(outs[n + nw :])
-        arr_t = (*arrays, *saved)
-        tens = (*ins, *saved)
+        arr_t = (*arrays, *outs[n + nw :])
+        # the node's keys: each feed's (None where it carries no gradient), then None for
+        # each saved array; no version stamps, and the segment's VJP reads every saved
+        # array, so all are kept (what dispatch.record makes for these arguments)
+        keys = (*[_key(t) if t._rg else None for t in ins], *seg.saved_keys)
     prims = seg.prims
     for k in range(n):
         t = _new(Tensor)
         arr = outs[k]
-        t._data = arr if type(arr) is _ndarray else np.asarray(arr)
-        t._rg = False
-        t._node = t._grad = t._vc = t._acc = t._base = None
+        t._data = arr = arr if type(arr) is _ndarray else np.asarray(arr)
+        t._grad = t._vc = t._acc = t._base = None
         if grad and prims[k] is not None:
-            # no version stamps; the segment's VJP reads its saved arrays, so all are kept
-            dispatch.record(prims[k], _NO_PARAMS, tens, arr_t, t, ((), False), False)
+            t._node = _TapeNode(prims[k], _NO_PARAMS, arr_t, arr, keys, ())
+            t._rg = True
+        else:
+            t._node = None
+            t._rg = False
         env[seg.outputs[k][1]] = t
     if nw:
         for j, (src, _) in enumerate(seg.writebacks):
