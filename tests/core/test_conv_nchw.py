@@ -98,13 +98,16 @@ def test_an_unknown_route_is_refused(monkeypatch):
 @pytest.mark.parametrize(
     "shape, k, stride, direction, native",
     [
-        ((128, 16, 32, 32), 3, 1, "forward", False),  # stride-1 3x3: tall NHWC products
-        ((128, 16, 32, 32), 3, 1, "filter_grad", False),
-        ((128, 16, 32, 32), 3, 1, "input_grad", True),  # few input channels: copies dominate
-        ((128, 32, 16, 16), 3, 1, "input_grad", False),
+        ((128, 16, 32, 32), 3, 1, "forward", True),  # patches read in place by channel groups
+        ((128, 64, 8, 8), 3, 1, "forward", True),
+        ((128, 16, 32, 32), 3, 1, "filter_grad", True),  # rows at least 16 wide
+        ((128, 16, 32, 32), 3, 1, "input_grad", True),
+        ((128, 32, 16, 16), 3, 1, "input_grad", True),
+        ((128, 64, 8, 8), 3, 1, "input_grad", False),  # 8-wide rows: copies are cheaper
+        ((128, 64, 8, 8), 3, 1, "filter_grad", False),
         ((128, 16, 32, 32), 3, 2, "filter_grad", True),  # strided: a quarter of the pixels
         ((128, 32, 16, 16), 3, 2, "input_grad", True),
-        ((128, 16, 32, 32), 3, 2, "forward", False),  # strided 3x3 forward: tall products
+        ((128, 16, 32, 32), 3, 2, "forward", True),
         ((128, 32, 16, 16), 1, 2, "forward", True),  # 1x1
         ((128, 3, 32, 32), 3, 1, "forward", True),  # the stem's three channels
         ((1, 16, 32, 32), 1, 2, "forward", False),  # one image: copies are cheap
