@@ -54,24 +54,28 @@ _ROUTES = ("auto", "native", "nhwc")
 DIRECT_FORWARD = True
 
 
-def _native(data_format: str, vec: np.ndarray, direction: str, n: int) -> bool:
-    """Whether NCHW data takes the in-place kernels for `direction` (see NCHW_ROUTE)."""
+def _native(data_format: str, vec: np.ndarray, direction: str, n: int, o: int = 0) -> bool:
+    """Whether NCHW data takes the in-place kernels for `direction` (see NCHW_ROUTE); o is
+    the output channel count (read for the forward only)."""
     if data_format != "NCHW":
         return False
     if NCHW_ROUTE == "auto":
-        return _auto_native(vec, direction, n)
+        return _auto_native(vec, direction, n, o)
     if NCHW_ROUTE not in _ROUTES:
         raise ValueError(f"conv2d: NCHW_ROUTE must be one of {_ROUTES}, got {NCHW_ROUTE!r}")
     return NCHW_ROUTE == "native"
 
 
-def _auto_native(vec: np.ndarray, direction: str, n: int) -> bool:
+def _auto_native(vec: np.ndarray, direction: str, n: int, o: int = 0) -> bool:
     """The faster route of the two, measured per ResNet-8 layer and direction (README, ResNet-8).
 
     The NHWC route copies each block of images to NHWC and its result back while they are in
     cache (see conv_layout). The in-place forward (patches read in place by groups of output
     channels, conv_nchw_product; one copy per tap over all channels for unit-stride "same"
-    layers, conv_nchw) is at least as fast in every ResNet-8 layer, and so are both gradients
+    layers, conv_nchw) is at least as fast in every ResNet-8 layer when its channel groups
+    are 8 rows (AVX-512 tiles, O a multiple of 8); with AVX2's 6-row tiles the groups of 16,
+    32 and 64 channels are 4 rows, too few to amortise each load of the patches, so there
+    only 1x1 layers and the stem's few input channels take it. So are both gradients
     of 1x1 and strided layers and of stride-1 layers on images at least 16 wide. The
     gradients of stride-1 layers on smaller images (short image rows: the per-row loops of
     the in-place im2col / col2im cost more than the copies) keep the NHWC route, and so do
@@ -80,9 +84,14 @@ def _auto_native(vec: np.ndarray, direction: str, n: int) -> bool:
     c = int(vec[_C])
     if n * c * int(vec[_H]) * int(vec[_W]) < AUTO_MIN:
         return False
-    if direction == "forward" or vec[_KH] * vec[_KW] == 1 or vec[_SH] * vec[_SW] > 1:
+    if vec[_KH] * vec[_KW] == 1:
         return True
-    return int(vec[_OW]) >= 16
+    if direction == "forward":
+        from .conv_nchw_product import channel_group
+
+        # float32's group (MR is the same for both dtypes)
+        return c < 8 or (DIRECT_FORWARD and channel_group(o, 4) >= 8)
+    return bool(vec[_SH] * vec[_SW] > 1) or int(vec[_OW]) >= 16
 
 
 # Indices into the int64 geometry vector handed to the loops.
@@ -376,7 +385,7 @@ def conv2d(
     o, c, kh, kw = oihw(w.shape, filter_format)
     vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
     wk = filter_matrix(w, filter_format)
-    if _native(data_format, vec, "forward", n):
+    if _native(data_format, vec, "forward", n, o):
         return _conv2d_nchw(x, wk, vec, (n, o, oh, ow), out)
     if data_format == "NCHW" and after_block is None:
         return _conv2d_nchw_blocks(x, wk, vec, (n, o, oh, ow), out)
