@@ -49,43 +49,49 @@ PARALLEL_MIN = 1 << 18
 NCHW_ROUTE = "auto"
 AUTO_MIN = 1 << 18  # input elements below which "auto" keeps the NHWC route
 _ROUTES = ("auto", "native", "nhwc")
+# The in-place forward multiplies groups of output channels by the patches read in place
+# (conv_nchw_product); off: one packed product per image (for side-by-side timing and tests).
+DIRECT_FORWARD = True
 
 
-def _native(data_format: str, vec: np.ndarray, direction: str, n: int) -> bool:
-    """Whether NCHW data takes the in-place kernels for `direction` (see NCHW_ROUTE)."""
+def _native(data_format: str, vec: np.ndarray, direction: str, n: int, o: int = 0) -> bool:
+    """Whether NCHW data takes the in-place kernels for `direction` (see NCHW_ROUTE); o is
+    the output channel count (read for the forward only)."""
     if data_format != "NCHW":
         return False
     if NCHW_ROUTE == "auto":
-        return _auto_native(vec, direction, n)
+        return _auto_native(vec, direction, n, o)
     if NCHW_ROUTE not in _ROUTES:
         raise ValueError(f"conv2d: NCHW_ROUTE must be one of {_ROUTES}, got {NCHW_ROUTE!r}")
     return NCHW_ROUTE == "native"
 
 
-def _auto_native(vec: np.ndarray, direction: str, n: int) -> bool:
+def _auto_native(vec: np.ndarray, direction: str, n: int, o: int = 0) -> bool:
     """The faster route of the two, measured per ResNet-8 layer and direction (README, ResNet-8).
 
-    The NHWC route copies each block of images to NHWC and its result back while they are
-    in cache (see conv_layout); the copies cost most next to small products: 1x1
-    convolutions (nine times fewer taps) run faster in place in every direction, and so do
-    the input gradient of a strided layer or of one with few input channels (its (pixels,
-    taps) product is short and the copies of g and dx are as large as the layer's data) and
-    the filter gradient of a strided layer. The forward of 3x3 layers (but the stem's few
-    channels) and the filter gradient of stride-1 ones keep the NHWC route: its tall
-    products win there. Small batches (a few images' data stays in cache, so the copies are
-    cheap) keep the NHWC route.
+    The NHWC route copies each block of images to NHWC and its result back while they are in
+    cache (see conv_layout). The in-place forward (patches read in place by groups of output
+    channels, conv_nchw_product; one copy per tap over all channels for unit-stride "same"
+    layers, conv_nchw) is at least as fast in every ResNet-8 layer when its channel groups
+    are 8 rows (AVX-512 tiles, O a multiple of 8); with AVX2's 6-row tiles the groups of 16,
+    32 and 64 channels are 4 rows, too few to amortise each load of the patches, so there
+    only 1x1 layers and the stem's few input channels take it. So are both gradients
+    of 1x1 and strided layers and of stride-1 layers on images at least 16 wide. The
+    gradients of stride-1 layers on smaller images (short image rows: the per-row loops of
+    the in-place im2col / col2im cost more than the copies) keep the NHWC route, and so do
+    small batches (a few images' data stays in cache, so the copies are cheap).
     """
     c = int(vec[_C])
     if n * c * int(vec[_H]) * int(vec[_W]) < AUTO_MIN:
         return False
     if vec[_KH] * vec[_KW] == 1:
         return True
-    strided = bool(vec[_SH] * vec[_SW] > 1)
-    if direction == "input_grad":
-        return c <= 16 or strided
-    if direction == "filter_grad":
-        return strided
-    return c < 8
+    if direction == "forward":
+        from .conv_nchw_product import channel_group
+
+        # float32's group (MR is the same for both dtypes)
+        return c < 8 or (DIRECT_FORWARD and channel_group(o, 4) >= 8)
+    return bool(vec[_SH] * vec[_SW] > 1) or int(vec[_OW]) >= 16
 
 
 # Indices into the int64 geometry vector handed to the loops.
@@ -379,7 +385,7 @@ def conv2d(
     o, c, kh, kw = oihw(w.shape, filter_format)
     vec, oh, ow = geometry(nchw(x.shape, data_format), (kh, kw), stride, padding, dilation)
     wk = filter_matrix(w, filter_format)
-    if _native(data_format, vec, "forward", n):
+    if _native(data_format, vec, "forward", n, o):
         return _conv2d_nchw(x, wk, vec, (n, o, oh, ow), out)
     if data_format == "NCHW" and after_block is None:
         return _conv2d_nchw_blocks(x, wk, vec, (n, o, oh, ow), out)
@@ -517,6 +523,7 @@ def _pointwise(vec: np.ndarray) -> bool:
 
 def _conv2d_nchw(x, wk, vec, out_shape, out) -> np.ndarray:
     from .conv_nchw import im2col
+    from .conv_nchw_product import channel_group, product_into
 
     n, o, oh, ow = out_shape
     x = np.ascontiguousarray(x)
@@ -526,6 +533,10 @@ def _conv2d_nchw(x, wk, vec, out_shape, out) -> np.ndarray:
         y3 = y.reshape(n, o, rows)
         flat = _pointwise(vec) and (oh, ow) == (vec[_H], vec[_W])
         nb = images_per_block(n, rows, k, x.dtype.itemsize)
+        # groups of output channels read the patches in place (conv_nchw_product); an O
+        # without a suitable divisor takes the general product, which packs them
+        group = channel_group(o, x.dtype.itemsize) if DIRECT_FORWARD else 0
+        wt = np.ascontiguousarray(wk.T) if group else wk
         for i0 in range(0, n, nb):
             i1 = min(n, i0 + nb)
             if flat:  # the image itself is the (C, H*W) transposed patch matrix
@@ -533,7 +544,10 @@ def _conv2d_nchw(x, wk, vec, out_shape, out) -> np.ndarray:
             else:
                 cols = workspace("cols", (i1 - i0, k, rows), x.dtype)
                 im2col(x[i0:i1], vec, cols, per_image=True)
-            matmul_out(wk, cols, y3[i0:i1], transpose_a=True)
+            if group:
+                product_into(wt, cols, y3[i0:i1], group)
+            else:
+                matmul_out(wk, cols, y3[i0:i1], transpose_a=True)
     if out is not None and y is not out:
         np.copyto(out, y)
         return out
@@ -576,11 +590,14 @@ def _filter_grad_nchw(x, g, vec, wk_shape) -> np.ndarray:
     for i0 in range(0, n, nb):
         i1 = min(n, i0 + nb)
         m = (i1 - i0) * rows
-        cols = workspace("cols", (k, m), x.dtype)
+        # rows of the patch matrix a multiple of 2 KiB apart fall into the same L1 sets, and
+        # the product reads a tile of them side by side: pad them apart (a view, same values)
+        pad = 64 // x.dtype.itemsize if (m * x.dtype.itemsize) % 2048 == 0 else 0
+        cols = workspace("cols", (k, m + pad), x.dtype)
         im2col(x[i0:i1], vec, cols, per_image=False)
         gt = workspace("g_rows", (o, i1 - i0, rows), g.dtype)
         np.copyto(gt, g3[i0:i1].transpose(1, 0, 2))
-        part = matmul(cols, gt.reshape(o, m), transpose_b=True)
+        part = matmul(cols[:, :m], gt.reshape(o, m), transpose_b=True)
         if dw is None:
             dw = part
         else:
