@@ -47,5 +47,5 @@ def _grad(rng, dt):
 
 ROWS_EXTRA: list[OpRow] = [
     OpRow("layer_norm_fused", _fwd, rtol32=2e-5),
-    OpRow("layer_norm_grad", _grad, grad=False, rtol32=2e-4),
+    OpRow("layer_norm_grad", _grad, rtol32=2e-4),
 ]

@@ -130,3 +130,28 @@ def test_linear_over_a_batch_is_one_product_with_float64_close_gradients():
     )
     np.testing.assert_allclose(lin.bias.grad.numpy(), g64.sum((0, 1)), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(xt.grad.numpy(), g64 @ w, rtol=1e-5, atol=1e-5)
+
+
+def test_gradient_of_a_gradient_matches_torch():
+    """A gradient penalty through nn.LayerNorm (create_graph=True) against real PyTorch."""
+    real = pytest.importorskip("torch")
+    x0 = RNG.standard_normal((4, 6)) * 2 + 1
+    w0, b0 = RNG.uniform(0.5, 1.5, 6), RNG.uniform(-1, 1, 6)
+    c0 = RNG.standard_normal((4, 6))
+    got, want = [], []
+    for lib, out in ((torch, got), (real, want)):
+        ln = lib.nn.LayerNorm(6).double()
+        with lib.no_grad():
+            ln.weight.copy_(lib.tensor(w0))
+            ln.bias.copy_(lib.tensor(b0))
+        x = lib.tensor(x0, requires_grad=True)
+        loss = (ln(x) * lib.tensor(c0)).pow(2).sum()
+        (gx,) = lib.autograd.grad(loss, x, create_graph=True)
+        (gx * gx).sum().backward()
+        out += [
+            x.grad.detach().numpy(),
+            ln.weight.grad.detach().numpy(),
+            ln.bias.grad.detach().numpy(),
+        ]
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
