@@ -29,13 +29,37 @@ def _reduce(per, reduction: str, op: str):
 
 def linear(x, weight, bias=None, layout: str = "out_in"):
     """x @ W.T + b for PyTorch's (out, in) weights, or x @ W + b for TF's (in, out) kernels."""
+    if layout not in ("out_in", "in_out"):
+        raise ValueError(f"linear: layout must be 'out_in' or 'in_out', got {layout!r}")
+    flat = _rows_shape(x, weight, bias, layout)
+    if flat is not None:
+        # (..., in) as one (rows, in) matrix: the weight gradient is then one product over all
+        # rows, not a batch of per-entry products summed afterwards (and the bias gradient one
+        # column sum)
+        y = linear(ops.reshape(x, (-1, x.shape[-1])), weight, bias, layout)
+        return ops.reshape(y, flat)
     if layout == "out_in":
         y = ops.matmul(x, weight, transpose_b=True)
-    elif layout == "in_out":
-        y = ops.matmul(x, weight)
     else:
-        raise ValueError(f"linear: layout must be 'out_in' or 'in_out', got {layout!r}")
+        y = ops.matmul(x, weight)
     return y if bias is None else ops.add(y, bias)
+
+
+def _rows_shape(x, weight, bias, layout: str):
+    """The output shape (-1 for one unknown dim) when linear's input of rank > 2 can run as a
+    (rows, in) matrix; None when it runs as it is (rank <= 2, unknown rank or dims, a batched
+    weight)."""
+    from .primitives.registry import is_unknown_rank
+
+    if is_unknown_rank(x.shape) or is_unknown_rank(weight.shape):
+        return None
+    if len(x.shape) <= 2 or len(weight.shape) != 2 or not x.shape[-1]:
+        return None
+    if bias is not None and (is_unknown_rank(bias.shape) or len(bias.shape) > 1):
+        return None
+    out = weight.shape[0] if layout == "out_in" else weight.shape[1]
+    shape = tuple(-1 if d is None else d for d in x.shape[:-1]) + (-1 if out is None else out,)
+    return shape if shape.count(-1) <= 1 else None
 
 
 def mse(pred, target, reduction: str = "mean"):
@@ -346,7 +370,17 @@ def _channel_vector(v, x, default: float):
 
 
 def layer_norm(x, scale=None, offset=None, eps: float = 1e-5, axes=(-1,)):
-    """(x - mean) / sqrt(var + eps) over `axes`, then * scale + offset (each may be None)."""
+    """(x - mean) / sqrt(var + eps) over `axes`, then * scale + offset (each may be None).
+
+    Over trailing axes with scale/offset shaped as those axes (or None) and a float32/float64
+    x, this is the one fused primitive (primitives.layernorm) forward and backward; other
+    layouts (leading axes, broadcast parameters, other dtypes) compose it from primitives.
+    """
+    from .primitives.layernorm import layer_norm_fused
+
+    naxes = _fused_layer_norm_axes(x, scale, offset, axes)
+    if naxes:
+        return layer_norm_fused(x, scale, offset, eps, naxes)
     mean, var = moments(x, axes, keepdims=True)
     y = ops.div(ops.sub(x, mean), ops.sqrt(ops.add(var, ops.scalar(eps, x))))
     if scale is not None:
@@ -354,6 +388,25 @@ def layer_norm(x, scale=None, offset=None, eps: float = 1e-5, axes=(-1,)):
     if offset is not None:
         y = ops.add(y, offset)
     return y
+
+
+def _fused_layer_norm_axes(x, scale, offset, axes) -> int:
+    """How many trailing axes the fused layer norm takes (0 when this call must compose it)."""
+    from .primitives.layernorm import DTYPES
+    from .primitives.rules import normalize_axes
+
+    nd = len(x.shape)
+    ax = normalize_axes("layer_norm", axes, nd)
+    k = len(ax)
+    if not k or ax != tuple(range(nd - k, nd)) or np.dtype(x.dtype) not in DTYPES:
+        return 0
+    tail = tuple(x.shape[nd - k :])
+    for v in (scale, offset):
+        if v is not None and (
+            tuple(v.shape) != tail or None in tail or np.dtype(v.dtype) != np.dtype(x.dtype)
+        ):
+            return 0
+    return k
 
 
 # ---- recurrent cells (nn.LSTM / nn.GRU / nn.RNN and tf.nn.rnn_cell.*) -------------------------

@@ -16,6 +16,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     grid_sample,
     guards,
     labels,
+    layernorm,
     linalg,
     linalg_decomp,
     linalg_inv,

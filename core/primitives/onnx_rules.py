@@ -342,6 +342,22 @@ def _sdpa(cx, node, ins):
     return cx.emit("MatMul", [cx.emit("Softmax", [scores], axis=rank - 1), v])
 
 
+def _layer_norm(cx, node, ins):
+    """The fused layer norm as ONNX's LayerNormalization over the trailing `naxes` axes."""
+    x, scale, offset = ins
+    p = node.params
+    rank = _rank(node.inputs[0])
+    tail = tuple(node.inputs[0].shape)[rank - p["naxes"] :]
+    if not p["has_scale"]:
+        if None in tail:
+            raise NotImplementedError(
+                "layer_norm_fused: without a scale the normalised axes must be static to export"
+            )
+        scale = cx.const(np.ones(tail, np.dtype(node.output.dtype)))
+    args = [x, scale] + ([offset] if p["has_offset"] else [])
+    return cx.emit("LayerNormalization", args, axis=rank - p["naxes"], epsilon=float(p["eps"]))
+
+
 def _seq_cells(cx, node, ins):
     """The whole-sequence GRU / plain RNN unrolled over its static steps into its packed result."""
     x, h, wx, wh, bx, bh, lengths = ins
@@ -448,6 +464,7 @@ RULES: dict[str, Rule] = {
     "rnn_seq": _seq_cells, "gru_tf_seq": _gru_tf_seq,
     "where": _where, "gather": _gather, "shape_of": _shape_of,
     "fill_dynamic": _fill_dynamic, "batch_norm_infer": _batch_norm_infer,
+    "layer_norm_fused": _layer_norm,
 }  # fmt: skip
 
 

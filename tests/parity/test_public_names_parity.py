@@ -351,6 +351,10 @@ ELSEWHERE = {
         "tests/seq/test_transformer.py (the Transformer, eager vs graph bitwise)",
     ),
     **dict.fromkeys(
+        ["layer_norm_fused", "layer_norm_grad"],
+        "tests/seq/test_layer_norm_fused.py (nn.LayerNorm vs tf.attention.layer_norm, bitwise)",
+    ),
+    **dict.fromkeys(
         ["gru_tf_seq", "gru_tf_seq_grad"],
         "tests/seq/test_gru_tf_seq.py (TF's GRUCell through dynamic_rnn vs eager, bitwise)",
     ),
