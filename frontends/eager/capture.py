@@ -208,7 +208,8 @@ def _segment_prim(seg: Segment, k: int) -> Primitive:
             result[i] = gr
         return tuple(result)
 
-    prim = Primitive("Compiled", impl=None, shape_rule=None, vjp=vjp)
+    # the plan's fetches are fresh arrays, so backward() may hand them to .grad without a copy
+    prim = Primitive("Compiled", impl=None, shape_rule=None, vjp=vjp, tags={tape.FRESH_GRADS: True})
     node = seg.outputs[k][0].node
     if node.kind == "op":  # printed as eager names it (e.g. grad_fn=<SumBackward0>)
         prim.node_name = tape.backward_name(node.prim.name)

@@ -221,11 +221,18 @@ def release(n: Node) -> None:
     n.output = None
 
 
+# the tag a primitive without an impl carries when its VJP's results are fresh arrays no one
+# else holds (see saved_ids)
+FRESH_GRADS = "fresh_grads"
+
+
 def saved_ids(nodes: Sequence[Node]) -> set | None:
     """Ids of the arrays the nodes saved, or None when a custom Function's node is among them."""
     held = set()
     for n in nodes:
-        if n.prim.impl is None:
+        # a compiled segment's VJP returns what its gradient plan fetched, which the plan makes
+        # fresh (a fetch that may alias a feed or a constant is copied): it may be taken as is
+        if n.prim.impl is None and not n.prim.tags.get(FRESH_GRADS):
             return None
         held.add(id(n.output))
         for a in n.inputs:
