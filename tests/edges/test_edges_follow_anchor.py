@@ -263,6 +263,15 @@ EAGER = [
     ("add-float-alpha-ok", None, lambda t, F: t.ones(3, dtype=t.int64).add(t.ones(3), alpha=0.5)),
     ("new_empty_strided-negative-stride", "new_empty_strided", lambda t, F: t.ones(3, 4).new_empty_strided((2, 2), (-1, 2))),
     ("histogram-nan-weight-ok", None, lambda t, F: t.histogram(t.tensor([0.5, -1.0, 2.0, 0.25, 1.5]), bins=4, weight=t.tensor([1.0, 2.0, np.nan, 0.5, 3.0]))[0]),
+    # max_unpool with repeated slots: at least two planes, as PyTorch's kernel splits a lone plane
+    # among its threads and the slot then keeps whichever thread wrote last
+    ("max_unpool1d-duplicate-indices-ok", None, lambda t, F: F.max_unpool1d(t.tensor([[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]]), t.tensor([[[1, 1, 0, 1], [3, 7, 3, 0]]]), 2)),
+    ("max_unpool1d-duplicate-indices-grad-ok", None, lambda t, F: (lambda x: (F.max_unpool1d(x, t.tensor([[[1, 1, 0, 1]]]), 2) * t.arange(1.0, 9.0)).sum().backward() or x.grad)(t.tensor([[[1.0, 2.0, 3.0, 4.0]]], requires_grad=True))),
+    ("max_unpool2d-duplicate-indices-ok", None, lambda t, F: F.max_unpool2d(t.arange(8.0).reshape(2, 1, 2, 2), t.tensor([[[[0, 0], [3, 0]]], [[[5, 5], [5, 1]]]]), 2)),
+    ("max_unpool2d-duplicate-indices-grad-ok", None, lambda t, F: (lambda x: (t.nn.MaxUnpool2d(2)(x, t.tensor([[[[0, 0], [3, 0]]], [[[5, 5], [5, 1]]]])) * t.arange(32.0).reshape(2, 1, 4, 4)).sum().backward() or x.grad)(t.arange(8.0).reshape(2, 1, 2, 2).requires_grad_())),
+    ("max_unpool3d-duplicate-indices-ok", None, lambda t, F: t.nn.MaxUnpool3d(2)(t.arange(16.0).reshape(1, 2, 2, 2, 2), t.tensor([[[[[0, 9], [9, 0]], [[63, 9], [0, 63]]], [[[5, 5], [1, 1]], [[5, 1], [1, 5]]]]]))),
+    ("max_unpool1d-negative-index", "max_unpool1d", lambda t, F: F.max_unpool1d(t.ones(1, 1, 2), t.tensor([[[0, -1]]]), 2)),
+    ("max_unpool2d-index-past-output", "max_unpool2d", lambda t, F: F.max_unpool2d(t.ones(1, 1, 1, 1), t.tensor([[[[4]]]]), 2)),
     ("multilabel_margin_loss-nan-ok", None, lambda t, F: F.multilabel_margin_loss(t.tensor([[1.0, np.nan, 0.5, 2.0]]), t.tensor([[1, 0, -1, 0]]), reduction="none")),
 ]  # fmt: skip
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ....core import domain, ops
+from ....core.primitives.scatter_last import scatter_last
 from .. import _convert as C
 from ..tensor import Tensor
 from .module import Module
@@ -181,14 +182,18 @@ def _max_unpool(
         )
     total = int(np.prod(size))
     if idx.size and (idx.min() < 0 or idx.max() >= total):
+        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())  # the one out of range
         raise ValueError(
-            f"{op}: found an invalid max index {int(idx.max())} for output size {size}"
+            f"{op}: found an invalid max index {bad} for output size {size} (indices must be in "
+            f"[0, {total}))"
         )
     m = int(np.prod(lead)) if lead else 1
     flat_x = ops.reshape(x, (m, -1))
     rows = np.broadcast_to(np.arange(m)[:, None], (m, int(np.prod(size_in))))
     like = Tensor._make(np.zeros((m, total), x._data.dtype))
-    placed = ops.getitem_grad(flat_x, like, (rows, idx.reshape(m, -1)))
+    # a slot several inputs point at keeps the last one's value (PyTorch's CPU kernel), and
+    # every input's gradient is its slot's: an overwriting scatter whose VJP is the gather
+    placed = scatter_last(flat_x, like, (rows, idx.reshape(m, -1)))
     return ops.reshape(placed, lead + size)
 
 
