@@ -433,6 +433,17 @@ def _nd_rows(op: str, tensor: Tensor, indices: Tensor, updates: Tensor):
             f"the rank of {tensor}"
         )
     rest = dims[k:]
+    # updates hold one row per index: indices.shape[:-1] + tensor.shape[k:], as TF requires (a
+    # scalar or a broadcastable row was spread over the rows silently)
+    want = list(indices.shape[:-1]) + rest
+    got = list(updates.shape)
+    if len(got) != len(want) or any(
+        a is not None and b is not None and a != b for a, b in zip(got, want, strict=True)
+    ):
+        raise ValueError(
+            f"{op}: updates {updates} must have shape {want} (indices.shape[:-1] + "
+            f"tensor.shape[{k}:])"
+        )
     dt = _npdt(indices)
     strides = np.cumprod([1] + dims[k - 1 : 0 : -1])[::-1].astype(dt)
     checked = index_bounds(indices, op, "indices", tuple(dims[:k]), last=True, low=0)
