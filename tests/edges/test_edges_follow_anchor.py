@@ -282,6 +282,8 @@ EAGER = [
     ("index_select-2d-index", "index_select", lambda t, F: t.index_select(t.ones(4, 3), 0, t.tensor([[0, 1], [2, 3]]))),
     ("index_fill-2d-index", "index_fill", lambda t, F: t.ones(4, 3).index_fill(0, t.tensor([[0, 1], [2, 3]]), 2.0)),
     ("index_copy-2d-index", "index_copy", lambda t, F: t.index_copy(t.ones(4, 3), 0, t.tensor([[0, 1], [2, 3]]), t.ones(4, 3))),
+    ("max_unpool1d-bool-indices", "max_unpool1d", lambda t, F: F.max_unpool1d(t.ones(3, 4), t.ones(3, 4) > 0, 1)),
+    ("max_unpool2d-int32-indices", "max_unpool2d", lambda t, F: F.max_unpool2d(t.ones(1, 1, 2, 2), t.zeros(1, 1, 2, 2, dtype=t.int32), 2)),
     ("max_unpool1d-negative-index", "max_unpool1d", lambda t, F: F.max_unpool1d(t.ones(1, 1, 2), t.tensor([[[0, -1]]]), 2)),
     ("max_unpool2d-index-past-output", "max_unpool2d", lambda t, F: F.max_unpool2d(t.ones(1, 1, 1, 1), t.tensor([[[[4]]]]), 2)),
     ("multilabel_margin_loss-nan-ok", None, lambda t, F: F.multilabel_margin_loss(t.tensor([[1.0, np.nan, 0.5, 2.0]]), t.tensor([[1, 0, -1, 0]]), reduction="none")),

@@ -175,7 +175,13 @@ def _max_unpool(
         size = tuple((size_in[i] - 1) * s[i] - 2 * p[i] + k[i] for i in range(n))
     else:
         size = tuple(int(v) for v in tuple(output_size)[-n:])
-    idx = indices._data.astype(np.int64)
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"{op}: indices must be a tensor, got {type(indices).__name__}")
+    if indices._data.dtype != np.int64:  # PyTorch's kernel reads int64 only (bool was cast)
+        raise RuntimeError(
+            f"{op}: elements in indices should be type int64 but got: {indices.dtype}"
+        )
+    idx = indices._data
     if tuple(idx.shape) != tuple(x.shape):
         raise ValueError(
             f"{op}: indices {tuple(idx.shape)} must have the shape of input {tuple(x.shape)}"
