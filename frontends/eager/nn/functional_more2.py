@@ -50,6 +50,14 @@ def _windows(
             f"{op}: kernel_size {k}, stride {s}, padding {p} or dilation {d} cannot be "
             "converted to int without overflow"
         )
+    # each checked before any division by it (a zero kernel or stride was a ZeroDivisionError)
+    for what, vals, least in (("kernel size", k, 1), ("stride", s, 1), ("dilation", d, 1),
+                              ("padding", p, 0)):  # fmt: skip
+        if any(v < least for v in vals):
+            raise RuntimeError(
+                f"{op}: {what} should be {'greater than zero' if least else 'non-negative'}, "
+                f"got {vals}"
+            )
     for ki, pi in zip(k, p, strict=True):
         if pi > ki // 2:
             raise ValueError(
