@@ -235,6 +235,19 @@ def _getitem_grad(rng, dt):
     ]
 
 
+def _scatter_last(rng, dt):
+    # distinct slots only: with a repeated slot the kept value ignores the other writers while the
+    # VJP (PyTorch's) still gathers for them, which finite differences cannot see. Repeated slots
+    # are checked against the reference in tests/eager/test_max_unpool_duplicates_oracle.py.
+    like = np.zeros((4, 5), dt)
+    rows = np.array([[0, 0, 0], [3, 3, 3]])
+    return [
+        Sample((_r(rng, (2, 5), dt), like), {"index": (slice(1, 3),)}),
+        Sample((_r(rng, (3, 5), dt), like), {"index": (np.array([2, 0, 3]),)}),
+        Sample((_r(rng, (2, 3), dt), like), {"index": (rows, np.array([[4, 0, 2], [1, 3, 0]]))}),
+    ]
+
+
 def _concat(rng, dt):
     return [
         Sample((_r(rng, (2, 3), dt), _r(rng, (4, 3), dt)), {"axis": 0}),
@@ -360,6 +373,7 @@ OPS: list[OpRow] = [
     OpRow("squeeze", _squeeze),
     OpRow("getitem", _getitem),
     OpRow("getitem_grad", _getitem_grad),
+    OpRow("scatter_last", _scatter_last),
     OpRow("concat", _concat),
     OpRow("stack", _stack),
     OpRow("cast", _cast),

@@ -32,6 +32,7 @@ from . import (  # noqa: F401  (each module registers its primitives)
     rounding,
     runtime_shapes,
     scatter,
+    scatter_last,
     shaping,
     sparse,
     special,

@@ -121,6 +121,11 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Tensor:
 def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
     """A copy of input with alpha * source's slices added at the 1-D `index` along `dim`."""
     x, idx, src = _t(input), _t(index), _t(source)
+    if idx._data.ndim > 1:  # as PyTorch (a 2-D index was flattened silently)
+        raise IndexError(
+            f"index_add_(): index is supposed to be a vector, got dim {idx._data.ndim} with "
+            f"size {list(idx.shape)}"
+        )
     i = _long_index("index_add", idx, IndexError).reshape(-1)
     d = domain.check_dim("index_add", dim, max(x._data.ndim, 1))
     if x._data.ndim == 0:

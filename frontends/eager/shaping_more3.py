@@ -386,7 +386,10 @@ def index_copy(input: Any, dim: int, index: Any, source: Any) -> Tensor:
             f"index_copy_(): self and source expected to have the same dtype, but got (self) "
             f"{x.dtype} and (source) {src.dtype}"
         )
-    i = _index("index_copy", index).reshape(-1)
+    raw = _index("index_copy", index)
+    if raw.ndim > 1:  # as PyTorch (a 2-D index was flattened silently)
+        raise IndexError(f"index_copy_(): index should have dimension 1 or 0 (got {raw.ndim})")
+    i = raw.reshape(-1)
     d = _dim("index_copy", dim, x.dim())
     if x.dim() == 0:
         return src.reshape(()).clone()

@@ -500,8 +500,13 @@ def _new(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 def _resize(self: Tensor, *sizes: Any) -> Tensor:
     """torch's (deprecated) out-of-place resize: a new shape holding the same number of
     elements, as a copy (autograd's resize cannot change the element count)."""
-    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        sizes = tuple(sizes[0])
+    if any(isinstance(s, (tuple, list)) for s in sizes):
+        # PyTorch's autograd resize multiplies its arguments as given, so a sequence never
+        # matches the element count there: refused as PyTorch does, with the reason
+        raise RuntimeError(
+            f"resize: give the sizes as separate ints (resize(2, 3)), got {sizes!r}; "
+            "PyTorch's out-of-place resize refuses a sequence"
+        )
     shape = tuple(int(s) for s in sizes)
     if math.prod(shape) != self._data.size:
         raise RuntimeError(

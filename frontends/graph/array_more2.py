@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ...core import domain
+from ...core.primitives.bounds import index_bounds
 from . import array_ops as A
 from . import dtypes as tfd
 from . import math_ops as M
@@ -42,6 +43,9 @@ def _segment_extreme(data, segment_ids, num_segments, name, op: str, largest: bo
     # an empty segment gives the lowest (highest) value of the dtype, as TF's does
     fill = info.min if largest else info.max
     with x.graph.name_scope(name or op):
+        # ids >= num_segments are refused, as TF (each call, each run); a negative id matches no
+        # segment, so its row is dropped
+        ids = index_bounds(ids, op, "segment_ids", (k,), low=None)
         hit = M.equal(A.expand_dims(ids, 1), np.arange(k, dtype=_npdt(ids)))  # [N, K]
         hit = A.reshape(hit, [-1, k] + [1] * len(rest))
         picked = A.where(hit, A.expand_dims(x, 1), np.asarray(fill, dt))  # [N, K, ...]

@@ -189,6 +189,9 @@ def reverse_sequence(
         raise ValueError("reverse_sequence: seq_axis is required")
     if not tfd.as_dtype(lens.dtype).is_integer:
         raise TypeError(f"reverse_sequence: seq_lengths must be int32 or int64, got {lens}")
+    # both axes must exist (a 0-d input has none; a fed scalar reached a bare tuple index)
+    domain.check_dim_of_array("reverse_sequence", int(sa), len(x.shape), "seq_axis")
+    domain.check_dim_of_array("reverse_sequence", int(ba), len(x.shape), "batch_axis")
 
     if x.shape[int(sa)] is None:
         return _reverse_sequence_run_time(x, lens, int(sa), int(ba), name)
@@ -245,6 +248,8 @@ def where_v2(condition: Any, x: Any = None, y: Any = None, name: str | None = No
     a condition, the coordinates of its true entries."""
     if x is None and y is None:
         return A.where(condition, name=name)
+    if x is None or y is None:  # as TF; a None made into an array would be NaN
+        raise ValueError("where_v2: give both x and y, or neither (for the coordinates of true)")
     c = _tensor(condition)
     a = _tensor(x)
     b = y if isinstance(y, Tensor) else convert_to_tensor(np.asarray(y, dtype=_npdt(a)))
@@ -354,7 +359,13 @@ def unsorted_segment_prod(
     """out[k] = the product of the rows data[i] with segment_ids[i] == k (1 for none)."""
     x, ids = _segment_args("unsorted_segment_prod", data, segment_ids)
     k = _num_segments("unsorted_segment_prod", num_segments)
-    return x.graph.build_op("UnsortedSegmentProd", name, lambda: C.segment_prod(x, ids, k))
+
+    def build():
+        # ids >= num_segments are refused, as TF (each call, each run); negative ids drop their row
+        checked = index_bounds(ids, "unsorted_segment_prod", "segment_ids", (k,), low=None)
+        return C.segment_prod(x, checked, k)
+
+    return x.graph.build_op("UnsortedSegmentProd", name, build)
 
 
 def _sorted_segments(op: str, segment_ids: Tensor) -> int:
@@ -422,6 +433,17 @@ def _nd_rows(op: str, tensor: Tensor, indices: Tensor, updates: Tensor):
             f"the rank of {tensor}"
         )
     rest = dims[k:]
+    # updates hold one row per index: indices.shape[:-1] + tensor.shape[k:], as TF requires (a
+    # scalar or a broadcastable row was spread over the rows silently)
+    want = list(indices.shape[:-1]) + rest
+    got = list(updates.shape)
+    if len(got) != len(want) or any(
+        a is not None and b is not None and a != b for a, b in zip(got, want, strict=True)
+    ):
+        raise ValueError(
+            f"{op}: updates {updates} must have shape {want} (indices.shape[:-1] + "
+            f"tensor.shape[{k}:])"
+        )
     dt = _npdt(indices)
     strides = np.cumprod([1] + dims[k - 1 : 0 : -1])[::-1].astype(dt)
     checked = index_bounds(indices, op, "indices", tuple(dims[:k]), last=True, low=0)

@@ -27,15 +27,16 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
-import os
 import pathlib
 import re
+import warnings
 
+import anchor_runner
 import duograd.frontends.eager as torch
 import duograd.frontends.graph as tf
 import numpy as np
 import pytest
-from fuzz_support import budget
+from fuzz_support import CAMPAIGN, budget
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -179,18 +180,26 @@ OPERATIONS = _operations()
 
 
 def _anchor_fn(label: str, name: str):
-    spec = dict((lb, a) for lb, _, a, _ in NAMESPACES)[label]
-    module, _, attrs = spec.partition(":")
-    if module.startswith("tensorflow"):
-        os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return anchor_runner.anchor_fn(label, name)
+
+
+# in a campaign the anchors run in a worker process with a time limit (see anchor_runner)
+_WORKER = anchor_runner.Worker() if CAMPAIGN else None
+
+
+def _call_anchor(label: str, name: str, style: str, args, kwargs):
+    """(result, error) of the anchor; in a campaign None, None when it hung or crashed."""
+    if _WORKER is None:
+        if style == "eager":
+            real = pytest.importorskip("torch")
+            return _attempt(lambda: _call_eager(_anchor_fn(label, name), args, kwargs, real, False))
+        return _attempt(lambda: _run_tf1(_anchor_fn(label, name), args, kwargs))
     try:
-        obj = __import__(module, fromlist=["_"])
-        for part in filter(None, attrs.split(".")):
-            obj = getattr(obj, part)
-        return getattr(obj, name)
-    except Exception:  # noqa: BLE001 - the anchor is absent or lacks the name
-        return None
+        return _WORKER.call(label, name, style, args, kwargs)
+    except anchor_runner.AnchorTimeout as e:
+        # no verdict from the anchor: the call is judged as for a name without one
+        warnings.warn(f"{label}.{name}({_show(args, kwargs)}): {e}", stacklevel=2)
+        return None, None
 
 
 # ---- arguments ----------------------------------------------------------------------------------
@@ -326,19 +335,7 @@ def _call_eager(fn, args, kwargs, lib, is_method: bool):
 
 
 def _run_tf1(anchor, args, kwargs):
-    import tensorflow.compat.v1 as tf1
-
-    g = tf1.Graph()
-    with g.as_default():
-        a = [_make(v, "graph", tf1) for v in args]
-        k = {n: _make(v, "graph", tf1) for n, v in kwargs.items()}
-        out = anchor(*a, **k)
-        fetch = [o for o in (out if isinstance(out, (list, tuple)) else [out])]
-        if not all(isinstance(o, tf1.Tensor) for o in fetch) or not fetch:
-            return None
-        with tf1.Session(graph=g) as s:
-            res = s.run(fetch)
-    return res if isinstance(out, (list, tuple)) else res[0]
+    return anchor_runner.run_tf1(anchor, args, kwargs)
 
 
 def _run_graph(fn, args, kwargs, fed: bool):
@@ -406,8 +403,8 @@ def _fuzz_one(label: str, name: str, style: str, args: list, kwargs: dict) -> No
 
         theirs = terr = None
         if anchor is not None:
-            real = pytest.importorskip("torch")
-            theirs, terr = _attempt(lambda: _call_eager(anchor, args, kwargs, real, False))
+            pytest.importorskip("torch")
+            theirs, terr = _call_anchor(label, name, style, args, kwargs)
     else:
         ours, err = _attempt(lambda: _run_graph(fn, args, kwargs, fed=False))
         fed, ferr = _attempt(lambda: _run_graph(fn, args, kwargs, fed=True))
@@ -420,14 +417,14 @@ def _fuzz_one(label: str, name: str, style: str, args: list, kwargs: dict) -> No
         theirs = terr = None
         if anchor is not None:
             pytest.importorskip("tensorflow")
-            theirs, terr = _attempt(lambda: _run_tf1(anchor, args, kwargs))
+            theirs, terr = _call_anchor(label, name, style, args, kwargs)
     given_arrays = [x for v in [*args, *kwargs.values()] for x in _arrays(v)]
     for now, orig in zip(given_arrays, originals, strict=True):
         assert now.tobytes() == orig.tobytes(), f"{where}: an argument changed"
     if err is not None:
         _judge(f"{style} {where}", err, names)
         return
-    if anchor is None or ours is None:
+    if anchor is None or ours is None or (theirs is None and terr is None):
         return
     if isinstance(terr, (TypeError, NotImplementedError)):
         # the anchor's argument parsing is stricter (an int for a tuple) or it has no kernel
@@ -442,9 +439,10 @@ def _fuzz_one(label: str, name: str, style: str, args: list, kwargs: dict) -> No
         _agree(where, ours, theirs, random=False)
     except AssertionError:
         # a random operation with few outcomes (a coin flip) may repeat itself: several draws
+        # (20: a fair coin then shows both sides but once in a million; five failed a campaign)
         outs_a = _outputs(ours)
         random = False
-        for seed in range(2, 7):
+        for seed in range(2, 22):
             outs_b = _outputs(rerun(seed))
             random = (
                 outs_a is not None
@@ -505,6 +503,9 @@ KNOWN = {
     "gives NaN in both styles",
     ("torch", "sgn"): "sgn(NaN) of a real tensor: PyTorch gives 0, TF NaN (as sign)",
     ("torch.Tensor", "sgn"): "sgn(NaN) of a real tensor: PyTorch gives 0, TF NaN (as sign)",
+    # the in-place forms share the convention (found by the seed-1616 campaign)
+    ("torch.Tensor", "sign_"): "sign_(NaN): PyTorch gives 0, TF NaN (as sign)",
+    ("torch.Tensor", "sgn_"): "sgn_(NaN) of a real tensor: PyTorch gives 0, TF NaN (as sign)",
     ("tf.linalg", "svd"): "singular vectors are unique up to sign only; the signs differ from TF's",
     **dict.fromkeys(
         [("tf", "searchsorted"), ("torch", "searchsorted"), ("torch", "bucketize")],
@@ -541,9 +542,23 @@ KNOWN = {
 }
 
 
+def _function(label: str, name: str):
+    return getattr(dict((lb, n) for lb, n, _, _ in NAMESPACES)[label], name)
+
+
+# an alias (the same function object under another name or namespace: tf.linalg.solve is
+# tf.matrix_solve) shares its KNOWN entry, as its anchor is the same function too
+_KNOWN_BY_FUNCTION = {
+    f: why for (lb, nm), why in KNOWN.items() if getattr(f := _function(lb, nm), "__hash__", None)
+}
+
+
 def _params():
     for label, name in OPERATIONS:
-        reason = KNOWN.get((label, name))
+        fn = _function(label, name)
+        reason = KNOWN.get((label, name)) or (
+            _KNOWN_BY_FUNCTION.get(fn) if getattr(fn, "__hash__", None) else None
+        )
         marks = [pytest.mark.xfail(strict=False, reason=reason)] if reason else []
         yield pytest.param(label, name, marks=marks, id=f"{label}.{name}")
 

@@ -406,6 +406,10 @@ ELSEWHERE = {
         ["svd", "svdvals", "eigh", "eigvalsh", "qr", "det_sign"],
         "tests/eager/test_linalg_decomp_oracle.py (torch.linalg vs tf.svd / qr / ..., bitwise)",
     ),
+    "scatter_last": (
+        "tests/eager/test_max_unpool_duplicates_oracle.py (F.max_unpool*d vs torch, the core op "
+        "on graphs, bitwise)"
+    ),
     **dict.fromkeys(
         ["grid_sample", "grid_sample_input_grad", "grid_sample_grid_grad"],
         "tests/eager/test_grid_sample_oracle.py (F.grid_sample vs the core op on graphs, bitwise)",

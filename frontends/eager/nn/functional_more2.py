@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ....core import domain, ops
+from ....core.primitives.scatter_last import scatter_last
 from .. import _convert as C
 from ..tensor import Tensor
 from .module import Module
@@ -49,6 +50,14 @@ def _windows(
             f"{op}: kernel_size {k}, stride {s}, padding {p} or dilation {d} cannot be "
             "converted to int without overflow"
         )
+    # each checked before any division by it (a zero kernel or stride was a ZeroDivisionError)
+    for what, vals, least in (("kernel size", k, 1), ("stride", s, 1), ("dilation", d, 1),
+                              ("padding", p, 0)):  # fmt: skip
+        if any(v < least for v in vals):
+            raise RuntimeError(
+                f"{op}: {what} should be {'greater than zero' if least else 'non-negative'}, "
+                f"got {vals}"
+            )
     for ki, pi in zip(k, p, strict=True):
         if pi > ki // 2:
             raise ValueError(
@@ -174,21 +183,31 @@ def _max_unpool(
         size = tuple((size_in[i] - 1) * s[i] - 2 * p[i] + k[i] for i in range(n))
     else:
         size = tuple(int(v) for v in tuple(output_size)[-n:])
-    idx = indices._data.astype(np.int64)
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"{op}: indices must be a tensor, got {type(indices).__name__}")
+    if indices._data.dtype != np.int64:  # PyTorch's kernel reads int64 only (bool was cast)
+        raise RuntimeError(
+            f"{op}: elements in indices should be type int64 but got: {indices.dtype}"
+        )
+    idx = indices._data
     if tuple(idx.shape) != tuple(x.shape):
         raise ValueError(
             f"{op}: indices {tuple(idx.shape)} must have the shape of input {tuple(x.shape)}"
         )
     total = int(np.prod(size))
     if idx.size and (idx.min() < 0 or idx.max() >= total):
+        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())  # the one out of range
         raise ValueError(
-            f"{op}: found an invalid max index {int(idx.max())} for output size {size}"
+            f"{op}: found an invalid max index {bad} for output size {size} (indices must be in "
+            f"[0, {total}))"
         )
     m = int(np.prod(lead)) if lead else 1
     flat_x = ops.reshape(x, (m, -1))
     rows = np.broadcast_to(np.arange(m)[:, None], (m, int(np.prod(size_in))))
     like = Tensor._make(np.zeros((m, total), x._data.dtype))
-    placed = ops.getitem_grad(flat_x, like, (rows, idx.reshape(m, -1)))
+    # a slot several inputs point at keeps the last one's value (PyTorch's CPU kernel), and
+    # every input's gradient is its slot's: an overwriting scatter whose VJP is the gather
+    placed = scatter_last(flat_x, like, (rows, idx.reshape(m, -1)))
     return ops.reshape(placed, lead + size)
 
 
