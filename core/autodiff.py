@@ -103,6 +103,22 @@ def _accumulate_piece(cts: dict, k: Hashable, like: Any, index: Any, g: Any) -> 
     prev.indexes.append(index)
 
 
+def no_higher_order(prim: Any) -> GradientError:
+    """The error for a gradient of a gradient through a backward primitive without a rule."""
+    return GradientError(
+        f"{prim.derivative_of}: a gradient of a gradient through it is not implemented (its "
+        f"backward, '{prim.name}', has no derivative of its own); take the first gradient "
+        "without create_graph=True, or stop the gradient before this op"
+    )
+
+
+def _refuse_higher_order(prim: Any, node: Any, keys: tuple, live: set, all_live: bool) -> None:
+    """Raise when a cotangent would have to flow back through a derivative-only primitive."""
+    for k, v in zip(keys, node.inputs, strict=False):
+        if k is not None and (all_live or k in live) and np.dtype(v.dtype).kind in "fc":
+            raise no_higher_order(prim)
+
+
 def DROP_SAVED(node: Any) -> None:
     """A `release` for `reverse_sweep`: drop what the node saved (its `inputs` and `output`);
     the sweep recognises it and does this inline."""
@@ -172,6 +188,8 @@ def reverse_sweep(
                 cts[okey] = g
         keys = node.input_keys
         prim = node.prim  # read only through a live key: IR placeholders have none
+        if prim.derivative_of is not None:
+            _refuse_higher_order(prim, node, keys, live, all_live)
         # which operands want a cotangent; one and two operands (most nodes) are unrolled
         n = len(keys)
         if n == 2:

@@ -165,6 +165,7 @@ SDPA_GRAD = register(
         shape_rule=_grad_rule,
         reference=_reference_grad,
         nondiff=tuple(range(6)),
+        derivative_of="scaled_dot_product_attention",
     )
 )
 

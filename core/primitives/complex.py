@@ -149,6 +149,7 @@ CABS_GRAD = register(
         shape_rule=_grad_rule,
         reference=_cabs_grad,
         nondiff=(0, 1),
+        derivative_of="abs (complex)",
     )
 )
 CANGLE = register(
@@ -167,6 +168,7 @@ CANGLE_GRAD = register(
         shape_rule=_grad_rule,
         reference=_cangle_grad,
         nondiff=(0, 1),
+        derivative_of="angle",
     )
 )
 
@@ -390,6 +392,7 @@ RFFT_ADJ = register(
         shape_rule=_rfft_adj_rule,
         reference=_rfft_adj_impl,
         nondiff=(0,),
+        derivative_of="rfft",
     )
 )
 RFFT = register(
@@ -454,6 +457,7 @@ IRFFT_ADJ = register(
         shape_rule=_irfft_adj_rule,
         reference=_irfft_adj_impl,
         nondiff=(0,),
+        derivative_of="irfft",
     )
 )
 IRFFT = register(

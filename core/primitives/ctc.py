@@ -174,6 +174,7 @@ CTC_LOSS_GRAD = register(
         shape_rule=_grad_rule,
         reference=_ref_grad,
         nondiff=(0, 1, 2, 3, 4),
+        derivative_of="ctc_loss",
         shape_from=0,
     )
 )

@@ -241,6 +241,7 @@ GRID_SAMPLE_GRID_GRAD = register(
         # not differentiable again: second derivatives through the grid gradient (the grid
         # gradient of a grid gradient) are not provided (README "Decompositions, grid sampling")
         nondiff=(0, 1, 2),
+        derivative_of="grid_sample",
     )
 )
 

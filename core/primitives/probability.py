@@ -120,6 +120,7 @@ GAMMA_GRAD = register(
         shape_rule=_grad_rule,
         reference=lambda x, a: _gamma_grad_ref(x, a),
         nondiff=(0, 1),
+        derivative_of="random gamma (reparameterised)",
     )
 )
 
@@ -211,6 +212,7 @@ IGAMMA_DA = register(
         shape_rule=_igamma_rule,
         reference=_igamma_da_ref,
         nondiff=(0, 1),
+        derivative_of="igamma",
     )
 )
 

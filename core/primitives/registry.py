@@ -93,6 +93,10 @@ class Primitive:
     reference: Callable[..., np.ndarray] | None = None
     # indices of operands that never carry a gradient (labels, conditions, shape references)
     nondiff: tuple[int, ...] = ()
+    # the user-facing op whose backward this primitive is, when it has no rule of its own: a
+    # gradient of a gradient that would flow through it raises (core.autodiff.no_higher_order)
+    # instead of treating it as a constant
+    derivative_of: str | None = None
     # True when the operand list is variadic (concat, stack)
     variadic: bool = False
     # the scalar op name when the primitive is elementwise (lets a fusion pass find it)

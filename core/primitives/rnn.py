@@ -171,6 +171,7 @@ def _gradient(kind: str, n_arrays: int, width: str, reference) -> Primitive:
             shape_rule=_grad_rule(name, width),
             reference=ref,
             nondiff=tuple(range(1 + n_arrays)),
+            derivative_of="lstm_cell",
         )
     )
 

@@ -165,6 +165,7 @@ LSTM_SEQ_GRAD = register(
         shape_rule=_grad_rule,
         reference=_reference_grad,
         nondiff=tuple(range(8)),
+        derivative_of="lstm",
     )
 )
 

@@ -217,6 +217,7 @@ def _declare(op: str) -> tuple[Primitive, Primitive]:
             shape_rule=_grad_rule(op),
             reference=_reference_grad(op),
             nondiff=tuple(range(7)),
+            derivative_of=op,
         )
     )
     return fwd, bwd

@@ -153,6 +153,7 @@ GRU_TF_SEQ_GRAD = register(
         shape_rule=_grad_rule,
         reference=_reference_grad,
         nondiff=tuple(range(7)),
+        derivative_of=OP,
     )
 )
 

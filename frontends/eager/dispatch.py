@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core.autodiff import no_higher_order
 from ...core.primitives.registry import FRESH
 from ...core.saved import saves_for_calls, saves_of
 from ..op_errors import named
@@ -379,11 +380,15 @@ def finish(
             t._base = base if base._base is None else base._base
             if base._base is None and prim.cotangent_at is not None:
                 t._vkey = prim.cotangent_at(params)  # a slice of the base (see inplace.apply)
-    if track and _State.enabled and prim.vjp is not None and out.dtype.kind in "fc":
-        if spec is not None and len(args) == 2:
-            _record2(prim, params, args[0], args[1], arrays, t, spec)
-        else:
-            record(prim, params, args, arrays, t, spec)
+    if track and _State.enabled:
+        if prim.vjp is not None:
+            if out.dtype.kind in "fc":
+                if spec is not None and len(args) == 2:
+                    _record2(prim, params, args[0], args[1], arrays, t, spec)
+                else:
+                    record(prim, params, args, arrays, t, spec)
+        elif prim.derivative_of is not None:  # a backward under create_graph=True
+            raise no_higher_order(prim)
     if _observe is not None:
         _observe(prim, params, args, t)
     return t

@@ -272,8 +272,7 @@ def _new_empty_strided(
     size, stride = tuple(int(n) for n in size), tuple(int(n) for n in stride)
     if len(size) != len(stride):
         raise RuntimeError(
-            f"mismatch in length of strides and shape ({len(stride)} strides "
-            f"for {len(size)} sizes)"
+            f"mismatch in length of strides and shape ({len(stride)} strides for {len(size)} sizes)"
         )
     if any(n < 0 for n in stride):
         raise RuntimeError(
