@@ -293,22 +293,7 @@ def _judge(where: str, e: BaseException, names: set[str]) -> None:
     assert _names_the_op(msg, names), f"{where}: the error names no operation of {names}: {msg!r}"
 
 
-def _outputs(r) -> list[np.ndarray] | None:
-    """The arrays of a result (a tensor, or a tuple/list of tensors), else None."""
-    if isinstance(r, (tuple, list)):
-        parts = [_outputs(x) for x in r]
-        if any(p is None for p in parts):
-            return None
-        return [a for p in parts for a in p]
-    for attr in ("detach",):
-        if hasattr(r, attr) and hasattr(r, "numpy"):
-            try:
-                return [np.asarray(r.detach().numpy())]
-            except Exception:  # noqa: BLE001 - not a plain tensor
-                return None
-    if isinstance(r, (np.ndarray, np.generic, bool, int, float)):
-        return [np.asarray(r)]
-    return None
+_outputs = anchor_runner.outputs  # a tensor or a tuple/list of them as arrays, else None
 
 
 def _agree(where: str, ours, theirs, random: bool) -> None:
