@@ -68,6 +68,11 @@ def histogram(
         if weight is None
         else np.asarray(weight._data if isinstance(weight, Tensor) else weight)
     )
+    if w is not None and (w.size != data.size or w.dtype != data.dtype):
+        raise RuntimeError(
+            f"histogram: weight {w.dtype} {tuple(w.shape)} must give one {data.dtype} value per "
+            f"input element (input {data.dtype} {tuple(data.shape)})"
+        )
     if isinstance(bins, Tensor):
         edges = bins._data
     else:

@@ -187,6 +187,11 @@ def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int
         raise TypeError(f"linspace: start {s} and stop {e} must have one dtype")
     if len(s.shape) or len(e.shape):
         raise NotImplementedError("linspace: only scalar start and stop are provided")
+    if not isinstance(axis, (int, np.integer)) or not -1 <= int(axis) <= 0:
+        raise ValueError(
+            f"linspace: axis {axis!r} is out of range [-1, 0] for a 1-D result (scalar start "
+            "and stop)"
+        )
     dt = _npdt(s)
     with s.graph.name_scope(name or "LinSpace"):
         if n == 1:

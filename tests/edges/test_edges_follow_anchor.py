@@ -262,6 +262,9 @@ EAGER = [
     ("sub-integral-float-alpha", "sub", lambda t, F: t.sub(t.ones(3, dtype=t.int64), 2, alpha=1.0)),
     ("add-float-alpha-ok", None, lambda t, F: t.ones(3, dtype=t.int64).add(t.ones(3), alpha=0.5)),
     ("new_empty_strided-negative-stride", "new_empty_strided", lambda t, F: t.ones(3, 4).new_empty_strided((2, 2), (-1, 2))),
+    ("histogram-weight-count", "histogram", lambda t, F: t.histogram(t.zeros(0, 1), bins=3, weight=t.ones(12))[0]),
+    ("histogram-weight-dtype", "histogram", lambda t, F: t.histogram(t.ones(4), bins=3, weight=t.ones(4).double())[0]),
+    ("histogram-weight-flat-ok", None, lambda t, F: t.histogram(t.tensor([[0.5, 1.0], [2.0, 0.25]]), bins=3, weight=t.tensor([1.0, 2.0, 3.0, 4.0]))[0]),
     ("histogram-nan-weight-ok", None, lambda t, F: t.histogram(t.tensor([0.5, -1.0, 2.0, 0.25, 1.5]), bins=4, weight=t.tensor([1.0, 2.0, np.nan, 0.5, 3.0]))[0]),
     # max_unpool with repeated slots: at least two planes, as PyTorch's kernel splits a lone plane
     # among its threads and the slot then keeps whichever thread wrote last
@@ -352,6 +355,8 @@ def _real_graph(build):
 
 GRAPH = [
     ("gather-neg", "gather", lambda tf: tf.gather(tf.zeros((3, 4)), [-1])),
+    ("linspace-axis-out-of-range", "linspace", lambda tf: tf.linspace(tf.constant(0.0), tf.constant(1.0), 1, axis=1)),
+    ("linspace-axis-minus-one-ok", None, lambda tf: tf.linspace(tf.constant(0.0), tf.constant(1.0), 4, axis=-1)),
     ("gather-oob", "gather", lambda tf: tf.gather(tf.zeros((3, 4)), [3])),
     ("gather-axis1-ok", None, lambda tf: tf.gather(tf.reshape(tf.range(12.0), (3, 4)), [3, 0], axis=1)),
     ("embedding-neg", "gather", lambda tf: tf.nn.embedding_lookup(tf.zeros((3, 4)), [-1])),
