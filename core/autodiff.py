@@ -188,7 +188,7 @@ def reverse_sweep(
                 cts[okey] = g
         keys = node.input_keys
         prim = node.prim  # read only through a live key: IR placeholders have none
-        if prim.derivative_of is not None:
+        if getattr(prim, "derivative_of", None) is not None:  # placeholders have no prim
             _refuse_higher_order(prim, node, keys, live, all_live)
         # which operands want a cotangent; one and two operands (most nodes) are unrolled
         n = len(keys)

@@ -387,7 +387,7 @@ def finish(
                     _record2(prim, params, args[0], args[1], arrays, t, spec)
                 else:
                     record(prim, params, args, arrays, t, spec)
-        elif prim.derivative_of is not None:  # a backward under create_graph=True
+        elif getattr(prim, "derivative_of", None) is not None:  # a backward, create_graph=True
             raise no_higher_order(prim)
     if _observe is not None:
         _observe(prim, params, args, t)
