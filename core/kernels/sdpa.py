@@ -64,6 +64,14 @@ def _weights_row(q3, kt, m3, mrow, kind, b, row, scale, zero, qs, sc, w):
         ktj = kb[j]
         for s in range(source):
             sc[s] = fma(x, ktj[s], sc[s])
+    add_mask(sc, m3, mrow, kind, b, row, zero)
+    softmax_row(sc, w, zero, 0)
+
+
+@njit(cache=True, error_model="numpy")
+def add_mask(sc, m3, mrow, kind, b, row, zero):
+    """sc += the mask's row `row` of batch entry b (causal, bool or additive), one rounding."""
+    source = sc.shape[0]
     if kind == CAUSAL:
         ninf = -np.inf
         for s in range(source):
@@ -78,11 +86,10 @@ def _weights_row(q3, kt, m3, mrow, kind, b, row, scale, zero, qs, sc, w):
                 sc[s] = sc[s] + (ninf if mv else zero)
             else:
                 sc[s] = sc[s] + mv
-    softmax_row(sc, w, zero, 0)
 
 
 @njit(cache=True, error_model="numpy")
-def _forward_rows(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out, b, r0, r1):
+def forward_rows(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out, b, r0, r1):
     d = q3.shape[2]
     source = kt.shape[2]
     dv = v3.shape[2]
@@ -118,7 +125,7 @@ def _forward_serial(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out, r
     nb = (length + rows - 1) // rows
     for t in range(q3.shape[0] * nb):
         b, r0 = t // nb, (t % nb) * rows
-        _forward_rows(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out, b, r0,
+        forward_rows(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out, b, r0,
                       min(length, r0 + rows))  # fmt: skip
 
 
@@ -128,14 +135,34 @@ def _forward_parallel(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out,
     nb = (length + rows - 1) // rows
     for t in prange(q3.shape[0] * nb):
         b, r0 = t // nb, (t % nb) * rows
-        _forward_rows(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out, b, r0,
+        forward_rows(q3, kt, v3, m3, mrow, kind, drop3, dval, scale, zero, out, b, r0,
                       min(length, r0 + rows))  # fmt: skip
 
 
 @njit(cache=True, error_model="numpy")
 def _backward_entry(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, scale, zero, gq, gk, gv, b):
     """Gradients of q, k, v for batch entry b: the composed form's reverse sweep, row by row."""
-    length, d = q3.shape[1], q3.shape[2]
+    zero_entry(gk, gv, b, zero)
+    backward_rows(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, scale, zero, gq, gk, gv, b,
+                  0, q3.shape[1])  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def zero_entry(gk, gv, b, zero):
+    """Start batch entry b's k and v gradients (chains over the query rows) from zero."""
+    gkb, gvb = gk[b], gv[b]
+    for s in range(gkb.shape[0]):
+        for j in range(gkb.shape[1]):
+            gkb[s, j] = zero
+        for j in range(gvb.shape[1]):
+            gvb[s, j] = zero
+
+
+@njit(cache=True, error_model="numpy")
+def backward_rows(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, scale, zero, gq, gk, gv, b,
+                  r0, r1):  # fmt: skip
+    """Rows r0 .. r1 of batch entry b, in order, continuing the k and v gradients' chains."""
+    d = q3.shape[2]
     source, dv = k3.shape[1], vt.shape[1]
     dropping = drop3.shape[1] > 0
     qs = np.empty(d, gq.dtype)
@@ -147,12 +174,7 @@ def _backward_entry(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, scale, zero
     j4v = dv - dv % 4
     s4 = source - source % 4
     gkb, gvb = gk[b], gv[b]
-    for s in range(source):
-        for j in range(d):
-            gkb[s, j] = zero
-        for j in range(dv):
-            gvb[s, j] = zero
-    for row in range(length):
+    for row in range(r0, r1):
         _weights_row(q3, kt, m3, mrow, kind, b, row, scale, zero, qs, sc, w)
         g = g3[b, row]
         for s in range(source):  # d(out)/d(dropped weights) = g v^T: a chain over dv
@@ -233,7 +255,8 @@ def _mask_operands(mask, has_mask: bool, causal: bool, batch: tuple, dt: np.dtyp
     return (BOOL if m.dtype == np.bool_ else ADDITIVE), m3, mrow
 
 
-def _prepare(q, k, v, mask, drop, has_mask: bool, causal: bool, keep: float):
+def prepare(q, k, v, mask, drop, has_mask: bool, causal: bool, keep: float):
+    """The kernels' operands: q, k, v as (n, rows, width), the mask's kind and slices, dropout."""
     batch = q.shape[:-2]
     n = int(np.prod(batch)) if batch else 1
     dt = np.dtype(q.dtype)
@@ -249,13 +272,14 @@ def _prepare(q, k, v, mask, drop, has_mask: bool, causal: bool, keep: float):
     return batch, n, q3, k3, v3, kind, m3, mrow, drop3, dval
 
 
-def _parallel(n: int, length: int, source: int, d: int, dv: int) -> bool:
+def parallel(n: int, length: int, source: int, d: int, dv: int) -> bool:
+    """Whether attention of this size is worth a parallel region now."""
     return n * length * source * (d + dv) >= PARALLEL_MIN_WORK and _cpu_threads() > 1
 
 
 def forward(q, k, v, mask, drop, scale, has_mask, causal, keep=1.0) -> np.ndarray:
     """softmax((q * scale) k^T + mask) [* dropout] v over the last two axes."""
-    batch, n, q3, k3, v3, kind, m3, mrow, drop3, dval = _prepare(
+    batch, n, q3, k3, v3, kind, m3, mrow, drop3, dval = prepare(
         q, k, v, mask, drop, has_mask, causal, keep
     )
     dt = np.dtype(q.dtype)
@@ -264,14 +288,14 @@ def forward(q, k, v, mask, drop, scale, has_mask, causal, keep=1.0) -> np.ndarra
     if out.size == 0 or source == 0:  # an empty softmax: the composed form gives zeros
         return out.reshape(batch + out.shape[1:])
     kt = np.ascontiguousarray(np.swapaxes(k3, 1, 2))
-    run = _forward_parallel if _parallel(n, length, source, d, dv) else _forward_serial
+    run = _forward_parallel if parallel(n, length, source, d, dv) else _forward_serial
     run(q3, kt, v3, m3, mrow, kind, drop3, dval, dt.type(scale), dt.type(0), out, max(1, ROWS))
     return out.reshape(batch + out.shape[1:])
 
 
 def backward(g, q, k, v, mask, drop, scale, has_mask, causal, keep=1.0) -> np.ndarray:
     """(N, L*d + S*d + S*dv): per flattened batch entry its dq, dk and dv."""
-    batch, n, q3, k3, v3, kind, m3, mrow, drop3, dval = _prepare(
+    batch, n, q3, k3, v3, kind, m3, mrow, drop3, dval = prepare(
         q, k, v, mask, drop, has_mask, causal, keep
     )
     dt = np.dtype(q.dtype)
@@ -285,7 +309,7 @@ def backward(g, q, k, v, mask, drop, scale, has_mask, causal, keep=1.0) -> np.nd
     gv = np.empty((n, source, dv), dt)
     kt = np.ascontiguousarray(np.swapaxes(k3, 1, 2))
     vt = np.ascontiguousarray(np.swapaxes(v3, 1, 2))
-    run = _backward_parallel if _parallel(n, length, source, d, dv) else _backward_serial
+    run = _backward_parallel if parallel(n, length, source, d, dv) else _backward_serial
     run(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, dt.type(scale), dt.type(0), gq, gk, gv)
     res[:, : length * d] = gq.reshape(n, -1)
     res[:, length * d : length * d + source * d] = gk.reshape(n, -1)

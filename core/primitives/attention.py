@@ -6,7 +6,8 @@ v over the last two axes, q (..., L, d), k (..., S, d), v (..., S, dv) with the 
 `causal` adds PyTorch's top-left causal mask instead. With keep < 1 the weights are multiplied
 by a dropout mask first: `drop` (bool, (..., L, S), True = kept, drawn by
 `attention_dropout_mask` exactly as the composed form's dropout draws) scaled by 1 / keep. One
-compiled kernel each way (`kernels.sdpa`) reproduces the composed form's arithmetic, so values
+compiled kernel each way (`kernels.sdpa`, on blocks of query rows in `kernels.sdpa_blocked`
+when the shapes fit) reproduces the composed form's arithmetic, so values
 and gradients are its bits while no (..., L, S) array of scores exists. ``sdpa_grad`` returns
 (N, L*d + S*d + S*dv): per flattened batch entry the gradients of q, k and v.
 """
@@ -17,6 +18,7 @@ import numpy as np
 
 from ..errors import ShapeError, fmt_shape
 from ..kernels import sdpa as KA
+from ..kernels import sdpa_blocked as KB
 from ..random import default_generator
 from . import rules
 from .registry import AVal, Primitive, bind, register
@@ -146,7 +148,7 @@ def _reference_grad(g, q, k, v, mask, drop, scale, has_mask, causal, keep):
 SDPA = register(
     Primitive(
         "sdpa",
-        impl=lambda q, k, v, mask, drop, scale, has_mask, causal, keep: KA.forward(
+        impl=lambda q, k, v, mask, drop, scale, has_mask, causal, keep: KB.forward(
             q, k, v, mask, drop, scale, has_mask, causal, keep
         ),
         shape_rule=_rule,
@@ -159,7 +161,7 @@ SDPA = register(
 SDPA_GRAD = register(
     Primitive(
         "sdpa_grad",
-        impl=lambda g, q, k, v, mask, drop, scale, has_mask, causal, keep: KA.backward(
+        impl=lambda g, q, k, v, mask, drop, scale, has_mask, causal, keep: KB.backward(
             g, q, k, v, mask, drop, scale, has_mask, causal, keep
         ),
         shape_rule=_grad_rule,
