@@ -603,6 +603,7 @@ def multi_head_attention(
     key_padding_mask is (N, S), bool (True = padding) or additive. Weights come back averaged
     over heads (N, L, S) or per head (N, heads, L, S). Sequence lengths must be static.
     """
+    self_attention = query is key and key is value
     if not batch_first:
         query, key, value = (ops.transpose(t, (1, 0, 2)) for t in (query, key, value))
     e = query.shape[-1]
@@ -610,13 +611,20 @@ def multi_head_attention(
         raise ValueError(
             f"multi_head_attention: embed_dim {e} must be divisible by num_heads {num_heads}"
         )
-    rows = [(slice(j * e, (j + 1) * e),) for j in range(3)]
-    w = [ops.getitem(in_proj_weight, r) for r in rows]
-    b = [ops.getitem(in_proj_bias, r) for r in rows] if in_proj_bias is not None else [None] * 3
-    q, k, v = (
-        _heads(linear(t, wi, bi), num_heads)
-        for t, wi, bi in zip((query, key, value), w, b, strict=True)
-    )
+    if self_attention:
+        # One (rows, 3E) product instead of three (rows, E) ones: each of q, k, v is the same
+        # chain over E either way; the input's gradient becomes one product over 3E.
+        qkv = linear(query, in_proj_weight, in_proj_bias)
+        cols = [(slice(None), slice(None), slice(j * e, (j + 1) * e)) for j in range(3)]
+        q, k, v = (_heads(ops.getitem(qkv, c), num_heads) for c in cols)
+    else:
+        rows = [(slice(j * e, (j + 1) * e),) for j in range(3)]
+        w = [ops.getitem(in_proj_weight, r) for r in rows]
+        b = [ops.getitem(in_proj_bias, r) for r in rows] if in_proj_bias is not None else [None] * 3
+        q, k, v = (
+            _heads(linear(t, wi, bi), num_heads)
+            for t, wi, bi in zip((query, key, value), w, b, strict=True)
+        )
     length, src = q.shape[2], k.shape[2]
     mask = None
     if attn_mask is not None:
