@@ -300,18 +300,25 @@ def backward(g, q, k, v, mask, drop, scale, has_mask, causal, keep=1.0) -> np.nd
     )
     dt = np.dtype(q.dtype)
     length, source, d, dv = q3.shape[1], k3.shape[1], q3.shape[2], v3.shape[2]
-    res = np.zeros((n, length * d + source * d + source * dv), dt)
-    if res.size == 0 or source == 0 or length == 0:
-        return res
-    g3 = np.ascontiguousarray(g, dt).reshape(n, length, dv)
-    gq = np.empty((n, length, d), dt)
-    gk = np.empty((n, source, d), dt)
-    gv = np.empty((n, source, dv), dt)
-    kt = np.ascontiguousarray(np.swapaxes(k3, 1, 2))
-    vt = np.ascontiguousarray(np.swapaxes(v3, 1, 2))
+    if n * (length * d + source * d + source * dv) == 0 or source == 0 or length == 0:
+        return np.zeros((n, length * d + source * d + source * dv), dt)
+    g3, kt, vt, gq, gk, gv = backward_arrays(g, q3, k3, v3)
     run = _backward_parallel if parallel(n, length, source, d, dv) else _backward_serial
     run(g3, q3, k3, kt, vt, m3, mrow, kind, drop3, dval, dt.type(scale), dt.type(0), gq, gk, gv)
-    res[:, : length * d] = gq.reshape(n, -1)
-    res[:, length * d : length * d + source * d] = gk.reshape(n, -1)
-    res[:, length * d + source * d :] = gv.reshape(n, -1)
-    return res
+    return packed_grads(gq, gk, gv)
+
+
+def backward_arrays(g, q3, k3, v3) -> tuple:
+    """The backward's operands and outputs: g as (n, L, dv), k^T, v^T, and empty dq, dk, dv."""
+    dt = q3.dtype
+    n, length, dv = q3.shape[0], q3.shape[1], v3.shape[2]
+    g3 = np.ascontiguousarray(g, dt).reshape(n, length, dv)
+    kt = np.ascontiguousarray(np.swapaxes(k3, 1, 2))
+    vt = np.ascontiguousarray(np.swapaxes(v3, 1, 2))
+    return g3, kt, vt, np.empty(q3.shape, dt), np.empty(k3.shape, dt), np.empty(v3.shape, dt)
+
+
+def packed_grads(gq, gk, gv) -> np.ndarray:
+    """(n, L*d + S*d + S*dv): each flattened batch entry's dq, dk and dv side by side."""
+    n = gq.shape[0]
+    return np.concatenate([gq.reshape(n, -1), gk.reshape(n, -1), gv.reshape(n, -1)], axis=1)

@@ -230,21 +230,12 @@ def backward(g, q, k, v, mask, drop, scale, has_mask, causal, keep=1.0) -> np.nd
         q, k, v, mask, drop, has_mask, causal, keep
     )
     dt = np.dtype(q.dtype)
-    res = np.zeros((n, length * d + source * d + source * dv), dt)
-    if res.size == 0:
-        return res
-    g3 = np.ascontiguousarray(g, dt).reshape(n, length, dv)
-    gq = np.empty((n, length, d), dt)
-    gk = np.empty((n, source, d), dt)
-    gv = np.empty((n, source, dv), dt)
-    kt = np.ascontiguousarray(np.swapaxes(k3, 1, 2))
-    vt = np.ascontiguousarray(np.swapaxes(v3, 1, 2))
+    if n == 0:
+        return np.zeros((0, length * d + source * d + source * dv), dt)
+    g3, kt, vt, gq, gk, gv = rows.backward_arrays(g, q3, k3, v3)
     parallel = rows.parallel(n, length, source, d, dv)
     run = _backward_parallel if parallel else _backward_serial
     run(g3, g3.reshape(-1), q3, k3, k3.reshape(-1), kt, kt.reshape(-1), vt, vt.reshape(-1), m3,
         mrow, kind, drop3, dval, dt.type(scale), dt.type(0), gq, gk, gk.reshape(-1), gv,
         gv.reshape(-1))  # fmt: skip
-    res[:, : length * d] = gq.reshape(n, -1)
-    res[:, length * d : length * d + source * d] = gk.reshape(n, -1)
-    res[:, length * d + source * d :] = gv.reshape(n, -1)
-    return res
+    return rows.packed_grads(gq, gk, gv)
