@@ -195,7 +195,10 @@ def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: Any = None) -> Tensor:
             "the same number of columns"
         )
     diff = ops.sub(ops.expand_dims(a, -2), ops.expand_dims(b, -3))
-    return norm(diff, p=p, dim=-1)
+    out = norm(diff, p=p, dim=-1)
+    if float(p) == 0:  # torch's cdist gives NaN where a difference is NaN (norm counts it)
+        out = out.masked_fill(diff.isnan().any(-1), float("nan"))
+    return out
 
 
 version = types.SimpleNamespace(

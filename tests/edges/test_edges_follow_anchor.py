@@ -72,6 +72,7 @@ EAGER = [
     ("clamp-min-above-max-ok", None, lambda t, F: t.clamp(t.tensor(CLIP_X), 2.0, -1.0)),
     ("polygamma-negative-and-poles-ok", None, lambda t, F: t.polygamma(2, t.tensor([-1.5, -0.5, 0.0, -2.0, 0.5, np.inf]))),
     ("polygamma-huge-order-ok", None, lambda t, F: t.polygamma(2**62, t.tensor([0.5, 2.0, -1.5]))),
+    ("cdist-p0-nan-ok", None, lambda t, F: t.cdist(t.tensor([[1.0, 2.0], [3.0, 4.0]]), t.tensor([[1.0, np.nan], [3.0, 0.0]]), p=0)),
     ("topk-nan-largest-ok", None, lambda t, F: t.topk(t.tensor([[1.0, np.nan, 3.0], [np.nan, 0.0, -1.0]]), 2).indices),
     ("sort-descending-nan-first-ok", None, lambda t, F: t.sort(t.tensor([np.inf, np.nan, 3.0, np.nan]), descending=True).indices),
     ("cumsum-nonfinite-ok", None, lambda t, F: t.cumsum(t.tensor([[1.0, 2.0, np.nan, 4.0], [np.inf, 1.0, -np.inf, 2.0]]), 1)),
